@@ -1,0 +1,95 @@
+/* trace.h: writing trace files (format v1, see traces/FORMAT.md).
+ * A trace records every tensor a computation makes, with its name, role,
+ * operation, inputs, shape, labels and exact float32 values, as JSON Lines.
+ * The computing functions take an al_trace * and record what they compute;
+ * passing NULL means "not tracing" and costs nothing.
+ *
+ * The file appears whole or not at all: records go to a temporary file
+ * beside the destination, and al_trace_close renames it into place only if
+ * every write succeeded. After the first failure the trace remembers it,
+ * writes nothing more, and al_trace_close reports it and removes the
+ * temporary file. This file does no maths except re-deriving the softmax
+ * steps it records, through softmax.h. */
+#ifndef ATTNLAB_TRACE_H
+#define ATTNLAB_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "attnlab/matrix.h"
+
+typedef struct al_trace al_trace;
+
+typedef enum al_role { AL_ROLE_INPUT, AL_ROLE_PARAM, AL_ROLE_ACTIVATION, AL_ROLE_OUTPUT } al_role;
+
+typedef enum al_trace_level {
+    AL_TRACE_TENSORS,  /* one record per tensor                           */
+    AL_TRACE_ROWS      /* also one record per softmax row, with its steps */
+} al_trace_level;
+
+typedef struct al_trace_options {
+    const char *program;          /* e.g. "lesson05"                       */
+    int argc;                     /* arguments after the program name      */
+    const char *const *argv;
+    uint64_t seed;
+    al_trace_level level;
+    const char *filter;           /* fnmatch glob on names; NULL means "*" */
+} al_trace_options;
+
+#define AL_TRACE_MAX_INPUTS 8
+#define AL_NAME_SIZE 96           /* room for the longest dotted name */
+
+/* What a tensor record says besides its numbers. Unused fields stay NULL. */
+typedef struct al_tensor_info {
+    const char *name;                         /* dotted name, see FORMAT.md   */
+    al_role role;
+    const char *op;                           /* NULL is written as "given"   */
+    const char *inputs[AL_TRACE_MAX_INPUTS];  /* names; stops at first NULL   */
+    const char *const *row_labels;            /* m->rows strings, or NULL     */
+    const char *const *col_labels;            /* m->cols strings, or NULL     */
+    const char *mask;                         /* name of the mask applied     */
+    const char *note;                         /* one sentence for a human     */
+    const char *warning;                      /* one sentence, e.g. masked row */
+} al_tensor_info;
+
+/* Open a trace that will become path, and write its header. On success the
+ * caller owns *trace and must end it with al_trace_close or
+ * al_trace_discard. On failure *trace is NULL and nothing is left on disk. */
+al_status al_trace_open(al_trace **trace, const char *path, const al_trace_options *options,
+                        al_error *err);
+
+/* True when trace is not NULL, has not failed, and name passes the filter:
+ * callers can skip building a record nobody will write. */
+bool al_trace_wants(const al_trace *trace, const char *name);
+
+/* Record m under info. Entries of -INFINITY are written as null (masked);
+ * any other NaN or infinity fails with AL_ERR_VALUE naming the tensor and
+ * the entry. A NULL trace or a filtered-out name does nothing and returns
+ * AL_OK. */
+al_status al_trace_tensor(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
+                          al_error *err);
+
+/* At level AL_TRACE_ROWS, record the steps of softmax for every row of
+ * scores at temperature T (scores as they went into al_softmax_rows),
+ * under weights_name. Otherwise does nothing. */
+al_status al_trace_softmax_rows(al_trace *trace, const char *weights_name,
+                                const al_matrix *scores, float temperature,
+                                const char *const *row_labels, al_error *err);
+
+/* Write the end record, close and rename into place. Frees trace whatever
+ * happens. Returns the first error the trace met, if any; then the
+ * destination is untouched and the temporary file removed. NULL is a no-op. */
+al_status al_trace_close(al_trace *trace, al_error *err);
+
+/* Give up: remove the temporary file and free trace. NULL is a no-op. */
+void al_trace_discard(al_trace *trace);
+
+/* printf into a name buffer of AL_NAME_SIZE bytes; returns buf. A name that
+ * does not fit is cut short (names in attnlab are far shorter). */
+char *al_name(char buf[AL_NAME_SIZE], const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The library's name and version as written in trace headers. */
+const char *al_library_version(void);
+
+#endif
