@@ -1,0 +1,135 @@
+/* outputs.c: a lesson's trace file and figures (see outputs.h).
+ * Renderers are separate programs, started directly (no shell) from the
+ * build tree, or from PATH when installed elsewhere. */
+#include "outputs.h"
+
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+void outputs_open(lesson_outputs *outputs, const lesson_about *about,
+                  const lesson_common *common, int argc, char **argv, uint64_t seed)
+{
+    *outputs = (lesson_outputs){.about = about, .common = common};
+    if (common->trace_path)
+        snprintf(outputs->trace_path, sizeof outputs->trace_path, "%s", common->trace_path);
+    else
+        snprintf(outputs->trace_path, sizeof outputs->trace_path, "%s.jsonl", about->program);
+    al_trace_options options = {
+        .program = about->program,
+        .argc = argc - 1,
+        .argv = (const char *const *)argv + 1,
+        .seed = seed,
+        .level = strcmp(common->trace_level, "rows") == 0 ? AL_TRACE_ROWS : AL_TRACE_TENSORS,
+        .filter = common->trace_filter,
+    };
+    al_error err = {0};
+    if (al_trace_open(&outputs->trace, outputs->trace_path, &options, &err) != AL_OK)
+        lesson_usage_error(about, "%s", err.message);
+}
+
+_Noreturn void outputs_fail(lesson_outputs *outputs, const al_error *err)
+{
+    al_trace_discard(outputs->trace);
+    outputs->trace = NULL;
+    lesson_usage_error(outputs->about, "%s", err->message);
+}
+
+void outputs_close_trace(lesson_outputs *outputs)
+{
+    al_error err = {0};
+    al_trace *trace = outputs->trace;
+    outputs->trace = NULL;
+    if (al_trace_close(trace, &err) != AL_OK)
+        lesson_usage_error(outputs->about, "%s", err.message);
+}
+
+/* The renderer in the build tree if it is there, else its bare name for
+ * posix_spawnp to find on PATH. */
+static void renderer_path(char *buf, size_t size, const char *renderer)
+{
+    snprintf(buf, size, "%s/%s", AL_RENDER_DIR, renderer);
+    if (access(buf, X_OK) != 0)
+        snprintf(buf, size, "%s", renderer);
+}
+
+/* The figure's file: the trace path without ".jsonl", then suffix. */
+static void figure_path(char *buf, size_t size, const char *trace_path, const char *suffix)
+{
+    size_t n = strlen(trace_path);
+    if (n > 6 && strcmp(trace_path + n - 6, ".jsonl") == 0)
+        n -= 6;
+    snprintf(buf, size, "%.*s%s", (int)n, trace_path, suffix);
+}
+
+/* Quote a word for the redraw command only if the shell would need it. */
+static void append_word(char *command, size_t size, const char *word)
+{
+    size_t used = strlen(command);
+    bool plain = strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "0123456789-_./=,:") == strlen(word);
+    snprintf(command + used, size - used, plain ? " %s" : " '%s'", word);
+}
+
+static int run(const char *path, char *const *argv)
+{
+    pid_t pid;
+    if (posix_spawnp(&pid, path, NULL, NULL, argv, environ) != 0)
+        return -1;
+    int status;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
+                  const char *const *args)
+{
+    if (outputs->common->no_figures || outputs->n_figures == MAX_FIGURES)
+        return;
+    int index = outputs->n_figures;
+    char *out = outputs->figure_paths[index], *command = outputs->redraw_commands[index];
+    figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, suffix);
+
+    char path[OUTPUT_PATH_SIZE];
+    renderer_path(path, sizeof path, renderer);
+    const char *argv[MAX_FIGURE_ARGS + 5] = {renderer, outputs->trace_path};
+    int n = 2;
+    snprintf(command, sizeof outputs->redraw_commands[0], "%s", path);
+    append_word(command, sizeof outputs->redraw_commands[0], outputs->trace_path);
+    for (int i = 0; args && args[i] && n < MAX_FIGURE_ARGS; i++) {
+        argv[n++] = args[i];
+        append_word(command, sizeof outputs->redraw_commands[0], args[i]);
+    }
+    argv[n++] = "-o";
+    argv[n++] = out;
+    append_word(command, sizeof outputs->redraw_commands[0], "-o");
+    append_word(command, sizeof outputs->redraw_commands[0], out);
+
+    int status = run(path, (char *const *)argv);
+    if (status != 0) {
+        fprintf(stderr, "%s: could not draw %s (%s %s)\n", outputs->about->program, out, renderer,
+                status < 0 ? "could not be started" : "failed");
+        outputs->failures++;
+        return;
+    }
+    outputs->n_figures++;
+}
+
+int outputs_finish(lesson_outputs *outputs, printout *p)
+{
+    print_always(p, "\nWrote %s", outputs->trace_path);
+    for (int i = 0; i < outputs->n_figures; i++)
+        print_always(p, "Wrote %s", outputs->figure_paths[i]);
+    if (outputs->n_figures > 0) {
+        print_always(p, "Redraw with:");
+        for (int i = 0; i < outputs->n_figures; i++)
+            print_always(p, "  %s", outputs->redraw_commands[i]);
+    }
+    return outputs->failures ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+/* outputs.h: what a lesson leaves behind: its trace, and its figures drawn
+ * by running the renderer programs on that trace. Also the closing lines
+ * that list the files written and the command to redraw each figure.
+ * Program code: it prints and exits on failure, unlike the library. */
+#ifndef LESSONS_OUTPUTS_H
+#define LESSONS_OUTPUTS_H
+
+#include "attnlab/trace.h"
+#include "options.h"
+#include "printout.h"
+
+#define MAX_FIGURES 16
+#define MAX_FIGURE_ARGS 24
+#define OUTPUT_PATH_SIZE 512
+
+typedef struct lesson_outputs {
+    const lesson_about *about;
+    const lesson_common *common;
+    char trace_path[OUTPUT_PATH_SIZE];
+    al_trace *trace;
+    int n_figures;
+    char figure_paths[MAX_FIGURES][OUTPUT_PATH_SIZE];
+    char redraw_commands[MAX_FIGURES][1024];
+    int failures;          /* figures that could not be drawn */
+} lesson_outputs;
+
+/* Open the lesson's trace (common->trace_path, or "<program>.jsonl" in the
+ * current folder) with its level and filter, recording program, arguments
+ * and seed. On failure prints one line and exits 2. */
+void outputs_open(lesson_outputs *outputs, const lesson_about *about,
+                  const lesson_common *common, int argc, char **argv, uint64_t seed);
+
+/* Print "<program>: <message>", discard the trace (no file is left) and
+ * exit 2. For an error from the library in the middle of a lesson. */
+_Noreturn void outputs_fail(lesson_outputs *outputs, const al_error *err);
+
+/* Close the trace (it appears whole, or the lesson fails with exit 2). */
+void outputs_close_trace(lesson_outputs *outputs);
+
+/* Draw a figure from the trace with a renderer ("attnlab-heatmap" or
+ * "attnlab-flow"): suffix names the file beside the trace
+ * ("-weights.png" gives lesson05-weights.png); args are the renderer's
+ * options after the trace and before "-o", NULL-terminated. Does nothing
+ * with --no-figures. A renderer that fails is reported, not fatal. */
+void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
+                  const char *const *args);
+
+/* The closing lines: every file written and how to redraw the figures.
+ * Returns the lesson's exit status: 0, or 1 if a figure failed. */
+int outputs_finish(lesson_outputs *outputs, printout *p);
+
+#endif

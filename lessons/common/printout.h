@@ -1,0 +1,43 @@
+/* printout.h: how lessons narrate a computation in the terminal: a heading
+ * per step, then each matrix as an aligned table with its trace name, its
+ * shape and its row and column labels. Colour (bold headings, dim labels)
+ * only when stdout is a terminal and neither --no-color nor NO_COLOR says
+ * otherwise. Printing only: no maths here. */
+#ifndef LESSONS_PRINTOUT_H
+#define LESSONS_PRINTOUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "attnlab/matrix.h"
+
+typedef struct printout {
+    FILE *out;
+    bool color;
+    bool quiet;      /* print nothing but what print_always prints */
+    int precision;   /* decimals */
+    int step;        /* the last step number printed */
+} printout;
+
+/* stdout, with colour decided from the terminal, NO_COLOR and no_color. */
+printout printout_start(int precision, bool quiet, bool no_color);
+
+/* "Step N: title" in bold, then the equation line (may be NULL). */
+void print_step(printout *p, const char *title, const char *equation);
+
+/* A line of narration (printf-style), wrapped by the caller. */
+void print_text(printout *p, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like print_text, but printed even with --quiet (final paths). */
+void print_always(printout *p, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* The matrix m under its trace name and a short symbol ("Q"), with its shape
+ * "(6 x 4)" and labels (NULL: indices). -inf entries print as "masked".
+ * Wide matrices are printed in blocks of columns that fit 100 characters. */
+void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
+                  const char *const *row_labels, const char *const *col_labels);
+
+/* Number of characters a UTF-8 string takes on screen (one per code point). */
+int text_width(const char *s);
+
+#endif
