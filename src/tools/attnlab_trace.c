@@ -181,17 +181,16 @@ static int parse_tolerance(double *tolerance, const char *option, const char *te
     return EXIT_ALL_OK;
 }
 
-/* Apply option (with its value, when it takes one) to line. */
+/* Apply an option that takes a value to line. */
 static int apply_option(command_line *line, const char *option, const char *value)
 {
     if (strcmp(option, "--precision") == 0) {
         return parse_precision(&line->precision, value);
     }
-    if (strcmp(option, "--atol") == 0 || strcmp(option, "--rtol") == 0) {
-        return parse_tolerance(option[2] == 'a' ? &line->atol : &line->rtol, option, value);
+    if (strcmp(option, "--atol") == 0) {
+        return parse_tolerance(&line->atol, option, value);
     }
-    line->show_rows = true;  /* --rows, the one option without a value */
-    return EXIT_ALL_OK;
+    return parse_tolerance(&line->rtol, option, value);  /* --rtol, the one left */
 }
 
 /* One option at argv[*i], written "--name value" or "--name=value";
@@ -210,9 +209,9 @@ static int parse_option(command_line *line, int argc, char **argv, int *i)
         return usage_error("unknown option '%.*s' for %s; see 'attnlab-trace %s --help'",
                            (int)length, arg, line->spec->name, line->spec->name);
     }
-    bool takes_value = strcmp(option, "--rows") != 0;
-    if (!takes_value) {
-        return equals ? usage_error("--rows takes no value") : apply_option(line, option, NULL);
+    if (strcmp(option, "--rows") == 0) {  /* the one option without a value */
+        line->show_rows = true;
+        return equals ? usage_error("--rows takes no value") : EXIT_ALL_OK;
     }
     if (equals) {
         return apply_option(line, option, equals + 1);
