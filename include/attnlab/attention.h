@@ -135,11 +135,13 @@ typedef struct al_attention_names {
  * carries a warning such as
  *   row 2 ("fish") has every key masked; its weights are all 0
  *
- * Fails (before writing anything) with AL_ERR_SHAPE naming both shapes
- * when sizes disagree, AL_ERR_VALUE for a bad temperature or sigma, a
- * negative similarity under AL_NORMALIZE_SUM or a mask entry other than
- * 0/1, AL_ERR_ARG for a missing parameter matrix. Trace failures are
- * passed on. */
+ * Fails before computing anything with AL_ERR_SHAPE naming both shapes
+ * when sizes disagree, AL_ERR_VALUE for a bad temperature or sigma or a
+ * mask entry other than 0/1, AL_ERR_ARG for a missing parameter matrix or
+ * (when tracing) a missing name. A similarity below 0 under
+ * AL_NORMALIZE_SUM (e.g. a dot product) is found only when normalising, and
+ * fails with AL_ERR_VALUE then. Trace failures are passed on. names may be
+ * NULL when trace is NULL. */
 al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *q,
                     const al_matrix *k, const al_matrix *v, const al_matrix *mask,
                     const al_scoring *scoring, const al_attention_names *names,

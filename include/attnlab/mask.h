@@ -37,6 +37,11 @@ al_status al_padding_mask(al_matrix *mask, int key_length, al_error *err);
  * or b. Traced by the caller with op "given" if at all. */
 al_status al_mask_and(al_matrix *mask, const al_matrix *a, const al_matrix *b, al_error *err);
 
+/* Check that every entry of mask is exactly 0 or 1; AL_ERR_VALUE names
+ * the first that is not ("mask entry (1, 2) is 0.5; a mask holds only 0 and
+ * 1"). */
+al_status al_mask_check(const al_matrix *mask, al_error *err);
+
 /* masked[i][j] = scores[i][j] where mask[i][j] == 1, -INFINITY where
  * mask[i][j] == 0. Shapes must agree (AL_ERR_SHAPE names both); any mask
  * entry other than 0 or 1 fails with AL_ERR_VALUE naming it. masked may be
