@@ -276,6 +276,43 @@ static void additive_score_by_hand(void **state)
     assert_close(out, 10 * w0 + 20 * (1 - w0), 20 * VALUE_TOLERANCE);
 }
 
+/* An RNN decoder attends at every step with the same W_a: traced once
+ * under "s2s.attn", and each step's q_proj names it among its inputs. */
+static void shared_score_params_are_traced_once(void **state)
+{
+    (void)state;
+    trace_scratch s;
+    al_trace *trace = trace_scratch_open(&s);
+    float w_a[] = {0, 1, 1, 0}, keys[] = {1, 0, 0, 1}, values[] = {10, 20};
+    float scores[2], weights[2], q_proj[2], out;
+    al_matrix w = al_matrix_wrap(w_a, 2, 2), k = al_matrix_wrap(keys, 2, 2);
+    al_matrix v = al_matrix_wrap(values, 2, 1), out_m = al_matrix_wrap(&out, 1, 1);
+    al_attention_steps steps = {.scores = al_matrix_wrap(scores, 1, 2),
+                                .weights = al_matrix_wrap(weights, 1, 2),
+                                .q_proj = al_matrix_wrap(q_proj, 1, 2)};
+    al_scoring general = {.kind = AL_SCORE_GENERAL, .temperature = 1.0f, .w_a = &w};
+    assert_int_equal(al_trace_score_params(trace, "s2s.attn", &general, NULL), AL_OK);
+    for (int step = 0; step < 2; step++) {
+        float state_data[2] = {1.0f + (float)step, 2.0f};
+        al_matrix decoder_state = al_matrix_wrap(state_data, 1, 2);
+        char prefix[AL_NAME_SIZE], q_name[AL_NAME_SIZE];
+        al_attention_names names = {.prefix = al_name(prefix, "s2s.step%d", step),
+                                    .q = al_name(q_name, "s2s.dec.h%d", step),
+                                    .k = "s2s.enc.h", .v = "s2s.enc.h", .params = "s2s.attn"};
+        assert_int_equal(al_attend(&out_m, &steps, &decoder_state, &k, &v, NULL, &general,
+                                   &names, trace, NULL),
+                         AL_OK);
+    }
+    trace_scratch_read(&s, trace);
+    trace_scratch_expect(&s, "s2s.attn.w_a", "\"role\": \"param\"");
+    const char *first = strstr(s.text, "\"name\": \"s2s.attn.w_a\"");
+    assert_null(strstr(first + 1, "\"name\": \"s2s.attn.w_a\""));
+    assert_null(strstr(s.text, "s2s.step0.w_a"));
+    trace_scratch_expect(&s, "s2s.step1.q_proj",
+                         "\"inputs\": [\"s2s.dec.h1\", \"s2s.attn.w_a\"]");
+    trace_scratch_remove(&s);
+}
+
 /* Scaled dot product divides by sqrt(d_k): q = (2, 2, 2, 2), k = q gives
  * score 16, scaled 16 / sqrt(4) = 8. */
 static void scaled_dot_divides_by_root_d_k(void **state)
@@ -327,7 +364,8 @@ static void shape_errors_name_both_shapes(void **state)
     al_matrix q = al_matrix_wrap(data, 2, 3), k = al_matrix_wrap(data, 2, 3);
     al_matrix v = al_matrix_wrap(data, 3, 3), out = al_matrix_wrap(out_data, 2, 3);
     float s[4], w[4], sc[4];
-    al_attention_steps steps = {.scores = al_matrix_wrap(s, 2, 2), .scaled = al_matrix_wrap(sc, 2, 2),
+    al_attention_steps steps = {.scores = al_matrix_wrap(s, 2, 2),
+                                .scaled = al_matrix_wrap(sc, 2, 2),
                                 .weights = al_matrix_wrap(w, 2, 2)};
     al_scoring scoring = al_scoring_scaled_dot();
     al_error err = {0};
@@ -396,6 +434,7 @@ int main(void)
         cmocka_unit_test(sum_of_negative_similarities_is_refused),
         cmocka_unit_test(general_score_by_hand),
         cmocka_unit_test(additive_score_by_hand),
+        cmocka_unit_test(shared_score_params_are_traced_once),
         cmocka_unit_test(scaled_dot_divides_by_root_d_k),
         cmocka_unit_test(huge_scores_saturate_to_one_hot_without_overflow),
         cmocka_unit_test(shape_errors_name_both_shapes),

@@ -34,12 +34,12 @@
 /* How a query scores a key. q_i is row i of the queries, k_j row j of the
  * keys. */
 typedef enum al_score_kind {
-    AL_SCORE_DOT,               /* q_i · k_j                                  (d_q = d_k)   */
-    AL_SCORE_SCALED_DOT,        /* q_i · k_j, then / sqrt(d_k) as step "scaled" (d_q = d_k) */
-    AL_SCORE_ADDITIVE,          /* Bahdanau: v_aᵀ tanh(q_i·W_q + k_j·W_k)                  */
-    AL_SCORE_GENERAL,           /* Luong "general": q_i · W_a · k_jᵀ                        */
-    AL_SCORE_INVERSE_DISTANCE,  /* 1 / ‖k_j − q_i‖ (|k − q| for scalars)      (d_q = d_k)   */
-    AL_SCORE_GAUSSIAN           /* exp(−‖k_j − q_i‖² / (2σ²)), Nadaraya–Watson (d_q = d_k)  */
+    AL_SCORE_DOT,               /* q_i · k_j                                  (d_q = d_k) */
+    AL_SCORE_SCALED_DOT,        /* q_i · k_j, then / sqrt(d_k) as "scaled"    (d_q = d_k) */
+    AL_SCORE_ADDITIVE,          /* Bahdanau: v_aᵀ tanh(q_i·W_q + k_j·W_k)                 */
+    AL_SCORE_GENERAL,           /* Luong "general": q_i · W_a · k_jᵀ                      */
+    AL_SCORE_INVERSE_DISTANCE,  /* 1 / ‖k_j − q_i‖, |k − q| for scalars       (d_q = d_k) */
+    AL_SCORE_GAUSSIAN           /* exp(−‖k_j − q_i‖² / (2σ²))                 (d_q = d_k) */
 } al_score_kind;
 
 /* How a row of scores becomes weights that sum to 1. */
@@ -98,11 +98,18 @@ void al_attention_steps_free(al_attention_steps *steps);
  * that are not 1, as 1 x 1 params: <prefix>.sigma (Gaussian),
  * <prefix>.temperature (softmax at T != 1; absent means T = 1).
  * q, k, v and mask name tensors the caller has traced already (al_attend
- * records them only in "inputs" fields); mask is NULL when none applies. */
+ * records them only in "inputs" fields); mask is NULL when none applies.
+ *
+ * params, when not NULL, says the score's matrices (w_q, w_k, v_a or w_a)
+ * are already in the trace as <params>.w_q ... (written once by
+ * al_trace_score_params), and al_attend only refers to them: an RNN
+ * decoder that attends at every step with the same W_a traces it once as
+ * "s2s.attn.w_a", not once per step. */
 typedef struct al_attention_names {
     const char *prefix;
     const char *q, *k, *v;
     const char *mask;
+    const char *params;
     const char *const *query_labels;  /* Lq strings (score rows), or NULL */
     const char *const *key_labels;    /* Lk strings (score cols), or NULL */
 } al_attention_names;
@@ -147,6 +154,12 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
                     const al_scoring *scoring, const al_attention_names *names,
                     al_trace *trace, al_error *err);
 
+/* Record the score's parameter matrices (W_q, W_k and v_a for additive,
+ * W_a for general; nothing for the other kinds) as <prefix>.w_q ..., role
+ * param, for calls to al_attend whose names.params is prefix. */
+al_status al_trace_score_params(al_trace *trace, const char *prefix, const al_scoring *scoring,
+                                al_error *err);
+
 /* ---- the step kernels: no allocation, no tracing ---------------------- */
 
 /* scores (Lq x Lk) = q (Lq x d) · kᵀ (d x Lk) */
@@ -173,7 +186,8 @@ al_status al_additive_scores(al_matrix *scores, al_matrix *q_proj, al_matrix *k_
 al_status al_inverse_distance_scores(al_matrix *scores, const al_matrix *q, const al_matrix *k,
                                      int *exact_match_rows, al_error *err);
 
-/* scores[i][j] = exp(−‖k_j − q_i‖² / (2σ²)); sigma > 0 and finite. */
+/* scores[i][j] = exp(−‖k_j − q_i‖² / (2σ²)), the Gaussian kernel of
+ * Nadaraya–Watson regression; sigma > 0 and finite. */
 al_status al_gaussian_scores(al_matrix *scores, const al_matrix *q, const al_matrix *k,
                              float sigma, al_error *err);
 

@@ -1,7 +1,8 @@
 /* attention.c: one head of attention from given q, k, v: scores, scaled,
  * masked, weights, out, each step computed by its kernel and traced.
  * The kernels themselves are in scores.c, mask.c, softmax.c and
- * normalize.c; projections and heads are in multihead.c. */
+ * normalize.c; argument checks and step memory in attention_steps.c;
+ * projections and heads in multihead.c. */
 #include "attnlab/attention.h"
 
 #include <math.h>
@@ -10,146 +11,15 @@
 #include "attnlab/blas.h"
 #include "attnlab/mask.h"
 #include "attnlab/softmax.h"
+#include "attention_check.h"
 #include "distance.h"
 #include "row_warnings.h"
-
-al_scoring al_scoring_scaled_dot(void)
-{
-    return (al_scoring){.kind = AL_SCORE_SCALED_DOT, .normalizer = AL_NORMALIZE_SOFTMAX,
-                        .temperature = 1.0f};
-}
 
 /* out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
 al_status al_weighted_sum(al_matrix *out, const al_matrix *weights, const al_matrix *v,
                           al_error *err)
 {
     return al_matmul(out, weights, v, err);
-}
-
-/* ---- the caller's step matrices ------------------------------------------ */
-
-void al_attention_steps_free(al_attention_steps *steps)
-{
-    al_matrix_free(&steps->scores);
-    al_matrix_free(&steps->scaled);
-    al_matrix_free(&steps->masked);
-    al_matrix_free(&steps->weights);
-    al_matrix_free(&steps->q_proj);
-    al_matrix_free(&steps->k_proj);
-    *steps = (al_attention_steps){0};
-}
-
-/* The parameter matrices a score kind cannot do without. */
-static al_status check_score_params(const al_scoring *scoring, al_error *err)
-{
-    if (scoring->kind == AL_SCORE_ADDITIVE && (!scoring->w_q || !scoring->w_k || !scoring->v_a))
-        return al_fail(err, AL_ERR_ARG, "additive attention needs W_q, W_k and v_a");
-    if (scoring->kind == AL_SCORE_GENERAL && !scoring->w_a)
-        return al_fail(err, AL_ERR_ARG, "general attention needs W_a");
-    if (scoring->kind < AL_SCORE_DOT || scoring->kind > AL_SCORE_GAUSSIAN)
-        return al_fail(err, AL_ERR_ARG, "unknown score kind %d", (int)scoring->kind);
-    return AL_OK;
-}
-
-al_status al_attention_steps_alloc(al_attention_steps *steps, int queries, int keys,
-                                   const al_scoring *scoring, bool with_mask, al_error *err)
-{
-    *steps = (al_attention_steps){0};
-    al_status status = check_score_params(scoring, err);
-    if (status == AL_OK)
-        status = al_matrix_alloc(&steps->scores, queries, keys, err);
-    if (status == AL_OK)
-        status = al_matrix_alloc(&steps->weights, queries, keys, err);
-    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT)
-        status = al_matrix_alloc(&steps->scaled, queries, keys, err);
-    if (status == AL_OK && with_mask)
-        status = al_matrix_alloc(&steps->masked, queries, keys, err);
-    if (status == AL_OK && scoring->kind == AL_SCORE_ADDITIVE) {
-        status = al_matrix_alloc(&steps->q_proj, queries, scoring->w_q->cols, err);
-        if (status == AL_OK)
-            status = al_matrix_alloc(&steps->k_proj, keys, scoring->w_k->cols, err);
-    }
-    if (status == AL_OK && scoring->kind == AL_SCORE_GENERAL)
-        status = al_matrix_alloc(&steps->q_proj, queries, scoring->w_a->cols, err);
-    if (status != AL_OK)
-        al_attention_steps_free(steps);
-    return status;
-}
-
-/* ---- checking everything before computing anything ----------------------- */
-
-static bool has_shape(const al_matrix *m, int rows, int cols)
-{
-    return m->data && m->rows == rows && m->cols == cols;
-}
-
-/* "steps.scaled is 2 x 2 but must be 3 x 2 (queries x keys)" */
-static al_status check_step(const char *what, const al_matrix *m, int queries, int keys,
-                            al_error *err)
-{
-    if (has_shape(m, queries, keys))
-        return AL_OK;
-    return al_fail(err, AL_ERR_SHAPE, "attention: steps.%s is %d x %d but must be %d x %d "
-                   "(queries x keys)", what, m->rows, m->cols, queries, keys);
-}
-
-static al_status check_shapes(const al_matrix *out, const al_attention_steps *steps,
-                              const al_matrix *q, const al_matrix *k, const al_matrix *v,
-                              const al_matrix *mask, const al_scoring *scoring, al_error *err)
-{
-    int queries = q->rows, keys = k->rows;
-    if (v->rows != keys)
-        return al_fail(err, AL_ERR_SHAPE, "attention: keys are %d x %d but values are %d x %d; "
-                       "there must be one value per key", k->rows, k->cols, v->rows, v->cols);
-    if (out->rows != queries || out->cols != v->cols)
-        return al_fail(err, AL_ERR_SHAPE, "attention: out is %d x %d but must be %d x %d "
-                       "(queries x value width)", out->rows, out->cols, queries, v->cols);
-    al_status status = check_step("scores", &steps->scores, queries, keys, err);
-    if (status == AL_OK)
-        status = check_step("weights", &steps->weights, queries, keys, err);
-    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT)
-        status = check_step("scaled", &steps->scaled, queries, keys, err);
-    if (status != AL_OK || !mask)
-        return status;
-    if (mask->rows != queries || mask->cols != keys)
-        return al_fail(err, AL_ERR_SHAPE, "attention: the mask is %d x %d but the scores are "
-                       "%d x %d (queries x keys)", mask->rows, mask->cols, queries, keys);
-    status = check_step("masked", &steps->masked, queries, keys, err);
-    if (status == AL_OK)
-        status = al_mask_check(mask, err);
-    return status;
-}
-
-static al_status check_names(const al_attention_names *names, const al_matrix *mask,
-                             al_error *err)
-{
-    if (!names || !names->prefix || !names->q || !names->k || !names->v ||
-        (mask && !names->mask))
-        return al_fail(err, AL_ERR_ARG, "attention: tracing needs a prefix and the names of q, "
-                       "k, v%s", mask ? " and the mask" : "");
-    return AL_OK;
-}
-
-static al_status check_attend(const al_matrix *out, const al_attention_steps *steps,
-                              const al_matrix *q, const al_matrix *k, const al_matrix *v,
-                              const al_matrix *mask, const al_scoring *scoring,
-                              const al_attention_names *names, const al_trace *trace,
-                              al_error *err)
-{
-    al_status status = trace ? check_names(names, mask, err) : AL_OK;
-    if (status == AL_OK)
-        status = check_score_params(scoring, err);
-    if (status == AL_OK)
-        status = check_shapes(out, steps, q, k, v, mask, scoring, err);
-    if (status != AL_OK)
-        return status;
-    float t = scoring->temperature;
-    if (scoring->normalizer == AL_NORMALIZE_SOFTMAX && (!(t > 0.0f) || isinf(t)))
-        return al_fail(err, AL_ERR_VALUE, "attention: temperature must be a positive finite "
-                       "number, not %g (1 is the usual softmax)", (double)t);
-    if (scoring->normalizer != AL_NORMALIZE_SOFTMAX && scoring->normalizer != AL_NORMALIZE_SUM)
-        return al_fail(err, AL_ERR_ARG, "unknown normaliser %d", (int)scoring->normalizer);
-    return AL_OK;
 }
 
 /* ---- the trace ------------------------------------------------------------ */
@@ -163,7 +33,8 @@ typedef struct head_names {
     char sigma[AL_NAME_SIZE], temperature[AL_NAME_SIZE];
 } head_names;
 
-static void build_names(head_names *n, const char *prefix)
+/* Names under prefix; the score's matrices under params_prefix. */
+static void build_names(head_names *n, const char *prefix, const char *params_prefix)
 {
     al_name(n->scores, "%s.scores", prefix);
     al_name(n->scaled, "%s.scaled", prefix);
@@ -172,10 +43,10 @@ static void build_names(head_names *n, const char *prefix)
     al_name(n->out, "%s.out", prefix);
     al_name(n->q_proj, "%s.q_proj", prefix);
     al_name(n->k_proj, "%s.k_proj", prefix);
-    al_name(n->w_q, "%s.w_q", prefix);
-    al_name(n->w_k, "%s.w_k", prefix);
-    al_name(n->v_a, "%s.v_a", prefix);
-    al_name(n->w_a, "%s.w_a", prefix);
+    al_name(n->w_q, "%s.w_q", params_prefix);
+    al_name(n->w_k, "%s.w_k", params_prefix);
+    al_name(n->v_a, "%s.v_a", params_prefix);
+    al_name(n->w_a, "%s.w_a", params_prefix);
     al_name(n->sigma, "%s.sigma", prefix);
     al_name(n->temperature, "%s.temperature", prefix);
 }
@@ -193,6 +64,34 @@ static al_status trace_number(al_trace *trace, const char *name, float value, al
 {
     al_matrix m = al_matrix_wrap(&value, 1, 1);
     return trace_param(trace, name, &m, err);
+}
+
+/* W_q, W_k, v_a (additive) or W_a (general), under their names in n. */
+static al_status trace_score_params(al_trace *trace, const head_names *n,
+                                    const al_scoring *scoring, al_error *err)
+{
+    al_status status = AL_OK;
+    if (scoring->kind == AL_SCORE_GENERAL)
+        status = trace_param(trace, n->w_a, scoring->w_a, err);
+    if (scoring->kind == AL_SCORE_ADDITIVE) {
+        status = trace_param(trace, n->w_q, scoring->w_q, err);
+        if (status == AL_OK)
+            status = trace_param(trace, n->w_k, scoring->w_k, err);
+        if (status == AL_OK)
+            status = trace_param(trace, n->v_a, scoring->v_a, err);
+    }
+    return status;
+}
+
+al_status al_trace_score_params(al_trace *trace, const char *prefix, const al_scoring *scoring,
+                                al_error *err)
+{
+    al_status status = attention_check_score_params(scoring, err);
+    if (status != AL_OK || !trace)
+        return status;
+    head_names n;
+    build_names(&n, prefix, prefix);
+    return trace_score_params(trace, &n, scoring, err);
 }
 
 /* Membership tests for the rows a warning lists. */
@@ -223,7 +122,8 @@ static bool row_is_all_masked(const void *context, int i)
     return true;
 }
 
-/* The parameters of the score, then q_proj / k_proj, then the scores. */
+/* The parameters of the score (unless traced already), then q_proj /
+ * k_proj, then the scores. */
 static al_status trace_scores(al_trace *trace, const head_names *n,
                               const al_attention_steps *steps, const al_matrix *q,
                               const al_matrix *k, const al_scoring *scoring,
@@ -232,7 +132,7 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
     const char *const *rows = names->query_labels;
     al_tensor_info info = {.name = n->scores, .role = AL_ROLE_ACTIVATION,
                            .row_labels = rows, .col_labels = names->key_labels};
-    al_status status = AL_OK;
+    al_status status = names->params ? AL_OK : trace_score_params(trace, n, scoring, err);
     char warning[AL_ERROR_MESSAGE_SIZE];
     switch (scoring->kind) {
     case AL_SCORE_DOT:
@@ -243,7 +143,6 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
     case AL_SCORE_GENERAL: {
         al_tensor_info proj = {.name = n->q_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
                                .inputs = {names->q, n->w_a}, .row_labels = rows};
-        status = trace_param(trace, n->w_a, scoring->w_a, err);
         if (status == AL_OK)
             status = al_trace_tensor(trace, &proj, &steps->q_proj, err);
         info.op = "matmul_bt";
@@ -255,11 +154,6 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
                                  .inputs = {names->q, n->w_q}, .row_labels = rows};
         al_tensor_info k_proj = {.name = n->k_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
                                  .inputs = {names->k, n->w_k}, .row_labels = names->key_labels};
-        status = trace_param(trace, n->w_q, scoring->w_q, err);
-        if (status == AL_OK)
-            status = trace_param(trace, n->w_k, scoring->w_k, err);
-        if (status == AL_OK)
-            status = trace_param(trace, n->v_a, scoring->v_a, err);
         if (status == AL_OK)
             status = al_trace_tensor(trace, &q_proj, &steps->q_proj, err);
         if (status == AL_OK)
@@ -277,7 +171,8 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
         break;
     }
     case AL_SCORE_GAUSSIAN:
-        status = trace_number(trace, n->sigma, scoring->sigma, err);
+        if (status == AL_OK)
+            status = trace_number(trace, n->sigma, scoring->sigma, err);
         info.op = "gaussian_kernel";
         info.inputs[0] = names->q, info.inputs[1] = names->k, info.inputs[2] = n->sigma;
         break;
@@ -350,11 +245,12 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
                     const al_scoring *scoring, const al_attention_names *names,
                     al_trace *trace, al_error *err)
 {
-    al_status status = check_attend(out, steps, q, k, v, mask, scoring, names, trace, err);
+    al_status status = attention_check(out, steps, q, k, v, mask, scoring, names, trace, err);
     if (status != AL_OK)
         return status;
     head_names n; /* built even when not tracing, so every name below is a string */
-    build_names(&n, trace ? names->prefix : "untraced");
+    const char *prefix = trace ? names->prefix : "untraced";
+    build_names(&n, prefix, trace && names->params ? names->params : prefix);
     steps->exact_match_rows = 0;
     steps->fully_masked_rows = 0;
     const char *const *rows = trace ? names->query_labels : NULL;

@@ -141,7 +141,8 @@ static al_status project(al_matrix *out, const al_matrix *x, const al_matrix *w,
     if (status == AL_OK && b)
         status = al_add_row_vector(out, out, b, err);
     al_tensor_info info = {.name = out_name, .role = AL_ROLE_ACTIVATION,
-                           .op = b ? "linear" : "matmul", .inputs = {x_name, w_name, b ? b_name : NULL},
+                           .op = b ? "linear" : "matmul",
+                           .inputs = {x_name, w_name, b ? b_name : NULL},
                            .row_labels = labels};
     if (status == AL_OK)
         status = al_trace_tensor(trace, &info, out, err);

@@ -311,7 +311,8 @@ def check_record(label, name, record, want):
     if record["inputs"] != inputs:
         failures.append(f"inputs are {record['inputs']}, expected {inputs}")
     if warning is not None and bool(record.get("warnings")) != warning:
-        failures.append(f"warnings {record.get('warnings')}, expected {'one' if warning else 'none'}")
+        wanted = "one" if warning else "none"
+        failures.append(f"warnings {record.get('warnings')}, expected {wanted}")
     detail = "given"
     if data is not None:
         actual = values(record)
@@ -359,7 +360,8 @@ def check_softmax_rows(label, rows, exp):
                     break
             if (r["max"] is None) != bool(all_masked):
                 failures.append(f"{name} row {i}: max {r['max']} but all masked is {all_masked}")
-        print(f"{label}: {name} softmax rows {'OK' if not failures else 'FAIL'} maxdiff {worst:.3g}")
+        verdict = "OK" if not failures else "FAIL"
+        print(f"{label}: {name} softmax rows {verdict} maxdiff {worst:.3g}")
     return failures
 
 

@@ -292,55 +292,90 @@ static al_status run_single_head(const case_spec *c, al_trace *trace, al_error *
 
 /* ---- the cases ------------------------------------------------------------ */
 
-static const case_spec CASES[] = {
-    /* multi-head self-attention: L, d_model, heads, mask, bias, T */
-    {.kind = "self", .queries = 1, .keys = 1, .d_model = 4, .heads = 1, .mask = "none"},
-    {.kind = "self", .queries = 3, .keys = 3, .d_model = 4, .heads = 2, .mask = "none", .bias = true},
-    {.kind = "self", .queries = 3, .keys = 3, .d_model = 8, .heads = 4, .mask = "causal"},
-    {.kind = "self", .queries = 7, .keys = 7, .d_model = 12, .heads = 3, .mask = "causal", .bias = true},
-    {.kind = "self", .queries = 7, .keys = 7, .d_model = 8, .heads = 2, .mask = "padding", .key_length = 5, .bias = true},
-    {.kind = "self", .queries = 3, .keys = 3, .d_model = 12, .heads = 4, .mask = "padding", .key_length = 2},
-    {.kind = "self", .queries = 7, .keys = 7, .d_model = 12, .heads = 4, .mask = "none", .temperature = 0.5f},
-    {.kind = "self", .queries = 3, .keys = 3, .d_model = 8, .heads = 2, .mask = "given", .rows_level = true},
-    {.kind = "self", .queries = 7, .keys = 7, .d_model = 8, .heads = 1, .mask = "causal", .bias = true, .rows_level = true},
-    /* cross-attention: Lq target tokens, Lk source tokens */
-    {.kind = "cross", .queries = 1, .keys = 3, .d_model = 4, .heads = 1, .mask = "none"},
-    {.kind = "cross", .queries = 3, .keys = 7, .d_model = 8, .heads = 2, .mask = "none", .bias = true},
-    {.kind = "cross", .queries = 7, .keys = 3, .d_model = 12, .heads = 3, .mask = "padding", .key_length = 2},
-    {.kind = "cross", .queries = 4, .keys = 5, .d_model = 12, .heads = 4, .mask = "padding", .key_length = 5, .bias = true},
-    {.kind = "cross", .queries = 3, .keys = 7, .d_model = 8, .heads = 4, .mask = "given"},
-    /* one head, additive and general: Lq, Lk, d_q, d_k, d_a, d_v */
-    {.kind = "additive", .queries = 1, .keys = 3, .d_q = 2, .d_k = 3, .d_a = 4, .d_v = 2, .mask = "none"},
-    {.kind = "additive", .queries = 3, .keys = 3, .d_q = 4, .d_k = 4, .d_a = 5, .d_v = 3, .mask = "causal", .rows_level = true},
-    {.kind = "additive", .queries = 7, .keys = 7, .d_q = 3, .d_k = 3, .d_a = 6, .d_v = 4, .mask = "padding", .key_length = 4},
-    {.kind = "additive", .queries = 2, .keys = 7, .d_q = 5, .d_k = 3, .d_a = 2, .d_v = 1, .mask = "none", .temperature = 2.0f},
-    {.kind = "general", .queries = 1, .keys = 3, .d_q = 2, .d_k = 3, .d_v = 2, .mask = "none"},
-    {.kind = "general", .queries = 3, .keys = 3, .d_q = 4, .d_k = 4, .d_v = 3, .mask = "causal"},
-    {.kind = "general", .queries = 7, .keys = 7, .d_q = 3, .d_k = 5, .d_v = 4, .mask = "padding", .key_length = 4},
-    {.kind = "general", .queries = 4, .keys = 7, .d_q = 5, .d_k = 3, .d_v = 2, .mask = "given"},
-    /* one head, dot products and kernel similarities */
-    {.kind = "dot", .queries = 3, .keys = 3, .d_q = 2, .d_k = 2, .d_v = 2, .mask = "causal"},
-    {.kind = "scaled_dot", .queries = 7, .keys = 5, .d_q = 4, .d_k = 4, .d_v = 3, .mask = "none", .rows_level = true},
-    {.kind = "inverse_distance", .queries = 3, .keys = 4, .d_q = 2, .d_k = 2, .d_v = 2, .mask = "none", .normalizer = "sum"},
-    {.kind = "inverse_distance", .queries = 3, .keys = 4, .d_q = 1, .d_k = 1, .d_v = 1, .mask = "padding", .key_length = 3, .temperature = 2.0f},
-    {.kind = "gaussian", .queries = 3, .keys = 4, .d_q = 2, .d_k = 2, .d_v = 3, .mask = "none", .normalizer = "sum", .sigma = 1.5f},
-    {.kind = "gaussian", .queries = 7, .keys = 7, .d_q = 1, .d_k = 1, .d_v = 2, .mask = "causal", .sigma = 0.5f},
+/* Multi-head cases, one per row. len: the key length of a padding mask. */
+typedef struct multihead_case {
+    const char *kind;
+    int queries, keys, d_model, heads;
+    const char *mask;
+    int key_length;
+    bool bias;
+    float temperature;
+    bool rows_level;
+} multihead_case;
+
+static const multihead_case MULTIHEAD_CASES[] = {
+    /* kind    Lq Lk d_model h  mask      len  bias   T      rows */
+    {"self",    1, 1,  4,    1, "none",    0, false, 1.0f, false},
+    {"self",    3, 3,  4,    2, "none",    0, true,  1.0f, false},
+    {"self",    3, 3,  8,    4, "causal",  0, false, 1.0f, false},
+    {"self",    7, 7, 12,    3, "causal",  0, true,  1.0f, false},
+    {"self",    7, 7,  8,    2, "padding", 5, true,  1.0f, false},
+    {"self",    3, 3, 12,    4, "padding", 2, false, 1.0f, false},
+    {"self",    7, 7, 12,    4, "none",    0, false, 0.5f, false},
+    {"self",    3, 3,  8,    2, "given",   0, false, 1.0f, true},
+    {"self",    7, 7,  8,    1, "causal",  0, true,  1.0f, true},
+    {"cross",   1, 3,  4,    1, "none",    0, false, 1.0f, false},
+    {"cross",   3, 7,  8,    2, "none",    0, true,  1.0f, false},
+    {"cross",   7, 3, 12,    3, "padding", 2, false, 1.0f, false},
+    {"cross",   4, 5, 12,    4, "padding", 5, true,  1.0f, false},
+    {"cross",   3, 7,  8,    4, "given",   0, false, 1.0f, false},
 };
 
-/* Fill in the defaults the table leaves out. */
-static case_spec with_defaults(case_spec c, int index)
+/* Single-head cases from given q, k, v: the kind is a score kind. */
+typedef struct head_case_row {
+    const char *kind;
+    int queries, keys, d_q, d_k, d_a, d_v;
+    const char *mask;
+    int key_length;
+    const char *normalizer;
+    float temperature, sigma;
+    bool rows_level;
+} head_case_row;
+
+static const head_case_row HEAD_CASES[] = {
+    /* kind              Lq Lk d_q d_k d_a d_v mask      len normalizer  T     sigma rows */
+    {"additive",          1, 3, 2,  3,  4,  2, "none",    0, "softmax", 1.0f, 0.0f, false},
+    {"additive",          3, 3, 4,  4,  5,  3, "causal",  0, "softmax", 1.0f, 0.0f, true},
+    {"additive",          7, 7, 3,  3,  6,  4, "padding", 4, "softmax", 1.0f, 0.0f, false},
+    {"additive",          2, 7, 5,  3,  2,  1, "none",    0, "softmax", 2.0f, 0.0f, false},
+    {"general",           1, 3, 2,  3,  0,  2, "none",    0, "softmax", 1.0f, 0.0f, false},
+    {"general",           3, 3, 4,  4,  0,  3, "causal",  0, "softmax", 1.0f, 0.0f, false},
+    {"general",           7, 7, 3,  5,  0,  4, "padding", 4, "softmax", 1.0f, 0.0f, false},
+    {"general",           4, 7, 5,  3,  0,  2, "given",   0, "softmax", 1.0f, 0.0f, false},
+    {"dot",               3, 3, 2,  2,  0,  2, "causal",  0, "softmax", 1.0f, 0.0f, false},
+    {"scaled_dot",        7, 5, 4,  4,  0,  3, "none",    0, "softmax", 1.0f, 0.0f, true},
+    {"inverse_distance",  3, 4, 2,  2,  0,  2, "none",    0, "sum",     1.0f, 0.0f, false},
+    {"inverse_distance",  3, 4, 1,  1,  0,  1, "padding", 3, "softmax", 2.0f, 0.0f, false},
+    {"gaussian",          3, 4, 2,  2,  0,  3, "none",    0, "sum",     1.0f, 1.5f, false},
+    {"gaussian",          7, 7, 1,  1,  0,  2, "causal",  0, "softmax", 1.0f, 0.5f, false},
+};
+
+#define N_MULTIHEAD (int)(sizeof MULTIHEAD_CASES / sizeof MULTIHEAD_CASES[0])
+#define N_HEAD (int)(sizeof HEAD_CASES / sizeof HEAD_CASES[0])
+
+/* Case number index of both tables, as one case_spec with its own seed. */
+static case_spec case_number(int index)
 {
-    if (c.temperature == 0.0f)
-        c.temperature = 1.0f;
-    if (!c.normalizer)
-        c.normalizer = "softmax";
-    c.seed = 1000u + (uint64_t)index;
+    case_spec c = {.seed = 1000u + (uint64_t)index};
+    if (index < N_MULTIHEAD) {
+        const multihead_case *m = &MULTIHEAD_CASES[index];
+        c.kind = m->kind, c.queries = m->queries, c.keys = m->keys;
+        c.d_model = m->d_model, c.heads = m->heads, c.mask = m->mask;
+        c.key_length = m->key_length, c.bias = m->bias, c.temperature = m->temperature;
+        c.rows_level = m->rows_level, c.normalizer = "softmax";
+    } else {
+        const head_case_row *h = &HEAD_CASES[index - N_MULTIHEAD];
+        c.kind = h->kind, c.queries = h->queries, c.keys = h->keys;
+        c.d_q = h->d_q, c.d_k = h->d_k, c.d_a = h->d_a, c.d_v = h->d_v, c.mask = h->mask;
+        c.key_length = h->key_length, c.normalizer = h->normalizer;
+        c.temperature = h->temperature, c.sigma = h->sigma, c.rows_level = h->rows_level;
+    }
     return c;
 }
 
 static al_status run_case(const char *folder, int index, al_error *err)
 {
-    case_spec c = with_defaults(CASES[index], index);
+    case_spec c = case_number(index);
     case_args args;
     describe(&args, &c);
     char path[512];
@@ -367,7 +402,7 @@ int main(int argc, char **argv)
         return 2;
     }
     al_blas_set_threads(1);
-    for (int i = 0; i < (int)(sizeof CASES / sizeof CASES[0]); i++) {
+    for (int i = 0; i < N_MULTIHEAD + N_HEAD; i++) {
         al_error err = {0};
         if (run_case(argv[1], i, &err) != AL_OK) {
             fprintf(stderr, "attention_traces: case %d: %s\n", i, err.message);
