@@ -57,6 +57,17 @@ static void layer_free(layer *l)
     al_matrix_free(&l->out);
 }
 
+/* Fail unless a and b have the same shape and differ by at most tolerance
+ * anywhere; the message gives the largest difference. */
+static void assert_matrices_close(const al_matrix *a, const al_matrix *b, double tolerance)
+{
+    if (!al_same_shape(a, b))
+        fail_msg("shapes %d x %d and %d x %d differ", a->rows, a->cols, b->rows, b->cols);
+    double difference = al_max_abs_diff(a, b);
+    if (!(difference <= tolerance))
+        fail_msg("largest difference %.9g, tolerance %.9g", difference, tolerance);
+}
+
 static void set_identity(al_matrix *m, float diagonal)
 {
     al_fill(m, 0.0f);
@@ -74,7 +85,7 @@ static void set_rows(al_matrix *m, const float *values)
 static const al_attention_call PLAIN = {.prefix = "enc.0.attn", .query_input = "x",
                                         .temperature = 1.0f};
 
-/* Two tokens, d_model 4, one head (d_head 4, sqrt 2), W_Q = W_K = W_O = I,
+/* Two tokens, d_model 4, one head (d_head 4, sqrt(d_head) = 2), W_Q = W_K = W_O = I,
  * W_V = 10 I:
  *   X = Q = K = [1 0 1 0]   ("The")      V = [10  0 10 0]
  *               [0 2 0 0]   ("cat")          [ 0 20  0 0]
@@ -283,10 +294,7 @@ static void permuting_the_input_rows_permutes_the_output_rows(void **state)
     for (int i = 0; i < 5; i++) {
         al_matrix permuted = al_matrix_rows(&p.out, i, 1);
         al_matrix original = al_matrix_rows(&l.out, order[i], 1);
-        float difference = al_max_abs_diff(&permuted, &original);
-        if (!(difference <= OUTPUT_TOLERANCE))
-            fail_msg("output row %d differs from row %d by %.9g", i, order[i],
-                     (double)difference);
+        assert_matrices_close(&permuted, &original, OUTPUT_TOLERANCE);
     }
     layer_free(&l);
     layer_free(&p);
@@ -318,7 +326,7 @@ static void one_head_with_identity_w_o_is_plain_attention(void **state)
     assert_int_equal(al_matmul(&v, &l.x, &l.params.w_v, NULL), AL_OK);
     assert_int_equal(al_attend(&out, &steps, &q, &k, &v, NULL, &scoring, NULL, NULL, NULL),
                      AL_OK);
-    assert_same_float(al_max_abs_diff(&out, &l.out), 0.0f);
+    assert_matrices_close(&out, &l.out, 0.0);
     al_matrix_free(&q), al_matrix_free(&k), al_matrix_free(&v), al_matrix_free(&out);
     al_attention_steps_free(&steps);
     layer_free(&l);
@@ -358,8 +366,8 @@ static void each_head_is_attention_on_its_column_slice(void **state)
             AL_OK);
         al_matrix concat_h = al_matrix_cols(&concat, 2 * h, 2);
         al_attention_steps in_ws = al_attention_head_steps(&l.ws, h);
-        assert_true(al_max_abs_diff(&out_h, &concat_h) <= OUTPUT_TOLERANCE);
-        assert_true(al_max_abs_diff(&steps.weights, &in_ws.weights) <= SUM_TOLERANCE);
+        assert_matrices_close(&out_h, &concat_h, OUTPUT_TOLERANCE);
+        assert_matrices_close(&steps.weights, &in_ws.weights, SUM_TOLERANCE);
         al_matrix_free(&q_h), al_matrix_free(&k_h), al_matrix_free(&v_h);
         al_matrix_free(&out_h);
         al_attention_steps_free(&steps);
@@ -427,7 +435,7 @@ static void a_workspace_serves_shorter_sequences(void **state)
     assert_int_equal(al_self_attention(&small.out, &small.ws, &small.x, &small.params, &PLAIN,
                                        NULL, NULL),
                      AL_OK);
-    assert_true(al_max_abs_diff(&out3, &small.out) <= OUTPUT_TOLERANCE);
+    assert_matrices_close(&out3, &small.out, OUTPUT_TOLERANCE);
     layer_free(&big);
     layer_free(&small);
 }
