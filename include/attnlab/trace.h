@@ -36,7 +36,7 @@ typedef struct al_trace_options {
     const char *filter;           /* fnmatch glob on names; NULL means "*" */
 } al_trace_options;
 
-#define AL_TRACE_MAX_INPUTS 8
+#define AL_TRACE_MAX_INPUTS 16
 #define AL_NAME_SIZE 96           /* room for the longest dotted name */
 
 /* What a tensor record says besides its numbers. Unused fields stay NULL. */
