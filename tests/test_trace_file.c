@@ -1,0 +1,429 @@
+/* test_trace_file.c: reading trace files (src/traceio/trace_file.c).
+ * Each test writes a small trace as text to a temporary file, reads it, and
+ * checks either every field and the exact float32 values, or that a broken
+ * file is refused with AL_ERR_FORMAT and a message naming the line.
+ * It does not test the writer: these traces are written by hand. */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+
+#include "attnlab/trace_file.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* What reading one text gave. trace is NULL unless status is AL_OK. */
+typedef struct read_result {
+    al_status status;
+    al_trace_file *trace;
+    al_error err;
+    char path[256];
+} read_result;
+
+/* Write text to a new temporary file, read it as a trace, delete the file.
+ * Traces in this file are written with single quotes, which are turned
+ * into double quotes on the way out, so that JSON reads without a
+ * backslash before every quote. No test text needs a real single quote. */
+static read_result read_text(const char *text)
+{
+    read_result result = {0};
+    const char *directory = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(result.path, sizeof result.path, "%s/attnlab_test_trace_XXXXXX", directory);
+    int fd = mkstemp(result.path);
+    assert_true(fd >= 0);
+    FILE *file = fdopen(fd, "wb");
+    assert_non_null(file);
+    for (const char *c = text; *c; c++) {
+        fputc(*c == '\'' ? '"' : *c, file);
+    }
+    assert_int_equal(fclose(file), 0);
+    result.status = al_trace_file_read(&result.trace, result.path, &result.err);
+    unlink(result.path);
+    return result;
+}
+
+/* Fail unless message contains expected (shows both when it does not). */
+#define assert_contains(message, expected)                                              \
+    do {                                                                                \
+        if (!strstr((message), (expected))) {                                           \
+            fail_msg("message \"%s\" does not contain \"%s\"", (message), (expected));  \
+        }                                                                               \
+    } while (0)
+
+/* Read text, expect it refused as malformed, with a message that starts
+ * with the file's path and contains expected (which names the line). */
+static void assert_refused(const char *text, const char *expected)
+{
+    read_result result = read_text(text);
+    assert_int_equal(result.status, AL_ERR_FORMAT);
+    assert_int_equal(result.err.status, AL_ERR_FORMAT);
+    assert_null(result.trace);
+    assert_true(strncmp(result.err.message, result.path, strlen(result.path)) == 0);
+    assert_contains(result.err.message, expected);
+}
+
+#define HEADER                                                                          \
+    "{'format': 'attnlab-trace', 'version': 1, 'program': 'lesson05', "                 \
+    "'args': ['--sentence', 'The cat'], 'seed': 42, 'library': 'attnlab 0.1.0', "       \
+    "'level': 'rows', 'filter': '*'}\n"
+
+/* A 2x2 tensor 'q' whose data is given by DATA (the text after "data": ). */
+#define TENSOR_Q(DATA)                                                                  \
+    "{'kind': 'tensor', 'name': 'q', 'role': 'activation', 'op': 'matmul', "            \
+    "'inputs': ['x', 'w_q'], 'shape': [2, 2], 'rows': ['The', 'cat'], 'cols': null, "   \
+    "'dtype': 'float32', 'data': " DATA "}\n"
+
+#define GOOD_Q TENSOR_Q("[[1, 2], [3, 4]]")
+
+/* ---- a valid trace, every field --------------------------------------------- */
+
+/* Line 2 holds the float32 edge cases; line 3 a softmax output with labels;
+ * line 4 the softmax steps of its row 1, with a masked score. */
+static const char valid_trace[] =
+    HEADER
+    "{'kind': 'tensor', 'name': 'edges', 'role': 'param', 'op': 'given', 'inputs': [], "
+    "'shape': [2, 4], 'rows': ['The', 'cat'], 'cols': null, 'dtype': 'float32', "
+    "'data': [[0.1, 16777217, -0.0, 1e-45], [3.4028235e38, -1.17549435e-38, null, -0]], "
+    "'mask': 'enc.0.attn.mask', 'note': 'edge cases', 'warnings': ['first', 'second']}\n"
+    "{'kind': 'tensor', 'name': 'enc.0.attn.h0.weights', 'role': 'activation', "
+    "'op': 'softmax_rows', 'inputs': ['enc.0.attn.h0.masked'], 'shape': [2, 2], "
+    "'rows': ['The', 'cat'], 'cols': ['The', 'cat'], 'dtype': 'float32', "
+    "'data': [[1, 0], [0.401312351, 0.598687649]]}\n"
+    "{'kind': 'softmax_row', 'name': 'enc.0.attn.h0.weights', 'row': 1, 'label': 'cat', "
+    "'temperature': 0.5, 'scores': [null, 0.9], 'max': 0.9, 'exp': [0, 1], 'sum': 1, "
+    "'weights': [0, 1]}\n"
+    "{'kind': 'end', 'records': 3}\n";
+
+static void reads_the_header(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_file *trace = result.trace;
+    assert_int_equal(trace->version, 1);
+    assert_string_equal(trace->program, "lesson05");
+    assert_int_equal(trace->n_args, 2);
+    assert_string_equal(trace->args[0], "--sentence");
+    assert_string_equal(trace->args[1], "The cat");
+    assert_true(trace->seed == 42);
+    assert_string_equal(trace->library, "attnlab 0.1.0");
+    assert_string_equal(trace->level, "rows");
+    assert_string_equal(trace->filter, "*");
+    assert_int_equal(trace->n_tensors, 2);
+    assert_int_equal(trace->n_softmax_rows, 1);
+    al_trace_file_free(result.trace);
+}
+
+static void reads_every_tensor_field(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_tensor *t = &result.trace->tensors[0];
+    assert_string_equal(t->name, "edges");
+    assert_string_equal(t->role, "param");
+    assert_string_equal(t->op, "given");
+    assert_int_equal(t->n_inputs, 0);
+    assert_int_equal(t->rows, 2);
+    assert_int_equal(t->cols, 4);
+    assert_string_equal(t->row_labels[0], "The");
+    assert_string_equal(t->row_labels[1], "cat");
+    assert_null(t->col_labels);
+    assert_string_equal(t->mask, "enc.0.attn.mask");
+    assert_string_equal(t->note, "edge cases");
+    assert_int_equal(t->n_warnings, 2);
+    assert_string_equal(t->warnings[1], "second");
+    assert_int_equal(t->line, 2);
+
+    const al_trace_tensor *w = &result.trace->tensors[1];
+    assert_int_equal(w->n_inputs, 1);
+    assert_string_equal(w->inputs[0], "enc.0.attn.h0.masked");
+    assert_string_equal(w->col_labels[1], "cat");
+    assert_null(w->mask);
+    assert_null(w->note);
+    assert_int_equal(w->n_warnings, 0);
+    assert_int_equal(w->line, 3);
+    al_trace_file_free(result.trace);
+}
+
+/* Every number must come back as exactly the float32 the decimal stands
+ * for (FORMAT.md, "Numbers"): compared bit for bit, no tolerance. */
+static void reads_exact_float32_values(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_tensor *t = &result.trace->tensors[0];
+    assert_same_float(al_trace_tensor_at(t, 0, 0), 0.1f);
+    /* 16777217 = 2^24 + 1 lies halfway between two floats; ties go to the
+     * even one, 2^24. */
+    assert_same_float(al_trace_tensor_at(t, 0, 1), 16777216.0f);
+    assert_same_float(al_trace_tensor_at(t, 0, 2), 0.0f);
+    assert_true(signbit(al_trace_tensor_at(t, 0, 2)));
+    /* 1e-45 rounds to the smallest denormal float, 2^-149. */
+    assert_same_float(al_trace_tensor_at(t, 0, 3), 0x1p-149f);
+    /* 3.4028235e38 is the shortest decimal for FLT_MAX, and larger than it. */
+    assert_same_float(al_trace_tensor_at(t, 1, 0), FLT_MAX);
+    assert_same_float(al_trace_tensor_at(t, 1, 1), -FLT_MIN);
+    /* "-0" written without a decimal point still keeps its sign. */
+    assert_true(signbit(al_trace_tensor_at(t, 1, 3)));
+    assert_same_float(al_trace_tensor_at(t, 1, 3), 0.0f);
+
+    const al_trace_tensor *w = &result.trace->tensors[1];
+    assert_same_float(al_trace_tensor_at(w, 1, 0), 0.401312351f);
+    assert_same_float(al_trace_tensor_at(w, 1, 1), 0.598687649f);
+    al_trace_file_free(result.trace);
+}
+
+static void null_reads_as_a_masked_entry(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_tensor *t = &result.trace->tensors[0];
+    assert_true(al_trace_tensor_is_null(t, 1, 2));
+    assert_true(isnan(al_trace_tensor_at(t, 1, 2)));
+    int nulls = 0;
+    for (int i = 0; i < t->rows; i++) {
+        for (int j = 0; j < t->cols; j++) {
+            nulls += al_trace_tensor_is_null(t, i, j);
+        }
+    }
+    assert_int_equal(nulls, 1);
+    al_trace_file_free(result.trace);
+}
+
+static void reads_a_softmax_row(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_softmax_row *s = &result.trace->softmax_rows[0];
+    assert_string_equal(s->name, "enc.0.attn.h0.weights");
+    assert_int_equal(s->row, 1);
+    assert_string_equal(s->label, "cat");
+    assert_same_float(s->temperature, 0.5f);
+    assert_int_equal(s->n, 2);
+    assert_true(isnan(s->scores[0]));
+    assert_same_float(s->scores[1], 0.9f);
+    assert_same_float(s->max, 0.9f);
+    assert_same_float(s->exps[0], 0.0f);
+    assert_same_float(s->exps[1], 1.0f);
+    assert_same_float(s->sum, 1.0f);
+    assert_same_float(s->weights[1], 1.0f);
+    assert_int_equal(s->line, 4);
+    al_trace_file_free(result.trace);
+}
+
+static void finds_tensors_by_name(void **state)
+{
+    read_result result = read_text(valid_trace);
+    assert_int_equal(result.status, AL_OK);
+    assert_ptr_equal(al_trace_file_find(result.trace, "enc.0.attn.h0.weights"),
+                     &result.trace->tensors[1]);
+    assert_null(al_trace_file_find(result.trace, "enc.0.attn.h0"));
+    al_trace_file_free(result.trace);
+}
+
+/* The largest seed FORMAT.md allows, 2^53, comes back exactly. */
+static void reads_the_largest_seed(void **state)
+{
+    read_result result = read_text(
+        "{'format': 'attnlab-trace', 'version': 1, 'program': 'p', 'args': [], "
+        "'seed': 9007199254740992, 'library': 'l', 'level': 'tensors', 'filter': '*'}\n"
+        "{'kind': 'end', 'records': 0}\n");
+    assert_int_equal(result.status, AL_OK);
+    assert_true(result.trace->seed == UINT64_C(9007199254740992));
+    assert_int_equal(result.trace->n_tensors, 0);
+    al_trace_file_free(result.trace);
+}
+
+/* ---- broken files ------------------------------------------------------------ */
+
+static void refuses_malformed_json(void **state)
+{
+    assert_refused(HEADER GOOD_Q "{'kind': 'tensor', 'name': \n{'kind': 'end', 'records': 1}\n",
+                   ":3: malformed JSON");
+}
+
+static void refuses_a_missing_header(void **state)
+{
+    assert_refused(GOOD_Q "{'kind': 'end', 'records': 1}\n", ":1: expected the header");
+}
+
+static void refuses_another_version(void **state)
+{
+    assert_refused("{'format': 'attnlab-trace', 'version': 2}\n{'kind': 'end', 'records': 0}\n",
+                   ":1: trace format version 2 is not supported: "
+                   "this reader understands version 1");
+}
+
+static void refuses_a_missing_end_record(void **state)
+{
+    read_result result = read_text(HEADER GOOD_Q);
+    assert_int_equal(result.status, AL_ERR_FORMAT);
+    assert_contains(result.err.message, ":2: the file ends without its end record");
+    assert_contains(result.err.message, "truncated");
+}
+
+static void refuses_a_wrong_end_count(void **state)
+{
+    assert_refused(HEADER GOOD_Q "{'kind': 'end', 'records': 5}\n",
+                   ":3: end record says 5 records but the file has 1");
+}
+
+static void refuses_a_last_line_without_newline(void **state)
+{
+    read_result result = read_text(HEADER GOOD_Q "{'kind': 'end', 'records': 1}");
+    assert_int_equal(result.status, AL_ERR_FORMAT);
+    assert_contains(result.err.message, ":3: the last line does not end with a newline");
+    assert_contains(result.err.message, "truncated");
+}
+
+static void refuses_a_ragged_data_row(void **state)
+{
+    assert_refused(HEADER TENSOR_Q("[[1, 2], [3]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[1] has 1 entries but shape says 2 columns");
+}
+
+static void refuses_too_many_rows(void **state)
+{
+    assert_refused(HEADER TENSOR_Q("[[1, 2], [3, 4], [5, 6]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data has 3 rows but shape says 2");
+}
+
+static void refuses_a_wrong_label_count(void **state)
+{
+    assert_refused(HEADER
+                   "{'kind': 'tensor', 'name': 'q', 'role': 'input', 'op': 'given', 'inputs': [], "
+                   "'shape': [2, 2], 'rows': ['The', 'cat', 'sat'], 'cols': null, "
+                   "'dtype': 'float32', 'data': [[1, 2], [3, 4]]}\n"
+                   "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': 3 row labels but shape says 2 rows");
+}
+
+static void refuses_a_duplicate_name(void **state)
+{
+    assert_refused(HEADER GOOD_Q GOOD_Q "{'kind': 'end', 'records': 2}\n",
+                   ":3: tensor 'q': name used twice (first on line 2)");
+}
+
+static void refuses_a_string_for_a_number(void **state)
+{
+    assert_refused(HEADER TENSOR_Q("[[1, '2'], [3, 4]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[0][1] is a string, expected a number or null");
+}
+
+static void refuses_an_unknown_kind(void **state)
+{
+    assert_refused(HEADER "{'kind': 'picture', 'name': 'q'}\n{'kind': 'end', 'records': 1}\n",
+                   ":2: unknown kind \"picture\"");
+}
+
+static void refuses_an_empty_file(void **state)
+{
+    assert_refused("", ":1: the file is empty");
+}
+
+static void refuses_a_number_too_large_for_float32(void **state)
+{
+    assert_refused(HEADER TENSOR_Q("[[1, 2], [3, 3.5e38]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[1][1] is 3.5e+38, too large for a float32");
+}
+
+static void refuses_an_unknown_field(void **state)
+{
+    assert_refused(HEADER
+                   "{'kind': 'tensor', 'name': 'q', 'role': 'input', 'op': 'given', 'inputs': [], "
+                   "'shape': [1, 1], 'rows': null, 'cols': null, 'dtype': 'float32', "
+                   "'data': [[1]], 'warning': 'misspelt'}\n"
+                   "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': unknown field 'warning'");
+}
+
+static void refuses_a_shape_of_zero(void **state)
+{
+    assert_refused(HEADER
+                   "{'kind': 'tensor', 'name': 'q', 'role': 'input', 'op': 'given', 'inputs': [], "
+                   "'shape': [0, 1], 'rows': null, 'cols': null, 'dtype': 'float32', "
+                   "'data': []}\n"
+                   "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': shape[0] (rows) is 0, expected a whole number from 1");
+}
+
+static void refuses_a_softmax_row_before_its_tensor(void **state)
+{
+    assert_refused(HEADER
+                   "{'kind': 'softmax_row', 'name': 'w', 'row': 0, 'label': null, "
+                   "'temperature': 1, 'scores': [1], 'max': 1, 'exp': [1], 'sum': 1, "
+                   "'weights': [1]}\n"
+                   "{'kind': 'end', 'records': 1}\n",
+                   ":2: softmax row of 'w': no tensor of that name before this line");
+}
+
+static void refuses_a_line_after_the_end(void **state)
+{
+    assert_refused(HEADER "{'kind': 'end', 'records': 0}\n" GOOD_Q,
+                   ":3: a line after the end record");
+}
+
+static void refuses_a_line_that_is_not_an_object(void **state)
+{
+    assert_refused(HEADER "[1, 2]\n{'kind': 'end', 'records': 0}\n",
+                   ":2: line is a list, expected a JSON object");
+}
+
+static void refuses_an_empty_line(void **state)
+{
+    assert_refused(HEADER "\n{'kind': 'end', 'records': 0}\n", ":2: empty line");
+}
+
+static void reports_a_missing_file(void **state)
+{
+    al_trace_file *trace = (al_trace_file *)&trace;  /* must be set to NULL */
+    al_error err = {0};
+    al_status status = al_trace_file_read(&trace, "/nonexistent/attnlab/t.jsonl", &err);
+    assert_int_equal(status, AL_ERR_IO);
+    assert_null(trace);
+    assert_contains(err.message, "/nonexistent/attnlab/t.jsonl: cannot open");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_the_header),
+        cmocka_unit_test(reads_every_tensor_field),
+        cmocka_unit_test(reads_exact_float32_values),
+        cmocka_unit_test(null_reads_as_a_masked_entry),
+        cmocka_unit_test(reads_a_softmax_row),
+        cmocka_unit_test(finds_tensors_by_name),
+        cmocka_unit_test(reads_the_largest_seed),
+        cmocka_unit_test(refuses_malformed_json),
+        cmocka_unit_test(refuses_a_missing_header),
+        cmocka_unit_test(refuses_another_version),
+        cmocka_unit_test(refuses_a_missing_end_record),
+        cmocka_unit_test(refuses_a_wrong_end_count),
+        cmocka_unit_test(refuses_a_last_line_without_newline),
+        cmocka_unit_test(refuses_a_ragged_data_row),
+        cmocka_unit_test(refuses_too_many_rows),
+        cmocka_unit_test(refuses_a_wrong_label_count),
+        cmocka_unit_test(refuses_a_duplicate_name),
+        cmocka_unit_test(refuses_a_string_for_a_number),
+        cmocka_unit_test(refuses_an_unknown_kind),
+        cmocka_unit_test(refuses_an_empty_file),
+        cmocka_unit_test(refuses_a_number_too_large_for_float32),
+        cmocka_unit_test(refuses_an_unknown_field),
+        cmocka_unit_test(refuses_a_shape_of_zero),
+        cmocka_unit_test(refuses_a_softmax_row_before_its_tensor),
+        cmocka_unit_test(refuses_a_line_after_the_end),
+        cmocka_unit_test(refuses_a_line_that_is_not_an_object),
+        cmocka_unit_test(refuses_an_empty_line),
+        cmocka_unit_test(reports_a_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
