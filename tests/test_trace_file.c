@@ -6,6 +6,7 @@
 #include <float.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -393,6 +394,98 @@ static void reports_a_missing_file(void **state)
     assert_contains(err.message, "/nonexistent/attnlab/t.jsonl: cannot open");
 }
 
+/* ---- the sample trace in traces/ ---------------------------------------------- */
+
+/* Every number in traces/sample.jsonl is a float64 result rounded to
+ * float32; below 4 in magnitude, half a float32 step is at most 2.4e-7, and
+ * the softmax goes through two such roundings (exp, then the sum). */
+#define SAMPLE_TOLERANCE 1e-6
+
+static const al_trace_tensor *find_sample_tensor(const al_trace_file *trace, const char *name)
+{
+    const al_trace_tensor *t = al_trace_file_find(trace, name);
+    if (!t) {
+        fail_msg("traces/sample.jsonl has no tensor '%s'", name);
+    }
+    return t;
+}
+
+/* out = factor * (a · b), or factor * (a · bᵀ) when b_transposed, recomputed
+ * here in double from the trace's own inputs. */
+static void check_product(const al_trace_file *trace, const char *out_name, const char *a_name,
+                          const char *b_name, bool b_transposed, double factor)
+{
+    const al_trace_tensor *out = find_sample_tensor(trace, out_name);
+    const al_trace_tensor *a = find_sample_tensor(trace, a_name);
+    const al_trace_tensor *b = find_sample_tensor(trace, b_name);
+    int inner = a->cols;
+    assert_int_equal(b_transposed ? b->cols : b->rows, inner);
+    assert_int_equal(out->rows, a->rows);
+    assert_int_equal(out->cols, b_transposed ? b->rows : b->cols);
+    for (int i = 0; i < out->rows; i++) {
+        for (int j = 0; j < out->cols; j++) {
+            double sum = 0;
+            for (int p = 0; p < inner; p++) {
+                float b_value = b_transposed ? al_trace_tensor_at(b, j, p)
+                                             : al_trace_tensor_at(b, p, j);
+                sum += (double)al_trace_tensor_at(a, i, p) * b_value;
+            }
+            assert_close(al_trace_tensor_at(out, i, j), factor * sum, SAMPLE_TOLERANCE);
+        }
+    }
+}
+
+/* weights = softmax of each row of scaled, and each row sums to 1. */
+static void check_softmax(const al_trace_file *trace, const char *weights_name,
+                          const char *scaled_name)
+{
+    const al_trace_tensor *weights = find_sample_tensor(trace, weights_name);
+    const al_trace_tensor *scaled = find_sample_tensor(trace, scaled_name);
+    for (int i = 0; i < weights->rows; i++) {
+        double largest = al_trace_tensor_at(scaled, i, 0), total = 0, row_sum = 0;
+        for (int j = 1; j < scaled->cols; j++) {
+            largest = fmax(largest, al_trace_tensor_at(scaled, i, j));
+        }
+        for (int j = 0; j < scaled->cols; j++) {
+            total += exp(al_trace_tensor_at(scaled, i, j) - largest);
+        }
+        for (int j = 0; j < weights->cols; j++) {
+            double expected = exp(al_trace_tensor_at(scaled, i, j) - largest) / total;
+            assert_close(al_trace_tensor_at(weights, i, j), expected, SAMPLE_TOLERANCE);
+            row_sum += al_trace_tensor_at(weights, i, j);
+        }
+        assert_close(row_sum, 1.0, SAMPLE_TOLERANCE);
+    }
+}
+
+/* The quick start shows traces/sample.jsonl: it must read, and its numbers
+ * must be what their names say, recomputed here independently. */
+static void sample_trace_is_consistent(void **state)
+{
+    const char *source_root = getenv("SRCDIR");
+    if (!source_root) {
+        skip();
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/traces/sample.jsonl", source_root);
+    al_trace_file *trace = NULL;
+    al_error err = {0};
+    if (al_trace_file_read(&trace, path, &err) != AL_OK) {
+        fail_msg("%s", err.message);
+    }
+    assert_int_equal(trace->n_tensors, 12);
+    assert_int_equal(trace->n_softmax_rows, 3);
+    check_product(trace, "enc.0.attn.q", "x", "enc.0.attn.w_q", false, 1);
+    check_product(trace, "enc.0.attn.k", "x", "enc.0.attn.w_k", false, 1);
+    check_product(trace, "enc.0.attn.v", "x", "enc.0.attn.w_v", false, 1);
+    check_product(trace, "enc.0.attn.h0.scores", "enc.0.attn.q", "enc.0.attn.k", true, 1);
+    /* scaled = scores / sqrt(d_k), d_k = 4 */
+    check_product(trace, "enc.0.attn.h0.scaled", "enc.0.attn.q", "enc.0.attn.k", true, 0.5);
+    check_softmax(trace, "enc.0.attn.h0.weights", "enc.0.attn.h0.scaled");
+    check_product(trace, "enc.0.attn.h0.out", "enc.0.attn.h0.weights", "enc.0.attn.v", false, 1);
+    al_trace_file_free(trace);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +517,7 @@ int main(void)
         cmocka_unit_test(refuses_a_line_that_is_not_an_object),
         cmocka_unit_test(refuses_an_empty_line),
         cmocka_unit_test(reports_a_missing_file),
+        cmocka_unit_test(sample_trace_is_consistent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,338 @@
+/* attnlab_trace.c: the attnlab-trace program, a viewer for trace files:
+ * `list` what a trace holds, `show` one tensor as a labelled table, `diff`
+ * two traces. This file reads the command line, prints help, loads the
+ * traces and hands over to trace_show.c and trace_diff.c.
+ * It never computes: it reads traces (trace_file.h) and prints them.
+ *
+ * Results go to stdout; an error is one line "attnlab-trace: ..." on
+ * stderr. Exit status 0 done, 1 diff found a difference, 2 bad usage or an
+ * unreadable trace. */
+#include "trace_tool.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnlab_config.h"
+
+/* ---- help ------------------------------------------------------------------ */
+
+static const char program_help[] =
+    "attnlab-trace: look inside attnlab trace files (format: traces/FORMAT.md)\n"
+    "\n"
+    "usage:\n"
+    "  attnlab-trace list TRACE                 every tensor: name, shape, role, op, inputs\n"
+    "  attnlab-trace show TRACE NAME [options]  one tensor as a table with its labels\n"
+    "  attnlab-trace diff A B [options]         compare two traces tensor by tensor\n"
+    "  attnlab-trace SUBCOMMAND --help          the options of one subcommand\n"
+    "  attnlab-trace --version\n"
+    "\n"
+    "example (from the top of the source tree):\n"
+    "  attnlab-trace show traces/sample.jsonl enc.0.attn.h0.weights\n"
+    "\n"
+    "exit status: 0 done (for diff: every tensor agrees), 1 diff found a\n"
+    "difference, 2 bad arguments or a trace that cannot be read.\n";
+
+static const char list_help[] =
+    "usage: attnlab-trace list TRACE\n"
+    "\n"
+    "Print one line per tensor of TRACE, in the order they were computed: its\n"
+    "name, shape (rows x cols), role (input, param, activation, output), the\n"
+    "operation that made it and the tensors it was made from. Then the number\n"
+    "of tensors, and of softmax row records if the trace has them.\n"
+    "\n"
+    "example:\n"
+    "  attnlab-trace list traces/sample.jsonl\n";
+
+static const char show_help[] =
+    "usage: attnlab-trace show TRACE NAME [--precision N] [--rows]\n"
+    "\n"
+    "Print tensor NAME of TRACE as a table: row labels on the left, column\n"
+    "labels on top (indices where the trace has none). A masked entry (null in\n"
+    "the trace) is shown as \"-\". Above the table: the name, the shape, the\n"
+    "operation and its inputs, then the mask, note and warnings if any.\n"
+    "\n"
+    "options:\n"
+    "  --precision N  decimals to print, 0 to 9 (default 4)\n"
+    "  --rows         print the steps of softmax for each row of NAME instead:\n"
+    "                 scores, exp, weights, max and sum (traces written at\n"
+    "                 level \"rows\" have them)\n"
+    "\n"
+    "examples:\n"
+    "  attnlab-trace show traces/sample.jsonl enc.0.attn.h0.weights\n"
+    "  attnlab-trace show traces/sample.jsonl enc.0.attn.h0.weights --rows --precision 6\n";
+
+static const char diff_help[] =
+    "usage: attnlab-trace diff A B [--atol X] [--rtol Y]\n"
+    "\n"
+    "Compare trace A with trace B tensor by tensor, in A's order. Names,\n"
+    "shapes, labels and the positions of masked (null) entries must agree\n"
+    "exactly; every number must satisfy |a - b| <= atol + rtol * |b|.\n"
+    "One line per tensor, e.g.\n"
+    "  enc.0.attn.q OK maxdiff 3e-08\n"
+    "  enc.0.attn.h0.weights DIFFERS maxdiff 0.01 at (2,3): 0.5 vs 0.51\n"
+    "  enc.0.attn.k shape 2x3 vs 3x2\n"
+    "  enc.0.attn.v only in A\n"
+    "then a summary line. maxdiff is the largest |a - b| of the tensor; on a\n"
+    "DIFFERS line, the largest outside the tolerance, with where it is and\n"
+    "the two numbers. Softmax row records are not compared.\n"
+    "\n"
+    "options:\n"
+    "  --atol X  absolute tolerance (default 1e-6)\n"
+    "  --rtol Y  relative tolerance (default 1e-5)\n"
+    "\n"
+    "exit status: 0 every tensor agrees, 1 some differ, 2 bad arguments or a\n"
+    "trace that cannot be read.\n"
+    "\n"
+    "example:\n"
+    "  attnlab-trace diff traces/sample.jsonl traces/sample.jsonl\n";
+
+/* ---- the command line ------------------------------------------------------ */
+
+typedef enum command { COMMAND_LIST, COMMAND_SHOW, COMMAND_DIFF } command;
+
+/* What one subcommand takes. */
+typedef struct command_spec {
+    const char *name;
+    command which;
+    int n_operands;             /* TRACE, or TRACE NAME, or A B */
+    const char *operand_names;  /* for the message when some are missing */
+    const char *help;
+    const char *options[3];     /* the options it accepts, NULL-terminated */
+} command_spec;
+
+static const command_spec commands[] = {
+    {"list", COMMAND_LIST, 1, "TRACE", list_help, {NULL}},
+    {"show", COMMAND_SHOW, 2, "TRACE and NAME", show_help, {"--precision", "--rows", NULL}},
+    {"diff", COMMAND_DIFF, 2, "two traces A and B", diff_help, {"--atol", "--rtol", NULL}},
+};
+
+/* Everything the command line asked for. */
+typedef struct command_line {
+    const command_spec *spec;
+    const char *operands[2];
+    int n_operands;
+    bool help;
+    int precision;
+    bool show_rows;
+    double atol, rtol;
+} command_line;
+
+/* Print "attnlab-trace: ..." on stderr and return EXIT_USAGE. */
+static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fputs("attnlab-trace: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    return EXIT_USAGE;
+}
+
+static const command_spec *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static bool accepts_option(const command_spec *spec, const char *option)
+{
+    for (int k = 0; spec->options[k]; k++) {
+        if (strcmp(spec->options[k], option) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --precision: a whole number of decimals from 0 to 9 (float32 holds about
+ * nine significant digits; more would print noise). */
+static int parse_precision(int *precision, const char *text)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || end == text || *end || value < 0 || value > 9) {
+        return usage_error("--precision needs a whole number from 0 to 9, not '%s'", text);
+    }
+    *precision = (int)value;
+    return EXIT_ALL_OK;
+}
+
+/* --atol, --rtol: a finite number >= 0. */
+static int parse_tolerance(double *tolerance, const char *option, const char *text)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(value) || value < 0) {
+        return usage_error("%s needs a number >= 0 such as 1e-6, not '%s'", option, text);
+    }
+    *tolerance = value;
+    return EXIT_ALL_OK;
+}
+
+/* Apply an option that takes a value to line. */
+static int apply_option(command_line *line, const char *option, const char *value)
+{
+    if (strcmp(option, "--precision") == 0) {
+        return parse_precision(&line->precision, value);
+    }
+    if (strcmp(option, "--atol") == 0) {
+        return parse_tolerance(&line->atol, option, value);
+    }
+    return parse_tolerance(&line->rtol, option, value);  /* --rtol, the one left */
+}
+
+/* One option at argv[*i], written "--name value" or "--name=value";
+ * advances *i past its value. */
+static int parse_option(command_line *line, int argc, char **argv, int *i)
+{
+    char option[32];
+    const char *arg = argv[*i], *equals = strchr(arg, '=');
+    size_t length = equals ? (size_t)(equals - arg) : strlen(arg);
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        line->help = true;
+        return EXIT_ALL_OK;
+    }
+    snprintf(option, sizeof option, "%.*s", (int)length, arg);
+    if (length >= sizeof option || !accepts_option(line->spec, option)) {
+        return usage_error("unknown option '%.*s' for %s; see 'attnlab-trace %s --help'",
+                           (int)length, arg, line->spec->name, line->spec->name);
+    }
+    if (strcmp(option, "--rows") == 0) {  /* the one option without a value */
+        line->show_rows = true;
+        return equals ? usage_error("--rows takes no value") : EXIT_ALL_OK;
+    }
+    if (equals) {
+        return apply_option(line, option, equals + 1);
+    }
+    if (*i + 1 >= argc) {
+        return usage_error("%s needs a value; see 'attnlab-trace %s --help'", option,
+                           line->spec->name);
+    }
+    *i += 1;
+    return apply_option(line, option, argv[*i]);
+}
+
+/* The words after the subcommand: options anywhere, operands in order;
+ * "--" ends the options (for a trace whose name starts with "-"). */
+static int parse_arguments(command_line *line, int argc, char **argv)
+{
+    bool options_ended = false;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        int status = EXIT_ALL_OK;
+        if (!options_ended && strcmp(arg, "--") == 0) {
+            options_ended = true;
+        } else if (!options_ended && arg[0] == '-' && arg[1] != '\0') {
+            status = parse_option(line, argc, argv, &i);
+        } else if (line->n_operands < line->spec->n_operands) {
+            line->operands[line->n_operands++] = arg;
+        } else {
+            status = usage_error("too many arguments for %s: '%s'; see 'attnlab-trace %s --help'",
+                                 line->spec->name, arg, line->spec->name);
+        }
+        if (status != EXIT_ALL_OK) {
+            return status;
+        }
+    }
+    if (!line->help && line->n_operands < line->spec->n_operands) {
+        return usage_error("%s needs %s; see 'attnlab-trace %s --help'", line->spec->name,
+                           line->spec->operand_names, line->spec->name);
+    }
+    return EXIT_ALL_OK;
+}
+
+/* ---- running a subcommand --------------------------------------------------- */
+
+/* The trace at path, or NULL after printing why it cannot be read. */
+static al_trace_file *load_trace(const char *path)
+{
+    al_trace_file *trace = NULL;
+    al_error err = {0};
+    if (al_trace_file_read(&trace, path, &err) != AL_OK) {
+        usage_error("%s", err.message);
+    }
+    return trace;
+}
+
+/* Load the traces the subcommand names, run it, free them. */
+static int run_command(const command_line *line)
+{
+    al_trace_file *first = load_trace(line->operands[0]);
+    if (!first) {
+        return EXIT_USAGE;
+    }
+    int status = EXIT_USAGE;
+    if (line->spec->which == COMMAND_LIST) {
+        status = trace_list(first);
+    } else if (line->spec->which == COMMAND_SHOW) {
+        status = trace_show(first, line->operands[0], line->operands[1], line->precision,
+                            line->show_rows);
+    } else {
+        al_trace_file *second = load_trace(line->operands[1]);
+        if (second) {
+            status = trace_diff(first, second, line->atol, line->rtol);
+        }
+        al_trace_file_free(second);
+    }
+    al_trace_file_free(first);
+    return status;
+}
+
+/* Output that could not be written (a full disk, a closed pipe) must not
+ * pass for success. */
+static int finish_output(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        return usage_error("cannot write the output: %s", strerror(errno));
+    }
+    return status;
+}
+
+/* The first word: a subcommand, --help or --version. */
+static int run_first_word(int argc, char **argv)
+{
+    const char *first = argv[1];
+    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0 || strcmp(first, "help") == 0) {
+        fputs(program_help, stdout);
+        return EXIT_ALL_OK;
+    }
+    if (strcmp(first, "--version") == 0) {
+        printf("attnlab-trace (attnlab %s), reads trace format version 1\n", AL_VERSION);
+        return EXIT_ALL_OK;
+    }
+    command_line line = {.spec = find_command(first), .precision = 4, .atol = 1e-6,
+                         .rtol = 1e-5};
+    if (!line.spec) {
+        return usage_error("unknown subcommand '%s'; expected list, show or diff "
+                           "(see 'attnlab-trace --help')", first);
+    }
+    int status = parse_arguments(&line, argc, argv);
+    if (status != EXIT_ALL_OK) {
+        return status;
+    }
+    if (line.help) {
+        fputs(line.spec->help, stdout);
+        return EXIT_ALL_OK;
+    }
+    return run_command(&line);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        return usage_error("missing subcommand: list, show or diff (see 'attnlab-trace --help')");
+    }
+    return finish_output(run_first_word(argc, argv));
+}
