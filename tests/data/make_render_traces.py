@@ -212,6 +212,19 @@ def cross_trace():
     trace.write("render_cross.jsonl")
 
 
+def layers_trace():
+    """Two encoder layers of two heads, the second fed by the first's
+    output: what --layers cuts."""
+    tokens = "The cat walks".split()
+    trace = Trace("make_render_traces.py", ["layers"], 2)
+    rng = random.Random(2)
+    x = embed(trace, tokens, rng, 4)
+    out0 = attention_layer(trace, "enc.0.attn", "x", x, tokens, rng, heads=2, d_model=4)
+    attention_layer(trace, "enc.1.attn", "enc.0.attn.out", out0, tokens, rng, heads=2,
+                    d_model=4)
+    trace.write("render_layers.jsonl")
+
+
 def broken_traces(sentence):
     """A trace cut short (no end record) and one with a broken JSON line."""
     sentence.write("render_truncated.jsonl", cut_after=5)
@@ -226,3 +239,4 @@ if __name__ == "__main__":
     causal_trace()
     heads_trace()
     cross_trace()
+    layers_trace()
