@@ -432,6 +432,31 @@ static void the_same_trace_gives_the_same_dot_bytes(void **state)
     free(text[1]);
 }
 
+static void a_pdf_carries_no_date_of_its_own(void **state)
+{
+    flow_test *t = *state;
+    char trace_path[PATH_SIZE], out[PATH_SIZE];
+    draw(t, data_file(trace_path, t, "render_layers.jsonl"), "-o",
+         scratch_file(out, t, "layers.pdf"));
+    size_t length;
+    char *pdf = read_whole_file(out, &length);
+    assert_non_null(pdf);
+    assert_true(length > 5 && memcmp(pdf, "%PDF-", 5) == 0);
+    /* cairo stamps the time of drawing; attnlab-flow pins it to the epoch
+     * so that two runs give the same bytes. Search past embedded NULs. */
+    const char *key = "/CreationDate (D:";
+    const char *found = NULL;
+    for (size_t k = 0; k + strlen(key) + 14 <= length && !found; k++) {
+        if (memcmp(pdf + k, key, strlen(key)) == 0) {
+            found = pdf + k + strlen(key);
+        }
+    }
+    if (found) {
+        assert_memory_equal(found, "19700101000000", 14);
+    }
+    free(pdf);
+}
+
 /* ---- failures ------------------------------------------------------------------------- */
 
 static void without_dot_the_dot_file_is_still_written(void **state)
@@ -515,6 +540,7 @@ int main(int argc, char **argv)
         TEST(the_svg_from_dot_is_well_formed_and_the_dot_beside_it),
         TEST(thumbnails_are_small_heatmaps_in_score_and_weight_nodes),
         TEST(the_same_trace_gives_the_same_dot_bytes),
+        TEST(a_pdf_carries_no_date_of_its_own),
         TEST(without_dot_the_dot_file_is_still_written),
         TEST(a_broken_trace_is_refused_and_nothing_written),
         TEST(bad_options_are_refused),

@@ -2,7 +2,8 @@
  * started directly with posix_spawn (posix_spawnp for a bare name, which
  * searches PATH), never through a shell, so no file name is ever parsed
  * as shell syntax. Its picture goes to a temporary name and is renamed
- * into place only when dot succeeded. It knows nothing of graphs. */
+ * into place only when dot succeeded (a PDF's date pinned first). It
+ * knows nothing of graphs. */
 #include "flow.h"
 
 #include <errno.h>
@@ -13,6 +14,41 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* Cairo (1.16), which draws dot's PDF, stamps it with the time it was
+ * made: "/CreationDate (D:20261123124824Z)". Same input, same bytes: the
+ * digits are replaced, in place, by those of 1970-01-01 00:00:00, so the
+ * file keeps its length and its cross-reference table stays right. */
+static al_status pin_pdf_date(const char *path, al_error *err)
+{
+    FILE *file = fopen(path, "r+b");
+    if (!file) {
+        return al_fail(err, AL_ERR_IO, "cannot reopen dot's PDF %s: %s", path, strerror(errno));
+    }
+    static const char key[] = "/CreationDate (D:", epoch[] = "19700101000000";
+    size_t matched = 0;
+    long digits_at = -1;
+    for (int c; digits_at < 0 && (c = fgetc(file)) != EOF;) {
+        matched = c == key[matched] ? matched + 1 : c == key[0] ? 1 : 0;
+        if (matched == sizeof key - 1) {
+            digits_at = ftell(file);
+        }
+    }
+    if (digits_at >= 0 && fseek(file, digits_at, SEEK_SET) == 0) {
+        char digits[sizeof epoch - 1];
+        size_t got = fread(digits, 1, sizeof digits, file);
+        size_t n = 0;
+        while (n < got && digits[n] >= '0' && digits[n] <= '9') {
+            n++;
+        }
+        if (fseek(file, digits_at, SEEK_SET) == 0) {
+            fwrite(epoch, 1, n, file);
+        }
+    }
+    bool failed = ferror(file) != 0;
+    failed |= fclose(file) != 0;
+    return failed ? al_fail(err, AL_ERR_IO, "cannot rewrite the date in %s", path) : AL_OK;
+}
 
 dot_result flow_run_dot(const char *dot_program, const char *format, const char *dot_path,
                         const char *out_path, const char *image_directory, int dpi,
@@ -60,6 +96,10 @@ dot_result flow_run_dot(const char *dot_program, const char *format, const char 
             return DOT_NOT_FOUND;
         }
         al_fail(err, AL_ERR_IO, "dot failed making %s (see its message above)", out_path);
+        return DOT_FAILED;
+    }
+    if (strcmp(format, "pdf") == 0 && pin_pdf_date(temporary, err) != AL_OK) {
+        unlink(temporary);
         return DOT_FAILED;
     }
     if (rename(temporary, out_path) != 0) {

@@ -52,6 +52,7 @@ typedef struct heatmap_style {
 typedef struct heatmap_panel {
     scene drawing;
     int plot_width, plot_height;   /* the cells (or the bar chart's plot area) */
+    double body_right;             /* right edge of all but the title */
     bool has_masked;               /* draw the "masked" legend */
 } heatmap_panel;
 

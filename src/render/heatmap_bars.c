@@ -122,6 +122,7 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
                    0.5, 1, RGB_SOFT_TEXT);
     scene_add_text(s, col_axis, style->axis_px, 0, panel->plot_width / 2.0,
                    labels.y1 + style->gap / 2.0, 0.5, 0, RGB_SOFT_TEXT);
+    panel->body_right = scene_bounds(s).x1;
     if (title) {
         scene_add_text(s, title, style->title_px, 0, panel->plot_width / 2.0,
                        fmin(0, top.y0) - style->gap, 0.5, 1, RGB_TEXT);

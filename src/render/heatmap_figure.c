@@ -233,10 +233,12 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     int spacing = (int)lround(2.5 * style->label_px);
     arrange(origin_x, origin_y, panels, n, columns, spacing);
     int plots_bottom = 0;
+    double bodies_right = 0;
     for (int k = 0; k < n; k++) {
         scene_append(figure, &panels[k].drawing, origin_x[k], origin_y[k]);
         int bottom = origin_y[k] + panels[k].plot_height;
         plots_bottom = bottom > plots_bottom ? bottom : plots_bottom;
+        bodies_right = fmax(bodies_right, origin_x[k] + panels[k].body_right);
     }
     if (options->bare) {
         return;
@@ -250,9 +252,11 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     if (options->bars) {
         return;
     }
-    /* The bar spans the cell areas from the first row's top to the last
-     * row's bottom, but never shorter than six tick numbers. */
-    int bar_x = (int)ceil(everything.x1) + 2 * style->gap;
+    /* The bar stands right of the panels (a title may reach over it: the
+     * bar starts lower, level with the cells) and spans the cell areas from
+     * the first row's top to the last row's bottom, but is never shorter
+     * than six tick numbers. */
+    int bar_x = (int)ceil(bodies_right) + 2 * style->gap;
     int bar_width = (int)lround(fmax(10, 0.35 * style->scale));
     int bar_top = origin_y[0];
     int bar_height = (int)fmax(plots_bottom - bar_top, ceil(6 * 1.6 * style->tick_px));

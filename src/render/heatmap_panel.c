@@ -27,11 +27,37 @@ static void add_frame(scene *s, int width, int height)
     scene_add_rect(s, width, 0, 1, height, RGB_AXIS);
 }
 
-/* Each value with two decimals, centred in its cell: dark text on light
- * cells, white on dark ones. Masked cells keep their hatching only. */
+/* A value as --annotate writes it: two decimals, and -0.001 as 0.00, not
+ * -0.00. */
+static void format_value(char *text, size_t size, float value)
+{
+    snprintf(text, size, "%.2f", value);
+    if (text[0] == '-' && strtod(text, NULL) == 0) {
+        snprintf(text, size, "0.00");
+    }
+}
+
+/* The size of the values' text: style->value_px, or smaller where the
+ * widest value of t ("-31.67") would not fit 85% of a cell. */
+static double value_size(text_font *font, const al_trace_tensor *t, const heatmap_style *style)
+{
+    double widest = 0;
+    for (long e = 0; e < (long)t->rows * t->cols; e++) {
+        if (!isnan(t->data[e])) {
+            char text[32];
+            format_value(text, sizeof text, t->data[e]);
+            widest = fmax(widest, text_measure(font, text, 1).advance);
+        }
+    }
+    return widest > 0 ? fmin(style->value_px, 0.85 * style->scale / widest) : style->value_px;
+}
+
+/* Each value centred in its cell: dark text on light cells, white on dark
+ * ones. Masked cells keep their hatching only. */
 static void add_values(scene *s, const al_trace_tensor *t, const colour_scale *scale,
                        const heatmap_style *style)
 {
+    double size = value_size(s->font, t, style);
     for (int i = 0; i < t->rows; i++) {
         for (int j = 0; j < t->cols; j++) {
             float value = al_trace_tensor_at(t, i, j);
@@ -39,14 +65,11 @@ static void add_values(scene *s, const al_trace_tensor *t, const colour_scale *s
                 continue;
             }
             char text[32];
-            snprintf(text, sizeof text, "%.2f", value);
-            if (text[0] == '-' && strtod(text, NULL) == 0) {
-                snprintf(text, sizeof text, "0.00");  /* -0.001 is printed 0.00, not -0.00 */
-            }
+            format_value(text, sizeof text, value);
             rgb cell = colour_scale_rgb(scale, value);
             rgb ink = rgb_luminance(cell) > 0.36 ? RGB_TEXT : RGB_WHITE;
-            scene_add_text(s, text, style->value_px, 0, (j + 0.5) * style->scale,
-                           (i + 0.5) * style->scale, 0.5, 0.5, ink);
+            scene_add_text(s, text, size, 0, (j + 0.5) * style->scale, (i + 0.5) * style->scale,
+                           0.5, 0.5, ink);
         }
     }
 }
@@ -74,6 +97,7 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
     scene *s = &panel->drawing;
     scene_init(s, font);
     scene_add_cells(s, t, scale, style->scale, 0, 0);
+    panel->body_right = panel->plot_width;
     for (long e = 0; e < (long)t->rows * t->cols; e++) {
         panel->has_masked |= isnan(t->data[e]) != 0;
     }
@@ -95,6 +119,7 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
                    RGB_SOFT_TEXT);
     box axis = scene_add_text(s, col_axis, style->axis_px, 0, middle_x,
                               columns.y0 - style->gap / 2.0, 0.5, 1, RGB_SOFT_TEXT);
+    panel->body_right = scene_bounds(s).x1;
     if (title) {
         scene_add_text(s, title, style->title_px, 0, middle_x, axis.y0 - style->gap / 2.0, 0.5,
                        1, RGB_TEXT);

@@ -25,7 +25,8 @@ heatmap_style heatmap_style_for(const heatmap_options *options, text_font *font)
      * one per cell side by side, and 45-degree labels stand scale / sqrt(2)
      * apart, so 0.6 * scale keeps even those from touching. */
     style.label_px = fmin(8 * point, 0.6 * scale);
-    /* Numbers inside a cell: "-0.00" must fit in 85% of the side. */
+    /* Numbers inside a cell: "-0.00" must fit in 85% of the side (wider
+     * numbers shrink further, heatmap_panel.c). */
     double sample = text_measure(font, "-0.00", 1).advance;
     style.value_px = fmin(fmin(7 * point, 0.85 * scale / sample), 0.6 * scale);
     style.gap = (int)lround(fmax(2, 0.35 * style.label_px));
