@@ -7,9 +7,12 @@
 al_status canvas_create(canvas *out, int width, int height, rgb background, al_error *err)
 {
     *out = (canvas){0};
-    if (width <= 0 || height <= 0 || width > 30000 || height > 30000) {
-        return al_fail(err, AL_ERR_ARG, "a picture of %d x %d pixels is too large or empty",
-                       width, height);
+    /* 100 million pixels (300 MB) is far beyond any page; a figure that
+     * big is a mistake in --scale or --select, not a wish. */
+    if (width <= 0 || height <= 0 || (double)width * height > 100e6) {
+        return al_fail(err, AL_ERR_ARG,
+                       "the figure would be %d x %d pixels; choose a smaller --scale or fewer "
+                       "tensors", width, height);
     }
     out->pixels = malloc((size_t)3 * width * height);
     if (!out->pixels) {

@@ -80,8 +80,11 @@ box add_slot_labels(scene *s, const heatmap_style *style, slot_label_fn *labels,
  * and the decimals needed to print them in *decimals. */
 int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double high);
 
-/* The axis names for t: --axes if given, else "target"/"source" for
- * cross-attention and seq2seq names, else "queries"/"keys". */
+/* The axis names for t: --axes if given; for attention matrices
+ * "queries"/"keys" ("target"/"source" for cross-attention and s2s.*
+ * names); "d_in"/"d_out" for parameters; otherwise "tokens" where there
+ * are labels, "dimensions" or "rows" where there are none, and "" (no
+ * name) for the one row of a vector. */
 void axis_names(const char **row_axis, const char **col_axis, const al_trace_tensor *t,
                 const heatmap_options *options);
 

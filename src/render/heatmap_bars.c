@@ -5,7 +5,6 @@
  * It does not pick the row (heatmap_main.c checks --row). */
 #include "heatmap.h"
 
-#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,10 +112,6 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
                                  fmax(plot_height, top.y1), false);
     const char *row_axis, *col_axis;
     axis_names(&row_axis, &col_axis, t, options);
-    if (!options->col_axis && (fnmatch("*probs", t->name, 0) == 0 ||
-                               fnmatch("*logits", t->name, 0) == 0)) {
-        col_axis = "tokens";  /* an output distribution runs over the vocabulary */
-    }
     const char *value_name = tensor_is_probability(t) ? "probability" : "value";
     scene_add_text(s, value_name, style->axis_px, 90, numbers.x0 - style->gap, plot_height / 2.0,
                    0.5, 1, RGB_SOFT_TEXT);

@@ -52,7 +52,8 @@ static void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_ten
 }
 
 /* Titles for the panels (panel_titles[k], each malloc'ed) and for the
- * figure (*figure_title, malloc'ed, or NULL for a single panel). */
+ * figure (*figure_title, malloc'ed, or NULL for a single panel or when
+ * the names share nothing and there is no --title). */
 static al_status make_titles(char **panel_titles, char **figure_title,
                              const al_trace_tensor *const *t, int n,
                              const heatmap_options *options, al_error *err)
@@ -83,7 +84,7 @@ static al_status make_titles(char **panel_titles, char **figure_title,
             snprintf(panel_titles[k], size, "%.*s%s", (int)length, name + prefix, row_part);
         }
     }
-    if (n > 1) {
+    if (n > 1 && (options->title || prefix + suffix > 0)) {
         const char *name = t[0]->name;
         size_t size = options->title ? strlen(options->title) + 1 : prefix + suffix + 2;
         *figure_title = malloc(size);
@@ -233,12 +234,15 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     int spacing = (int)lround(2.5 * style->label_px);
     arrange(origin_x, origin_y, panels, n, columns, spacing);
     int plots_bottom = 0;
-    double bodies_right = 0;
+    double bar_left = 0;
     for (int k = 0; k < n; k++) {
         scene_append(figure, &panels[k].drawing, origin_x[k], origin_y[k]);
         int bottom = origin_y[k] + panels[k].plot_height;
         plots_bottom = bottom > plots_bottom ? bottom : plots_bottom;
-        bodies_right = fmax(bodies_right, origin_x[k] + panels[k].body_right);
+        /* Titles of the first row stand above the bar's top; any others
+         * would cross it, so the bar keeps clear of them. */
+        double right = k < columns ? panels[k].body_right : scene_bounds(&panels[k].drawing).x1;
+        bar_left = fmax(bar_left, origin_x[k] + right);
     }
     if (options->bare) {
         return;
@@ -252,11 +256,11 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     if (options->bars) {
         return;
     }
-    /* The bar stands right of the panels (a title may reach over it: the
-     * bar starts lower, level with the cells) and spans the cell areas from
+    /* The bar stands right of the panels (a first-row title may reach over
+     * it: the bar starts lower, level with the cells) and spans the cells from
      * the first row's top to the last row's bottom, but is never shorter
      * than six tick numbers. */
-    int bar_x = (int)ceil(bodies_right) + 2 * style->gap;
+    int bar_x = (int)ceil(bar_left) + 2 * style->gap;
     int bar_width = (int)lround(fmax(10, 0.35 * style->scale));
     int bar_top = origin_y[0];
     int bar_height = (int)fmax(plots_bottom - bar_top, ceil(6 * 1.6 * style->tick_px));

@@ -115,10 +115,15 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
     axis_names(&row_axis, &col_axis, t, options);
     double middle_x = panel->plot_width / 2.0, middle_y = panel->plot_height / 2.0;
     /* The row axis name reads upwards, its descent side towards the labels. */
-    scene_add_text(s, row_axis, style->axis_px, 90, rows.x0 - style->gap, middle_y, 0.5, 1,
-                   RGB_SOFT_TEXT);
-    box axis = scene_add_text(s, col_axis, style->axis_px, 0, middle_x,
+    if (row_axis[0]) {
+        scene_add_text(s, row_axis, style->axis_px, 90, rows.x0 - style->gap, middle_y, 0.5, 1,
+                       RGB_SOFT_TEXT);
+    }
+    box axis = {middle_x, columns.y0, middle_x, columns.y0};
+    if (col_axis[0]) {
+        axis = scene_add_text(s, col_axis, style->axis_px, 0, middle_x,
                               columns.y0 - style->gap / 2.0, 0.5, 1, RGB_SOFT_TEXT);
+    }
     panel->body_right = scene_bounds(s).x1;
     if (title) {
         scene_add_text(s, title, style->title_px, 0, middle_x, axis.y0 - style->gap / 2.0, 0.5,

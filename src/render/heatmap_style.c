@@ -5,6 +5,7 @@
  * cells are too small to hold them. It draws no panel itself. */
 #include "heatmap.h"
 
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,17 +121,37 @@ int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double h
     return n;
 }
 
+/* True for a matrix of queries against keys: scores, scaled or masked
+ * scores, weights, a mask. */
+static bool is_attention_matrix(const al_trace_tensor *t)
+{
+    static const char *const endings[] = {"*.scores", "*.scaled", "*.masked", "*.weights",
+                                          "*.mask", "*scores", "*weights"};
+    for (int k = 0; k < 7; k++) {
+        if (fnmatch(endings[k], t->name, 0) == 0) {
+            return true;
+        }
+    }
+    return strcmp(t->op, "softmax_rows") == 0 && t->rows > 1;
+}
+
 void axis_names(const char **row_axis, const char **col_axis, const al_trace_tensor *t,
                 const heatmap_options *options)
 {
     if (options->row_axis) {
         *row_axis = options->row_axis;
         *col_axis = options->col_axis;
-    } else if (strstr(t->name, "cross_attn") || strncmp(t->name, "s2s.", 4) == 0) {
-        *row_axis = "target";
-        *col_axis = "source";
+    } else if (is_attention_matrix(t)) {
+        bool seq2seq = strstr(t->name, "cross_attn") || strncmp(t->name, "s2s.", 4) == 0;
+        *row_axis = seq2seq ? "target" : "queries";
+        *col_axis = seq2seq ? "source" : "keys";
+    } else if (strcmp(t->role, "param") == 0) {
+        *row_axis = "d_in";  /* applied as x · W: rows meet x's columns */
+        *col_axis = "d_out";
     } else {
-        *row_axis = "queries";
-        *col_axis = "keys";
+        /* Token vectors (L x d_model), an output distribution (1 x V):
+         * name what the labels are, and leave a single row unnamed. */
+        *row_axis = t->row_labels ? "tokens" : t->rows == 1 ? "" : "rows";
+        *col_axis = t->col_labels ? "tokens" : "dimensions";
     }
 }
