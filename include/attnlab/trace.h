@@ -36,7 +36,7 @@ typedef struct al_trace_options {
     const char *filter;           /* fnmatch glob on names; NULL means "*" */
 } al_trace_options;
 
-#define AL_TRACE_MAX_INPUTS 8
+#define AL_TRACE_MAX_INPUTS 16
 #define AL_NAME_SIZE 96           /* room for the longest dotted name */
 
 /* What a tensor record says besides its numbers. Unused fields stay NULL. */
@@ -66,7 +66,7 @@ bool al_trace_wants(const al_trace *trace, const char *name);
  * any other NaN or infinity fails with AL_ERR_VALUE naming the tensor and
  * the entry. A NULL trace or a filtered-out name does nothing and returns
  * AL_OK. */
-al_status al_trace_tensor(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
+al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
                           al_error *err);
 
 /* At level AL_TRACE_ROWS, record the steps of softmax for every row of

@@ -1,0 +1,164 @@
+/* multihead.h: multi-head attention with learned projections, for
+ * self-attention (queries, keys and values from one sequence) and
+ * cross-attention (queries from the decoder, keys and values from the
+ * encoder's memory). Each head is one al_attend (attention.h) on column
+ * slices; this file adds the projections, the split into heads, the join
+ * and W_O. Not the residual connection or layer norm around it (layers).
+ *
+ * Dimension letters: Lq queries, Lk keys (Lk = Lq for self-attention),
+ * d_model the width of every row in and out, h heads, d_head = d_model / h.
+ *
+ *   q = Xq · W_Q (+ b_Q)                 Lq x d_model
+ *   k = Xkv · W_K (+ b_K)                Lk x d_model
+ *   v = Xkv · W_V (+ b_V)                Lk x d_model
+ *   for each head i (columns i·d_head .. (i+1)·d_head − 1 of q, k, v):
+ *     h<i>.scores  = q_i · k_iᵀ          Lq x Lk
+ *     h<i>.scaled  = scores / sqrt(d_head)
+ *     h<i>.masked  = scaled, −inf where the mask is 0   (with a mask)
+ *     h<i>.weights = softmax of each row (temperature T)
+ *     h<i>.out     = weights · v_i       Lq x d_head, written straight into
+ *                                        its columns of concat
+ *   concat = [h0.out | h1.out | ...]     Lq x d_model
+ *   out    = concat · W_O (+ b_O)        Lq x d_model
+ *
+ * Heads are column views (al_matrix_cols) of q, k, v and concat: BLAS reads
+ * and writes them through the parent's stride, nothing is copied.
+ *
+ * Trace names under the caller's prefix P (e.g. "enc.0.attn",
+ * "dec.0.self_attn", "dec.0.cross_attn"), as in traces/FORMAT.md:
+ *   P.w_q P.w_k P.w_v P.w_o           param, op "given"   (d_model x d_model)
+ *   P.b_q P.b_k P.b_v P.b_o           param, op "given"   (1 x d_model; when present)
+ *   P.mask                            input, op "causal_mask"/"padding_mask"/"given"
+ *   P.q P.k P.v                       op "matmul" [X, W], or "linear" [X, W, b] with a bias
+ *   P.h<i>.q P.h<i>.k P.h<i>.v        op "head_slice" [P.q] etc.
+ *   P.h<i>.scores .scaled .masked .weights .out    as al_attend (op "matmul_bt",
+ *                                     "scale", "apply_mask", "softmax_rows", "matmul")
+ *   P.h<i>.temperature                1 x 1 param, only when T != 1
+ *   P.concat                          op "concat_heads" [P.h0.out, P.h1.out, ...]
+ *   P.out                             op "matmul" or "linear" [P.concat, P.w_o(, P.b_o)]
+ * Rows are labelled by the query tokens, score columns by the key tokens.
+ * The inputs X (and the memory) are recorded too when trace_inputs is set. */
+#ifndef ATTNLAB_MULTIHEAD_H
+#define ATTNLAB_MULTIHEAD_H
+
+#include <stdbool.h>
+
+#include "attnlab/attention.h"
+#include "attnlab/matrix.h"
+#include "attnlab/rng.h"
+#include "attnlab/trace.h"
+
+/* The most heads a layer may have: the concat record lists every head's
+ * output among its inputs, and a record holds AL_TRACE_MAX_INPUTS names. */
+#define AL_MAX_HEADS AL_TRACE_MAX_INPUTS
+
+/* The learned parameters of one multi-head attention layer, stored
+ * d_in x d_out and applied as x · W. Allocated as one owner by
+ * al_attention_params_alloc, released by al_attention_params_free; a caller
+ * that fills them from a file writes into the allocated matrices. */
+typedef struct al_attention_params {
+    int d_model;
+    int heads;                /* d_model / heads = d_head, exactly         */
+    bool has_bias;            /* false: b_q ... b_o are empty (data NULL)  */
+    al_matrix w_q, w_k, w_v;  /* d_model x d_model                        */
+    al_matrix w_o;            /* d_model x d_model                        */
+    al_matrix b_q, b_k, b_v;  /* 1 x d_model, or empty                    */
+    al_matrix b_o;            /* 1 x d_model, or empty                    */
+} al_attention_params;
+
+/* Allocate zeroed parameters for d_model and heads. Fails with AL_ERR_ARG
+ * when heads is not in [1, AL_MAX_HEADS] or d_model is not a multiple of
+ * heads ("d_model 10 does not split into 3 heads: 10 / 3 is not a whole
+ * number"); then *params is empty. */
+al_status al_attention_params_alloc(al_attention_params *params, int d_model, int heads,
+                                    bool with_bias, al_error *err);
+
+/* Fill the weights from rng, Glorot-uniform: each entry uniform in
+ * [−a, a) with a = sqrt(6 / (d_in + d_out)) = sqrt(3 / d_model), drawn
+ * W_Q, W_K, W_V, W_O in that order, row by row. Biases are set to 0. */
+void al_attention_params_init(al_attention_params *params, al_rng *rng);
+
+/* Release the parameters and leave *params empty. Safe on an empty struct. */
+void al_attention_params_free(al_attention_params *params);
+
+/* Scratch for one layer, allocated once for the longest sequences it will
+ * see and reused for every call (the kernels never allocate). After a call
+ * it holds that call's intermediates, for printing: q (top Lq rows), k and
+ * v (top Lk rows), each head's step matrices (al_attention_head_steps) and
+ * concat. Owned by the caller: al_attention_workspace_alloc /
+ * al_attention_workspace_free. */
+typedef struct al_attention_workspace {
+    int d_model, heads;
+    int max_queries, max_keys;     /* capacity                              */
+    al_matrix q;                   /* max_queries x d_model                 */
+    al_matrix k, v;                /* max_keys x d_model                    */
+    al_matrix scores, scaled;      /* (heads · max_queries) x max_keys:     */
+    al_matrix masked, weights;     /*   head i's block starts at row i · max_queries */
+    al_matrix concat;              /* max_queries x d_model                 */
+    int queries, keys;             /* Lq and Lk of the last call            */
+    int fully_masked_rows;         /* last call: query rows with every key masked */
+} al_attention_workspace;
+
+/* Allocate a workspace for params' d_model and heads, for up to
+ * max_queries queries and max_keys keys. On failure everything is freed. */
+al_status al_attention_workspace_alloc(al_attention_workspace *ws,
+                                       const al_attention_params *params, int max_queries,
+                                       int max_keys, al_error *err);
+
+void al_attention_workspace_free(al_attention_workspace *ws);
+
+/* Head `head`'s steps of the last call, as Lq x Lk views into ws (scores,
+ * scaled, masked, weights; masked is meaningful only if a mask applied). */
+al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int head);
+
+/* What a call is about, for the trace and the mask. */
+typedef struct al_attention_call {
+    const char *prefix;               /* "enc.0.attn"                                */
+    const char *query_input;          /* traced name of Xq: "x", "dec.0.norm1" ...   */
+    const char *memory_input;         /* cross-attention: traced name of the memory
+                                         ("enc.1.norm2"); NULL for self-attention    */
+    bool trace_inputs;                /* also record Xq (and the memory) as role
+                                         "input" under those names; leave false when
+                                         an earlier step has traced them already     */
+    const char *const *query_labels;  /* Lq tokens (rows), or NULL                   */
+    const char *const *key_labels;    /* Lk tokens (score cols), or NULL; for
+                                         self-attention NULL means query_labels      */
+    const al_matrix *mask;            /* Lq x Lk of 1/0, or NULL for no mask          */
+    const char *mask_op;              /* AL_MASK_OP_CAUSAL, _PADDING or NULL ("given") */
+    float temperature;                /* softmax temperature: > 0 and finite; 1 is the
+                                         usual attention (0 is an error, not a default) */
+} al_attention_call;
+
+/* Multi-head attention: queries from x_query (Lq x d_model), keys and
+ * values from x_memory (Lk x d_model), every step traced under
+ * call->prefix (see the top of this file). out is Lq x d_model, caller-
+ * owned, and must not overlap the inputs. Lq and Lk must fit ws.
+ *
+ * Fails, before computing anything, with AL_ERR_SHAPE (naming both shapes)
+ * if x_query, x_memory, out, the mask or params do not fit together or
+ * the sequences exceed the workspace; AL_ERR_VALUE for a bad temperature
+ * or mask entry; AL_ERR_ARG for a missing prefix or input name. A query
+ * row with every key masked gets zeros (not NaN) and a warning on each
+ * head's weights record. */
+al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws,
+                                 const al_matrix *x_query, const al_matrix *x_memory,
+                                 const al_attention_params *params,
+                                 const al_attention_call *call, al_trace *trace,
+                                 al_error *err);
+
+/* Self-attention: al_multihead_attention with x as queries, keys and
+ * values (Lq = Lk = L). call->memory_input is ignored. */
+al_status al_self_attention(al_matrix *out, al_attention_workspace *ws, const al_matrix *x,
+                            const al_attention_params *params, const al_attention_call *call,
+                            al_trace *trace, al_error *err);
+
+/* Cross-attention: queries from the decoder's states (Lq = target length),
+ * keys and values from the encoder's memory (Lk = source length); score
+ * rows are target tokens, columns source tokens. call->memory_input must
+ * name the memory. */
+al_status al_cross_attention(al_matrix *out, al_attention_workspace *ws,
+                             const al_matrix *decoder_states, const al_matrix *memory,
+                             const al_attention_params *params, const al_attention_call *call,
+                             al_trace *trace, al_error *err);
+
+#endif
