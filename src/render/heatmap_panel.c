@@ -122,7 +122,7 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
     box axis = {middle_x, columns.y0, middle_x, columns.y0};
     if (col_axis[0]) {
         axis = scene_add_text(s, col_axis, style->axis_px, 0, middle_x,
-                              columns.y0 - style->gap / 2.0, 0.5, 1, RGB_SOFT_TEXT);
+                              columns.y0 - style->gap, 0.5, 1, RGB_SOFT_TEXT);
     }
     panel->body_right = scene_bounds(s).x1;
     if (title) {
