@@ -174,6 +174,15 @@ static int largest_in_row(const al_matrix *m, int i, int skip)
     return best;
 }
 
+/* True when every entry of row i is the same: no word stands out. */
+static bool row_is_even(const al_matrix *m, int i)
+{
+    for (int j = 1; j < m->cols; j++)
+        if (*al_at(m, i, j) != *al_at(m, i, 0))
+            return false;
+    return true;
+}
+
 void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
                            const char *const *col_labels)
 {
@@ -192,6 +201,10 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
         label_text(first_text, sizeof first_text, col_labels, first);
         fputs("  ", p->out);
         print_padded(p->out, row_text, label_width, false);
+        if (row_is_even(weights, i)) {
+            fprintf(p->out, "  ->  every word evenly, %.2f each\n", (double)*al_at(weights, i, 0));
+            continue;
+        }
         fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
                 (double)*al_at(weights, i, first));
         if (second >= 0) {
