@@ -35,7 +35,7 @@ static void measure(al_matrix *variance, uint64_t seed)
 {
     al_rng rng;
     al_rng_seed(&rng, seed, 0);
-    assert_int_equal(al_matrix_alloc(variance, N_DIMS, 2, NULL), AL_OK);
+    assert_int_equal(al_matrix_alloc(variance, 2, N_DIMS, NULL), AL_OK);
     assert_int_equal(al_dot_variance(variance, DIMS, N_DIMS, SAMPLES, &rng, NULL, NULL, NULL),
                      AL_OK);
 }
@@ -46,7 +46,7 @@ static void variance_of_q_dot_k_is_about_d(void **state)
     al_matrix variance;
     measure(&variance, 42);
     for (int i = 0; i < N_DIMS; i++)
-        assert_close(*al_at(&variance, i, 0), DIMS[i], variance_tolerance(DIMS[i], SAMPLES));
+        assert_close(*al_at(&variance, 0, i), DIMS[i], variance_tolerance(DIMS[i], SAMPLES));
     al_matrix_free(&variance);
 }
 
@@ -59,9 +59,9 @@ static void scaled_variance_is_about_1(void **state)
     measure(&variance, 42);
     for (int i = 0; i < N_DIMS; i++) {
         double d = DIMS[i];
-        assert_close(*al_at(&variance, i, 1), 1.0, variance_tolerance(DIMS[i], SAMPLES) / d);
-        assert_close(*al_at(&variance, i, 1), *al_at(&variance, i, 0) / d,
-                     1e-6 * *al_at(&variance, i, 1));
+        assert_close(*al_at(&variance, 1, i), 1.0, variance_tolerance(DIMS[i], SAMPLES) / d);
+        assert_close(*al_at(&variance, 1, i), *al_at(&variance, 0, i) / d,
+                     1e-6 * *al_at(&variance, 1, i));
     }
     al_matrix_free(&variance);
 }
@@ -74,8 +74,8 @@ static void same_seed_same_numbers_other_seed_others(void **state)
     measure(&b, 7);
     measure(&c, 8);
     for (int i = 0; i < N_DIMS; i++) {
-        assert_same_float(*al_at(&a, i, 0), *al_at(&b, i, 0));
-        assert_true(*al_at(&a, i, 0) != *al_at(&c, i, 0));
+        assert_same_float(*al_at(&a, 0, i), *al_at(&b, 0, i));
+        assert_true(*al_at(&a, 0, i) != *al_at(&c, 0, i));
     }
     al_matrix_free(&a);
     al_matrix_free(&b);
@@ -120,7 +120,7 @@ static double reference_peak(int keys, int draws)
 }
 
 /* The largest weight of a softmax over 8 keys:
- *  - at d = 1 scaling changes nothing, so both columns are the same;
+ *  - at d = 1 scaling changes nothing, so both rows are the same;
  *  - unscaled, it climbs towards 1 as d grows (scores spread like √d);
  *  - scaled, it stays near the reference of unit-variance scores (about
  *    0.36; each draw's largest weight has a spread near 0.12, so over
@@ -131,21 +131,21 @@ static void scaling_keeps_the_softmax_from_saturating(void **state)
     (void)state;
     enum { KEYS = 8, DRAWS = 1000 };
     al_matrix peak;
-    assert_int_equal(al_matrix_alloc(&peak, N_DIMS, 2, NULL), AL_OK);
+    assert_int_equal(al_matrix_alloc(&peak, 2, N_DIMS, NULL), AL_OK);
     al_rng rng;
     al_rng_seed(&rng, 42, 0);
     assert_int_equal(al_softmax_peak(&peak, DIMS, N_DIMS, KEYS, DRAWS, &rng, NULL, NULL, NULL),
                      AL_OK);
-    assert_same_float(*al_at(&peak, 0, 0), *al_at(&peak, 0, 1));
+    assert_same_float(*al_at(&peak, 0, 0), *al_at(&peak, 1, 0));
     for (int i = 0; i < N_DIMS; i++)
         for (int c = 0; c < 2; c++)
-            assert_true(*al_at(&peak, i, c) >= 1.0f / KEYS && *al_at(&peak, i, c) <= 1.0f);
+            assert_true(*al_at(&peak, c, i) >= 1.0f / KEYS && *al_at(&peak, c, i) <= 1.0f);
     for (int i = 1; i < N_DIMS; i++)
-        assert_true(*al_at(&peak, i, 0) > *al_at(&peak, i - 1, 0));
-    assert_true(*al_at(&peak, N_DIMS - 1, 0) > 0.95f);
+        assert_true(*al_at(&peak, 0, i) > *al_at(&peak, 0, i - 1));
+    assert_true(*al_at(&peak, 0, N_DIMS - 1) > 0.95f);
     double reference = reference_peak(KEYS, DRAWS);
     for (int i = 3; i < N_DIMS; i++) /* d = 64, 256, 1024 */
-        assert_close(*al_at(&peak, i, 1), reference, 0.02);
+        assert_close(*al_at(&peak, 1, i), reference, 0.02);
     al_matrix_free(&peak);
 }
 
@@ -167,7 +167,7 @@ static void tables_are_traced_with_their_widths(void **state)
     capture_finish(&c);
     assert_trace_has(&c, "\"name\": \"scaling.variance\", \"role\": \"output\", \"op\": "
                          "\"dot_variance\", \"inputs\": [], \"shape\": [2, 2], \"rows\": "
-                         "[\"d=1\", \"d=4\"], \"cols\": [\"q·k\", \"q·k/√d\"]");
+                         "[\"q·k\", \"q·k/√d\"], \"cols\": [\"d=1\", \"d=4\"]");
     assert_trace_has(&c, "over 50 pairs");
     assert_trace_has(&c, "\"name\": \"scaling.peak\", \"role\": \"output\", \"op\": "
                          "\"softmax_peak\"");

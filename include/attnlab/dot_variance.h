@@ -11,8 +11,9 @@
  * Both measurements draw q and k from the caller's seeded generator
  * (rng.h), so the same seed gives the same numbers on every machine. This
  * is the experiment behind the scaling, for lesson03; attention.h does the
- * scaling itself (al_scale_scores). Rows are labelled "d=1", "d=4", ... and
- * columns "q·k" (unscaled) and "q·k/√d" (scaled). */
+ * scaling itself (al_scale_scores). Each result is a 2 x count table: row 0
+ * "q·k" (unscaled), row 1 "q·k/√d" (scaled); column i "d=4" for
+ * d = dims[i]. */
 #ifndef ATTNLAB_DOT_VARIANCE_H
 #define ATTNLAB_DOT_VARIANCE_H
 
@@ -24,24 +25,24 @@
 #define AL_DOT_VARIANCE_MAX_D 65536
 #define AL_DOT_VARIANCE_MAX_DIMS 32
 
-/* variance (count x 2): for d = dims[i], the sample variance (divided by
+/* variance (2 x count): for d = dims[i], the sample variance (divided by
  * samples - 1) of q · k over `samples` independent pairs q, k of d
- * standard normal entries (column 0), and of q · k / √d for the same pairs
- * (column 1). Expect about d and about 1.
+ * standard normal entries (row 0), and of q · k / √d for the same pairs
+ * (row 1). Expect about d and about 1.
  *
- * Allocates nothing. Fails with AL_ERR_SHAPE if variance is not count x 2,
+ * Allocates nothing. Fails with AL_ERR_SHAPE if variance is not 2 x count,
  * AL_ERR_VALUE for count outside 1 .. AL_DOT_VARIANCE_MAX_DIMS, a d outside
  * 1 .. AL_DOT_VARIANCE_MAX_D or samples < 2. Traces "<name>.variance"
  * (op "dot_variance", with a note saying how it was drawn). */
 al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int samples,
                           al_rng *rng, al_trace *trace, const char *name, al_error *err);
 
-/* peak (count x 2): for d = dims[i], the mean over `draws` draws of the
- * largest weight of softmax(q · Kᵀ) (column 0) and of
- * softmax(q · Kᵀ / √d) (column 1), where q (1 x d) and K (keys x d) have
- * standard normal entries and both columns use the same q and K.
- * 1 / keys means the weight is spread evenly; 1 means one key takes it all.
- * At d = 1 the two columns are equal (√1 = 1).
+/* peak (2 x count): for d = dims[i], the mean over `draws` draws of the
+ * largest weight of softmax(q · Kᵀ) (row 0) and of softmax(q · Kᵀ / √d)
+ * (row 1), where q (1 x d) and K (keys x d) have standard normal entries
+ * and both rows use the same q and K. 1 / keys means the weight is spread
+ * evenly; 1 means one key takes it all. At d = 1 the two rows are equal
+ * (√1 = 1).
  *
  * The scores go through al_dot_scores (BLAS), al_scale_scores and
  * al_softmax_rows, exactly as in attention. Allocates its scratch

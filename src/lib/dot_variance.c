@@ -12,7 +12,7 @@
 #include "attnlab/softmax.h"
 #include "traced.h"
 
-static const char *const COLUMNS[2] = {"q·k", "q·k/√d"};
+static const char *const ROWS[2] = {"q·k", "q·k/√d"};
 
 /* ---- checks and the trace --------------------------------------------------- */
 
@@ -22,9 +22,10 @@ static al_status check_dims(const al_matrix *table, const int *dims, int count, 
     if (count < 1 || count > AL_DOT_VARIANCE_MAX_DIMS)
         return al_fail(err, AL_ERR_VALUE, "%s: give 1 to %d widths d, not %d", what,
                        AL_DOT_VARIANCE_MAX_DIMS, count);
-    if (table->rows != count || table->cols != 2)
-        return al_fail(err, AL_ERR_SHAPE, "%s: the table is %d x %d but must be %d x 2 (one "
-                       "row per d; unscaled, scaled)", what, table->rows, table->cols, count);
+    if (table->rows != 2 || table->cols != count)
+        return al_fail(err, AL_ERR_SHAPE, "%s: the table is %d x %d but must be 2 x %d "
+                       "(unscaled and scaled, one column per d)", what, table->rows,
+                       table->cols, count);
     for (int i = 0; i < count; i++)
         if (dims[i] < 1 || dims[i] > AL_DOT_VARIANCE_MAX_D)
             return al_fail(err, AL_ERR_VALUE, "%s: d must be from 1 to %d, not %d", what,
@@ -32,7 +33,7 @@ static al_status check_dims(const al_matrix *table, const int *dims, int count, 
     return AL_OK;
 }
 
-/* Record table (count x 2) as "<name>.<suffix>", rows labelled "d=4". */
+/* Record table (2 x count) as "<name>.<suffix>", columns labelled "d=4". */
 static al_status trace_table(al_trace *trace, const al_matrix *table, const char *name,
                              const char *suffix, const char *op, const char *note,
                              const int *dims, int count, al_error *err)
@@ -42,13 +43,13 @@ static al_status trace_table(al_trace *trace, const al_matrix *table, const char
     if (!al_trace_wants(trace, full_name))
         return AL_OK;
     char text[AL_DOT_VARIANCE_MAX_DIMS][16];
-    const char *rows[AL_DOT_VARIANCE_MAX_DIMS];
+    const char *cols[AL_DOT_VARIANCE_MAX_DIMS];
     for (int i = 0; i < count; i++) {
         snprintf(text[i], sizeof text[i], "d=%d", dims[i]);
-        rows[i] = text[i];
+        cols[i] = text[i];
     }
     al_tensor_info info = {.name = full_name, .role = AL_ROLE_OUTPUT, .op = op,
-                           .row_labels = rows, .col_labels = COLUMNS, .note = note};
+                           .row_labels = ROWS, .col_labels = cols, .note = note};
     return al_trace_matrix(trace, &info, table, err);
 }
 
@@ -112,8 +113,8 @@ al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int s
             running_add(&unscaled, dot);
             running_add(&scaled, dot / root_d);
         }
-        *al_at(variance, i, 0) = (float)running_result(&unscaled);
-        *al_at(variance, i, 1) = (float)running_result(&scaled);
+        *al_at(variance, 0, i) = (float)running_result(&unscaled);
+        *al_at(variance, 1, i) = (float)running_result(&scaled);
     }
     if (!trace)
         return AL_OK;
@@ -217,8 +218,8 @@ al_status al_softmax_peak(al_matrix *peak, const int *dims, int count, int keys,
             sums[1] += largest_weight[1];
         }
         /* the mean largest weight over the draws */
-        *al_at(peak, i, 0) = (float)(sums[0] / draws);
-        *al_at(peak, i, 1) = (float)(sums[1] / draws);
+        *al_at(peak, 0, i) = (float)(sums[0] / draws);
+        *al_at(peak, 1, i) = (float)(sums[1] / draws);
     }
     scratch_free(&scratch);
     if (status != AL_OK || !trace)
