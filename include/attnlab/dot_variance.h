@@ -13,7 +13,8 @@
  * is the experiment behind the scaling, for lesson03; attention.h does the
  * scaling itself (al_scale_scores). Each result is a 2 x count table: row 0
  * "q·k" (unscaled), row 1 "q·k/√d" (scaled); column i "d=4" for
- * d = dims[i]. */
+ * d = dims[i]. The labels are below, for printouts that show the same
+ * table. */
 #ifndef ATTNLAB_DOT_VARIANCE_H
 #define ATTNLAB_DOT_VARIANCE_H
 
@@ -24,6 +25,11 @@
 /* Largest d the experiments accept, and most widths in one call. */
 #define AL_DOT_VARIANCE_MAX_D 65536
 #define AL_DOT_VARIANCE_MAX_DIMS 32
+
+/* The row labels of both tables, and the format of their column labels. */
+#define AL_DOT_UNSCALED_LABEL "q·k"
+#define AL_DOT_SCALED_LABEL "q·k/√d"
+#define AL_DOT_WIDTH_LABEL "d=%d"
 
 /* variance (2 x count): for d = dims[i], the sample variance (divided by
  * samples - 1) of q · k over `samples` independent pairs q, k of d

@@ -12,7 +12,7 @@
 #include "attnlab/softmax.h"
 #include "traced.h"
 
-static const char *const ROWS[2] = {"q·k", "q·k/√d"};
+static const char *const ROWS[2] = {AL_DOT_UNSCALED_LABEL, AL_DOT_SCALED_LABEL};
 
 /* ---- checks and the trace --------------------------------------------------- */
 
@@ -45,7 +45,7 @@ static al_status trace_table(al_trace *trace, const al_matrix *table, const char
     char text[AL_DOT_VARIANCE_MAX_DIMS][16];
     const char *cols[AL_DOT_VARIANCE_MAX_DIMS];
     for (int i = 0; i < count; i++) {
-        snprintf(text[i], sizeof text[i], "d=%d", dims[i]);
+        snprintf(text[i], sizeof text[i], AL_DOT_WIDTH_LABEL, dims[i]);
         cols[i] = text[i];
     }
     al_tensor_info info = {.name = full_name, .role = AL_ROLE_OUTPUT, .op = op,
