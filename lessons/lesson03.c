@@ -126,7 +126,8 @@ static void allocate(lesson03_state *s, const lesson03_settings *settings)
 /* "sweep.T=0.5": the name one temperature's probabilities are traced under. */
 static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
 {
-    return al_name(buf, "sweep.T=%g", (double)temperature);
+    char number[32];
+    return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
 }
 
 static void compute(lesson03_state *s, const lesson03_settings *settings,

@@ -240,7 +240,8 @@ static void allocate(lesson11_state *s, const lesson11_settings *settings)
 
 static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
 {
-    return al_name(buf, "sweep.T=%g", (double)temperature);
+    char number[32];
+    return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
 }
 
 /* Greedy, the sweep, the roulette draws, top-k, top-p and the samples,

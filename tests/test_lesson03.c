@@ -91,8 +91,8 @@ static void defaults_trace_every_step_with_labels(void **state)
         expect_labels(expect_tensor(d->trace, steps[i], 1, 3), 'c', "2,1,0.1");
     expect_tensor(d->trace, "softmax.max", 1, 1);
     expect_tensor(d->trace, "softmax.sum", 1, 1);
-    const char *sweep[] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.probs",
-                           "sweep.T=2.probs", "sweep.T=10.probs", NULL};
+    const char *sweep[] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.0.probs",
+                           "sweep.T=2.0.probs", "sweep.T=10.0.probs", NULL};
     for (int i = 0; sweep[i]; i++)
         expect_labels(expect_tensor(d->trace, sweep[i], 1, 3), 'c', "2,1,0.1");
     const char *tables[] = {"scaling.variance", "scaling.peak", NULL};
@@ -104,7 +104,7 @@ static void defaults_trace_every_step_with_labels(void **state)
     const char *printed[] = {"Step 1: the scores", "Step 2: subtract the largest score",
                              "softmax.max", "Step 3: exponentials", "Step 4: their sum",
                              "softmax.sum", "Step 5: divide: the weights",
-                             "Step 6: temperature", "sweep.T=0.1.probs", "sweep.T=10.probs",
+                             "Step 6: temperature", "sweep.T=0.1.probs", "sweep.T=10.0.probs",
                              "Step 7: why divide by √d_k", "scaling.variance",
                              "Step 8: what the spread does to the softmax", "scaling.peak",
                              NULL};
@@ -141,8 +141,8 @@ static void temperature_goes_from_greedy_to_uniform(void **state)
     default_run *d = *state;
     const double s[3] = {2.0, 1.0, (double)0.1f};
     const double temperatures[5] = {0.1, 0.5, 1.0, 2.0, 10.0};
-    const char *names[5] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.probs",
-                            "sweep.T=2.probs", "sweep.T=10.probs"};
+    const char *names[5] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.0.probs",
+                            "sweep.T=2.0.probs", "sweep.T=10.0.probs"};
     for (int t = 0; t < 5; t++) {
         const al_trace_tensor *p = al_trace_file_find(d->trace, names[t]);
         double T = (double)(float)temperatures[t], sum = 0.0;
@@ -153,7 +153,7 @@ static void temperature_goes_from_greedy_to_uniform(void **state)
                          WEIGHT_TOLERANCE);
     }
     const al_trace_tensor *cold = al_trace_file_find(d->trace, "sweep.T=0.1.probs");
-    const al_trace_tensor *hot = al_trace_file_find(d->trace, "sweep.T=10.probs");
+    const al_trace_tensor *hot = al_trace_file_find(d->trace, "sweep.T=10.0.probs");
     assert_true(al_trace_tensor_at(cold, 0, 0) > 0.9999f);
     for (int j = 0; j < 3; j++)
         assert_close(al_trace_tensor_at(hot, 0, j), 1.0 / 3.0, 0.04);
@@ -231,8 +231,8 @@ static void help_example_works_as_typed(void **state)
     al_trace_file *trace = lesson_trace(folder, "t.jsonl");
     expect_labels(expect_tensor(trace, "softmax.weights", 1, 4), 'c', "3,1,0.2,-1");
     expect_tensor(trace, "sweep.T=0.25.probs", 1, 4);
-    expect_tensor(trace, "sweep.T=4.probs", 1, 4);
-    assert_null(al_trace_file_find(trace, "sweep.T=10.probs"));
+    expect_tensor(trace, "sweep.T=4.0.probs", 1, 4);
+    assert_null(al_trace_file_find(trace, "sweep.T=10.0.probs"));
     al_trace_file_free(trace);
     run_result_free(&r);
 }

@@ -69,8 +69,8 @@ static void defaults_trace_every_step_with_labels(void **state)
     const al_trace_tensor *logits = expect_tensor(trace, "logits", 1, 10);
     expect_labels(logits, 'c', VOCAB);
     expect_labels(logits, 'r', "the");
-    const char *rows[] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.probs",
-                          "sweep.T=2.probs", "sweep.T=10.probs", "roulette.0.probs",
+    const char *rows[] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.0.probs",
+                          "sweep.T=2.0.probs", "sweep.T=10.0.probs", "roulette.0.probs",
                           "roulette.0.cumsum", "roulette.1.cumsum", "top_k.kept", "top_k.probs",
                           "top_k.cumsum", "top_p.all_probs", "top_p.probs", "sample.4.probs",
                           NULL};
@@ -121,8 +121,8 @@ static void temperature_sweep_is_softmax_of_logits_over_t(void **state)
     run_result r;
     al_trace_file *trace = run_ok(*state, NULL, &r);
     const al_trace_tensor *logits = al_trace_file_find(trace, "logits");
-    const char *names[5] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.probs",
-                            "sweep.T=2.probs", "sweep.T=10.probs"};
+    const char *names[5] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.0.probs",
+                            "sweep.T=2.0.probs", "sweep.T=10.0.probs"};
     const float temperatures[5] = {0.1f, 0.5f, 1.0f, 2.0f, 10.0f};
     for (int t = 0; t < 5; t++) {
         const al_trace_tensor *p = al_trace_file_find(trace, names[t]);

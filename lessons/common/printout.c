@@ -21,6 +21,14 @@ printout printout_start(int precision, bool quiet, bool no_color)
     return (printout){.out = stdout, .color = color, .quiet = quiet, .precision = precision};
 }
 
+const char *decimal_text(char *buf, size_t size, double x)
+{
+    int n = snprintf(buf, size, "%g", x);
+    if (n > 0 && (size_t)n + 2 < size && !strpbrk(buf, ".en"))  /* not 1e-05, inf, nan */
+        memcpy(buf + n, ".0", 3);
+    return buf;
+}
+
 int text_width(const char *s)
 {
     int width = 0;

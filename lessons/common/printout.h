@@ -43,6 +43,12 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
 void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
                            const char *const *col_labels);
 
+/* x as "%g" with ".0" added when that has no decimal point: 0.5 -> "0.5",
+ * 1 -> "1.0", 10 -> "10.0". For a number inside a trace name, e.g. the
+ * temperature in "sweep.T=1.0.probs", so that every such name has its dot
+ * in the same place. Returns buf. */
+const char *decimal_text(char *buf, size_t size, double x);
+
 /* Number of characters a UTF-8 string takes on screen (one per code point). */
 int text_width(const char *s);
 
