@@ -98,7 +98,8 @@ static void build_inputs(lesson02_state *s, const lesson02_settings *settings)
 {
     int Lq = settings->queries.count, Lk = settings->keys.count;
     al_error err = {0};
-    if (al_matrix_alloc(&s->q, Lq, 1, &err) != AL_OK || al_matrix_alloc(&s->k, Lk, 1, &err) != AL_OK ||
+    if (al_matrix_alloc(&s->q, Lq, 1, &err) != AL_OK ||
+        al_matrix_alloc(&s->k, Lk, 1, &err) != AL_OK ||
         al_matrix_alloc(&s->v, Lk, 1, &err) != AL_OK) {
         free_state(s);
         lesson_usage_error(&ABOUT, "%s", err.message);

@@ -446,9 +446,10 @@ static const char *sentence_text(char *buf, size_t size, const int *tokens, int 
     return buf;
 }
 
-/* One search of the given width and length, traced under name (or not,
- * when trace is NULL); prints the surviving beams when print_beams. On
- * success *finished tells whether every beam ended with <eos>. */
+/* One search of the given width and length from <bos>, traced under name
+ * (or not, when trace is NULL). The best sentence goes to tokens, length
+ * and score; the surviving beams stay in *beams, which the caller frees
+ * with al_beam_free whatever happened. */
 static al_status search(al_beam_search *beams, int width, int max_length, lesson11_state *s,
                         al_trace *trace, const char *name, int *tokens, int *length,
                         double *score, al_error *err)
