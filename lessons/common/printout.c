@@ -201,13 +201,17 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
         label_text(first_text, sizeof first_text, col_labels, first);
         fputs("  ", p->out);
         print_padded(p->out, row_text, label_width, false);
+        if (*al_at(weights, i, first) == 0.0f) { /* every key masked */
+            fprintf(p->out, "  ->  nothing: every weight is 0\n");
+            continue;
+        }
         if (row_is_even(weights, i)) {
             fprintf(p->out, "  ->  every word evenly, %.2f each\n", (double)*al_at(weights, i, 0));
             continue;
         }
         fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
                 (double)*al_at(weights, i, first));
-        if (second >= 0) {
+        if (second >= 0 && *al_at(weights, i, second) > 0.0f) { /* not a masked key */
             label_text(second_text, sizeof second_text, col_labels, second);
             fprintf(p->out, ", %s %.2f", second_text, (double)*al_at(weights, i, second));
         }
