@@ -174,12 +174,22 @@ static int largest_in_row(const al_matrix *m, int i, int skip)
     return best;
 }
 
-/* True when every entry of row i is the same: no word stands out. */
-static bool row_is_even(const al_matrix *m, int i)
+/* True when every nonzero entry of row i is the same: no word stands out
+ * among those it may see (a masked key's weight is 0). *seen receives how
+ * many entries are nonzero. */
+static bool row_is_even(const al_matrix *m, int i, int *seen)
 {
-    for (int j = 1; j < m->cols; j++)
-        if (*al_at(m, i, j) != *al_at(m, i, 0))
+    float first = 0.0f;
+    *seen = 0;
+    for (int j = 0; j < m->cols; j++) {
+        float w = *al_at(m, i, j);
+        if (w == 0.0f)
+            continue;
+        if (*seen > 0 && w != first)
             return false;
+        first = w;
+        (*seen)++;
+    }
     return true;
 }
 
@@ -205,8 +215,10 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
             fprintf(p->out, "  ->  nothing: every weight is 0\n");
             continue;
         }
-        if (row_is_even(weights, i)) {
-            fprintf(p->out, "  ->  every word evenly, %.2f each\n", (double)*al_at(weights, i, 0));
+        int seen;
+        if (row_is_even(weights, i, &seen) && seen > 1) {
+            fprintf(p->out, "  ->  every word%s evenly, %.2f each\n",
+                    seen < weights->cols ? " it may see" : "", (double)*al_at(weights, i, first));
             continue;
         }
         fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
