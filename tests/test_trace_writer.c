@@ -71,7 +71,7 @@ static void header_and_tensor_record_bytes(void **state)
     al_tensor_info info = {.name = "enc.0.attn.h0.weights", .role = AL_ROLE_ACTIVATION,
                            .op = "softmax_rows", .inputs = {"enc.0.attn.h0.scaled"},
                            .row_labels = labels, .col_labels = labels};
-    assert_int_equal(al_trace_tensor(trace, &info, &w, NULL), AL_OK);
+    assert_int_equal(al_trace_matrix(trace, &info, &w, NULL), AL_OK);
     assert_int_equal(al_trace_close(trace, NULL), AL_OK);
 
     char expected[1024];
@@ -90,7 +90,7 @@ static void header_and_tensor_record_bytes(void **state)
 
 /* Shortest text that reads back exactly: 0.1f is "0.1" although the float
  * is 0.100000001490116..., 1/3 needs eight digits (0.33333334; 0.3333333
- * is another float), and the extremes of float32 survive. -inf is a masked
+ * is another float), negative zero keeps its sign as -0.0, and the extremes of float32 survive. -inf is a masked
  * entry: null. */
 static void floats_are_shortest_exact_text_and_masked_is_null(void **state)
 {
@@ -101,12 +101,12 @@ static void floats_are_shortest_exact_text_and_masked_is_null(void **state)
     al_matrix v = al_matrix_wrap(data, 1, 7);
     al_tensor_info info = {.name = "v", .role = AL_ROLE_INPUT, .mask = "m", .note = "a note",
                            .warning = "row 0 is odd"};
-    assert_int_equal(al_trace_tensor(trace, &info, &v, NULL), AL_OK);
+    assert_int_equal(al_trace_matrix(trace, &info, &v, NULL), AL_OK);
     assert_int_equal(al_trace_close(trace, NULL), AL_OK);
     const char *text = slurp(f->file);
     assert_non_null(strstr(text, "\"op\": \"given\", \"inputs\": [], \"shape\": [1, 7], "
                                  "\"rows\": null, \"cols\": null"));
-    assert_non_null(strstr(text, "\"data\": [[0.1, 0.33333334, 16777216, 1e-45, -0, "
+    assert_non_null(strstr(text, "\"data\": [[0.1, 0.33333334, 16777216, 1e-45, -0.0, "
                                  "3.4028235e+38, null]]"));
     assert_non_null(strstr(text, "\"mask\": \"m\", \"note\": \"a note\", "
                                  "\"warnings\": [\"row 0 is odd\"]}"));
@@ -124,7 +124,7 @@ static void nan_fails_and_leaves_no_file(void **state)
     al_matrix v = al_matrix_wrap(data, 1, 2);
     al_error err = {0};
     al_tensor_info info = {.name = "bad", .role = AL_ROLE_ACTIVATION};
-    assert_int_equal(al_trace_tensor(trace, &info, &v, &err), AL_ERR_VALUE);
+    assert_int_equal(al_trace_matrix(trace, &info, &v, &err), AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "'bad'"));
     assert_non_null(strstr(err.message, "(0, 1)"));
     memset(&err, 0, sizeof err);
@@ -166,12 +166,12 @@ static void filter_limits_names(void **state)
     al_matrix m = al_matrix_wrap(&one, 1, 1);
     assert_false(al_trace_wants(trace, "enc.0.attn.q"));
     assert_true(al_trace_wants(trace, "enc.0.attn.h0.weights"));
-    assert_int_equal(al_trace_tensor(trace, &(al_tensor_info){.name = "enc.0.attn.q"}, &m, NULL),
+    assert_int_equal(al_trace_matrix(trace, &(al_tensor_info){.name = "enc.0.attn.q"}, &m, NULL),
                      AL_OK);
     assert_int_equal(
-        al_trace_tensor(trace, &(al_tensor_info){.name = "enc.0.attn.h0.weights"}, &m, NULL),
+        al_trace_matrix(trace, &(al_tensor_info){.name = "enc.0.attn.h0.weights"}, &m, NULL),
         AL_OK);
-    assert_int_equal(al_trace_tensor(NULL, &(al_tensor_info){.name = "x"}, &m, NULL), AL_OK);
+    assert_int_equal(al_trace_matrix(NULL, &(al_tensor_info){.name = "x"}, &m, NULL), AL_OK);
     assert_int_equal(al_trace_close(trace, NULL), AL_OK);
     const char *text = slurp(f->file);
     assert_null(strstr(text, "enc.0.attn.q\""));

@@ -66,7 +66,7 @@ bool al_trace_wants(const al_trace *trace, const char *name);
  * any other NaN or infinity fails with AL_ERR_VALUE naming the tensor and
  * the entry. A NULL trace or a filtered-out name does nothing and returns
  * AL_OK. */
-al_status al_trace_tensor(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
+al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
                           al_error *err);
 
 /* At level AL_TRACE_ROWS, record the steps of softmax for every row of

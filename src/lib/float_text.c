@@ -5,6 +5,7 @@
  * wrong way, so each candidate is checked both ways. */
 #include "float_text.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,12 @@ static bool reads_back(const char *text, float x)
 
 char *float_text(char buf[FLOAT_TEXT_SIZE], float x)
 {
+    /* "-0" is a JSON integer, and Python reads it as the integer 0, losing
+     * the sign; "-0.0" is a real everywhere. */
+    if (x == 0.0f && signbit(x)) {
+        snprintf(buf, FLOAT_TEXT_SIZE, "-0.0");
+        return buf;
+    }
     for (int digits = 1; digits <= 9; digits++) {
         snprintf(buf, FLOAT_TEXT_SIZE, "%.*g", digits, (double)x);
         if (reads_back(buf, x))

@@ -281,7 +281,7 @@ static void write_optional_fields(FILE *f, const al_tensor_info *info)
     }
 }
 
-al_status al_trace_tensor(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
+al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_matrix *m,
                           al_error *err)
 {
     if (!al_trace_wants(trace, info->name))

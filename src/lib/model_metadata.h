@@ -1,0 +1,32 @@
+/* model_metadata.h: a model configuration and vocabulary to and from the
+ * "__metadata__" strings of a model file (the entries are listed in
+ * model_file.h). Internal; not installed. */
+#ifndef ATTNLAB_MODEL_METADATA_H
+#define ATTNLAB_MODEL_METADATA_H
+
+#include "attnlab/model_config.h"
+#include "attnlab/safetensors.h"
+#include "attnlab/vocab.h"
+
+#define MODEL_METADATA_KEYS 20
+
+/* The entries, pointing into text and vocab_json. */
+typedef struct model_metadata {
+    al_metadata_entry entries[MODEL_METADATA_KEYS];
+    char text[MODEL_METADATA_KEYS][32];
+    char *vocab_json;  /* malloc'd */
+    int count;
+} model_metadata;
+
+/* Fill *metadata from config and vocab. Free with model_metadata_free. */
+al_status model_metadata_make(model_metadata *metadata, const al_model_config *config,
+                              const al_vocab *vocab, al_error *err);
+
+void model_metadata_free(model_metadata *metadata);
+
+/* Read the configuration and vocabulary from file's metadata; path names
+ * the file in messages. On success the caller owns *vocab. */
+al_status model_metadata_parse(al_model_config *config, al_vocab *vocab,
+                               const al_safetensors *file, const char *path, al_error *err);
+
+#endif
