@@ -55,7 +55,7 @@ static al_status trace_param(al_trace *trace, const char *name, const al_matrix 
                              al_error *err)
 {
     al_tensor_info info = {.name = name, .role = AL_ROLE_PARAM};
-    return al_trace_tensor(trace, &info, m, err);
+    return al_trace_matrix(trace, &info, m, err);
 }
 
 /* A number such as sigma or the temperature, as a 1 x 1 param, so that the
@@ -144,7 +144,7 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
         al_tensor_info proj = {.name = n->q_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
                                .inputs = {names->q, n->w_a}, .row_labels = rows};
         if (status == AL_OK)
-            status = al_trace_tensor(trace, &proj, &steps->q_proj, err);
+            status = al_trace_matrix(trace, &proj, &steps->q_proj, err);
         info.op = "matmul_bt";
         info.inputs[0] = n->q_proj, info.inputs[1] = names->k;
         break;
@@ -155,9 +155,9 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
         al_tensor_info k_proj = {.name = n->k_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
                                  .inputs = {names->k, n->w_k}, .row_labels = names->key_labels};
         if (status == AL_OK)
-            status = al_trace_tensor(trace, &q_proj, &steps->q_proj, err);
+            status = al_trace_matrix(trace, &q_proj, &steps->q_proj, err);
         if (status == AL_OK)
-            status = al_trace_tensor(trace, &k_proj, &steps->k_proj, err);
+            status = al_trace_matrix(trace, &k_proj, &steps->k_proj, err);
         info.op = "additive_scores";
         info.inputs[0] = n->q_proj, info.inputs[1] = n->k_proj, info.inputs[2] = n->v_a;
         break;
@@ -179,7 +179,7 @@ static al_status trace_scores(al_trace *trace, const head_names *n,
     }
     if (status != AL_OK)
         return status;
-    return al_trace_tensor(trace, &info, &steps->scores, err);
+    return al_trace_matrix(trace, &info, &steps->scores, err);
 }
 
 /* ---- the steps ------------------------------------------------------------ */
@@ -234,7 +234,7 @@ static al_status compute_weights(al_attention_steps *steps, const al_matrix *las
         .row_labels = rows, .col_labels = names->key_labels,
         .warning = al_empty_rows_warning(warning, sizeof warning, &empty, &masked)};
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &info, &steps->weights, err);
+        status = al_trace_matrix(trace, &info, &steps->weights, err);
     if (status == AL_OK && softmax)
         status = al_trace_softmax_rows(trace, n->weights, last, t, rows, err);
     return status;
@@ -269,7 +269,7 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
         al_tensor_info info = {.name = n.scaled, .role = AL_ROLE_ACTIVATION, .op = "scale",
                                .inputs = {n.scores}, .row_labels = rows, .col_labels = cols};
         if (status == AL_OK)
-            status = al_trace_tensor(trace, &info, &steps->scaled, err);
+            status = al_trace_matrix(trace, &info, &steps->scaled, err);
         last = &steps->scaled;
         last_name = n.scaled;
     }
@@ -282,7 +282,7 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
                                .row_labels = rows, .col_labels = cols,
                                .mask = trace ? names->mask : NULL};
         if (status == AL_OK)
-            status = al_trace_tensor(trace, &info, &steps->masked, err);
+            status = al_trace_matrix(trace, &info, &steps->masked, err);
         last = &steps->masked;
         last_name = n.masked;
     }
@@ -297,6 +297,6 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
     al_tensor_info info = {.name = n.out, .role = AL_ROLE_ACTIVATION, .op = "matmul",
                            .inputs = {n.weights, trace ? names->v : NULL}, .row_labels = rows};
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &info, out, err);
+        status = al_trace_matrix(trace, &info, out, err);
     return status;
 }

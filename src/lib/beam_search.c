@@ -210,7 +210,7 @@ static al_status trace_step(al_beam_search *search, int step, al_trace *trace,
                            .row_labels = search->labels, .col_labels = heading,
                            .note = "sum of the log-probabilities of each surviving beam's "
                                    "tokens, best first"};
-    return al_trace_tensor(trace, &info, &column, err);
+    return al_trace_matrix(trace, &info, &column, err);
 }
 
 static bool all_finished(const al_beam_search *search)

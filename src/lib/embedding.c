@@ -38,7 +38,7 @@ static al_status trace_token_ids(al_trace *trace, const int *token_ids, int leng
         *al_at(&ids, 0, i) = (float)token_ids[i];
     al_tensor_info info = {.name = tokens_name, .role = AL_ROLE_INPUT,
                            .col_labels = token_labels, .note = "token ids"};
-    status = al_trace_tensor(trace, &info, &ids, err);
+    status = al_trace_matrix(trace, &info, &ids, err);
     al_matrix_free(&ids);
     return status;
 }
@@ -77,12 +77,12 @@ al_status al_embedding_forward(al_matrix *out, const int *token_ids,
     al_name(table_name, "%s.table", name);
     status = trace_token_ids(trace, token_ids, out->rows, tokens_name, token_labels, err);
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &(al_tensor_info){.name = table_name,
+        status = al_trace_matrix(trace, &(al_tensor_info){.name = table_name,
                                                           .role = AL_ROLE_PARAM},
                                  table, err);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "embedding_lookup",
                            .inputs = {tokens_name, table_name}, .row_labels = token_labels};
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &info, out, err);
+        status = al_trace_matrix(trace, &info, out, err);
     return status;
 }

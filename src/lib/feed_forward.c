@@ -68,7 +68,7 @@ static al_status trace_step(al_trace *trace, const al_matrix *m, const char *nam
     al_name(full_name, "%s.%s", name, suffix);
     al_tensor_info info = {.name = full_name, .role = AL_ROLE_ACTIVATION, .op = op,
                            .inputs = {input, w_name, b_name}, .row_labels = row_labels};
-    return al_trace_tensor(trace, &info, m, err);
+    return al_trace_matrix(trace, &info, m, err);
 }
 
 al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matrix *x,

@@ -110,7 +110,7 @@ static al_status trace_layer_norm(al_trace *trace, const al_matrix *y, const al_
     };
     al_status status = AL_OK;
     for (size_t r = 0; r < sizeof records / sizeof records[0] && status == AL_OK; r++)
-        status = al_trace_tensor(trace, &records[r].info, records[r].m, err);
+        status = al_trace_matrix(trace, &records[r].info, records[r].m, err);
     return status;
 }
 

@@ -44,12 +44,12 @@ al_status al_trace_linear_params(al_trace *trace, const al_linear *layer, const 
         return AL_OK;
     al_name(w_name, "%s.%s", name, w_suffix);
     al_tensor_info w_info = {.name = w_name, .role = AL_ROLE_PARAM};
-    al_status status = al_trace_tensor(trace, &w_info, &layer->w, err);
+    al_status status = al_trace_matrix(trace, &w_info, &layer->w, err);
     if (status != AL_OK || !layer->b.data)
         return status;
     al_name(b_name, "%s.%s", name, b_suffix);
     al_tensor_info b_info = {.name = b_name, .role = AL_ROLE_PARAM};
-    return al_trace_tensor(trace, &b_info, &layer->b, err);
+    return al_trace_matrix(trace, &b_info, &layer->b, err);
 }
 
 /* y (L x d_out) = x (L x d_in) · W (d_in x d_out), then + b on every row */
@@ -83,5 +83,5 @@ al_status al_linear_forward(al_matrix *y, const al_matrix *x, const al_linear *l
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "linear",
                            .inputs = {input_name, w_name, b_name[0] ? b_name : NULL},
                            .row_labels = row_labels};
-    return al_trace_tensor(trace, &info, y, err);
+    return al_trace_matrix(trace, &info, y, err);
 }

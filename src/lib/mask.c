@@ -95,5 +95,5 @@ al_status al_trace_mask(al_trace *trace, const char *name, const al_matrix *mask
     al_tensor_info info = {.name = name, .role = AL_ROLE_INPUT, .op = op ? op : AL_MASK_OP_GIVEN,
                            .row_labels = query_labels, .col_labels = key_labels,
                            .note = "1 = may attend, 0 = masked"};
-    return al_trace_tensor(trace, &info, mask, err);
+    return al_trace_matrix(trace, &info, mask, err);
 }

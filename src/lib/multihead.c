@@ -112,9 +112,9 @@ static al_status trace_givens(al_trace *trace, const layer_names *n,
                              .row_labels = call->query_labels};
         al_tensor_info xm = {.name = n->x_memory, .role = AL_ROLE_INPUT,
                              .row_labels = key_labels};
-        status = al_trace_tensor(trace, &xq, x_query, err);
+        status = al_trace_matrix(trace, &xq, x_query, err);
         if (status == AL_OK && x_memory != x_query)
-            status = al_trace_tensor(trace, &xm, x_memory, err);
+            status = al_trace_matrix(trace, &xm, x_memory, err);
     }
     const char *names[] = {n->w_q, n->w_k, n->w_v, n->w_o, n->b_q, n->b_k, n->b_v, n->b_o};
     const al_matrix *params[] = {&p->w_q, &p->w_k, &p->w_v, &p->w_o,
@@ -122,7 +122,7 @@ static al_status trace_givens(al_trace *trace, const layer_names *n,
     int count = p->has_bias ? 8 : 4;
     for (int i = 0; i < count && status == AL_OK; i++) {
         al_tensor_info info = {.name = names[i], .role = AL_ROLE_PARAM};
-        status = al_trace_tensor(trace, &info, params[i], err);
+        status = al_trace_matrix(trace, &info, params[i], err);
     }
     if (status == AL_OK && call->mask)
         status = al_trace_mask(trace, n->mask, call->mask, call->mask_op, call->query_labels,
@@ -145,7 +145,7 @@ static al_status project(al_matrix *out, const al_matrix *x, const al_matrix *w,
                            .inputs = {x_name, w_name, b ? b_name : NULL},
                            .row_labels = labels};
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &info, out, err);
+        status = al_trace_matrix(trace, &info, out, err);
     return status;
 }
 
@@ -161,7 +161,7 @@ static al_status head_slice(al_matrix *slice, const al_matrix *whole, int head, 
              (head + 1) * d_head - 1, whole_name);
     al_tensor_info info = {.name = slice_name, .role = AL_ROLE_ACTIVATION, .op = "head_slice",
                            .inputs = {whole_name}, .row_labels = labels, .note = note};
-    return al_trace_tensor(trace, &info, slice, err);
+    return al_trace_matrix(trace, &info, slice, err);
 }
 
 /* One head: slices of q, k, v, then al_attend writing its output straight
@@ -211,7 +211,7 @@ static al_status trace_concat(al_trace *trace, const al_matrix *concat, int head
                            .row_labels = call->query_labels};
     for (int h = 0; h < heads; h++)
         info.inputs[h] = al_name(outs[h], "%s.h%d.out", call->prefix, h);
-    return al_trace_tensor(trace, &info, concat, err);
+    return al_trace_matrix(trace, &info, concat, err);
 }
 
 al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws,

@@ -63,7 +63,7 @@ al_status al_positional_sinusoidal(al_matrix *pos, int first_position, al_trace 
              "p from %d, d = %d", first_position, pos->cols);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "sinusoidal",
                            .row_labels = row_labels, .note = note};
-    return al_trace_tensor(trace, &info, pos, err);
+    return al_trace_matrix(trace, &info, pos, err);
 }
 
 al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *trace,
@@ -81,7 +81,7 @@ al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *tr
         *al_at(pos, r, first_position + r) = 1.0f;
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "one_hot",
                            .row_labels = row_labels};
-    return al_trace_tensor(trace, &info, pos, err);
+    return al_trace_matrix(trace, &info, pos, err);
 }
 
 al_status al_positional_learned(al_matrix *pos, int first_position, const al_matrix *table,
@@ -109,10 +109,10 @@ al_status al_positional_learned(al_matrix *pos, int first_position, const al_mat
     snprintf(note, sizeof note, "rows %d to %d of the table", first_position,
              first_position + pos->rows - 1);
     al_tensor_info table_info = {.name = table_name, .role = AL_ROLE_PARAM};
-    status = al_trace_tensor(trace, &table_info, table, err);
+    status = al_trace_matrix(trace, &table_info, table, err);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "learned_lookup",
                            .inputs = {table_name}, .row_labels = row_labels, .note = note};
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &info, pos, err);
+        status = al_trace_matrix(trace, &info, pos, err);
     return status;
 }

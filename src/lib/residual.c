@@ -22,5 +22,5 @@ al_status al_residual_add(al_matrix *y, const al_matrix *x, const al_matrix *sub
     al_add(y, x, sublayer, NULL);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "add",
                            .inputs = {x_name, sublayer_name}, .row_labels = row_labels};
-    return al_trace_tensor(trace, &info, y, err);
+    return al_trace_matrix(trace, &info, y, err);
 }

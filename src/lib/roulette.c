@@ -88,9 +88,9 @@ al_status al_roulette(int *token, al_matrix *cumsum, const al_matrix *probs, flo
     al_tensor_info draw_info = {.name = draw_name, .role = AL_ROLE_INPUT,
                                 .note = "u in [0, 1); the token is the first i with "
                                         "u < cumsum[i]"};
-    status = al_trace_tensor(trace, &cumsum_info, cumsum, err);
+    status = al_trace_matrix(trace, &cumsum_info, cumsum, err);
     if (status == AL_OK)
-        status = al_trace_tensor(trace, &draw_info, &draw_matrix, err);
+        status = al_trace_matrix(trace, &draw_info, &draw_matrix, err);
     if (status == AL_OK)
         status = al_trace_chosen_token(trace, *token, name, "roulette", cumsum_name, draw_name,
                                        words, err);

@@ -76,7 +76,7 @@ static al_status trace_row(al_trace *trace, const al_matrix *m, al_role role, co
     al_name(full_name, "%s.%s", name, suffix);
     al_tensor_info info = {.name = full_name, .role = role, .op = op,
                            .inputs = {input_1, input_2}, .col_labels = words};
-    return al_trace_tensor(trace, &info, m, err);
+    return al_trace_matrix(trace, &info, m, err);
 }
 
 static al_status trace_temperature(al_trace *trace, float temperature, const char *name,

@@ -247,7 +247,7 @@ static al_status trace_given(al_trace *trace, const char *name, const al_matrix 
                              const char *const *labels, al_error *err)
 {
     al_tensor_info info = {.name = name, .role = AL_ROLE_INPUT, .row_labels = labels};
-    return al_trace_tensor(trace, &info, m, err);
+    return al_trace_matrix(trace, &info, m, err);
 }
 
 static al_status run_single_head(const case_spec *c, al_trace *trace, al_error *err)
