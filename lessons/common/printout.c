@@ -163,3 +163,54 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
     }
     free(widths);
 }
+
+/* The largest entry of row i other than column skip (-1: none), or -1. */
+static int largest_in_row(const al_matrix *m, int i, int skip)
+{
+    int best = -1;
+    for (int j = 0; j < m->cols; j++)
+        if (j != skip && (best < 0 || *al_at(m, i, j) > *al_at(m, i, best)))
+            best = j;
+    return best;
+}
+
+/* True when every entry of row i is the same: no word stands out. */
+static bool row_is_even(const al_matrix *m, int i)
+{
+    for (int j = 1; j < m->cols; j++)
+        if (*al_at(m, i, j) != *al_at(m, i, 0))
+            return false;
+    return true;
+}
+
+void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
+                           const char *const *col_labels)
+{
+    if (p->quiet)
+        return;
+    int label_width = 1;
+    for (int i = 0; i < weights->rows; i++) {
+        int w = row_labels ? text_width(row_labels[i]) : 2;
+        label_width = w > label_width ? w : label_width;
+    }
+    char row_text[64], first_text[64], second_text[64];
+    for (int i = 0; i < weights->rows; i++) {
+        int first = largest_in_row(weights, i, -1);
+        int second = largest_in_row(weights, i, first);
+        label_text(row_text, sizeof row_text, row_labels, i);
+        label_text(first_text, sizeof first_text, col_labels, first);
+        fputs("  ", p->out);
+        print_padded(p->out, row_text, label_width, false);
+        if (row_is_even(weights, i)) {
+            fprintf(p->out, "  ->  every word evenly, %.2f each\n", (double)*al_at(weights, i, 0));
+            continue;
+        }
+        fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
+                (double)*al_at(weights, i, first));
+        if (second >= 0) {
+            label_text(second_text, sizeof second_text, col_labels, second);
+            fprintf(p->out, ", %s %.2f", second_text, (double)*al_at(weights, i, second));
+        }
+        fputc('\n', p->out);
+    }
+}

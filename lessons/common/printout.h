@@ -37,6 +37,12 @@ void print_always(printout *p, const char *format, ...) __attribute__((format(pr
 void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
                   const char *const *row_labels, const char *const *col_labels);
 
+/* For each row of an attention weight matrix, one line naming the key it
+ * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34".
+ * Narration only: it reads weights, it computes nothing new. */
+void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
+                           const char *const *col_labels);
+
 /* Number of characters a UTF-8 string takes on screen (one per code point). */
 int text_width(const char *s);
 

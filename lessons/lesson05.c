@@ -1,0 +1,240 @@
+/* lesson05: self-attention, step by step, on one sentence.
+ * X -> Q, K, V -> Q·Kᵀ -> ÷√d_k -> softmax -> weights · V, every matrix
+ * printed with its trace name, shape and token labels. The weights come
+ * from data/lesson05 (named dimensions, W_Q chosen by hand) unless --random.
+ * A thin program: the maths is in the library (multihead.h, layers.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/multihead.h"
+#include "attnlab/rng.h"
+#include "attnlab/table_file.h"
+#include "attnlab/word_embeddings.h"
+#include "outputs.h"
+#include "printout.h"
+
+#define MAX_TOKENS 32
+
+static const lesson_about ABOUT = {
+    .program = "lesson05",
+    .title = "self-attention, step by step",
+    .summary =
+        "Every word of a sentence asks a question (its query), offers a label (its key)\n"
+        "and carries content (its value). Self-attention scores every query against\n"
+        "every key, turns each row of scores into weights that sum to 1, and gives\n"
+        "each word the weighted mean of the values: L x d_model in, L x L scores and\n"
+        "weights, L x d_model out. The default weights give six named dimensions\n"
+        "(data/lesson05); watch \"bank\" look at \"river\" or at \"money\".",
+    .example = "lesson05 --sentence \"The cat walks by the river bank\"",
+};
+
+typedef struct lesson05_settings {
+    const char *sentence;
+    uint64_t seed;
+    bool random;
+    int d_model;
+    const char *data_dir;
+} lesson05_settings;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson05_state {
+    al_word_embeddings words;
+    al_tokens tokens;
+    al_attention_params params;
+    al_attention_workspace workspace;
+    al_matrix x, out;
+} lesson05_state;
+
+static void free_state(lesson05_state *s)
+{
+    al_word_embeddings_free(&s->words);
+    al_tokens_free(&s->tokens);
+    al_attention_params_free(&s->params);
+    al_attention_workspace_free(&s->workspace);
+    al_matrix_free(&s->x);
+    al_matrix_free(&s->out);
+}
+
+static void fail(lesson05_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+/* Read one of data/lesson05's d x d weight files into w. */
+static al_status read_weights(al_matrix *w, const char *dir, const char *file, al_error *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/lesson05/%s", dir, file);
+    al_table table;
+    al_status status = al_table_read(&table, path, err);
+    if (status != AL_OK)
+        return status;
+    if (!al_same_shape(&table.values, w))
+        status = al_fail(err, AL_ERR_SHAPE, "%s is %d x %d but the embeddings have %d dimensions",
+                         path, table.values.rows, table.values.cols, w->rows);
+    else
+        status = al_copy(w, &table.values, err);
+    al_table_free(&table);
+    return status;
+}
+
+/* W_Q, W_K, W_V from the data files; W_O = I, so the output is the head's. */
+static al_status hand_made_params(al_attention_params *params, const char *dir, al_error *err)
+{
+    al_status status = read_weights(&params->w_q, dir, "w_q.txt", err);
+    if (status == AL_OK)
+        status = read_weights(&params->w_k, dir, "w_k.txt", err);
+    if (status == AL_OK)
+        status = read_weights(&params->w_v, dir, "w_v.txt", err);
+    for (int i = 0; i < params->d_model; i++)
+        *al_at(&params->w_o, i, i) = 1.0f;
+    return status;
+}
+
+/* Words, their vectors and the parameters: from data/ or from the seed. */
+static void build_inputs(lesson05_state *s, const lesson05_settings *settings, printout *p)
+{
+    al_error err = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/lesson05/embeddings.txt", settings->data_dir);
+    if (al_word_embeddings_read(&s->words, path, &err) != AL_OK)
+        fail(s, &err);
+    if (al_tokenize(&s->tokens, settings->sentence, &s->words.vocab, AL_TOKENIZE_PLAIN, &err) !=
+        AL_OK)
+        fail(s, &err);
+    if (s->tokens.count > MAX_TOKENS) {
+        free_state(s);
+        lesson_usage_error(&ABOUT, "the sentence has %d tokens; this lesson takes at most %d",
+                           s->tokens.count, MAX_TOKENS);
+    }
+    int added;
+    if (al_word_embeddings_cover(&s->words, &s->tokens, &added, &err) != AL_OK)
+        fail(s, &err);
+    for (int i = 0; i < s->tokens.count; i++)
+        if (s->tokens.unknown[i])
+            print_text(p, "  note: '%s' is not in %s; it gets a made-up vector derived from its "
+                          "letters", s->tokens.labels[i], path);
+
+    int d_model = settings->random ? settings->d_model : s->words.d;
+    if (al_attention_params_alloc(&s->params, d_model, 1, false, &err) != AL_OK)
+        fail(s, &err);
+    if (settings->random) {
+        al_rng rng;
+        al_rng_seed(&rng, settings->seed, 0);
+        al_embedding_init(&s->words.embedding, &rng);
+        al_attention_params_init(&s->params, &rng);
+    } else if (hand_made_params(&s->params, settings->data_dir, &err) != AL_OK) {
+        fail(s, &err);
+    }
+}
+
+static void parse(lesson05_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence (default \"The cat walks by the bank\")", NULL, 0, 0},
+        {"random", OPTION_FLAG, &settings->random, NULL,
+         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
+        {"d-model", OPTION_INT, &settings->d_model, "N",
+         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+/* The printout, in the order the chapter tells it. ws holds every step of
+ * the call that just ran. */
+static void narrate(printout *p, const lesson05_state *s, const lesson05_settings *settings)
+{
+    const al_attention_workspace *ws = &s->workspace;
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    const char *const *dims = settings->random ? NULL
+                                               : (const char *const *)s->words.dimension_names;
+    int L = s->tokens.count, d = s->params.d_model;
+    al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
+    al_matrix v = al_matrix_rows(&ws->v, 0, L);
+    al_attention_steps head = al_attention_head_steps(ws, 0);
+
+    print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
+    print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
+               settings->random ? " (random vectors, seed below)" : " named dimensions");
+    print_matrix(p, "embed", "X", &s->x, tokens, dims);
+
+    print_step(p, "queries, keys and values", "Q = X · W_Q,  K = X · W_K,  V = X · W_V    "
+                                              "(L x d_model) · (d_model x d_k) = L x d_k");
+    print_matrix(p, "enc.0.attn.w_q", "W_Q", &s->params.w_q, dims, dims);
+    print_matrix(p, "enc.0.attn.q", "Q", &q, tokens, dims);
+    print_matrix(p, "enc.0.attn.k", "K", &k, tokens, dims);
+    print_matrix(p, "enc.0.attn.v", "V", &v, tokens, dims);
+
+    print_step(p, "every query against every key", "scores = Q · Kᵀ    (L x d_k) · (d_k x L) "
+                                                   "= L x L");
+    print_matrix(p, "enc.0.attn.h0.scores", "Q·Kᵀ", &head.scores, tokens, tokens);
+
+    print_step(p, "scale by the square root of d_k", "scaled = scores / √d_k");
+    print_text(p, "  √%d = %.4f keeps the scores' spread independent of d_k", d,
+               (double)sqrtf((float)d));
+    print_matrix(p, "enc.0.attn.h0.scaled", "scaled", &head.scaled, tokens, tokens);
+
+    print_step(p, "softmax of each row: weights that sum to 1",
+               "weights_ij = exp(scaled_ij - max_i) / sum_j exp(scaled_ij - max_i)");
+    print_matrix(p, "enc.0.attn.h0.weights", "weights", &head.weights, tokens, tokens);
+    print_text(p, "\n  Where each word looks most (and next most):");
+    print_strongest_links(p, &head.weights, tokens, tokens);
+
+    print_step(p, "the weighted mean of the values", "out = weights · V    (L x L) · (L x d_v) "
+                                                     "= L x d_v");
+    print_matrix(p, "enc.0.attn.out", "out", &s->out, tokens, dims);
+    if (!settings->random)
+        print_text(p, "  (W_O is the identity in this lesson, so enc.0.attn.out equals the "
+                      "head's output enc.0.attn.h0.out.)");
+    print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
+                  "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson05_settings settings = {.sentence = "The cat walks by the bank",
+                                  .seed = AL_DEFAULT_SEED, .d_model = 6,
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson05_state s = {0};
+    build_inputs(&s, &settings, &p);
+    int L = s.tokens.count, d = s.params.d_model;
+    al_error err = {0};
+    if (al_attention_workspace_alloc(&s.workspace, &s.params, L, L, &err) != AL_OK ||
+        al_matrix_alloc(&s.x, L, d, &err) != AL_OK || al_matrix_alloc(&s.out, L, d, &err) != AL_OK)
+        fail(&s, &err);
+
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    const char *const *tokens = (const char *const *)s.tokens.labels;
+    al_attention_call call = {.prefix = "enc.0.attn", .query_input = "embed",
+                              .query_labels = tokens, .temperature = 1.0f};
+    if (al_embedding_forward(&s.x, s.tokens.ids, &s.words.embedding, outputs.trace, "embed",
+                             "tokens", tokens, &err) != AL_OK ||
+        al_self_attention(&s.out, &s.workspace, &s.x, &s.params, &call, outputs.trace, &err) !=
+            AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    narrate(&p, &s, &settings);
+    outputs_close_trace(&outputs);
+
+    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    const char *flow_args[] = {NULL};
+    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

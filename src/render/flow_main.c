@@ -1,0 +1,269 @@
+/* flow_main.c: attnlab-flow, the layer-flow diagram of a trace.
+ * Reads the trace (never the computing library), builds the graph of its
+ * tensors, writes the DOT source and, for --format svg, png or pdf, runs
+ * Graphviz dot on it. Bad input: one line on stderr, exit 2, nothing
+ * written. dot missing or failing: the DOT file stays, the message says
+ * how to finish by hand, exit 3. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attnlab/trace_file.h"
+#include "attnlab_config.h"
+#include "cli.h"
+#include "flow.h"
+#include "out_file.h"
+
+#define PROGRAM "attnlab-flow"
+#define EXIT_BAD_INPUT 2
+#define EXIT_NO_PICTURE 3
+
+static const char usage[] =
+    "usage: attnlab-flow TRACE -o OUT [options]\n"
+    "Draw the layer-flow diagram of a trace: the DOT source, and a picture made by\n"
+    "Graphviz dot.\n"
+    "\n"
+    "  -o, --output FILE   OUT.dot: the DOT source only (unless --format);\n"
+    "                      OUT.svg, OUT.png, OUT.pdf: OUT.dot beside it, then the picture\n"
+    "  --format F          svg, png or pdf (default: from the extension of -o)\n"
+    "  --collapse heads    one node for the same tensor of every head (h0, h1, ...)\n"
+    "  --depth N           keep the first N dotted parts of each name (3: enc.0.attn)\n"
+    "  --layers N          keep layers 0 to N-1 (enc.0 ... dec.0 ...)\n"
+    "  --thumbnails        a small heatmap in each score and weight node (PNG files in\n"
+    "                      OUT_thumbnails/ beside the DOT file; SVG refers to them)\n"
+    "  --dpi N             resolution of a PNG picture (default 150)\n"
+    "  --dot PROGRAM       the dot program (default: the one found when attnlab was\n"
+    "                      built, else dot on PATH)\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 written; 2 bad input (nothing written); 3 dot missing or failed\n"
+    "(the DOT file was written, the picture was not).\n";
+
+typedef struct flow_command {
+    const char *trace_path, *out_path, *format, *dot_program;
+    flow_options graph;
+    bool thumbnails;
+    int dpi;
+    char *dot_path;       /* where the DOT goes (malloc'ed) */
+    char *picture_path;   /* where dot's picture goes, or NULL (malloc'ed) */
+} flow_command;
+
+static bool is_option(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (arg[n] == '=') {
+        return arg + n + 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_error(PROGRAM, "%s needs a value (see --help)", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static const char *picture_format(const char *path)
+{
+    static const char *const formats[] = {"svg", "png", "pdf"};
+    for (int k = 0; k < 3; k++) {
+        char ending[8];
+        snprintf(ending, sizeof ending, ".%s", formats[k]);
+        if (path_ends_with(path, ending)) {
+            return formats[k];
+        }
+    }
+    return NULL;
+}
+
+/* Work out the DOT file, the picture and its format from -o and --format. */
+static bool choose_outputs(flow_command *c)
+{
+    const char *from_extension = picture_format(c->out_path);
+    if (!from_extension && !path_ends_with(c->out_path, ".dot")) {
+        cli_error(PROGRAM, "the output must end in .dot, .svg, .png or .pdf, not '%s'",
+                  c->out_path);
+        return false;
+    }
+    if (c->format && strcmp(c->format, "svg") && strcmp(c->format, "png") &&
+        strcmp(c->format, "pdf")) {
+        cli_error(PROGRAM, "--format must be svg, png or pdf, not '%s'", c->format);
+        return false;
+    }
+    if (c->format && from_extension && strcmp(c->format, from_extension) != 0) {
+        cli_error(PROGRAM, "--format %s does not match the output '%s'", c->format, c->out_path);
+        return false;
+    }
+    c->format = c->format ? c->format : from_extension;
+    char extension[8];
+    snprintf(extension, sizeof extension, ".%s", c->format ? c->format : "dot");
+    c->dot_path = path_with_extension(c->out_path, ".dot");
+    c->picture_path = c->format ? path_with_extension(c->out_path, extension) : NULL;
+    if (!c->dot_path || (c->format && !c->picture_path)) {
+        cli_error(PROGRAM, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* Read the command line into *c. Returns 0 to go on, 1 after --help,
+ * 2 on a bad option. */
+static int parse_options(flow_command *c, int argc, char **argv)
+{
+    *c = (flow_command){.dpi = 150};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL;
+        bool ok = true;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        } else if (strcmp(arg, "-o") == 0 || is_option(arg, "--output")) {
+            ok = (value = c->out_path = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output"));
+        } else if (is_option(arg, "--format")) {
+            ok = (value = c->format = option_value(argc, argv, &i, "--format"));
+        } else if (is_option(arg, "--collapse")) {
+            ok = (value = option_value(argc, argv, &i, "--collapse")) && strcmp(value, "heads") == 0;
+            c->graph.collapse_heads = true;
+        } else if (is_option(arg, "--depth")) {
+            ok = (value = option_value(argc, argv, &i, "--depth")) &&
+                 cli_parse_int(&c->graph.depth, value, 1, 64);
+        } else if (is_option(arg, "--layers")) {
+            ok = (value = option_value(argc, argv, &i, "--layers")) &&
+                 cli_parse_int(&c->graph.layers, value, 1, 1000);
+        } else if (is_option(arg, "--dpi")) {
+            ok = (value = option_value(argc, argv, &i, "--dpi")) &&
+                 cli_parse_int(&c->dpi, value, 36, 1200);
+        } else if (is_option(arg, "--dot")) {
+            ok = (value = c->dot_program = option_value(argc, argv, &i, "--dot"));
+        } else if (strcmp(arg, "--thumbnails") == 0) {
+            c->thumbnails = true;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error(PROGRAM, "unknown option '%s' (see --help)", arg);
+            return 2;
+        } else if (!c->trace_path) {
+            c->trace_path = arg;
+        } else {
+            cli_error(PROGRAM, "one trace at a time: '%s' and '%s'", c->trace_path, arg);
+            return 2;
+        }
+        if (!ok) {
+            if (value) {
+                cli_error(PROGRAM, "bad value '%s' for %s (see --help)", value, arg);
+            }
+            return 2;
+        }
+    }
+    if (!c->trace_path || !c->out_path) {
+        cli_error(PROGRAM, "%s (usage: attnlab-flow TRACE -o OUT.svg [options])",
+                  !c->trace_path ? "no trace file given" : "no output given: -o OUT");
+        return 2;
+    }
+    return choose_outputs(c) ? 0 : 2;
+}
+
+/* The folder holding path ("." when it has no slash), malloc'ed. */
+static char *directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 1;
+    char *directory = malloc(n + 1);
+    if (directory) {
+        snprintf(directory, n + 1, "%s", slash ? (n ? path : "/") : ".");
+    }
+    return directory;
+}
+
+/* "NAME_thumbnails" for the DOT file DIR/NAME.dot, malloc'ed. */
+static char *thumbnail_folder(const char *dot_path)
+{
+    const char *slash = strrchr(dot_path, '/');
+    const char *name = slash ? slash + 1 : dot_path;
+    size_t stem = strlen(name) - strlen(".dot");
+    char *folder = malloc(stem + sizeof "_thumbnails");
+    if (folder) {
+        snprintf(folder, stem + sizeof "_thumbnails", "%.*s_thumbnails", (int)stem, name);
+    }
+    return folder;
+}
+
+static al_status write_dot_file(const flow_graph *graph, const char *path, al_error *err)
+{
+    out_file out;
+    al_status status = out_file_begin(&out, path, err);
+    if (status == AL_OK) {
+        status = flow_write_dot(out.stream, graph, err);
+        status = status == AL_OK ? out_file_end(&out, err) : status;
+        status = status == AL_OK ? out_file_commit(&out, err) : status;
+        out_file_discard(&out);
+    }
+    return status;
+}
+
+/* The dot to run: --dot, or the one found at build time while it is still
+ * there, or "dot" for posix_spawnp to find on PATH. */
+static const char *dot_program(const flow_command *c)
+{
+    if (c->dot_program) {
+        return c->dot_program;
+    }
+    return access(AL_DOT_PATH, X_OK) == 0 ? AL_DOT_PATH : "dot";
+}
+
+static int draw(const flow_command *c, al_error *err)
+{
+    al_trace_file *trace = NULL;
+    flow_graph graph = {0};
+    char *directory = directory_of(c->dot_path);
+    char *folder = thumbnail_folder(c->dot_path);
+    al_status status = directory && folder ? AL_OK : al_fail(err, AL_ERR_NOMEM, "out of memory");
+    if (status == AL_OK) {
+        status = al_trace_file_read(&trace, c->trace_path, err);
+    }
+    if (status == AL_OK) {
+        status = flow_graph_build(&graph, trace, &c->graph, err);
+    }
+    if (status == AL_OK && c->thumbnails) {
+        status = flow_write_thumbnails(&graph, directory, folder, err);
+    }
+    if (status == AL_OK) {
+        status = write_dot_file(&graph, c->dot_path, err);
+    }
+    int exit_status = status == AL_OK ? 0 : EXIT_BAD_INPUT;
+    if (status != AL_OK) {
+        cli_error(PROGRAM, "%s", err->message);
+    } else if (c->picture_path) {
+        dot_result result = flow_run_dot(dot_program(c), c->format, c->dot_path, c->picture_path,
+                                         directory, c->dpi, err);
+        if (result != DOT_DONE) {
+            cli_error(PROGRAM, "%s; wrote %s only (%s)", err->message, c->dot_path,
+                      result == DOT_NOT_FOUND ? "install Graphviz, or name dot with --dot"
+                                              : "the picture was not made");
+            exit_status = EXIT_NO_PICTURE;
+        }
+    }
+    flow_graph_free(&graph);
+    al_trace_file_free(trace);
+    free(directory);
+    free(folder);
+    return exit_status;
+}
+
+int main(int argc, char **argv)
+{
+    flow_command command;
+    int parsed = parse_options(&command, argc, argv);
+    int exit_status = parsed == 1 ? 0 : parsed;
+    if (parsed == 0) {
+        al_error err = {0};
+        exit_status = draw(&command, &err);
+    }
+    free(command.dot_path);
+    free(command.picture_path);
+    return exit_status;
+}

@@ -1,0 +1,116 @@
+/* heatmap.h: what the files of attnlab-heatmap share (internal):
+ *   heatmap_main.c    options, reading the trace, writing PNG and SVG
+ *   heatmap_style.c   text sizes and gaps from --dpi and --scale; labels
+ *                     along an edge, placed from their measured size
+ *   heatmap_panel.c   one matrix: cells, labels, axis names, title
+ *   heatmap_bars.c    one row as a labelled bar chart
+ *   heatmap_figure.c  panels in a grid, the shared colour bar, the legend
+ * Every position is in pixels, y growing downwards. A panel is laid out
+ * with its plot area's top-left corner at (0, 0); the figure then moves
+ * panels into place by whole pixels. */
+#ifndef ATTNLAB_RENDER_HEATMAP_H
+#define ATTNLAB_RENDER_HEATMAP_H
+
+#include <stdbool.h>
+
+#include "attnlab/trace_file.h"
+#include "colormap.h"
+#include "scene.h"
+
+typedef struct heatmap_options {
+    const char *trace_path;
+    const char *out_path;          /* the PNG; the SVG goes beside it */
+    const char **selects;          /* --select patterns */
+    int n_selects;
+    const char *title;             /* --title, or NULL */
+    const char *row_axis, *col_axis;  /* --axes, or NULL for automatic */
+    bool svg, gray, annotate, bars, bare;
+    int row;                       /* --row for --bars, or -1 */
+    int columns;                   /* --columns, or 0 for automatic */
+    int scale;                     /* pixels per cell */
+    int dpi;
+    int label_angle;               /* 90 or 45: how long column labels turn */
+    bool has_range;                /* --range low,high */
+    float range_low, range_high;
+} heatmap_options;
+
+/* Sizes, all in pixels, worked out once from --scale and --dpi. */
+typedef struct heatmap_style {
+    int scale;                     /* cell side */
+    double label_px;               /* token labels */
+    double title_px;               /* figure and panel titles */
+    double axis_px;                /* axis names */
+    double tick_px;                /* colour bar and bar chart numbers */
+    double value_px;               /* numbers written inside cells or on bars */
+    int gap;                       /* between a label block and what it labels */
+    int margin;                    /* around the whole figure */
+    int label_angle;
+    bool annotate;
+} heatmap_style;
+
+/* One laid-out panel: its scene with the plot area at (0, 0). */
+typedef struct heatmap_panel {
+    scene drawing;
+    int plot_width, plot_height;   /* the cells (or the bar chart's plot area) */
+    double body_right;             /* right edge of all but the title */
+    bool has_masked;               /* draw the "masked" legend */
+} heatmap_panel;
+
+/* ---- heatmap_style.c ------------------------------------------------------ */
+
+/* Sizes for the figure, measuring with font where a size must fit a cell. */
+heatmap_style heatmap_style_for(const heatmap_options *options, text_font *font);
+
+/* The label of row or column index of t ("0", "1", ... when the trace has
+ * none), written into buffer of size bytes, which is returned. */
+const char *tensor_label(const al_trace_tensor *t, bool row, int index, char *buffer, int size);
+
+/* Labels for n slots of width style->scale along a horizontal edge at
+ * y = edge_y, the first slot starting at x = 0: above the edge (above true)
+ * or below it. Horizontal when every label fits its slot, otherwise turned
+ * by style->label_angle and moved off the edge until no label comes within
+ * style->gap of it. labels(context, j, buffer, size) gives label j.
+ * Returns the box the labels cover (empty, at the edge, when n is 0). */
+typedef const char *slot_label_fn(const void *context, int j, char *buffer, int size);
+box add_slot_labels(scene *s, const heatmap_style *style, slot_label_fn *labels,
+                    const void *context, int n, double edge_y, bool above);
+
+/* Nice tick values (1, 2, 2.5 or 5 times a power of ten apart) inside
+ * [low, high], about five of them; returns how many (at most max_ticks),
+ * and the decimals needed to print them in *decimals. */
+int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double high);
+
+/* The axis names for t: --axes if given; for attention matrices
+ * "queries"/"keys" ("target"/"source" for cross-attention and s2s.*
+ * names); "d_in"/"d_out" for parameters; otherwise "tokens" where there
+ * are labels, "dimensions" or "rows" where there are none, and "" (no
+ * name) for the one row of a vector. */
+void axis_names(const char **row_axis, const char **col_axis, const al_trace_tensor *t,
+                const heatmap_options *options);
+
+/* ---- heatmap_panel.c / heatmap_bars.c -------------------------------------- */
+
+/* Lay out t as a heatmap panel titled title (no title when NULL). */
+void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_tensor *t,
+                          const colour_scale *scale, const heatmap_style *style,
+                          const heatmap_options *options, const char *title);
+
+/* Lay out row `row` of t as a bar chart panel titled title. */
+void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
+                        const heatmap_style *style, const heatmap_options *options,
+                        const char *title);
+
+void heatmap_panel_free(heatmap_panel *panel);
+
+/* ---- heatmap_figure.c ------------------------------------------------------ */
+
+/* The whole figure for the selected tensors: panels in a grid, a shared
+ * colour bar (for matrices), a "masked" legend when any cell is masked,
+ * a figure title above several panels. On success *figure holds the
+ * scene, moved so that it starts at (margin, margin), and *width, *height
+ * the picture's size; the caller frees it with scene_free. */
+al_status heatmap_figure(scene *figure, int *width, int *height, text_font *font,
+                         const al_trace_tensor *const *tensors, int n,
+                         const heatmap_options *options, al_error *err);
+
+#endif

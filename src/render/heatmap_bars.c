@@ -1,0 +1,125 @@
+/* heatmap_bars.c: one row of a tensor (a softmax row, an output
+ * distribution) as a labelled bar chart: a bar per column with its value
+ * written above it, the column labels below, a value axis with ticks on
+ * the left. Probabilities use the fixed range [0, 1], like the heatmaps.
+ * It does not pick the row (heatmap_main.c checks --row). */
+#include "heatmap.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_TICKS 16
+
+typedef struct bar_row {
+    const al_trace_tensor *tensor;
+    int row;
+} bar_row;
+
+static const char *bar_label(const void *context, int j, char *buffer, int size)
+{
+    const bar_row *bars = context;
+    return tensor_label(bars->tensor, false, j, buffer, size);
+}
+
+/* The value range of the plot: [0, 1] for probabilities, otherwise the
+ * values' range stretched to include 0 (bars grow from 0). */
+static void value_range(double *low, double *high, const al_trace_tensor *t, int row)
+{
+    *low = 0;
+    *high = tensor_is_probability(t) ? 1 : 0;
+    for (int j = 0; j < t->cols; j++) {
+        float value = al_trace_tensor_at(t, row, j);
+        if (!isnan(value)) {
+            *low = fmin(*low, value);
+            *high = fmax(*high, value);
+        }
+    }
+    if (*high - *low == 0) {
+        *high = 1;
+    }
+}
+
+/* y of a value in a plot plot_height high: high at the top (0), low at the
+ * bottom (plot_height). */
+static double y_of(double value, double low, double high, int plot_height)
+{
+    return plot_height - (value - low) / (high - low) * plot_height;
+}
+
+/* The value axis: a line on the left with ticks and their numbers.
+ * Returns the box of the numbers. */
+static box add_value_axis(scene *s, const heatmap_style *style, double low, double high,
+                          int plot_height)
+{
+    double ticks[MAX_TICKS];
+    int decimals;
+    int n = nice_ticks(ticks, MAX_TICKS, &decimals, low, high);
+    scene_add_rect(s, -1, 0, 1, plot_height, RGB_AXIS);
+    box covered = {-1, 0, -1, plot_height};
+    for (int k = 0; k < n; k++) {
+        int y = (int)lround(y_of(ticks[k], low, high, plot_height));
+        scene_add_rect(s, -5, y, 4, 1, RGB_AXIS);
+        char text[32];
+        snprintf(text, sizeof text, "%.*f", decimals, ticks[k]);
+        covered = box_union(covered, scene_add_text(s, text, style->tick_px, 0,
+                                                    -5 - style->gap / 2.0, y + 0.5, 1, 0.5,
+                                                    RGB_TEXT));
+    }
+    return covered;
+}
+
+void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
+                        const heatmap_style *style, const heatmap_options *options,
+                        const char *title)
+{
+    int slot = style->scale;
+    int plot_height = 5 * slot;
+    *panel = (heatmap_panel){.plot_width = t->cols * slot, .plot_height = plot_height};
+    scene *s = &panel->drawing;
+    scene_init(s, font);
+
+    double low, high;
+    value_range(&low, &high, t, row);
+    int zero_y = (int)lround(y_of(0, low, high, plot_height));
+    int bar_width = (int)lround(0.7 * slot);
+    rgb bar_colour = options->gray ? (rgb){0x59, 0x59, 0x59} : colour_map_at(MAP_VIRIDIS, 0.5);
+    box top = {0, 0, panel->plot_width, 0};
+    for (int j = 0; j < t->cols; j++) {
+        float value = al_trace_tensor_at(t, row, j);
+        double centre = (j + 0.5) * slot;
+        if (isnan(value)) {
+            /* A masked entry has no bar; a cross marks the empty slot. */
+            top = box_union(top, scene_add_text(s, "\xc3\x97", style->value_px, 0, centre,
+                                                zero_y - 2.0, 0.5, 1, RGB_SOFT_TEXT));
+            continue;
+        }
+        int value_y = (int)lround(y_of(value, low, high, plot_height));
+        int y0 = value_y < zero_y ? value_y : zero_y, y1 = value_y < zero_y ? zero_y : value_y;
+        scene_add_rect(s, j * slot + (slot - bar_width) / 2, y0, bar_width, y1 - y0, bar_colour);
+        char text[32];
+        snprintf(text, sizeof text, "%.2f", value);
+        bool up = value >= 0;
+        top = box_union(top, scene_add_text(s, text, style->value_px, 0, centre,
+                                            up ? y0 - 2.0 : y1 + 2.0, 0.5, up ? 1 : 0,
+                                            RGB_TEXT));
+    }
+    scene_add_rect(s, -1, zero_y, panel->plot_width + 1, 1, RGB_AXIS);
+    box numbers = add_value_axis(s, style, low, high, plot_height);
+
+    bar_row context = {t, row};
+    box labels = add_slot_labels(s, style, bar_label, &context, t->cols,
+                                 fmax(plot_height, top.y1), false);
+    const char *row_axis, *col_axis;
+    axis_names(&row_axis, &col_axis, t, options);
+    const char *value_name = tensor_is_probability(t) ? "probability" : "value";
+    scene_add_text(s, value_name, style->axis_px, 90, numbers.x0 - style->gap, plot_height / 2.0,
+                   0.5, 1, RGB_SOFT_TEXT);
+    scene_add_text(s, col_axis, style->axis_px, 0, panel->plot_width / 2.0,
+                   labels.y1 + style->gap / 2.0, 0.5, 0, RGB_SOFT_TEXT);
+    panel->body_right = scene_bounds(s).x1;
+    if (title) {
+        scene_add_text(s, title, style->title_px, 0, panel->plot_width / 2.0,
+                       fmin(0, top.y0) - style->gap, 0.5, 1, RGB_TEXT);
+    }
+}

@@ -1,0 +1,15 @@
+/* png_out.h: a canvas written as a PNG file through libpng: 8-bit RGB,
+ * the resolution in a pHYs chunk, a fixed zlib level and no time chunk, so
+ * the same canvas always gives the same bytes. Not a PNG reader. */
+#ifndef ATTNLAB_RENDER_PNG_OUT_H
+#define ATTNLAB_RENDER_PNG_OUT_H
+
+#include <stdio.h>
+
+#include "attnlab/status.h"
+#include "canvas.h"
+
+/* Write c as PNG to stream, recording dpi dots per inch. */
+al_status png_write_canvas(FILE *stream, const canvas *c, int dpi, al_error *err);
+
+#endif
