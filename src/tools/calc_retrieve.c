@@ -274,14 +274,14 @@ static void print_exact_match(calc_printer *p, const retrieve_calc *c)
         }
     fputc('\n', p->out);
     if (matches == 1)
-        calc_say(p, "The query equals key %d (%s) exactly. 1 / 0 is infinite, and as q comes",
+        calc_say(p, "The query equals key %d (%s) exactly. 1 / 0 is infinite: as q comes near",
                  first, c->key_labels[first]);
     else
-        calc_say(p, "The query equals %d keys exactly. 1 / 0 is infinite, and as q comes",
+        calc_say(p, "The query equals %d keys exactly. 1 / 0 is infinite: as q comes near",
                  matches);
-    calc_say(p, "near a key that key's weight tends to 1: so %s all the weight,",
-             matches == 1 ? "it takes" : "they share");
-    calc_say(p, "and the other keys are left out (similarity -inf, weight 0).");
+    calc_say(p, "a key, that key's weight tends to 1. So %s, and the",
+             matches == 1 ? "it takes all the weight" : "they share the weight equally");
+    calc_say(p, "other keys are left out (similarity -inf, weight 0).");
 }
 
 static void print_similarities(calc_printer *p, const retrieve_calc *c)
@@ -345,7 +345,7 @@ static void print_weights(calc_printer *p, const retrieve_calc *c)
 static void print_value(calc_printer *p, const retrieve_calc *c)
 {
     char weight[CALC_NUMBER_SIZE], value[128], result[128];
-    calc_step(p, "the retrieved value: the weighted mean of the values", "sum of w_j v_j");
+    calc_step(p, "the retrieved value, the weighted mean of the values", "sum of w_j v_j");
     fputs("  ", p->out);
     for (int j = 0; j < c->k.rows && c->k.rows <= 6; j++)
         fprintf(p->out, "%s · %s%s", calc_short(weight, c->steps.weights.data[j], p->precision),
@@ -384,9 +384,10 @@ static void latex_similarity(calc_printer *p, const retrieve_calc *c, int j)
     calc_latex_line(p, "s_%d &= ", j);
     if (c->steps.exact_match_rows > 0) {
         bool match = c->steps.scores.data[j] != -INFINITY;
-        calc_latex_more(p, "%s \\quad (%s)", s, match ? "q = k" : "\\text{left out}");
         if (match)
-            calc_latex_more(p, "_%d", j);
+            calc_latex_more(p, "%s \\quad (q = k_%d)", s, j);
+        else
+            calc_latex_more(p, "%s \\quad (\\text{left out})", s);
         return;
     }
     switch (c->scoring.kind) {
