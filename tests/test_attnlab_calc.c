@@ -94,7 +94,7 @@ static double number_after(const char *out, const char *text)
     return strtod(at + strlen(text), NULL);
 }
 
-/* ---- softmax ---------------------------------------------------------------------- */
+/* ---- softmax ------------------------------------------------------------- */
 
 static void softmax_of_the_chapter_example(void **state)
 {
@@ -159,7 +159,7 @@ static void softmax_takes_negative_scores_and_commas(void **state)
     run_result_free(&r);
 }
 
-/* ---- retrieve ------------------------------------------------------------------------ */
+/* ---- retrieve ------------------------------------------------------------ */
 
 /* keys 70, 80; values 1000, 1500; similarity 1 / |k - q|. */
 static void retrieve_query_75_gives_1250(void **state)
@@ -242,7 +242,7 @@ static void retrieve_dot_with_vectors_uses_softmax(void **state)
     run_result_free(&r);
 }
 
-/* ---- attention ------------------------------------------------------------------------ */
+/* ---- attention ----------------------------------------------------------- */
 
 static void attention_causal_by_hand(void **state)
 {
@@ -287,7 +287,7 @@ static void attention_scales_by_the_root_of_d_k(void **state)
     run_result_free(&r);
 }
 
-/* ---- sample ---------------------------------------------------------------------------- */
+/* ---- sample -------------------------------------------------------------- */
 
 /* The token the wheel picks for probabilities 0.5, 0.2, 0.3 (sums 0.5, 0.7, 1). */
 static void assert_roulette_picks(void **state, const char *draw, const char *expected)
@@ -352,7 +352,7 @@ static void roulette_with_temperature_reshapes_first(void **state)
     run_result_free(&r);
 }
 
-/* ---- params ------------------------------------------------------------------------------ */
+/* ---- params -------------------------------------------------------------- */
 
 static void params_presets_are_compared_with_their_published_figure(void **state)
 {
@@ -391,7 +391,7 @@ static void params_of_a_small_configuration_by_hand(void **state)
     run_result_free(&r);
 }
 
-/* ---- LaTeX --------------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 static void assert_latex(const run_result *r)
 {
@@ -438,7 +438,7 @@ static void latex_blocks_hold_the_same_numbers(void **state)
     run_result_free(&r);
 }
 
-/* ---- traces --------------------------------------------------------------------------------- */
+/* ---- traces -------------------------------------------------------------- */
 
 /* Read the trace at path (failing the test if the reader refuses it). */
 static al_trace_file *read_trace(const char *path)
@@ -611,7 +611,7 @@ static void the_same_command_gives_the_same_bytes(void **state)
     run_result_free(&b);
 }
 
-/* ---- bad input ------------------------------------------------------------------------------- */
+/* ---- bad input ----------------------------------------------------------- */
 
 #define MAX_WORDS 16
 
@@ -680,7 +680,8 @@ static const bad_case bad_cases[] = {
     {"--probs is empty", {"sample", "--probs", " ", "--draw", "0.1", NULL}},
     {"params computes no tensors", {"params", "--trace", "TRACE", NULL}},
     {"unknown preset 'gpt2'", {"params", "--preset", "gpt2", NULL}},
-    {"d_model 100 is not a multiple of heads 3", {"params", "--d-model", "100", "--heads", "3", NULL}},
+    {"d_model 100 is not a multiple of heads 3",
+     {"params", "--d-model", "100", "--heads", "3", NULL}},
     {"--layers needs a whole number", {"params", "--layers", "many", NULL}},
 };
 
@@ -699,8 +700,9 @@ static void bad_input_exits_2_with_one_line(void **state)
         argv[n] = NULL;
         run_result r;
         assert_int_equal(run_program(&r, argv, NULL), 0);
+        bool one_line = strchr(r.err, '\n') == r.err + r.err_length - 1;
         if (r.exit_code != 2 || r.out_length != 0 || strncmp(r.err, "attnlab-calc: ", 14) != 0 ||
-            strchr(r.err, '\n') != r.err + r.err_length - 1 || !strstr(r.err, bad_cases[k].expected))
+            !one_line || !strstr(r.err, bad_cases[k].expected))
             fail_msg("case %zu (%s): exit %d, stdout \"%s\", stderr \"%s\"", k,
                      bad_cases[k].expected, r.exit_code, r.out, r.err);
         if (access(trace_path, F_OK) == 0)
@@ -709,7 +711,7 @@ static void bad_input_exits_2_with_one_line(void **state)
     }
 }
 
-/* ---- help -------------------------------------------------------------------------------------- */
+/* ---- help ---------------------------------------------------------------- */
 
 /* Split a command line as a shell would for our examples: words separated
  * by spaces, '...' and "..." quote spaces. Writes into buffer. */

@@ -24,7 +24,7 @@ int calc_fail(const char *format, ...)
     return CALC_USAGE;
 }
 
-/* ---- options ---------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------- */
 
 /* The options every subcommand has. */
 static const calc_option common_options[] = {
@@ -157,7 +157,7 @@ const char *calc_required(const calc_args *args, const char *name)
     return NULL;
 }
 
-/* ---- numbers ------------------------------------------------------------------ */
+/* ---- numbers ------------------------------------------------------------- */
 
 /* Parse the number in text[0, length) into *x. */
 static int parse_number_token(float *x, const char *what, const char *text, size_t length)
@@ -208,7 +208,7 @@ int calc_parse_int(int *x, const char *what, const char *text, int min, int max)
     return CALC_OK;
 }
 
-/* ---- lists and matrices ------------------------------------------------------- */
+/* ---- lists and matrices -------------------------------------------------- */
 
 /* One row of text[0, length): numbers separated by commas and/or spaces.
  * With values NULL only counts them into *count. An empty entry (",,", a
@@ -298,7 +298,7 @@ int calc_parse_matrix(al_matrix *m, const char *what, const char *text, bool as_
     return CALC_OK;
 }
 
-/* ---- labels and choices ----------------------------------------------------------- */
+/* ---- labels and choices -------------------------------------------------- */
 
 int calc_parse_labels(char ***labels, const char *what, const char *text, int count)
 {

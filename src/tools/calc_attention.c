@@ -42,8 +42,10 @@ static const char attention_help[] =
     "\n"
     "examples:\n"
     "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\"\n"
-    "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\" --mask causal --labels The,cat\n"
-    "  attnlab-calc attention --q \"1 1\" --k \"1 0; 0 1; 1 1\" --v \"1; 2; 3\" --no-scale --latex\n";
+    "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\""
+    " --mask causal --labels The,cat\n"
+    "  attnlab-calc attention --q \"1 1\" --k \"1 0; 0 1; 1 1\" --v \"1; 2; 3\""
+    " --no-scale --latex\n";
 
 static const calc_option attention_options[] = {
     {"--q", "MATRIX"}, {"--k", "MATRIX"}, {"--v", "MATRIX"}, {"--mask", "causal|none"},
@@ -78,7 +80,7 @@ static void free_calc(attention_calc *c)
         free(c->key_labels);
 }
 
-/* ---- the command line ------------------------------------------------------------ */
+/* ---- the command line ---------------------------------------------------- */
 
 static int parse_matrices(attention_calc *c, const calc_args *args)
 {
@@ -128,7 +130,7 @@ static int parse(attention_calc *c, const calc_args *args)
     return parse_labels(c, args);
 }
 
-/* ---- the calculation ------------------------------------------------------------------ */
+/* ---- the calculation ----------------------------------------------------- */
 
 static al_status trace_inputs(al_trace *trace, const attention_calc *c, al_error *err)
 {
@@ -175,7 +177,7 @@ static int compute(attention_calc *c, const calc_args *args)
     return calc_trace_finish(trace, status, &err);
 }
 
-/* ---- text -------------------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 static void print_text(calc_printer *p, const attention_calc *c)
 {
@@ -221,7 +223,7 @@ static void print_text(calc_printer *p, const attention_calc *c)
     calc_print_matrix(p, "out", "attention.out", &c->out, queries, NULL, false);
 }
 
-/* ---- LaTeX ------------------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 static void print_latex(calc_printer *p, const calc_args *args, const attention_calc *c)
 {
@@ -246,8 +248,8 @@ static void print_latex(calc_printer *p, const calc_args *args, const attention_
         calc_latex_line(p, "\\operatorname{mask}_M(%s) &= ", last);
         calc_latex_matrix(p, &c->steps.masked, false);
     }
-    calc_latex_line(p, "A = \\operatorname{softmax}(%s%s%s) &= ", c->causal ? "\\operatorname{mask}_M(" : "",
-                    last, c->causal ? ")" : "");
+    calc_latex_line(p, "A = \\operatorname{softmax}(%s%s%s) &= ",
+                    c->causal ? "\\operatorname{mask}_M(" : "", last, c->causal ? ")" : "");
     calc_latex_matrix(p, &c->steps.weights, false);
     calc_latex_line(p, "A V &= ");
     calc_latex_matrix(p, &c->out, false);

@@ -70,7 +70,7 @@ typedef struct params_calc {
     al_param_count count;
 } params_calc;
 
-/* ---- the command line ------------------------------------------------------------ */
+/* ---- the command line ---------------------------------------------------- */
 
 /* An optional whole-number option into *x; marks the configuration changed. */
 static int size_option(params_calc *c, int *x, const calc_args *args, const char *name, int min)
@@ -137,7 +137,8 @@ static int parse_layers(params_calc *c, const calc_args *args)
     int layers = m->encoder_layers > m->decoder_layers ? m->encoder_layers : m->decoder_layers;
     if (size_option(c, &layers, args, "--layers", 1) != CALC_OK)
         return CALC_USAGE;
-    bool encoder = m->family != AL_FAMILY_DECODER_ONLY, decoder = m->family != AL_FAMILY_ENCODER_ONLY;
+    bool encoder = m->family != AL_FAMILY_DECODER_ONLY;
+    bool decoder = m->family != AL_FAMILY_ENCODER_ONLY;
     m->encoder_layers = encoder ? layers : 0;
     m->decoder_layers = decoder ? layers : 0;
     if (size_option(c, &m->encoder_layers, args, "--encoder-layers", 0) != CALC_OK ||
@@ -169,7 +170,7 @@ static int parse(params_calc *c, const calc_args *args)
     return CALC_OK;
 }
 
-/* ---- text ---------------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 /* 63082496 -> "63,082,496" (sep ","), or "63\,082\,496" for LaTeX. */
 static const char *count_text(char text[CALC_NUMBER_SIZE], long long n, const char *sep)
@@ -309,7 +310,7 @@ static void print_text(calc_printer *p, const params_calc *c)
     print_comparison(p, c);
 }
 
-/* ---- LaTeX ----------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 static void print_latex(calc_printer *p, const calc_args *args, const params_calc *c)
 {

@@ -15,7 +15,7 @@ calc_printer calc_printer_start(const calc_args *args)
     return (calc_printer){.out = stdout, .precision = args->precision};
 }
 
-/* ---- numbers as text ------------------------------------------------------- */
+/* ---- numbers as text ----------------------------------------------------- */
 
 /* "-0.0000" -> "0.0000": a tiny negative number rounds to zero without a sign. */
 static void drop_negative_zero(char *text)
@@ -103,7 +103,7 @@ const char *calc_ordinal(char text[CALC_NUMBER_SIZE], int index)
     return text;
 }
 
-/* ---- text -------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 void calc_title(calc_printer *p, const char *format, ...)
 {
@@ -139,7 +139,7 @@ void calc_trace_note(calc_printer *p, const calc_args *args)
                 args->trace_path, args->trace_path);
 }
 
-/* ---- tables ---------------------------------------------------------------------- */
+/* ---- tables -------------------------------------------------------------- */
 
 struct calc_table {
     int rows, cols;      /* body rows; row -1 is the header            */
@@ -326,7 +326,7 @@ void calc_print_matrix(calc_printer *p, const char *symbol, const char *name, co
     print_cells(p, t, false);  /* right under its title, without a blank line */
 }
 
-/* ---- LaTeX ---------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 /* A word of the command line as it could be typed again: quoted when it
  * holds anything but letters, digits and . , = / + - _ */

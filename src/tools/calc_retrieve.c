@@ -47,8 +47,10 @@ static const char retrieve_help[] =
     "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 75\n"
     "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72\n"
     "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 70\n"
-    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72 --similarity gaussian --sigma 5\n"
-    "  attnlab-calc retrieve --keys '1 0; 0 1' --values 10,20 --query '2 1' --similarity dot --latex\n";
+    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72"
+    " --similarity gaussian --sigma 5\n"
+    "  attnlab-calc retrieve --keys '1 0; 0 1' --values 10,20 --query '2 1'"
+    " --similarity dot --latex\n";
 
 static const calc_option retrieve_options[] = {
     {"--keys", "LIST"}, {"--values", "LIST"}, {"--query", "Q"},
@@ -85,7 +87,7 @@ static void free_calc(retrieve_calc *c)
     free(c->key_labels);
 }
 
-/* ---- the command line ------------------------------------------------------------ */
+/* ---- the command line ---------------------------------------------------- */
 
 static int parse_scoring(retrieve_calc *c, const calc_args *args)
 {
@@ -136,7 +138,7 @@ static int parse_table(retrieve_calc *c, const calc_args *args)
     return CALC_OK;
 }
 
-/* ---- the calculation ------------------------------------------------------------------ */
+/* ---- the calculation ----------------------------------------------------- */
 
 /* The keys as text ("70", "(1, 2)"), to label the score columns in the
  * trace; one block of memory, freed with free(). */
@@ -222,7 +224,7 @@ static int compute(retrieve_calc *c, const calc_args *args)
     return calc_trace_finish(trace, status, &err);
 }
 
-/* ---- text -------------------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 /* The similarity formula in words a terminal can show. */
 static const char *similarity_equation(char *text, size_t size, const retrieve_calc *c)
@@ -370,7 +372,7 @@ static void print_text(calc_printer *p, const retrieve_calc *c)
     print_value(p, c);
 }
 
-/* ---- LaTeX ------------------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 /* s_j = <formula with the numbers put in> = value, for key j. */
 static void latex_similarity(calc_printer *p, const retrieve_calc *c, int j)
@@ -424,8 +426,8 @@ static void latex_weight(calc_printer *p, const retrieve_calc *c, int j)
     calc_short(max, c->max, p->precision);
     calc_exact(t, c->scoring.temperature);
     if (c->scoring.normalizer == AL_NORMALIZE_SUM)
-        calc_latex_line(p, "w_%d &= %s / %s = %s", j, c->steps.scores.data[j] == -INFINITY ? "0" : s,
-                        sum, w);
+        calc_latex_line(p, "w_%d &= %s / %s = %s", j,
+                        c->steps.scores.data[j] == -INFINITY ? "0" : s, sum, w);
     else if (c->scoring.temperature == 1.0f)
         calc_latex_line(p, "w_%d &= e^{%s - %s} / %s = %s", j, s, max, sum, w);
     else

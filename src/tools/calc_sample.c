@@ -77,7 +77,7 @@ static void free_calc(sample_calc *c)
     free(c->labels);
 }
 
-/* ---- the command line ------------------------------------------------------------ */
+/* ---- the command line ---------------------------------------------------- */
 
 /* Each probability >= 0, and together 1 within the tolerance. Not
  * renormalised: a list that does not add up to 1 is more likely a typo than
@@ -118,7 +118,7 @@ static int parse(sample_calc *c, const calc_args *args)
     return CALC_OK;
 }
 
-/* ---- the calculation ------------------------------------------------------------------ */
+/* ---- the calculation ----------------------------------------------------- */
 
 /* probs = softmax(log p / T) = p^(1/T) renormalised, by the library's
  * temperature softmax. It takes logits, so the typed probabilities are
@@ -172,7 +172,7 @@ static int compute(sample_calc *c, const calc_args *args)
     return calc_trace_finish(trace, status, &err);
 }
 
-/* ---- text -------------------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 /* "1 (dog)" or "1". */
 static const char *token_text(char *text, size_t size, const sample_calc *c, int i)
@@ -280,7 +280,7 @@ static void print_text(calc_printer *p, const sample_calc *c)
     print_choice(p, c);
 }
 
-/* ---- LaTeX ------------------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 static void print_latex(calc_printer *p, const calc_args *args, const sample_calc *c)
 {

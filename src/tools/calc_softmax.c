@@ -124,7 +124,7 @@ static int compute(softmax_calc *c, const calc_args *args)
     return calc_trace_finish(trace, status, &err);
 }
 
-/* ---- text ---------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 /* The table j | s_j | e_j [| p_j]. */
 static void print_values(calc_printer *p, const softmax_calc *c, bool with_probabilities)
@@ -185,7 +185,7 @@ static void print_text(calc_printer *p, const softmax_calc *c)
     print_values(p, c, true);
 }
 
-/* ---- LaTeX -------------------------------------------------------------------------- */
+/* ---- LaTeX --------------------------------------------------------------- */
 
 static void print_latex(calc_printer *p, const calc_args *args, const softmax_calc *c)
 {
