@@ -122,8 +122,12 @@ static void build_inputs(lesson05_state *s, const lesson05_settings *settings, p
     if (al_attention_params_alloc(&s->params, d_model, 1, false, &err) != AL_OK)
         fail(s, &err);
     if (settings->random) {
+        /* A fresh vocabulary-size x d_model table replaces the named one. */
         al_rng rng;
         al_rng_seed(&rng, settings->seed, 0);
+        al_embedding_free(&s->words.embedding);
+        if (al_embedding_alloc(&s->words.embedding, s->words.vocab.size, d_model, &err) != AL_OK)
+            fail(s, &err);
         al_embedding_init(&s->words.embedding, &rng);
         al_attention_params_init(&s->params, &rng);
     } else if (hand_made_params(&s->params, settings->data_dir, &err) != AL_OK) {
@@ -231,7 +235,7 @@ int main(int argc, char **argv)
     narrate(&p, &s, &settings);
     outputs_close_trace(&outputs);
 
-    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", NULL};
+    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
     outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
     const char *flow_args[] = {NULL};
     outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);

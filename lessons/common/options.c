@@ -32,6 +32,8 @@ static int common_options(option_spec *out, lesson_common *common)
         {"trace-filter", OPTION_STRING, &common->trace_filter, "GLOB",
          "trace only names matching GLOB, e.g. '*.weights'", NULL, 0, 0},
         {"no-figures", OPTION_FLAG, &common->no_figures, NULL, "do not draw figures", NULL, 0, 0},
+        {"figures", OPTION_STRING, &common->figures_dir, "DIR",
+         "draw the figures into DIR (default: beside the trace)", NULL, 0, 0},
         {"precision", OPTION_INT, &common->precision, "N", "decimals in printed tables (default 4)",
          NULL, 0, 9},
         {"no-color", OPTION_FLAG, &common->no_color, NULL,

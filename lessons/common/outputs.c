@@ -28,6 +28,9 @@ void outputs_open(lesson_outputs *outputs, const lesson_about *about,
         .level = strcmp(common->trace_level, "rows") == 0 ? AL_TRACE_ROWS : AL_TRACE_TENSORS,
         .filter = common->trace_filter,
     };
+    if (common->figures_dir && !common->no_figures && access(common->figures_dir, W_OK) != 0)
+        lesson_usage_error(about, "--figures %s: no such folder, or not writable",
+                           common->figures_dir);
     al_error err = {0};
     if (al_trace_open(&outputs->trace, outputs->trace_path, &options, &err) != AL_OK)
         lesson_usage_error(about, "%s", err.message);
@@ -58,13 +61,23 @@ static void renderer_path(char *buf, size_t size, const char *renderer)
         snprintf(buf, size, "%s", renderer);
 }
 
-/* The figure's file: the trace path without ".jsonl", then suffix. */
-static void figure_path(char *buf, size_t size, const char *trace_path, const char *suffix)
+/* The figure's file: the trace path without ".jsonl", then suffix; in
+ * figures_dir instead of the trace's folder when one is given. */
+static void figure_path(char *buf, size_t size, const char *trace_path, const char *figures_dir,
+                        const char *suffix)
 {
-    size_t n = strlen(trace_path);
-    if (n > 6 && strcmp(trace_path + n - 6, ".jsonl") == 0)
+    const char *stem = trace_path;
+    if (figures_dir) {
+        const char *slash = strrchr(trace_path, '/');
+        stem = slash ? slash + 1 : trace_path;
+    }
+    size_t n = strlen(stem);
+    if (n > 6 && strcmp(stem + n - 6, ".jsonl") == 0)
         n -= 6;
-    snprintf(buf, size, "%.*s%s", (int)n, trace_path, suffix);
+    if (figures_dir)
+        snprintf(buf, size, "%s/%.*s%s", figures_dir, (int)n, stem, suffix);
+    else
+        snprintf(buf, size, "%.*s%s", (int)n, stem, suffix);
 }
 
 /* Quote a word for the redraw command only if the shell would need it. */
@@ -94,7 +107,7 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
         return;
     int index = outputs->n_figures;
     char *out = outputs->figure_paths[index], *command = outputs->redraw_commands[index];
-    figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, suffix);
+    figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, outputs->common->figures_dir, suffix);
 
     char path[OUTPUT_PATH_SIZE];
     renderer_path(path, sizeof path, renderer);
@@ -119,6 +132,19 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
         return;
     }
     outputs->n_figures++;
+    /* attnlab-heatmap --svg writes the same figure as .svg beside the .png */
+    for (int i = 0; args && args[i]; i++)
+        if (strcmp(args[i], "--svg") == 0 && outputs->n_figures < MAX_FIGURES) {
+            char *svg = outputs->figure_paths[outputs->n_figures];
+            size_t stem = strlen(out);
+            const char *dot = strrchr(out, '.');
+            if (dot)
+                stem = (size_t)(dot - out);
+            memcpy(svg, out, stem);
+            memcpy(svg + stem, ".svg", sizeof ".svg");
+            outputs->redraw_commands[outputs->n_figures][0] = '\0';
+            outputs->n_figures++;
+        }
 }
 
 int outputs_finish(lesson_outputs *outputs, printout *p)
@@ -129,7 +155,8 @@ int outputs_finish(lesson_outputs *outputs, printout *p)
     if (outputs->n_figures > 0) {
         print_always(p, "Redraw with:");
         for (int i = 0; i < outputs->n_figures; i++)
-            print_always(p, "  %s", outputs->redraw_commands[i]);
+            if (outputs->redraw_commands[i][0])
+                print_always(p, "  %s", outputs->redraw_commands[i]);
     }
     return outputs->failures ? 1 : 0;
 }
