@@ -12,7 +12,8 @@
 
 static const char sample_help[] =
     "usage: attnlab-calc sample --probs LIST --draw U [--temperature T]\n"
-    "                           [--labels LIST] [--precision N] [--latex] [--trace FILE]\n"
+    "                           [--labels LIST] [--precision N] [--latex]\n"
+    "                           [--trace FILE]\n"
     "\n"
     "The roulette wheel of sampling: lay the probabilities end to end (the\n"
     "cumulative sums c_i = p_0 + ... + p_i), then the draw u picks the first\n"
