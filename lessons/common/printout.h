@@ -38,7 +38,9 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
                   const char *const *row_labels, const char *const *col_labels);
 
 /* For each row of an attention weight matrix, one line naming the key it
- * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34".
+ * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34". A
+ * runner-up of weight 0 (a masked key) is left out, and a row of zeros
+ * (every key masked) says "nothing: every weight is 0".
  * Narration only: it reads weights, it computes nothing new. */
 void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
                            const char *const *col_labels);
