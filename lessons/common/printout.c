@@ -1,12 +1,14 @@
-/* printout.c: aligned tables and step headings for the lessons' printouts.
- * Widths count UTF-8 code points, so "économique" lines up like "area". */
+/* printout.c: step headings, narration and matrices for the lessons'
+ * printouts. The tables themselves are laid out by src/text/text_table.c,
+ * shared with attnlab-trace and attnlab-calc. */
 #include "printout.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "text_table.h"
 
 #define LINE_WIDTH 100
 #define BOLD "\033[1m"
@@ -27,24 +29,6 @@ const char *decimal_text(char *buf, size_t size, double x)
     if (n > 0 && (size_t)n + 2 < size && !strpbrk(buf, ".en"))  /* not 1e-05, inf, nan */
         memcpy(buf + n, ".0", 3);
     return buf;
-}
-
-int text_width(const char *s)
-{
-    int width = 0;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-        width += (*c & 0xC0) != 0x80; /* count every byte that starts a code point */
-    return width;
-}
-
-/* Print s padded with spaces to width, right-aligned or left-aligned. */
-static void print_padded(FILE *out, const char *s, int width, bool right)
-{
-    int pad = width - text_width(s);
-    if (right)
-        fprintf(out, "%*s%s", pad > 0 ? pad : 0, "", s);
-    else
-        fprintf(out, "%s%*s", s, pad > 0 ? pad : 0, "");
 }
 
 static const char *style(const printout *p, const char *code)
@@ -82,65 +66,6 @@ void print_always(printout *p, const char *format, ...)
     fputc('\n', p->out);
 }
 
-/* One cell's text: the number to the chosen decimals, or "masked". */
-static void cell_text(char *buf, size_t size, float x, int precision)
-{
-    if (x == -INFINITY)
-        snprintf(buf, size, "masked");
-    else
-        snprintf(buf, size, "%.*f", precision, (double)(x == 0.0f ? 0.0f : x)); /* no "-0.0000" */
-}
-
-static void label_text(char *buf, size_t size, const char *const *labels, int index)
-{
-    if (labels && labels[index])
-        snprintf(buf, size, "%s", labels[index]);
-    else
-        snprintf(buf, size, "%d", index);
-}
-
-/* Width of column j: its label or its widest number, whichever is wider. */
-static int column_width(const printout *p, const al_matrix *m, const char *const *col_labels,
-                        int j)
-{
-    char text[64];
-    label_text(text, sizeof text, col_labels, j);
-    int width = text_width(text);
-    for (int i = 0; i < m->rows; i++) {
-        cell_text(text, sizeof text, *al_at(m, i, j), p->precision);
-        int w = (int)strlen(text);
-        width = w > width ? w : width;
-    }
-    return width;
-}
-
-static void print_block(const printout *p, const al_matrix *m, const char *const *row_labels,
-                        const char *const *col_labels, const int *widths, int label_width,
-                        int first, int last)
-{
-    char text[64];
-    fprintf(p->out, "  %*s", label_width, "");
-    for (int j = first; j < last; j++) {
-        label_text(text, sizeof text, col_labels, j);
-        fprintf(p->out, "  %s", style(p, DIM));
-        print_padded(p->out, text, widths[j], true);
-        fputs(style(p, RESET), p->out);
-    }
-    fputc('\n', p->out);
-    for (int i = 0; i < m->rows; i++) {
-        label_text(text, sizeof text, row_labels, i);
-        fprintf(p->out, "  %s", style(p, DIM));
-        print_padded(p->out, text, label_width, false);
-        fputs(style(p, RESET), p->out);
-        for (int j = first; j < last; j++) {
-            cell_text(text, sizeof text, *al_at(m, i, j), p->precision);
-            fputs("  ", p->out);
-            print_padded(p->out, text, widths[j], true);
-        }
-        fputc('\n', p->out);
-    }
-}
-
 void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
                   const char *const *row_labels, const char *const *col_labels)
 {
@@ -148,28 +73,15 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
         return;
     fprintf(p->out, "\n  %s%s%s  %s%s%s  (%d x %d)\n", style(p, BOLD), symbol ? symbol : "",
             style(p, RESET), style(p, DIM), trace_name, style(p, RESET), m->rows, m->cols);
-    char text[64];
-    int label_width = 1;
-    for (int i = 0; i < m->rows; i++) {
-        label_text(text, sizeof text, row_labels, i);
-        int w = text_width(text);
-        label_width = w > label_width ? w : label_width;
-    }
-    int *widths = malloc((size_t)m->cols * sizeof *widths);
-    if (!widths)
-        return;
-    for (int j = 0; j < m->cols; j++)
-        widths[j] = column_width(p, m, col_labels, j);
-    for (int first = 0; first < m->cols;) {
-        int used = 2 + label_width, last = first;
-        while (last < m->cols && (last == first || used + 2 + widths[last] <= LINE_WIDTH))
-            used += 2 + widths[last++];
-        if (first > 0)
-            fputc('\n', p->out);
-        print_block(p, m, row_labels, col_labels, widths, label_width, first, last);
-        first = last;
-    }
-    free(widths);
+    text_numbers numbers = {m->data, m->rows, m->cols, m->stride, row_labels, col_labels};
+    text_number_style number_style = {.decimals = p->precision, .unsigned_zero = true,
+                                      .plain_fixed = true, .masked = "masked",
+                                      .masked_align = TEXT_RIGHT};
+    text_table_layout layout = {.indent = 2, .label_width = 1, .line_width = LINE_WIDTH,
+                                .label_on = style(p, DIM), .label_off = style(p, RESET)};
+    text_table *table = text_table_of_numbers(&numbers, &number_style);
+    text_table_print(p->out, table, &layout);
+    text_table_free(table);
 }
 
 /* The largest entry of row i other than column skip (-1: none), or -1. */
@@ -211,14 +123,13 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
         int w = row_labels ? text_width(row_labels[i]) : 2;
         label_width = w > label_width ? w : label_width;
     }
-    char row_text[64], first_text[64], second_text[64];
+    char row_text[TEXT_NUMBER_SIZE], first_text[TEXT_NUMBER_SIZE];
+    char second_text[TEXT_NUMBER_SIZE];
     for (int i = 0; i < weights->rows; i++) {
         int first = largest_in_row(weights, i, -1);
         int second = largest_in_row(weights, i, first);
-        label_text(row_text, sizeof row_text, row_labels, i);
-        label_text(first_text, sizeof first_text, col_labels, first);
         fputs("  ", p->out);
-        print_padded(p->out, row_text, label_width, false);
+        text_padded(p->out, text_label(row_text, row_labels, i), label_width, TEXT_LEFT);
         if (*al_at(weights, i, first) == 0.0f) { /* every key masked */
             fprintf(p->out, "  ->  nothing: every weight is 0\n");
             continue;
@@ -229,11 +140,12 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
                     seen < weights->cols ? " it may see" : "", (double)*al_at(weights, i, first));
             continue;
         }
-        fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
+        fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD),
+                text_label(first_text, col_labels, first), style(p, RESET),
                 (double)*al_at(weights, i, first));
         if (second >= 0 && *al_at(weights, i, second) > 0.0f) { /* not a masked key */
-            label_text(second_text, sizeof second_text, col_labels, second);
-            fprintf(p->out, ", %s %.2f", second_text, (double)*al_at(weights, i, second));
+            fprintf(p->out, ", %s %.2f", text_label(second_text, col_labels, second),
+                    (double)*al_at(weights, i, second));
         }
         fputc('\n', p->out);
     }

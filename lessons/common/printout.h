@@ -32,7 +32,8 @@ void print_text(printout *p, const char *format, ...) __attribute__((format(prin
 void print_always(printout *p, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* The matrix m under its trace name and a short symbol ("Q"), with its shape
- * "(6 x 4)" and labels (NULL: indices). -inf entries print as "masked".
+ * "(6 x 4)" and labels (NULL: indices). -inf entries print as "masked"
+ * (and NaN, which no lesson should meet).
  * Wide matrices are printed in blocks of columns that fit 100 characters. */
 void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
                   const char *const *row_labels, const char *const *col_labels);
@@ -51,7 +52,9 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
  * in the same place. Returns buf. */
 const char *decimal_text(char *buf, size_t size, double x);
 
-/* Number of characters a UTF-8 string takes on screen (one per code point). */
+/* Number of characters a UTF-8 string takes on screen (one per code point).
+ * Defined in src/text/text_table.c, which also lays out print_matrix's
+ * tables for the tools. */
 int text_width(const char *s);
 
 #endif

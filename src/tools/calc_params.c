@@ -195,28 +195,28 @@ static void print_configuration(calc_printer *p, const al_model_config *m)
 {
     char number[CALC_NUMBER_SIZE];
     calc_step(p, "the configuration", NULL);
-    calc_table *t = calc_table_new(11, 2);
-    calc_table_left(t, 1);
+    text_table *t = text_table_new(11, 2);
+    text_table_align(t, 1, TEXT_LEFT);
     const char *names[] = {"family", "d_model", "heads h", "encoder layers", "decoder layers",
                            "d_ff", "vocabulary V", "positions", "layer norms", "biases",
                            "output layer"};
     for (int i = 0; i < 11; i++)
-        calc_table_cell(t, i, 0, "%s", names[i]);
-    calc_table_cell(t, 0, 1, "%s", al_family_name(m->family));
-    calc_table_cell(t, 1, 1, "%d", m->d_model);
-    calc_table_cell(t, 2, 1, "%d", m->heads);
-    calc_table_cell(t, 3, 1, "%d", m->encoder_layers);
-    calc_table_cell(t, 4, 1, "%d", m->decoder_layers);
-    calc_table_cell(t, 5, 1, "%d", m->d_ff);
-    calc_table_cell(t, 6, 1, "%s", count_text(number, m->vocab_size, ","));
+        text_table_set(t, i, 0, "%s", names[i]);
+    text_table_set(t, 0, 1, "%s", al_family_name(m->family));
+    text_table_set(t, 1, 1, "%d", m->d_model);
+    text_table_set(t, 2, 1, "%d", m->heads);
+    text_table_set(t, 3, 1, "%d", m->encoder_layers);
+    text_table_set(t, 4, 1, "%d", m->decoder_layers);
+    text_table_set(t, 5, 1, "%d", m->d_ff);
+    text_table_set(t, 6, 1, "%s", count_text(number, m->vocab_size, ","));
     if (m->positions == AL_POSITIONS_LEARNED)
-        calc_table_cell(t, 7, 1, "learned, a table of %d rows", m->max_positions);
+        text_table_set(t, 7, 1, "learned, a table of %d rows", m->max_positions);
     else
-        calc_table_cell(t, 7, 1, "sinusoidal (a formula, no parameters)");
-    calc_table_cell(t, 8, 1, "%s-norm%s", al_norm_name(m->norm),
+        text_table_set(t, 7, 1, "sinusoidal (a formula, no parameters)");
+    text_table_set(t, 8, 1, "%s-norm%s", al_norm_name(m->norm),
                     m->embedding_norm ? ", and one after the embeddings" : "");
-    calc_table_cell(t, 9, 1, "%s", m->biases ? "yes" : "no");
-    calc_table_cell(t, 10, 1, "%s", m->tied_output ? "tied: logits = x · (embedding table)ᵀ"
+    text_table_set(t, 9, 1, "%s", m->biases ? "yes" : "no");
+    text_table_set(t, 10, 1, "%s", m->tied_output ? "tied: logits = x · (embedding table)ᵀ"
                                                    : "its own d_model x V matrix");
     calc_table_print(p, t);
 }
@@ -228,10 +228,10 @@ static void print_parts(calc_printer *p, const al_param_count *count)
     int rows = 1;  /* the total */
     for (int part = 0; part < AL_PARTS; part++)
         rows += count->parts[part] != 0;
-    calc_table *t = calc_table_new(rows, 3);
-    calc_table_header(t, 0, "part");
-    calc_table_header(t, 1, "parameters");
-    calc_table_header(t, 2, "share");
+    text_table *t = text_table_new(rows, 3);
+    text_table_set(t, -1, 0, "part");
+    text_table_set(t, -1, 1, "parameters");
+    text_table_set(t, -1, 2, "share");
     int row = 0;
     for (int part = 0; part < AL_PARTS; part++) {
         const char *name = al_param_part_name((al_param_part)part);
@@ -240,15 +240,15 @@ static void print_parts(calc_printer *p, const al_param_count *count)
             snprintf(empty + used, sizeof empty - used, "%s%s", used ? ", " : "", name);
             continue;
         }
-        calc_table_cell(t, row, 0, "%s", name);
-        calc_table_cell(t, row, 1, "%s", count_text(number, count->parts[part], ","));
+        text_table_set(t, row, 0, "%s", name);
+        text_table_set(t, row, 1, "%s", count_text(number, count->parts[part], ","));
         double share = 100.0 * (double)count->parts[part] / (double)count->total;
-        calc_table_cell(t, row, 2, share < 0.05 ? "<0.1%%" : "%.1f%%", share);
+        text_table_set(t, row, 2, share < 0.05 ? "<0.1%%" : "%.1f%%", share);
         row++;
     }
-    calc_table_cell(t, row, 0, "total");
-    calc_table_cell(t, row, 1, "%s", count_text(number, count->total, ","));
-    calc_table_cell(t, row, 2, "100%%");
+    text_table_set(t, row, 0, "total");
+    text_table_set(t, row, 1, "%s", count_text(number, count->total, ","));
+    text_table_set(t, row, 2, "100%%");
     calc_table_print(p, t);
     fputc('\n', p->out);
     if (count->per_encoder_layer)

@@ -1,14 +1,12 @@
 /* calc_print.c: attnlab-calc's step headings, text tables and LaTeX lines.
- * Number formatting and padding are the trace viewer's (trace_text.c);
- * this file lays out cells and lines and computes nothing. */
+ * Numbers as text, padding and table layout are src/text/text_table.c's;
+ * this file says what goes in the cells and lines, and computes nothing. */
 #include "calc_print.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "trace_tool.h"  /* format_fixed, format_shortest, text_width, print_padded */
 
 calc_printer calc_printer_start(const calc_args *args)
 {
@@ -30,8 +28,7 @@ const char *calc_fixed(char text[CALC_NUMBER_SIZE], float x, int precision)
         snprintf(text, CALC_NUMBER_SIZE, "-inf");
         return text;
     }
-    format_fixed(text, x, precision);
-    drop_negative_zero(text);
+    drop_negative_zero(text_fixed(text, x, precision));
     return text;
 }
 
@@ -67,8 +64,7 @@ const char *calc_exact(char text[CALC_NUMBER_SIZE], float x)
                 return text;
         }
     }
-    format_shortest(text, x);
-    return text;
+    return text_shortest(text, x);
 }
 
 const char *calc_row_text(char *text, size_t size, const al_matrix *m, int i, bool exact,
@@ -141,162 +137,13 @@ void calc_trace_note(calc_printer *p, const calc_args *args)
 
 /* ---- tables -------------------------------------------------------------- */
 
-struct calc_table {
-    int rows, cols;      /* body rows; row -1 is the header            */
-    char **cells;        /* (rows + 1) * cols strings, malloc'd or NULL */
-    bool *left;          /* cols: left-aligned                          */
-    bool failed;         /* a cell could not be stored                  */
-};
-
-calc_table *calc_table_new(int rows, int cols)
+void calc_table_print(calc_printer *p, text_table *t)
 {
-    calc_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    *t = (calc_table){.rows = rows, .cols = cols,
-                      .cells = calloc((size_t)(rows + 1) * (size_t)cols, sizeof(char *)),
-                      .left = calloc((size_t)cols, sizeof(bool))};
-    if (!t->cells || !t->left) {
-        free(t->cells);
-        free(t->left);
-        free(t);
-        return NULL;
-    }
-    t->left[0] = true;
-    return t;
-}
-
-static char **cell(calc_table *t, int row, int col)
-{
-    return &t->cells[(size_t)(row + 1) * (size_t)t->cols + (size_t)col];
-}
-
-/* Store text (already formatted) in a cell. */
-static void store(calc_table *t, int row, int col, const char *text)
-{
-    char *copy = malloc(strlen(text) + 1);
-    if (!copy) {
-        t->failed = true;
-        return;
-    }
-    strcpy(copy, text);
-    free(*cell(t, row, col));
-    *cell(t, row, col) = copy;
-}
-
-void calc_table_header(calc_table *t, int col, const char *text)
-{
-    if (t)
-        store(t, -1, col, text);
-}
-
-void calc_table_cell(calc_table *t, int row, int col, const char *format, ...)
-{
-    if (!t)
-        return;
-    va_list args;
-    va_start(args, format);
-    int length = vsnprintf(NULL, 0, format, args);
-    va_end(args);
-    char *text = length >= 0 ? malloc((size_t)length + 1) : NULL;
-    if (!text) {
-        t->failed = true;
-        return;
-    }
-    va_start(args, format);
-    vsnprintf(text, (size_t)length + 1, format, args);
-    va_end(args);
-    free(*cell(t, row, col));
-    *cell(t, row, col) = text;
-}
-
-void calc_table_left(calc_table *t, int col)
-{
-    if (t)
-        t->left[col] = true;
-}
-
-static const char *cell_text(calc_table *t, int row, int col)
-{
-    const char *text = *cell(t, row, col);
-    return text ? text : "";
-}
-
-/* The width of each column: its widest cell, header included. */
-static void measure(calc_table *t, int *widths)
-{
-    for (int j = 0; j < t->cols; j++) {
-        widths[j] = 0;
-        for (int i = -1; i < t->rows; i++) {
-            int w = text_width(cell_text(t, i, j));
-            widths[j] = w > widths[j] ? w : widths[j];
-        }
-    }
-}
-
-/* The last column of row i with any text, so the line can stop there. */
-static int last_filled(calc_table *t, int i)
-{
-    int last = 0;
-    for (int j = 0; j < t->cols; j++)
-        if (cell_text(t, i, j)[0])
-            last = j;
-    return last;
-}
-
-/* A table whose header cells are all empty prints no header line. */
-static bool has_header(calc_table *t)
-{
-    for (int j = 0; j < t->cols; j++)
-        if (cell_text(t, -1, j)[0])
-            return true;
-    return false;
-}
-
-static void free_table(calc_table *t)
-{
-    for (long k = 0; k < (long)(t->rows + 1) * t->cols; k++)
-        free(t->cells[k]);
-    free(t->cells);
-    free(t->left);
-    free(t);
-}
-
-/* Print t (and free it), after a blank line if blank_line. */
-static void print_cells(calc_printer *p, calc_table *t, bool blank_line)
-{
-    int *widths = t ? malloc((size_t)t->cols * sizeof *widths) : NULL;
-    if (!t || !widths || t->failed) {
+    text_table_layout layout = {.indent = 2};
+    fputc('\n', p->out);
+    if (!text_table_print(p->out, t, &layout))
         p->out_of_memory = true;
-        free(widths);
-        if (t)
-            free_table(t);
-        return;
-    }
-    measure(t, widths);
-    if (blank_line)
-        fputc('\n', p->out);
-    for (int i = has_header(t) ? -1 : 0; i < t->rows; i++) {
-        int last = last_filled(t, i);
-        fputs("  ", p->out);
-        for (int j = 0; j <= last; j++) {
-            if (j > 0)
-                fputs("  ", p->out);
-            bool pad_right = t->left[j] && j < last;
-            if (t->left[j])
-                print_padded(p->out, cell_text(t, i, j), pad_right ? widths[j] : 0, ALIGN_LEFT);
-            else
-                print_padded(p->out, cell_text(t, i, j), widths[j], ALIGN_RIGHT);
-        }
-        fputc('\n', p->out);
-    }
-    free(widths);
-    free_table(t);
-}
-
-void calc_table_print(calc_printer *p, calc_table *t)
-{
-    print_cells(p, t, true);
+    text_table_free(t);
 }
 
 void calc_print_matrix(calc_printer *p, const char *symbol, const char *name, const al_matrix *m,
@@ -304,26 +151,22 @@ void calc_print_matrix(calc_printer *p, const char *symbol, const char *name, co
                        bool exact)
 {
     fprintf(p->out, "\n  %s  %s  (%d x %d)\n", symbol, name, m->rows, m->cols);
-    calc_table *t = calc_table_new(m->rows, m->cols + 1);
-    char number[CALC_NUMBER_SIZE];
-    for (int j = 0; j < m->cols; j++) {
-        if (col_labels)
-            calc_table_header(t, j + 1, col_labels[j]);
-        else
-            calc_table_cell(t, -1, j + 1, "%d", j);
-    }
+    text_table *t = text_table_new(m->rows, m->cols + 1);
+    char text[CALC_NUMBER_SIZE];
+    for (int j = 0; j < m->cols; j++)
+        text_table_set(t, -1, j + 1, "%s", text_label(text, col_labels, j));
     for (int i = 0; i < m->rows; i++) {
-        if (row_labels)
-            calc_table_cell(t, i, 0, "%s", row_labels[i]);
-        else
-            calc_table_cell(t, i, 0, "%d", i);
+        text_table_set(t, i, 0, "%s", text_label(text, row_labels, i));
         for (int j = 0; j < m->cols; j++) {
             float x = *al_at(m, i, j);
-            calc_table_cell(t, i, j + 1, "%s",
-                            exact ? calc_exact(number, x) : calc_fixed(number, x, p->precision));
+            text_table_set(t, i, j + 1, "%s",
+                           exact ? calc_exact(text, x) : calc_fixed(text, x, p->precision));
         }
     }
-    print_cells(p, t, false);  /* right under its title, without a blank line */
+    text_table_layout layout = {.indent = 2};  /* right under its title, no blank line */
+    if (!text_table_print(p->out, t, &layout))
+        p->out_of_memory = true;
+    text_table_free(t);
 }
 
 /* ---- LaTeX --------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 
 #include "attnlab/matrix.h"
 #include "calc.h"
+#include "text_table.h"
 
 typedef struct calc_printer {
     FILE *out;
@@ -24,7 +25,7 @@ calc_printer calc_printer_start(const calc_args *args);
 
 /* ---- numbers as text ----------------------------------------------------- */
 
-#define CALC_NUMBER_SIZE 64
+#define CALC_NUMBER_SIZE TEXT_NUMBER_SIZE
 
 /* A computed number to the printer's decimals, for tables: "0.6590",
  * "1250.0000"; "-inf" for -INFINITY (a masked score); never "-0.0000". */
@@ -62,21 +63,14 @@ void calc_say(calc_printer *p, const char *format, ...) __attribute__((format(pr
 void calc_trace_note(calc_printer *p, const calc_args *args);
 
 /* ---- tables ------------------------------------------------------------------
- * A table of text cells: a header line, then rows. The first column is
- * left-aligned (labels), the others right-aligned (numbers) unless
- * calc_table_left says otherwise. No line ends in spaces. */
-typedef struct calc_table calc_table;
+ * Tables are text_table (src/text/text_table.h): column 0 left-aligned
+ * (labels), the others right-aligned (numbers) unless text_table_align says
+ * otherwise; no line ends in spaces. */
 
-/* A rows x cols table (headers not counted). NULL when out of memory; every
- * function below accepts NULL and does nothing, and calc_table_print then
- * marks the printer out of memory. */
-calc_table *calc_table_new(int rows, int cols);
-void calc_table_header(calc_table *t, int col, const char *text);
-void calc_table_cell(calc_table *t, int row, int col, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-void calc_table_left(calc_table *t, int col);
-/* Print with two spaces of indent, after a blank line. Frees t. */
-void calc_table_print(calc_printer *p, calc_table *t);
+/* Print t with two spaces of indent, after a blank line, and free it. A
+ * table that could not be made (NULL, out of memory) marks the printer out
+ * of memory. */
+void calc_table_print(calc_printer *p, text_table *t);
 
 /* Matrix m as a table under "SYMBOL  trace.name  (R x C)", rows and columns
  * labelled (NULL: indices); exact prints numbers as typed, otherwise with

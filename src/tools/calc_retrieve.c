@@ -251,14 +251,14 @@ static void print_keys(calc_printer *p, const retrieve_calc *c)
 {
     char text[128];
     calc_step(p, "the keys and their values", NULL);
-    calc_table *t = calc_table_new(c->k.rows, 3);
-    calc_table_header(t, 0, "j");
-    calc_table_header(t, 1, "key k_j");
-    calc_table_header(t, 2, "value v_j");
+    text_table *t = text_table_new(c->k.rows, 3);
+    text_table_set(t, -1, 0, "j");
+    text_table_set(t, -1, 1, "key k_j");
+    text_table_set(t, -1, 2, "value v_j");
     for (int j = 0; j < c->k.rows; j++) {
-        calc_table_cell(t, j, 0, "%d", j);
-        calc_table_cell(t, j, 1, "%s", calc_row_text(text, sizeof text, &c->k, j, true, 0));
-        calc_table_cell(t, j, 2, "%s", calc_row_text(text, sizeof text, &c->v, j, true, 0));
+        text_table_set(t, j, 0, "%d", j);
+        text_table_set(t, j, 1, "%s", calc_row_text(text, sizeof text, &c->k, j, true, 0));
+        text_table_set(t, j, 2, "%s", calc_row_text(text, sizeof text, &c->v, j, true, 0));
     }
     calc_table_print(p, t);
 }
@@ -291,14 +291,14 @@ static void print_similarities(calc_printer *p, const retrieve_calc *c)
     char text[128], number[CALC_NUMBER_SIZE];
     calc_step(p, "how similar the query is to each key", similarity_equation(text, sizeof text, c));
     calc_say(p, "q = %s", c->query_label);
-    calc_table *t = calc_table_new(c->k.rows, 3);
-    calc_table_header(t, 0, "j");
-    calc_table_header(t, 1, "k_j");
-    calc_table_header(t, 2, "s_j");
+    text_table *t = text_table_new(c->k.rows, 3);
+    text_table_set(t, -1, 0, "j");
+    text_table_set(t, -1, 1, "k_j");
+    text_table_set(t, -1, 2, "s_j");
     for (int j = 0; j < c->k.rows; j++) {
-        calc_table_cell(t, j, 0, "%d", j);
-        calc_table_cell(t, j, 1, "%s", c->key_labels[j]);
-        calc_table_cell(t, j, 2, "%s",
+        text_table_set(t, j, 0, "%d", j);
+        text_table_set(t, j, 1, "%s", c->key_labels[j]);
+        text_table_set(t, j, 2, "%s",
                         calc_fixed(number, c->steps.scores.data[j], p->precision));
     }
     calc_table_print(p, t);
@@ -322,17 +322,17 @@ static void print_weights(calc_printer *p, const retrieve_calc *c)
                  c->steps.exact_match_rows > 0 ? "  (-inf counts as 0)" : "");
     calc_step(p, "the weights", equation);
     int cols = softmax ? 4 : 3;
-    calc_table *t = calc_table_new(c->k.rows, cols);
+    text_table *t = text_table_new(c->k.rows, cols);
     const char *headers[] = {"j", "s_j", softmax ? "e_j" : "w_j", "w_j"};
     for (int k = 0; k < cols; k++)
-        calc_table_header(t, k, headers[k]);
+        text_table_set(t, -1, k, "%s", headers[k]);
     char number[CALC_NUMBER_SIZE];
     for (int j = 0; j < c->k.rows; j++) {
-        calc_table_cell(t, j, 0, "%d", j);
-        calc_table_cell(t, j, 1, "%s", calc_fixed(number, c->steps.scores.data[j], p->precision));
+        text_table_set(t, j, 0, "%d", j);
+        text_table_set(t, j, 1, "%s", calc_fixed(number, c->steps.scores.data[j], p->precision));
         if (softmax)
-            calc_table_cell(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
-        calc_table_cell(t, j, cols - 1, "%s",
+            text_table_set(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
+        text_table_set(t, j, cols - 1, "%s",
                         calc_fixed(number, c->steps.weights.data[j], p->precision));
     }
     calc_table_print(p, t);

@@ -191,15 +191,15 @@ static void print_reshaping(calc_printer *p, const sample_calc *c)
     snprintf(equation, sizeof equation, "p'_i = softmax(log p / T)_i = p_i^(1/T) / sum_k p_k^(1/T),"
              "  T = %s", calc_exact(t, c->temperature));
     calc_step(p, "reshape the probabilities by the temperature", equation);
-    calc_table *table = calc_table_new(c->given.cols, 4);
+    text_table *table = text_table_new(c->given.cols, 4);
     const char *headers[] = {"i", "p_i", "log p_i", "p'_i"};
     for (int k = 0; k < 4; k++)
-        calc_table_header(table, k, headers[k]);
+        text_table_set(table, -1, k, "%s", headers[k]);
     for (int i = 0; i < c->given.cols; i++) {
-        calc_table_cell(table, i, 0, "%s", token_text(text, sizeof text, c, i));
-        calc_table_cell(table, i, 1, "%s", calc_exact(number, c->given.data[i]));
-        calc_table_cell(table, i, 2, "%s", calc_fixed(number, c->logits.data[i], p->precision));
-        calc_table_cell(table, i, 3, "%s", calc_fixed(number, c->probs.data[i], p->precision));
+        text_table_set(table, i, 0, "%s", token_text(text, sizeof text, c, i));
+        text_table_set(table, i, 1, "%s", calc_exact(number, c->given.data[i]));
+        text_table_set(table, i, 2, "%s", calc_fixed(number, c->logits.data[i], p->precision));
+        text_table_set(table, i, 3, "%s", calc_fixed(number, c->probs.data[i], p->precision));
     }
     calc_table_print(p, table);
     fputc('\n', p->out);
@@ -225,21 +225,21 @@ static void print_wheel(calc_printer *p, const sample_calc *c)
     calc_exact(draw, c->draw);
     calc_step(p, "lay the probabilities end to end: the cumulative sums",
               reshaped ? "c_i = p'_0 + p'_1 + ... + p'_i" : "c_i = p_0 + p_1 + ... + p_i");
-    calc_table *t = calc_table_new(c->probs.cols, 5);
+    text_table *t = text_table_new(c->probs.cols, 5);
     const char *headers[] = {"i", reshaped ? "p'_i" : "p_i", "c_i", "slice of the wheel", ""};
     for (int k = 0; k < 5; k++)
-        calc_table_header(t, k, headers[k]);
-    calc_table_left(t, 3);
-    calc_table_left(t, 4);
+        text_table_set(t, -1, k, "%s", headers[k]);
+    text_table_align(t, 3, TEXT_LEFT);
+    text_table_align(t, 4, TEXT_LEFT);
     for (int i = 0; i < c->probs.cols; i++) {
         float pi = c->probs.data[i];
-        calc_table_cell(t, i, 0, "%s", token_text(text, sizeof text, c, i));
-        calc_table_cell(t, i, 1, "%s", reshaped ? calc_fixed(number, pi, p->precision)
+        text_table_set(t, i, 0, "%s", token_text(text, sizeof text, c, i));
+        text_table_set(t, i, 1, "%s", reshaped ? calc_fixed(number, pi, p->precision)
                                                 : calc_exact(number, pi));
-        calc_table_cell(t, i, 2, "%s", calc_fixed(number, c->cumsum.data[i], p->precision));
-        calc_table_cell(t, i, 3, "%s", slice_text(text, sizeof text, p, c, i));
+        text_table_set(t, i, 2, "%s", calc_fixed(number, c->cumsum.data[i], p->precision));
+        text_table_set(t, i, 3, "%s", slice_text(text, sizeof text, p, c, i));
         if (i == c->token)
-            calc_table_cell(t, i, 4, "<- u = %s", draw);
+            text_table_set(t, i, 4, "<- u = %s", draw);
     }
     calc_table_print(p, t);
 }

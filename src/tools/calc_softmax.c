@@ -130,17 +130,17 @@ static int compute(softmax_calc *c, const calc_args *args)
 static void print_values(calc_printer *p, const softmax_calc *c, bool with_probabilities)
 {
     int n = c->scores.cols;
-    calc_table *t = calc_table_new(n, with_probabilities ? 4 : 3);
+    text_table *t = text_table_new(n, with_probabilities ? 4 : 3);
     const char *headers[] = {"j", "s_j", "e_j", "p_j"};
     for (int k = 0; k < (with_probabilities ? 4 : 3); k++)
-        calc_table_header(t, k, headers[k]);
+        text_table_set(t, -1, k, "%s", headers[k]);
     char number[CALC_NUMBER_SIZE];
     for (int j = 0; j < n; j++) {
-        calc_table_cell(t, j, 0, "%d", j);
-        calc_table_cell(t, j, 1, "%s", calc_exact(number, c->scores.data[j]));
-        calc_table_cell(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
+        text_table_set(t, j, 0, "%d", j);
+        text_table_set(t, j, 1, "%s", calc_exact(number, c->scores.data[j]));
+        text_table_set(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
         if (with_probabilities)
-            calc_table_cell(t, j, 3, "%s", calc_fixed(number, c->weights.data[j], p->precision));
+            text_table_set(t, j, 3, "%s", calc_fixed(number, c->weights.data[j], p->precision));
     }
     calc_table_print(p, t);
 }

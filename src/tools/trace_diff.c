@@ -51,9 +51,9 @@ static bool same_null_positions(const al_trace_tensor *a, const al_trace_tensor 
         for (int j = 0; j < a->cols; j++) {
             float value_a = al_trace_tensor_at(a, i, j), value_b = al_trace_tensor_at(b, i, j);
             if (isnan(value_a) != isnan(value_b)) {
-                char text_a[NUMBER_TEXT_SIZE], text_b[NUMBER_TEXT_SIZE];
-                format_shortest(text_a, value_a);
-                format_shortest(text_b, value_b);
+                char text_a[TEXT_NUMBER_SIZE], text_b[TEXT_NUMBER_SIZE];
+                text_shortest(text_a, value_a);
+                text_shortest(text_b, value_b);
                 printf("%s null positions differ at (%d,%d): %s vs %s\n", a->name, i, j, text_a,
                        text_b);
                 return false;
@@ -90,9 +90,9 @@ static bool close_numbers(const al_trace_tensor *a, const al_trace_tensor *b, do
         printf("%s OK maxdiff %.2g\n", a->name, largest);
         return true;
     }
-    char text_a[NUMBER_TEXT_SIZE], text_b[NUMBER_TEXT_SIZE];
-    format_shortest(text_a, a->data[worst]);
-    format_shortest(text_b, b->data[worst]);
+    char text_a[TEXT_NUMBER_SIZE], text_b[TEXT_NUMBER_SIZE];
+    text_shortest(text_a, a->data[worst]);
+    text_shortest(text_b, b->data[worst]);
     printf("%s DIFFERS maxdiff %.2g at (%ld,%ld): %s vs %s", a->name, largest_outside,
            worst / a->cols, worst % a->cols, text_a, text_b);
     if (outside > 1) {

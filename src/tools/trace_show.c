@@ -38,11 +38,11 @@ static list_widths measure_list(const al_trace_file *trace)
 static void print_list_line(const list_widths *widths, const char *name, const char *shape,
                             const char *role, const char *op, const char *inputs)
 {
-    print_padded(stdout, name, widths->name + 2, ALIGN_LEFT);
-    print_padded(stdout, shape, widths->shape + 2, ALIGN_LEFT);
-    print_padded(stdout, role, widths->role + 2, ALIGN_LEFT);
+    text_padded(stdout, name, widths->name + 2, TEXT_LEFT);
+    text_padded(stdout, shape, widths->shape + 2, TEXT_LEFT);
+    text_padded(stdout, role, widths->role + 2, TEXT_LEFT);
     if (inputs[0]) {
-        print_padded(stdout, op, widths->op + 2, ALIGN_LEFT);
+        text_padded(stdout, op, widths->op + 2, TEXT_LEFT);
         fputs(inputs, stdout);
     } else {
         fputs(op, stdout);  /* nothing after it: no trailing spaces */
@@ -184,16 +184,36 @@ static bool has_null(const al_trace_tensor *t)
     return false;
 }
 
-static void show_tensor(const al_trace_tensor *t, int precision)
+/* rows x cols values (row-major) as a grid: every column as wide as the
+ * widest, in blocks of columns that fit 100 characters, labels on the left
+ * and on top (NULL: indices), a null (masked) entry as a centred "-".
+ * Numbers keep their sign, so "-0.0000" says the trace holds a tiny
+ * negative number. Returns false when out of memory. */
+static bool print_numbers(const float *values, int rows, int cols, const char *const *row_labels,
+                          const char *const *col_labels, int precision)
+{
+    text_numbers numbers = {values, rows, cols, cols, row_labels, col_labels};
+    text_number_style style = {.decimals = precision, .masked = "-", .masked_align = TEXT_CENTER};
+    text_table_layout layout = {.line_width = 100, .same_widths = true, .name_blocks = true};
+    text_table *table = text_table_of_numbers(&numbers, &style);
+    bool printed = text_table_print(stdout, table, &layout);
+    text_table_free(table);
+    return printed;
+}
+
+static int show_tensor(const al_trace_tensor *t, int precision)
 {
     print_title(t);
     printf("\n");
-    table values = {t->rows, t->cols, (const char *const *)t->row_labels,
-                    (const char *const *)t->col_labels, t->data, precision};
-    print_table(stdout, &values);
+    if (!print_numbers(t->data, t->rows, t->cols, (const char *const *)t->row_labels,
+                       (const char *const *)t->col_labels, precision)) {
+        fprintf(stderr, "attnlab-trace: out of memory\n");
+        return EXIT_USAGE;
+    }
     if (has_null(t)) {
         printf("\n- = masked (null in the trace)\n");
     }
+    return EXIT_ALL_OK;
 }
 
 /* ---- show --rows: the steps of softmax ------------------------------------ */
@@ -204,7 +224,7 @@ static void show_softmax_row(const al_trace_softmax_row *s, const al_trace_tenso
                              int precision)
 {
     static const char *const step_names[] = {"scores", "exp", "weights"};
-    char temperature[NUMBER_TEXT_SIZE], max[NUMBER_TEXT_SIZE], sum[NUMBER_TEXT_SIZE];
+    char temperature[TEXT_NUMBER_SIZE], max[TEXT_NUMBER_SIZE], sum[TEXT_NUMBER_SIZE];
     float *steps = malloc(3 * (size_t)s->n * sizeof *steps);
     if (!steps) {
         printf("(out of memory)\n");
@@ -213,14 +233,15 @@ static void show_softmax_row(const al_trace_softmax_row *s, const al_trace_tenso
     memcpy(steps, s->scores, (size_t)s->n * sizeof *steps);
     memcpy(steps + s->n, s->exps, (size_t)s->n * sizeof *steps);
     memcpy(steps + 2 * s->n, s->weights, (size_t)s->n * sizeof *steps);
-    format_shortest(temperature, s->temperature);
+    text_shortest(temperature, s->temperature);
     printf("\nrow %d%s%s%s  (temperature %s)\n", s->row, s->label ? " \"" : "",
            s->label ? s->label : "", s->label ? "\"" : "", temperature);
-    table step_table = {3, s->n, step_names, (const char *const *)weights->col_labels, steps,
-                        precision};
-    print_table(stdout, &step_table);
-    format_fixed(max, s->max, precision);
-    format_fixed(sum, s->sum, precision);
+    if (!print_numbers(steps, 3, s->n, step_names, (const char *const *)weights->col_labels,
+                       precision)) {
+        printf("(out of memory)\n");
+    }
+    text_fixed(max, s->max, precision);
+    text_fixed(sum, s->sum, precision);
     printf("max %s   sum %s\n", isnan(s->max) ? "- (every score masked)" : max, sum);
     free(steps);
 }
@@ -268,6 +289,5 @@ int trace_show(const al_trace_file *trace, const char *trace_path, const char *n
     if (show_rows) {
         return show_softmax_rows(trace, trace_path, t, precision);
     }
-    show_tensor(t, precision);
-    return EXIT_ALL_OK;
+    return show_tensor(t, precision);
 }

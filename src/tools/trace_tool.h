@@ -1,8 +1,8 @@
-/* trace_tool.h: the parts of the attnlab-trace program (the trace viewer)
- * and what they share: text layout helpers (trace_text.c) and the
- * subcommands (trace_show.c, trace_diff.c), called from attnlab_trace.c.
+/* trace_tool.h: the parts of the attnlab-trace program (the trace viewer):
+ * the subcommands (trace_show.c, trace_diff.c), called from attnlab_trace.c.
  * Internal to src/tools; not a public header. The program only reads
- * traces (trace_file.h) and never calls the computing library. */
+ * traces (trace_file.h) and lays out text (src/text/text_table.h); it never
+ * calls the computing library. */
 #ifndef ATTNLAB_TRACE_TOOL_H
 #define ATTNLAB_TRACE_TOOL_H
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "attnlab/trace_file.h"
+#include "text_table.h"
 
 /* Exit statuses, as documented in --help. */
 enum {
@@ -17,44 +18,6 @@ enum {
     EXIT_DIFFERS = 1,  /* diff found a difference                           */
     EXIT_USAGE = 2     /* bad arguments, or a trace that cannot be read     */
 };
-
-/* ---- text helpers (trace_text.c) ------------------------------------------ */
-
-/* Room for any float written by format_shortest or format_fixed. */
-#define NUMBER_TEXT_SIZE 64
-
-/* The shortest decimal that reads back as exactly x (as in trace files):
- * 0.1f is "0.1". NaN (a masked entry) is "null". */
-void format_shortest(char text[NUMBER_TEXT_SIZE], float x);
-
-/* x with `precision` decimals ("0.7500"); exponent form for magnitudes of
- * 1e9 and beyond, where fixed notation would run to dozens of digits. */
-void format_fixed(char text[NUMBER_TEXT_SIZE], float x, int precision);
-
-/* How many columns text takes on a terminal: one per UTF-8 character, so
- * that "économique" lines up like "economique". */
-int text_width(const char *text);
-
-typedef enum alignment { ALIGN_LEFT, ALIGN_RIGHT, ALIGN_CENTER } alignment;
-
-/* Print text padded with spaces to width columns. */
-void print_padded(FILE *out, const char *text, int width, alignment align);
-
-/* A matrix of numbers to print with labels. Labels may be NULL, and then
- * the row or column index is shown instead. NaN entries (masked, null in
- * the trace) are shown as a centred "-". */
-typedef struct table {
-    int rows, cols;
-    const char *const *row_labels;
-    const char *const *col_labels;
-    const float *values;   /* rows * cols, row-major */
-    int precision;         /* decimals */
-} table;
-
-/* Print t as aligned text: column labels on top, row labels on the left,
- * numbers right-aligned under their labels. Tables too wide for 100
- * columns of text are printed in blocks of columns, one under another. */
-void print_table(FILE *out, const table *t);
 
 /* ---- the subcommands (list and show: trace_show.c; diff: trace_diff.c) ------
  * Each prints its results on stdout, its one error line on stderr, and
