@@ -7,6 +7,7 @@
 #define ATTNLAB_CALC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "attnlab/matrix.h"
 #include "attnlab/trace.h"
@@ -27,8 +28,15 @@ typedef struct calc_option {
 #define CALC_MAX_OPTIONS 20
 
 typedef struct calc_args calc_args;
+typedef struct calc_printer calc_printer;  /* calc_print.h */
 
-/* One subcommand: its words for --help and the function that runs it. */
+/* One subcommand: its words for --help and its steps. calc_main.c runs
+ * every subcommand alike: it allocates calc_size zeroed bytes for the
+ * subcommand's own struct (what was typed and what the library computed
+ * from it), calls parse, then compute, then print_latex with --latex or
+ * else print_text, and last free_calc, whatever happened. parse and
+ * compute return CALC_OK, or CALC_USAGE after printing the problem; the
+ * printing steps only print what compute computed. */
 typedef struct calc_command {
     const char *name;             /* "softmax"                                 */
     const char *summary;          /* one line for the overall --help           */
@@ -37,7 +45,13 @@ typedef struct calc_command {
     const char *operands_name;    /* "SCORES" if it takes numbers after its
                                      name, else NULL                           */
     bool traces;                  /* whether --trace makes sense for it        */
-    int (*run)(const calc_args *args);
+    size_t calc_size;             /* sizeof the subcommand's struct            */
+    int (*parse)(void *calc, const calc_args *args);
+    int (*compute)(void *calc, const calc_args *args);
+    void (*print_text)(calc_printer *p, const void *calc);
+    void (*print_latex)(calc_printer *p, const calc_args *args, const void *calc);
+    void (*free_calc)(void *calc); /* what parse and compute allocated; NULL:
+                                     nothing                                   */
 } calc_command;
 
 /* Everything the command line said. Values point into argv. */

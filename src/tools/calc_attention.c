@@ -67,8 +67,9 @@ typedef struct attention_calc {
     bool shared_labels;           /* key_labels is query_labels   */
 } attention_calc;
 
-static void free_calc(attention_calc *c)
+static void free_calc(void *calc)
 {
+    attention_calc *c = calc;
     al_matrix_free(&c->q);
     al_matrix_free(&c->k);
     al_matrix_free(&c->v);
@@ -115,8 +116,9 @@ static int parse_labels(attention_calc *c, const calc_args *args)
     return CALC_OK;
 }
 
-static int parse(attention_calc *c, const calc_args *args)
+static int parse(void *calc, const calc_args *args)
 {
+    attention_calc *c = calc;
     int mask = 0;
     const char *text = calc_value(args, "--mask");
     if (text && calc_parse_choice(&mask, "--mask", text, mask_names) != CALC_OK)
@@ -150,8 +152,9 @@ static al_status trace_inputs(al_trace *trace, const attention_calc *c, al_error
     return status;
 }
 
-static int compute(attention_calc *c, const calc_args *args)
+static int compute(void *calc, const calc_args *args)
 {
+    attention_calc *c = calc;
     al_trace *trace;
     if (calc_trace_open(&trace, args) != CALC_OK)
         return CALC_USAGE;
@@ -179,8 +182,9 @@ static int compute(attention_calc *c, const calc_args *args)
 
 /* ---- text ---------------------------------------------------------------- */
 
-static void print_text(calc_printer *p, const attention_calc *c)
+static void print_text(calc_printer *p, const void *calc)
 {
+    const attention_calc *c = calc;
     const char *const *queries = (const char *const *)c->query_labels;
     const char *const *keys = (const char *const *)c->key_labels;
     bool scaled = c->scoring.kind == AL_SCORE_SCALED_DOT;
@@ -225,8 +229,9 @@ static void print_text(calc_printer *p, const attention_calc *c)
 
 /* ---- LaTeX --------------------------------------------------------------- */
 
-static void print_latex(calc_printer *p, const calc_args *args, const attention_calc *c)
+static void print_latex(calc_printer *p, const calc_args *args, const void *calc)
 {
+    const attention_calc *c = calc;
     calc_latex_begin(p, args);
     calc_latex_line(p, "Q &= ");
     calc_latex_matrix(p, &c->q, true);
@@ -256,32 +261,16 @@ static void print_latex(calc_printer *p, const calc_args *args, const attention_
     calc_latex_end(p);
 }
 
-static int run_attention(const calc_args *args)
-{
-    attention_calc c = {0};
-    int status = parse(&c, args);
-    if (status == CALC_OK)
-        status = compute(&c, args);
-    if (status == CALC_OK) {
-        calc_printer p = calc_printer_start(args);
-        if (args->latex) {
-            print_latex(&p, args, &c);
-        } else {
-            print_text(&p, &c);
-            calc_trace_note(&p, args);
-        }
-        if (p.out_of_memory)
-            status = calc_fail("out of memory printing the tables");
-    }
-    free_calc(&c);
-    return status;
-}
-
 const calc_command calc_attention_command = {
     .name = "attention",
     .summary = "Q, K, V matrices -> scores, scaled, masked, weights, output",
     .help = attention_help,
     .options = attention_options,
     .traces = true,
-    .run = run_attention,
+    .calc_size = sizeof(attention_calc),
+    .parse = parse,
+    .compute = compute,
+    .print_text = print_text,
+    .print_latex = print_latex,
+    .free_calc = free_calc,
 };

@@ -1,8 +1,9 @@
 /* calc_main.c: the attnlab-calc program, the hand-calculation checker for
  * homework, exams and the book's worked examples: it picks the subcommand,
- * prints the overall help, and opens and closes the trace. The subcommands
- * are calc_softmax.c, calc_retrieve.c, calc_attention.c, calc_sample.c and
- * calc_params.c; none of them does maths of its own.
+ * prints the overall help, runs the subcommand's steps (parse, compute,
+ * print, free) and opens and closes the trace. The subcommands are
+ * calc_softmax.c, calc_retrieve.c, calc_attention.c, calc_sample.c and
+ * calc_params.c; each holds only its own steps, and none does maths.
  *
  * Results go to stdout, and only after the whole calculation has succeeded;
  * a problem is one line "attnlab-calc: ..." on stderr, exit status 2, and
@@ -15,6 +16,7 @@
 #include "attnlab/blas.h"
 #include "attnlab_config.h"
 #include "calc.h"
+#include "calc_print.h"
 
 static const calc_command *const commands[] = {
     &calc_softmax_command, &calc_retrieve_command, &calc_attention_command,
@@ -79,6 +81,33 @@ int calc_trace_finish(al_trace *trace, al_status status, const al_error *err)
     return CALC_OK;
 }
 
+/* Every subcommand's steps, in order (see calc_command in calc.h). Output
+ * is printed only once the calculation has succeeded. */
+static int run_command(const calc_command *command, const calc_args *args)
+{
+    void *calc = calloc(1, command->calc_size);
+    if (!calc)
+        return calc_fail("out of memory");
+    int status = command->parse(calc, args);
+    if (status == CALC_OK)
+        status = command->compute(calc, args);
+    if (status == CALC_OK) {
+        calc_printer p = calc_printer_start(args);
+        if (args->latex) {
+            command->print_latex(&p, args, calc);
+        } else {
+            command->print_text(&p, calc);
+            calc_trace_note(&p, args);
+        }
+        if (p.out_of_memory)
+            status = calc_fail("out of memory printing the tables");
+    }
+    if (command->free_calc)
+        command->free_calc(calc);
+    free(calc);
+    return status;
+}
+
 static const calc_command *find_command(const char *name)
 {
     for (size_t k = 0; k < N_COMMANDS; k++)
@@ -107,7 +136,7 @@ static int run(int argc, char **argv)
     if (status == CALC_OK && args.help)
         fputs(command->help, stdout);
     else if (status == CALC_OK)
-        status = command->run(&args);
+        status = run_command(command, &args);
     free(args.operands);
     return status;
 }

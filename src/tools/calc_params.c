@@ -148,8 +148,9 @@ static int parse_layers(params_calc *c, const calc_args *args)
     return CALC_OK;
 }
 
-static int parse(params_calc *c, const calc_args *args)
+static int parse(void *calc, const calc_args *args)
 {
+    params_calc *c = calc;
     al_model_config *m = &c->config;
     if (parse_preset(c, args) != CALC_OK ||
         choice_option(c, args, "--family", parse_family, &m->family) != CALC_OK ||
@@ -299,8 +300,9 @@ static void print_comparison(calc_printer *p, const params_calc *c)
     print_wrapped(p, c->preset->differences, 76);
 }
 
-static void print_text(calc_printer *p, const params_calc *c)
+static void print_text(calc_printer *p, const void *calc)
 {
+    const params_calc *c = calc;
     if (c->changed)
         calc_title(p, "parameters of a Transformer (starting from %s, changed by the options)",
                    c->preset->name);
@@ -313,8 +315,9 @@ static void print_text(calc_printer *p, const params_calc *c)
 
 /* ---- LaTeX --------------------------------------------------------------- */
 
-static void print_latex(calc_printer *p, const calc_args *args, const params_calc *c)
+static void print_latex(calc_printer *p, const calc_args *args, const void *calc)
 {
+    const params_calc *c = calc;
     char number[CALC_NUMBER_SIZE];
     calc_latex_begin(p, args);
     for (int part = 0; part < AL_PARTS; part++)
@@ -328,21 +331,13 @@ static void print_latex(calc_printer *p, const calc_args *args, const params_cal
     calc_latex_end(p);
 }
 
-static int run_params(const calc_args *args)
+/* The parameter count of the configuration, by part. */
+static int compute(void *calc, const calc_args *args)
 {
-    params_calc c = {0};
-    if (parse(&c, args) != CALC_OK)
-        return CALC_USAGE;
+    params_calc *c = calc;
     al_error err;
-    if (al_param_count_config(&c.count, &c.config, &err) != AL_OK)
+    if (al_param_count_config(&c->count, &c->config, &err) != AL_OK)
         return calc_fail("%s", err.message);
-    calc_printer p = calc_printer_start(args);
-    if (args->latex)
-        print_latex(&p, args, &c);
-    else
-        print_text(&p, &c);
-    if (p.out_of_memory)
-        return calc_fail("out of memory printing the tables");
     return CALC_OK;
 }
 
@@ -352,5 +347,10 @@ const calc_command calc_params_command = {
     .help = params_help,
     .options = params_options,
     .traces = false,
-    .run = run_params,
+    .calc_size = sizeof(params_calc),
+    .parse = parse,
+    .compute = compute,
+    .print_text = print_text,
+    .print_latex = print_latex,
+    .free_calc = NULL,  /* nothing allocated */
 };

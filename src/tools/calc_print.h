@@ -12,13 +12,13 @@
 #include "calc.h"
 #include "text_table.h"
 
-typedef struct calc_printer {
+struct calc_printer {  /* calc_printer, as calc.h names it */
     FILE *out;
     int precision;       /* decimals of computed numbers                      */
     int step;            /* the last step number printed                      */
     int latex_lines;     /* lines of the align* block printed so far          */
     bool out_of_memory;  /* a table could not be made; the program fails      */
-} calc_printer;
+};
 
 /* A printer on stdout with args' precision. */
 calc_printer calc_printer_start(const calc_args *args);

@@ -76,8 +76,9 @@ typedef struct retrieve_calc {
     char query_label[128];
 } retrieve_calc;
 
-static void free_calc(retrieve_calc *c)
+static void free_calc(void *calc)
 {
+    retrieve_calc *c = calc;
     al_matrix_free(&c->q);
     al_matrix_free(&c->k);
     al_matrix_free(&c->v);
@@ -136,6 +137,14 @@ static int parse_table(retrieve_calc *c, const calc_args *args)
                          "rows: --keys '1 2; 3 4')",
                          c->q.cols, c->q.cols == 1 ? "" : "s", c->k.cols);
     return CALC_OK;
+}
+
+/* How to score, then the keys, values and query. */
+static int parse(void *calc, const calc_args *args)
+{
+    retrieve_calc *c = calc;
+    int status = parse_scoring(c, args);
+    return status == CALC_OK ? parse_table(c, args) : status;
 }
 
 /* ---- the calculation ----------------------------------------------------- */
@@ -197,8 +206,9 @@ static al_status explain_weights(retrieve_calc *c, al_error *err)
     return status;
 }
 
-static int compute(retrieve_calc *c, const calc_args *args)
+static int compute(void *calc, const calc_args *args)
 {
+    retrieve_calc *c = calc;
     if (make_labels(c) != CALC_OK)
         return CALC_USAGE;
     al_trace *trace;
@@ -357,8 +367,9 @@ static void print_value(calc_printer *p, const retrieve_calc *c)
     fprintf(p->out, "\n  retrieved value: %s\n", result);
 }
 
-static void print_text(calc_printer *p, const retrieve_calc *c)
+static void print_text(calc_printer *p, const void *calc)
 {
+    const retrieve_calc *c = calc;
     static const char *const similarity_words[] = {
         [AL_SCORE_INVERSE_DISTANCE] = "inverse distance", [AL_SCORE_DOT] = "dot product",
         [AL_SCORE_GAUSSIAN] = "gaussian kernel"};
@@ -434,8 +445,9 @@ static void latex_weight(calc_printer *p, const retrieve_calc *c, int j)
         calc_latex_line(p, "w_%d &= e^{(%s - %s) / %s} / %s = %s", j, s, max, t, sum, w);
 }
 
-static void print_latex(calc_printer *p, const calc_args *args, const retrieve_calc *c)
+static void print_latex(calc_printer *p, const calc_args *args, const void *calc)
 {
+    const retrieve_calc *c = calc;
     char sum[CALC_NUMBER_SIZE], w[CALC_NUMBER_SIZE];
     calc_latex_begin(p, args);
     calc_latex_line(p, "q &= ");
@@ -461,34 +473,16 @@ static void print_latex(calc_printer *p, const calc_args *args, const retrieve_c
     calc_latex_end(p);
 }
 
-static int run_retrieve(const calc_args *args)
-{
-    retrieve_calc c = {0};
-    int status = parse_scoring(&c, args);
-    if (status == CALC_OK)
-        status = parse_table(&c, args);
-    if (status == CALC_OK)
-        status = compute(&c, args);
-    if (status == CALC_OK) {
-        calc_printer p = calc_printer_start(args);
-        if (args->latex) {
-            print_latex(&p, args, &c);
-        } else {
-            print_text(&p, &c);
-            calc_trace_note(&p, args);
-        }
-        if (p.out_of_memory)
-            status = calc_fail("out of memory printing the tables");
-    }
-    free_calc(&c);
-    return status;
-}
-
 const calc_command calc_retrieve_command = {
     .name = "retrieve",
     .summary = "keys, values, a query -> similarities, weights, retrieved value",
     .help = retrieve_help,
     .options = retrieve_options,
     .traces = true,
-    .run = run_retrieve,
+    .calc_size = sizeof(retrieve_calc),
+    .parse = parse,
+    .compute = compute,
+    .print_text = print_text,
+    .print_latex = print_latex,
+    .free_calc = free_calc,
 };

@@ -69,8 +69,9 @@ typedef struct sample_calc {
     char **labels;          /* V, or NULL                                       */
 } sample_calc;
 
-static void free_calc(sample_calc *c)
+static void free_calc(void *calc)
 {
+    sample_calc *c = calc;
     al_matrix_free(&c->given);
     al_matrix_free(&c->logits);
     al_matrix_free(&c->probs);
@@ -97,8 +98,9 @@ static int check_probabilities(const al_matrix *p)
     return CALC_OK;
 }
 
-static int parse(sample_calc *c, const calc_args *args)
+static int parse(void *calc, const calc_args *args)
 {
+    sample_calc *c = calc;
     const char *probs = calc_required(args, "--probs");
     const char *draw = probs ? calc_required(args, "--draw") : NULL;
     if (!draw || calc_parse_matrix(&c->given, "--probs", probs, false) != CALC_OK)
@@ -146,8 +148,9 @@ static al_status reshape(sample_calc *c, al_trace *trace, const char *const *wor
     return status;
 }
 
-static int compute(sample_calc *c, const calc_args *args)
+static int compute(void *calc, const calc_args *args)
 {
+    sample_calc *c = calc;
     al_trace *trace;
     if (calc_trace_open(&trace, args) != CALC_OK)
         return CALC_USAGE;
@@ -270,8 +273,9 @@ static void print_choice(calc_printer *p, const sample_calc *c)
             calc_ordinal(ordinal, i));
 }
 
-static void print_text(calc_printer *p, const sample_calc *c)
+static void print_text(calc_printer *p, const void *calc)
 {
+    const sample_calc *c = calc;
     char draw[CALC_NUMBER_SIZE];
     calc_title(p, "roulette wheel: %d probabilities, draw u = %s", c->given.cols,
                calc_exact(draw, c->draw));
@@ -283,8 +287,9 @@ static void print_text(calc_printer *p, const sample_calc *c)
 
 /* ---- LaTeX --------------------------------------------------------------- */
 
-static void print_latex(calc_printer *p, const calc_args *args, const sample_calc *c)
+static void print_latex(calc_printer *p, const calc_args *args, const void *calc)
 {
+    const sample_calc *c = calc;
     char draw[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], below[CALC_NUMBER_SIZE],
         above[CALC_NUMBER_SIZE];
     int i = c->token;
@@ -312,32 +317,16 @@ static void print_latex(calc_printer *p, const calc_args *args, const sample_cal
     calc_latex_end(p);
 }
 
-static int run_sample(const calc_args *args)
-{
-    sample_calc c = {0};
-    int status = parse(&c, args);
-    if (status == CALC_OK)
-        status = compute(&c, args);
-    if (status == CALC_OK) {
-        calc_printer p = calc_printer_start(args);
-        if (args->latex) {
-            print_latex(&p, args, &c);
-        } else {
-            print_text(&p, &c);
-            calc_trace_note(&p, args);
-        }
-        if (p.out_of_memory)
-            status = calc_fail("out of memory printing the tables");
-    }
-    free_calc(&c);
-    return status;
-}
-
 const calc_command calc_sample_command = {
     .name = "sample",
     .summary = "probabilities and a draw -> cumulative sums, the roulette's token",
     .help = sample_help,
     .options = sample_options,
     .traces = true,
-    .run = run_sample,
+    .calc_size = sizeof(sample_calc),
+    .parse = parse,
+    .compute = compute,
+    .print_text = print_text,
+    .print_latex = print_latex,
+    .free_calc = free_calc,
 };

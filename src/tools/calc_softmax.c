@@ -46,8 +46,9 @@ typedef struct softmax_calc {
     al_softmax_steps steps;
 } softmax_calc;
 
-static void free_calc(softmax_calc *c)
+static void free_calc(void *calc)
 {
+    softmax_calc *c = calc;
     al_matrix_free(&c->scores);
     al_matrix_free(&c->exps);
     al_matrix_free(&c->weights);
@@ -74,8 +75,9 @@ static int parse_scores(softmax_calc *c, const calc_args *args)
     return status;
 }
 
-static int parse(softmax_calc *c, const calc_args *args)
+static int parse(void *calc, const calc_args *args)
 {
+    softmax_calc *c = calc;
     c->temperature = 1.0f;
     const char *t = calc_value(args, "--temperature");
     if (t && calc_parse_positive(&c->temperature, "--temperature", t) != CALC_OK)
@@ -104,8 +106,9 @@ static al_status trace_softmax(al_trace *trace, const softmax_calc *c, al_error 
 }
 
 /* Allocate, compute with al_softmax_row, trace. */
-static int compute(softmax_calc *c, const calc_args *args)
+static int compute(void *calc, const calc_args *args)
 {
+    softmax_calc *c = calc;
     int n = c->scores.cols;
     al_error err = {0};
     al_trace *trace;
@@ -157,8 +160,9 @@ static void print_sum(calc_printer *p, const softmax_calc *c)
     fprintf(p->out, "%s\n", calc_fixed(number, c->steps.sum, p->precision));
 }
 
-static void print_text(calc_printer *p, const softmax_calc *c)
+static void print_text(calc_printer *p, const void *calc)
 {
+    const softmax_calc *c = calc;
     char max[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], equation[200];
     calc_exact(max, c->steps.max);
     calc_exact(t, c->temperature);
@@ -187,8 +191,9 @@ static void print_text(calc_printer *p, const softmax_calc *c)
 
 /* ---- LaTeX --------------------------------------------------------------- */
 
-static void print_latex(calc_printer *p, const calc_args *args, const softmax_calc *c)
+static void print_latex(calc_printer *p, const calc_args *args, const void *calc)
 {
+    const softmax_calc *c = calc;
     char max[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], sum[CALC_NUMBER_SIZE];
     calc_exact(max, c->steps.max);
     calc_exact(t, c->temperature);
@@ -210,27 +215,6 @@ static void print_latex(calc_printer *p, const calc_args *args, const softmax_ca
     calc_latex_end(p);
 }
 
-static int run_softmax(const calc_args *args)
-{
-    softmax_calc c = {0};
-    int status = parse(&c, args);
-    if (status == CALC_OK)
-        status = compute(&c, args);
-    if (status == CALC_OK) {
-        calc_printer p = calc_printer_start(args);
-        if (args->latex)
-            print_latex(&p, args, &c);
-        else
-            print_text(&p, &c);
-        if (!args->latex)
-            calc_trace_note(&p, args);
-        if (p.out_of_memory)
-            status = calc_fail("out of memory printing the tables");
-    }
-    free_calc(&c);
-    return status;
-}
-
 const calc_command calc_softmax_command = {
     .name = "softmax",
     .summary = "scores -> exponentials, their sum, probabilities",
@@ -238,5 +222,10 @@ const calc_command calc_softmax_command = {
     .options = softmax_options,
     .operands_name = "SCORES",
     .traces = true,
-    .run = run_softmax,
+    .calc_size = sizeof(softmax_calc),
+    .parse = parse,
+    .compute = compute,
+    .print_text = print_text,
+    .print_latex = print_latex,
+    .free_calc = free_calc,
 };
