@@ -494,6 +494,56 @@ static void bars_of_a_matrix_need_a_row(void **state)
     run_result_free(&r);
 }
 
+/* The first row at or below from with a pixel that is not white in columns
+ * [x0, x1), or -1. */
+static int first_ink_row(const png_picture *p, int from, int x0, int x1)
+{
+    for (int y = from; y < p->height; y++) {
+        for (int x = x0; x < x1; x++) {
+            if (!is_white(p, x, y)) {
+                return y;
+            }
+        }
+    }
+    return -1;
+}
+
+/* The first row at or below from that is white from edge to edge. */
+static int first_blank_row(const png_picture *p, int from)
+{
+    int y = from;
+    while (y < p->height && first_ink_row(p, y, 0, p->width) == y) {
+        y++;
+    }
+    return y;
+}
+
+static void panel_titles_of_a_row_stand_at_one_height(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    /* Row 1 of the causal mask is 1, 1, 0, ...: its bars reach the top of
+     * the plot and their value labels stand above it. Row 1 of h0.weights
+     * is 0.21, 0.79, 0, ...: its labels stay inside the plot. Both titles
+     * end in ", row 1 (cat)", so the same height means the same ink rows.
+     * The figure title "Two" has no descender, so it is one band of ink. */
+    draw(p, t, scratch_file(out, t, "titles.png"), data_file(trace, t, "render_causal.jsonl"),
+         "--select", "dec.0.self_attn.mask", "--select", "dec.0.self_attn.h0.weights", "--bars",
+         "--row", "1", "--title", "Two");
+    /* Under the figure title, each half of the picture holds one panel, and
+     * the first ink in it is the panel's title. */
+    int under_figure_title = first_blank_row(&p, first_ink_row(&p, 0, 0, p.width));
+    int left_title = first_ink_row(&p, under_figure_title, 0, p.width / 2);
+    int right_title = first_ink_row(&p, under_figure_title, p.width / 2, p.width);
+    assert_true(left_title > under_figure_title);
+    if (left_title != right_title) {
+        fail_msg("the left panel's title starts at y = %d, the right one's at y = %d",
+                 left_title, right_title);
+    }
+    png_picture_free(&p);
+}
+
 /* ---- SVG --------------------------------------------------------------------------- */
 
 /* A minimal well-formedness check: every element opened is closed in
@@ -699,6 +749,7 @@ int main(int argc, char **argv)
         TEST(long_labels_of_twelve_tokens_neither_touch_nor_are_cut),
         TEST(bars_are_as_high_as_their_values),
         TEST(bars_of_a_matrix_need_a_row),
+        TEST(panel_titles_of_a_row_stand_at_one_height),
         TEST(the_svg_is_well_formed_with_real_text),
         TEST(cross_attention_axes_are_target_and_source),
         TEST(the_same_input_gives_the_same_bytes),

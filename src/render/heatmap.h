@@ -2,9 +2,10 @@
  *   heatmap_main.c    options, reading the trace, writing PNG and SVG
  *   heatmap_style.c   text sizes and gaps from --dpi and --scale; labels
  *                     along an edge, placed from their measured size
- *   heatmap_panel.c   one matrix: cells, labels, axis names, title
+ *   heatmap_panel.c   one matrix: cells, labels, axis names
  *   heatmap_bars.c    one row as a labelled bar chart
- *   heatmap_figure.c  panels in a grid, the shared colour bar, the legend
+ *   heatmap_figure.c  panels in a grid, their titles, the shared colour bar,
+ *                     the legend
  * Every position is in pixels, y growing downwards. A panel is laid out
  * with its plot area's top-left corner at (0, 0); the figure then moves
  * panels into place by whole pixels. */
@@ -48,12 +49,17 @@ typedef struct heatmap_style {
     bool annotate;
 } heatmap_style;
 
-/* One laid-out panel: its scene with the plot area at (0, 0). */
+/* One laid-out panel: its scene with the plot area at (0, 0). The title
+ * is added last by the figure, so that every title of a figure row stands
+ * at one height: the highest of the row's title_y. */
 typedef struct heatmap_panel {
     scene drawing;
     int plot_width, plot_height;   /* the cells (or the bar chart's plot area) */
     double body_right;             /* right edge of all but the title */
     bool has_masked;               /* draw the "masked" legend */
+    double title_x;                /* the title's centre */
+    double title_y;                /* the lowest the title's bottom may stand:
+                                      clear of everything above the plot */
 } heatmap_panel;
 
 /* ---- heatmap_style.c ------------------------------------------------------ */
@@ -90,15 +96,14 @@ void axis_names(const char **row_axis, const char **col_axis, const al_trace_ten
 
 /* ---- heatmap_panel.c / heatmap_bars.c -------------------------------------- */
 
-/* Lay out t as a heatmap panel titled title (no title when NULL). */
+/* Lay out t as a heatmap panel, all but its title. */
 void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_tensor *t,
                           const colour_scale *scale, const heatmap_style *style,
-                          const heatmap_options *options, const char *title);
+                          const heatmap_options *options);
 
-/* Lay out row `row` of t as a bar chart panel titled title. */
+/* Lay out row `row` of t as a bar chart panel, all but its title. */
 void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
-                        const heatmap_style *style, const heatmap_options *options,
-                        const char *title);
+                        const heatmap_style *style, const heatmap_options *options);
 
 void heatmap_panel_free(heatmap_panel *panel);
 

@@ -70,8 +70,7 @@ static box add_value_axis(scene *s, const heatmap_style *style, double low, doub
 }
 
 void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
-                        const heatmap_style *style, const heatmap_options *options,
-                        const char *title)
+                        const heatmap_style *style, const heatmap_options *options)
 {
     int slot = style->scale;
     int plot_height = 5 * slot;
@@ -118,8 +117,6 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
     scene_add_text(s, col_axis, style->axis_px, 0, panel->plot_width / 2.0,
                    labels.y1 + style->gap / 2.0, 0.5, 0, RGB_SOFT_TEXT);
     panel->body_right = scene_bounds(s).x1;
-    if (title) {
-        scene_add_text(s, title, style->title_px, 0, panel->plot_width / 2.0,
-                       fmin(0, top.y0) - style->gap, 0.5, 1, RGB_TEXT);
-    }
+    panel->title_x = panel->plot_width / 2.0;
+    panel->title_y = fmin(0, top.y0) - style->gap;  /* above the highest value label */
 }

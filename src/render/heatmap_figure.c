@@ -207,6 +207,27 @@ static colour_scale scale_for(const al_trace_tensor *const *tensors, int n,
     return scale;
 }
 
+/* Each panel's title, every title of a figure row at the height of the
+ * highest: a bar chart whose value labels rise above its plot, or a
+ * heatmap with longer column labels, would otherwise lift its title above
+ * its neighbours'. All panels of a row share their plot's top, so their
+ * title_y compare directly. */
+static void add_panel_titles(heatmap_panel *panels, char **titles, int n, int columns,
+                             const heatmap_style *style)
+{
+    for (int first = 0; first < n; first += columns) {
+        int end = first + columns < n ? first + columns : n;
+        double row_title_y = panels[first].title_y;
+        for (int k = first + 1; k < end; k++) {
+            row_title_y = fmin(row_title_y, panels[k].title_y);
+        }
+        for (int k = first; k < end; k++) {
+            scene_add_text(&panels[k].drawing, titles[k], style->title_px, 0, panels[k].title_x,
+                           row_title_y, 0.5, 1, RGB_TEXT);
+        }
+    }
+}
+
 /* Lay out each panel, then place them, the colour bar and the titles. */
 static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor *const *tensors,
                     int n, char **titles, const char *figure_title, const heatmap_options *options,
@@ -221,15 +242,17 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     for (int k = 0; k < n; k++) {
         if (options->bars) {
             int row = options->row >= 0 ? options->row : 0;
-            heatmap_panel_bars(&panels[k], figure->font, tensors[k], row, &panel_style, options,
-                               titles[k]);
+            heatmap_panel_bars(&panels[k], figure->font, tensors[k], row, &panel_style, options);
         } else {
             heatmap_panel_matrix(&panels[k], figure->font, tensors[k], scale, &panel_style,
-                                 options, options->bare ? NULL : titles[k]);
+                                 options);
         }
         any_masked |= panels[k].has_masked;
     }
     int columns = grid_columns(n, options->columns);
+    if (!options->bare) {
+        add_panel_titles(panels, titles, n, columns, &panel_style);
+    }
     int origin_x[MAX_PANELS], origin_y[MAX_PANELS];
     int spacing = (int)lround(2.5 * style->label_px);
     arrange(origin_x, origin_y, panels, n, columns, spacing);

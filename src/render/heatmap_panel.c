@@ -90,7 +90,7 @@ static box add_row_labels(scene *s, const al_trace_tensor *t, const heatmap_styl
 
 void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_tensor *t,
                           const colour_scale *scale, const heatmap_style *style,
-                          const heatmap_options *options, const char *title)
+                          const heatmap_options *options)
 {
     *panel = (heatmap_panel){.plot_width = t->cols * style->scale,
                              .plot_height = t->rows * style->scale};
@@ -125,10 +125,8 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
                               columns.y0 - style->gap, 0.5, 1, RGB_SOFT_TEXT);
     }
     panel->body_right = scene_bounds(s).x1;
-    if (title) {
-        scene_add_text(s, title, style->title_px, 0, middle_x, axis.y0 - style->gap / 2.0, 0.5,
-                       1, RGB_TEXT);
-    }
+    panel->title_x = middle_x;
+    panel->title_y = axis.y0 - style->gap / 2.0;
 }
 
 void heatmap_panel_free(heatmap_panel *panel)
