@@ -61,6 +61,7 @@
 #include "attnlab/layers.h"
 #include "attnlab/model_config.h"
 #include "attnlab/rng.h"
+#include "attnlab/sequence.h"
 #include "attnlab/trace.h"
 #include "attnlab/vocab.h"
 
@@ -158,15 +159,6 @@ al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
 void al_transformer_workspace_free(al_transformer_workspace *ws);
 
 /* --- the forward pass ---------------------------------------------------------- */
-
-/* One sequence given to a model. */
-typedef struct al_sequence {
-    int length;
-    const int *ids;                /* length token ids, each in 0 .. V-1          */
-    const char *const *labels;     /* length strings for the trace, or NULL       */
-    const int *segments;           /* models with segments: length ids in
-                                      0 .. segments-1; NULL means all 0            */
-} al_sequence;
 
 /* The whole pass. input is what the model reads: the source of an
  * encoder-decoder model, the sentence of an encoder-only model (which must
