@@ -417,6 +417,60 @@ static void reads_tables(void **state)
     s2s_end(&c);
 }
 
+/* --- the hand-made example of data/lesson04 ----------------------------------------------- */
+
+/* Translate text with the model of data/lesson04 (read through
+ * al_seq2seq_read) into words, and check that step t put more than 0.999 of
+ * its weight on source token aligned[t]. */
+static void check_lesson04(const char *text, const char *translation, const int *aligned)
+{
+    const char *root = getenv("SRCDIR");
+    char folder[512], vocab_path[600];
+    snprintf(folder, sizeof folder, "%s/data/lesson04", root ? root : ".");
+    snprintf(vocab_path, sizeof vocab_path, "%s/vocab.txt", folder);
+    al_error err;
+    al_vocab vocab;
+    if (al_vocab_read(&vocab, vocab_path, &err) != AL_OK)
+        fail_msg("%s", err.message);
+    al_seq2seq_config config = {.cell = AL_RNN_ELMAN, .vocab_size = vocab.size, .d_embed = 8,
+                                .d_hidden = 13, .attention = true, .score = AL_SCORE_GENERAL};
+    s2s_case c;
+    assert_int_equal(al_seq2seq_alloc(&c.model, &config, NULL), AL_OK);
+    if (al_seq2seq_read(&c.model, &vocab, folder, &err) != AL_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(al_seq2seq_workspace_alloc(&c.ws, &c.model, 5, 6, NULL), AL_OK);
+    al_tokens tokens;
+    assert_int_equal(al_tokenize(&tokens, text, &vocab, AL_TOKENIZE_BOS, NULL), AL_OK);
+    al_sequence source = {.length = tokens.count, .ids = tokens.ids};
+    int out[6], length;
+    assert_int_equal(al_seq2seq_encode(&c.ws, &c.model, &source, NULL, NULL), AL_OK);
+    assert_int_equal(al_seq2seq_decode(out, &length, &c.ws, &c.model, NULL, 6, NULL, NULL,
+                                       NULL), AL_OK);
+    char said[256] = "";
+    for (int t = 0; t < length; t++) {
+        strcat(said, t > 0 ? " " : "");
+        strcat(said, al_vocab_word(&vocab, out[t]));
+        assert_true(*al_at(&c.ws.alignment, t, aligned[t]) > 0.999f);
+    }
+    assert_string_equal(said, translation);
+    al_tokens_free(&tokens);
+    al_vocab_free(&vocab);
+    s2s_end(&c);
+}
+
+/* The decoder reads the source backwards: "zone" looks at "Area",
+ * "économique" at "Economic", "européenne" at "European", and <eos> at the
+ * <bos> the source starts with (columns: <bos> European Economic Area). */
+static void lesson04_reorders(void **state)
+{
+    (void)state;
+    check_lesson04("European Economic Area", "zone économique européenne <eos>",
+                   (const int[]){3, 2, 1, 0});
+    check_lesson04("European Central Bank", "banque centrale européenne <eos>",
+                   (const int[]){3, 2, 1, 0});
+    check_lesson04("economic area", "zone économique <eos>", (const int[]){2, 1, 0});
+}
+
 /* --- refusals ------------------------------------------------------------------------------- */
 
 static void refusals(void **state)
@@ -460,6 +514,7 @@ int main(void)
         cmocka_unit_test(traced_names_with_attention),
         cmocka_unit_test(traced_names_without_attention),
         cmocka_unit_test(reads_tables),
+        cmocka_unit_test(lesson04_reorders),
         cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
