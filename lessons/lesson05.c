@@ -10,10 +10,10 @@
 #include "attnlab/blas.h"
 #include "attnlab/multihead.h"
 #include "attnlab/rng.h"
-#include "attnlab/table_file.h"
 #include "attnlab/word_embeddings.h"
 #include "outputs.h"
 #include "printout.h"
+#include "sentence.h"
 
 #define MAX_TOKENS 32
 
@@ -63,76 +63,18 @@ static void fail(lesson05_state *s, const al_error *err)
     lesson_usage_error(&ABOUT, "%s", err->message);
 }
 
-/* Read one of data/lesson05's d x d weight files into w. */
-static al_status read_weights(al_matrix *w, const char *dir, const char *file, al_error *err)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/lesson05/%s", dir, file);
-    al_table table;
-    al_status status = al_table_read(&table, path, err);
-    if (status != AL_OK)
-        return status;
-    if (!al_same_shape(&table.values, w))
-        status = al_fail(err, AL_ERR_SHAPE, "%s is %d x %d but the embeddings have %d dimensions",
-                         path, table.values.rows, table.values.cols, w->rows);
-    else
-        status = al_copy(w, &table.values, err);
-    al_table_free(&table);
-    return status;
-}
-
-/* W_Q, W_K, W_V from the data files; W_O = I, so the output is the head's. */
-static al_status hand_made_params(al_attention_params *params, const char *dir, al_error *err)
-{
-    al_status status = read_weights(&params->w_q, dir, "w_q.txt", err);
-    if (status == AL_OK)
-        status = read_weights(&params->w_k, dir, "w_k.txt", err);
-    if (status == AL_OK)
-        status = read_weights(&params->w_v, dir, "w_v.txt", err);
-    for (int i = 0; i < params->d_model; i++)
-        *al_at(&params->w_o, i, i) = 1.0f;
-    return status;
-}
-
 /* Words, their vectors and the parameters: from data/ or from the seed. */
 static void build_inputs(lesson05_state *s, const lesson05_settings *settings, printout *p)
 {
     al_error err = {0};
-    char path[512];
-    snprintf(path, sizeof path, "%s/lesson05/embeddings.txt", settings->data_dir);
-    if (al_word_embeddings_read(&s->words, path, &err) != AL_OK)
+    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
+                              .d_model = settings->d_model, .heads = 1,
+                              .data_dir = settings->data_dir};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_sentence(&s->tokens, &s->words, settings->sentence, MAX_TOKENS,
+                        settings->data_dir, p, &err) != AL_OK ||
+        lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
         fail(s, &err);
-    if (al_tokenize(&s->tokens, settings->sentence, &s->words.vocab, AL_TOKENIZE_PLAIN, &err) !=
-        AL_OK)
-        fail(s, &err);
-    if (s->tokens.count > MAX_TOKENS) {
-        free_state(s);
-        lesson_usage_error(&ABOUT, "the sentence has %d tokens; this lesson takes at most %d",
-                           s->tokens.count, MAX_TOKENS);
-    }
-    int added;
-    if (al_word_embeddings_cover(&s->words, &s->tokens, &added, &err) != AL_OK)
-        fail(s, &err);
-    for (int i = 0; i < s->tokens.count; i++)
-        if (s->tokens.unknown[i])
-            print_text(p, "  note: '%s' is not in %s; it gets a made-up vector derived from its "
-                          "letters", s->tokens.labels[i], path);
-
-    int d_model = settings->random ? settings->d_model : s->words.d;
-    if (al_attention_params_alloc(&s->params, d_model, 1, false, &err) != AL_OK)
-        fail(s, &err);
-    if (settings->random) {
-        /* A fresh vocabulary-size x d_model table replaces the named one. */
-        al_rng rng;
-        al_rng_seed(&rng, settings->seed, 0);
-        al_embedding_free(&s->words.embedding);
-        if (al_embedding_alloc(&s->words.embedding, s->words.vocab.size, d_model, &err) != AL_OK)
-            fail(s, &err);
-        al_embedding_init(&s->words.embedding, &rng);
-        al_attention_params_init(&s->params, &rng);
-    } else if (hand_made_params(&s->params, settings->data_dir, &err) != AL_OK) {
-        fail(s, &err);
-    }
 }
 
 static void parse(lesson05_settings *settings, lesson_common *common, int argc, char **argv)

@@ -192,6 +192,33 @@ static void empty_sentence_is_refused(void **state)
     al_vocab_free(&vocab);
 }
 
+/* "the cat" padded to 5: ids 6, 7, 0, 0, 0 (the pad id), labels "<pad>",
+ * nothing unknown; padding to fewer tokens than there are is refused and
+ * leaves the tokens as they were. */
+static void padding_appends_pad_tokens_to_the_length(void **state)
+{
+    (void)state;
+    al_vocab vocab = small_vocab();
+    al_tokens tokens;
+    assert_int_equal(al_tokenize(&tokens, "the cat", &vocab, AL_TOKENIZE_PLAIN, NULL), AL_OK);
+    assert_int_equal(al_tokens_pad(&tokens, 5, NULL), AL_OK);
+    assert_int_equal(tokens.count, 5);
+    const int ids[] = {6, 7, AL_TOKEN_PAD, AL_TOKEN_PAD, AL_TOKEN_PAD};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(tokens.ids[i], ids[i]);
+        assert_false(tokens.unknown[i]);
+    }
+    assert_string_equal(tokens.labels[1], "cat");
+    assert_string_equal(tokens.labels[4], "<pad>");
+    assert_int_equal(al_tokens_pad(&tokens, 5, NULL), AL_OK);
+    al_error err = {0};
+    assert_int_equal(al_tokens_pad(&tokens, 4, &err), AL_ERR_ARG);
+    assert_string_equal(err.message, "cannot pad 5 tokens to 4: padding only adds");
+    assert_int_equal(tokens.count, 5);
+    al_tokens_free(&tokens);
+    al_vocab_free(&vocab);
+}
+
 /* 2000 words added in a scrambled order are all found again with their ids
  * (the sorted index stays sorted as the arrays grow). */
 static void many_words_are_all_found(void **state)
@@ -300,6 +327,7 @@ int main(void)
         cmocka_unit_test(flags_add_cls_bos_and_eos_around_the_sentence),
         cmocka_unit_test(only_ascii_letters_are_lower_cased),
         cmocka_unit_test(empty_sentence_is_refused),
+        cmocka_unit_test(padding_appends_pad_tokens_to_the_length),
         cmocka_unit_test(many_words_are_all_found),
         cmocka_unit_test(word_list_file_gives_ids_in_file_order),
         cmocka_unit_test(word_list_refuses_duplicates_and_non_words_by_line),

@@ -203,6 +203,12 @@ al_status al_gaussian_scores(al_matrix *scores, const al_matrix *q, const al_mat
 al_status al_normalize_sum(al_matrix *weights, const al_matrix *scores, int *empty_rows,
                            al_error *err);
 
+/* One row of al_normalize_sum (n scores), returning the sum it divided by,
+ * for a printout that shows it: 0 when the row has nothing to share out
+ * (then every weight is 0). Does not check the scores, as al_normalize_sum
+ * does. weights may be scores. */
+double al_normalize_sum_row(float *weights, const float *scores, int n);
+
 /* out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
 al_status al_weighted_sum(al_matrix *out, const al_matrix *weights, const al_matrix *v,
                           al_error *err);

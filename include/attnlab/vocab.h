@@ -124,4 +124,11 @@ al_status al_tokenize(al_tokens *tokens, const char *text, const al_vocab *vocab
 
 void al_tokens_free(al_tokens *tokens);
 
+/* Append <pad> tokens (id AL_TOKEN_PAD, label "<pad>", not unknown) until
+ * tokens->count is length, so sentences of a batch share one length L; the
+ * key length of the sentence (its count before padding) is what a padding
+ * mask needs. A length below the count fails with AL_ERR_ARG; then, as on
+ * running out of memory, tokens is unchanged. */
+al_status al_tokens_pad(al_tokens *tokens, int length, al_error *err);
+
 #endif

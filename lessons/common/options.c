@@ -75,6 +75,30 @@ static bool is_choice(const char *choices, const char *word)
     return false;
 }
 
+/* "70,80" into numbers: spec->min to spec->max finite numbers. */
+static void set_numbers(const lesson_about *about, const option_spec *spec, const char *value)
+{
+    option_numbers *numbers = spec->target;
+    numbers->count = 0;
+    const char *p = value;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        float v = strtof(p, &end);
+        if (errno || end == p || (*end && *end != ',') || !isfinite(v) ||
+            numbers->count == spec->max)
+            lesson_usage_error(about, "--%s needs %d to %d numbers separated by commas, "
+                                      "not '%s'", spec->name, spec->min, spec->max, value);
+        numbers->values[numbers->count++] = v;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    if (numbers->count < spec->min)
+        lesson_usage_error(about, "--%s needs %d to %d numbers separated by commas, not '%s'",
+                           spec->name, spec->min, spec->max, value);
+}
+
 static void set_value(const lesson_about *about, const option_spec *spec, const char *value)
 {
     char *end = NULL;
@@ -115,6 +139,9 @@ static void set_value(const lesson_about *about, const option_spec *spec, const 
         *(float *)spec->target = v;
         return;
     }
+    case OPTION_NUMBERS:
+        set_numbers(about, spec, value);
+        return;
     }
 }
 

@@ -15,8 +15,17 @@ typedef enum option_kind {
     OPTION_SEED,     /* --seed 42 (uint64_t)                  */
     OPTION_FLOAT,    /* --temperature 0.5                     */
     OPTION_STRING,   /* --sentence "The cat walks"            */
-    OPTION_CHOICE    /* --score dot: one of a "|"-separated list */
+    OPTION_CHOICE,   /* --score dot: one of a "|"-separated list */
+    OPTION_NUMBERS   /* --keys 70,80: comma-separated numbers (option_numbers) */
 } option_kind;
+
+/* The target of an OPTION_NUMBERS option: min to max numbers (min >= 1,
+ * max <= OPTION_MAX_NUMBERS), each finite. */
+#define OPTION_MAX_NUMBERS 32
+typedef struct option_numbers {
+    int count;
+    float values[OPTION_MAX_NUMBERS];
+} option_numbers;
 
 typedef struct option_spec {
     const char *name;      /* without the leading "--"                  */
@@ -25,7 +34,8 @@ typedef struct option_spec {
     const char *value_name;/* "N", "TEXT", ... for --help; NULL for flags */
     const char *help;      /* one line                                   */
     const char *choices;   /* OPTION_CHOICE: "additive|dot|general"      */
-    int min, max;          /* OPTION_INT: allowed range (inclusive)      */
+    int min, max;          /* OPTION_INT: allowed range (inclusive);
+                              OPTION_NUMBERS: how many numbers         */
 } option_spec;
 
 /* What every lesson understands. */

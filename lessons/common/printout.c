@@ -21,6 +21,14 @@ printout printout_start(int precision, bool quiet, bool no_color)
     return (printout){.out = stdout, .color = color, .quiet = quiet, .precision = precision};
 }
 
+const char *decimal_text(char *buf, size_t size, double x)
+{
+    int n = snprintf(buf, size, "%g", x);
+    if (n > 0 && (size_t)n + 2 < size && !strpbrk(buf, ".en"))  /* not 1e-05, inf, nan */
+        memcpy(buf + n, ".0", 3);
+    return buf;
+}
+
 int text_width(const char *s)
 {
     int width = 0;
@@ -174,12 +182,22 @@ static int largest_in_row(const al_matrix *m, int i, int skip)
     return best;
 }
 
-/* True when every entry of row i is the same: no word stands out. */
-static bool row_is_even(const al_matrix *m, int i)
+/* True when every nonzero entry of row i is the same: no word stands out
+ * among those it may see (a masked key's weight is 0). *seen receives how
+ * many entries are nonzero. */
+static bool row_is_even(const al_matrix *m, int i, int *seen)
 {
-    for (int j = 1; j < m->cols; j++)
-        if (*al_at(m, i, j) != *al_at(m, i, 0))
+    float first = 0.0f;
+    *seen = 0;
+    for (int j = 0; j < m->cols; j++) {
+        float w = *al_at(m, i, j);
+        if (w == 0.0f)
+            continue;
+        if (*seen > 0 && w != first)
             return false;
+        first = w;
+        (*seen)++;
+    }
     return true;
 }
 
@@ -201,13 +219,19 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
         label_text(first_text, sizeof first_text, col_labels, first);
         fputs("  ", p->out);
         print_padded(p->out, row_text, label_width, false);
-        if (row_is_even(weights, i)) {
-            fprintf(p->out, "  ->  every word evenly, %.2f each\n", (double)*al_at(weights, i, 0));
+        if (*al_at(weights, i, first) == 0.0f) { /* every key masked */
+            fprintf(p->out, "  ->  nothing: every weight is 0\n");
+            continue;
+        }
+        int seen;
+        if (row_is_even(weights, i, &seen) && seen > 1) {
+            fprintf(p->out, "  ->  every word%s evenly, %.2f each\n",
+                    seen < weights->cols ? " it may see" : "", (double)*al_at(weights, i, first));
             continue;
         }
         fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD), first_text, style(p, RESET),
                 (double)*al_at(weights, i, first));
-        if (second >= 0) {
+        if (second >= 0 && *al_at(weights, i, second) > 0.0f) { /* not a masked key */
             label_text(second_text, sizeof second_text, col_labels, second);
             fprintf(p->out, ", %s %.2f", second_text, (double)*al_at(weights, i, second));
         }

@@ -38,10 +38,18 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
                   const char *const *row_labels, const char *const *col_labels);
 
 /* For each row of an attention weight matrix, one line naming the key it
- * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34".
+ * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34". A
+ * runner-up of weight 0 (a masked key) is left out, and a row of zeros
+ * (every key masked) says "nothing: every weight is 0".
  * Narration only: it reads weights, it computes nothing new. */
 void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
                            const char *const *col_labels);
+
+/* x as "%g" with ".0" added when that has no decimal point: 0.5 -> "0.5",
+ * 1 -> "1.0", 10 -> "10.0". For a number inside a trace name, e.g. the
+ * temperature in "sweep.T=1.0.probs", so that every such name has its dot
+ * in the same place. Returns buf. */
+const char *decimal_text(char *buf, size_t size, double x);
 
 /* Number of characters a UTF-8 string takes on screen (one per code point). */
 int text_width(const char *s);

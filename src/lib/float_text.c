@@ -1,10 +1,10 @@
 /* float_text.c: shortest round-trip decimal text for float32, for traces.
  * A JSON reader parses numbers to double; rounding that double to float
- * must give our float back. Nine significant digits always suffice for
- * strtof, but parse-to-double-then-round can in rare cases round twice the
- * wrong way, so each candidate is checked both ways. */
+ * must give our float back, and so must strtof. Shorter candidates are
+ * checked both ways; nine significant digits always read back. */
 #include "float_text.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +36,14 @@ static void positional_if_readable(char buf[FLOAT_TEXT_SIZE], float x, int digit
         memcpy(buf, positional, FLOAT_TEXT_SIZE);
 }
 
+/* Write x with the given significant digits (%g drops trailing zeros, so
+ * 0.1f at 6 digits is "0.1") and report whether it reads back as x. */
+static bool try_digits(char buf[FLOAT_TEXT_SIZE], float x, int digits)
+{
+    snprintf(buf, FLOAT_TEXT_SIZE, "%.*g", digits, (double)x);
+    return reads_back(buf, x);
+}
+
 char *float_text(char buf[FLOAT_TEXT_SIZE], float x)
 {
     /* "-0" is a JSON integer, and Python reads it as the integer 0, losing
@@ -44,15 +52,37 @@ char *float_text(char buf[FLOAT_TEXT_SIZE], float x)
         snprintf(buf, FLOAT_TEXT_SIZE, "-0.0");
         return buf;
     }
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, FLOAT_TEXT_SIZE, "%.*g", digits, (double)x);
-        if (reads_back(buf, x)) {
-            positional_if_readable(buf, x, digits);
-            return buf;
-        }
+    /* Subnormal floats are spaced evenly, not relatively: search every
+     * digit count (rare in attnlab: values below 1.2e-38). */
+    if (x != 0.0f && fabsf(x) < FLT_MIN) {
+        int digits = 1;
+        while (digits < 9 && !try_digits(buf, x, digits))
+            digits++;
+        if (digits == 9)
+            snprintf(buf, FLOAT_TEXT_SIZE, "%.9g", (double)x);
+        positional_if_readable(buf, x, digits);
+        return buf;
     }
-    /* The double nearest x is x itself; 17 digits name that double exactly
-     * enough that every reader gets it, and rounding it gives x. */
-    snprintf(buf, FLOAT_TEXT_SIZE, "%.17g", (double)x);
+    /* For normal floats, the shortest digit count in few tries (each costs
+     * a print and two parses). A float's read-back interval (at most 2^-23
+     * relative) is narrower than the spacing of 6-digit decimals, so if any
+     * decimal of 6 or fewer digits reads back, it is x rounded to 6 digits,
+     * and %g's dropped zeros make it the shortest. Otherwise 8 digits
+     * usually do, 7 rarely, and 9 always: a 9-digit decimal is within
+     * 5e-10 relative of x, far inside the interval, so it reads back both
+     * ways. */
+    int digits;
+    char eight[FLOAT_TEXT_SIZE];
+    if (try_digits(buf, x, 6)) {
+        digits = 6;
+    } else if (try_digits(eight, x, 8)) {
+        digits = try_digits(buf, x, 7) ? 7 : 8;
+        if (digits == 8)
+            memcpy(buf, eight, FLOAT_TEXT_SIZE);
+    } else {
+        digits = 9;
+        snprintf(buf, FLOAT_TEXT_SIZE, "%.9g", (double)x);
+    }
+    positional_if_readable(buf, x, digits);
     return buf;
 }

@@ -24,10 +24,10 @@ static bool find_bad_similarity(const al_matrix *scores, int *bad_i, int *bad_j)
 }
 
 /* weights_j = s_j / sum_k s_k for one row, a masked (-inf) s counting as
- * 0. The sum is in double, and each weight is rounded once. Returns false
- * for a row that sums to 0 (all masked, or all similarities 0): its
- * weights are 0, since there is nothing to share out. */
-static bool normalize_row(float *weights, const float *scores, int n)
+ * 0. The sum is in double, and each weight is rounded once. A row that
+ * sums to 0 (all masked, or all similarities 0) gets weights of 0, since
+ * there is nothing to share out. */
+double al_normalize_sum_row(float *weights, const float *scores, int n)
 {
     double sum = 0.0;
     for (int j = 0; j < n; j++)
@@ -35,7 +35,7 @@ static bool normalize_row(float *weights, const float *scores, int n)
             sum += scores[j];
     for (int j = 0; j < n; j++)
         weights[j] = sum > 0.0 && scores[j] != -INFINITY ? (float)(scores[j] / sum) : 0.0f;
-    return sum > 0.0;
+    return sum;
 }
 
 al_status al_normalize_sum(al_matrix *weights, const al_matrix *scores, int *empty_rows,
@@ -52,8 +52,11 @@ al_status al_normalize_sum(al_matrix *weights, const al_matrix *scores, int *emp
                        "sum needs similarities >= 0 (use softmax for scores of any sign)",
                        bad_i, bad_j, (double)*al_at(scores, bad_i, bad_j));
     int empty = 0;
-    for (int i = 0; i < scores->rows; i++)
-        empty += !normalize_row(al_at(weights, i, 0), al_at(scores, i, 0), scores->cols);
+    for (int i = 0; i < scores->rows; i++) {
+        double sum = al_normalize_sum_row(al_at(weights, i, 0), al_at(scores, i, 0),
+                                          scores->cols);
+        empty += !(sum > 0.0);
+    }
     if (empty_rows)
         *empty_rows = empty;
     return AL_OK;

@@ -75,13 +75,23 @@ static al_status append_special(al_tokens *tokens, int id, const al_vocab *vocab
     return append(tokens, &span, vocab, err);
 }
 
+/* Room for capacity tokens, keeping those already there (realloc of NULL
+ * is malloc). On failure the arrays that did grow stay valid. */
 static al_status allocate(al_tokens *tokens, int capacity, al_error *err)
 {
-    tokens->ids = malloc((size_t)capacity * sizeof *tokens->ids);
-    tokens->labels = malloc((size_t)capacity * sizeof *tokens->labels);
-    tokens->words = malloc((size_t)capacity * sizeof *tokens->words);
-    tokens->unknown = malloc((size_t)capacity * sizeof *tokens->unknown);
-    if (!tokens->ids || !tokens->labels || !tokens->words || !tokens->unknown)
+    int *ids = realloc(tokens->ids, (size_t)capacity * sizeof *ids);
+    if (ids)
+        tokens->ids = ids;
+    char **labels = realloc(tokens->labels, (size_t)capacity * sizeof *labels);
+    if (labels)
+        tokens->labels = labels;
+    char **words = realloc(tokens->words, (size_t)capacity * sizeof *words);
+    if (words)
+        tokens->words = words;
+    bool *unknown = realloc(tokens->unknown, (size_t)capacity * sizeof *unknown);
+    if (unknown)
+        tokens->unknown = unknown;
+    if (!ids || !labels || !words || !unknown)
         return al_fail(err, AL_ERR_NOMEM, "out of memory tokenizing");
     return AL_OK;
 }
@@ -106,5 +116,26 @@ al_status al_tokenize(al_tokens *tokens, const char *text, const al_vocab *vocab
         status = append_special(tokens, AL_TOKEN_EOS, vocab, err);
     if (status != AL_OK)
         al_tokens_free(tokens);
+    return status;
+}
+
+al_status al_tokens_pad(al_tokens *tokens, int length, al_error *err)
+{
+    if (length < tokens->count)
+        return al_fail(err, AL_ERR_ARG, "cannot pad %d tokens to %d: padding only adds",
+                       tokens->count, length);
+    if (length == tokens->count)
+        return AL_OK;
+    int count = tokens->count;
+    al_status status = allocate(tokens, length, err);
+    while (status == AL_OK && tokens->count < length)
+        status = append_special(tokens, AL_TOKEN_PAD, NULL, err);
+    if (status != AL_OK) { /* take back the pads already added */
+        for (int i = count; i < tokens->count; i++) {
+            free(tokens->labels[i]);
+            free(tokens->words[i]);
+        }
+        tokens->count = count;
+    }
     return status;
 }

@@ -1,0 +1,309 @@
+/* lesson06: multi-head attention on lesson05's sentence. Q, K and V are
+ * cut into h slices of d_head = d_model / h columns; each head attends with
+ * its own slice, the heads' outputs are joined side by side and mixed by
+ * W_O. Every head's slices, scores, weights and output are printed with
+ * their trace names. A thin program: the maths is in the library
+ * (multihead.h); the inputs are lesson05's (sentence.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/multihead.h"
+#include "attnlab/rng.h"
+#include "attnlab/word_embeddings.h"
+#include "outputs.h"
+#include "printout.h"
+#include "sentence.h"
+
+#define MAX_TOKENS 32
+
+static const lesson_about ABOUT = {
+    .program = "lesson06",
+    .title = "multi-head attention",
+    .summary =
+        "One head mixes all d_model dimensions into a single score per pair of words.\n"
+        "Multi-head attention cuts Q, K and V into h slices of d_head = d_model / h\n"
+        "columns; each head scores, weighs and averages with its own slice, so each can\n"
+        "look for something different. The heads' outputs are joined side by side\n"
+        "(L x d_model again) and mixed by W_O. With data/lesson05's six named\n"
+        "dimensions and 2 heads, head 0 sees living, action, place and head 1 sees\n"
+        "water, money, function.",
+    .example = "lesson06 --heads 3 --sentence \"The cat walks by the river bank\"",
+};
+
+typedef struct lesson06_settings {
+    const char *sentence;
+    uint64_t seed;
+    bool random;
+    int d_model;
+    int heads;
+    const char *data_dir;
+} lesson06_settings;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson06_state {
+    al_word_embeddings words;
+    al_tokens tokens;
+    al_attention_params params;
+    al_attention_workspace workspace;
+    al_matrix x, out;
+} lesson06_state;
+
+static void free_state(lesson06_state *s)
+{
+    al_word_embeddings_free(&s->words);
+    al_tokens_free(&s->tokens);
+    al_attention_params_free(&s->params);
+    al_attention_workspace_free(&s->workspace);
+    al_matrix_free(&s->x);
+    al_matrix_free(&s->out);
+}
+
+static void fail(lesson06_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+/* Words, their vectors and h heads' parameters: from data/ or the seed. */
+static void build_inputs(lesson06_state *s, const lesson06_settings *settings, printout *p)
+{
+    al_error err = {0};
+    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
+                              .d_model = settings->d_model, .heads = settings->heads,
+                              .data_dir = settings->data_dir};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_sentence(&s->tokens, &s->words, settings->sentence, MAX_TOKENS,
+                        settings->data_dir, p, &err) != AL_OK ||
+        lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
+        fail(s, &err);
+}
+
+static void parse(lesson06_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence (default \"The cat walks by the bank\")", NULL, 0, 0},
+        {"heads", OPTION_INT, &settings->heads, "N",
+         "number of heads h (default 2); d_model must split into h equal slices", NULL, 1,
+         AL_MAX_HEADS},
+        {"random", OPTION_FLAG, &settings->random, NULL,
+         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
+        {"d-model", OPTION_INT, &settings->d_model, "N",
+         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+/* What a lesson prints about one head: its slices of Q, K, V and its
+ * steps, all views into the workspace of the call that just ran. */
+typedef struct head_view {
+    int head, d_head;
+    al_matrix q, k, v, out;
+    al_attention_steps steps;
+    const char *const *dims;   /* the head's d_head dimension names, or NULL */
+} head_view;
+
+static head_view view_head(const lesson06_state *s, const char *const *dims, int head)
+{
+    const al_attention_workspace *ws = &s->workspace;
+    int L = s->tokens.count, d_head = s->params.d_model / s->params.heads;
+    al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
+    al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
+    return (head_view){
+        .head = head, .d_head = d_head,
+        .q = al_matrix_cols(&q, head * d_head, d_head),
+        .k = al_matrix_cols(&k, head * d_head, d_head),
+        .v = al_matrix_cols(&v, head * d_head, d_head),
+        .out = al_matrix_cols(&concat, head * d_head, d_head),
+        .steps = al_attention_head_steps(ws, head),
+        .dims = dims ? dims + head * d_head : NULL,
+    };
+}
+
+/* "living, action, place" or "dimensions 0 to 2". */
+static void describe_slice(char *buf, size_t size, const head_view *h)
+{
+    int first = h->head * h->d_head, last = first + h->d_head - 1;
+    if (!h->dims) {
+        if (first == last)
+            snprintf(buf, size, "dimension %d", first);
+        else
+            snprintf(buf, size, "dimensions %d to %d", first, last);
+        return;
+    }
+    buf[0] = '\0';
+    for (int j = 0; j < h->d_head; j++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", j ? ", " : "", h->dims[j]);
+    }
+}
+
+/* One head, start to finish: its slices, scores, scaling, weights, output. */
+static void narrate_head(printout *p, const head_view *h, const char *const *tokens)
+{
+    char slice[256], title[320], name[AL_NAME_SIZE], symbol[32];
+    describe_slice(slice, sizeof slice, h);
+    snprintf(title, sizeof title, "head %d attends with %s", h->head, slice);
+    int first = h->head * h->d_head;
+    char equation[160];
+    snprintf(equation, sizeof equation, "Q_%d, K_%d, V_%d = columns %d to %d of Q, K, V    "
+             "(L x d_head)", h->head, h->head, h->head, first, first + h->d_head - 1);
+    print_step(p, title, equation);
+
+    const char *parts[] = {"q", "k", "v"}, *letters[] = {"Q", "K", "V"};
+    const al_matrix *slices[] = {&h->q, &h->k, &h->v};
+    for (int i = 0; i < 3; i++) {
+        al_name(name, "enc.0.attn.h%d.%s", h->head, parts[i]);
+        snprintf(symbol, sizeof symbol, "%s_%d", letters[i], h->head);
+        print_matrix(p, name, symbol, slices[i], tokens, h->dims);
+    }
+
+    print_text(p, "\n  scores = Q_%d · K_%dᵀ, then ÷ √d_head = √%d = %.4f, then softmax of "
+               "each row:", h->head, h->head, h->d_head, (double)sqrtf((float)h->d_head));
+    al_name(name, "enc.0.attn.h%d.scores", h->head);
+    snprintf(symbol, sizeof symbol, "Q_%d·K_%dᵀ", h->head, h->head);
+    print_matrix(p, name, symbol, &h->steps.scores, tokens, tokens);
+    al_name(name, "enc.0.attn.h%d.scaled", h->head);
+    print_matrix(p, name, "scaled", &h->steps.scaled, tokens, tokens);
+    al_name(name, "enc.0.attn.h%d.weights", h->head);
+    print_matrix(p, name, "weights", &h->steps.weights, tokens, tokens);
+    print_text(p, "\n  Where each word looks most in head %d (and next most):", h->head);
+    print_strongest_links(p, &h->steps.weights, tokens, tokens);
+
+    print_text(p, "\n  out_%d = weights · V_%d    (L x L) · (L x d_head) = L x d_head", h->head,
+               h->head);
+    al_name(name, "enc.0.attn.h%d.out", h->head);
+    snprintf(symbol, sizeof symbol, "out_%d", h->head);
+    print_matrix(p, name, symbol, &h->out, tokens, h->dims);
+}
+
+/* Why the heads differ, in the words of the named dimensions. */
+static void explain_split(printout *p, const lesson06_state *s, const char *const *dims)
+{
+    int h = s->params.heads, d = s->params.d_model;
+    print_text(p, "  d_model = %d splits into h = %d heads of d_head = %d / %d = %d columns "
+                  "each.", d, h, d, h, d / h);
+    for (int i = 0; i < h; i++) {
+        head_view view = view_head(s, dims, i);
+        char slice[256];
+        describe_slice(slice, sizeof slice, &view);
+        print_text(p, "  head %d sees only %s", i, slice);
+    }
+    if (!dims)
+        return;
+    print_text(p, "\n  A head's score for a pair of words is the dot product of their query "
+                  "and key\n  slices, so each head compares words by its own dimensions only. "
+                  "Here the\n  dimensions have names, so the split is by meaning.");
+    if (h == 2)
+        print_text(p, "  Head 0 asks who does what, and where (living, action, place);\n"
+                      "  head 1 asks what kind of place it is (water, money, function): in\n"
+                      "  \"The cat walks by the river bank\" it is head 1 that links bank to "
+                      "river.");
+    print_text(p, "  A trained model is never told what its columns mean; each head learns "
+                  "its own\n  questions.");
+}
+
+/* The printout, in the order the chapter tells it. */
+static void narrate(printout *p, const lesson06_state *s, const lesson06_settings *settings)
+{
+    const al_attention_workspace *ws = &s->workspace;
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    const char *const *dims = settings->random ? NULL
+                                               : (const char *const *)s->words.dimension_names;
+    int L = s->tokens.count, d = s->params.d_model, heads = s->params.heads;
+    al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
+    al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
+
+    print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
+    print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
+               settings->random ? " (random vectors, seed below)" : " named dimensions");
+    print_matrix(p, "embed", "X", &s->x, tokens, dims);
+
+    print_step(p, "queries, keys and values, for all heads at once",
+               "Q = X · W_Q,  K = X · W_K,  V = X · W_V    (L x d_model) · (d_model x d_model)");
+    print_matrix(p, "enc.0.attn.w_q", "W_Q", &s->params.w_q, dims, dims);
+    print_matrix(p, "enc.0.attn.q", "Q", &q, tokens, dims);
+    print_matrix(p, "enc.0.attn.k", "K", &k, tokens, dims);
+    print_matrix(p, "enc.0.attn.v", "V", &v, tokens, dims);
+
+    print_step(p, "cut Q, K and V into heads", "head i takes columns i·d_head to "
+                                               "(i+1)·d_head - 1,   d_head = d_model / h");
+    explain_split(p, s, dims);
+
+    for (int i = 0; i < heads; i++) {
+        head_view view = view_head(s, dims, i);
+        narrate_head(p, &view, tokens);
+    }
+
+    print_step(p, "join the heads side by side", "concat = [out_0 | out_1 | ...]    "
+                                                 "h · (L x d_head) = L x d_model");
+    print_matrix(p, "enc.0.attn.concat", "concat", &concat, tokens, dims);
+
+    print_step(p, "mix the heads with W_O", "out = concat · W_O    (L x d_model) · "
+                                            "(d_model x d_model) = L x d_model");
+    print_matrix(p, "enc.0.attn.w_o", "W_O", &s->params.w_o, dims, dims);
+    if (settings->random)
+        print_text(p, "  W_O lets every output column draw on every head.");
+    else
+        print_text(p, "  W_O is the identity in this lesson (data/lesson05 has no W_O), so out "
+                      "is concat:\n  each head's output stays in the columns its slice came "
+                      "from. A trained W_O mixes them.");
+    print_matrix(p, "enc.0.attn.out", "out", &s->out, tokens, dims);
+    print_text(p, "\n  Shapes: X %d x %d -> %d heads, each with scores and weights %d x %d and "
+                  "out %d x %d\n  -> concat %d x %d -> out %d x %d.", L, d, heads, L, L, L,
+               d / heads, L, d, L, d);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson06_settings settings = {.sentence = "The cat walks by the bank",
+                                  .seed = AL_DEFAULT_SEED, .d_model = 6, .heads = 2,
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson06_state s = {0};
+    build_inputs(&s, &settings, &p);
+    int L = s.tokens.count, d = s.params.d_model;
+    al_error err = {0};
+    if (al_attention_workspace_alloc(&s.workspace, &s.params, L, L, &err) != AL_OK ||
+        al_matrix_alloc(&s.x, L, d, &err) != AL_OK || al_matrix_alloc(&s.out, L, d, &err) != AL_OK)
+        fail(&s, &err);
+
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    const char *const *tokens = (const char *const *)s.tokens.labels;
+    al_attention_call call = {.prefix = "enc.0.attn", .query_input = "embed",
+                              .query_labels = tokens, .temperature = 1.0f};
+    if (al_embedding_forward(&s.x, s.tokens.ids, &s.words.embedding, outputs.trace, "embed",
+                             "tokens", tokens, &err) != AL_OK ||
+        al_self_attention(&s.out, &s.workspace, &s.x, &s.params, &call, outputs.trace, &err) !=
+            AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    narrate(&p, &s, &settings);
+    outputs_close_trace(&outputs);
+
+    /* One panel per head, at most three to a row. */
+    static const char *const columns_for[] = {"1", "1", "2", "3"};
+    const char *columns = columns_for[s.params.heads < 3 ? s.params.heads : 3];
+    char title[64];
+    snprintf(title, sizeof title, "%d head%s: enc.0.attn.h*.weights", s.params.heads,
+             s.params.heads == 1 ? "" : "s");
+    const char *heads_args[] = {"--select", "enc.0.attn.h*.weights", "--annotate",
+                                "--columns", columns, "--title", title, "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    const char *flow_args[] = {NULL};
+    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

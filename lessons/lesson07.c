@@ -1,0 +1,368 @@
+/* lesson07: masking. A causal mask on one sentence (each word sees only
+ * itself and the words before it), padding masks on a batch of two
+ * sentences of different lengths, and what a row with every key masked
+ * does: weights of exactly 0, never NaN. Masked scores are -infinity,
+ * printed as "masked" and traced as null. A thin program: masks are
+ * mask.h's, attention multihead.h's; the inputs are lesson05's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/mask.h"
+#include "attnlab/multihead.h"
+#include "attnlab/rng.h"
+#include "attnlab/word_embeddings.h"
+#include "outputs.h"
+#include "printout.h"
+#include "sentence.h"
+
+#define MAX_TOKENS 32
+#define BATCH 3   /* the two sentences, and a slot with no sentence at all */
+
+static const lesson_about ABOUT = {
+    .program = "lesson07",
+    .title = "masking",
+    .summary =
+        "A mask says which keys each query may look at: 1 may attend, 0 may not. Masked\n"
+        "scores become -infinity, and softmax turns them into weights of exactly 0.\n"
+        "A causal mask lets each word see only itself and the words before it, as a\n"
+        "decoder must when it writes one word at a time: in \"the cat walks by the bank\n"
+        "to find fish\", \"cat\" sees \"the\" and itself and \"fish\" sees everything. A\n"
+        "padding mask hides the <pad> tokens that bring the sentences of a batch to one\n"
+        "length. A row with every key masked gets weights of 0, not NaN.",
+    .example = "lesson07 --sentence \"the dog sits by the lake\" --batch \"the man pays | "
+               "the duck swims\"",
+};
+
+typedef struct lesson07_settings {
+    const char *sentence;
+    const char *batch;
+    uint64_t seed;
+    bool random;
+    int d_model;
+    const char *data_dir;
+} lesson07_settings;
+
+/* One sequence and the attention computed on it. */
+typedef struct sequence {
+    al_tokens tokens;
+    int key_length;               /* tokens before padding                 */
+    al_matrix x, mask, out;       /* L x d_model, L x L, L x d_model       */
+    al_attention_workspace ws;
+    char prefix[AL_NAME_SIZE];    /* "dec.0.self_attn", "batch.1.enc.0.attn" */
+    char input[AL_NAME_SIZE];     /* "embed", "batch.1.embed"              */
+} sequence;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson07_state {
+    al_word_embeddings words;
+    al_attention_params params;
+    char *batch_text;             /* a copy of --batch, cut at the '|'     */
+    sequence causal;
+    sequence batch[BATCH];
+} lesson07_state;
+
+static void free_sequence(sequence *q)
+{
+    al_tokens_free(&q->tokens);
+    al_matrix_free(&q->x);
+    al_matrix_free(&q->mask);
+    al_matrix_free(&q->out);
+    al_attention_workspace_free(&q->ws);
+}
+
+static void free_state(lesson07_state *s)
+{
+    al_word_embeddings_free(&s->words);
+    al_attention_params_free(&s->params);
+    free(s->batch_text);
+    free_sequence(&s->causal);
+    for (int b = 0; b < BATCH; b++)
+        free_sequence(&s->batch[b]);
+}
+
+static void fail(lesson07_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+static void parse(lesson07_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence for the causal mask (default \"the cat walks by the bank to find "
+         "fish\")", NULL, 0, 0},
+        {"batch", OPTION_STRING, &settings->batch, "\"A | B\"",
+         "two sentences for the padding mask, separated by '|'", NULL, 0, 0},
+        {"random", OPTION_FLAG, &settings->random, NULL,
+         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
+        {"d-model", OPTION_INT, &settings->d_model, "N",
+         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+/* The two sentences of --batch, tokenized and padded to one length L; the
+ * third slot is L <pad> tokens with key length 0. */
+static void build_batch(lesson07_state *s, const lesson07_settings *settings, printout *p)
+{
+    al_error err = {0};
+    s->batch_text = strdup(settings->batch);
+    char *bar = s->batch_text ? strchr(s->batch_text, '|') : NULL;
+    if (!bar || strchr(bar + 1, '|')) {
+        free_state(s);
+        lesson_usage_error(&ABOUT, "--batch needs two sentences separated by one '|', as in "
+                                   "\"the cat walks | the fish swims\"");
+    }
+    *bar = '\0';
+    const char *texts[2] = {s->batch_text, bar + 1};
+    int length = 0;
+    for (int b = 0; b < 2; b++) {
+        if (lesson_sentence(&s->batch[b].tokens, &s->words, texts[b], MAX_TOKENS,
+                            settings->data_dir, p, &err) != AL_OK)
+            fail(s, &err);
+        s->batch[b].key_length = s->batch[b].tokens.count;
+        length = s->batch[b].key_length > length ? s->batch[b].key_length : length;
+    }
+    for (int b = 0; b < BATCH; b++) {
+        s->batch[b].key_length = b < 2 ? s->batch[b].key_length : 0;
+        if (al_tokens_pad(&s->batch[b].tokens, length, &err) != AL_OK)
+            fail(s, &err);
+        al_name(s->batch[b].prefix, "batch.%d.enc.0.attn", b);
+        al_name(s->batch[b].input, "batch.%d.embed", b);
+    }
+}
+
+/* Words, the sequences and the weights: from data/ or from the seed. */
+static void build_inputs(lesson07_state *s, const lesson07_settings *settings, printout *p)
+{
+    al_error err = {0};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_sentence(&s->causal.tokens, &s->words, settings->sentence, MAX_TOKENS,
+                        settings->data_dir, p, &err) != AL_OK)
+        fail(s, &err);
+    s->causal.key_length = s->causal.tokens.count;
+    al_name(s->causal.prefix, "dec.0.self_attn");
+    al_name(s->causal.input, "embed");
+    build_batch(s, settings, p);
+    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
+                              .d_model = settings->d_model, .heads = 1,
+                              .data_dir = settings->data_dir};
+    if (lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
+        fail(s, &err);
+}
+
+/* Room for one sequence's vectors, mask, output and steps. */
+static al_status alloc_sequence(sequence *q, const al_attention_params *params, al_error *err)
+{
+    int L = q->tokens.count, d = params->d_model;
+    al_status status = al_matrix_alloc(&q->x, L, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&q->mask, L, L, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&q->out, L, d, err);
+    if (status == AL_OK)
+        status = al_attention_workspace_alloc(&q->ws, params, L, L, err);
+    return status;
+}
+
+/* The vectors of a sequence, its mask, and masked self-attention on it.
+ * The causal sentence's lookup is traced with its tokens and table; a
+ * batch sequence's vectors are traced as the attention's input. */
+static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
+                              al_trace *trace, al_error *err)
+{
+    const char *const *tokens = (const char *const *)q->tokens.labels;
+    al_status status = causal ? al_embedding_forward(&q->x, q->tokens.ids, &s->words.embedding,
+                                                     trace, "embed", "tokens", tokens, err)
+                              : al_embedding_forward(&q->x, q->tokens.ids, &s->words.embedding,
+                                                     NULL, NULL, NULL, NULL, err);
+    if (status != AL_OK)
+        return status;
+    if (causal)
+        al_causal_mask(&q->mask);
+    else
+        status = al_padding_mask(&q->mask, q->key_length, err);
+    al_attention_call call = {.prefix = q->prefix, .query_input = q->input,
+                              .trace_inputs = !causal, .query_labels = tokens,
+                              .mask = &q->mask,
+                              .mask_op = causal ? AL_MASK_OP_CAUSAL : AL_MASK_OP_PADDING,
+                              .temperature = 1.0f};
+    if (status == AL_OK)
+        status = al_self_attention(&q->out, &q->ws, &q->x, &s->params, &call, trace, err);
+    return status;
+}
+
+/* A matrix of one sequence under <prefix>.<part>: rows are its tokens,
+ * columns its tokens again (cols NULL) or the dimensions. */
+static void print_sequence_matrix(printout *p, const sequence *q, const char *part,
+                                  const char *symbol, const al_matrix *m,
+                                  const char *const *cols)
+{
+    char name[AL_NAME_SIZE];
+    al_name(name, "%s.%s", q->prefix, part);
+    const char *const *tokens = (const char *const *)q->tokens.labels;
+    print_matrix(p, name, symbol, m, tokens, cols ? cols : tokens);
+}
+
+/* Part 1: the causal mask, step by step. */
+static void narrate_causal(printout *p, const lesson07_state *s, const char *const *dims)
+{
+    const sequence *q = &s->causal;
+    const char *const *tokens = (const char *const *)q->tokens.labels;
+    int L = q->tokens.count;
+    al_attention_steps head = al_attention_head_steps(&q->ws, 0);
+
+    print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
+    print_text(p, "  L = %d tokens, d_model = %d", L, s->params.d_model);
+    print_matrix(p, "embed", "X", &q->x, tokens, dims);
+
+    print_step(p, "scores, as in lesson05", "scaled = (X·W_Q) · (X·W_K)ᵀ / √d_k    (L x L)");
+    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled, NULL);
+
+    print_step(p, "the causal mask: each word sees itself and the words before it",
+               "mask_ij = 1 if j <= i, 0 if j > i    (rows: queries, columns: keys)");
+    print_sequence_matrix(p, q, "mask", "mask", &q->mask, NULL);
+
+    print_step(p, "apply the mask", "masked_ij = scaled_ij where mask_ij = 1, -∞ where "
+                                    "mask_ij = 0");
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
+    print_text(p, "  Everything above the diagonal is masked: a word may not look at the "
+                  "words after it.");
+
+    print_step(p, "softmax of each row: masked keys get exactly 0",
+               "weights_ij = exp(masked_ij - max_i) / sum_j exp(masked_ij - max_i),  "
+               "exp(-∞) = 0");
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+    print_text(p, "\n  Where each word looks most (and next most), among the words it may "
+                  "see:");
+    print_strongest_links(p, &head.weights, tokens, tokens);
+    if (L >= 2)
+        print_text(p, "\n  \"%s\" sees only \"%s\" and itself; \"%s\", the last word, sees all "
+                      "%d words.\n  Each row still sums to 1: the weight the mask took away "
+                      "goes to the words left.",
+                   tokens[1], tokens[0], tokens[L - 1], L);
+
+    print_step(p, "the weighted mean of the values it may see", "out = weights · V    "
+                                                                "(L x L) · (L x d_v)");
+    print_sequence_matrix(p, q, "out", "out", &q->out, dims);
+    print_text(p, "  Row i of out depends only on words 0 to i: a decoder can compute every "
+                  "position\n  at once in training and still never peek at the word it must "
+                  "predict.");
+}
+
+/* Part 2: a batch of two sentences, padded to one length. */
+static void narrate_padding(printout *p, const lesson07_state *s)
+{
+    int L = s->batch[0].tokens.count;
+    print_step(p, "a batch of two sentences, padded to one length",
+               "L = the longer sentence's length; the shorter is filled up with <pad>");
+    for (int b = 0; b < 2; b++) {
+        const sequence *q = &s->batch[b];
+        char line[1024] = "";
+        for (int i = 0; i < L; i++) {
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "", q->tokens.labels[i]);
+        }
+        print_text(p, "  sentence %d: %s    (key length %d of %d)", b, line, q->key_length, L);
+    }
+    print_text(p, "  A batch is one tensor, so every sentence in it must have the same length "
+                  "L = %d.\n  <pad> tokens fill the gap; they mean nothing and nobody may "
+                  "attend to them.", L);
+
+    print_step(p, "a padding mask per sentence: the keys past its length are masked",
+               "mask_ij = 1 if j < key length, 0 otherwise    (the same for every row)");
+    for (int b = 0; b < 2; b++)
+        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask, NULL);
+
+    print_step(p, "masked scores and weights for each sentence",
+               "masked = scaled, -∞ in the <pad> columns;  weights = softmax of each row");
+    for (int b = 0; b < 2; b++) {
+        const sequence *q = &s->batch[b];
+        al_attention_steps head = al_attention_head_steps(&q->ws, 0);
+        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
+        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+    }
+    print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are exactly "
+                  "what they\n  would be without the padding. The <pad> rows still get an "
+                  "output (they may look at\n  the real words), but nothing downstream uses "
+                  "it: the loss ignores those positions.");
+}
+
+/* Part 3: a row with every key masked. */
+static void narrate_fully_masked(printout *p, const lesson07_state *s, const char *const *dims,
+                                 const char *trace_path)
+{
+    const sequence *q = &s->batch[2];
+    al_attention_steps head = al_attention_head_steps(&q->ws, 0);
+    print_step(p, "a row with nothing to attend to",
+               "every key masked: softmax would be exp(-∞) / sum = 0 / 0");
+    print_text(p, "  Suppose the batch had a third slot with no sentence in it: all %d tokens "
+                  "are <pad>,\n  its key length is 0, and every key of every row is masked.",
+               q->tokens.count);
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+    print_sequence_matrix(p, q, "out", "out", &q->out, dims);
+    print_text(p, "\n  %d rows had every key masked. Dividing 0 by 0 would give NaN, and one "
+                  "NaN spreads\n  through every later layer; instead the library gives such a "
+                  "row weights of 0 and\n  an output of 0, and writes a warning into the "
+                  "trace. See it with\n    attnlab-trace show %s %s.h0.weights",
+               q->ws.fully_masked_rows, trace_path, q->prefix);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson07_settings settings = {.sentence = "the cat walks by the bank to find fish",
+                                  .batch = "the cat walks by the river bank | the fish swims",
+                                  .seed = AL_DEFAULT_SEED, .d_model = 6,
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson07_state s = {0};
+    build_inputs(&s, &settings, &p);
+    al_error err = {0};
+    if (alloc_sequence(&s.causal, &s.params, &err) != AL_OK)
+        fail(&s, &err);
+    for (int b = 0; b < BATCH; b++)
+        if (alloc_sequence(&s.batch[b], &s.params, &err) != AL_OK)
+            fail(&s, &err);
+
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    al_status status = run_sequence(&s.causal, true, &s, outputs.trace, &err);
+    for (int b = 0; b < BATCH && status == AL_OK; b++)
+        status = run_sequence(&s.batch[b], false, &s, outputs.trace, &err);
+    if (status != AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    const char *const *dims = settings.random ? NULL
+                                              : (const char *const *)s.words.dimension_names;
+    narrate_causal(&p, &s, dims);
+    narrate_padding(&p, &s);
+    narrate_fully_masked(&p, &s, dims, outputs.trace_path);
+    outputs_close_trace(&outputs);
+
+    const char *masked_args[] = {"--select", "dec.0.self_attn.h0.masked", "--annotate", "--svg",
+                                 NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-causal-masked.png", masked_args);
+    const char *weights_args[] = {"--select", "dec.0.self_attn.h0.weights", "--annotate",
+                                  "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-causal-weights.png", weights_args);
+    const char *padding_args[] = {"--select", "batch.*.enc.0.attn.h0.masked", "--annotate",
+                                  "--columns", "3", "--title",
+                                  "batch.*.enc.0.attn.h0.masked: sequences 0, 1 and 2",
+                                  "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-padding.png", padding_args);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,427 @@
+/* lesson08: positional encoding. One-hot versus sinusoidal encodings and
+ * the dot products between positions (nearby positions alike); a position
+ * past the longest a model was trained on (sinusoids extend, a learned
+ * table refuses); and self-attention on a sentence and a shuffled copy,
+ * without positions (the same rows, permuted) and with them (different).
+ * A thin program: the maths is in the library (positional.h, gram.h,
+ * permutation.h, multihead.h); the sentence is lesson05's (sentence.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/gram.h"
+#include "attnlab/multihead.h"
+#include "attnlab/permutation.h"
+#include "attnlab/positional.h"
+#include "attnlab/rng.h"
+#include "attnlab/word_embeddings.h"
+#include "outputs.h"
+#include "printout.h"
+#include "sentence.h"
+
+#define MAX_TOKENS 32
+#define MAX_POSITIONS 64
+#define TRAINED_LENGTH 512   /* the learned table's rows: positions 0 to 511 */
+#define BEYOND_ROWS 3        /* positions P-2, P-1, P                        */
+#define LABEL_SIZE 16
+
+static const lesson_about ABOUT = {
+    .program = "lesson08",
+    .title = "positional encoding",
+    .summary =
+        "Attention compares every word with every other and never asks where they are:\n"
+        "shuffle a sentence and, without positions, each word's output is the same. A\n"
+        "positional encoding adds a vector for each place. One-hot vectors mark places\n"
+        "but say nothing about distance; sinusoids of many wavelengths make nearby\n"
+        "positions alike and extend to any position, even past the longest sentence a\n"
+        "model was trained on (513 after 512), where a learned table has no row.",
+    .example = "lesson08 --positions 24 --d-model 8 --sentence \"the man deposits money at the "
+               "bank\"",
+};
+
+typedef struct lesson08_settings {
+    const char *sentence;
+    uint64_t seed;
+    int positions;     /* how many positions part 1 draws              */
+    int d_model;       /* the width of part 1's sinusoidal encodings   */
+    int position;      /* the position asked for past the training     */
+    const char *data_dir;
+} lesson08_settings;
+
+/* The four attention runs: the sentence and its shuffled copy, each
+ * without and with positions. */
+enum { ORIGINAL_BARE, SHUFFLED_BARE, ORIGINAL_POS, SHUFFLED_POS, RUNS };
+static const char *const RUN_PREFIX[RUNS] = {"original.no_pos.attn", "shuffled.no_pos.attn",
+                                             "original.with_pos.attn", "shuffled.with_pos.attn"};
+static const char *const RUN_INPUT[RUNS] = {"original.embed", "shuffled.embed", "original.x",
+                                            "shuffled.x"};
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson08_state {
+    al_word_embeddings words;
+    al_tokens tokens;
+    al_attention_params params;
+    al_attention_workspace ws[RUNS];
+    al_matrix out[RUNS];
+    /* part 1: encodings of positions 0 .. N-1, and their dot products */
+    al_matrix one_hot, sinusoidal, one_hot_similarity, sinusoidal_similarity;
+    /* part 2: past the training length */
+    al_matrix beyond, beyond_similarity, learned_table, learned_row;
+    al_status learned_status;
+    char learned_message[AL_ERROR_MESSAGE_SIZE];
+    /* part 3: the sentence, shuffled, with and without positions */
+    al_matrix embed, shuffled_embed, pos, x, shuffled_x, expected_bare, expected_pos;
+    int order[MAX_TOKENS];
+    const char *shuffled_labels[MAX_TOKENS];
+    char position_text[MAX_POSITIONS][LABEL_SIZE];  /* "0", "1", ...            */
+    char beyond_text[BEYOND_ROWS][LABEL_SIZE];      /* "511", "512", "513"      */
+    const char *positions[MAX_POSITIONS];           /* row labels: the above    */
+    const char *beyond_labels[BEYOND_ROWS];
+} lesson08_state;
+
+/* Every matrix of the state, for allocating and freeing in one loop. */
+static int all_matrices(lesson08_state *s, al_matrix **list)
+{
+    al_matrix *fixed[] = {&s->one_hot, &s->sinusoidal, &s->one_hot_similarity,
+                          &s->sinusoidal_similarity, &s->beyond, &s->beyond_similarity,
+                          &s->learned_table, &s->learned_row, &s->embed, &s->shuffled_embed,
+                          &s->pos, &s->x, &s->shuffled_x, &s->expected_bare, &s->expected_pos};
+    int n = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        list[n++] = fixed[i];
+    for (int r = 0; r < RUNS; r++)
+        list[n++] = &s->out[r];
+    return n;
+}
+
+static void free_state(lesson08_state *s)
+{
+    al_word_embeddings_free(&s->words);
+    al_tokens_free(&s->tokens);
+    al_attention_params_free(&s->params);
+    for (int r = 0; r < RUNS; r++)
+        al_attention_workspace_free(&s->ws[r]);
+    al_matrix *list[32];
+    int n = all_matrices(s, list);
+    for (int i = 0; i < n; i++)
+        al_matrix_free(list[i]);
+}
+
+static void fail(lesson08_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+static void parse(lesson08_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence to shuffle (default \"the cat walks by the river bank\")", NULL, 0, 0},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the shuffle (default 42)", NULL, 0,
+         0},
+        {"positions", OPTION_INT, &settings->positions, "N",
+         "positions 0 to N-1 in the encoding figures (default 16)", NULL, 2, MAX_POSITIONS},
+        {"d-model", OPTION_INT, &settings->d_model, "N",
+         "width of the sinusoidal encodings drawn (default 16)", NULL, 2, MAX_POSITIONS},
+        {"position", OPTION_INT, &settings->position, "P",
+         "the position asked for past a training length of 512 (default 513)", NULL, 2,
+         100000},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+/* The sentence, its shuffled order, the weights, and room for it all. */
+static void build_inputs(lesson08_state *s, const lesson08_settings *settings, printout *p)
+{
+    al_error err = {0};
+    lesson_weights weights = {.heads = 1, .data_dir = settings->data_dir};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_sentence(&s->tokens, &s->words, settings->sentence, MAX_TOKENS,
+                        settings->data_dir, p, &err) != AL_OK ||
+        lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
+        fail(s, &err);
+    if (s->tokens.count < 2) {
+        free_state(s);
+        lesson_usage_error(&ABOUT, "the sentence has 1 token; shuffling needs at least 2");
+    }
+    int L = s->tokens.count, N = settings->positions, d = settings->d_model;
+    int d_model = s->params.d_model;
+    al_rng rng;
+    al_rng_seed(&rng, settings->seed, 1);
+    al_shuffle_order(s->order, L, &rng);
+    al_permute_labels(s->shuffled_labels, (const char *const *)s->tokens.labels, s->order, L);
+    for (int i = 0; i < MAX_POSITIONS; i++) { /* N positions, and the sentence's L */
+        snprintf(s->position_text[i], LABEL_SIZE, "%d", i);
+        s->positions[i] = s->position_text[i];
+    }
+    for (int i = 0; i < BEYOND_ROWS; i++) {
+        snprintf(s->beyond_text[i], LABEL_SIZE, "%d", settings->position - BEYOND_ROWS + 1 + i);
+        s->beyond_labels[i] = s->beyond_text[i];
+    }
+
+    const struct { al_matrix *m; int rows, cols; } shapes[] = {
+        {&s->one_hot, N, N}, {&s->sinusoidal, N, d}, {&s->one_hot_similarity, N, N},
+        {&s->sinusoidal_similarity, N, N}, {&s->beyond, BEYOND_ROWS, d},
+        {&s->beyond_similarity, BEYOND_ROWS, BEYOND_ROWS}, {&s->learned_table, TRAINED_LENGTH, d},
+        {&s->learned_row, 1, d}, {&s->embed, L, d_model}, {&s->shuffled_embed, L, d_model},
+        {&s->pos, L, d_model}, {&s->x, L, d_model}, {&s->shuffled_x, L, d_model},
+        {&s->expected_bare, L, d_model}, {&s->expected_pos, L, d_model},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        if (al_matrix_alloc(shapes[i].m, shapes[i].rows, shapes[i].cols, &err) != AL_OK)
+            fail(s, &err);
+    for (int r = 0; r < RUNS; r++)
+        if (al_matrix_alloc(&s->out[r], L, d_model, &err) != AL_OK ||
+            al_attention_workspace_alloc(&s->ws[r], &s->params, L, L, &err) != AL_OK)
+            fail(s, &err);
+    /* A "trained" table: random numbers stand in for what training learns. */
+    al_rng_seed(&rng, settings->seed, 2);
+    al_rng_fill_normal(&s->learned_table, &rng, 0.0f, 1.0f);
+}
+
+/* Part 1 and 2: encodings, their dot products, and the position past 512.
+ * The learned table's refusal is kept for the printout, not fatal. */
+static al_status encode_positions(lesson08_state *s, const lesson08_settings *settings,
+                                  al_trace *trace, al_error *err)
+{
+    const char *const *labels = s->positions, *const *beyond = s->beyond_labels;
+    al_status status = al_positional_one_hot(&s->one_hot, 0, trace, "one_hot.pos", labels, err);
+    if (status == AL_OK)
+        status = al_positional_sinusoidal(&s->sinusoidal, 0, trace, "sinusoidal.pos", labels,
+                                          err);
+    if (status == AL_OK)
+        status = al_gram_matrix(&s->one_hot_similarity, &s->one_hot, trace,
+                                "one_hot.similarity", "one_hot.pos", labels, err);
+    if (status == AL_OK)
+        status = al_gram_matrix(&s->sinusoidal_similarity, &s->sinusoidal, trace,
+                                "sinusoidal.similarity", "sinusoidal.pos", labels, err);
+    if (status == AL_OK)
+        status = al_positional_sinusoidal(&s->beyond, settings->position - BEYOND_ROWS + 1,
+                                          trace, "beyond.pos", beyond, err);
+    if (status == AL_OK)
+        status = al_gram_matrix(&s->beyond_similarity, &s->beyond, trace, "beyond.similarity",
+                                "beyond.pos", beyond, err);
+    if (status != AL_OK)
+        return status;
+    al_error refusal = {0};
+    s->learned_status = al_positional_learned(&s->learned_row, settings->position,
+                                              &s->learned_table, trace, "learned.pos",
+                                              &beyond[BEYOND_ROWS - 1], &refusal);
+    snprintf(s->learned_message, sizeof s->learned_message, "%s", refusal.message);
+    return AL_OK;
+}
+
+/* Part 3: the sentence and its shuffled copy, without and with positions.
+ * expected_* are the original outputs put in the shuffled order: what the
+ * shuffled run gives if attention ignores word order. */
+static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *err)
+{
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    const char *const *shuffled = s->shuffled_labels;
+    int L = s->tokens.count;
+    al_status status = al_embedding_forward(&s->embed, s->tokens.ids, &s->words.embedding,
+                                            trace, "original.embed", "original.tokens", tokens,
+                                            err);
+    if (status == AL_OK)
+        status = al_trace_order(trace, "shuffle.order", s->order, L, shuffled, err);
+    if (status == AL_OK)
+        status = al_permute_rows(&s->shuffled_embed, &s->embed, s->order, trace,
+                                 "shuffled.embed", "original.embed", "shuffle.order", shuffled,
+                                 err);
+    /* x = embed + pos: the same positions 0 .. L-1 for both sentences */
+    if (status == AL_OK)
+        status = al_positional_sinusoidal(&s->pos, 0, trace, "pos", s->positions, err);
+    if (status == AL_OK)
+        status = al_residual_add(&s->x, &s->embed, &s->pos, trace, "original.x",
+                                 "original.embed", "pos", tokens, err);
+    if (status == AL_OK)
+        status = al_residual_add(&s->shuffled_x, &s->shuffled_embed, &s->pos, trace,
+                                 "shuffled.x", "shuffled.embed", "pos", shuffled, err);
+    const al_matrix *inputs[RUNS] = {&s->embed, &s->shuffled_embed, &s->x, &s->shuffled_x};
+    for (int r = 0; r < RUNS && status == AL_OK; r++) {
+        bool is_shuffled = r == SHUFFLED_BARE || r == SHUFFLED_POS;
+        al_attention_call call = {.prefix = RUN_PREFIX[r], .query_input = RUN_INPUT[r],
+                                  .query_labels = is_shuffled ? shuffled : tokens,
+                                  .temperature = 1.0f};
+        status = al_self_attention(&s->out[r], &s->ws[r], inputs[r], &s->params, &call, trace,
+                                   err);
+    }
+    if (status == AL_OK)
+        status = al_permute_rows(&s->expected_bare, &s->out[ORIGINAL_BARE], s->order, trace,
+                                 "shuffled.no_pos.expected", "original.no_pos.attn.out",
+                                 "shuffle.order", shuffled, err);
+    if (status == AL_OK)
+        status = al_permute_rows(&s->expected_pos, &s->out[ORIGINAL_POS], s->order, trace,
+                                 "shuffled.with_pos.expected", "original.with_pos.attn.out",
+                                 "shuffle.order", shuffled, err);
+    return status;
+}
+
+/* Part 1: one-hot and sinusoidal encodings, and how alike positions are. */
+static void narrate_encodings(printout *p, const lesson08_state *s, int N, int d)
+{
+    const char *const *labels = s->positions;
+    print_step(p, "one-hot positions: a 1 in the column of the place",
+               "one_hot[p][j] = 1 if j = p, else 0    (N x N_max)");
+    print_text(p, "  N = %d positions, N_max = %d: position p has no vector past N_max - 1.", N,
+               N);
+    print_matrix(p, "one_hot.pos", "PE", &s->one_hot, labels, labels);
+
+    print_step(p, "sinusoidal positions: waves of many lengths",
+               "PE[p][2i] = sin(p / 10000^(2i/d)),  PE[p][2i+1] = cos(p / 10000^(2i/d))");
+    print_text(p, "  d = %d: column pair i turns at its own speed, the first once every 2π ≈ "
+                  "6.28 positions,\n  the last once every 2π · 10000^(%d/%d) positions. "
+                  "Read a row as the hands of %d clocks.", d, 2 * ((d - 1) / 2), d, (d + 1) / 2);
+    print_matrix(p, "sinusoidal.pos", "PE", &s->sinusoidal, labels, NULL);
+
+    print_step(p, "how alike are two positions? their dot products",
+               "similarity = PE · PEᵀ    (N x d) · (d x N) = N x N");
+    print_matrix(p, "one_hot.similarity", "PE·PEᵀ", &s->one_hot_similarity, labels, labels);
+    print_text(p, "  One-hot: 1 with itself and 0 with every other position. Position 1 is as "
+                  "unlike\n  position 2 as it is unlike position %d: no sense of distance.",
+               N - 1);
+    print_matrix(p, "sinusoidal.similarity", "PE·PEᵀ", &s->sinusoidal_similarity, labels, labels);
+    const al_matrix *g = &s->sinusoidal_similarity;
+    print_text(p, "  Sinusoidal: position 0 with itself %.4f, with 1 %.4f, with 2 %.4f, with %d "
+                  "%.4f.\n  Nearby positions are alike and far ones less so, and every diagonal "
+                  "holds one\n  number: PE(p) · PE(q) = Σ_i cos((p - q) ω_i) depends only on "
+                  "the distance p - q.",
+               (double)*al_at(g, 0, 0), (double)*al_at(g, 0, 1), (double)*al_at(g, 0, 2), N - 1,
+               (double)*al_at(g, 0, N - 1));
+}
+
+/* Part 2: a position past the longest sentence seen in training. */
+static void narrate_beyond(printout *p, const lesson08_state *s, int position)
+{
+    const char *const *beyond = s->beyond_labels;
+    print_step(p, "past the training length", "a model trained on sentences of up to 512 "
+                                              "tokens saw positions 0 to 511");
+    print_text(p, "  Sinusoidal: the formula has no end. Positions %d to %d:", position - 2,
+               position);
+    print_matrix(p, "beyond.pos", "PE", &s->beyond, beyond, NULL);
+    print_matrix(p, "beyond.similarity", "PE·PEᵀ", &s->beyond_similarity, beyond, beyond);
+    print_text(p, "  Position %d with %d: %.4f, the same as position 0 with 1 (%.4f): "
+                  "distances keep\n  their meaning wherever they are.",
+               position, position - 1, (double)*al_at(&s->beyond_similarity, 2, 1),
+               (double)*al_at(&s->sinusoidal_similarity, 1, 0));
+    if (s->learned_status == AL_OK) {
+        print_text(p, "\n  Learned: a table of %d rows, one per position; position %d is in "
+                      "it:", TRAINED_LENGTH, position);
+        print_matrix(p, "learned.pos", "PE", &s->learned_row, &beyond[BEYOND_ROWS - 1], NULL);
+        return;
+    }
+    print_text(p, "\n  Learned: a table of %d rows, one per position seen in training. Asked "
+                  "for position %d,\n  the library refuses:\n    %s\n  There is no row to "
+                  "give: the model never learned a vector for that place.",
+               TRAINED_LENGTH, position, s->learned_message);
+}
+
+static void print_run(printout *p, const lesson08_state *s, int run, const char *part,
+                      const char *symbol, const al_matrix *m, const char *const *cols)
+{
+    char name[AL_NAME_SIZE];
+    al_name(name, "%s.%s", RUN_PREFIX[run], part);
+    bool is_shuffled = run == SHUFFLED_BARE || run == SHUFFLED_POS;
+    const char *const *rows = is_shuffled ? s->shuffled_labels
+                                          : (const char *const *)s->tokens.labels;
+    print_matrix(p, name, symbol, m, rows, cols ? cols : rows);
+}
+
+/* Part 3: the sentence shuffled, without and then with positions. */
+static void narrate_shuffle(printout *p, const lesson08_state *s)
+{
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    const char *const *dims = (const char *const *)s->words.dimension_names;
+    int L = s->tokens.count;
+    char original[1024] = "", shuffled[1024] = "";
+    for (int i = 0; i < L; i++) {
+        size_t used = strlen(original);
+        snprintf(original + used, sizeof original - used, "%s%s", i ? " " : "", tokens[i]);
+        used = strlen(shuffled);
+        snprintf(shuffled + used, sizeof shuffled - used, "%s%s", i ? " " : "",
+                 s->shuffled_labels[i]);
+    }
+    print_step(p, "a sentence and a shuffled copy", "shuffled row i = original row order[i]");
+    print_text(p, "  original: %s\n  shuffled: %s    (every word moved; shuffle.order says "
+                  "from where)", original, shuffled);
+
+    print_step(p, "self-attention without positions", "X = embed;  out = attention(X), as in "
+                                                      "lesson05");
+    for (int r = ORIGINAL_BARE; r <= SHUFFLED_BARE; r++) {
+        al_attention_steps head = al_attention_head_steps(&s->ws[r], 0);
+        print_run(p, s, r, "h0.weights", "weights", &head.weights, NULL);
+        print_run(p, s, r, "out", "out", &s->out[r], dims);
+    }
+    print_matrix(p, "shuffled.no_pos.expected", "expected", &s->expected_bare,
+                 s->shuffled_labels, dims);
+    print_text(p, "  expected = the original outputs put in the shuffled order. Largest "
+                  "difference from\n  shuffled.no_pos.attn.out: %.4g (float32 rounding: the "
+                  "same sums in another order).\n  Each word gets the same output wherever "
+                  "it stands: without positions, attention\n  sees a bag of words.",
+               (double)al_max_abs_diff(&s->expected_bare, &s->out[SHUFFLED_BARE]));
+
+    print_step(p, "self-attention with positions", "X = embed + pos,  pos = sinusoidal "
+                                                   "encoding of places 0 to L-1");
+    print_matrix(p, "pos", "pos", &s->pos, s->positions, NULL);
+    for (int r = ORIGINAL_POS; r <= SHUFFLED_POS; r++) {
+        al_attention_steps head = al_attention_head_steps(&s->ws[r], 0);
+        print_run(p, s, r, "h0.weights", "weights", &head.weights, NULL);
+        print_run(p, s, r, "out", "out", &s->out[r], dims);
+    }
+    print_matrix(p, "shuffled.with_pos.expected", "expected", &s->expected_pos,
+                 s->shuffled_labels, dims);
+    print_text(p, "  Largest difference from shuffled.with_pos.attn.out: %.4f. A word now "
+                  "carries its\n  place, so moving it changes what it attends to and what "
+                  "comes out.",
+               (double)al_max_abs_diff(&s->expected_pos, &s->out[SHUFFLED_POS]));
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson08_settings settings = {.sentence = "the cat walks by the river bank",
+                                  .seed = AL_DEFAULT_SEED, .positions = 16, .d_model = 16,
+                                  .position = TRAINED_LENGTH + 1, .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson08_state s = {0};
+    build_inputs(&s, &settings, &p);
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    al_error err = {0};
+    if (encode_positions(&s, &settings, outputs.trace, &err) != AL_OK ||
+        attend_shuffled(&s, outputs.trace, &err) != AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    narrate_encodings(&p, &s, settings.positions, settings.d_model);
+    narrate_beyond(&p, &s, settings.position);
+    narrate_shuffle(&p, &s);
+    outputs_close_trace(&outputs);
+
+    const char *encodings_args[] = {"--select", "one_hot.pos", "--select", "sinusoidal.pos",
+                                    "--axes", "positions,dimensions", "--columns", "2",
+                                    "--title", "one_hot.pos and sinusoidal.pos", "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
+    /* Apart: one colour scale for both would wash out the one-hot 1s. */
+    const char *one_hot_args[] = {"--select", "one_hot.similarity", "--axes",
+                                  "positions,positions", "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-one-hot-similarity.png", one_hot_args);
+    const char *sinusoidal_args[] = {"--select", "sinusoidal.similarity", "--axes",
+                                     "positions,positions", "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-sinusoidal-similarity.png", sinusoidal_args);
+    const char *shuffle_args[] = {"--select", "*.no_pos.attn.h0.weights", "--select",
+                                  "*.with_pos.attn.h0.weights", "--annotate", "--columns", "2",
+                                  "--title", "a sentence and its shuffled copy, without and "
+                                  "with positions", "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,606 @@
+/* lesson11: choosing the next token.
+ * One row of logits, from a small bigram model in data/lesson11 (the
+ * scores of every word that may follow "the"), and every way the chapter
+ * turns it into a word: greedy, temperature, the roulette wheel with a
+ * visible draw, top-k, top-p, seeded sampling; then greedy decoding and
+ * beam search of a whole sentence with the same model. A thin program:
+ * the maths is in decoding.h and beam_search.h; the model is a table
+ * lookup handed to the beam search as its step function. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/beam_search.h"
+#include "attnlab/blas.h"
+#include "attnlab/decoding.h"
+#include "attnlab/rng.h"
+#include "attnlab/table_file.h"
+#include "outputs.h"
+#include "printout.h"
+
+#define MAX_VOCAB 64       /* words in the model's table, <bos> included */
+#define MAX_DRAWS 4        /* roulette draws shown                       */
+#define MAX_SAMPLES 16
+#define MAX_TEMPERATURES 8
+
+static const lesson_about ABOUT = {
+    .program = "lesson11",
+    .title = "choosing the next token",
+    .summary =
+        "A language model scores every word of its vocabulary (the logits); the\n"
+        "decoder must choose one. Greedy takes the largest. Sampling turns the\n"
+        "logits into probabilities (softmax, sharpened or flattened by a\n"
+        "temperature, perhaps cut to the top k or the top p) and spins a roulette\n"
+        "wheel. Beam search keeps several sentences alive and picks the most\n"
+        "probable whole. The model here is a bigram table (data/lesson11).",
+    .example = "lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2",
+};
+
+typedef struct lesson11_settings {
+    const char *context;
+    option_numbers draws, temperatures;
+    float temperature, top_p;
+    int top_k, samples, beam_width, max_length;
+    uint64_t seed;
+    const char *data_dir;
+} lesson11_settings;
+
+/* The bigram model: the table, and for every token id the table row that
+ * gives the logits of the token after it (-1 for <eos>, which ends). */
+typedef struct bigram_model {
+    al_table table;
+    int vocab_size;            /* the table's columns, then <bos>       */
+    const char *words[MAX_VOCAB];
+    int row_of[MAX_VOCAB];
+    int bos_id, eos_id;
+} bigram_model;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson11_state {
+    bigram_model model;
+    char path[512];
+    int context_row;
+    al_matrix logits;          /* 1 x V: the context's row              */
+    al_matrix sweep;           /* temperatures x V                      */
+    al_sampler roulette[MAX_DRAWS], top_k, top_p, sampler;
+    int greedy_token, roulette_token[MAX_DRAWS], top_k_token, top_p_token;
+    int sampled[MAX_SAMPLES];
+} lesson11_state;
+
+static void free_state(lesson11_state *s)
+{
+    al_table_free(&s->model.table);
+    al_matrix_free(&s->logits);
+    al_matrix_free(&s->sweep);
+    for (int d = 0; d < MAX_DRAWS; d++)
+        al_sampler_free(&s->roulette[d]);
+    al_sampler_free(&s->top_k);
+    al_sampler_free(&s->top_p);
+    al_sampler_free(&s->sampler);
+}
+
+_Noreturn static void fail(lesson11_state *s, const char *message)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", message);
+}
+
+static void parse(lesson11_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"context", OPTION_STRING, &settings->context, "WORD",
+         "the word before the one to choose: a row of the table (default the)", NULL, 0, 0},
+        {"draw", OPTION_NUMBERS, &settings->draws, "LIST",
+         "the roulette draws u to show, each in [0, 1) (default 0.4,0.6)", NULL, 1, MAX_DRAWS},
+        {"temperatures", OPTION_NUMBERS, &settings->temperatures, "LIST",
+         "the temperatures of the sweep (default 0.1,0.5,1,2,10)", NULL, 1, MAX_TEMPERATURES},
+        {"temperature", OPTION_FLOAT, &settings->temperature, "T",
+         "temperature for top-k, top-p and the samples (default 1)", NULL, 0, 0},
+        {"top-k", OPTION_INT, &settings->top_k, "K", "tokens top-k keeps (default 3)", NULL, 1,
+         MAX_VOCAB},
+        {"top-p", OPTION_FLOAT, &settings->top_p, "P",
+         "probability mass top-p keeps, in (0, 1] (default 0.9)", NULL, 0, 0},
+        {"samples", OPTION_INT, &settings->samples, "N", "tokens to sample (default 5)", NULL, 1,
+         MAX_SAMPLES},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the draws (default 42)", NULL, 0,
+         0},
+        {"beam-width", OPTION_INT, &settings->beam_width, "W",
+         "sentences beam search keeps (default 3)", NULL, 1, MAX_VOCAB},
+        {"max-length", OPTION_INT, &settings->max_length, "N",
+         "most words a decoded sentence gets, <eos> included (default 6)", NULL, 1, 32},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR",
+         "the data folder (default: the repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    for (int d = 0; d < settings->draws.count; d++)
+        if (!(settings->draws.values[d] >= 0.0f && settings->draws.values[d] < 1.0f))
+            lesson_usage_error(&ABOUT, "--draw: every draw must be in [0, 1), not %g",
+                               (double)settings->draws.values[d]);
+    for (int t = 0; t < settings->temperatures.count; t++)
+        if (!(settings->temperatures.values[t] > 0.0f))
+            lesson_usage_error(&ABOUT, "--temperatures: every T must be greater than 0, not %g "
+                                       "(T -> 0 is the greedy choice)",
+                               (double)settings->temperatures.values[t]);
+    if (!(settings->temperature > 0.0f))
+        lesson_usage_error(&ABOUT, "--temperature must be greater than 0, not %g (T -> 0 is "
+                                   "the greedy choice)", (double)settings->temperature);
+    if (!(settings->top_p > 0.0f && settings->top_p <= 1.0f))
+        lesson_usage_error(&ABOUT, "--top-p must be in (0, 1], not %g", (double)settings->top_p);
+}
+
+/* ---- the model -------------------------------------------------------------- */
+
+static int find_column(const al_table *table, const char *word)
+{
+    for (int j = 0; j < table->values.cols; j++)
+        if (strcmp(table->col_labels[j], word) == 0)
+            return j;
+    return -1;
+}
+
+/* Read data/lesson11/bigrams.txt and check that it is a model a sentence
+ * can be decoded with: <eos> is a column, <bos> is a row but no column,
+ * and every other column has a row saying what follows it. */
+static void load_model(lesson11_state *s, const lesson11_settings *settings)
+{
+    bigram_model *m = &s->model;
+    char message[AL_ERROR_MESSAGE_SIZE + 600];
+    al_error err = {0};
+    snprintf(s->path, sizeof s->path, "%s/lesson11/bigrams.txt", settings->data_dir);
+    if (al_table_read(&m->table, s->path, &err) != AL_OK)
+        fail(s, err.message);
+    int columns = m->table.values.cols;
+    m->eos_id = find_column(&m->table, "<eos>");
+    if (columns + 1 > MAX_VOCAB)
+        snprintf(message, sizeof message, "%s has %d columns; this lesson takes at most %d",
+                 s->path, columns, MAX_VOCAB - 1);
+    else if (m->eos_id < 0)
+        snprintf(message, sizeof message, "%s has no column '<eos>': no sentence could end",
+                 s->path);
+    else if (find_column(&m->table, "<bos>") >= 0 || al_table_find_row(&m->table, "<bos>") < 0)
+        snprintf(message, sizeof message, "%s needs a row '<bos>' (what starts a sentence) and "
+                 "no column '<bos>'", s->path);
+    else
+        message[0] = '\0';
+    if (message[0])
+        fail(s, message);
+    m->vocab_size = columns + 1;
+    m->bos_id = columns;
+    for (int j = 0; j < columns; j++)
+        m->words[j] = m->table.col_labels[j];
+    m->words[m->bos_id] = "<bos>";
+    for (int id = 0; id < m->vocab_size; id++) {
+        m->row_of[id] = al_table_find_row(&m->table, m->words[id]);
+        if (m->row_of[id] < 0 && id != m->eos_id) {
+            snprintf(message, sizeof message, "%s has no row for '%s': nothing could follow it",
+                     s->path, m->words[id]);
+            fail(s, message);
+        }
+    }
+}
+
+/* The beam search's step function: a bigram model looks one word back, so
+ * the logits of the next token are the table's row for the last token of
+ * the prefix; <bos> never comes next (-inf rules it out). */
+static al_status next_logits(al_matrix *logits, const int *prefix, int length, void *context,
+                             al_error *err)
+{
+    const bigram_model *m = context;
+    int row = m->row_of[prefix[length - 1]];
+    if (row < 0)
+        return al_fail(err, AL_ERR_VALUE, "the model has no row for '%s'",
+                       m->words[prefix[length - 1]]);
+    al_matrix from = al_matrix_rows(&m->table.values, row, 1);
+    al_matrix to = al_matrix_cols(logits, 0, from.cols);
+    al_status status = al_copy(&to, &from, err);
+    *al_at(logits, 0, m->bos_id) = -INFINITY;
+    return status;
+}
+
+/* ---- choosing one token ------------------------------------------------------- */
+
+static void allocate(lesson11_state *s, const lesson11_settings *settings)
+{
+    int V = s->model.table.values.cols;
+    al_error err = {0};
+    al_status status = al_matrix_alloc(&s->logits, 1, V, &err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&s->sweep, settings->temperatures.count, V, &err);
+    for (int d = 0; d < settings->draws.count && status == AL_OK; d++)
+        status = al_sampler_alloc(&s->roulette[d], V, &err);
+    if (status == AL_OK)
+        status = al_sampler_alloc(&s->top_k, V, &err);
+    if (status == AL_OK)
+        status = al_sampler_alloc(&s->top_p, V, &err);
+    if (status == AL_OK)
+        status = al_sampler_alloc(&s->sampler, V, &err);
+    if (status != AL_OK)
+        fail(s, err.message);
+    if (settings->top_k > V) {
+        char message[128];
+        snprintf(message, sizeof message, "--top-k %d is more than the %d words of the "
+                 "vocabulary", settings->top_k, V);
+        fail(s, message);
+    }
+    s->context_row = al_table_find_row(&s->model.table, settings->context);
+    if (s->context_row < 0) {
+        char message[1024];
+        int used = snprintf(message, sizeof message, "--context '%s' is not a row of %s (rows:",
+                            settings->context, s->path);
+        for (int i = 0; i < s->model.table.values.rows && used < 900; i++)
+            used += snprintf(message + used, sizeof message - (size_t)used, "%s %s",
+                             i ? "," : "", s->model.table.row_labels[i]);
+        snprintf(message + used, sizeof message - (size_t)used, ")");
+        fail(s, message);
+    }
+    al_matrix row = al_matrix_rows(&s->model.table.values, s->context_row, 1);
+    al_copy(&s->logits, &row, NULL);
+}
+
+static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
+{
+    char number[32];
+    return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
+}
+
+/* Greedy, the sweep, the roulette draws, top-k, top-p and the samples,
+ * each traced under its own name. */
+static al_status choose(lesson11_state *s, const lesson11_settings *settings, al_trace *trace,
+                        al_error *err)
+{
+    const char *const *words = s->model.words;
+    const char *context[1] = {settings->context};
+    const al_table *table = &s->model.table;
+    al_tensor_info model = {.name = "bigrams", .role = AL_ROLE_PARAM,
+                            .row_labels = (const char *const *)table->row_labels,
+                            .col_labels = words,
+                            .note = "the model: row = the word so far, column = the next "
+                                    "word; the beam searches read it"};
+    al_tensor_info info = {.name = "logits", .role = AL_ROLE_INPUT, .row_labels = context,
+                           .col_labels = words,
+                           .note = "the row of bigrams for the context word"};
+    al_status status = al_trace_matrix(trace, &model, &table->values, err);
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &info, &s->logits, err);
+    if (status == AL_OK)
+        status = al_greedy(&s->greedy_token, &s->logits, trace, "greedy", "logits", words, err);
+    for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
+        char name[AL_NAME_SIZE];
+        al_matrix row = al_matrix_rows(&s->sweep, t, 1);
+        status = al_temperature_probs(&row, &s->logits, settings->temperatures.values[t], trace,
+                                      sweep_name(name, settings->temperatures.values[t]),
+                                      "logits", words, err);
+    }
+    /* The chapter's wheel: plain softmax (T = 1), one spin per draw. */
+    for (int d = 0; d < settings->draws.count && status == AL_OK; d++) {
+        char name[AL_NAME_SIZE];
+        al_name(name, "roulette.%d", d);
+        al_sampler *w = &s->roulette[d];
+        status = al_temperature_probs(&w->probs, &s->logits, 1.0f, trace, name, "logits", words,
+                                      err);
+        if (status == AL_OK)
+            status = al_roulette(&s->roulette_token[d], &w->cumsum, &w->probs,
+                                 settings->draws.values[d], trace, name, words, err);
+    }
+    /* Seeded draws: top-k, top-p, then the samples, in this order. */
+    al_rng rng;
+    al_rng_seed(&rng, settings->seed, 0);
+    float T = settings->temperature;
+    if (status == AL_OK)
+        status = al_top_k_probs(&s->top_k.probs, s->top_k.ranking, &s->logits, settings->top_k,
+                                T, trace, "top_k", "logits", words, err);
+    if (status == AL_OK)
+        status = al_roulette(&s->top_k_token, &s->top_k.cumsum, &s->top_k.probs,
+                             al_rng_uniform(&rng), trace, "top_k", words, err);
+    if (status == AL_OK)
+        status = al_top_p_probs(&s->top_p.probs, s->top_p.ranking, &s->logits, settings->top_p,
+                                T, trace, "top_p", "logits", words, err);
+    if (status == AL_OK)
+        status = al_roulette(&s->top_p_token, &s->top_p.cumsum, &s->top_p.probs,
+                             al_rng_uniform(&rng), trace, "top_p", words, err);
+    al_sampling how = {.method = AL_SAMPLE_TEMPERATURE, .temperature = T};
+    for (int i = 0; i < settings->samples && status == AL_OK; i++) {
+        char name[AL_NAME_SIZE];
+        status = al_sample(&s->sampled[i], &s->sampler, &s->logits, &how, &rng, trace,
+                           al_name(name, "sample.%d", i), "logits", words, err);
+    }
+    return status;
+}
+
+/* ---- the printout: one token ------------------------------------------------------ */
+
+static void print_logits_and_greedy(printout *p, const lesson11_state *s,
+                                    const lesson11_settings *settings)
+{
+    const char *const *words = s->model.words;
+    const char *context[1] = {settings->context};
+    int V = s->logits.cols;
+    print_step(p, "the model's scores for the next word", "logits = one score per word of the "
+                                                         "vocabulary    (1 x V)");
+    print_text(p, "  The word so far is \"%s\"; V = %d words. The scores are row '%s' of the "
+                  "model,\n  a bigram table (%s).", settings->context, V, settings->context,
+               s->path);
+    print_matrix(p, "logits", "logits", &s->logits, context, words);
+
+    print_step(p, "greedy: take the largest logit", "token = argmax_i logits_i");
+    print_text(p, "  greedy.token = %d: \"%s\", logit %.*f. Always the same word for the same "
+                  "logits.", s->greedy_token, words[s->greedy_token], p->precision,
+               (double)*al_at(&s->logits, 0, s->greedy_token));
+}
+
+static void print_sweep(printout *p, const lesson11_state *s, const lesson11_settings *settings)
+{
+    const char *const *words = s->model.words;
+    print_step(p, "temperature: probabilities, sharper or flatter",
+               "probs_i = exp(logits_i / T) / sum_j exp(logits_j / T)");
+    for (int t = 0; t < settings->temperatures.count; t++) {
+        char name[AL_NAME_SIZE], probs[AL_NAME_SIZE], symbol[32];
+        al_name(probs, "%s.probs", sweep_name(name, settings->temperatures.values[t]));
+        snprintf(symbol, sizeof symbol, "T = %g", (double)settings->temperatures.values[t]);
+        al_matrix row = al_matrix_rows(&s->sweep, t, 1);
+        print_matrix(p, probs, symbol, &row, (const char *const[]){"probs"}, words);
+    }
+    print_text(p, "\n  Small T piles the probability onto the greedy word (T -> 0 is greedy); "
+                  "large T\n  spreads it towards 1/V each (uniform). T = 1 is the model's own "
+                  "distribution.");
+}
+
+static void print_roulette(printout *p, const lesson11_state *s,
+                           const lesson11_settings *settings)
+{
+    const char *const *words = s->model.words;
+    const al_sampler *w = &s->roulette[0];
+    print_step(p, "the roulette wheel: a draw picks a word",
+               "cumsum_i = probs_0 + ... + probs_i;  token = the first i with u < cumsum_i");
+    print_text(p, "  Lay the probabilities (T = 1) end to end on [0, 1): each word owns a "
+                  "stretch as\n  long as its probability. A uniform draw u lands in one "
+                  "stretch.");
+    print_matrix(p, "roulette.0.probs", "probs", &w->probs, (const char *const[]){"probs"},
+                 words);
+    print_matrix(p, "roulette.0.cumsum", "cumsum", &w->cumsum, (const char *const[]){"cumsum"},
+                 words);
+    for (int d = 0; d < settings->draws.count; d++) {
+        int token = s->roulette_token[d];
+        double u = settings->draws.values[d];
+        double upper = *al_at(&s->roulette[d].cumsum, 0, token);
+        if (token == 0)
+            print_text(p, "  u = %g:  %g < %.*f  ->  roulette.%d.token = %d, \"%s\"", u, u,
+                       p->precision, upper, d, token, words[token]);
+        else
+            print_text(p, "  u = %g:  %.*f <= %g < %.*f  ->  roulette.%d.token = %d, \"%s\"", u,
+                       p->precision, (double)*al_at(&s->roulette[d].cumsum, 0, token - 1), u,
+                       p->precision, upper, d, token, words[token]);
+    }
+}
+
+/* "cat, dog, mat": the words row gives any probability, in id order. */
+static const char *kept_words(char *buf, size_t size, const al_matrix *probs,
+                              const char *const *words)
+{
+    int used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < probs->cols && used < (int)size - 64; i++)
+        if (*al_at(probs, 0, i) > 0.0f)
+            used += snprintf(buf + used, size - (size_t)used, "%s%s", used ? ", " : "",
+                             words[i]);
+    return buf;
+}
+
+static void print_top_k_and_p(printout *p, const lesson11_state *s,
+                              const lesson11_settings *settings)
+{
+    const char *const *words = s->model.words;
+    char equation[160], kept[512];
+    snprintf(equation, sizeof equation, "keep the k = %d largest logits, softmax over them "
+             "(T = %g); the rest get 0", settings->top_k, (double)settings->temperature);
+    print_step(p, "top-k: only the k most likely words", equation);
+    print_matrix(p, "top_k.probs", "probs", &s->top_k.probs, (const char *const[]){"probs"},
+                 words);
+    print_text(p, "  Kept: %s (top_k.kept in the trace: the logits, null where dropped).",
+               kept_words(kept, sizeof kept, &s->top_k.probs, words));
+    print_text(p, "  A seeded draw on this wheel: top_k.token = %d, \"%s\".", s->top_k_token,
+               words[s->top_k_token]);
+
+    snprintf(equation, sizeof equation, "keep the fewest most likely words whose probabilities "
+             "add up to p = %g", (double)settings->top_p);
+    print_step(p, "top-p (nucleus): as many words as it takes", equation);
+    print_matrix(p, "top_p.probs", "probs", &s->top_p.probs, (const char *const[]){"probs"},
+                 words);
+    print_text(p, "  Kept: %s, renormalised to sum to 1 (top_p.all_probs in the trace: before "
+                  "the cut).", kept_words(kept, sizeof kept, &s->top_p.probs, words));
+    print_text(p, "  A confident model keeps few words, an unsure one many: k adapts to the "
+                  "distribution.");
+    print_text(p, "  A seeded draw on this wheel: top_p.token = %d, \"%s\".", s->top_p_token,
+               words[s->top_p_token]);
+}
+
+static void print_samples(printout *p, const lesson11_state *s,
+                          const lesson11_settings *settings)
+{
+    const char *const *words = s->model.words;
+    char equation[96], line[1024];
+    snprintf(equation, sizeof equation, "u = uniform draw from the seed; token = roulette(probs "
+             "at T = %g, u)", (double)settings->temperature);
+    print_step(p, "sampling: a new draw each time", equation);
+    int used = snprintf(line, sizeof line, "  seed %llu:", (unsigned long long)settings->seed);
+    for (int i = 0; i < settings->samples; i++)
+        used += snprintf(line + used, sizeof line - (size_t)used, " %s", words[s->sampled[i]]);
+    print_text(p, "%s", line);
+    print_text(p, "  (sample.0.token ... sample.%d.token; each draw is sample.<i>.draw.) The "
+                  "same seed\n  gives the same words; another seed, other words. Greedy would "
+                  "say \"%s\" every time.", settings->samples - 1, words[s->greedy_token]);
+}
+
+/* ---- whole sentences ---------------------------------------------------------------- */
+
+/* "<bos> a dog ate": tokens[0 .. length) as words. */
+static const char *sentence_text(char *buf, size_t size, const int *tokens, int length,
+                                 const bigram_model *m)
+{
+    int used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < length && used < (int)size - 64; i++)
+        used += snprintf(buf + used, size - (size_t)used, "%s%s", i ? " " : "",
+                         m->words[tokens[i]]);
+    return buf;
+}
+
+/* One search of the given width and length from <bos>, traced under name
+ * (or not, when trace is NULL). The best sentence goes to tokens, length
+ * and score; the surviving beams stay in *beams, which the caller frees
+ * with al_beam_free whatever happened. */
+static al_status search(al_beam_search *beams, int width, int max_length, lesson11_state *s,
+                        al_trace *trace, const char *name, int *tokens, int *length,
+                        double *score, al_error *err)
+{
+    al_beam_options options = {.width = width, .max_length = max_length,
+                               .bos_id = s->model.bos_id, .eos_id = s->model.eos_id};
+    al_status status = al_beam_alloc(beams, &options, s->model.vocab_size, err);
+    if (status == AL_OK)
+        status = al_beam_run(tokens, length, score, beams, next_logits, &s->model, trace, name,
+                             s->model.words, err);
+    return status;
+}
+
+/* The beams alive after a search, best first. */
+static void print_beams(printout *p, const al_beam_search *beams, const bigram_model *m,
+                        int step)
+{
+    char text[AL_BEAM_LABEL_SIZE * 2];
+    print_text(p, "  after step %d (beam.step%d.scores):", step, step);
+    for (int b = 0; b < beams->count; b++) {
+        const int *row = beams->tokens + (size_t)b * ((size_t)beams->options.max_length + 1);
+        print_text(p, "    %-40s log p = %8.*f%s",
+                   sentence_text(text, sizeof text, row, beams->lengths[b], m), p->precision,
+                   beams->scores[b], beams->finished[b] ? "   (finished)" : "");
+    }
+}
+
+static bool all_finished(const al_beam_search *beams)
+{
+    for (int b = 0; b < beams->count; b++)
+        if (!beams->finished[b])
+            return false;
+    return true;
+}
+
+/* Greedy decoding (width 1) and beam search, each traced once; the beams
+ * of every step are printed from untraced searches of 1, 2, ... steps
+ * (a search is deterministic, so the first steps of a longer one are the
+ * same). */
+static al_status decode(lesson11_state *s, const lesson11_settings *settings, printout *p,
+                        al_trace *trace, al_error *err)
+{
+    const bigram_model *m = &s->model;
+    int tokens[64], length = 0;
+    double score = 0.0;
+    char text[AL_BEAM_LABEL_SIZE * 2];
+    al_beam_search beams;
+
+    print_step(p, "greedy decoding: the best word at every step",
+               "y_t = argmax p(y | y_t-1), until <eos>");
+    al_status status = search(&beams, 1, settings->max_length, s, trace, "greedy_search", tokens,
+                              &length, &score, err);
+    if (status == AL_OK) {
+        print_text(p, "  <bos> %s", sentence_text(text, sizeof text, tokens, length, m));
+        print_text(p, "  log p = %.*f (greedy_search.step%d.scores)%s", p->precision, score,
+                   length - 1, beams.finished[0] ? "" : ", not finished within --max-length");
+    }
+    al_beam_free(&beams);
+
+    char equation[160];
+    snprintf(equation, sizeof equation, "keep the W = %d most probable sentences; score = sum "
+             "of log p of their words", settings->beam_width);
+    if (status == AL_OK)
+        print_step(p, "beam search: several sentences at once", equation);
+    for (int steps = 1; steps <= settings->max_length && status == AL_OK; steps++) {
+        status = search(&beams, settings->beam_width, steps, s, NULL, NULL, tokens, &length,
+                        &score, err);
+        bool done = status == AL_OK && all_finished(&beams);
+        if (status == AL_OK)
+            print_beams(p, &beams, m, steps - 1);
+        al_beam_free(&beams);
+        if (done)
+            break;
+    }
+    if (status == AL_OK)
+        status = search(&beams, settings->beam_width, settings->max_length, s, trace, "beam",
+                        tokens, &length, &score, err);
+    if (status == AL_OK) {
+        print_text(p, "\n  Beam search's sentence: <bos> %s", sentence_text(text, sizeof text,
+                                                                            tokens, length, m));
+        print_text(p, "  log p = %.*f%s (the first row of the last beam.step*.scores)",
+                   p->precision, score,
+                   beams.finished[0] ? "" : ", not finished within --max-length");
+        print_text(p, "  log p closer to 0 means more probable. Greedy commits to the best "
+                      "word at each\n  step; beam search keeps runners-up alive, and a "
+                      "sentence that starts less\n  likely can end more likely. (No length "
+                      "normalisation: every word costs log p.)");
+    }
+    al_beam_free(&beams);
+    return status;
+}
+
+static void draw(lesson_outputs *outputs, const lesson11_state *s,
+                 const lesson11_settings *settings)
+{
+    char title[160], columns[16];
+    snprintf(title, sizeof title, "The next word after \"%s\" at each temperature T",
+             settings->context);
+    snprintf(columns, sizeof columns, "%d", s->sweep.rows < 3 ? s->sweep.rows : 3);
+    const char *sweep_args[] = {"--select", "sweep.*.probs", "--bars", "--columns", columns,
+                                "--axes", "T,next word", "--title", title, "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
+    const char *roulette_args[] = {"--select", "roulette.0.probs", "--select",
+                                   "roulette.0.cumsum", "--bars", "--axes", "wheel,next word",
+                                   "--title", "The roulette wheel: u picks the first word with "
+                                   "u < cumsum", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-roulette.png", roulette_args);
+    const char *top_args[] = {"--select", "top_k.probs", "--select", "top_p.probs", "--bars",
+                              "--axes", "cut,next word", "--title",
+                              "What top-k and top-p keep", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-top.png", top_args);
+    const char *beam_args[] = {"--select", "beam.step*.scores", "--annotate", "--columns", "3",
+                               "--axes", "beams,score", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-beam.png", beam_args);
+    /* One node per part of the lesson: the full graph has a node per draw. */
+    const char *flow_args[] = {"--depth", "1", NULL};
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson11_settings settings = {
+        .context = "the", .draws = {2, {0.4f, 0.6f}},
+        .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}}, .temperature = 1.0f,
+        .top_p = 0.9f, .top_k = 3, .samples = 5, .seed = AL_DEFAULT_SEED, .beam_width = 3,
+        .max_length = 6, .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+    lesson11_state s = {0};
+    load_model(&s, &settings);
+    allocate(&s, &settings);
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    al_error err = {0};
+    if (choose(&s, &settings, outputs.trace, &err) != AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    print_logits_and_greedy(&p, &s, &settings);
+    print_sweep(&p, &s, &settings);
+    print_roulette(&p, &s, &settings);
+    print_top_k_and_p(&p, &s, &settings);
+    print_samples(&p, &s, &settings);
+    if (decode(&s, &settings, &p, outputs.trace, &err) != AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    outputs_close_trace(&outputs);
+    draw(&outputs, &s, &settings);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,127 @@
+/* calc.h: the parts of attnlab-calc, the hand-calculation checker, and
+ * what they share: the command line and its numbers (calc_args.c), the
+ * trace (calc_main.c), and one file per subcommand (calc_softmax.c, ...).
+ * Internal to src/tools. The maths is the library's: these files parse
+ * what was typed, call the library, and print (calc_print.h). */
+#ifndef ATTNLAB_CALC_H
+#define ATTNLAB_CALC_H
+
+#include <stdbool.h>
+
+#include "attnlab/matrix.h"
+#include "attnlab/trace.h"
+
+/* Exit statuses, as documented in --help. */
+enum {
+    CALC_OK = 0,    /* done                                                   */
+    CALC_USAGE = 2  /* bad input: one line on stderr, nothing on stdout       */
+};
+
+/* An option a subcommand accepts besides the common ones (--latex,
+ * --trace, --precision, --help). */
+typedef struct calc_option {
+    const char *name;        /* "--keys"                                   */
+    const char *value_name;  /* "LIST"; NULL for a flag such as --no-scale */
+} calc_option;
+
+#define CALC_MAX_OPTIONS 20
+
+typedef struct calc_args calc_args;
+
+/* One subcommand: its words for --help and the function that runs it. */
+typedef struct calc_command {
+    const char *name;             /* "softmax"                                 */
+    const char *summary;          /* one line for the overall --help           */
+    const char *help;             /* the subcommand's --help, with examples    */
+    const calc_option *options;   /* its own options, ended by {NULL, NULL}    */
+    const char *operands_name;    /* "SCORES" if it takes numbers after its
+                                     name, else NULL                           */
+    bool traces;                  /* whether --trace makes sense for it        */
+    int (*run)(const calc_args *args);
+} calc_command;
+
+/* Everything the command line said. Values point into argv. */
+struct calc_args {
+    const calc_command *command;
+    const char *values[CALC_MAX_OPTIONS];  /* by index in command->options;
+                                              NULL: not given, "" for a flag */
+    const char **operands;                 /* n_operands words, malloc'd     */
+    int n_operands;
+    bool help;
+    bool latex;                            /* --latex: an align* block only  */
+    const char *trace_path;                /* --trace FILE, or NULL          */
+    int precision;                         /* --precision N, decimals        */
+    int argc;                              /* the whole command line, for the */
+    char **argv;                           /* trace header and LaTeX comment  */
+};
+
+/* The subcommands (each in its own file). */
+extern const calc_command calc_softmax_command;
+extern const calc_command calc_retrieve_command;
+extern const calc_command calc_attention_command;
+extern const calc_command calc_sample_command;
+extern const calc_command calc_params_command;
+
+/* ---- the command line (calc_args.c) --------------------------------------- */
+
+/* Print "attnlab-calc: <message>" on stderr; returns CALC_USAGE. */
+int calc_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fill *args from argv[2...] for command: options anywhere, written
+ * "--name value" or "--name=value"; words that are not options are
+ * operands (a word such as "-1.5" is a number, not an option). Returns
+ * CALC_OK, or CALC_USAGE after printing the problem. The caller frees
+ * args->operands. */
+int calc_parse_command_line(calc_args *args, const calc_command *command, int argc, char **argv);
+
+/* The value of option name ("--keys"), "" for a given flag, or NULL. */
+const char *calc_value(const calc_args *args, const char *name);
+
+/* Whether option name was given. */
+bool calc_given(const calc_args *args, const char *name);
+
+/* The value of a required option, or NULL after printing
+ * "<command> needs <name> <VALUE>". */
+const char *calc_required(const calc_args *args, const char *name);
+
+/* Numbers typed on the command line. Each returns CALC_OK or prints one
+ * line naming what (e.g. "--keys") and the problem, and returns CALC_USAGE.
+ * Every number must be finite and fit in a float. */
+int calc_parse_number(float *x, const char *what, const char *text);
+
+/* A number > 0 (a temperature, a kernel width). */
+int calc_parse_positive(float *x, const char *what, const char *text);
+
+/* A whole number in [min, max]. */
+int calc_parse_int(int *x, const char *what, const char *text, int min, int max);
+
+/* A matrix: rows separated by ';', numbers by commas or spaces ("1 0; 0 1",
+ * "1,0;0,1"); one trailing ';' is allowed. Rows must have equal lengths.
+ * A list without ';' ("70,80") is one row, or with as_column one number per
+ * row (2 x 1): how keys and values are typed. On success *m is allocated
+ * and the caller frees it with al_matrix_free. */
+int calc_parse_matrix(al_matrix *m, const char *what, const char *text, bool as_column);
+
+/* Labels separated by commas ("The,cat"), spaces around them dropped; there
+ * must be exactly count. *labels is malloc'd (pointers into one block that
+ * holds the text too): the caller frees it with free(). */
+int calc_parse_labels(char ***labels, const char *what, const char *text, int count);
+
+/* The index of text in the NULL-terminated choices, or CALC_USAGE after
+ * printing "<what> must be one of a, b or c, not 'x'". */
+int calc_parse_choice(int *index, const char *what, const char *text,
+                      const char *const *choices);
+
+/* ---- the trace (calc_main.c) ---------------------------------------------- */
+
+/* Open the trace args->trace_path asks for (level rows, so softmax steps
+ * are recorded), recording the command line; *trace is NULL when no
+ * --trace was given. Returns CALC_OK or CALC_USAGE after printing why. */
+int calc_trace_open(al_trace **trace, const calc_args *args);
+
+/* End the computation: if status is not AL_OK, discard the trace (no file
+ * is left) and print err's message; otherwise close the trace (it appears
+ * whole). Returns CALC_OK or CALC_USAGE. */
+int calc_trace_finish(al_trace *trace, al_status status, const al_error *err);
+
+#endif

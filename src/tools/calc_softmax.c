@@ -1,0 +1,242 @@
+/* calc_softmax.c: `attnlab-calc softmax 2.0 1.0 0.1 [--temperature T]`:
+ * the largest score, the exponentials, their sum and the probabilities,
+ * all from the library's al_softmax_row. No maths here: it parses, calls,
+ * traces and prints. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnlab/softmax.h"
+#include "calc.h"
+#include "calc_print.h"
+
+static const char softmax_help[] =
+    "usage: attnlab-calc softmax SCORES... [--temperature T]\n"
+    "                            [--precision N] [--latex] [--trace FILE]\n"
+    "\n"
+    "The softmax of a list of scores, step by step:\n"
+    "  max        the largest score (subtracting it changes no probability and\n"
+    "             keeps every exponential <= 1, so none can overflow)\n"
+    "  e_j        exp((s_j - max) / T), the exponentials\n"
+    "  sum        their sum\n"
+    "  p_j        e_j / sum, the probabilities; they add up to 1\n"
+    "\n"
+    "SCORES are numbers separated by spaces or commas; type negative ones as\n"
+    "they are (-1.5).\n"
+    "\n"
+    "options:\n"
+    "  --temperature T  a number > 0 (default 1): below 1 sharpens the\n"
+    "                   probabilities towards the largest score, above 1\n"
+    "                   flattens them towards uniform\n"
+    "  --precision N, --latex, --trace FILE: see 'attnlab-calc --help'\n"
+    "\n"
+    "trace: softmax.scores, softmax.temperature (when T is not 1) and\n"
+    "softmax.weights, with a softmax row record holding max, exp and sum.\n"
+    "\n"
+    "examples:\n"
+    "  attnlab-calc softmax 2.0 1.0 0.1\n"
+    "  attnlab-calc softmax 2.0 1.0 0.1 --temperature 0.5\n"
+    "  attnlab-calc softmax 2, 1, 0.1 --latex\n";
+
+static const calc_option softmax_options[] = {{"--temperature", "T"}, {NULL, NULL}};
+
+/* What was typed and what the library computed from it. */
+typedef struct softmax_calc {
+    al_matrix scores, exps, weights;  /* 1 x n each */
+    float temperature;
+    al_softmax_steps steps;
+} softmax_calc;
+
+static void free_calc(softmax_calc *c)
+{
+    al_matrix_free(&c->scores);
+    al_matrix_free(&c->exps);
+    al_matrix_free(&c->weights);
+}
+
+/* The scores: every operand, joined with spaces, as one list. */
+static int parse_scores(softmax_calc *c, const calc_args *args)
+{
+    if (args->n_operands == 0)
+        return calc_fail("softmax needs SCORES, e.g. 'attnlab-calc softmax 2.0 1.0 0.1'");
+    size_t length = 1;
+    for (int k = 0; k < args->n_operands; k++)
+        length += strlen(args->operands[k]) + 1;
+    char *text = malloc(length);
+    if (!text)
+        return calc_fail("out of memory reading the scores");
+    text[0] = '\0';
+    for (int k = 0; k < args->n_operands; k++)
+        strcat(strcat(text, k ? " " : ""), args->operands[k]);
+    int status = calc_parse_matrix(&c->scores, "SCORES", text, false);
+    free(text);
+    if (status == CALC_OK && c->scores.rows != 1)
+        return calc_fail("SCORES are one list of numbers, without ';'");
+    return status;
+}
+
+static int parse(softmax_calc *c, const calc_args *args)
+{
+    c->temperature = 1.0f;
+    const char *t = calc_value(args, "--temperature");
+    if (t && calc_parse_positive(&c->temperature, "--temperature", t) != CALC_OK)
+        return CALC_USAGE;
+    return parse_scores(c, args);
+}
+
+static al_status trace_softmax(al_trace *trace, const softmax_calc *c, al_error *err)
+{
+    bool with_t = c->temperature != 1.0f;
+    float t = c->temperature;
+    al_matrix t_matrix = al_matrix_wrap(&t, 1, 1);
+    al_tensor_info scores = {.name = "softmax.scores", .role = AL_ROLE_INPUT};
+    al_tensor_info temperature = {.name = "softmax.temperature", .role = AL_ROLE_PARAM};
+    al_tensor_info weights = {.name = "softmax.weights", .role = AL_ROLE_OUTPUT,
+                              .op = "softmax_rows",
+                              .inputs = {"softmax.scores", with_t ? "softmax.temperature" : NULL}};
+    al_status status = al_trace_matrix(trace, &scores, &c->scores, err);
+    if (status == AL_OK && with_t)
+        status = al_trace_matrix(trace, &temperature, &t_matrix, err);
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &weights, &c->weights, err);
+    if (status == AL_OK)
+        status = al_trace_softmax_rows(trace, "softmax.weights", &c->scores, t, NULL, err);
+    return status;
+}
+
+/* Allocate, compute with al_softmax_row, trace. */
+static int compute(softmax_calc *c, const calc_args *args)
+{
+    int n = c->scores.cols;
+    al_error err = {0};
+    al_trace *trace;
+    if (calc_trace_open(&trace, args) != CALC_OK)
+        return CALC_USAGE;
+    al_status status = al_matrix_alloc(&c->exps, 1, n, &err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&c->weights, 1, n, &err);
+    if (status == AL_OK) {
+        /* p_j = exp((s_j - max) / T) / sum_k exp((s_k - max) / T) */
+        c->steps = al_softmax_row(c->weights.data, c->exps.data, c->scores.data, n,
+                                  c->temperature);
+        if (trace)
+            status = trace_softmax(trace, c, &err);
+    }
+    return calc_trace_finish(trace, status, &err);
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+/* The table j | s_j | e_j [| p_j]. */
+static void print_values(calc_printer *p, const softmax_calc *c, bool with_probabilities)
+{
+    int n = c->scores.cols;
+    calc_table *t = calc_table_new(n, with_probabilities ? 4 : 3);
+    const char *headers[] = {"j", "s_j", "e_j", "p_j"};
+    for (int k = 0; k < (with_probabilities ? 4 : 3); k++)
+        calc_table_header(t, k, headers[k]);
+    char number[CALC_NUMBER_SIZE];
+    for (int j = 0; j < n; j++) {
+        calc_table_cell(t, j, 0, "%d", j);
+        calc_table_cell(t, j, 1, "%s", calc_exact(number, c->scores.data[j]));
+        calc_table_cell(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
+        if (with_probabilities)
+            calc_table_cell(t, j, 3, "%s", calc_fixed(number, c->weights.data[j], p->precision));
+    }
+    calc_table_print(p, t);
+}
+
+/* "sum = 1.0000 + 0.3679 + 0.1496 = 1.5175"; just the sum for long rows. */
+static void print_sum(calc_printer *p, const softmax_calc *c)
+{
+    char number[CALC_NUMBER_SIZE];
+    int n = c->scores.cols;
+    fputs("  sum = ", p->out);
+    for (int j = 0; j < n && n <= 6; j++)
+        fprintf(p->out, "%s%s", calc_fixed(number, c->exps.data[j], p->precision),
+                j + 1 < n ? " + " : " = ");
+    fprintf(p->out, "%s\n", calc_fixed(number, c->steps.sum, p->precision));
+}
+
+static void print_text(calc_printer *p, const softmax_calc *c)
+{
+    char max[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], equation[200];
+    calc_exact(max, c->steps.max);
+    calc_exact(t, c->temperature);
+    calc_title(p, "softmax of %d score%s at temperature T = %s", c->scores.cols,
+               c->scores.cols == 1 ? "" : "s", t);
+
+    calc_step(p, "the largest score", NULL);
+    calc_say(p, "max = %s", max);
+    calc_say(p, "(subtracting it changes no probability, and keeps every exponential <= 1,");
+    calc_say(p, "so that none can overflow)");
+
+    if (c->temperature == 1.0f)
+        snprintf(equation, sizeof equation, "e_j = exp(s_j - max) = exp(s_j - %s)", max);
+    else
+        snprintf(equation, sizeof equation, "e_j = exp((s_j - max) / T) = exp((s_j - %s) / %s)",
+                 max, t);
+    calc_step(p, "the exponentials", equation);
+    print_values(p, c, false);
+
+    calc_step(p, "their sum", NULL);
+    print_sum(p, c);
+
+    calc_step(p, "the probabilities", "p_j = e_j / sum   (they add up to 1)");
+    print_values(p, c, true);
+}
+
+/* ---- LaTeX --------------------------------------------------------------- */
+
+static void print_latex(calc_printer *p, const calc_args *args, const softmax_calc *c)
+{
+    char max[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], sum[CALC_NUMBER_SIZE];
+    calc_exact(max, c->steps.max);
+    calc_exact(t, c->temperature);
+    calc_short(sum, c->steps.sum, p->precision);
+    calc_latex_begin(p, args);
+    calc_latex_line(p, "s &= ");
+    calc_latex_row(p, &c->scores, 0, true);
+    calc_latex_more(p, ", \\qquad \\max_j s_j = %s", max);
+    if (c->temperature == 1.0f)
+        calc_latex_line(p, "e_j &= \\exp(s_j - %s)", max);
+    else
+        calc_latex_line(p, "e_j &= \\exp\\bigl((s_j - %s) / %s\\bigr)", max, t);
+    calc_latex_line(p, "e &= ");
+    calc_latex_row(p, &c->exps, 0, false);
+    calc_latex_line(p, "\\textstyle\\sum_j e_j &= %s", sum);
+    calc_latex_line(p, "p_j &= e_j / %s", sum);
+    calc_latex_line(p, "p &= ");
+    calc_latex_row(p, &c->weights, 0, false);
+    calc_latex_end(p);
+}
+
+static int run_softmax(const calc_args *args)
+{
+    softmax_calc c = {0};
+    int status = parse(&c, args);
+    if (status == CALC_OK)
+        status = compute(&c, args);
+    if (status == CALC_OK) {
+        calc_printer p = calc_printer_start(args);
+        if (args->latex)
+            print_latex(&p, args, &c);
+        else
+            print_text(&p, &c);
+        if (!args->latex)
+            calc_trace_note(&p, args);
+        if (p.out_of_memory)
+            status = calc_fail("out of memory printing the tables");
+    }
+    free_calc(&c);
+    return status;
+}
+
+const calc_command calc_softmax_command = {
+    .name = "softmax",
+    .summary = "scores -> exponentials, their sum, probabilities",
+    .help = softmax_help,
+    .options = softmax_options,
+    .operands_name = "SCORES",
+    .traces = true,
+    .run = run_softmax,
+};

@@ -1,0 +1,306 @@
+/* test_lesson02.c: lesson02 (attention as retrieval) as a student runs it:
+ * the chapter's 1250, the other queries (1100, and 1000 by the exact-match
+ * rule), the Gaussian, softmax and dot-product lookups checked against the
+ * formulas, other tables, figures, determinism and every refusal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "lesson_check.h"
+
+static const char *lesson02; /* the program, from argv[1] */
+
+/* Answers in the thousands from float32 weights: a weight is off by at most
+ * half a unit in the last place (6e-8), times values of 1500, plus the
+ * rounding of a sum near 1000 (6e-5): well inside 1e-3. */
+#define ANSWER_TOLERANCE 1e-3
+/* Weights recomputed in double from the formula; float32 rounding of an
+ * exp and a division stays within a few 1e-8. */
+#define WEIGHT_TOLERANCE 1e-6
+
+static const char *const METHODS[] = {"inverse_sum", "gaussian_sum", "inverse_softmax",
+                                      "dot_softmax"};
+
+static int make(void **state)
+{
+    lesson_folder *folder = malloc(sizeof *folder);
+    lesson_folder_make(folder);
+    *state = folder;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    lesson_folder_remove(*state);
+    free(*state);
+    return 0;
+}
+
+/* Run with extra arguments; expect exit 0 and return the trace. */
+static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
+{
+    lesson_run(r, lesson02, folder, "t.jsonl", 0, extra);
+    if (r->exit_code != 0)
+        fail_msg("lesson02 exited %d: %s", r->exit_code, r->err);
+    return lesson_trace(folder, "t.jsonl");
+}
+
+static const al_trace_tensor *method_tensor(const al_trace_file *trace, const char *method,
+                                            const char *step, int rows, int cols)
+{
+    char name[128];
+    snprintf(name, sizeof name, "retrieve.%s.%s", method, step);
+    return expect_tensor(trace, name, rows, cols);
+}
+
+static void defaults_trace_every_step_with_labels(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    expect_labels(expect_tensor(trace, "retrieve.q", 3, 1), 'r', "q=75,q=72,q=70");
+    expect_labels(expect_tensor(trace, "retrieve.k", 2, 1), 'r', "k=70,k=80");
+    expect_labels(expect_tensor(trace, "retrieve.v", 2, 1), 'r', "k=70,k=80");
+    for (int m = 0; m < 4; m++) {
+        const al_trace_tensor *w = method_tensor(trace, METHODS[m], "weights", 3, 2);
+        expect_labels(w, 'r', "q=75,q=72,q=70");
+        expect_labels(w, 'c', "k=70,k=80");
+        method_tensor(trace, METHODS[m], "scores", 3, 2);
+        method_tensor(trace, METHODS[m], "out", 3, 1);
+    }
+    expect_tensor(trace, "retrieve.gaussian_sum.sigma", 1, 1);
+    const char *steps[] = {"Step 1: the table", "Step 2: how similar",
+                           "Step 3: scores become weights", "Step 4: the answer is the weighted",
+                           "Step 5: a query equal to a key", "Step 6: another similarity",
+                           "Step 7: the same scores, normalised by a softmax",
+                           "Step 8: the Transformer's similarity", "Step 9: the four lookups",
+                           NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The chapter: 1/|70-75| = 1/|80-75| = 0.2; 0.2/0.4 = 0.5 each;
+ * 0.5·1000 + 0.5·1500 = 1250. */
+static void query_75_retrieves_1250(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *scores = al_trace_file_find(trace, "retrieve.inverse_sum.scores");
+    const al_trace_tensor *w = al_trace_file_find(trace, "retrieve.inverse_sum.weights");
+    const al_trace_tensor *out = al_trace_file_find(trace, "retrieve.inverse_sum.out");
+    assert_close(al_trace_tensor_at(scores, 0, 0), 0.2, WEIGHT_TOLERANCE);
+    assert_close(al_trace_tensor_at(scores, 0, 1), 0.2, WEIGHT_TOLERANCE);
+    assert_same_float(al_trace_tensor_at(w, 0, 0), 0.5f);
+    assert_same_float(al_trace_tensor_at(w, 0, 1), 0.5f);
+    assert_same_float(al_trace_tensor_at(out, 0, 0), 1250.0f);
+    assert_non_null(strstr(r.out, "Query 75 retrieves 1250"));
+    assert_non_null(strstr(r.out, "0.5000 x 1000 + 0.5000 x 1500 = 1250"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* 72: scores 1/2 = 0.5 and 1/8 = 0.125, sum 0.625, weights 0.8 and 0.2,
+ * 800 + 300 = 1100. 70 lies on key 70: score 1 for it, null for 80,
+ * weights 1 and 0, answer 1000 (not NaN), and the record says why. */
+static void queries_72_and_70_retrieve_1100_and_1000(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *scores = al_trace_file_find(trace, "retrieve.inverse_sum.scores");
+    const al_trace_tensor *w = al_trace_file_find(trace, "retrieve.inverse_sum.weights");
+    const al_trace_tensor *out = al_trace_file_find(trace, "retrieve.inverse_sum.out");
+    assert_close(al_trace_tensor_at(w, 1, 0), 0.8, WEIGHT_TOLERANCE);
+    assert_close(al_trace_tensor_at(w, 1, 1), 0.2, WEIGHT_TOLERANCE);
+    assert_close(al_trace_tensor_at(out, 1, 0), 1100.0, ANSWER_TOLERANCE);
+    assert_same_float(al_trace_tensor_at(scores, 2, 0), 1.0f);
+    assert_true(al_trace_tensor_is_null(scores, 2, 1));
+    assert_true(scores->n_warnings == 1 && strstr(scores->warnings[0], "distance 0"));
+    assert_same_float(al_trace_tensor_at(w, 2, 0), 1.0f);
+    assert_same_float(al_trace_tensor_at(w, 2, 1), 0.0f);
+    assert_same_float(al_trace_tensor_at(out, 2, 0), 1000.0f);
+    assert_non_null(strstr(r.out, "Query 72 retrieves 1100"));
+    assert_non_null(strstr(r.out, "Query 70 retrieves 1000"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The other lookups against their formulas, in double:
+ *   Gaussian:  w_j ∝ exp(-(k_j - q)² / (2·5²))
+ *   softmax:   w_j ∝ exp(1 / |k_j - q|)  (query 70: the exact-match rule)
+ *   dot:       scores q·k in the thousands, all weight on k = 80 -> 1500. */
+static void other_similarities_follow_their_formulas(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const double q[3] = {75, 72, 70}, k[2] = {70, 80}, v[2] = {1000, 1500};
+    const al_trace_tensor *gauss = al_trace_file_find(trace, "retrieve.gaussian_sum.weights");
+    const al_trace_tensor *soft = al_trace_file_find(trace, "retrieve.inverse_softmax.weights");
+    const al_trace_tensor *soft_out = al_trace_file_find(trace, "retrieve.inverse_softmax.out");
+    const al_trace_tensor *dot_out = al_trace_file_find(trace, "retrieve.dot_softmax.out");
+    for (int i = 0; i < 3; i++) {
+        double g[2], e[2];
+        for (int j = 0; j < 2; j++) {
+            g[j] = exp(-(k[j] - q[i]) * (k[j] - q[i]) / 50.0);
+            e[j] = exp(1.0 / fabs(k[j] - q[i]));
+        }
+        for (int j = 0; j < 2; j++)
+            assert_close(al_trace_tensor_at(gauss, i, j), g[j] / (g[0] + g[1]), WEIGHT_TOLERANCE);
+        if (i < 2) {
+            assert_close(al_trace_tensor_at(soft, i, 0), e[0] / (e[0] + e[1]), WEIGHT_TOLERANCE);
+            assert_close(al_trace_tensor_at(soft_out, i, 0),
+                         (e[0] * v[0] + e[1] * v[1]) / (e[0] + e[1]), ANSWER_TOLERANCE);
+        }
+        assert_same_float(al_trace_tensor_at(dot_out, i, 0), 1500.0f);
+    }
+    assert_same_float(al_trace_tensor_at(soft_out, 2, 0), 1000.0f);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Keys 0, 10, 20 holding 1, 2, 3; query 5: scores 1/5, 1/5, 1/15, sum
+ * 7/15, weights 3/7, 3/7, 1/7, answer (3 + 6 + 3) / 7 = 12/7. */
+static void another_table_gives_its_hand_computed_answer(void **state)
+{
+    const char *extra[] = {"--keys", "0,10,20", "--values", "1,2,3", "--query", "5", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    const al_trace_tensor *w = method_tensor(trace, "inverse_sum", "weights", 1, 3);
+    expect_labels(w, 'c', "k=0,k=10,k=20");
+    assert_close(al_trace_tensor_at(w, 0, 0), 3.0 / 7.0, WEIGHT_TOLERANCE);
+    assert_close(al_trace_tensor_at(w, 0, 2), 1.0 / 7.0, WEIGHT_TOLERANCE);
+    const al_trace_tensor *out = method_tensor(trace, "inverse_sum", "out", 1, 1);
+    assert_close(al_trace_tensor_at(out, 0, 0), 12.0 / 7.0, WEIGHT_TOLERANCE);
+    assert_null(strstr(r.out, "a query equal to a key")); /* no exact match, no step */
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void runs_repeat_byte_for_byte(void **state)
+{
+    lesson_folder *folder = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
+    run_result r;
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *first = slurp(path), *first_out = strdup(r.out);
+    run_result_free(&r);
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *second = slurp(path);
+    assert_string_equal(first, second);
+    assert_string_equal(first_out, r.out);
+    free(first);
+    free(second);
+    free(first_out);
+    run_result_free(&r);
+}
+
+static int exists(const char *folder, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return access(path, F_OK) == 0;
+}
+
+static void figures_are_drawn_when_asked(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    lesson_run(&r, lesson02, folder, "t.jsonl", 1, NULL);
+    assert_int_equal(r.exit_code, 0);
+    const char *files[] = {"t-weights.png", "t-weights.svg", "t-bars-q75.png", "t-bars-q72.png",
+                           "t-bars-q70.svg", "t-flow.svg", NULL};
+    for (int i = 0; files[i]; i++)
+        if (!exists(folder->path, files[i]))
+            fail_msg("lesson02 did not draw %s", files[i]);
+    run_result_free(&r);
+}
+
+/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
+static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
+{
+    run_result r;
+    lesson_run(&r, lesson02, folder, "t.jsonl", 0, extra);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, words))
+        fail_msg("stderr '%s' does not say '%s'", r.err, words);
+    assert_non_null(strchr(r.err, '\n'));
+    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
+    assert_false(exists(folder->path, "t.jsonl"));
+    run_result_free(&r);
+}
+
+static void bad_input_is_refused_with_one_line(void **state)
+{
+    const char *mismatch[] = {"--keys", "1,2,3", NULL};
+    expect_refusal(*state, mismatch, "--keys gives 3 keys but --values gives 2 values");
+    const char *gap[] = {"--query", "70,,80", NULL};
+    expect_refusal(*state, gap, "--query needs 1 to 32 numbers separated by commas");
+    const char *word[] = {"--values", "ten,twenty", NULL};
+    expect_refusal(*state, word, "--values needs 1 to 32 numbers");
+    const char *sigma[] = {"--sigma", "0", NULL};
+    expect_refusal(*state, sigma, "--sigma must be greater than 0");
+    const char *temperature[] = {"--temperature", "-1", NULL};
+    expect_refusal(*state, temperature, "--temperature must be greater than 0");
+    const char *unknown[] = {"--heads", "2", NULL};
+    expect_refusal(*state, unknown, "unknown option '--heads'");
+    const char *missing[] = {"--query", NULL};
+    expect_refusal(*state, missing, "--query needs a value");
+}
+
+static void help_example_works_as_typed(void **state)
+{
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, lesson02, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "lesson02 --keys 70,80 --values 1000,1500 --query 75,72,70"));
+    run_result_free(&r);
+    const char *example[] = {"--keys", "70,80", "--values", "1000,1500", "--query", "75,72,70",
+                             NULL};
+    al_trace_file_free(run_ok(*state, example, &r));
+    assert_non_null(strstr(r.out, "Query 75 retrieves 1250"));
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lesson02 PATH-TO-lesson02\n");
+        return 2;
+    }
+    lesson02 = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(defaults_trace_every_step_with_labels, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(query_75_retrieves_1250, make, remove_folder),
+        cmocka_unit_test_setup_teardown(queries_72_and_70_retrieve_1100_and_1000, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(other_similarities_follow_their_formulas, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(another_table_gives_its_hand_computed_answer, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(runs_repeat_byte_for_byte, make, remove_folder),
+        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,335 @@
+/* test_lesson07.c: lesson07 (masking) as a student runs it: the causal
+ * mask's exact zeros ("cat" sees "the" and itself, "fish" sees all), the
+ * padding masks of a batch, padding that changes nothing for the real
+ * words, a fully masked row (zeros and a warning, never NaN), the figures,
+ * determinism and every refusal. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "lesson_check.h"
+
+static const char *lesson07; /* the program, from argv[1] */
+
+/* Softmax sums of up to nine float32 weights: within a few units of 2^-24
+ * of 1. */
+#define ROW_SUM_TOLERANCE 1e-6
+/* The same softmax over the same three scores, once with four more keys
+ * masked: exp(-inf) adds exactly 0 to the sum, so the results agree to
+ * the last bit or nearly (BLAS may sum a longer row in another order). */
+#define PADDING_TOLERANCE 1e-7
+
+static const char *const CAUSAL_LABELS = "the,cat,walks,by,the,bank,to,find,fish";
+
+static int make(void **state)
+{
+    lesson_folder *folder = malloc(sizeof *folder);
+    lesson_folder_make(folder);
+    *state = folder;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    lesson_folder_remove(*state);
+    free(*state);
+    return 0;
+}
+
+/* Run with extra arguments; expect exit 0 and return the trace. */
+static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
+{
+    lesson_run(r, lesson07, folder, "t.jsonl", 0, extra);
+    if (r->exit_code != 0)
+        fail_msg("lesson07 exited %d: %s", r->exit_code, r->err);
+    return lesson_trace(folder, "t.jsonl");
+}
+
+static void defaults_trace_every_mask_and_step(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    expect_tensor(trace, "embed", 9, 6);
+    const al_trace_tensor *mask = expect_tensor(trace, "dec.0.self_attn.mask", 9, 9);
+    assert_string_equal(mask->op, "causal_mask");
+    const char *square[] = {"h0.scaled", "h0.masked", "h0.weights"};
+    for (int i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "dec.0.self_attn.%s", square[i]);
+        const al_trace_tensor *t = expect_tensor(trace, name, 9, 9);
+        expect_labels(t, 'r', CAUSAL_LABELS);
+        expect_labels(t, 'c', CAUSAL_LABELS);
+    }
+    assert_string_equal(al_trace_file_find(trace, "dec.0.self_attn.h0.masked")->mask,
+                        "dec.0.self_attn.mask");
+    expect_tensor(trace, "dec.0.self_attn.out", 9, 6);
+    for (int b = 0; b < 3; b++) {
+        char name[64];
+        snprintf(name, sizeof name, "batch.%d.enc.0.attn.mask", b);
+        assert_string_equal(expect_tensor(trace, name, 7, 7)->op, "padding_mask");
+        snprintf(name, sizeof name, "batch.%d.embed", b);
+        expect_tensor(trace, name, 7, 6);
+        snprintf(name, sizeof name, "batch.%d.enc.0.attn.h0.weights", b);
+        expect_tensor(trace, name, 7, 7);
+    }
+    expect_labels(al_trace_file_find(trace, "batch.1.enc.0.attn.h0.weights"), 'c',
+                  "the,fish,swims,<pad>,<pad>,<pad>,<pad>");
+    const char *steps[] = {"Step 1: the sentence as vectors", "Step 2: scores",
+                           "Step 3: the causal mask", "dec.0.self_attn.mask",
+                           "Step 4: apply the mask", "masked", "Step 5: softmax",
+                           "\"cat\" sees only \"the\" and itself; \"fish\", the last word, sees "
+                           "all 9 words",
+                           "Step 6: the weighted mean",
+                           "Step 7: a batch of two sentences, padded to one length",
+                           "sentence 1: the fish swims <pad> <pad> <pad> <pad>    (key length 3 "
+                           "of 7)",
+                           "Step 8: a padding mask per sentence", "batch.1.enc.0.attn.mask",
+                           "Step 9: masked scores and weights for each sentence",
+                           "Step 10: a row with nothing to attend to",
+                           "7 rows had every key masked", NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The chapter's example: above the diagonal every weight is exactly 0.0f
+ * and every masked score is null; "cat" (row 1) has nonzero weight on
+ * "the" and "cat" only; "fish" (row 8, the last) on all nine words. */
+static void causal_weights_are_exactly_zero_above_the_diagonal(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *mask = al_trace_file_find(trace, "dec.0.self_attn.mask");
+    const al_trace_tensor *masked = al_trace_file_find(trace, "dec.0.self_attn.h0.masked");
+    const al_trace_tensor *w = al_trace_file_find(trace, "dec.0.self_attn.h0.weights");
+    for (int i = 0; i < 9; i++) {
+        double sum = 0;
+        for (int j = 0; j < 9; j++) {
+            float weight = al_trace_tensor_at(w, i, j);
+            sum += weight;
+            assert_same_float(al_trace_tensor_at(mask, i, j), j <= i ? 1.0f : 0.0f);
+            if (j > i) {
+                assert_true(weight == 0.0f);
+                assert_true(isnan(al_trace_tensor_at(masked, i, j))); /* null in the file */
+            } else {
+                assert_true(isfinite(al_trace_tensor_at(masked, i, j)));
+            }
+        }
+        assert_close(sum, 1.0, ROW_SUM_TOLERANCE);
+    }
+    assert_string_equal(w->row_labels[1], "cat");
+    for (int j = 0; j < 9; j++)
+        if (j <= 1)
+            assert_true(al_trace_tensor_at(w, 1, j) > 0.0f);
+        else
+            assert_true(al_trace_tensor_at(w, 1, j) == 0.0f);
+    assert_string_equal(w->row_labels[8], "fish");
+    for (int j = 0; j < 9; j++)
+        assert_true(al_trace_tensor_at(w, 8, j) > 0.0f);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Sentence 1 has key length 3: its mask is 1 in columns 0-2 and 0 in the
+ * four <pad> columns on every row, and every row's weight there is 0. */
+static void padding_columns_get_no_weight(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *mask = al_trace_file_find(trace, "batch.1.enc.0.attn.mask");
+    const al_trace_tensor *w = al_trace_file_find(trace, "batch.1.enc.0.attn.h0.weights");
+    const al_trace_tensor *full = al_trace_file_find(trace, "batch.0.enc.0.attn.mask");
+    for (int i = 0; i < 7; i++) {
+        double sum = 0;
+        for (int j = 0; j < 7; j++) {
+            assert_same_float(al_trace_tensor_at(mask, i, j), j < 3 ? 1.0f : 0.0f);
+            assert_same_float(al_trace_tensor_at(full, i, j), 1.0f);
+            if (j >= 3)
+                assert_true(al_trace_tensor_at(w, i, j) == 0.0f);
+            sum += al_trace_tensor_at(w, i, j);
+        }
+        assert_close(sum, 1.0, ROW_SUM_TOLERANCE);
+    }
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* "the fish swims" padded to 7 gives its three real words the weights it
+ * gets unpadded (a batch of two equal sentences needs no padding). */
+static void padding_changes_nothing_for_the_real_words(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *padded = al_trace_file_find(trace, "batch.1.enc.0.attn.h0.weights");
+    float kept[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            kept[i][j] = al_trace_tensor_at(padded, i, j);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+
+    const char *extra[] = {"--batch", "the fish swims | the fish swims", NULL};
+    trace = run_ok(*state, extra, &r);
+    const al_trace_tensor *alone = expect_tensor(trace, "batch.1.enc.0.attn.h0.weights", 3, 3);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            assert_close(kept[i][j], al_trace_tensor_at(alone, i, j), PADDING_TOLERANCE);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The empty slot: every key masked, so weights and outputs are exactly 0,
+ * nothing is NaN, and the weights record carries the warning. */
+static void a_fully_masked_row_gives_zeros_and_a_warning(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *w = al_trace_file_find(trace, "batch.2.enc.0.attn.h0.weights");
+    const al_trace_tensor *out = expect_tensor(trace, "batch.2.enc.0.attn.out", 7, 6);
+    for (int i = 0; i < 7; i++) {
+        for (int j = 0; j < 7; j++)
+            assert_true(al_trace_tensor_at(w, i, j) == 0.0f);
+        for (int c = 0; c < 6; c++)
+            assert_true(al_trace_tensor_at(out, i, c) == 0.0f);
+    }
+    assert_int_equal(w->n_warnings, 1);
+    assert_non_null(strstr(w->warnings[0], "have every key masked; their weights are all 0"));
+    assert_non_null(strstr(r.out, "attnlab-trace show"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static int exists(const char *folder, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return access(path, F_OK) == 0;
+}
+
+static void figures_are_drawn(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    lesson_run(&r, lesson07, folder, "t.jsonl", 1, NULL);
+    assert_int_equal(r.exit_code, 0);
+    const char *files[] = {"t-causal-masked.png", "t-causal-masked.svg", "t-causal-weights.png",
+                           "t-causal-weights.svg", "t-padding.png", "t-padding.svg", NULL};
+    for (int i = 0; files[i]; i++)
+        if (!exists(folder->path, files[i]))
+            fail_msg("%s was not drawn", files[i]);
+    run_result_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void runs_repeat_exactly(void **state)
+{
+    lesson_folder *folder = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
+    run_result r;
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *first = slurp(path), *first_out = strdup(r.out);
+    run_result_free(&r);
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *second = slurp(path);
+    assert_string_equal(first, second);
+    assert_string_equal(first_out, r.out);
+    free(first);
+    free(second);
+    free(first_out);
+    run_result_free(&r);
+}
+
+/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
+static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
+{
+    run_result r;
+    lesson_run(&r, lesson07, folder, "t.jsonl", 0, extra);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, words))
+        fail_msg("stderr '%s' does not say '%s'", r.err, words);
+    assert_non_null(strchr(r.err, '\n'));
+    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
+    assert_false(exists(folder->path, "t.jsonl"));
+    run_result_free(&r);
+}
+
+static void bad_input_is_refused_with_one_line(void **state)
+{
+    const char *one[] = {"--batch", "the cat walks", NULL};
+    expect_refusal(*state, one, "--batch needs two sentences separated by one '|'");
+    const char *three[] = {"--batch", "a | b | c", NULL};
+    expect_refusal(*state, three, "--batch needs two sentences separated by one '|'");
+    const char *half[] = {"--batch", " | the cat", NULL};
+    expect_refusal(*state, half, "the sentence is empty");
+    const char *empty[] = {"--sentence", "", NULL};
+    expect_refusal(*state, empty, "the sentence is empty");
+    const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
+                                          "a a a a", NULL};
+    expect_refusal(*state, longer, "at most 32");
+    const char *unknown[] = {"--heads", "2", NULL};
+    expect_refusal(*state, unknown, "unknown option '--heads'");
+    const char *d_model[] = {"--random", "--d-model", "0", NULL};
+    expect_refusal(*state, d_model, "--d-model needs a whole number from 1 to 512");
+}
+
+/* The example of --help, run as typed (plus the test's --trace). */
+static void help_example_works_as_typed(void **state)
+{
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, lesson07, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "lesson07 --sentence \"the dog sits by the lake\" --batch "
+                                  "\"the man pays | the duck swims\""));
+    run_result_free(&r);
+    const char *example[] = {"--sentence", "the dog sits by the lake", "--batch",
+                             "the man pays | the duck swims", NULL};
+    al_trace_file *trace = run_ok(*state, example, &r);
+    expect_tensor(trace, "dec.0.self_attn.h0.weights", 6, 6);
+    expect_tensor(trace, "batch.0.enc.0.attn.h0.weights", 3, 3);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lesson07 PATH-TO-lesson07\n");
+        return 2;
+    }
+    lesson07 = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(defaults_trace_every_mask_and_step, make, remove_folder),
+        cmocka_unit_test_setup_teardown(causal_weights_are_exactly_zero_above_the_diagonal, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(padding_columns_get_no_weight, make, remove_folder),
+        cmocka_unit_test_setup_teardown(padding_changes_nothing_for_the_real_words, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(a_fully_masked_row_gives_zeros_and_a_warning, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(figures_are_drawn, make, remove_folder),
+        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
