@@ -21,8 +21,8 @@
  *
  *   post-norm (the paper):  add_k  = x + F(x)          L x d_model
  *                           norm_k = LayerNorm(add_k)  the sublayer's output
- *   pre-norm (GPT-2 on):    norm_k = LayerNorm(x)
- *                           add_k  = x + F(norm_k)     the sublayer's output
+ *   pre-norm (GPT-2 and     norm_k = LayerNorm(x)
+ *   most models since):     add_k  = x + F(norm_k)     the sublayer's output
  *
  * Post-norm normalises what goes on to the next sublayer; pre-norm leaves
  * the residual path x, x + F1, x + F1 + F2, ... untouched and normalises
