@@ -302,7 +302,8 @@ static void print_alignment(printout *p, const lesson04_state *s)
 }
 
 /* "European Economic Area → zone économique européenne": the words, without
- * <bos> and <eos>, for the alignment's title. */
+ * <bos> and <eos>, for the alignment's title; then the score and the
+ * weights when they are not the hand-made general ones. */
 static void alignment_title(char *buf, size_t size, const lesson04_state *s)
 {
     buf[0] = '\0';
@@ -314,6 +315,11 @@ static void alignment_title(char *buf, size_t size, const lesson04_state *s)
     for (int t = 0; t < s->steps && s->said[t] != AL_TOKEN_EOS; t++) {
         append(buf, size, " ");
         append(buf, size, s->ws.output_labels[t]);
+    }
+    if (s->choice.score != AL_SCORE_GENERAL || !s->choice.hand_made) {
+        append(buf, size, s->choice.hand_made ? " (" : " (random weights, ");
+        append(buf, size, al_score_kind_name(s->choice.score));
+        append(buf, size, " score)");
     }
 }
 
