@@ -33,8 +33,10 @@ static const lesson_about ABOUT = {
         "d_h numbers, however long the sentence. The decoder starts from it, is given\n"
         "it at every step, and sees nothing else of the source. A second sentence\n"
         "that differs in an early word (--compare) shows how much of that word is\n"
-        "left in the context. Seeded random weights, or --hand-made: the model of\n"
-        "data/lesson04 without its attention.",
+        "left in the context. By default, with seeded random weights:\n"
+        "  \"" DEFAULT_SENTENCE "\"\n"
+        "  \"" DEFAULT_COMPARE "\"\n"
+        "or --hand-made: the model of data/lesson04 without its attention.",
     .example = "lesson01 --sentence \"the cat sat on the mat\" --compare \"a cat sat on the mat\" "
                "--cell gru",
 };
@@ -86,10 +88,10 @@ static void parse(lesson01_settings *settings, lesson_common *common, int argc, 
 {
     const option_spec options[] = {
         {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the source sentence (default \"" DEFAULT_SENTENCE "\")", NULL, 0, 0},
+         "the source sentence, at most 24 words (default above)", NULL, 0, 0},
         {"compare", OPTION_STRING, &settings->compare, "TEXT",
-         "a sentence of as many words to compare state by state (default: the "
-         "sentence with its first word made <unk>)", NULL, 0, 0},
+         "a sentence as long, compared state by state (default: yours, first "
+         "word <unk>)", NULL, 0, 0},
         {"hand-made", OPTION_FLAG, &settings->hand_made, NULL,
          "data/lesson04's hand-made model without its attention (at most 4 words)", NULL, 0, 0},
         {"cell", OPTION_CHOICE, &settings->cell, "CELL", "the RNN cell (default elman)",
@@ -109,7 +111,7 @@ static void parse(lesson01_settings *settings, lesson_common *common, int argc, 
     parse_lesson_options(&ABOUT, options, common, argc, argv);
     if (settings->hand_made && (settings->cell || settings->d_hidden || settings->d_embed))
         lesson_usage_error(&ABOUT, "--cell, --d-hidden and --d-embed shape a random model; the "
-                                   "hand-made model is an Elman RNN with d_e = 8, d_h = 13");
+                                   "hand-made one is fixed (Elman, d_h = 13)");
 }
 
 /* ---- the inputs ----------------------------------------------------------------- */

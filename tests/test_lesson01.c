@@ -273,7 +273,7 @@ static void bad_input_is_refused_with_one_line(void **state)
                                     "European Central Bank Monetary Union", NULL};
     expect_refusal(*state, hand_made_long, "at most 4");
     const char *hand_made_cell[] = {"--hand-made", "--cell", "gru", NULL};
-    expect_refusal(*state, hand_made_cell, "shape a random model");
+    expect_refusal(*state, hand_made_cell, "shape a random model; the hand-made one is fixed");
     const char *unknown[] = {"--heads", "2", NULL};
     expect_refusal(*state, unknown, "unknown option '--heads'");
     const char *width[] = {"--d-hidden", "0", NULL};
