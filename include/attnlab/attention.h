@@ -104,12 +104,16 @@ void al_attention_steps_free(al_attention_steps *steps);
  * are already in the trace as <params>.w_q ... (written once by
  * al_trace_score_params), and al_attend only refers to them: an RNN
  * decoder that attends at every step with the same W_a traces it once as
- * "s2s.attn.w_a", not once per step. */
+ * "s2s.attn.w_a", not once per step.
+ *
+ * out, when not NULL, is the output's name instead of <prefix>.out: an RNN
+ * decoder's weighted sum of encoder states is its "s2s.step3.context". */
 typedef struct al_attention_names {
     const char *prefix;
     const char *q, *k, *v;
     const char *mask;
     const char *params;
+    const char *out;
     const char *const *query_labels;  /* Lq strings (score rows), or NULL */
     const char *const *key_labels;    /* Lk strings (score cols), or NULL */
 } al_attention_names;

@@ -251,6 +251,8 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
     head_names n; /* built even when not tracing, so every name below is a string */
     const char *prefix = trace ? names->prefix : "untraced";
     build_names(&n, prefix, trace && names->params ? names->params : prefix);
+    if (trace && names->out)
+        al_name(n.out, "%s", names->out);
     steps->exact_match_rows = 0;
     steps->fully_masked_rows = 0;
     const char *const *rows = trace ? names->query_labels : NULL;

@@ -176,26 +176,29 @@ def weights_step(exp, prefix, last, last_name, normalizer, temperature, traced):
 
 
 def expect_head(exp, traced, prefix, q, k, v, names, mask, cfg, kind="scaled_dot",
-                normalizer="softmax"):
-    """One head: scores, scaled, masked, weights, out (as al_attend)."""
+                normalizer="softmax", params=None, out=None):
+    """One head: scores, scaled, masked, weights, out (as al_attend). The
+    score's matrices are under params (default prefix: al_attend's
+    names.params) and the output is called out (default prefix.out)."""
     q_name, k_name, v_name, mask_name = names
+    pp = params or prefix
     exact_rows = None
     if kind in ("dot", "scaled_dot"):
         scores, inputs, op = q @ k.T, [q_name, k_name], "matmul_bt"
     elif kind == "general":
-        exp.given(f"{prefix}.w_a")
-        q_proj = q @ values(traced[f"{prefix}.w_a"])
-        exp.computed(f"{prefix}.q_proj", q_proj, "matmul", [q_name, f"{prefix}.w_a"])
+        exp.given(f"{pp}.w_a")
+        q_proj = q @ values(traced[f"{pp}.w_a"])
+        exp.computed(f"{prefix}.q_proj", q_proj, "matmul", [q_name, f"{pp}.w_a"])
         scores, inputs, op = q_proj @ k.T, [f"{prefix}.q_proj", k_name], "matmul_bt"
     elif kind == "additive":
         for p in ("w_q", "w_k", "v_a"):
-            exp.given(f"{prefix}.{p}")
-        q_proj = q @ values(traced[f"{prefix}.w_q"])
-        k_proj = k @ values(traced[f"{prefix}.w_k"])
-        exp.computed(f"{prefix}.q_proj", q_proj, "matmul", [q_name, f"{prefix}.w_q"])
-        exp.computed(f"{prefix}.k_proj", k_proj, "matmul", [k_name, f"{prefix}.w_k"])
-        scores = additive(q_proj, k_proj, values(traced[f"{prefix}.v_a"]))
-        inputs = [f"{prefix}.q_proj", f"{prefix}.k_proj", f"{prefix}.v_a"]
+            exp.given(f"{pp}.{p}")
+        q_proj = q @ values(traced[f"{pp}.w_q"])
+        k_proj = k @ values(traced[f"{pp}.w_k"])
+        exp.computed(f"{prefix}.q_proj", q_proj, "matmul", [q_name, f"{pp}.w_q"])
+        exp.computed(f"{prefix}.k_proj", k_proj, "matmul", [k_name, f"{pp}.w_k"])
+        scores = additive(q_proj, k_proj, values(traced[f"{pp}.v_a"]))
+        inputs = [f"{prefix}.q_proj", f"{prefix}.k_proj", f"{pp}.v_a"]
         op = "additive_scores"
     elif kind == "inverse_distance":
         scores, exact_rows = inverse_distance(q, k)
@@ -219,9 +222,9 @@ def expect_head(exp, traced, prefix, q, k, v, names, mask, cfg, kind="scaled_dot
         last_name = f"{prefix}.masked"
     weights = weights_step(exp, prefix, last, last_name, normalizer, cfg["temperature"],
                            traced)
-    out = weights @ v
-    exp.computed(f"{prefix}.out", out, "matmul", [f"{prefix}.weights", v_name])
-    return out
+    result = weights @ v
+    exp.computed(out or f"{prefix}.out", result, "matmul", [f"{prefix}.weights", v_name])
+    return result
 
 
 def expect_multihead(cfg, traced):

@@ -1,0 +1,166 @@
+/* blocks.h: the two layers a Transformer is stacked from, the encoder
+ * layer and the decoder layer, each a few sublayers wrapped in a residual
+ * add and a layer norm. Not the stacks, the embeddings or the output layer
+ * (transformer.h), and not attention itself (multihead.h).
+ *
+ * Dimension letters: L the layer's tokens (rows), S the encoder memory's
+ * tokens (cross-attention keys), d_model, d_ff, h heads.
+ *
+ *   encoder layer (layer l, names under enc.l):
+ *     sublayer 1  self-attention, no mask   enc.l.attn.*   then add1, norm1
+ *     sublayer 2  feed-forward network      enc.l.ffn.*    then add2, norm2
+ *   decoder layer (names under dec.l):
+ *     sublayer 1  masked self-attention     dec.l.self_attn.*   then add1, norm1
+ *     sublayer 2  cross-attention over the encoder memory (encoder-decoder
+ *                 models only)              dec.l.cross_attn.*  then add2, norm2
+ *     sublayer 3  feed-forward network      dec.l.ffn.*         then add3, norm3
+ *   In a decoder-only model there is no cross-attention and the FFN is
+ *   sublayer 2 (add2, norm2), as in model_layout.h.
+ *
+ * Each sublayer F with its add and norm, numbered k:
+ *
+ *   post-norm (the paper):  add_k  = x + F(x)          L x d_model
+ *                           norm_k = LayerNorm(add_k)  the sublayer's output
+ *   pre-norm (GPT-2 and     norm_k = LayerNorm(x)
+ *   most models since):     add_k  = x + F(norm_k)     the sublayer's output
+ *
+ * Post-norm normalises what goes on to the next sublayer; pre-norm leaves
+ * the residual path x, x + F1, x + F1 + F2, ... untouched and normalises
+ * only what each sublayer reads, which is why pre-norm stacks end with one
+ * more layer norm (transformer.h) and train more easily when deep.
+ *
+ * Memory: the parameters of a layer (_alloc, _init, _free) and its
+ * workspace (_workspace_alloc, _workspace_free), allocated once for the
+ * longest sequences; the forward functions never allocate. After a call
+ * the workspace holds every intermediate of that call, for printing. */
+#ifndef ATTNLAB_BLOCKS_H
+#define ATTNLAB_BLOCKS_H
+
+#include <stdbool.h>
+
+#include "attnlab/layers.h"
+#include "attnlab/matrix.h"
+#include "attnlab/model_config.h"
+#include "attnlab/multihead.h"
+#include "attnlab/rng.h"
+#include "attnlab/trace.h"
+
+/* --- parameters ------------------------------------------------------------ */
+
+/* Fields are named for what they do; the trace and model-file names
+ * number the norms by position (enc.l.norm1, norm2). */
+typedef struct al_encoder_layer {
+    al_attention_params attn;    /* enc.l.attn.*: self-attention        */
+    al_layer_norm attn_norm;     /* enc.l.norm1                         */
+    al_feed_forward ffn;         /* enc.l.ffn.*                         */
+    al_layer_norm ffn_norm;      /* enc.l.norm2                         */
+} al_encoder_layer;
+
+typedef struct al_decoder_layer {
+    al_attention_params self_attn;   /* dec.l.self_attn.*: masked self-attention    */
+    al_layer_norm self_attn_norm;    /* dec.l.norm1                                 */
+    bool has_cross;                  /* false in a decoder-only model: the next two
+                                        are empty                                   */
+    al_attention_params cross_attn;  /* dec.l.cross_attn.*                          */
+    al_layer_norm cross_attn_norm;   /* dec.l.norm2                                 */
+    al_feed_forward ffn;             /* dec.l.ffn.*                                 */
+    al_layer_norm ffn_norm;          /* dec.l.norm3 (dec.l.norm2 without cross)     */
+} al_decoder_layer;
+
+/* Allocate one layer for config's d_model, heads, d_ff, biases and
+ * norm_epsilon (the configuration must pass al_model_config_check):
+ * weights 0, norms the identity (gamma 1, beta 0). A decoder layer has
+ * cross-attention when config's family is encoder-decoder. On failure the
+ * layer is empty. Free with the matching _free (safe on an empty layer). */
+al_status al_encoder_layer_alloc(al_encoder_layer *layer, const al_model_config *config,
+                                 al_error *err);
+al_status al_decoder_layer_alloc(al_decoder_layer *layer, const al_model_config *config,
+                                 al_error *err);
+void al_encoder_layer_free(al_encoder_layer *layer);
+void al_decoder_layer_free(al_decoder_layer *layer);
+
+/* Seeded random weights: each attention's W_Q, W_K, W_V, W_O then the FFN's
+ * W1, W2, in the order the layer's sublayers run, all Glorot uniform
+ * (multihead.h, layers.h); biases 0; norms left as the identity. */
+void al_encoder_layer_init(al_encoder_layer *layer, al_rng *rng);
+void al_decoder_layer_init(al_decoder_layer *layer, al_rng *rng);
+
+/* --- workspace ---------------------------------------------------------------- */
+
+/* One sublayer's outputs, max_rows x width; after a call the top L rows
+ * hold the call's values. */
+typedef struct al_sublayer_workspace {
+    al_attention_workspace attn;  /* attention sublayers: q, k, v, each head's steps */
+    al_matrix hidden;             /* FFN sublayer: after the ReLU (max x d_ff)     */
+    al_matrix out;                /* F's output: attn.out or ffn.out               */
+    al_matrix add;                /* add_k                                          */
+    al_matrix norm;               /* norm_k                                         */
+    al_matrix mean, var;          /* norm_k's row statistics (max x 1)              */
+} al_sublayer_workspace;
+
+typedef struct al_encoder_layer_workspace {
+    al_sublayer_workspace attn, ffn;
+    int length;                    /* L of the last call */
+} al_encoder_layer_workspace;
+
+typedef struct al_decoder_layer_workspace {
+    al_sublayer_workspace self_attn, cross_attn, ffn;  /* cross_attn unused without */
+    al_matrix causal_mask;         /* max x max: mask[i][j] = 1 if j <= i          */
+    int length, memory_length;     /* L and S of the last call                     */
+} al_decoder_layer_workspace;
+
+/* Allocate for sequences of up to max_length tokens (and, for cross-
+ * attention, memories of up to max_memory tokens). On failure everything
+ * is freed. Free with the matching _free (safe on an empty workspace). */
+al_status al_encoder_layer_workspace_alloc(al_encoder_layer_workspace *ws,
+                                           const al_encoder_layer *layer, int max_length,
+                                           al_error *err);
+al_status al_decoder_layer_workspace_alloc(al_decoder_layer_workspace *ws,
+                                           const al_decoder_layer *layer, int max_length,
+                                           int max_memory, al_error *err);
+void al_encoder_layer_workspace_free(al_encoder_layer_workspace *ws);
+void al_decoder_layer_workspace_free(al_decoder_layer_workspace *ws);
+
+/* --- forward ------------------------------------------------------------------ */
+
+/* What a layer call is about: its names and its labels. */
+typedef struct al_layer_call {
+    const char *prefix;               /* "enc.0", "dec.1", "step3.dec.0"              */
+    const char *input_name;           /* traced name of x: "x", "enc.0.norm2" ...     */
+    const char *memory_name;          /* cross-attention: traced name of the memory   */
+    const char *const *labels;        /* L tokens (rows), or NULL                     */
+    const char *const *memory_labels; /* S tokens (cross-attention columns), or NULL  */
+    al_norm_placement norm;           /* AL_NORM_POST or AL_NORM_PRE                  */
+} al_layer_call;
+
+/* A layer's output: a view of L x d_model rows inside the workspace (valid
+ * until the next call with that workspace) and its trace name, which the
+ * next layer names as its input: "enc.0.norm2" after a post-norm encoder
+ * layer, "enc.0.add2" after a pre-norm one. */
+typedef struct al_layer_output {
+    al_matrix value;
+    char name[AL_NAME_SIZE];
+} al_layer_output;
+
+/* Encoder layer on x (L x d_model): self-attention with no mask (every
+ * token sees every other, before and after it), then the FFN, each with
+ * its add and norm. Every step is traced under call->prefix (see the top
+ * of this file; attention names as in multihead.h). Fails, before
+ * computing, with AL_ERR_SHAPE if x does not fit the layer or workspace. */
+al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                   const al_matrix *x, const al_encoder_layer *layer,
+                                   const al_layer_call *call, al_trace *trace, al_error *err);
+
+/* Decoder layer on x (L x d_model): self-attention under the causal mask
+ * (token i sees tokens 0 .. i only; traced as <prefix>.self_attn.mask),
+ * then, if the layer has it, cross-attention with queries from the decoder
+ * and keys and values from memory (S x d_model, the encoder's output; NULL
+ * without cross-attention), then the FFN. Because of the mask, row i of the
+ * output depends on tokens 0 .. i only: changing a later token leaves it
+ * bit for bit the same. */
+al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
+                                   const al_matrix *x, const al_matrix *memory,
+                                   const al_decoder_layer *layer, const al_layer_call *call,
+                                   al_trace *trace, al_error *err);
+
+#endif

@@ -1,0 +1,97 @@
+/* rnn.h: the recurrent cells of the seq2seq models that came before the
+ * Transformer, reading a sequence one row at a time and carrying a hidden
+ * state h from each step to the next. Not an LSTM, and not the seq2seq
+ * model built from them (seq2seq.h).
+ *
+ * Dimension letters: L steps (rows of x), d_in the width of one input row,
+ * d_h the width of the state. x_t is row t of x, h_{t-1} the state before
+ * step t (h_{-1} is given: zeros for an encoder).
+ *
+ *   Elman (1990):  h_t = tanh(x_t · W_x + h_{t-1} · W_h + b)
+ *
+ *   GRU (Cho et al. 2014):
+ *     z_t = σ(x_t · W_xz + h_{t-1} · W_hz + b_z)            update gate
+ *     r_t = σ(x_t · W_xr + h_{t-1} · W_hr + b_r)            reset gate
+ *     n_t = tanh(x_t · W_x + (r_t ⊙ h_{t-1}) · W_h + b)     candidate
+ *     h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+ *   z_t near 1 keeps the old state (memory); r_t near 0 lets the candidate
+ *   ignore it. The candidate uses the Elman weights W_x, W_h, b, so with
+ *   both gates open (z = 0, r = 1) a GRU step is an Elman step. (PyTorch's
+ *   nn.GRU applies r after the product, r ⊙ (h W_h + b_h); this is the
+ *   paper's form.)
+ *
+ * Parameters are d_in x d_h (W_x, W_xz, W_xr), d_h x d_h (W_h, W_hz, W_hr)
+ * and 1 x d_h (b, b_z, b_r), applied as x · W, traced as <prefix>.w_x,
+ * .w_h, .b, .w_xz, .w_hz, .b_z, .w_xr, .w_hr, .b_r. */
+#ifndef ATTNLAB_RNN_H
+#define ATTNLAB_RNN_H
+
+#include "attnlab/matrix.h"
+#include "attnlab/rng.h"
+#include "attnlab/trace.h"
+
+typedef enum al_rnn_kind { AL_RNN_ELMAN, AL_RNN_GRU } al_rnn_kind;
+
+typedef struct al_rnn_cell {
+    al_rnn_kind kind;
+    int d_in, d_hidden;
+    al_matrix w_x, w_h, b;        /* Elman; the GRU's candidate                */
+    al_matrix w_xz, w_hz, b_z;    /* GRU update gate (empty for Elman)         */
+    al_matrix w_xr, w_hr, b_r;    /* GRU reset gate (empty for Elman)          */
+} al_rnn_cell;
+
+/* Allocate a cell of kind for inputs of d_in and states of d_h, all zeros.
+ * On failure *cell is empty. Free with al_rnn_cell_free. */
+al_status al_rnn_cell_alloc(al_rnn_cell *cell, al_rnn_kind kind, int d_in, int d_hidden,
+                            al_error *err);
+
+/* Glorot uniform for every W (each drawn in the order of the struct:
+ * W_x, W_h, then W_xz, W_hz, W_xr, W_hr), biases 0. */
+void al_rnn_cell_init(al_rnn_cell *cell, al_rng *rng);
+
+void al_rnn_cell_free(al_rnn_cell *cell);
+
+/* "elman" or "gru". */
+const char *al_rnn_kind_name(al_rnn_kind kind);
+
+/* What a run keeps besides the states: the GRU's gates and candidate, one
+ * row per step (L x d_h), and two rows of scratch. Allocated for up to
+ * max_steps steps by al_rnn_gates_alloc, freed by al_rnn_gates_free. */
+typedef struct al_rnn_gates {
+    al_matrix z, r, n;            /* GRU only; empty for Elman                  */
+    al_matrix product, reset;     /* 1 x d_h scratch: h · W, r ⊙ h              */
+} al_rnn_gates;
+
+al_status al_rnn_gates_alloc(al_rnn_gates *gates, const al_rnn_cell *cell, int max_steps,
+                             al_error *err);
+void al_rnn_gates_free(al_rnn_gates *gates);
+
+/* One step: h (1 x d_h) = cell(x (1 x d_in), h_prev (1 x d_h)). For a GRU,
+ * z, r and n (1 x d_h each, may be views of rows of gates) receive the
+ * gates and the candidate. h must not be h_prev. */
+al_status al_rnn_step(al_matrix *h, al_matrix *z, al_matrix *r, al_matrix *n,
+                      al_rnn_gates *scratch, const al_matrix *x, const al_matrix *h_prev,
+                      const al_rnn_cell *cell, al_error *err);
+
+/* Names for tracing a run. */
+typedef struct al_rnn_names {
+    const char *out;              /* the states are <out>.h, the GRU's <out>.z .r .n */
+    const char *params;           /* the cell's parameters are <params>.w_x ...      */
+    const char *x, *h_init;       /* traced names of the inputs and the start state  */
+    const char *const *labels;    /* one per row of x, or NULL                       */
+} al_rnn_names;
+
+/* Run the cell over the L rows of x from h_init: row t of states (L x d_h)
+ * is h_t. Traces <out>.h (op "elman" or "gru", inputs [x, h_init, the
+ * parameters]) and, for a GRU, <out>.z, .r, .n (ops "gru_update_gate",
+ * "gru_reset_gate", "gru_candidate", the same inputs). The parameters are
+ * not recorded here: al_rnn_trace_params does that once per cell. */
+al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
+                     const al_matrix *h_init, const al_rnn_cell *cell,
+                     const al_rnn_names *names, al_trace *trace, al_error *err);
+
+/* Record the cell's parameters as <prefix>.w_x ..., role param. */
+al_status al_rnn_trace_params(al_trace *trace, const char *prefix, const al_rnn_cell *cell,
+                              al_error *err);
+
+#endif

@@ -1,0 +1,198 @@
+/* transformer.h: a whole Transformer, in the three families of the chapter,
+ * from one code path: token ids in, every layer, logits and probabilities
+ * over the vocabulary out, every step traced. Not training (attnlab has
+ * none: weights are seeded random, hand-chosen or read from a model file),
+ * and not choosing tokens (decoding.h, beam_search.h, generate.h).
+ *
+ *   encoder-decoder  the original Transformer (translation): the encoder
+ *                    reads the source; the decoder reads the target so far
+ *                    (<bos> first) under a causal mask and attends to the
+ *                    encoder's output; row t of the logits scores the
+ *                    target's next token.
+ *   encoder-only     BERT-style: one sentence, [CLS] first, no mask (every
+ *                    token sees every other); the final vector of [CLS] is
+ *                    the sentence's summary ("cls"), and the logits at a
+ *                    [MASK] position predict the hidden word.
+ *   decoder-only     GPT-style: one sentence under a causal mask; row t of
+ *                    the logits scores token t + 1 (next-token prediction).
+ *
+ * Dimension letters: S source tokens, T target tokens (for a single-stack
+ * model L, its sentence), d_model, V vocabulary.
+ *
+ * The pass, with trace names (for the encoder side, or the one stack):
+ *
+ *   tokens     1 x L      the ids, labelled by the tokens
+ *   embed      L x d      rows of embed.table                 (embedding_lookup)
+ *   pos        L x d      sinusoidal, or rows of pos.table    (sinusoidal, learned_lookup)
+ *   segments   1 x L      segment ids, if the model has segments
+ *   segment    L x d      rows of segment.table               (embedding_lookup)
+ *   x          L x d      embed + pos (+ segment)             (add)
+ *   embed_norm L x d      LayerNorm(x), if embedding_norm (BERT)
+ *   enc.0.* ... enc.N-1.* the encoder layers (blocks.h)
+ *   enc.norm   L x d      pre-norm only: the final layer norm
+ *   dec.0.* ... dec.N-1.* the decoder layers
+ *   dec.norm   T x d      pre-norm only
+ *   logits     L x V      final · logits.w (+ logits.b), or, with tied
+ *                         output weights, final · embed.tableᵀ (+ logits.b)
+ *   probs      L x V      softmax of each row of logits: rows sum to 1
+ *   cls        1 x d      encoder-only: row 0 of the final encoder output
+ *   pooler     1 x d      encoder-only with a pooler: tanh(cls · pooler.w + pooler.b)
+ *
+ * In an encoder-decoder model the decoder's inputs are named dec.tokens,
+ * dec.embed, dec.pos, dec.x (the lookups record their tables again under
+ * dec.embed.table, ...). Rows are labelled by the tokens, logits and probs
+ * columns by the vocabulary's words.
+ *
+ * x = embed + pos, without the paper's multiplication of the embeddings by
+ * √d_model (section 3.4): the paper needs it because its embeddings share
+ * their weights with the output layer and so start small (about
+ * 1/√d_model); attnlab's start at N(0, 1), like PyTorch's nn.Embedding,
+ * already the size of the positional encodings (between -1 and 1). A model
+ * file made for the scaling can hold its table multiplied by √d_model.
+ *
+ * The parameters are named as in model_layout.h, so a model saved here
+ * is a model file (model_file.h) and a trace names the same tensors. */
+#ifndef ATTNLAB_TRANSFORMER_H
+#define ATTNLAB_TRANSFORMER_H
+
+#include <stdbool.h>
+
+#include "attnlab/blocks.h"
+#include "attnlab/layers.h"
+#include "attnlab/model_config.h"
+#include "attnlab/rng.h"
+#include "attnlab/sequence.h"
+#include "attnlab/trace.h"
+#include "attnlab/vocab.h"
+
+/* --- the model: every parameter ---------------------------------------------- */
+
+typedef struct al_transformer {
+    al_model_config config;
+    al_embedding embed;             /* embed.table       V x d_model               */
+    al_matrix pos_table;            /* pos.table         learned positions only     */
+    al_embedding segment;           /* segment.table     segments x d_model, or empty */
+    al_layer_norm embed_norm;       /* embed_norm.*      if embedding_norm          */
+    al_encoder_layer *encoder;      /* encoder_layers of them, or NULL              */
+    al_layer_norm encoder_norm;     /* enc.norm.*        pre-norm only              */
+    al_decoder_layer *decoder;      /* decoder_layers of them, or NULL              */
+    al_layer_norm decoder_norm;     /* dec.norm.*        pre-norm only              */
+    al_linear pooler;               /* pooler.w, pooler.b  if pooler                */
+    al_linear output;               /* logits.w (empty when tied_output), logits.b  */
+} al_transformer;
+
+/* Allocate every parameter config implies, all at once: weights 0, norms
+ * the identity. The configuration must pass al_model_config_check (else
+ * its error). On failure *model is empty. Free with al_transformer_free. */
+al_status al_transformer_alloc(al_transformer *model, const al_model_config *config,
+                               al_error *err);
+
+/* Seeded random weights, drawn in model_layout.h's order: embed.table,
+ * pos.table and segment.table from N(0, 1) (PyTorch's nn.Embedding), every
+ * attention, FFN, pooler and output matrix Glorot uniform, biases 0, norms
+ * the identity. The same rng state gives the same model. */
+void al_transformer_init(al_transformer *model, al_rng *rng);
+
+void al_transformer_free(al_transformer *model);
+
+/* --- parameters by name, model files ---------------------------------------------- */
+
+/* The parameter called name (model_layout.h's names, e.g. "enc.0.attn.w_q"),
+ * or NULL. The matrix is the model's own: a lesson sets hand-chosen
+ * weights by writing into it. */
+al_matrix *al_transformer_param(al_transformer *model, const char *name);
+
+/* The number of floats in all the model's parameters, counted from the
+ * allocated matrices (so tests can compare it with param_count.h). */
+long long al_transformer_param_total(const al_transformer *model);
+
+/* Write the model with its vocabulary (vocab->size must be V) as a model
+ * file (model_file.h): atomic, every tensor under its layout name. */
+al_status al_transformer_save(const al_transformer *model, const al_vocab *vocab,
+                              const char *path, al_error *err);
+
+/* Read a model file into a freshly allocated *model and *vocab (both the
+ * caller's, freed with al_transformer_free and al_vocab_free). expected
+ * may be NULL (take the file's configuration) or the configuration the
+ * caller needs. On failure both are empty and err names the file and the
+ * problem. */
+al_status al_transformer_load(al_transformer *model, al_vocab *vocab, const char *path,
+                              const al_model_config *expected, al_error *err);
+
+/* --- the workspace: every activation of one pass ----------------------------- */
+
+/* One stack's input: embeddings, positions, segments, their sum, and the
+ * embedding norm (max_length rows). */
+typedef struct al_stack_input {
+    al_matrix embed, pos, segment, x;
+    al_matrix norm, mean, var;
+    int *no_segments;    /* max_length zeros: the segment ids when none are given */
+} al_stack_input;
+
+typedef struct al_transformer_workspace {
+    int max_length;                          /* longest source, target or sentence  */
+    al_stack_input source, target;           /* target: encoder-decoder only        */
+    al_encoder_layer_workspace *encoder;     /* one per encoder layer               */
+    al_decoder_layer_workspace *decoder;     /* one per decoder layer               */
+    al_matrix encoder_norm, decoder_norm;    /* pre-norm final norms (max x d)      */
+    al_matrix encoder_mean, encoder_var;     /* their row statistics (max x 1)      */
+    al_matrix decoder_mean, decoder_var;
+    al_matrix logits, probs;                 /* max_length x V                      */
+    al_matrix cls, pooler_pre, pooled;       /* encoder-only: 1 x d_model           */
+    /* Filled in by a pass: */
+    int source_length, target_length;
+    al_layer_output memory;                  /* the encoder's output: what cross-
+                                                attention reads (S x d_model)        */
+    al_layer_output final;                   /* what the output layer read          */
+    const char *const *source_labels;        /* borrowed from the last encode's and  */
+    const char *const *final_labels;         /* last stack's sequences, for labels   */
+    char table_name[AL_NAME_SIZE];           /* where the last lookup traced
+                                                embed.table (tied output weights)    */
+} al_transformer_workspace;
+
+/* Allocate the activations of a pass over up to max_length tokens (source
+ * and target alike) for model. On failure everything is freed. Free with
+ * al_transformer_workspace_free. */
+al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
+                                         const al_transformer *model, int max_length,
+                                         al_error *err);
+void al_transformer_workspace_free(al_transformer_workspace *ws);
+
+/* --- the forward pass ---------------------------------------------------------- */
+
+/* The whole pass. input is what the model reads: the source of an
+ * encoder-decoder model, the sentence of an encoder-only model (which must
+ * start with [CLS]) or of a decoder-only model. target is the decoder's
+ * input in an encoder-decoder model (usually <bos> first) and NULL
+ * otherwise. words (V strings, or NULL) label the logits' columns. After
+ * the call ws->logits and ws->probs hold L x V (T x V) rows, and every
+ * intermediate is in ws.
+ *
+ * Fails before computing anything with AL_ERR_ARG (a missing or unwanted
+ * target, an encoder-only sentence without [CLS] first), AL_ERR_VALUE (an
+ * id outside the vocabulary or segments, a learned position past
+ * max_positions) or AL_ERR_SHAPE (a sequence longer than the workspace). */
+al_status al_transformer_forward(al_transformer_workspace *ws, const al_transformer *model,
+                                 const al_sequence *input, const al_sequence *target,
+                                 const char *const *words, al_trace *trace, al_error *err);
+
+/* The parts of the pass, for generation (generate.h), which encodes once
+ * and decodes many times. Names are prefixed by name_prefix ("" or NULL
+ * for none; "step3." writes step3.dec.0.self_attn.h0.weights ...).
+ *
+ * al_transformer_encode: input layer and encoder stack on the source (or
+ * the encoder-only sentence); sets ws->memory. Unprefixed names.
+ * al_transformer_decode: input layer and decoder stack on the decoder's
+ * input, attending to ws->memory in an encoder-decoder model.
+ * al_transformer_output: logits and probs from the last stack's output
+ * (and, encoder-only, cls and pooler). */
+al_status al_transformer_encode(al_transformer_workspace *ws, const al_transformer *model,
+                                const al_sequence *source, al_trace *trace, al_error *err);
+al_status al_transformer_decode(al_transformer_workspace *ws, const al_transformer *model,
+                                const al_sequence *decoder_input, const char *name_prefix,
+                                al_trace *trace, al_error *err);
+al_status al_transformer_output(al_transformer_workspace *ws, const al_transformer *model,
+                                const char *const *words, const char *name_prefix,
+                                al_trace *trace, al_error *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* transformer_parts.h: the pieces transformer.c puts together: checking a
+ * sequence, the input layer of a stack (embeddings, positions, segments,
+ * their sum and norm) and the output layer. Internal; not installed. */
+#ifndef ATTNLAB_TRANSFORMER_PARTS_H
+#define ATTNLAB_TRANSFORMER_PARTS_H
+
+#include "attnlab/transformer.h"
+
+/* prefix + name into buf ("step3." + "dec.x"); prefix may be NULL. */
+char *al_prefixed(char buf[AL_NAME_SIZE], const char *prefix, const char *name);
+
+/* Every id, segment and position of seq usable by model, and the length
+ * within 1 .. max_length. what names the sequence in messages. */
+al_status al_check_sequence(const al_sequence *seq, const al_transformer *model,
+                            int max_length, const char *what, al_error *err);
+
+/* x = embed + pos (+ segment), then embed_norm if the model has it, under
+ * names prefix + "tokens", "embed", ... The result is a view into in and
+ * its trace name. table_name receives the name the embedding table was
+ * traced under. */
+al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
+                                 const al_transformer *model, const al_sequence *seq,
+                                 const char *prefix, char table_name[AL_NAME_SIZE],
+                                 al_trace *trace, al_error *err);
+
+#endif

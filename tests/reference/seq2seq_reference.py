@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""seq2seq_reference.py: an independent NumPy implementation of attnlab's
+RNN seq2seq model (Elman and GRU cells; the fixed bottleneck context or
+attention at every step), checked against traces.
+
+It runs seq2seq_traces (the C driver) to write one trace per case, then
+for each trace takes only the inputs and parameters from it, reruns the
+encoder and every decoder step in float64 with the code below, and
+compares every traced tensor: names, ops, inputs, shapes and values. The
+attention of a step is attention_reference.py's expect_head, imported.
+
+    /usr/bin/python3 seq2seq_reference.py PATH/TO/seq2seq_traces
+    /usr/bin/python3 seq2seq_reference.py --check TRACE.jsonl ...
+
+Exits 1 if any tensor is missing, unexpected or differs, and 77 (skipped)
+if NumPy is not installed.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attention_reference as ar  # noqa: E402  (exits 77 itself without NumPy)
+
+np = ar.np
+
+BOS, EOS = 2, 3
+GRU_PARAMS = ["w_x", "w_h", "b", "w_xz", "w_hz", "b_z", "w_xr", "w_hr", "b_r"]
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+class Pass:
+    def __init__(self, cfg, traced):
+        self.cfg, self.traced, self.exp = cfg, traced, ar.Expected()
+        self.cfg["temperature"] = 1.0
+
+    def given(self, name, op="given", data=None):
+        self.exp.given(name, op, data)
+        return ar.values(self.traced[name])
+
+    def computed(self, name, data, op, inputs):
+        self.exp.computed(name, data, op, inputs)
+        return data
+
+    def cell(self, out, params, x, x_name, h0, h0_name, labels_from=None):
+        """Run the cell over the rows of x from h0 (rnn.h's formulas)."""
+        gru = self.cfg["cell"] == "gru"
+        names = GRU_PARAMS if gru else GRU_PARAMS[:3]
+        p = {n: ar.values(self.traced[f"{params}.{n}"]) for n in names}
+        inputs = [x_name, h0_name] + [f"{params}.{n}" for n in names]
+        h, states, gates = h0, [], {"z": [], "r": [], "n": []}
+        for x_t in x:
+            x_t = x_t[None, :]
+            if gru:
+                z = sigmoid(x_t @ p["w_xz"] + h @ p["w_hz"] + p["b_z"])
+                r = sigmoid(x_t @ p["w_xr"] + h @ p["w_hr"] + p["b_r"])
+                n = np.tanh(x_t @ p["w_x"] + (r * h) @ p["w_h"] + p["b"])
+                h = (1 - z) * n + z * h
+                for key, value in (("z", z), ("r", r), ("n", n)):
+                    gates[key].append(value)
+            else:
+                h = np.tanh(x_t @ p["w_x"] + h @ p["w_h"] + p["b"])
+            states.append(h)
+        states = np.vstack(states)
+        self.computed(f"{out}.h", states, self.cfg["cell"], inputs)
+        if gru:
+            for key, op in (("z", "gru_update_gate"), ("r", "gru_reset_gate"),
+                            ("n", "gru_candidate")):
+                self.computed(f"{out}.{key}", np.vstack(gates[key]), op, inputs)
+        return states
+
+    def params(self, prefix):
+        names = GRU_PARAMS if self.cfg["cell"] == "gru" else GRU_PARAMS[:3]
+        for n in names:
+            self.given(f"{prefix}.{n}")
+
+    def encoder(self):
+        ids = self.given("s2s.enc.tokens")[0].astype(int)
+        table = self.given("s2s.enc.embed.table")
+        embed = self.computed("s2s.enc.embed", table[ids], "embedding_lookup",
+                              ["s2s.enc.tokens", "s2s.enc.embed.table"])
+        self.params("s2s.enc")
+        init = self.given("s2s.enc.init")
+        states = self.cell("s2s.enc", "s2s.enc", embed, "s2s.enc.embed", init, "s2s.enc.init")
+        start = "s2s.dec.init" if self.cfg["attention"] else "s2s.context"
+        self.computed(start, states[-1:], "take_row", ["s2s.enc.h"])
+        return states, start
+
+    def decoder(self, enc, start):
+        attention, score = self.cfg["attention"], self.cfg["score"]
+        self.params("s2s.dec")
+        w_out, b_out = self.given("s2s.output.w"), self.given("s2s.output.b")
+        ids = self.given("s2s.dec.tokens")[0].astype(int)
+        embed = self.computed("s2s.dec.embed", self.given("s2s.dec.embed.table")[ids],
+                              "embedding_lookup", ["s2s.dec.tokens", "s2s.dec.embed.table"])
+        if ids[0] != BOS:
+            raise ValueError(f"the decoder's first input is {ids[0]}, not <bos>")
+        prev, prev_name = enc[-1:], start
+        states, weights = [], []
+        for t in range(len(ids)):
+            p = f"s2s.step{t}"
+            if attention:
+                context = ar.expect_head(self.exp, self.traced, p, prev, enc, enc,
+                                         (prev_name, "s2s.enc.h", "s2s.enc.h", None), None,
+                                         self.cfg, kind=score, params="s2s.attn",
+                                         out=f"{p}.context")
+                weights.append(self.exp.tensors[f"{p}.weights"][0])
+                context_name = f"{p}.context"
+            else:
+                context, context_name = enc[-1:], "s2s.context"
+            x = self.computed(f"{p}.input", np.hstack([embed[t:t + 1], context]), "concat",
+                              ["s2s.dec.embed", context_name])
+            h = self.cell(p, "s2s.dec", x, f"{p}.input", prev, prev_name)
+            readout = self.computed(f"{p}.readout", np.hstack([h, context]), "concat",
+                                    [f"{p}.h", context_name])
+            logits = self.computed(f"{p}.logits", readout @ w_out + b_out, "linear",
+                                   [f"{p}.readout", "s2s.output.w", "s2s.output.b"])
+            self.computed(f"{p}.probs", ar.softmax_rows(logits, 1.0), "softmax_rows",
+                          [f"{p}.logits"])
+            token = int(np.argmax(logits[0]))
+            self.computed(f"{p}.next.token", np.array([[token]], dtype=np.float64), "argmax",
+                          [f"{p}.logits"])
+            if self.cfg["mode"] == "greedy" and t + 1 < len(ids) and ids[t + 1] != token:
+                raise ValueError(f"step {t + 1} read {ids[t + 1]}, but step {t} chose {token}")
+            states.append(h)
+            prev, prev_name = h, f"{p}.h"
+        self.computed("s2s.dec.h", np.vstack(states), "stack_steps", [])
+        if attention:
+            self.computed("s2s.alignment", np.vstack(weights), "stack_steps", [])
+
+
+def check_trace(path):
+    label = os.path.basename(path)
+    header, traced, _ = ar.read_trace(path)
+    cfg = dict(arg.split("=", 1) for arg in header["args"])
+    cfg["attention"] = cfg["attention"] == "1"
+    run = Pass(cfg, traced)
+    try:
+        enc, start = run.encoder()
+        run.decoder(enc, start)
+    except KeyError as missing:
+        print(f"{label}: FAIL: tensor {missing} is missing, so the computation cannot be redone")
+        return 1
+    failures = []
+    for name, want in run.exp.tensors.items():
+        if name not in traced:
+            print(f"{label}: {name} MISSING")
+            failures.append(name)
+            continue
+        failures += ar.check_record(label, name, traced[name], want)
+    for name in traced:
+        if name not in run.exp.tensors:
+            print(f"{label}: {name} UNEXPECTED")
+            failures.append(name)
+    return len(failures)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "--check":
+        paths, folder = argv[2:], None
+    elif len(argv) == 2:
+        folder = tempfile.TemporaryDirectory(prefix="attnlab-seq2seq-reference-")
+        subprocess.run([argv[1], folder.name], check=True)
+        paths = sorted(os.path.join(folder.name, f) for f in os.listdir(folder.name))
+    else:
+        print(__doc__)
+        return 2
+    if not paths:
+        print("seq2seq_reference: no traces to check")
+        return 1
+    failures = sum(check_trace(p) for p in paths)
+    print(f"seq2seq_reference: {len(paths)} traces, {failures} failures")
+    if folder:
+        folder.cleanup()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
