@@ -197,6 +197,23 @@ static void weight_one_is_the_top_of_viridis_and_zero_the_bottom(void **state)
     png_picture_free(&p);
 }
 
+/* An RNN's alignment stacks softmax rows: it is drawn on [0, 1] like any
+ * weights, so its largest entry, 0.75, is not the top of the map (on its
+ * own [min, max] range it would be). */
+static void an_alignment_is_drawn_on_the_weights_range(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "a.png"), data_file(trace, t, "render_alignment.jsonl"),
+         "--bare", "--scale", "20");
+    if (colour_equal(png_pixel(&p, 30, 10), viridis_top))
+        fail_msg("0.75 is drawn as the top of viridis: the range is not [0, 1]");
+    if (colour_equal(png_pixel(&p, 10, 10), viridis_bottom))
+        fail_msg("0.25 is drawn as the bottom of viridis: the range is not [0, 1]");
+    png_picture_free(&p);
+}
+
 static void the_full_figure_draws_the_same_cells(void **state)
 {
     heatmap_test *t = *state;
@@ -740,6 +757,7 @@ int main(int argc, char **argv)
         TEST(one_more_pixel_per_cell_adds_one_per_row_and_column),
         TEST(the_png_records_its_dpi_and_no_time),
         TEST(weight_one_is_the_top_of_viridis_and_zero_the_bottom),
+        TEST(an_alignment_is_drawn_on_the_weights_range),
         TEST(the_full_figure_draws_the_same_cells),
         TEST(masked_cells_are_gray_and_hatched),
         TEST(the_legend_shows_the_masked_pattern_only_when_cells_are_masked),

@@ -150,8 +150,9 @@ double rgb_luminance(rgb colour)
 
 bool tensor_is_probability(const al_trace_tensor *tensor)
 {
+    /* An RNN decoder's alignment stacks one row of softmax weights per step. */
     return strcmp(tensor->op, "softmax_rows") == 0 || fnmatch("*weights", tensor->name, 0) == 0 ||
-           fnmatch("*probs", tensor->name, 0) == 0;
+           fnmatch("*probs", tensor->name, 0) == 0 || fnmatch("*.alignment", tensor->name, 0) == 0;
 }
 
 void colour_scale_for_tensors(colour_scale *scale, const al_trace_tensor *const *tensors, int n,

@@ -49,8 +49,8 @@ rgb colour_scale_rgb(const colour_scale *scale, float value);
  * choosing dark or light text on top of it. */
 double rgb_luminance(rgb colour);
 
-/* True for a tensor of probabilities (the output of softmax_rows, or a name
- * ending in "weights" or "probs"): drawn on the fixed range [0, 1] so that
+/* True for a tensor of probabilities (the output of softmax_rows, a name
+ * ending in "weights" or "probs", an RNN's ".alignment"): drawn on the fixed range [0, 1] so that
  * figures are comparable across the book. */
 bool tensor_is_probability(const al_trace_tensor *tensor);
 
