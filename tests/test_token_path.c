@@ -117,7 +117,7 @@ static void the_change_is_traced_with_both_runs_as_inputs(void **state)
     assert_trace_has(&capture, "\"name\": \"change.gpt\", \"role\": \"activation\", \"op\": "
                                "\"row_max_abs_difference\", \"inputs\": [\"gpt.logits\", "
                                "\"changed.gpt.logits\"], \"shape\": [1, 1], \"rows\": "
-                               "[\"the\"]");
+                               "[\"the\"], \"cols\": [\"max |Δ|\"]");
     assert_trace_has(&capture, "\"data\": [[0.5]]");
     capture_free(&capture);
 }

@@ -39,8 +39,9 @@ al_status al_row_change(al_matrix *change, const al_matrix *before, const al_mat
         }
         *al_at(change, i, 0) = largest;
     }
+    static const char *const column[] = {"max |Δ|"};
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION,
                            .op = "row_max_abs_difference", .inputs = {before_name, after_name},
-                           .row_labels = labels};
+                           .row_labels = labels, .col_labels = column};
     return al_trace_matrix(trace, &info, change, err);
 }
