@@ -438,7 +438,8 @@ static void draw(lesson_outputs *outputs, const lesson10_state *s)
                                 "cross-attention: decoder rows, encoder columns (T x S)", "--svg",
                                 NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-cross.png", cross_args);
-    const char *probs_args[] = {"--select", "step0.probs", "--bars", "--title",
+    const char *probs_args[] = {"--select", "step0.probs", "--bars", "--axes", "probability,word",
+                                "--title",
                                 "the first token: probabilities over the vocabulary", "--svg",
                                 NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-probs.png", probs_args);
