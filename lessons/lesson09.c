@@ -187,8 +187,8 @@ static void narrate_layer(printout *p, const lesson09_state *s, int layer)
     print_step(p, title, "weights = softmax(Q_h · K_hᵀ / √d_head) for each head h,  out = "
                          "[heads] · W_O");
     if (first) {
-        print_text(p, "  Q, K, V = x · W_Q, x · W_K, x · W_V (+ biases): L x d_model = %d x %d, "
-                      "cut into %d heads of %d columns.", L, d, s->model.config.heads,
+        print_text(p, "  Q, K, V = x · W_Q, x · W_K, x · W_V (+ biases): L x d_model = %d x %d,\n"
+                      "  cut into %d heads of %d columns.", L, d, s->model.config.heads,
                    d / s->model.config.heads);
         print_projections(p, &attn);
     }

@@ -191,8 +191,10 @@ static void narrate_inputs(printout *p, const lesson10_state *s, const labels *l
     al_matrix x = al_matrix_rows(&s->ws.source.x, 0, S);
     print_step(p, "the question as vectors", "x = embed + pos    (S x d_model)");
     print_text(p, "  S = %d source tokens, d_model = %d%s, V = %d words in the vocabulary.", S,
-               d, random ? " (random weights, seed below)" : " named dimensions",
-               s->vocab.size);
+               d, random ? "" : " named dimensions", s->vocab.size);
+    if (random)
+        print_text(p, "  --random: every weight is drawn from the seed; the model is untrained, "
+                      "so its answer\n  is arbitrary. Watch the shapes and the steps.");
     print_matrix(p, "embed", "E[tokens]", &embed, l->source, l->dims);
     if (random) {
         print_matrix(p, "pos", "PE", &pos, l->source, l->dims);

@@ -331,8 +331,8 @@ static void narrate_change(printout *p, const lesson12_state *s)
                "change row i = max_j |after_ij - before_ij| of each stack's final output");
     print_text(p, "  The last word \"%s\" becomes \"%s\" (the changed.bert.* and changed.gpt.* "
                   "passes).", s->gpt.labels[L - 1], s->gpt_changed.labels[L - 1]);
-    print_text(p, "  Compared: bert.enc.%d.norm2 with changed.bert.enc.%d.norm2, and "
-                  "gpt.dec.%d.norm2 with changed.gpt.dec.%d.norm2.", last, last, last, last);
+    print_text(p, "  Compared: bert.enc.%d.norm2 with changed.bert.enc.%d.norm2,\n"
+                  "  and gpt.dec.%d.norm2 with changed.gpt.dec.%d.norm2.", last, last, last, last);
     print_matrix(p, "change.bert", "encoder-only", &s->bert_change, s->bert.labels, NULL);
     print_matrix(p, "change.gpt", "decoder-only", &s->gpt_change, s->gpt.labels, NULL);
     int bert_moved = 0, gpt_still = 0;
