@@ -251,6 +251,34 @@ static void attention_rows_sum_to_one(void **state)
         }
 }
 
+/* The workspace keeps every step's scores: row t of ws.scores is what
+ * step t's softmax read, so softmax of it (worked in double here) is row t
+ * of the alignment. */
+static void every_step_keeps_its_scores(void **state)
+{
+    (void)state;
+    s2s_case c;
+    s2s_start(&c, AL_RNN_ELMAN, true, AL_SCORE_GENERAL);
+    al_sequence source = {.length = 3, .ids = SOURCE_IDS};
+    int ids[3] = {9, 10, 11}, tokens[3], steps;
+    al_sequence target = {.length = 3, .ids = ids};
+    assert_int_equal(al_seq2seq_encode(&c.ws, &c.model, &source, NULL, NULL), AL_OK);
+    assert_int_equal(al_seq2seq_decode(tokens, &steps, &c.ws, &c.model, &target, 0, NULL, NULL,
+                                       NULL), AL_OK);
+    assert_int_equal(steps, 3);
+    for (int t = 0; t < steps; t++) {
+        double max = *al_at(&c.ws.scores, t, 0), sum = 0.0;
+        for (int j = 1; j < 3; j++)
+            max = fmax(max, *al_at(&c.ws.scores, t, j));
+        for (int j = 0; j < 3; j++)
+            sum += exp(*al_at(&c.ws.scores, t, j) - max);
+        for (int j = 0; j < 3; j++)
+            assert_close(*al_at(&c.ws.alignment, t, j), exp(*al_at(&c.ws.scores, t, j) - max) / sum,
+                         ROW_SUM_TOLERANCE);
+    }
+    s2s_end(&c);
+}
+
 /* Teacher forcing with the greedy output as target reads the same tokens,
  * so every step's logits are the same bits and the choices the same. */
 static void teacher_forcing_agrees_with_greedy(void **state)
@@ -509,6 +537,7 @@ int main(void)
         cmocka_unit_test(run_is_repeated_steps),
         cmocka_unit_test(bottleneck_is_the_last_encoder_state),
         cmocka_unit_test(attention_rows_sum_to_one),
+        cmocka_unit_test(every_step_keeps_its_scores),
         cmocka_unit_test(teacher_forcing_agrees_with_greedy),
         cmocka_unit_test(hand_set_weights_decide),
         cmocka_unit_test(traced_names_with_attention),

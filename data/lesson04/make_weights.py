@@ -31,6 +31,8 @@ EMBED = CONTENT                     # a source word's vector: one-hot over these
 STATE = CONTENT + [f"pos{i}" for i in range(POSITIONS)]
 K = 3.0                             # tanh(3) = 0.995: "on", saturating
 SHARPNESS = 10.0                    # the attention score of the position sought
+GAIN = 6.0                          # additive score: tanh(±3) = ±0.995, a unit on or off
+VOTE = 5.0                          # additive score: v_a, what each unit adds to the score
 STRENGTH = 10.0                     # the logit of the translated word
 
 D_E, D_H = len(EMBED), len(STATE)
@@ -132,6 +134,44 @@ source backwards.""",
           [f"s.{s}" for s in STATE], [f"h.{s}" for s in STATE], w_a)
 
 
+def additive_attention():
+    """Bahdanau's score v_aᵀ tanh(s W_q + h W_k) for the same alignment,
+    with one hidden unit per source position m. (D s)_m = s_m - s_(m+1)
+    is 1 when the decoder has counted down to m, (D h)_m when the encoder
+    state is at position m; pos0, on (0.995) in every state, stands in for
+    the constant. Unit m's input is GAIN · ((D s)_m + (D h)_m - 0.75 s_0
+    - 0.75 h_0), about +3 when both say m, -3 when one does and -9 when
+    neither: tanh makes it on (+0.995) only when the decoder and the
+    encoder state agree."""
+    pos = [STATE.index(f"pos{i}") for i in range(POSITIONS)]
+    w = zeros(D_H, POSITIONS)
+    for m in range(POSITIONS):
+        w[pos[m]][m] += GAIN
+        if m + 1 < POSITIONS:
+            w[pos[m + 1]][m] -= GAIN
+        w[pos[0]][m] -= 0.75 * GAIN
+    units = [f"a.pos{i}" for i in range(POSITIONS)]
+    for side, rows, what in (("q", "s", "the decoder's state s (the query)"),
+                             ("k", "h", "the encoder's states h (the keys)")):
+        write(f"s2s.attn.w_{side}", f"""
+Bahdanau "additive" attention W_{side} (d_h x d_a, d_a = {POSITIONS}),
+applied to {what}.
+The score is v_a · tanh(s · W_q + h · W_k), with one unit a.pos_m per
+source position m. Unit m reads (D x)_m = x_pos_m - x_pos_(m+1), which
+is 1 when the thermometer x ends at position m, times {GAIN:g}; and pos0, on
+in every state, times -{0.75 * GAIN:g} as a constant. W_q and W_k are the same
+table, so unit m gets about +3 when s and h both end at m, -3 when one
+of them does, -9 when neither.""",
+              [f"{rows}.{s}" for s in STATE], units, w)
+    write("s2s.attn.v_a", f"""
+Additive attention v_a (d_a x 1): every unit votes {VOTE:g}. tanh gives +0.995
+for the one unit where decoder and encoder state agree and about -1 for the
+others, so the encoder state at the position sought scores about
+{VOTE:g} · 2 = {2 * VOTE:g} above the rest (every score is negative: only the
+differences matter to softmax), and gets 0.9998 of the weight.""",
+          units, ["v_a"], [[VOTE] for _ in range(POSITIONS)])
+
+
 def output():
     rows = [f"s.{s}" for s in STATE] + [f"ctx.{s}" for s in STATE]
     w = zeros(2 * D_H, len(VOCAB))
@@ -162,4 +202,5 @@ if __name__ == "__main__":
     encoder()
     decoder()
     attention()
+    additive_attention()
     output()

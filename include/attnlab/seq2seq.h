@@ -131,7 +131,10 @@ typedef struct al_seq2seq_workspace {
     al_matrix readouts;          /* max_steps x 2 d_h                             */
     al_matrix logits, probs;     /* max_steps x V                                 */
     al_matrix alignment;         /* max_steps x max_source: step t's weights      */
-    al_attention_steps attention;/* one query's scores (1 x max_source) and more  */
+    al_matrix scores;            /* max_steps x max_source, with attention: step
+                                    t's scores (s2s.step<t>.scores), kept for a
+                                    printout after the pass                       */
+    al_attention_steps attention;/* one query's scratch: scaled scores, q_proj ... */
     int *decoder_ids;            /* max_steps: the token each step read           */
     const char **decoder_labels; /* max_steps                                     */
     const char **output_labels;  /* max_steps: the token each step produced       */

@@ -80,13 +80,27 @@ static void figure_path(char *buf, size_t size, const char *trace_path, const ch
         snprintf(buf, size, "%.*s%s", (int)n, stem, suffix);
 }
 
-/* Quote a word for the redraw command only if the shell would need it. */
+/* Quote a word for the redraw command only if the shell would need it;
+ * a quote inside the word becomes '\'' (close, escaped quote, reopen). */
 static void append_word(char *command, size_t size, const char *word)
 {
     size_t used = strlen(command);
     bool plain = strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                               "0123456789-_./=,:") == strlen(word);
-    snprintf(command + used, size - used, plain ? " %s" : " '%s'", word);
+    if (plain) {
+        snprintf(command + used, size - used, " %s", word);
+        return;
+    }
+    snprintf(command + used, size - used, " '");
+    for (const char *c = word; *c; c++) {
+        used = strlen(command);
+        if (*c == '\'')
+            snprintf(command + used, size - used, "%s", "'\\''");
+        else
+            snprintf(command + used, size - used, "%c", *c);
+    }
+    used = strlen(command);
+    snprintf(command + used, size - used, "'");
 }
 
 static int run(const char *path, char *const *argv)

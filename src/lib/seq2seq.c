@@ -150,15 +150,17 @@ static void step_views(step *s, al_seq2seq_workspace *ws, const al_seq2seq *mode
 }
 
 /* c_t: attention over every encoder state, with the state before the step
- * as the query; row t of the alignment receives the weights. */
+ * as the query; row t of the alignment receives the weights, and row t of
+ * ws->scores the scores. */
 static al_status attend(step *s, al_seq2seq_workspace *ws, const al_seq2seq *model,
                         al_trace *trace, al_error *err)
 {
     int length = ws->source_length;
     al_matrix keys = al_matrix_rows(&ws->encoder_states, 0, length);
     al_matrix alignment_row = al_matrix_rows(&ws->alignment, s->t, 1);
+    al_matrix scores_row = al_matrix_rows(&ws->scores, s->t, 1);
     al_attention_steps steps = {
-        .scores = al_matrix_cols(&ws->attention.scores, 0, length),
+        .scores = al_matrix_cols(&scores_row, 0, length),
         .weights = al_matrix_cols(&alignment_row, 0, length),
         .q_proj = ws->attention.q_proj};
     if (ws->attention.scaled.data)

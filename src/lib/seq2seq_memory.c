@@ -224,7 +224,8 @@ void al_seq2seq_workspace_free(al_seq2seq_workspace *ws)
 {
     al_matrix *all[] = {&ws->source_embed, &ws->encoder_states, &ws->zero_state,
                         &ws->target_embed, &ws->inputs, &ws->decoder_states, &ws->contexts,
-                        &ws->readouts, &ws->logits, &ws->probs, &ws->alignment};
+                        &ws->readouts, &ws->logits, &ws->probs, &ws->alignment,
+                        &ws->scores};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         al_matrix_free(all[k]);
     al_rnn_gates_free(&ws->encoder_gates);
@@ -284,6 +285,8 @@ al_status al_seq2seq_workspace_alloc(al_seq2seq_workspace *ws, const al_seq2seq 
     if (status == AL_OK && model->config.attention) {
         al_scoring scoring = al_seq2seq_scoring(model);
         status = al_attention_steps_alloc(&ws->attention, 1, max_source, &scoring, false, err);
+        if (status == AL_OK)
+            status = al_matrix_alloc(&ws->scores, max_steps, max_source, err);
     }
     ws->decoder_ids = malloc((size_t)max_steps * sizeof *ws->decoder_ids);
     ws->decoder_labels = malloc((size_t)max_steps * sizeof *ws->decoder_labels);

@@ -122,12 +122,12 @@ int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double h
 }
 
 /* True for a matrix of queries against keys: scores, scaled or masked
- * scores, weights, a mask. */
+ * scores, weights, a mask, an RNN decoder's alignment. */
 static bool is_attention_matrix(const al_trace_tensor *t)
 {
     static const char *const endings[] = {"*.scores", "*.scaled", "*.masked", "*.weights",
-                                          "*.mask", "*scores", "*weights"};
-    for (int k = 0; k < 7; k++) {
+                                          "*.mask", "*scores", "*weights", "*.alignment"};
+    for (int k = 0; k < 8; k++) {
         if (fnmatch(endings[k], t->name, 0) == 0) {
             return true;
         }

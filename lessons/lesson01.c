@@ -1,0 +1,403 @@
+/* lesson01: the seq2seq bottleneck. An RNN encoder reads a source sentence
+ * one word at a time; its last state, one vector of d_h numbers, is the
+ * context: the decoder starts from it and is given it at every step, and
+ * sees nothing else of the source. A second sentence that differs in an
+ * early word shows how little of that word is left by the end. A thin
+ * program: the maths is in seq2seq.h and source_comparison.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/rng.h"
+#include "attnlab/source_comparison.h"
+#include "outputs.h"
+#include "printout.h"
+#include "seq2seq_model.h"
+
+#define MAX_WORDS 24          /* a random model's longest sentence           */
+#define MAX_SOURCE (MAX_WORDS + 1)
+#define MAX_WIDTH 64          /* largest --d-hidden and --d-embed            */
+#define LABEL_SIZE 64
+
+#define DEFAULT_SENTENCE "the agreement on the European Economic Area was signed in August 1992"
+#define DEFAULT_COMPARE "the treaty on the European Economic Area was signed in August 1992"
+#define HAND_MADE_SENTENCE "European Economic Area"
+#define HAND_MADE_COMPARE "Monetary Economic Area"
+
+static const lesson_about ABOUT = {
+    .program = "lesson01",
+    .title = "the seq2seq bottleneck",
+    .summary =
+        "An RNN encoder reads the source one word at a time, each state made from\n"
+        "the word and the state before. Its last state is the context: one vector of\n"
+        "d_h numbers, however long the sentence. The decoder starts from it, is given\n"
+        "it at every step, and sees nothing else of the source. A second sentence\n"
+        "that differs in an early word (--compare) shows how much of that word is\n"
+        "left in the context. By default, with seeded random weights:\n"
+        "  \"" DEFAULT_SENTENCE "\"\n"
+        "  \"" DEFAULT_COMPARE "\"\n"
+        "or --hand-made: the model of data/lesson04 without its attention.",
+    .example = "lesson01 --sentence \"the cat sat on the mat\" --compare \"a cat sat on the mat\" "
+               "--cell gru",
+};
+
+typedef struct lesson01_settings {
+    const char *sentence, *compare;
+    bool hand_made;
+    const char *cell;           /* NULL: not given (Elman)   */
+    int d_hidden, d_embed;      /* 0: not given (8)          */
+    int steps;
+    uint64_t seed;
+    const char *data_dir;
+} lesson01_settings;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson01_state {
+    lesson_s2s_choice choice;
+    al_vocab vocab;
+    al_tokens tokens, other;
+    lesson_s2s_names names;                  /* hand-made only                        */
+    al_seq2seq model;
+    al_seq2seq_workspace ws;
+    al_source_comparison comparison;
+    int said[16], steps;
+    char pair_text[MAX_SOURCE][LABEL_SIZE];  /* "agreement/treaty" where they differ  */
+    const char *pairs[MAX_SOURCE];
+    char input_text[2 * MAX_WIDTH][16];      /* "y.0" ... "c.7" for a random model    */
+    const char *input_names[2 * MAX_WIDTH];
+} lesson01_state;
+
+static void free_state(lesson01_state *s)
+{
+    al_vocab_free(&s->vocab);
+    al_tokens_free(&s->tokens);
+    al_tokens_free(&s->other);
+    lesson_s2s_names_free(&s->names);
+    al_seq2seq_free(&s->model);
+    al_seq2seq_workspace_free(&s->ws);
+    al_source_comparison_free(&s->comparison);
+}
+
+_Noreturn static void fail(lesson01_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+static void parse(lesson01_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the source sentence, at most 24 words (default above)", NULL, 0, 0},
+        {"compare", OPTION_STRING, &settings->compare, "TEXT",
+         "a sentence as long, compared state by state (default: yours, first "
+         "word <unk>)", NULL, 0, 0},
+        {"hand-made", OPTION_FLAG, &settings->hand_made, NULL,
+         "data/lesson04's hand-made model without its attention (at most 4 words)", NULL, 0, 0},
+        {"cell", OPTION_CHOICE, &settings->cell, "CELL", "the RNN cell (default elman)",
+         "elman|gru", 0, 0},
+        {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
+         "d_h, the width of a state and of the context (default 8)", NULL, 1, MAX_WIDTH},
+        {"d-embed", OPTION_INT, &settings->d_embed, "N", "d_e, the width of a word vector "
+         "(default 8)", NULL, 1, MAX_WIDTH},
+        {"steps", OPTION_INT, &settings->steps, "N",
+         "decoder steps, unless it says <eos> first (default 4)", NULL, 1, 16},
+        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random weights (default 42)",
+         NULL, 0, 0},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR",
+         "the data folder (default: the repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    if (settings->hand_made && (settings->cell || settings->d_hidden || settings->d_embed))
+        lesson_usage_error(&ABOUT, "--cell, --d-hidden and --d-embed shape a random model; the "
+                                   "hand-made one is fixed (Elman, d_h = 13)");
+}
+
+/* ---- the inputs ----------------------------------------------------------------- */
+
+/* The vocabulary: data/lesson04's for the hand-made model, else the words
+ * of the two sentences (so no word is unknown). */
+static al_status read_vocab(lesson01_state *s, const lesson01_settings *settings,
+                            const char *compare, al_error *err)
+{
+    if (settings->hand_made)
+        return lesson_s2s_vocab_read(&s->vocab, settings->data_dir, err);
+    al_status status = al_vocab_init(&s->vocab, err);
+    if (status == AL_OK)
+        status = al_vocab_add_text(&s->vocab, settings->sentence, err);
+    if (status == AL_OK && compare)
+        status = al_vocab_add_text(&s->vocab, compare, err);
+    return status;
+}
+
+/* The sentence with its first word (after <bos>) replaced by <unk>, as
+ * text the tokenizer reads back into the same tokens. */
+static void unknown_first(char *buf, size_t size, const al_tokens *tokens, int first)
+{
+    int used = snprintf(buf, size, "<unk>");
+    for (int i = first + 1; i < tokens->count && used < (int)size; i++)
+        used += snprintf(buf + used, size - (size_t)used, " %s", tokens->labels[i]);
+}
+
+/* "agreement/treaty" where the two sources differ, the token elsewhere. */
+static void pair_labels(lesson01_state *s)
+{
+    for (int i = 0; i < s->tokens.count; i++) {
+        bool same = i >= s->other.count || s->tokens.ids[i] == s->other.ids[i];
+        if (same)
+            snprintf(s->pair_text[i], LABEL_SIZE, "%s", s->tokens.labels[i]);
+        else
+            snprintf(s->pair_text[i], LABEL_SIZE, "%s/%s", s->tokens.labels[i],
+                     s->other.labels[i]);
+        s->pairs[i] = s->pair_text[i];
+    }
+}
+
+/* "y.0" ... for the word vector's part of a decoder input, "c.0" ... for
+ * the context's; the hand-made model's inputs have names of their own. */
+static void input_labels(lesson01_state *s)
+{
+    int d_e = s->model.config.d_embed, d_h = s->model.config.d_hidden;
+    for (int i = 0; i < d_e + d_h; i++) {
+        snprintf(s->input_text[i], sizeof s->input_text[i], "%s.%d", i < d_e ? "y" : "c",
+                 i < d_e ? i : i - d_e);
+        s->input_names[i] = s->input_text[i];
+    }
+}
+
+static void build(lesson01_state *s, const lesson01_settings *settings)
+{
+    al_error err = {0};
+    bool hand = settings->hand_made;
+    s->choice = (lesson_s2s_choice){
+        .hand_made = hand, .attention = false,
+        .cell = settings->cell && strcmp(settings->cell, "gru") == 0 ? AL_RNN_GRU : AL_RNN_ELMAN,
+        .d_embed = settings->d_embed ? settings->d_embed : 8,
+        .d_hidden = settings->d_hidden ? settings->d_hidden : 8, .seed = settings->seed,
+        .data_dir = settings->data_dir};
+    int flags = hand ? AL_TOKENIZE_BOS : AL_TOKENIZE_PLAIN;
+    int max_words = hand ? LESSON_S2S_HAND_MADE_MAX_WORDS : MAX_WORDS;
+    if (read_vocab(s, settings, settings->compare, &err) != AL_OK ||
+        lesson_s2s_source(&s->tokens, settings->sentence, &s->vocab, flags, max_words, &err) !=
+            AL_OK)
+        fail(s, &err);
+    char compare[1024];
+    if (settings->compare)
+        snprintf(compare, sizeof compare, "%s", settings->compare);
+    else
+        unknown_first(compare, sizeof compare, &s->tokens, hand ? 1 : 0);
+    if (lesson_s2s_source(&s->other, compare, &s->vocab, flags, max_words, &err) != AL_OK ||
+        (hand && lesson_s2s_names_read(&s->names, settings->data_dir, &err) != AL_OK) ||
+        lesson_s2s_model(&s->model, &s->vocab, &s->choice, &err) != AL_OK ||
+        al_seq2seq_workspace_alloc(&s->ws, &s->model, s->tokens.count, settings->steps, &err) !=
+            AL_OK ||
+        al_source_comparison_alloc(&s->comparison, &s->model, s->tokens.count, &err) != AL_OK)
+        fail(s, &err);
+    if (s->other.count != s->tokens.count) {
+        snprintf(err.message, sizeof err.message, "--compare has %d tokens but the sentence %d; "
+                 "they must have as many, to be compared word by word", s->other.count,
+                 s->tokens.count);
+        fail(s, &err);
+    }
+    pair_labels(s);
+    input_labels(s);
+}
+
+/* Encode the sentence, encode the other one beside it, and decode from
+ * the context alone, everything traced. */
+static al_status run(lesson01_state *s, int steps, al_trace *trace, al_error *err)
+{
+    al_sequence source = {.length = s->tokens.count, .ids = s->tokens.ids,
+                          .labels = (const char *const *)s->tokens.labels};
+    al_sequence other = {.length = s->other.count, .ids = s->other.ids,
+                         .labels = (const char *const *)s->other.labels};
+    al_status status = al_seq2seq_encode(&s->ws, &s->model, &source, trace, err);
+    if (status == AL_OK)
+        status = al_compare_sources(&s->comparison, &s->ws, &s->model, &other, s->pairs, trace,
+                                    err);
+    if (status == AL_OK)
+        status = al_seq2seq_decode(s->said, &s->steps, &s->ws, &s->model, NULL, steps,
+                                   (const char *const *)s->vocab.words, trace, err);
+    return status;
+}
+
+/* ---- the printout ------------------------------------------------------------ */
+
+static const char *const *state_names(const lesson01_state *s)
+{
+    return s->choice.hand_made ? (const char *const *)s->names.state.col_labels : NULL;
+}
+
+static const char *encoder_equation(const lesson01_state *s)
+{
+    return s->model.config.cell == AL_RNN_GRU
+               ? "h_j = (1 − z_j) ⊙ n_j + z_j ⊙ h_{j-1}  (a GRU: gates z, r and a candidate n), "
+                 "h_{-1} = 0"
+               : "h_j = tanh(e_j · W_x + h_{j-1} · W_h + b),  h_{-1} = 0";
+}
+
+static void print_encoder(printout *p, const lesson01_state *s,
+                          const lesson01_settings *settings)
+{
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    int S = s->tokens.count, d_e = s->model.config.d_embed, d_h = s->model.config.d_hidden;
+    print_step(p, "the source sentence as word vectors", "e_j = source embedding of token j    "
+                                                        "(S x d_e)");
+    if (s->choice.hand_made)
+        print_text(p, "  The hand-made model of %s/lesson04, without its attention.\n"
+                      "  S = %d tokens (<bos> first); d_e = %d: one named column per English "
+                      "word.", settings->data_dir, S, d_e);
+    else
+        print_text(p, "  Seeded random weights (seed %llu, %s cells): untrained, so what the "
+                      "decoder says\n  will mean nothing; what it is given is the point. "
+                      "S = %d tokens, d_e = %d.", (unsigned long long)settings->seed,
+                   al_rnn_kind_name(s->model.config.cell), S, d_e);
+    al_matrix embed = al_matrix_rows(&s->ws.source_embed, 0, S);
+    print_matrix(p, "s2s.enc.embed", "e", &embed, tokens,
+                 s->choice.hand_made ? (const char *const *)s->names.embed.col_labels : NULL);
+
+    print_step(p, "the encoder reads one word at a time", encoder_equation(s));
+    print_text(p, "  Each state is made from the word just read and the state before: "
+                  "S x d_h = %d x %d.", S, d_h);
+    al_matrix states = al_matrix_rows(&s->ws.encoder_states, 0, S);
+    print_matrix(p, "s2s.enc.h", "h", &states, tokens, state_names(s));
+    if (s->choice.hand_made)
+        print_text(p, "  This encoder keeps only the word it just read (one column per word) "
+                      "and how far it\n  has read (pos0, pos1, ...: a thermometer). It forgets "
+                      "every earlier word at once.");
+
+    print_step(p, "the whole sentence in one vector: the context", "c = h_{S-1}    (1 x d_h)");
+    al_matrix last = al_matrix_rows(&s->ws.encoder_states, S - 1, 1);
+    print_matrix(p, "s2s.context", "c", &last, tokens + S - 1, state_names(s));
+    print_text(p, "  %d tokens went in; %d numbers come out. A sentence of 50 words would get "
+                  "the same %d.\n  This vector is all the decoder will ever see of the source: "
+                  "the bottleneck.", S, d_h, d_h);
+}
+
+static void print_comparison(printout *p, const lesson01_state *s)
+{
+    const al_source_comparison *c = &s->comparison;
+    const char *const *other = (const char *const *)s->other.labels;
+    int S = s->tokens.count, f = c->first_difference;
+    print_step(p, "how much of an early word reaches the context",
+               "d_j = ‖h_j − h'_j‖,  kept_j = d_j / d_f    (1 x S each)");
+    print_text(p, "  The same encoder reads a second sentence that differs in a word, and "
+                  "we measure,\n  after every token, how far apart the two states are.");
+    al_matrix states = al_matrix_rows(&c->states, 0, S);
+    print_matrix(p, "s2s.compare.enc.h", "h'", &states, other, state_names(s));
+    al_matrix distance = al_matrix_cols(&c->distance, 0, S);
+    al_matrix kept = al_matrix_cols(&c->kept, 0, S);
+    const char *d_row[1] = {"d"}, *kept_row[1] = {"kept"};
+    print_matrix(p, "s2s.compare.distance", "d", &distance, d_row, s->pairs);
+    print_matrix(p, "s2s.compare.kept", "kept", &kept, kept_row, s->pairs);
+    if (f < 0) {
+        print_text(p, "\n  The two sentences give the same states at every token: nothing to "
+                      "compare.");
+        return;
+    }
+    print_text(p, "\n  Right after '%s' the states are %.*f apart.\n  After the last word, "
+                  "in the context, they are %.*f apart: kept = %.*f of the\n  difference that "
+                  "word made.",
+               s->pairs[f], p->precision, (double)*al_at(&c->distance, 0, f), p->precision,
+               (double)*al_at(&c->distance, 0, S - 1), p->precision,
+               (double)*al_at(&c->kept, 0, S - 1));
+    if (s->choice.hand_made)
+        print_text(p, "  This hand-made encoder forgets every word but the last, so nothing "
+                      "of it is left.");
+    else
+        print_text(p, "  Each new word is mixed into the state through tanh and W_h, and the "
+                      "older words'\n  part shrinks step after step: the decoder must tell "
+                      "the two sentences apart\n  from what is left.%s",
+                   s->model.config.cell == AL_RNN_GRU
+                       ? " (A trained GRU can learn to hold z near 1 and carry a word\n  "
+                         "further; with random gates it forgets about as fast.)"
+                       : "");
+}
+
+static void print_decoder(printout *p, const lesson01_state *s)
+{
+    const al_seq2seq_workspace *ws = &s->ws;
+    const char *const *inputs = s->choice.hand_made
+                                    ? (const char *const *)s->names.input.row_labels
+                                    : s->input_names;
+    const char *const *read = ws->decoder_labels;
+    int T = s->steps, d_e = s->model.config.d_embed, d_h = s->model.config.d_hidden;
+    print_step(p, "the decoder starts from the context and is given it at every step",
+               "s_{-1} = c;  s_t = cell([embed(y_{t-1}) ; c], s_{t-1});  "
+               "y_t = argmax([s_t ; c] · W_out + b)");
+    print_text(p, "  Each step reads the word said last (y_{t-1}, <bos> first) and the "
+                  "context c. One row\n  per step: s2s.step0.input, s2s.step1.input, ... "
+                  "(T x (d_e + d_h) = %d x %d).", T, d_e + d_h);
+    al_matrix steps_input = al_matrix_rows(&ws->inputs, 0, T);
+    print_matrix(p, "s2s.step*.input", "[y ; c]", &steps_input, read, inputs);
+    print_text(p, "  The last %d columns are the same in every row: c, s2s.context. No step "
+                  "can look back\n  at any other encoder state.", d_h);
+    al_matrix states = al_matrix_rows(&ws->decoder_states, 0, T);
+    print_matrix(p, "s2s.dec.h", "s", &states, read, state_names(s));
+    print_text(p, "%s", "");
+    for (int t = 0; t < T; t++)
+        print_text(p, "  step %d reads '%s' and says '%s' (probability %.*f, "
+                      "s2s.step%d.next.token)", t, read[t], ws->output_labels[t],
+                   p->precision, (double)*al_at(&ws->probs, t, s->said[t]), t);
+    char sentence[512] = "";
+    for (int t = 0; t < T; t++) {
+        size_t used = strlen(sentence);
+        snprintf(sentence + used, sizeof sentence - used, "%s%s", t ? " " : "",
+                 ws->output_labels[t]);
+    }
+    print_text(p, "\n  The decoder said: %s", sentence);
+    if (s->choice.hand_made)
+        print_text(p, "  The context says 'area', so the dictionary in W_out says 'zone' at "
+                      "every step,\n  and the count that would end the sentence never comes. "
+                      "lesson04 gives this\n  same model attention: each step looks at every "
+                      "encoder state, and it says\n  \"zone économique européenne\".");
+    else
+        print_text(p, "  (Random weights: the words mean nothing. lesson04 lets each step look "
+                      "at every\n  encoder state instead of one fixed context.)");
+    print_text(p, "\n  Shapes: S x d_e = %d x %d -> S x d_h = %d x %d -> one context 1 x d_h = "
+                  "1 x %d.", s->tokens.count, d_e, s->tokens.count, d_h, d_h);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson01_settings settings = {.sentence = NULL, .steps = 4, .seed = AL_DEFAULT_SEED,
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    if (!settings.sentence) {
+        settings.sentence = settings.hand_made ? HAND_MADE_SENTENCE : DEFAULT_SENTENCE;
+        if (!settings.compare)
+            settings.compare = settings.hand_made ? HAND_MADE_COMPARE : DEFAULT_COMPARE;
+    }
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson01_state s = {0};
+    build(&s, &settings);
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
+    al_error err = {0};
+    if (run(&s, settings.steps, outputs.trace, &err) != AL_OK) {
+        free_state(&s);
+        outputs_fail(&outputs, &err);
+    }
+    print_encoder(&p, &s, &settings);
+    print_comparison(&p, &s);
+    print_decoder(&p, &s);
+    outputs_close_trace(&outputs);
+
+    const char *states_args[] = {"--select", "s2s.enc.h", "--select", "s2s.compare.enc.h",
+                                 "--columns", "2", "--axes", "token read,state unit", "--title",
+                                 "The encoder states of the two sentences", "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-states.png", states_args);
+    const char *distance_args[] = {"--select", "s2s.compare.distance", "--bars", "--axes",
+                                   "distance,after the token", "--title",
+                                   "How far apart the states of the two sentences are",
+                                   "--svg", NULL};
+    outputs_draw(&outputs, "attnlab-heatmap", "-distance.png", distance_args);
+    const char *flow_args[] = {NULL};
+    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,365 @@
+/* test_lesson04.c: lesson04 (seq2seq with attention) as a student runs it:
+ * the hand-made model translates "European Economic Area" into "zone
+ * économique européenne" with an anti-diagonal alignment, every step's
+ * weights are the softmax of its scores and its context their weighted sum
+ * (redone from the trace), the general score redone by hand, the additive
+ * tables give the same alignment, dot and --random run on random weights,
+ * figures, determinism, refusals and the --help example. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "lesson_check.h"
+
+static const char *lesson04; /* the program, from argv[1] */
+
+/* Softmax rows of up to 5 float32 weights sum to 1 within a few 2^-24. */
+#define ROW_SUM_TOLERANCE 1e-6
+/* Weights, contexts and scores redone in double from the traced float32
+ * inputs: the float32 results differ by a few ulps of values below 10. */
+#define REDO_TOLERANCE 1e-5
+
+static int make(void **state)
+{
+    lesson_folder *folder = malloc(sizeof *folder);
+    lesson_folder_make(folder);
+    *state = folder;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    lesson_folder_remove(*state);
+    free(*state);
+    return 0;
+}
+
+/* Run with extra arguments; expect exit 0 and return the trace. */
+static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
+{
+    lesson_run(r, lesson04, folder, "t.jsonl", 0, extra);
+    if (r->exit_code != 0)
+        fail_msg("lesson04 exited %d: %s", r->exit_code, r->err);
+    return lesson_trace(folder, "t.jsonl");
+}
+
+static double row_sum(const al_trace_tensor *t, int i)
+{
+    double sum = 0.0;
+    for (int j = 0; j < t->cols; j++)
+        sum += al_trace_tensor_at(t, i, j);
+    return sum;
+}
+
+static int largest_in_row(const al_trace_tensor *t, int i)
+{
+    int best = 0;
+    for (int j = 1; j < t->cols; j++)
+        if (al_trace_tensor_at(t, i, j) > al_trace_tensor_at(t, i, best))
+            best = j;
+    return best;
+}
+
+/* The alignment of an S-token source (<bos> first) read backwards: row t
+ * puts more than 0.999 of its weight on column S-1-t (the last word first,
+ * the <bos> last), and every row sums to 1. */
+static void expect_anti_diagonal(const al_trace_tensor *alignment, int S)
+{
+    assert_int_equal(alignment->rows, S);
+    assert_int_equal(alignment->cols, S);
+    for (int t = 0; t < S; t++) {
+        assert_int_equal(largest_in_row(alignment, t), S - 1 - t);
+        assert_true(al_trace_tensor_at(alignment, t, S - 1 - t) > 0.999f);
+        assert_close(row_sum(alignment, t), 1.0, ROW_SUM_TOLERANCE);
+    }
+}
+
+static void default_translation_reads_the_source_backwards(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    /* columns: <bos> European Economic Area (S = 4); rows: the words said */
+    const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
+    expect_labels(a, 'c', "<bos>,European,Economic,Area");
+    expect_labels(a, 'r', "zone,économique,européenne,<eos>");
+    expect_anti_diagonal(a, 4);
+    assert_non_null(strstr(r.out, "Translation: zone économique européenne\n"));
+    expect_tensor(trace, "s2s.enc.embed", 4, 8);
+    expect_tensor(trace, "s2s.enc.h", 4, 13);
+    expect_tensor(trace, "s2s.dec.init", 1, 13);
+    expect_tensor(trace, "s2s.attn.w_a", 13, 13);
+    char name[64];
+    for (int t = 0; t < 4; t++) {
+        snprintf(name, sizeof name, "s2s.step%d.scores", t);
+        expect_tensor(trace, name, 1, 4);
+        snprintf(name, sizeof name, "s2s.step%d.weights", t);
+        assert_close(row_sum(expect_tensor(trace, name, 1, 4), 0), 1.0, ROW_SUM_TOLERANCE);
+        snprintf(name, sizeof name, "s2s.step%d.context", t);
+        expect_tensor(trace, name, 1, 13);
+    }
+    assert_null(al_trace_file_find(trace, "s2s.step4.weights"));
+    const char *steps[] = {"Step 1: the source sentence, <bos> first",
+                           "Step 2: the encoder reads the source",
+                           "Step 3: the decoder starts from the encoder's last state",
+                           "Step 4: decoder step 0 reads '<bos>'", "s2s.step0.scores",
+                           "s2s.step0.weights", "s2s.step0.context", "says 'zone'",
+                           "Step 5: decoder step 1 reads 'zone'", "says 'économique'",
+                           "Step 6: decoder step 2 reads 'économique'", "says 'européenne'",
+                           "Step 7: decoder step 3 reads 'européenne'", "says '<eos>'",
+                           "Step 8: the alignment", "zone        ->  Area 1.00",
+                           "Translation: zone économique européenne", NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Each step again from the trace, in double: weights = softmax(scores),
+ * context = weights · s2s.enc.h; and step 0's general scores
+ * s_{-1} · W_a · h_jᵀ from s2s.dec.init, s2s.attn.w_a and s2s.enc.h. */
+static void steps_agree_with_the_traced_inputs(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *h = al_trace_file_find(trace, "s2s.enc.h");
+    for (int t = 0; t < 4; t++) {
+        char name[64];
+        snprintf(name, sizeof name, "s2s.step%d.scores", t);
+        const al_trace_tensor *scores = al_trace_file_find(trace, name);
+        snprintf(name, sizeof name, "s2s.step%d.weights", t);
+        const al_trace_tensor *weights = al_trace_file_find(trace, name);
+        snprintf(name, sizeof name, "s2s.step%d.context", t);
+        const al_trace_tensor *context = al_trace_file_find(trace, name);
+        double max = al_trace_tensor_at(scores, 0, 0), sum = 0.0;
+        for (int j = 1; j < 4; j++)
+            max = fmax(max, al_trace_tensor_at(scores, 0, j));
+        for (int j = 0; j < 4; j++)
+            sum += exp(al_trace_tensor_at(scores, 0, j) - max);
+        for (int j = 0; j < 4; j++)
+            assert_close(al_trace_tensor_at(weights, 0, j),
+                         exp(al_trace_tensor_at(scores, 0, j) - max) / sum, REDO_TOLERANCE);
+        for (int c = 0; c < 13; c++) {
+            double mixed = 0.0;
+            for (int j = 0; j < 4; j++)
+                mixed += (double)al_trace_tensor_at(weights, 0, j) * al_trace_tensor_at(h, j, c);
+            assert_close(al_trace_tensor_at(context, 0, c), mixed, REDO_TOLERANCE);
+        }
+    }
+    const al_trace_tensor *s = al_trace_file_find(trace, "s2s.dec.init");
+    const al_trace_tensor *w_a = al_trace_file_find(trace, "s2s.attn.w_a");
+    const al_trace_tensor *scores = al_trace_file_find(trace, "s2s.step0.scores");
+    for (int j = 0; j < 4; j++) {
+        double score = 0.0;
+        for (int a = 0; a < 13; a++)
+            for (int b = 0; b < 13; b++)
+                score += (double)al_trace_tensor_at(s, 0, a) * al_trace_tensor_at(w_a, a, b) *
+                         al_trace_tensor_at(h, j, b);
+        assert_close(al_trace_tensor_at(scores, 0, j), score, REDO_TOLERANCE);
+    }
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void european_central_bank(void **state)
+{
+    const char *extra[] = {"--sentence", "European Central Bank", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
+    expect_labels(a, 'c', "<bos>,European,Central,Bank");
+    expect_labels(a, 'r', "banque,centrale,européenne,<eos>");
+    expect_anti_diagonal(a, 4);
+    assert_non_null(strstr(r.out, "Translation: banque centrale européenne\n"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* data/lesson04's additive tables give the same translation and alignment. */
+static void additive_score_gives_the_same_alignment(void **state)
+{
+    const char *extra[] = {"--score", "additive", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
+    expect_labels(a, 'r', "zone,économique,européenne,<eos>");
+    expect_anti_diagonal(a, 4);
+    expect_tensor(trace, "s2s.attn.w_q", 13, 5);
+    expect_tensor(trace, "s2s.attn.w_k", 13, 5);
+    expect_tensor(trace, "s2s.attn.v_a", 5, 1);
+    assert_null(al_trace_file_find(trace, "s2s.attn.w_a"));
+    assert_non_null(strstr(r.out, "(Bahdanau, additive)"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The dot score runs on seeded random weights and says so; the mechanics
+ * hold: each step's weights sum to 1 over the 4 source tokens. */
+static void dot_score_runs_on_random_weights(void **state)
+{
+    const char *extra[] = {"--score", "dot", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    assert_non_null(strstr(r.out, "Seeded random weights (seed 42)"));
+    assert_non_null(strstr(r.out, "mean nothing"));
+    assert_non_null(strstr(r.out, "(Luong, dot)"));
+    assert_true(trace->seed == 42);
+    const al_trace_tensor *a = al_trace_file_find(trace, "s2s.alignment");
+    assert_non_null(a);
+    assert_int_equal(a->cols, 4);
+    assert_true(a->rows >= 1 && a->rows <= 5);
+    for (int t = 0; t < a->rows; t++)
+        assert_close(row_sum(a, t), 1.0, ROW_SUM_TOLERANCE);
+    expect_tensor(trace, "s2s.enc.h", 4, 8);
+    assert_null(al_trace_file_find(trace, "s2s.attn.w_a"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void random_gru_takes_its_width(void **state)
+{
+    const char *extra[] = {"--random", "--cell", "gru", "--d-hidden", "6", "--seed", "7", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    expect_tensor(trace, "s2s.enc.h", 4, 6);
+    expect_tensor(trace, "s2s.enc.z", 4, 6);
+    expect_tensor(trace, "s2s.attn.w_a", 6, 6);
+    assert_true(trace->seed == 7);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void runs_repeat_exactly(void **state)
+{
+    lesson_folder *folder = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
+    run_result r;
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *first = slurp(path), *first_out = strdup(r.out);
+    run_result_free(&r);
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *second = slurp(path);
+    assert_string_equal(first, second);
+    assert_string_equal(first_out, r.out);
+    free(first), free(second), free(first_out);
+    run_result_free(&r);
+}
+
+static int exists(const char *folder, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return access(path, F_OK) == 0;
+}
+
+/* The alignment heatmap, with source across and target down. */
+static void figures_are_drawn_with_source_and_target_axes(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    lesson_run(&r, lesson04, folder, "t.jsonl", 1, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(exists(folder->path, "t-alignment.png"));
+    assert_true(exists(folder->path, "t-alignment.svg"));
+    assert_true(exists(folder->path, "t-flow.svg"));
+    char path[256];
+    snprintf(path, sizeof path, "%s/t-alignment.svg", folder->path);
+    char *svg = slurp(path);
+    assert_non_null(strstr(svg, ">source<"));
+    assert_non_null(strstr(svg, ">target<"));
+    assert_non_null(strstr(svg, "European Economic Area → zone économique européenne"));
+    free(svg);
+    run_result_free(&r);
+}
+
+/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
+static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
+{
+    run_result r;
+    lesson_run(&r, lesson04, folder, "t.jsonl", 0, extra);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, words))
+        fail_msg("stderr '%s' does not say '%s'", r.err, words);
+    assert_non_null(strchr(r.err, '\n'));
+    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
+    assert_false(exists(folder->path, "t.jsonl"));
+    run_result_free(&r);
+}
+
+static void bad_input_is_refused_with_one_line(void **state)
+{
+    const char *empty[] = {"--sentence", "  ", NULL};
+    expect_refusal(*state, empty, "empty");
+    const char *longer[] = {"--sentence", "European Central Bank Monetary Union", NULL};
+    expect_refusal(*state, longer, "at most 4");
+    const char *unknown_word[] = {"--sentence", "European Cat", NULL};
+    expect_refusal(*state, unknown_word, "'Cat' is not in the model's vocabulary");
+    const char *unknown[] = {"--heads", "2", NULL};
+    expect_refusal(*state, unknown, "unknown option '--heads'");
+    const char *score[] = {"--score", "gaussian", NULL};
+    expect_refusal(*state, score, "--score must be one of additive|dot|general");
+    const char *cell[] = {"--cell", "gru", NULL};
+    expect_refusal(*state, cell, "add --random");
+    const char *width[] = {"--random", "--d-hidden", "0", NULL};
+    expect_refusal(*state, width, "--d-hidden needs a whole number from 1 to 256");
+}
+
+static void help_example_works_as_typed(void **state)
+{
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, lesson04, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "lesson04 --sentence \"European Central Bank\" --score "
+                                  "additive"));
+    assert_non_null(strstr(r.out, "additive|dot|general"));
+    run_result_free(&r);
+    const char *example[] = {"--sentence", "European Central Bank", "--score", "additive", NULL};
+    al_trace_file *trace = run_ok(*state, example, &r);
+    expect_labels(al_trace_file_find(trace, "s2s.alignment"), 'r',
+                  "banque,centrale,européenne,<eos>");
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lesson04 PATH-TO-lesson04\n");
+        return 2;
+    }
+    lesson04 = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(default_translation_reads_the_source_backwards, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(steps_agree_with_the_traced_inputs, make, remove_folder),
+        cmocka_unit_test_setup_teardown(european_central_bank, make, remove_folder),
+        cmocka_unit_test_setup_teardown(additive_score_gives_the_same_alignment, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(dot_score_runs_on_random_weights, make, remove_folder),
+        cmocka_unit_test_setup_teardown(random_gru_takes_its_width, make, remove_folder),
+        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
+        cmocka_unit_test_setup_teardown(figures_are_drawn_with_source_and_target_axes, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
