@@ -181,13 +181,16 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
  * for none; "step3." writes step3.dec.0.self_attn.h0.weights ...).
  *
  * al_transformer_encode: input layer and encoder stack on the source (or
- * the encoder-only sentence); sets ws->memory. Unprefixed names.
+ * the encoder-only sentence); sets ws->memory. al_transformer_forward and
+ * generation encode unprefixed; a prefix lets one trace hold several
+ * encoders ("bert." writes bert.tokens, bert.enc.0.attn.h0.weights ...).
  * al_transformer_decode: input layer and decoder stack on the decoder's
  * input, attending to ws->memory in an encoder-decoder model.
  * al_transformer_output: logits and probs from the last stack's output
  * (and, encoder-only, cls and pooler). */
 al_status al_transformer_encode(al_transformer_workspace *ws, const al_transformer *model,
-                                const al_sequence *source, al_trace *trace, al_error *err);
+                                const al_sequence *source, const char *name_prefix,
+                                al_trace *trace, al_error *err);
 al_status al_transformer_decode(al_transformer_workspace *ws, const al_transformer *model,
                                 const al_sequence *decoder_input, const char *name_prefix,
                                 al_trace *trace, al_error *err);

@@ -197,7 +197,7 @@ al_status al_transformer_generate(int *tokens, int *length, al_transformer_works
         status = generation_start(&g, err);
     /* the source is read once; every step attends to the same memory */
     if (status == AL_OK && model->config.family == AL_FAMILY_ENCODER_DECODER)
-        status = al_transformer_encode(ws, model, input, trace, err);
+        status = al_transformer_encode(ws, model, input, NULL, trace, err);
     if (status == AL_OK) {
         begin_input(&g);
         status = options->beam_width > 0

@@ -38,7 +38,8 @@ static al_status final_norm(al_layer_output *out, al_matrix *norm, al_matrix *me
 }
 
 al_status al_transformer_encode(al_transformer_workspace *ws, const al_transformer *model,
-                                const al_sequence *source, al_trace *trace, al_error *err)
+                                const al_sequence *source, const char *name_prefix,
+                                al_trace *trace, al_error *err)
 {
     const al_model_config *c = &model->config;
     if (!has_encoder(model))
@@ -52,14 +53,16 @@ al_status al_transformer_encode(al_transformer_workspace *ws, const al_transform
         return status;
     ws->source_length = 0;  /* no memory until the stack has run */
     al_layer_output x;
-    status = al_stack_input_forward(&x, &ws->source, model, source, "", ws->table_name, trace,
-                                    err);
+    status = al_stack_input_forward(&x, &ws->source, model, source, name_prefix, ws->table_name,
+                                    trace, err);
 
     /* enc.0 .. enc.N-1: each layer reads the one before it */
+    char name[AL_NAME_SIZE];
     for (int l = 0; l < c->encoder_layers && status == AL_OK; l++) {
-        char prefix[AL_NAME_SIZE];
-        al_layer_call call = {.prefix = al_name(prefix, "enc.%d", l), .input_name = x.name,
-                              .labels = source->labels, .norm = c->norm};
+        char layer[AL_NAME_SIZE];
+        al_layer_call call = {.prefix = al_prefixed(name, name_prefix,
+                                                    al_name(layer, "enc.%d", l)),
+                              .input_name = x.name, .labels = source->labels, .norm = c->norm};
         al_layer_output y;
         status = al_encoder_layer_forward(&y, &ws->encoder[l], &x.value, &model->encoder[l],
                                           &call, trace, err);
@@ -67,7 +70,8 @@ al_status al_transformer_encode(al_transformer_workspace *ws, const al_transform
     }
     if (status == AL_OK && c->norm == AL_NORM_PRE)
         status = final_norm(&x, &ws->encoder_norm, &ws->encoder_mean, &ws->encoder_var,
-                            &model->encoder_norm, "enc.norm", source->labels, trace, err);
+                            &model->encoder_norm, al_prefixed(name, name_prefix, "enc.norm"),
+                            source->labels, trace, err);
     if (status != AL_OK)
         return status;
     ws->memory = x;
@@ -152,7 +156,7 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
 {
     al_status status = check_inputs(ws, model, input, target, err);
     if (status == AL_OK && has_encoder(model))
-        status = al_transformer_encode(ws, model, input, trace, err);
+        status = al_transformer_encode(ws, model, input, NULL, trace, err);
     if (status == AL_OK && has_decoder(model))
         status = al_transformer_decode(ws, model, target ? target : input, NULL, trace, err);
     if (status == AL_OK)

@@ -1,0 +1,120 @@
+/* model_printout.c: the printed steps of a Transformer pass (see
+ * model_printout.h). Reads the workspace of a pass that ran; computes
+ * nothing but the order of the words it lists. */
+#include "model_printout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void print_projections(printout *p, const sublayer_view *v)
+{
+    const al_attention_workspace *a = &v->ws->attn;
+    al_matrix q = al_matrix_rows(&a->q, 0, v->rows);
+    al_matrix k = al_matrix_rows(&a->k, 0, v->keys);
+    al_matrix val = al_matrix_rows(&a->v, 0, v->keys);
+    char name[AL_NAME_SIZE];
+    print_matrix(p, al_name(name, "%s.%s.q", v->layer, v->name), "Q", &q, v->row_labels,
+                 v->dims);
+    print_matrix(p, al_name(name, "%s.%s.k", v->layer, v->name), "K", &k, v->key_labels,
+                 v->dims);
+    print_matrix(p, al_name(name, "%s.%s.v", v->layer, v->name), "V", &val, v->key_labels,
+                 v->dims);
+}
+
+void print_head_weights(printout *p, const sublayer_view *v, bool with_scores, bool masked)
+{
+    const al_attention_workspace *a = &v->ws->attn;
+    char name[AL_NAME_SIZE], symbol[64];
+    for (int h = 0; h < a->heads; h++) {
+        al_attention_steps steps = al_attention_head_steps(a, h);
+        if (with_scores) {
+            snprintf(symbol, sizeof symbol, "Q_%d·K_%dᵀ/√d", h, h);
+            print_matrix(p, al_name(name, "%s.%s.h%d.scaled", v->layer, v->name, h), symbol,
+                         &steps.scaled, v->row_labels, v->key_labels);
+        }
+        if (masked)
+            print_matrix(p, al_name(name, "%s.%s.h%d.masked", v->layer, v->name, h), "masked",
+                         &steps.masked, v->row_labels, v->key_labels);
+        snprintf(symbol, sizeof symbol, "weights_%d", h);
+        print_matrix(p, al_name(name, "%s.%s.h%d.weights", v->layer, v->name, h), symbol,
+                     &steps.weights, v->row_labels, v->key_labels);
+        print_text(p, "\n  Where each row looks most in head %d (and next most):", h);
+        print_strongest_links(p, &steps.weights, v->row_labels, v->key_labels);
+    }
+}
+
+void print_attention_output(printout *p, const sublayer_view *v)
+{
+    al_matrix out = al_matrix_rows(&v->ws->out, 0, v->rows);
+    char name[AL_NAME_SIZE];
+    print_matrix(p, al_name(name, "%s.%s.out", v->layer, v->name), "out", &out, v->row_labels,
+                 v->dims);
+}
+
+void print_ffn(printout *p, const sublayer_view *v, bool with_hidden)
+{
+    char name[AL_NAME_SIZE];
+    if (with_hidden) {
+        al_matrix hidden = al_matrix_rows(&v->ws->hidden, 0, v->rows);
+        print_matrix(p, al_name(name, "%s.ffn.hidden", v->layer), "max(0, x·W1 + b1)", &hidden,
+                     v->row_labels, v->hidden);
+    }
+    al_matrix out = al_matrix_rows(&v->ws->out, 0, v->rows);
+    print_matrix(p, al_name(name, "%s.ffn.out", v->layer), "FFN(x)", &out, v->row_labels,
+                 v->dims);
+}
+
+void print_add_norm(printout *p, const sublayer_view *v, al_norm_placement norm)
+{
+    al_matrix add = al_matrix_rows(&v->ws->add, 0, v->rows);
+    al_matrix normed = al_matrix_rows(&v->ws->norm, 0, v->rows);
+    char add_name[AL_NAME_SIZE], norm_name[AL_NAME_SIZE];
+    al_name(add_name, "%s.add%d", v->layer, v->number);
+    al_name(norm_name, "%s.norm%d", v->layer, v->number);
+    if (norm == AL_NORM_PRE)
+        print_matrix(p, norm_name, "LayerNorm(x)", &normed, v->row_labels, v->dims);
+    print_matrix(p, add_name, norm == AL_NORM_PRE ? "x + F(LayerNorm(x))" : "x + F(x)", &add,
+                 v->row_labels, v->dims);
+    if (norm == AL_NORM_POST)
+        print_matrix(p, norm_name, "LayerNorm(add)", &normed, v->row_labels, v->dims);
+}
+
+/* --- the most probable words ---------------------------------------------------- */
+
+typedef struct ranked {
+    float value;
+    int id;
+} ranked;
+
+/* Larger first; the lower id first on a tie, so the order is fixed. */
+static int by_value(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return x->id - y->id;
+}
+
+void print_top_words(printout *p, const al_matrix *probs, const char *const *words, int count)
+{
+    if (p->quiet)
+        return;
+    int V = probs->cols;
+    ranked *order = malloc((size_t)V * sizeof *order);
+    if (!order)
+        return;
+    for (int j = 0; j < V; j++)
+        order[j] = (ranked){*al_at(probs, 0, j), j};
+    qsort(order, (size_t)V, sizeof *order, by_value);
+    int width = 1;
+    for (int r = 0; r < count && r < V; r++) {
+        int w = text_width(words[order[r].id]);
+        width = w > width ? w : width;
+    }
+    for (int r = 0; r < count && r < V; r++) {
+        const char *word = words[order[r].id];
+        fprintf(p->out, "  %d. %s%*s  %.*f\n", r + 1, word, width - text_width(word), "",
+                p->precision, (double)order[r].value);
+    }
+    free(order);
+}

@@ -1,0 +1,40 @@
+/* random_model.c: sentences and seeded Transformers for lessons 09 and 12
+ * (see random_model.h). */
+#include "random_model.h"
+
+al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const char *sentence,
+                              int flags, int max_tokens, printout *p, al_error *err)
+{
+    al_status status = al_tokenize(tokens, sentence, vocab, flags, err);
+    if (status == AL_OK && tokens->count > max_tokens)
+        status = al_fail(err, AL_ERR_VALUE, "the sentence has %d tokens; this lesson takes at "
+                         "most %d", tokens->count, max_tokens);
+    if (status != AL_OK)
+        return status;
+    for (int i = 0; i < tokens->count; i++)
+        if (tokens->unknown[i])
+            print_text(p, "  note: '%s' is not in the vocabulary (data/lesson05's words); it "
+                          "becomes <unk>", tokens->labels[i]);
+    return AL_OK;
+}
+
+al_status lesson_random_model(al_transformer *model, al_family family, const model_shape *shape,
+                              bool with_pooler, int vocab_size, al_error *err)
+{
+    bool encoder = family == AL_FAMILY_ENCODER_ONLY;
+    al_model_config config = {.family = family, .norm = AL_NORM_POST, .d_model = shape->d_model,
+                              .heads = shape->heads,
+                              .encoder_layers = encoder ? shape->layers : 0,
+                              .decoder_layers = encoder ? 0 : shape->layers,
+                              .d_ff = 4 * shape->d_model, .vocab_size = vocab_size,
+                              .positions = AL_POSITIONS_SINUSOIDAL, .biases = true,
+                              .tied_output = true, .pooler = with_pooler,
+                              .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_status status = al_transformer_alloc(model, &config, err);
+    if (status != AL_OK)
+        return status;
+    al_rng rng;
+    al_rng_seed(&rng, shape->seed, 0);
+    al_transformer_init(model, &rng);
+    return AL_OK;
+}

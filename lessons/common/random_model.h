@@ -1,0 +1,42 @@
+/* random_model.h: the seeded, untrained Transformers of lessons 09 and 12:
+ * a sentence tokenized into data/lesson05's vocabulary (a word it lacks
+ * becomes <unk>, and the printout says so), and a model of the family
+ * asked for, in the shape the options give, its weights drawn from the
+ * seed. Program code over the library (vocab.h, transformer.h): it prints
+ * notes, it computes nothing. */
+#ifndef LESSONS_RANDOM_MODEL_H
+#define LESSONS_RANDOM_MODEL_H
+
+#include <stdint.h>
+
+#include "attnlab/transformer.h"
+#include "attnlab/vocab.h"
+#include "printout.h"
+
+/* Split sentence into vocab's words with flags' extra tokens
+ * (AL_TOKENIZE_CLS, AL_TOKENIZE_BOS). An empty sentence, or more than
+ * max_tokens tokens in all, fails with one sentence in err. Each unknown
+ * word gets a note naming it. The caller frees *tokens with
+ * al_tokens_free (also after a failure). */
+al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const char *sentence,
+                              int flags, int max_tokens, printout *p, al_error *err);
+
+/* The shape the options give. */
+typedef struct model_shape {
+    int d_model, heads, layers;
+    uint64_t seed;
+} model_shape;
+
+/* Allocate *model as a small post-norm Transformer of family with shape's
+ * d_model, heads and layers, d_ff = 4 d_model, sinusoidal positions,
+ * biases, the output tied to the embeddings (logits = x · Eᵀ), and a
+ * pooler when with_pooler; then draw every weight from shape->seed
+ * (al_transformer_init). Two families with the same shape and seed get
+ * the same numbers in the same places: an encoder layer's and a decoder-
+ * only layer's parameters are drawn alike. A d_model that does not split
+ * into the heads fails with the configuration check's message. Free with
+ * al_transformer_free (also after a failure). */
+al_status lesson_random_model(al_transformer *model, al_family family, const model_shape *shape,
+                              bool with_pooler, int vocab_size, al_error *err);
+
+#endif

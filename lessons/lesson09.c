@@ -1,0 +1,329 @@
+/* lesson09: the encoder block and BERT. A sentence with [CLS] first goes
+ * through a stack of --layers encoder layers, each self-attention -> add &
+ * norm -> FFN -> add & norm, every step printed; then the [CLS] vector
+ * layer by layer, its pooled summary, and masked-word prediction at each
+ * [MASK]. The weights are seeded and untrained: the lesson is about the
+ * mechanics and the shapes, not the predictions. A thin program: the maths
+ * is in the library (transformer.h, token_path.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/token_path.h"
+#include "attnlab/word_embeddings.h"
+#include "model_printout.h"
+#include "outputs.h"
+#include "printout.h"
+#include "random_model.h"
+#include "sentence.h"
+
+#define MAX_TOKENS 16
+#define MAX_LAYERS 6
+
+static const lesson_about ABOUT = {
+    .program = "lesson09",
+    .title = "the encoder block and BERT",
+    .summary =
+        "An encoder layer is self-attention, then add & norm (x + attn, then layer norm),\n"
+        "then a feed-forward network on each token alone, then add & norm again: L x\n"
+        "d_model in, L x d_model out, so layers stack. A BERT-style encoder puts [CLS]\n"
+        "first (its final vector summarises the sentence) and predicts each hidden\n"
+        "[MASK] word from both sides. The weights here are seeded and untrained, so the\n"
+        "predictions are arbitrary: watch the shapes and the steps.",
+    .example = "lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\"",
+};
+
+typedef struct lesson09_settings {
+    const char *sentence;
+    model_shape shape;
+    const char *data_dir;
+} lesson09_settings;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson09_state {
+    al_word_embeddings words;      /* data/lesson05's vocabulary (its vectors unused) */
+    al_tokens tokens;
+    al_transformer model;
+    al_transformer_workspace ws;
+    al_matrix cls_path;            /* (layers + 1) x d_model */
+} lesson09_state;
+
+static void free_state(lesson09_state *s)
+{
+    al_matrix_free(&s->cls_path);
+    al_transformer_workspace_free(&s->ws);
+    al_transformer_free(&s->model);
+    al_tokens_free(&s->tokens);
+    al_word_embeddings_free(&s->words);
+}
+
+static void fail(lesson09_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+static void parse(lesson09_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence; [CLS] is put first (default \"The cat [MASK] by the river bank\")",
+         NULL, 0, 0},
+        {"layers", OPTION_INT, &settings->shape.layers, "N", "encoder layers (default 2)", NULL,
+         1, MAX_LAYERS},
+        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
+         512},
+        {"heads", OPTION_INT, &settings->shape.heads, "N",
+         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
+        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
+         NULL, 0, 0},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+static void build(lesson09_state *s, const lesson09_settings *settings, printout *p)
+{
+    al_error err = {0};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_model_tokens(&s->tokens, &s->words.vocab, settings->sentence, AL_TOKENIZE_CLS,
+                            MAX_TOKENS, p, &err) != AL_OK ||
+        lesson_random_model(&s->model, AL_FAMILY_ENCODER_ONLY, &settings->shape, true,
+                            s->words.vocab.size, &err) != AL_OK ||
+        al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, &err) != AL_OK ||
+        al_matrix_alloc(&s->cls_path, settings->shape.layers + 1, settings->shape.d_model,
+                        &err) != AL_OK)
+        fail(s, &err);
+}
+
+/* Stage names of the [CLS] path: x, then each layer's output. */
+typedef struct stage_names {
+    char names[MAX_LAYERS + 1][AL_NAME_SIZE];    /* "x", "enc.0.norm2", ...  */
+    char labels[MAX_LAYERS + 1][AL_NAME_SIZE];   /* "x", "enc.0", ...        */
+    const char *name_list[MAX_LAYERS + 1], *label_list[MAX_LAYERS + 1];
+    const al_matrix *stages[MAX_LAYERS + 1];
+    al_matrix views[MAX_LAYERS + 1];
+} stage_names;
+
+static void list_stages(stage_names *n, const lesson09_state *s)
+{
+    int L = s->tokens.count, layers = s->model.config.encoder_layers;
+    for (int l = 0; l <= layers; l++) {
+        if (l == 0) {
+            al_name(n->names[0], "x");
+            al_name(n->labels[0], "x");
+            n->views[0] = al_matrix_rows(&s->ws.source.x, 0, L);
+        } else {
+            al_name(n->names[l], "enc.%d.norm2", l - 1);
+            al_name(n->labels[l], "enc.%d", l - 1);
+            n->views[l] = al_matrix_rows(&s->ws.encoder[l - 1].ffn.norm, 0, L);
+        }
+        n->name_list[l] = n->names[l];
+        n->label_list[l] = n->labels[l];
+        n->stages[l] = &n->views[l];
+    }
+}
+
+/* The pass, then the [CLS] row of every stage gathered into cls.path. */
+static void run(lesson09_state *s, lesson_outputs *outputs)
+{
+    al_sequence sentence = {.length = s->tokens.count, .ids = s->tokens.ids,
+                            .labels = (const char *const *)s->tokens.labels};
+    stage_names n;
+    al_error err = {0};
+    al_status status = al_transformer_forward(&s->ws, &s->model, &sentence, NULL,
+                                              (const char *const *)s->words.vocab.words,
+                                              outputs->trace, &err);
+    if (status == AL_OK) {
+        list_stages(&n, s);
+        status = al_token_path(&s->cls_path, n.stages, n.name_list,
+                               s->model.config.encoder_layers + 1, 0, outputs->trace,
+                               "cls.path", n.label_list, NULL, &err);
+    }
+    if (status != AL_OK) {
+        free_state(s);
+        outputs_fail(outputs, &err);
+    }
+}
+
+/* --- the printout ------------------------------------------------------------------- */
+
+static void narrate_inputs(printout *p, const lesson09_state *s, uint64_t seed)
+{
+    int L = s->tokens.count, d = s->model.config.d_model;
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    al_matrix embed = al_matrix_rows(&s->ws.source.embed, 0, L);
+    al_matrix pos = al_matrix_rows(&s->ws.source.pos, 0, L);
+    al_matrix x = al_matrix_rows(&s->ws.source.x, 0, L);
+    print_step(p, "the sentence, [CLS] first, as vectors", "x = embed + pos    (L x d_model)");
+    print_text(p, "  L = %d tokens ([CLS] included), d_model = %d, h = %d heads, %d layers, "
+                  "V = %d words.", L, d, s->model.config.heads, s->model.config.encoder_layers,
+               s->words.vocab.size);
+    print_text(p, "  Every weight is drawn from seed %llu: this model is untrained.",
+               (unsigned long long)seed);
+    print_matrix(p, "embed", "E[tokens]", &embed, tokens, NULL);
+    print_matrix(p, "pos", "PE", &pos, tokens, NULL);
+    print_matrix(p, "x", "x", &x, tokens, NULL);
+}
+
+static void narrate_layer(printout *p, const lesson09_state *s, int layer)
+{
+    const al_encoder_layer_workspace *ws = &s->ws.encoder[layer];
+    int L = s->tokens.count, d = s->model.config.d_model, d_ff = s->model.config.d_ff;
+    const char *const *tokens = (const char *const *)s->tokens.labels;
+    bool first = layer == 0;
+    char prefix[AL_NAME_SIZE], title[256], input[AL_NAME_SIZE];
+    al_name(prefix, "enc.%d", layer);
+    if (first)
+        al_name(input, "x");
+    else
+        al_name(input, "enc.%d.norm2", layer - 1);
+
+    sublayer_view attn = {.ws = &ws->attn, .layer = prefix, .name = "attn", .number = 1,
+                          .rows = L, .keys = L, .row_labels = tokens, .key_labels = tokens};
+    snprintf(title, sizeof title, "layer %d: multi-head self-attention on %s", layer, input);
+    print_step(p, title, "weights = softmax(Q_h · K_hᵀ / √d_head) for each head h,  out = "
+                         "[heads] · W_O");
+    if (first) {
+        print_text(p, "  Q, K, V = x · W_Q, x · W_K, x · W_V (+ biases): L x d_model = %d x %d,\n"
+                      "  cut into %d heads of %d columns.", L, d, s->model.config.heads,
+                   d / s->model.config.heads);
+        print_projections(p, &attn);
+    }
+    print_head_weights(p, &attn, first, false);
+    if (first)
+        print_text(p, "  No mask: every token sees every token, before and after it. [CLS] "
+                      "too reads\n  the whole sentence.");
+    print_attention_output(p, &attn);
+
+    snprintf(title, sizeof title, "layer %d: add & norm", layer);
+    print_step(p, title, "add1 = input + attn.out;  norm1 = (add1 - mean) / √(var + ε) · γ + "
+                         "β, each row");
+    if (first)
+        print_text(p, "  The residual add keeps the input; layer norm brings each row to mean 0 "
+                      "and\n  variance 1 (γ = 1, β = 0 until trained).");
+    print_add_norm(p, &attn, AL_NORM_POST);
+
+    sublayer_view ffn = {.ws = &ws->ffn, .layer = prefix, .name = "ffn", .number = 2, .rows = L,
+                         .row_labels = tokens};
+    snprintf(title, sizeof title, "layer %d: feed-forward network, then add & norm", layer);
+    print_step(p, title, "FFN(x) = max(0, x · W1 + b1) · W2 + b2    (L x d_model) -> (L x d_ff) "
+                         "-> (L x d_model)");
+    if (first)
+        print_text(p, "  The same two layers for every token, each row alone: d_model = %d -> "
+                      "d_ff = %d -> %d.", d, d_ff, d);
+    print_ffn(p, &ffn, first);
+    print_add_norm(p, &ffn, AL_NORM_POST);
+    if (layer + 1 < s->model.config.encoder_layers)
+        print_text(p, "\n  enc.%d.norm2 (%d x %d) is the next layer's input.", layer, L, d);
+}
+
+static void narrate_cls(printout *p, const lesson09_state *s)
+{
+    int d = s->model.config.d_model, layers = s->model.config.encoder_layers;
+    print_step(p, "the [CLS] vector through the layers", "cls.path row l = row 0 of layer l's "
+                                                         "output    ((layers + 1) x d_model)");
+    print_text(p, "  Row 0 of x, then of each layer's output: the [CLS] token's vector as "
+                  "every layer\n  mixes in the rest of the sentence.");
+    stage_names n;
+    list_stages(&n, s);
+    print_matrix(p, "cls.path", "[CLS]", &s->cls_path, n.label_list, NULL);
+    print_text(p, "\n  The summary: cls = row 0 of enc.%d.norm2, and BERT's pooler, "
+                  "tanh(cls · W + b),\n  what a sentence classifier would read (1 x %d).",
+               layers - 1, d);
+    print_matrix(p, "pooler", "tanh(cls·W+b)", &s->ws.pooled, (const char *const[]){"[CLS]"},
+                 NULL);
+}
+
+static void narrate_masks(printout *p, const lesson09_state *s)
+{
+    int L = s->tokens.count, V = s->words.vocab.size;
+    const char *const *words = (const char *const *)s->words.vocab.words;
+    print_step(p, "masked-word prediction at each [MASK]",
+               "logits = final · Eᵀ (the output shares the embeddings);  probs = softmax(logits)"
+               "    (L x V)");
+    print_text(p, "  Each row of probs scores all V = %d words for that position; a [MASK] "
+                  "row guesses\n  the hidden word from the words on both sides.", V);
+    int masks = 0;
+    for (int i = 0; i < L; i++) {
+        if (s->tokens.ids[i] != AL_TOKEN_MASK)
+            continue;
+        masks++;
+        al_matrix row = al_matrix_rows(&s->ws.probs, i, 1);
+        print_text(p, "\n  [MASK] at position %d (row %d of probs), its five most probable "
+                      "words:", i, i);
+        print_top_words(p, &row, words, 5);
+    }
+    if (!masks)
+        print_text(p, "\n  The sentence has no [MASK]: write one in, e.g. \"The cat [MASK] by "
+                      "the river bank\".");
+    else
+        print_text(p, "\n  The weights are random and untrained, so these guesses are "
+                      "arbitrary; a trained\n  BERT has learned from millions of sentences to "
+                      "put the missing word first.");
+    print_text(p, "\n  Shapes: x %d x %d -> each layer: weights %d x %d per head, FFN hidden "
+                  "%d x %d,\n  output %d x %d -> logits and probs %d x %d.", L,
+               s->model.config.d_model, L, L, L, s->model.config.d_ff, L,
+               s->model.config.d_model, L, V);
+}
+
+static void narrate(printout *p, const lesson09_state *s, uint64_t seed)
+{
+    narrate_inputs(p, s, seed);
+    for (int l = 0; l < s->model.config.encoder_layers; l++)
+        narrate_layer(p, s, l);
+    narrate_cls(p, s);
+    narrate_masks(p, s);
+}
+
+static void draw(lesson_outputs *outputs, const lesson09_state *s)
+{
+    char columns[16], title[160];
+    snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
+    snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s (enc.*.attn.h*.weights)",
+             s->model.config.encoder_layers, s->model.config.encoder_layers == 1 ? "" : "s",
+             s->model.config.heads, s->model.config.heads == 1 ? "" : "s");
+    const char *heads_args[] = {"--select", "enc.*.attn.h*.weights", "--columns", columns,
+                                "--title", title, "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    const char *cls_args[] = {"--select", "cls.path", "--annotate", "--axes", "stage,dimension",
+                              "--title", "the [CLS] vector through the layers", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-cls.png", cls_args);
+    for (int i = 0; i < s->tokens.count; i++)
+        if (s->tokens.ids[i] == AL_TOKEN_MASK) {
+            char row[16];
+            snprintf(row, sizeof row, "%d", i);
+            const char *mask_args[] = {"--select", "probs", "--bars", "--row", row, "--axes",
+                                       "probability,word", "--title",
+                                       "masked-word prediction (untrained)", "--svg", NULL};
+            outputs_draw(outputs, "attnlab-heatmap", "-mask.png", mask_args);
+            break; /* the first [MASK] */
+        }
+    const char *flow_args[] = {"--collapse", "heads", NULL};
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson09_settings settings = {.sentence = "The cat [MASK] by the river bank",
+                                  .shape = {.d_model = 8, .heads = 2, .layers = 2,
+                                            .seed = AL_DEFAULT_SEED},
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson09_state s = {0};
+    build(&s, &settings, &p);
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.shape.seed);
+    run(&s, &outputs);
+    narrate(&p, &s, settings.shape.seed);
+    outputs_close_trace(&outputs);
+    draw(&outputs, &s);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,402 @@
+/* lesson12: BERT versus GPT. One sentence through an encoder-only stack
+ * (BERT-style: no mask, [CLS] first, a hidden word to predict from both
+ * sides) and a decoder-only stack (GPT-style: causal mask, <bos> first,
+ * every row predicts the next word), with the same d_model, heads, layers
+ * and seed, and so the same weights: the two attention patterns side by
+ * side, the two objectives, and what changing the last word does to the
+ * earlier rows of each. A thin program: the maths is in the library
+ * (transformer.h, row_change.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/row_change.h"
+#include "attnlab/word_embeddings.h"
+#include "model_printout.h"
+#include "outputs.h"
+#include "printout.h"
+#include "random_model.h"
+#include "sentence.h"
+
+#define MAX_TOKENS 16   /* [CLS] or <bos> included */
+
+static const lesson_about ABOUT = {
+    .program = "lesson12",
+    .title = "BERT versus GPT",
+    .summary =
+        "The same sentence through two stacks with the same weights. Encoder-only\n"
+        "(BERT-style): no mask, every token sees every token; training hides a word\n"
+        "([MASK]) and asks for it from both sides. Decoder-only (GPT-style): a causal\n"
+        "mask, token t sees tokens 0 .. t; training asks every row for the next word.\n"
+        "Change the last word and see which rows move: all of BERT's, only the last\n"
+        "of GPT's. The weights are seeded and untrained: watch the patterns.",
+    .example = "lesson12 --hide 2 --change lake --sentence \"the duck swims on the river\"",
+};
+
+typedef struct lesson12_settings {
+    const char *sentence;
+    int hide;               /* word number (from 1) BERT hides */
+    const char *change;     /* the word that replaces the last one */
+    model_shape shape;
+    const char *data_dir;
+} lesson12_settings;
+
+/* One model's input: ids and labels, [CLS] or <bos> first. */
+typedef struct input {
+    int length;
+    int ids[MAX_TOKENS];
+    const char *labels[MAX_TOKENS];
+} input;
+
+/* Everything the lesson builds, freed in one place. */
+typedef struct lesson12_state {
+    al_word_embeddings words;          /* data/lesson05's vocabulary */
+    al_tokens sentence, change;        /* the sentence, and the changed last word */
+    input bert, gpt, bert_changed, gpt_changed;
+    al_transformer encoder_only, decoder_only;
+    al_transformer_workspace bert_ws, gpt_ws, bert_changed_ws, gpt_changed_ws;
+    al_matrix bert_change, gpt_change; /* L x 1 */
+} lesson12_state;
+
+static void free_state(lesson12_state *s)
+{
+    al_matrix_free(&s->bert_change);
+    al_matrix_free(&s->gpt_change);
+    al_transformer_workspace_free(&s->bert_ws);
+    al_transformer_workspace_free(&s->gpt_ws);
+    al_transformer_workspace_free(&s->bert_changed_ws);
+    al_transformer_workspace_free(&s->gpt_changed_ws);
+    al_transformer_free(&s->encoder_only);
+    al_transformer_free(&s->decoder_only);
+    al_tokens_free(&s->sentence);
+    al_tokens_free(&s->change);
+    al_word_embeddings_free(&s->words);
+}
+
+static void fail(lesson12_state *s, const al_error *err)
+{
+    free_state(s);
+    lesson_usage_error(&ABOUT, "%s", err->message);
+}
+
+static void parse(lesson12_settings *settings, lesson_common *common, int argc, char **argv)
+{
+    const option_spec options[] = {
+        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
+         "the sentence (default \"the cat walks by the river bank\")", NULL, 0, 0},
+        {"hide", OPTION_INT, &settings->hide, "N",
+         "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", NULL, 1,
+         MAX_TOKENS},
+        {"change", OPTION_STRING, &settings->change, "WORD",
+         "the word that replaces the last one in the second run (default \"shore\")", NULL, 0,
+         0},
+        {"layers", OPTION_INT, &settings->shape.layers, "N", "layers of each stack (default 2)",
+         NULL, 1, 6},
+        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
+         512},
+        {"heads", OPTION_INT, &settings->shape.heads, "N",
+         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
+        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
+         NULL, 0, 0},
+        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
+         "repository's data/)", NULL, 0, 0},
+        {0},
+    };
+    parse_lesson_options(&ABOUT, options, common, argc, argv);
+}
+
+/* first, then the sentence's tokens; the word at place `hide` (from 1, 0
+ * for none) becomes [MASK]; with a replacement, the last word becomes it. */
+static void make_input(input *in, int first, const char *first_label, const al_tokens *words,
+                       int hide, const al_tokens *replacement)
+{
+    in->length = words->count + 1;
+    in->ids[0] = first;
+    in->labels[0] = first_label;
+    for (int i = 0; i < words->count; i++) {
+        in->ids[i + 1] = words->ids[i];
+        in->labels[i + 1] = words->labels[i];
+    }
+    if (hide) {
+        in->ids[hide] = AL_TOKEN_MASK;
+        in->labels[hide] = "[MASK]";
+    }
+    if (replacement) {
+        in->ids[in->length - 1] = replacement->ids[0];
+        in->labels[in->length - 1] = replacement->labels[0];
+    }
+}
+
+/* The sentence, the hidden word, the replacement: checked, then the four inputs. */
+static void build_inputs(lesson12_state *s, const lesson12_settings *settings, printout *p)
+{
+    al_error err = {0};
+    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
+        lesson_model_tokens(&s->sentence, &s->words.vocab, settings->sentence, AL_TOKENIZE_PLAIN,
+                            MAX_TOKENS - 1, p, &err) != AL_OK)
+        fail(s, &err);
+    int n = s->sentence.count;
+    if (al_tokenize(&s->change, settings->change, &s->words.vocab, AL_TOKENIZE_PLAIN, NULL) !=
+            AL_OK || s->change.count != 1)
+        al_fail(&err, AL_ERR_VALUE, "--change needs one word, not '%s'", settings->change);
+    else if (n < 2)
+        al_fail(&err, AL_ERR_VALUE, "the sentence needs at least two words: one to hide and a "
+                "later one to change");
+    else if (settings->hide >= n)
+        al_fail(&err, AL_ERR_VALUE, "--hide %d: the sentence has %d words, and the last one is "
+                "the word --change replaces; hide one of words 1 to %d", settings->hide, n,
+                n - 1);
+    if (err.status != AL_OK)
+        fail(s, &err);
+    if (s->change.unknown[0])
+        print_text(p, "  note: '%s' is not in the vocabulary (data/lesson05's words); it "
+                      "becomes <unk>", s->change.labels[0]);
+    make_input(&s->bert, AL_TOKEN_CLS, "[CLS]", &s->sentence, settings->hide, NULL);
+    make_input(&s->gpt, AL_TOKEN_BOS, "<bos>", &s->sentence, 0, NULL);
+    make_input(&s->bert_changed, AL_TOKEN_CLS, "[CLS]", &s->sentence, settings->hide,
+               &s->change);
+    make_input(&s->gpt_changed, AL_TOKEN_BOS, "<bos>", &s->sentence, 0, &s->change);
+}
+
+static void build_models(lesson12_state *s, const lesson12_settings *settings)
+{
+    al_error err = {0};
+    int V = s->words.vocab.size, L = s->bert.length;
+    if (lesson_random_model(&s->encoder_only, AL_FAMILY_ENCODER_ONLY, &settings->shape, false, V,
+                            &err) != AL_OK ||
+        lesson_random_model(&s->decoder_only, AL_FAMILY_DECODER_ONLY, &settings->shape, false, V,
+                            &err) != AL_OK ||
+        al_transformer_workspace_alloc(&s->bert_ws, &s->encoder_only, L, &err) != AL_OK ||
+        al_transformer_workspace_alloc(&s->bert_changed_ws, &s->encoder_only, L, &err) != AL_OK ||
+        al_transformer_workspace_alloc(&s->gpt_ws, &s->decoder_only, L, &err) != AL_OK ||
+        al_transformer_workspace_alloc(&s->gpt_changed_ws, &s->decoder_only, L, &err) != AL_OK ||
+        al_matrix_alloc(&s->bert_change, L, 1, &err) != AL_OK ||
+        al_matrix_alloc(&s->gpt_change, L, 1, &err) != AL_OK)
+        fail(s, &err);
+}
+
+static al_sequence sequence_of(const input *in)
+{
+    return (al_sequence){.length = in->length, .ids = in->ids, .labels = in->labels};
+}
+
+/* --- the passes ------------------------------------------------------------------- */
+
+/* One encoder-only pass, traced under prefix ("bert." or "changed.bert."). */
+static al_status run_bert(al_transformer_workspace *ws, const lesson12_state *s, const input *in,
+                          const char *prefix, al_trace *trace, al_error *err)
+{
+    al_sequence sentence = sequence_of(in);
+    const char *const *words = (const char *const *)s->words.vocab.words;
+    al_status status = al_transformer_encode(ws, &s->encoder_only, &sentence, prefix, trace, err);
+    if (status == AL_OK)
+        status = al_transformer_output(ws, &s->encoder_only, words, prefix, trace, err);
+    return status;
+}
+
+/* One decoder-only pass, traced under prefix ("gpt." or "changed.gpt."). */
+static al_status run_gpt(al_transformer_workspace *ws, const lesson12_state *s, const input *in,
+                         const char *prefix, al_trace *trace, al_error *err)
+{
+    al_sequence sentence = sequence_of(in);
+    const char *const *words = (const char *const *)s->words.vocab.words;
+    al_status status = al_transformer_decode(ws, &s->decoder_only, &sentence, prefix, trace, err);
+    if (status == AL_OK)
+        status = al_transformer_output(ws, &s->decoder_only, words, prefix, trace, err);
+    return status;
+}
+
+/* How much each row of each stack's output moved when the last word changed. */
+static al_status measure_changes(lesson12_state *s, al_trace *trace, al_error *err)
+{
+    int last = s->encoder_only.config.encoder_layers - 1;
+    char before[AL_NAME_SIZE], after[AL_NAME_SIZE];
+    al_status status = al_row_change(&s->bert_change, &s->bert_ws.final.value,
+                                     &s->bert_changed_ws.final.value, trace, "change.bert",
+                                     al_name(before, "bert.enc.%d.norm2", last),
+                                     al_name(after, "changed.bert.enc.%d.norm2", last),
+                                     s->bert.labels, err);
+    if (status == AL_OK)
+        status = al_row_change(&s->gpt_change, &s->gpt_ws.final.value,
+                               &s->gpt_changed_ws.final.value, trace, "change.gpt",
+                               al_name(before, "gpt.dec.%d.norm2", last),
+                               al_name(after, "changed.gpt.dec.%d.norm2", last), s->gpt.labels,
+                               err);
+    return status;
+}
+
+static void run(lesson12_state *s, lesson_outputs *outputs)
+{
+    al_trace *trace = outputs->trace;
+    al_error err = {0};
+    al_status status = run_bert(&s->bert_ws, s, &s->bert, "bert.", trace, &err);
+    if (status == AL_OK)
+        status = run_gpt(&s->gpt_ws, s, &s->gpt, "gpt.", trace, &err);
+    if (status == AL_OK)
+        status = run_bert(&s->bert_changed_ws, s, &s->bert_changed, "changed.bert.", trace, &err);
+    if (status == AL_OK)
+        status = run_gpt(&s->gpt_changed_ws, s, &s->gpt_changed, "changed.gpt.", trace, &err);
+    if (status == AL_OK)
+        status = measure_changes(s, trace, &err);
+    if (status != AL_OK) {
+        free_state(s);
+        outputs_fail(outputs, &err);
+    }
+}
+
+/* --- the printout ------------------------------------------------------------------- */
+
+static void narrate_inputs(printout *p, const lesson12_state *s, const lesson12_settings *set)
+{
+    const al_model_config *c = &s->encoder_only.config;
+    print_step(p, "one sentence, two models with the same weights",
+               "encoder-only reads [CLS] + sentence (one word hidden); decoder-only reads <bos> "
+               "+ sentence");
+    print_text(p, "  Both stacks: d_model = %d, h = %d heads, %d layers, d_ff = %d, seed %llu "
+                  "(untrained).", c->d_model, c->heads, c->encoder_layers, c->d_ff,
+               (unsigned long long)set->shape.seed);
+    print_text(p, "  An encoder layer and a decoder-only layer have the same parameters, drawn "
+                  "in the\n  same order, so bert.enc.0.attn.w_q is gpt.dec.0.self_attn.w_q and "
+                  "so on: the only\n  difference between the two stacks is the mask.");
+    print_text(p, "\n  position  encoder-only (bert.tokens)  decoder-only (gpt.tokens)");
+    for (int i = 0; i < s->bert.length; i++)
+        print_text(p, "  %8d  %-26s  %s", i, s->bert.labels[i], s->gpt.labels[i]);
+}
+
+/* Both stacks' self-attention in one layer: full, then triangular. */
+static void narrate_patterns(printout *p, const lesson12_state *s, int layer)
+{
+    int L = s->bert.length;
+    char bert_layer[AL_NAME_SIZE], gpt_layer[AL_NAME_SIZE], title[160];
+    al_name(bert_layer, "bert.enc.%d", layer);
+    al_name(gpt_layer, "gpt.dec.%d", layer);
+    sublayer_view bert = {.ws = &s->bert_ws.encoder[layer].attn, .layer = bert_layer,
+                          .name = "attn", .rows = L, .keys = L, .row_labels = s->bert.labels,
+                          .key_labels = s->bert.labels};
+    sublayer_view gpt = {.ws = &s->gpt_ws.decoder[layer].self_attn, .layer = gpt_layer,
+                         .name = "self_attn", .rows = L, .keys = L,
+                         .row_labels = s->gpt.labels, .key_labels = s->gpt.labels};
+    snprintf(title, sizeof title, "layer %d, encoder-only: every token sees every token",
+             layer);
+    print_step(p, title, "weights = softmax(Q · Kᵀ / √d_head): no mask, L x L, every entry > 0");
+    print_head_weights(p, &bert, false, false);
+    snprintf(title, sizeof title, "layer %d, decoder-only: token t sees tokens 0 .. t", layer);
+    print_step(p, title, "masked = scaled, -inf above the diagonal;  weights = softmax(masked): "
+                         "exactly 0 above it");
+    if (layer == 0) {
+        al_matrix rows = al_matrix_rows(&s->gpt_ws.decoder[0].causal_mask, 0, L);
+        al_matrix mask = al_matrix_cols(&rows, 0, L);
+        print_matrix(p, "gpt.dec.0.self_attn.mask", "mask", &mask, s->gpt.labels, s->gpt.labels);
+    }
+    print_head_weights(p, &gpt, false, false);
+}
+
+/* "walks" at the [MASK] row of BERT, after the word before it in GPT. */
+static void narrate_objectives(printout *p, const lesson12_state *s, int hide)
+{
+    const char *const *words = (const char *const *)s->words.vocab.words;
+    const char *hidden = s->gpt.labels[hide];
+    int hidden_id = s->gpt.ids[hide];
+    al_matrix bert_row = al_matrix_rows(&s->bert_ws.probs, hide, 1);
+    al_matrix gpt_row = al_matrix_rows(&s->gpt_ws.probs, hide - 1, 1);
+
+    print_step(p, "encoder-only objective: the masked word, from both sides",
+               "bert.probs row m = softmax(final_m · Eᵀ): the guess for the hidden word");
+    print_text(p, "  [MASK] is row %d. It may read every token, [CLS] to \"%s\", on both "
+                  "sides.\n  Its five best guesses:", hide, s->bert.labels[s->bert.length - 1]);
+    print_top_words(p, &bert_row, words, 5);
+    print_text(p, "  p(\"%s\") = %.*f. Training raises it; only masked rows are scored.", hidden,
+               p->precision, (double)*al_at(&bert_row, 0, hidden_id));
+
+    print_step(p, "decoder-only objective: the next word, from the left only",
+               "gpt.probs row t = softmax(final_t · Eᵀ): the guess for token t + 1");
+    print_text(p, "  Row %d (\"%s\") has seen tokens 0 .. %d only, and guesses token %d, the "
+                  "hidden word. Its five best:", hide - 1, s->gpt.labels[hide - 1], hide - 1,
+               hide);
+    print_top_words(p, &gpt_row, words, 5);
+    print_text(p, "  p(\"%s\") = %.*f. Every row is scored, each against the word after it:",
+               hidden, p->precision, (double)*al_at(&gpt_row, 0, hidden_id));
+    for (int t = 0; t + 1 < s->gpt.length; t++)
+        print_text(p, "    row %2d  %-10s -> should say %-10s  p = %.*f", t, s->gpt.labels[t],
+                   s->gpt.labels[t + 1], p->precision,
+                   (double)*al_at(&s->gpt_ws.probs, t, s->gpt.ids[t + 1]));
+    print_text(p, "  The weights are untrained, so the guesses are arbitrary; what differs is "
+                  "what each\n  row may read.");
+}
+
+static void narrate_change(printout *p, const lesson12_state *s)
+{
+    int L = s->bert.length, last = s->encoder_only.config.encoder_layers - 1;
+    print_step(p, "change the last word, run both again",
+               "change row i = max_j |after_ij - before_ij| of each stack's final output");
+    print_text(p, "  The last word \"%s\" becomes \"%s\" (the changed.bert.* and changed.gpt.* "
+                  "passes).", s->gpt.labels[L - 1], s->gpt_changed.labels[L - 1]);
+    print_text(p, "  Compared: bert.enc.%d.norm2 with changed.bert.enc.%d.norm2,\n"
+                  "  and gpt.dec.%d.norm2 with changed.gpt.dec.%d.norm2.", last, last, last, last);
+    print_matrix(p, "change.bert", "encoder-only", &s->bert_change, s->bert.labels, NULL);
+    print_matrix(p, "change.gpt", "decoder-only", &s->gpt_change, s->gpt.labels, NULL);
+    int bert_moved = 0, gpt_still = 0;
+    for (int i = 0; i + 1 < L; i++) {
+        bert_moved += *al_at(&s->bert_change, i, 0) != 0.0f;
+        gpt_still += *al_at(&s->gpt_change, i, 0) == 0.0f;
+    }
+    print_text(p, "\n  Encoder-only: %d of the %d earlier rows moved ([CLS] and \"%s\" too): "
+                  "with no mask, every\n  token reads the last word.", bert_moved, L - 1,
+               s->bert.labels[1]);
+    print_text(p, "  Decoder-only: %d of the %d earlier rows are exactly the same, bit for bit: "
+                  "under the\n  causal mask no token can see a later one, which is why GPT can "
+                  "write left to right.", gpt_still, L - 1);
+}
+
+static void narrate(printout *p, const lesson12_state *s, const lesson12_settings *settings)
+{
+    narrate_inputs(p, s, settings);
+    for (int l = 0; l < s->encoder_only.config.encoder_layers; l++)
+        narrate_patterns(p, s, l);
+    narrate_objectives(p, s, settings->hide);
+    narrate_change(p, s);
+}
+
+static void draw(lesson_outputs *outputs, const lesson12_state *s)
+{
+    char columns[16];
+    snprintf(columns, sizeof columns, "%d",
+             s->encoder_only.config.heads < 4 ? s->encoder_only.config.heads : 4);
+    const char *patterns_args[] = {"--select", "bert.enc.0.attn.h*.weights", "--select",
+                                   "gpt.dec.0.self_attn.h*.weights", "--columns", columns,
+                                   "--title", "layer 0: encoder-only (top) and decoder-only "
+                                   "(bottom)", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-patterns.png", patterns_args);
+    const char *change_args[] = {"--select", "change.bert", "--select", "change.gpt",
+                                 "--annotate", "--columns", "2", "--axes", "token,row change",
+                                 "--title", "the last word changed: how far each row moved",
+                                 "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-change.png", change_args);
+    const char *flow_args[] = {"--depth", "3", NULL};
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
+}
+
+int main(int argc, char **argv)
+{
+    al_blas_set_threads(1);
+    lesson12_settings settings = {.sentence = "the cat walks by the river bank", .hide = 3,
+                                  .change = "shore",
+                                  .shape = {.d_model = 8, .heads = 2, .layers = 2,
+                                            .seed = AL_DEFAULT_SEED},
+                                  .data_dir = AL_DATA_DIR};
+    lesson_common common = LESSON_COMMON_DEFAULTS;
+    parse(&settings, &common, argc, argv);
+    printout p = printout_start(common.precision, common.quiet, common.no_color);
+
+    lesson12_state s = {0};
+    build_inputs(&s, &settings, &p);
+    build_models(&s, &settings);
+    lesson_outputs outputs;
+    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.shape.seed);
+    run(&s, &outputs);
+    narrate(&p, &s, &settings);
+    outputs_close_trace(&outputs);
+    draw(&outputs, &s);
+    free_state(&s);
+    return outputs_finish(&outputs, &p);
+}

@@ -1,0 +1,300 @@
+/* test_lesson09.c: lesson09 (the encoder block and BERT) as a student runs
+ * it: every step of every layer traced with its shape, the [CLS] vector
+ * taken from each layer's output, no mask in the encoder, the [MASK]
+ * prediction read from the traced probabilities, other shapes, figures,
+ * determinism, refusals and the --help example. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "lesson_check.h"
+
+static const char *lesson09; /* the program, from argv[1] */
+
+/* A softmax row of 8 (or 50) float32 weights sums to 1 within a few
+ * units of 2^-24 per entry. */
+#define ROW_SUM_TOLERANCE 4e-6
+
+static int make(void **state)
+{
+    lesson_folder *folder = malloc(sizeof *folder);
+    lesson_folder_make(folder);
+    *state = folder;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    lesson_folder_remove(*state);
+    free(*state);
+    return 0;
+}
+
+static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
+{
+    lesson_run(r, lesson09, folder, "t.jsonl", 0, extra);
+    if (r->exit_code != 0)
+        fail_msg("lesson09 exited %d: %s", r->exit_code, r->err);
+    return lesson_trace(folder, "t.jsonl");
+}
+
+static void defaults_trace_every_step_of_two_layers(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const char *tokens = "[CLS],The,cat,[MASK],by,the,river,bank";
+    expect_labels(expect_tensor(trace, "tokens", 1, 8), 'c', tokens);
+    expect_tensor(trace, "x", 8, 8);
+    for (int l = 0; l < 2; l++) {
+        char name[96];
+        const char *parts[] = {"attn.q", "attn.out", "add1", "norm1", "ffn.out", "add2",
+                               "norm2"};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            snprintf(name, sizeof name, "enc.%d.%s", l, parts[i]);
+            expect_tensor(trace, name, 8, 8);
+        }
+        for (int h = 0; h < 2; h++) {
+            snprintf(name, sizeof name, "enc.%d.attn.h%d.weights", l, h);
+            const al_trace_tensor *w = expect_tensor(trace, name, 8, 8);
+            expect_labels(w, 'r', tokens);
+            expect_labels(w, 'c', tokens);
+        }
+        snprintf(name, sizeof name, "enc.%d.ffn.hidden", l);
+        expect_tensor(trace, name, 8, 32);
+    }
+    assert_null(al_trace_file_find(trace, "enc.2.norm2"));
+    expect_tensor(trace, "logits", 8, 50);
+    expect_tensor(trace, "probs", 8, 50);
+    expect_tensor(trace, "cls", 1, 8);
+    expect_tensor(trace, "pooler", 1, 8);
+    const char *steps[] = {"Step 1: the sentence, [CLS] first, as vectors",
+                           "Step 2: layer 0: multi-head self-attention on x",
+                           "Step 3: layer 0: add & norm",
+                           "Step 4: layer 0: feed-forward network, then add & norm",
+                           "Step 5: layer 1: multi-head self-attention on enc.0.norm2",
+                           "Step 6: layer 1: add & norm",
+                           "Step 7: layer 1: feed-forward network",
+                           "Step 8: the [CLS] vector through the layers",
+                           "Step 9: masked-word prediction at each [MASK]", "untrained", NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* cls.path row l is row 0 of x, enc.0.norm2, enc.1.norm2, bit for bit. */
+static void the_cls_path_is_row_0_of_every_layer(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *path = expect_tensor(trace, "cls.path", 3, 8);
+    expect_labels(path, 'r', "x,enc.0,enc.1");
+    const char *stages[] = {"x", "enc.0.norm2", "enc.1.norm2"};
+    for (int l = 0; l < 3; l++) {
+        const al_trace_tensor *stage = al_trace_file_find(trace, stages[l]);
+        assert_non_null(stage);
+        assert_string_equal(stage->row_labels[0], "[CLS]");
+        for (int j = 0; j < 8; j++)
+            assert_same_float(al_trace_tensor_at(path, l, j), al_trace_tensor_at(stage, 0, j));
+    }
+    const al_trace_tensor *cls = al_trace_file_find(trace, "cls");
+    for (int j = 0; j < 8; j++)
+        assert_same_float(al_trace_tensor_at(cls, 0, j), al_trace_tensor_at(path, 2, j));
+    assert_non_null(strstr(r.out, "cls.path  (3 x 8)"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* No mask: every weight is positive, above the diagonal too, and each row
+ * sums to 1; [CLS] reads the last word. */
+static void the_encoder_sees_both_sides(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    assert_null(al_trace_file_find(trace, "enc.0.attn.mask"));
+    const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
+    for (int i = 0; i < 8; i++) {
+        double sum = 0;
+        for (int j = 0; j < 8; j++) {
+            assert_true(al_trace_tensor_at(w, i, j) > 0.0f);
+            sum += al_trace_tensor_at(w, i, j);
+        }
+        assert_close(sum, 1.0, ROW_SUM_TOLERANCE);
+    }
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The first word listed for the [MASK] (row 3) is the largest entry of
+ * that row of the traced probabilities. */
+static void the_mask_prediction_reads_row_3_of_probs(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, NULL, &r);
+    const al_trace_tensor *probs = al_trace_file_find(trace, "probs");
+    int best = 0;
+    double sum = 0;
+    for (int j = 0; j < probs->cols; j++) {
+        sum += al_trace_tensor_at(probs, 3, j);
+        if (al_trace_tensor_at(probs, 3, j) > al_trace_tensor_at(probs, 3, best))
+            best = j;
+    }
+    assert_close(sum, 1.0, ROW_SUM_TOLERANCE);
+    char line[128];
+    snprintf(line, sizeof line, "1. %s ", probs->col_labels[best]);
+    expect_in_order(r.out, (const char *const[]){"[MASK] at position 3 (row 3 of probs)", line,
+                                                 "2. ", "5. ", NULL});
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void three_layers_and_other_widths(void **state)
+{
+    const char *extra[] = {"--layers", "3", "--d-model", "12", "--heads", "3", "--seed", "5",
+                           "--sentence", "the man deposits [MASK] at the [MASK]", NULL};
+    run_result r;
+    al_trace_file *trace = run_ok(*state, extra, &r);
+    assert_true(trace->seed == 5);
+    expect_tensor(trace, "enc.2.attn.h2.weights", 8, 8);
+    expect_tensor(trace, "enc.2.ffn.hidden", 8, 48);
+    expect_labels(expect_tensor(trace, "cls.path", 4, 12), 'r', "x,enc.0,enc.1,enc.2");
+    expect_in_order(r.out, (const char *const[]){"[MASK] at position 4", "[MASK] at position 7",
+                                                 NULL});
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void a_sentence_without_mask_says_so(void **state)
+{
+    const char *extra[] = {"--sentence", "the dog sits", NULL};
+    run_result r;
+    al_trace_file_free(run_ok(*state, extra, &r));
+    assert_non_null(strstr(r.out, "The sentence has no [MASK]"));
+    run_result_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 22);
+    size_t n = fread(text, 1, (1 << 22) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void runs_repeat_exactly(void **state)
+{
+    lesson_folder *folder = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
+    run_result r;
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *first = slurp(path), *first_out = strdup(r.out);
+    run_result_free(&r);
+    al_trace_file_free(run_ok(folder, NULL, &r));
+    char *second = slurp(path);
+    assert_string_equal(first, second);
+    assert_string_equal(first_out, r.out);
+    free(first);
+    free(second);
+    free(first_out);
+    run_result_free(&r);
+}
+
+static int exists(const char *folder, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return access(path, F_OK) == 0;
+}
+
+static void figures_are_drawn_when_asked(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    lesson_run(&r, lesson09, folder, "t.jsonl", 1, NULL);
+    assert_int_equal(r.exit_code, 0);
+    const char *files[] = {"t-heads.png", "t-heads.svg", "t-cls.png", "t-cls.svg",
+                           "t-mask.png", "t-mask.svg", "t-flow.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (!exists(folder->path, files[i]))
+            fail_msg("%s was not drawn", files[i]);
+    run_result_free(&r);
+}
+
+static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
+{
+    run_result r;
+    lesson_run(&r, lesson09, folder, "t.jsonl", 0, extra);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, words))
+        fail_msg("stderr '%s' does not say '%s'", r.err, words);
+    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
+    assert_false(exists(folder->path, "t.jsonl"));
+    run_result_free(&r);
+}
+
+static void bad_input_is_refused_with_one_line(void **state)
+{
+    const char *split[] = {"--heads", "3", NULL};
+    expect_refusal(*state, split, "d_model 8 is not a multiple of heads 3");
+    const char *empty[] = {"--sentence", "", NULL};
+    expect_refusal(*state, empty, "empty");
+    const char *longer[] = {"--sentence", "the cat the cat the cat the cat the cat the cat the "
+                                          "cat the cat", NULL};
+    expect_refusal(*state, longer, "the sentence has 17 tokens; this lesson takes at most 16");
+    const char *deep[] = {"--layers", "7", NULL};
+    expect_refusal(*state, deep, "--layers needs a whole number from 1 to 6");
+    const char *unknown[] = {"--random", NULL};
+    expect_refusal(*state, unknown, "unknown option '--random'");
+}
+
+static void help_example_works_as_typed(void **state)
+{
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, lesson09, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(
+        strstr(r.out, "lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\""));
+    run_result_free(&r);
+    const char *example[] = {"--layers", "3", "--sentence", "The man deposits [MASK] at the bank",
+                             NULL};
+    al_trace_file *trace = run_ok(*state, example, &r);
+    expect_tensor(trace, "cls.path", 4, 8);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lesson09 PATH-TO-lesson09\n");
+        return 2;
+    }
+    lesson09 = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(defaults_trace_every_step_of_two_layers, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(the_cls_path_is_row_0_of_every_layer, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(the_encoder_sees_both_sides, make, remove_folder),
+        cmocka_unit_test_setup_teardown(the_mask_prediction_reads_row_3_of_probs, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(three_layers_and_other_widths, make, remove_folder),
+        cmocka_unit_test_setup_teardown(a_sentence_without_mask_says_so, make, remove_folder),
+        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
+        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,345 @@
+/* test_lesson12.c: lesson12 (BERT versus GPT) as a student runs it: the
+ * two stacks share their weights; the decoder-only weights are exactly 0
+ * above the diagonal and the encoder-only ones are not; changing the last
+ * word moves every encoder-only row but leaves the earlier decoder-only
+ * rows the same to the last bit, both within one run (change.*) and
+ * between two runs; the two objectives read the traced probabilities;
+ * figures, determinism, refusals and the --help example. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "lesson_check.h"
+
+static const char *lesson12; /* the program, from argv[1] */
+
+#define L 8  /* [CLS] or <bos>, and the seven words of the default sentence */
+
+static int make(void **state)
+{
+    lesson_folder *folder = malloc(sizeof *folder);
+    lesson_folder_make(folder);
+    *state = folder;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    lesson_folder_remove(*state);
+    free(*state);
+    return 0;
+}
+
+static al_trace_file *run_ok(lesson_folder *folder, const char *trace_name,
+                             const char *const *extra, run_result *r)
+{
+    lesson_run(r, lesson12, folder, trace_name, 0, extra);
+    if (r->exit_code != 0)
+        fail_msg("lesson12 exited %d: %s", r->exit_code, r->err);
+    return lesson_trace(folder, trace_name);
+}
+
+static bool rows_equal(const al_trace_tensor *a, const al_trace_tensor *b, int row)
+{
+    for (int j = 0; j < a->cols; j++)
+        if (al_trace_tensor_at(a, row, j) != al_trace_tensor_at(b, row, j))
+            return false;
+    return true;
+}
+
+static void both_stacks_are_traced_side_by_side(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    expect_labels(expect_tensor(trace, "bert.tokens", 1, L), 'c',
+                  "[CLS],the,cat,[MASK],by,the,river,bank");
+    expect_labels(expect_tensor(trace, "gpt.tokens", 1, L), 'c',
+                  "<bos>,the,cat,walks,by,the,river,bank");
+    expect_tensor(trace, "bert.enc.1.attn.h1.weights", L, L);
+    expect_tensor(trace, "gpt.dec.1.self_attn.h1.weights", L, L);
+    expect_tensor(trace, "gpt.dec.0.self_attn.mask", L, L);
+    expect_tensor(trace, "bert.probs", L, 50);
+    expect_tensor(trace, "gpt.probs", L, 50);
+    expect_tensor(trace, "changed.gpt.logits", L, 50);
+    expect_labels(expect_tensor(trace, "change.bert", L, 1), 'r',
+                  "[CLS],the,cat,[MASK],by,the,river,bank");
+    expect_tensor(trace, "change.gpt", L, 1);
+    const char *steps[] = {"Step 1: one sentence, two models with the same weights",
+                           "Step 2: layer 0, encoder-only: every token sees every token",
+                           "Step 3: layer 0, decoder-only: token t sees tokens 0 .. t",
+                           "Step 4: layer 1, encoder-only", "Step 5: layer 1, decoder-only",
+                           "Step 6: encoder-only objective: the masked word",
+                           "Step 7: decoder-only objective: the next word",
+                           "Step 8: change the last word, run both again", NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Same shape, same seed: the same numbers in the same places. */
+static void the_two_stacks_have_the_same_weights(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    const char *pairs[][2] = {{"bert.embed.table", "gpt.embed.table"},
+                              {"bert.enc.0.attn.w_q", "gpt.dec.0.self_attn.w_q"},
+                              {"bert.enc.1.attn.w_o", "gpt.dec.1.self_attn.w_o"},
+                              {"bert.enc.1.ffn.w2", "gpt.dec.1.ffn.w2"}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        const al_trace_tensor *a = al_trace_file_find(trace, pairs[k][0]);
+        const al_trace_tensor *b = al_trace_file_find(trace, pairs[k][1]);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(a->rows, b->rows);
+        for (int i = 0; i < a->rows; i++)
+            if (!rows_equal(a, b, i))
+                fail_msg("%s and %s differ in row %d", pairs[k][0], pairs[k][1], i);
+    }
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Decoder-only: every weight above the diagonal is exactly 0 (and rows
+ * still sum to 1); encoder-only: every weight is positive. */
+static void causal_weights_are_zero_above_the_diagonal_only_in_gpt(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    for (int l = 0; l < 2; l++)
+        for (int h = 0; h < 2; h++) {
+            char name[96];
+            snprintf(name, sizeof name, "gpt.dec.%d.self_attn.h%d.weights", l, h);
+            const al_trace_tensor *gpt = al_trace_file_find(trace, name);
+            snprintf(name, sizeof name, "bert.enc.%d.attn.h%d.weights", l, h);
+            const al_trace_tensor *bert = al_trace_file_find(trace, name);
+            for (int i = 0; i < L; i++)
+                for (int j = 0; j < L; j++) {
+                    if (j > i)
+                        assert_same_float(al_trace_tensor_at(gpt, i, j), 0.0f);
+                    else
+                        assert_true(al_trace_tensor_at(gpt, i, j) > 0.0f);
+                    assert_true(al_trace_tensor_at(bert, i, j) > 0.0f);
+                }
+        }
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Within one run: change.gpt is exactly 0 for rows 0-6 and not for the
+ * last; change.bert is not 0 for any row. */
+static void the_change_moves_every_bert_row_and_only_the_last_gpt_row(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    const al_trace_tensor *bert = al_trace_file_find(trace, "change.bert");
+    const al_trace_tensor *gpt = al_trace_file_find(trace, "change.gpt");
+    for (int i = 0; i < L; i++) {
+        assert_true(al_trace_tensor_at(bert, i, 0) > 0.0f);
+        if (i < L - 1)
+            assert_same_float(al_trace_tensor_at(gpt, i, 0), 0.0f);
+        else
+            assert_true(al_trace_tensor_at(gpt, i, 0) > 0.0f);
+    }
+    assert_non_null(strstr(r.out, "Decoder-only: 7 of the 7 earlier rows are exactly the same"));
+    assert_non_null(strstr(r.out, "Encoder-only: 7 of the 7 earlier rows moved"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Between two runs whose sentences differ only in the last word: the
+ * decoder-only final output and logits of rows 0-6 are the same bits,
+ * the encoder-only output of "the" (row 1) is not. And the second run is
+ * what the first traced as changed.*. */
+static void a_later_word_changes_earlier_rows_only_in_bert(void **state)
+{
+    run_result first, second;
+    al_trace_file *a = run_ok(*state, "a.jsonl", NULL, &first);
+    const char *extra[] = {"--sentence", "the cat walks by the river shore", "--change", "bank",
+                           NULL};
+    al_trace_file *b = run_ok(*state, "b.jsonl", extra, &second);
+    const char *same[] = {"gpt.dec.1.norm2", "gpt.logits", "gpt.probs"};
+    for (size_t k = 0; k < sizeof same / sizeof same[0]; k++) {
+        const al_trace_tensor *x = al_trace_file_find(a, same[k]);
+        const al_trace_tensor *y = al_trace_file_find(b, same[k]);
+        for (int i = 0; i < L - 1; i++)
+            if (!rows_equal(x, y, i))
+                fail_msg("%s row %d changed when only the last word did", same[k], i);
+        assert_false(rows_equal(x, y, L - 1));
+    }
+    const al_trace_tensor *x = al_trace_file_find(a, "bert.enc.1.norm2");
+    const al_trace_tensor *y = al_trace_file_find(b, "bert.enc.1.norm2");
+    assert_false(rows_equal(x, y, 1));
+    assert_false(rows_equal(x, y, 0));
+    const al_trace_tensor *changed = al_trace_file_find(a, "changed.bert.enc.1.norm2");
+    for (int i = 0; i < L; i++)
+        assert_true(rows_equal(changed, y, i));
+    al_trace_file_free(a);
+    al_trace_file_free(b);
+    run_result_free(&first);
+    run_result_free(&second);
+}
+
+static int argmax_of_row(const al_trace_tensor *t, int row)
+{
+    int best = 0;
+    for (int j = 1; j < t->cols; j++)
+        if (al_trace_tensor_at(t, row, j) > al_trace_tensor_at(t, row, best))
+            best = j;
+    return best;
+}
+
+/* BERT guesses the hidden word at its [MASK] row (3); GPT at the row
+ * before it (2, "cat"): the first words listed are those rows' argmax. */
+static void the_objectives_read_the_right_rows(void **state)
+{
+    run_result r;
+    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    const al_trace_tensor *bert = al_trace_file_find(trace, "bert.probs");
+    const al_trace_tensor *gpt = al_trace_file_find(trace, "gpt.probs");
+    char bert_first[64], gpt_first[64];
+    snprintf(bert_first, sizeof bert_first, "1. %s ", bert->col_labels[argmax_of_row(bert, 3)]);
+    snprintf(gpt_first, sizeof gpt_first, "1. %s ", gpt->col_labels[argmax_of_row(gpt, 2)]);
+    expect_in_order(r.out, (const char *const[]){"[MASK] is row 3", bert_first, "p(\"walks\")",
+                                                 "Row 2 (\"cat\") has seen tokens 0 .. 2 only",
+                                                 gpt_first, "row  6  river      -> should say "
+                                                            "bank", NULL});
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 23);
+    size_t n = fread(text, 1, (1 << 23) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void runs_repeat_exactly(void **state)
+{
+    lesson_folder *folder = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
+    run_result r;
+    al_trace_file_free(run_ok(folder, "t.jsonl", NULL, &r));
+    char *first = slurp(path), *first_out = strdup(r.out);
+    run_result_free(&r);
+    al_trace_file_free(run_ok(folder, "t.jsonl", NULL, &r));
+    char *second = slurp(path);
+    assert_string_equal(first, second);
+    assert_string_equal(first_out, r.out);
+    free(first);
+    free(second);
+    free(first_out);
+    run_result_free(&r);
+}
+
+static int exists(const char *folder, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return access(path, F_OK) == 0;
+}
+
+static void figures_are_drawn_when_asked(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    lesson_run(&r, lesson12, folder, "t.jsonl", 1, NULL);
+    assert_int_equal(r.exit_code, 0);
+    const char *files[] = {"t-patterns.png", "t-patterns.svg", "t-change.png", "t-change.svg",
+                           "t-flow.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (!exists(folder->path, files[i]))
+            fail_msg("%s was not drawn", files[i]);
+    run_result_free(&r);
+}
+
+static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
+{
+    run_result r;
+    lesson_run(&r, lesson12, folder, "t.jsonl", 0, extra);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, words))
+        fail_msg("stderr '%s' does not say '%s'", r.err, words);
+    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
+    assert_false(exists(folder->path, "t.jsonl"));
+    run_result_free(&r);
+}
+
+static void bad_input_is_refused_with_one_line(void **state)
+{
+    const char *split[] = {"--d-model", "10", "--heads", "4", NULL};
+    expect_refusal(*state, split, "d_model 10 is not a multiple of heads 4");
+    const char *last[] = {"--hide", "7", NULL};
+    expect_refusal(*state, last, "--hide 7: the sentence has 7 words");
+    const char *zero[] = {"--hide", "0", NULL};
+    expect_refusal(*state, zero, "--hide needs a whole number from 1 to 16");
+    const char *one[] = {"--sentence", "cat", "--hide", "1", NULL};
+    expect_refusal(*state, one, "at least two words");
+    const char *empty[] = {"--sentence", "", NULL};
+    expect_refusal(*state, empty, "empty");
+    const char *longer[] = {"--sentence", "the cat the cat the cat the cat the cat the cat the "
+                                          "cat the cat", NULL};
+    expect_refusal(*state, longer, "this lesson takes at most 15");
+    const char *two[] = {"--change", "river bank", NULL};
+    expect_refusal(*state, two, "--change needs one word, not 'river bank'");
+    const char *unknown[] = {"--random", NULL};
+    expect_refusal(*state, unknown, "unknown option '--random'");
+}
+
+static void help_example_works_as_typed(void **state)
+{
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, lesson12, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "lesson12 --hide 2 --change lake --sentence \"the duck swims "
+                                  "on the river\""));
+    run_result_free(&r);
+    const char *example[] = {"--hide", "2", "--change", "lake", "--sentence",
+                             "the duck swims on the river", NULL};
+    al_trace_file *trace = run_ok(*state, "t.jsonl", example, &r);
+    expect_labels(al_trace_file_find(trace, "bert.tokens"), 'c',
+                  "[CLS],the,[MASK],swims,on,the,river");
+    assert_non_null(strstr(r.out, "\"river\" becomes \"lake\""));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_lesson12 PATH-TO-lesson12\n");
+        return 2;
+    }
+    lesson12 = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(both_stacks_are_traced_side_by_side, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(the_two_stacks_have_the_same_weights, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(causal_weights_are_zero_above_the_diagonal_only_in_gpt,
+                                        make, remove_folder),
+        cmocka_unit_test_setup_teardown(the_change_moves_every_bert_row_and_only_the_last_gpt_row,
+                                        make, remove_folder),
+        cmocka_unit_test_setup_teardown(a_later_word_changes_earlier_rows_only_in_bert, make,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(the_objectives_read_the_right_rows, make, remove_folder),
+        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
+        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
