@@ -190,16 +190,24 @@ static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
     return status;
 }
 
-/* A matrix of one sequence under <prefix>.<part>: rows are its tokens,
- * columns its tokens again (cols NULL) or the dimensions. */
+/* An L x L matrix of one sequence under <prefix>.<part>: rows and columns
+ * are its tokens. */
 static void print_sequence_matrix(printout *p, const sequence *q, const char *part,
-                                  const char *symbol, const al_matrix *m,
-                                  const char *const *cols)
+                                  const char *symbol, const al_matrix *m)
 {
     char name[AL_NAME_SIZE];
     al_name(name, "%s.%s", q->prefix, part);
     const char *const *tokens = (const char *const *)q->tokens.labels;
-    print_matrix(p, name, symbol, m, tokens, cols ? cols : tokens);
+    print_matrix(p, name, symbol, m, tokens, tokens);
+}
+
+/* A sequence's output under <prefix>.out: rows are its tokens, columns the
+ * dimensions (dims; NULL, unlabelled, with --random). */
+static void print_sequence_output(printout *p, const sequence *q, const char *const *dims)
+{
+    char name[AL_NAME_SIZE];
+    al_name(name, "%s.out", q->prefix);
+    print_matrix(p, name, "out", &q->run.out, (const char *const *)q->tokens.labels, dims);
 }
 
 /* Part 1: the causal mask, step by step. */
@@ -215,22 +223,22 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
     print_matrix(p, "embed", "X", &q->run.x, tokens, dims);
 
     print_step(p, "scores, as in lesson05", "scaled = (X·W_Q) · (X·W_K)ᵀ / √d_k    (L x L)");
-    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled, NULL);
+    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled);
 
     print_step(p, "the causal mask: each word sees itself and the words before it",
                "mask_ij = 1 if j <= i, 0 if j > i    (rows: queries, columns: keys)");
-    print_sequence_matrix(p, q, "mask", "mask", &q->mask, NULL);
+    print_sequence_matrix(p, q, "mask", "mask", &q->mask);
 
     print_step(p, "apply the mask", "masked_ij = scaled_ij where mask_ij = 1, -∞ where "
                                     "mask_ij = 0");
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
     print_text(p, "  Everything above the diagonal is masked: a word may not look at the "
                   "words after it.");
 
     print_step(p, "softmax of each row: masked keys get exactly 0",
                "weights_ij = exp(masked_ij - max_i) / sum_j exp(masked_ij - max_i),  "
                "exp(-∞) = 0");
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
     print_text(p, "\n  Where each word looks most (and next most), among the words it may "
                   "see:");
     print_strongest_links(p, &head.weights, tokens, tokens);
@@ -242,7 +250,7 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
 
     print_step(p, "the weighted mean of the values it may see", "out = weights · V    "
                                                                 "(L x L) · (L x d_v)");
-    print_sequence_matrix(p, q, "out", "out", &q->run.out, dims);
+    print_sequence_output(p, q, dims);
     print_text(p, "  Row i of out depends only on words 0 to i: a decoder can compute every "
                   "position\n  at once in training and still never peek at the word it must "
                   "predict.");
@@ -270,15 +278,15 @@ static void narrate_padding(printout *p, const lesson07_state *s)
     print_step(p, "a padding mask per sentence: the keys past its length are masked",
                "mask_ij = 1 if j < key length, 0 otherwise    (the same for every row)");
     for (int b = 0; b < 2; b++)
-        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask, NULL);
+        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask);
 
     print_step(p, "masked scores and weights for each sentence",
                "masked = scaled, -∞ in the <pad> columns;  weights = softmax of each row");
     for (int b = 0; b < 2; b++) {
         const sequence *q = &s->batch[b];
         al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
-        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
-        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
+        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
     }
     print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are exactly "
                   "what they\n  would be without the padding. The <pad> rows still get an "
@@ -297,9 +305,9 @@ static void narrate_fully_masked(printout *p, const lesson07_state *s, const cha
     print_text(p, "  Suppose the batch had a third slot with no sentence in it: all %d tokens "
                   "are <pad>,\n  its key length is 0, and every key of every row is masked.",
                q->tokens.count);
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
-    print_sequence_matrix(p, q, "out", "out", &q->run.out, dims);
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
+    print_sequence_output(p, q, dims);
     print_text(p, "\n  %d rows had every key masked. Dividing 0 by 0 would give NaN, and one "
                   "NaN spreads\n  through every later layer; instead the library gives such a "
                   "row weights of 0 and\n  an output of 0, and writes a warning into the "

@@ -183,6 +183,28 @@ static void a_fully_masked_row_gives_zeros_and_a_warning(void **state)
     run_result_free(&r);
 }
 
+/* --random with a d_model wider than the batch: every out is L x d_model,
+ * its columns the dimensions' numbers, not the tokens. */
+static void random_weights_take_d_model(void **state)
+{
+    const char *extra[] = {"--random", "--d-model", "8", "--seed", "3", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", extra);
+    expect_tensor(trace, "dec.0.self_attn.out", 9, 8);
+    expect_tensor(trace, "batch.2.enc.0.attn.out", 7, 8);
+    const char *parts[] = {"dec.0.self_attn.out  (9 x 8)", "batch.2.enc.0.attn.out  (7 x 8)",
+                           NULL};
+    expect_in_order(r.out, parts);
+    /* the line under the title: the column headings */
+    const char *below = strchr(strstr(r.out, "batch.2.enc.0.attn.out  (7 x 8)"), '\n') + 1;
+    char header[256];
+    snprintf(header, sizeof header, "%.*s", (int)strcspn(below, "\n"), below);
+    assert_null(strstr(header, "<pad>"));
+    assert_non_null(strstr(header, "7"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void figures_are_drawn(void **state)
 {
     lesson_folder *folder = *state;
@@ -246,6 +268,7 @@ int main(int argc, char **argv)
         lesson_test(padding_columns_get_no_weight),
         lesson_test(padding_changes_nothing_for_the_real_words),
         lesson_test(a_fully_masked_row_gives_zeros_and_a_warning),
+        lesson_test(random_weights_take_d_model),
         lesson_test(figures_are_drawn),
         lesson_test(runs_repeat_exactly),
         lesson_test(bad_input_is_refused_with_one_line),
