@@ -12,6 +12,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
+#include "attend.h"
 #include "outputs.h"
 #include "printout.h"
 #include "sentence.h"
@@ -46,8 +47,7 @@ typedef struct lesson06_state {
     al_word_embeddings words;
     al_tokens tokens;
     al_attention_params params;
-    al_attention_workspace workspace;
-    al_matrix x, out;
+    lesson_attention run;   /* X, out and every step between */
 } lesson06_state;
 
 static void free_state(lesson06_state *s)
@@ -55,9 +55,7 @@ static void free_state(lesson06_state *s)
     al_word_embeddings_free(&s->words);
     al_tokens_free(&s->tokens);
     al_attention_params_free(&s->params);
-    al_attention_workspace_free(&s->workspace);
-    al_matrix_free(&s->x);
-    al_matrix_free(&s->out);
+    lesson_attention_free(&s->run);
 }
 
 static void fail(lesson06_state *s, const al_error *err)
@@ -66,17 +64,17 @@ static void fail(lesson06_state *s, const al_error *err)
     lesson_usage_error(&ABOUT, "%s", err->message);
 }
 
-/* Words, their vectors and h heads' parameters: from data/ or the seed. */
+/* Words, their vectors, h heads' parameters (from data/ or the seed) and
+ * room for the attention run. */
 static void build_inputs(lesson06_state *s, const lesson06_settings *settings, printout *p)
 {
     al_error err = {0};
     lesson_weights weights = {.random = settings->random, .seed = settings->seed,
                               .d_model = settings->d_model, .heads = settings->heads,
                               .data_dir = settings->data_dir};
-    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
-        lesson_sentence(&s->tokens, &s->words, settings->sentence, MAX_TOKENS,
-                        settings->data_dir, p, &err) != AL_OK ||
-        lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
+    if (lesson_sentence_inputs(&s->words, &s->tokens, &s->params, settings->sentence, MAX_TOKENS,
+                               &weights, p, &err) != AL_OK ||
+        lesson_attention_alloc(&s->run, &s->params, s->tokens.count, &err) != AL_OK)
         fail(s, &err);
 }
 
@@ -111,7 +109,7 @@ typedef struct head_view {
 
 static head_view view_head(const lesson06_state *s, const char *const *dims, int head)
 {
-    const al_attention_workspace *ws = &s->workspace;
+    const al_attention_workspace *ws = &s->run.workspace;
     int L = s->tokens.count, d_head = s->params.d_model / s->params.heads;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
@@ -212,7 +210,7 @@ static void explain_split(printout *p, const lesson06_state *s, const char *cons
 /* The printout, in the order the chapter tells it. */
 static void narrate(printout *p, const lesson06_state *s, const lesson06_settings *settings)
 {
-    const al_attention_workspace *ws = &s->workspace;
+    const al_attention_workspace *ws = &s->run.workspace;
     const char *const *tokens = (const char *const *)s->tokens.labels;
     const char *const *dims = settings->random ? NULL
                                                : (const char *const *)s->words.dimension_names;
@@ -223,7 +221,7 @@ static void narrate(printout *p, const lesson06_state *s, const lesson06_setting
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
                settings->random ? " (random vectors, seed below)" : " named dimensions");
-    print_matrix(p, "embed", "X", &s->x, tokens, dims);
+    print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values, for all heads at once",
                "Q = X · W_Q,  K = X · W_K,  V = X · W_V    (L x d_model) · (d_model x d_model)");
@@ -254,7 +252,7 @@ static void narrate(printout *p, const lesson06_state *s, const lesson06_setting
         print_text(p, "  W_O is the identity in this lesson (data/lesson05 has no W_O), so out "
                       "is concat:\n  each head's output stays in the columns its slice came "
                       "from. A trained W_O mixes them.");
-    print_matrix(p, "enc.0.attn.out", "out", &s->out, tokens, dims);
+    print_matrix(p, "enc.0.attn.out", "out", &s->run.out, tokens, dims);
     print_text(p, "\n  Shapes: X %d x %d -> %d heads, each with scores and weights %d x %d and "
                   "out %d x %d\n  -> concat %d x %d -> out %d x %d.", L, d, heads, L, L, L,
                d / heads, L, d, L, d);
@@ -272,21 +270,12 @@ int main(int argc, char **argv)
 
     lesson06_state s = {0};
     build_inputs(&s, &settings, &p);
-    int L = s.tokens.count, d = s.params.d_model;
-    al_error err = {0};
-    if (al_attention_workspace_alloc(&s.workspace, &s.params, L, L, &err) != AL_OK ||
-        al_matrix_alloc(&s.x, L, d, &err) != AL_OK || al_matrix_alloc(&s.out, L, d, &err) != AL_OK)
-        fail(&s, &err);
 
     lesson_outputs outputs;
     outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    const char *const *tokens = (const char *const *)s.tokens.labels;
-    al_attention_call call = {.prefix = "enc.0.attn", .query_input = "embed",
-                              .query_labels = tokens, .temperature = 1.0f};
-    if (al_embedding_forward(&s.x, s.tokens.ids, &s.words.embedding, outputs.trace, "embed",
-                             "tokens", tokens, &err) != AL_OK ||
-        al_self_attention(&s.out, &s.workspace, &s.x, &s.params, &call, outputs.trace, &err) !=
-            AL_OK) {
+    al_error err = {0};
+    if (lesson_embed_and_attend(&s.run, &s.tokens, &s.words, &s.params, NULL, "embed",
+                                outputs.trace, &err) != AL_OK) {
         free_state(&s);
         outputs_fail(&outputs, &err);
     }

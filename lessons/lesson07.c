@@ -13,6 +13,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
+#include "attend.h"
 #include "outputs.h"
 #include "printout.h"
 #include "sentence.h"
@@ -48,8 +49,8 @@ typedef struct lesson07_settings {
 typedef struct sequence {
     al_tokens tokens;
     int key_length;               /* tokens before padding                 */
-    al_matrix x, mask, out;       /* L x d_model, L x L, L x d_model       */
-    al_attention_workspace ws;
+    al_matrix mask;               /* L x L                                 */
+    lesson_attention run;         /* X, out and every step between         */
     char prefix[AL_NAME_SIZE];    /* "dec.0.self_attn", "batch.1.enc.0.attn" */
     char input[AL_NAME_SIZE];     /* "embed", "batch.1.embed"              */
 } sequence;
@@ -66,10 +67,8 @@ typedef struct lesson07_state {
 static void free_sequence(sequence *q)
 {
     al_tokens_free(&q->tokens);
-    al_matrix_free(&q->x);
     al_matrix_free(&q->mask);
-    al_matrix_free(&q->out);
-    al_attention_workspace_free(&q->ws);
+    lesson_attention_free(&q->run);
 }
 
 static void free_state(lesson07_state *s)
@@ -161,54 +160,54 @@ static void build_inputs(lesson07_state *s, const lesson07_settings *settings, p
 /* Room for one sequence's vectors, mask, output and steps. */
 static al_status alloc_sequence(sequence *q, const al_attention_params *params, al_error *err)
 {
-    int L = q->tokens.count, d = params->d_model;
-    al_status status = al_matrix_alloc(&q->x, L, d, err);
+    int L = q->tokens.count;
+    al_status status = al_matrix_alloc(&q->mask, L, L, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&q->mask, L, L, err);
-    if (status == AL_OK)
-        status = al_matrix_alloc(&q->out, L, d, err);
-    if (status == AL_OK)
-        status = al_attention_workspace_alloc(&q->ws, params, L, L, err);
+        status = lesson_attention_alloc(&q->run, params, L, err);
     return status;
 }
 
-/* The vectors of a sequence, its mask, and masked self-attention on it.
+/* A sequence's mask, its vectors, and masked self-attention on them.
  * The causal sentence's lookup is traced with its tokens and table; a
  * batch sequence's vectors are traced as the attention's input. */
 static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
                               al_trace *trace, al_error *err)
 {
-    const char *const *tokens = (const char *const *)q->tokens.labels;
-    al_status status = causal ? al_embedding_forward(&q->x, q->tokens.ids, &s->words.embedding,
-                                                     trace, "embed", "tokens", tokens, err)
-                              : al_embedding_forward(&q->x, q->tokens.ids, &s->words.embedding,
-                                                     NULL, NULL, NULL, NULL, err);
-    if (status != AL_OK)
-        return status;
+    al_status status = AL_OK;
     if (causal)
         al_causal_mask(&q->mask);
     else
         status = al_padding_mask(&q->mask, q->key_length, err);
     al_attention_call call = {.prefix = q->prefix, .query_input = q->input,
-                              .trace_inputs = !causal, .query_labels = tokens,
+                              .trace_inputs = !causal,
+                              .query_labels = (const char *const *)q->tokens.labels,
                               .mask = &q->mask,
                               .mask_op = causal ? AL_MASK_OP_CAUSAL : AL_MASK_OP_PADDING,
                               .temperature = 1.0f};
     if (status == AL_OK)
-        status = al_self_attention(&q->out, &q->ws, &q->x, &s->params, &call, trace, err);
+        status = lesson_embed_and_attend(&q->run, &q->tokens, &s->words, &s->params, &call,
+                                         causal ? "embed" : NULL, trace, err);
     return status;
 }
 
-/* A matrix of one sequence under <prefix>.<part>: rows are its tokens,
- * columns its tokens again (cols NULL) or the dimensions. */
+/* An L x L matrix of one sequence under <prefix>.<part>: rows and columns
+ * are its tokens. */
 static void print_sequence_matrix(printout *p, const sequence *q, const char *part,
-                                  const char *symbol, const al_matrix *m,
-                                  const char *const *cols)
+                                  const char *symbol, const al_matrix *m)
 {
     char name[AL_NAME_SIZE];
     al_name(name, "%s.%s", q->prefix, part);
     const char *const *tokens = (const char *const *)q->tokens.labels;
-    print_matrix(p, name, symbol, m, tokens, cols ? cols : tokens);
+    print_matrix(p, name, symbol, m, tokens, tokens);
+}
+
+/* A sequence's output under <prefix>.out: rows are its tokens, columns the
+ * dimensions (dims; NULL, unlabelled, with --random). */
+static void print_sequence_output(printout *p, const sequence *q, const char *const *dims)
+{
+    char name[AL_NAME_SIZE];
+    al_name(name, "%s.out", q->prefix);
+    print_matrix(p, name, "out", &q->run.out, (const char *const *)q->tokens.labels, dims);
 }
 
 /* Part 1: the causal mask, step by step. */
@@ -217,29 +216,29 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
     const sequence *q = &s->causal;
     const char *const *tokens = (const char *const *)q->tokens.labels;
     int L = q->tokens.count;
-    al_attention_steps head = al_attention_head_steps(&q->ws, 0);
+    al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d", L, s->params.d_model);
-    print_matrix(p, "embed", "X", &q->x, tokens, dims);
+    print_matrix(p, "embed", "X", &q->run.x, tokens, dims);
 
     print_step(p, "scores, as in lesson05", "scaled = (X·W_Q) · (X·W_K)ᵀ / √d_k    (L x L)");
-    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled, NULL);
+    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled);
 
     print_step(p, "the causal mask: each word sees itself and the words before it",
                "mask_ij = 1 if j <= i, 0 if j > i    (rows: queries, columns: keys)");
-    print_sequence_matrix(p, q, "mask", "mask", &q->mask, NULL);
+    print_sequence_matrix(p, q, "mask", "mask", &q->mask);
 
     print_step(p, "apply the mask", "masked_ij = scaled_ij where mask_ij = 1, -∞ where "
                                     "mask_ij = 0");
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
     print_text(p, "  Everything above the diagonal is masked: a word may not look at the "
                   "words after it.");
 
     print_step(p, "softmax of each row: masked keys get exactly 0",
                "weights_ij = exp(masked_ij - max_i) / sum_j exp(masked_ij - max_i),  "
                "exp(-∞) = 0");
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
     print_text(p, "\n  Where each word looks most (and next most), among the words it may "
                   "see:");
     print_strongest_links(p, &head.weights, tokens, tokens);
@@ -251,7 +250,7 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
 
     print_step(p, "the weighted mean of the values it may see", "out = weights · V    "
                                                                 "(L x L) · (L x d_v)");
-    print_sequence_matrix(p, q, "out", "out", &q->out, dims);
+    print_sequence_output(p, q, dims);
     print_text(p, "  Row i of out depends only on words 0 to i: a decoder can compute every "
                   "position\n  at once in training and still never peek at the word it must "
                   "predict.");
@@ -279,15 +278,15 @@ static void narrate_padding(printout *p, const lesson07_state *s)
     print_step(p, "a padding mask per sentence: the keys past its length are masked",
                "mask_ij = 1 if j < key length, 0 otherwise    (the same for every row)");
     for (int b = 0; b < 2; b++)
-        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask, NULL);
+        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask);
 
     print_step(p, "masked scores and weights for each sentence",
                "masked = scaled, -∞ in the <pad> columns;  weights = softmax of each row");
     for (int b = 0; b < 2; b++) {
         const sequence *q = &s->batch[b];
-        al_attention_steps head = al_attention_head_steps(&q->ws, 0);
-        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
-        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
+        al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
+        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
+        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
     }
     print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are exactly "
                   "what they\n  would be without the padding. The <pad> rows still get an "
@@ -300,20 +299,20 @@ static void narrate_fully_masked(printout *p, const lesson07_state *s, const cha
                                  const char *trace_path)
 {
     const sequence *q = &s->batch[2];
-    al_attention_steps head = al_attention_head_steps(&q->ws, 0);
+    al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
     print_step(p, "a row with nothing to attend to",
                "every key masked: softmax would be exp(-∞) / sum = 0 / 0");
     print_text(p, "  Suppose the batch had a third slot with no sentence in it: all %d tokens "
                   "are <pad>,\n  its key length is 0, and every key of every row is masked.",
                q->tokens.count);
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked, NULL);
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights, NULL);
-    print_sequence_matrix(p, q, "out", "out", &q->out, dims);
+    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
+    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
+    print_sequence_output(p, q, dims);
     print_text(p, "\n  %d rows had every key masked. Dividing 0 by 0 would give NaN, and one "
                   "NaN spreads\n  through every later layer; instead the library gives such a "
                   "row weights of 0 and\n  an output of 0, and writes a warning into the "
                   "trace. See it with\n    attnlab-trace show %s %s.h0.weights",
-               q->ws.fully_masked_rows, trace_path, q->prefix);
+               q->run.workspace.fully_masked_rows, trace_path, q->prefix);
 }
 
 int main(int argc, char **argv)

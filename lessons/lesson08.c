@@ -140,10 +140,8 @@ static void build_inputs(lesson08_state *s, const lesson08_settings *settings, p
 {
     al_error err = {0};
     lesson_weights weights = {.heads = 1, .data_dir = settings->data_dir};
-    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
-        lesson_sentence(&s->tokens, &s->words, settings->sentence, MAX_TOKENS,
-                        settings->data_dir, p, &err) != AL_OK ||
-        lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
+    if (lesson_sentence_inputs(&s->words, &s->tokens, &s->params, settings->sentence, MAX_TOKENS,
+                               &weights, p, &err) != AL_OK)
         fail(s, &err);
     if (s->tokens.count < 2) {
         free_state(s);

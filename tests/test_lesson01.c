@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,30 +25,6 @@ static const char *lesson01; /* the program, from argv[1] */
 #define DISTANCE_TOLERANCE 1e-6
 
 #define DEFAULT_TOKENS "the,agreement,on,the,European,Economic,Area,was,signed,in,August,1992"
-
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson01, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson01 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
 
 /* The context is row S-1 of the encoder states, bit for bit, and the last
  * d_h entries of every decoder step's input are the context, bit for bit:
@@ -81,7 +56,7 @@ static void expect_one_context(const al_trace_file *trace, int S, int d_h, int d
 static void defaults_show_the_states_and_the_one_context(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", NULL);
     expect_labels(expect_tensor(trace, "s2s.enc.h", 12, 8), 'r', DEFAULT_TOKENS);
     expect_tensor(trace, "s2s.enc.embed", 12, 8);
     expect_tensor(trace, "s2s.enc.w_h", 8, 8);
@@ -116,7 +91,7 @@ static void defaults_show_the_states_and_the_one_context(void **state)
 static void distances_agree_with_the_traced_states(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", NULL);
     const al_trace_tensor *h = al_trace_file_find(trace, "s2s.enc.h");
     const al_trace_tensor *other = al_trace_file_find(trace, "s2s.compare.enc.h");
     const al_trace_tensor *d = al_trace_file_find(trace, "s2s.compare.distance");
@@ -148,7 +123,7 @@ static void hand_made_model_keeps_only_the_last_word(void **state)
 {
     const char *extra[] = {"--hand-made", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", extra);
     expect_labels(expect_tensor(trace, "s2s.enc.h", 4, 13), 'r', "<bos>,European,Economic,Area");
     expect_one_context(trace, 4, 13, 8);
     const al_trace_tensor *kept = expect_tensor(trace, "s2s.compare.kept", 1, 4);
@@ -167,7 +142,7 @@ static void own_sentence_is_compared_with_an_unknown_first_word(void **state)
 {
     const char *extra[] = {"--sentence", "the cat sat on the mat", "--steps", "2", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", extra);
     expect_labels(expect_tensor(trace, "s2s.compare.enc.tokens", 1, 6), 'c',
                   "<unk>,cat,sat,on,the,mat");
     expect_labels(al_trace_file_find(trace, "s2s.compare.distance"), 'c',
@@ -184,7 +159,7 @@ static void gru_cell_takes_its_widths(void **state)
     const char *extra[] = {"--cell", "gru", "--d-hidden", "5", "--d-embed", "3", "--seed", "7",
                            NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", extra);
     expect_tensor(trace, "s2s.enc.h", 12, 5);
     expect_tensor(trace, "s2s.enc.z", 12, 5);
     expect_tensor(trace, "s2s.compare.enc.r", 12, 5);
@@ -194,106 +169,56 @@ static void gru_cell_takes_its_widths(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first), free(second), free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson01, *state, NULL);
 }
 
 static void figures_are_drawn_beside_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson01, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-states.png", "t-states.svg", "t-distance.png", "t-distance.svg",
-                           "t-flow.svg"};
-    for (int k = 0; k < 5; k++)
-        if (!exists(folder->path, files[k]))
-            fail_msg("no %s", files[k]);
+                           "t-flow.svg", NULL};
+    expect_figures(&r, lesson01, folder, NULL, files);
     assert_non_null(strstr(r.out, "Redraw with:"));
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson01, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", "   ", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson01, *state, empty, "empty");
     const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a",
                             NULL};
-    expect_refusal(*state, longer, "at most 24");
+    expect_refusal(lesson01, *state, longer, "at most 24");
     const char *lengths[] = {"--sentence", "the cat sat", "--compare", "a cat", NULL};
-    expect_refusal(*state, lengths, "--compare has 2 tokens but the sentence 3");
+    expect_refusal(lesson01, *state, lengths, "--compare has 2 tokens but the sentence 3");
     const char *unknown_word[] = {"--hand-made", "--sentence", "European Cat", NULL};
-    expect_refusal(*state, unknown_word, "'Cat' is not in the model's vocabulary");
+    expect_refusal(lesson01, *state, unknown_word, "'Cat' is not in the model's vocabulary");
     const char *hand_made_long[] = {"--hand-made", "--sentence",
                                     "European Central Bank Monetary Union", NULL};
-    expect_refusal(*state, hand_made_long, "at most 4");
+    expect_refusal(lesson01, *state, hand_made_long, "at most 4");
     const char *hand_made_cell[] = {"--hand-made", "--cell", "gru", NULL};
-    expect_refusal(*state, hand_made_cell, "shape a random model; the hand-made one is fixed");
+    expect_refusal(lesson01, *state, hand_made_cell,
+                   "shape a random model; the hand-made one is fixed");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson01, *state, unknown, "unknown option '--heads'");
     const char *width[] = {"--d-hidden", "0", NULL};
-    expect_refusal(*state, width, "--d-hidden needs a whole number from 1 to 64");
+    expect_refusal(lesson01, *state, width, "--d-hidden needs a whole number from 1 to 64");
     const char *steps[] = {"--steps", "17", NULL};
-    expect_refusal(*state, steps, "--steps needs a whole number from 1 to 16");
+    expect_refusal(lesson01, *state, steps, "--steps needs a whole number from 1 to 16");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson01 --sentence \"the cat sat on the mat\" --compare "
+                          "\"a cat sat on the mat\" --cell gru", "--hand-made", NULL};
+    expect_help_mentions(lesson01, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson01, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson01 --sentence \"the cat sat on the mat\" --compare "
-                                  "\"a cat sat on the mat\" --cell gru"));
-    assert_non_null(strstr(r.out, "--hand-made"));
-    run_result_free(&r);
     const char *example[] = {"--sentence", "the cat sat on the mat", "--compare",
                              "a cat sat on the mat", "--cell", "gru", NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", example);
     expect_labels(al_trace_file_find(trace, "s2s.compare.distance"), 'c',
                   "the/a,cat,sat,on,the,mat");
     al_trace_file_free(trace);
@@ -308,19 +233,15 @@ int main(int argc, char **argv)
     }
     lesson01 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_show_the_states_and_the_one_context, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(distances_agree_with_the_traced_states, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(hand_made_model_keeps_only_the_last_word, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(own_sentence_is_compared_with_an_unknown_first_word,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(gru_cell_takes_its_widths, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_beside_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_show_the_states_and_the_one_context),
+        lesson_test(distances_agree_with_the_traced_states),
+        lesson_test(hand_made_model_keeps_only_the_last_word),
+        lesson_test(own_sentence_is_compared_with_an_unknown_first_word),
+        lesson_test(gru_cell_takes_its_widths),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(figures_are_drawn_beside_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

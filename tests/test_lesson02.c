@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,30 +28,6 @@ static const char *lesson02; /* the program, from argv[1] */
 static const char *const METHODS[] = {"inverse_sum", "gaussian_sum", "inverse_softmax",
                                       "dot_softmax"};
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson02, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson02 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static const al_trace_tensor *method_tensor(const al_trace_file *trace, const char *method,
                                             const char *step, int rows, int cols)
 {
@@ -64,7 +39,7 @@ static const al_trace_tensor *method_tensor(const al_trace_file *trace, const ch
 static void defaults_trace_every_step_with_labels(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", NULL);
     expect_labels(expect_tensor(trace, "retrieve.q", 3, 1), 'r', "q=75,q=72,q=70");
     expect_labels(expect_tensor(trace, "retrieve.k", 2, 1), 'r', "k=70,k=80");
     expect_labels(expect_tensor(trace, "retrieve.v", 2, 1), 'r', "k=70,k=80");
@@ -92,7 +67,7 @@ static void defaults_trace_every_step_with_labels(void **state)
 static void query_75_retrieves_1250(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", NULL);
     const al_trace_tensor *scores = al_trace_file_find(trace, "retrieve.inverse_sum.scores");
     const al_trace_tensor *w = al_trace_file_find(trace, "retrieve.inverse_sum.weights");
     const al_trace_tensor *out = al_trace_file_find(trace, "retrieve.inverse_sum.out");
@@ -113,7 +88,7 @@ static void query_75_retrieves_1250(void **state)
 static void queries_72_and_70_retrieve_1100_and_1000(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", NULL);
     const al_trace_tensor *scores = al_trace_file_find(trace, "retrieve.inverse_sum.scores");
     const al_trace_tensor *w = al_trace_file_find(trace, "retrieve.inverse_sum.weights");
     const al_trace_tensor *out = al_trace_file_find(trace, "retrieve.inverse_sum.out");
@@ -139,7 +114,7 @@ static void queries_72_and_70_retrieve_1100_and_1000(void **state)
 static void other_similarities_follow_their_formulas(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", NULL);
     const double q[3] = {75, 72, 70}, k[2] = {70, 80}, v[2] = {1000, 1500};
     const al_trace_tensor *gauss = al_trace_file_find(trace, "retrieve.gaussian_sum.weights");
     const al_trace_tensor *soft = al_trace_file_find(trace, "retrieve.inverse_softmax.weights");
@@ -171,7 +146,7 @@ static void another_table_gives_its_hand_computed_answer(void **state)
 {
     const char *extra[] = {"--keys", "0,10,20", "--values", "1,2,3", "--query", "5", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", extra);
     const al_trace_tensor *w = method_tensor(trace, "inverse_sum", "weights", 1, 3);
     expect_labels(w, 'c', "k=0,k=10,k=20");
     assert_close(al_trace_tensor_at(w, 0, 0), 3.0 / 7.0, WEIGHT_TOLERANCE);
@@ -183,99 +158,47 @@ static void another_table_gives_its_hand_computed_answer(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_byte_for_byte(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson02, *state, NULL);
 }
 
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson02, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-weights.png", "t-weights.svg", "t-bars-q75.png", "t-bars-q72.png",
                            "t-bars-q70.svg", "t-flow.svg", NULL};
-    for (int i = 0; files[i]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("lesson02 did not draw %s", files[i]);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson02, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+    expect_figures(&r, lesson02, folder, NULL, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *mismatch[] = {"--keys", "1,2,3", NULL};
-    expect_refusal(*state, mismatch, "--keys gives 3 keys but --values gives 2 values");
+    expect_refusal(lesson02, *state, mismatch, "--keys gives 3 keys but --values gives 2 values");
     const char *gap[] = {"--query", "70,,80", NULL};
-    expect_refusal(*state, gap, "--query needs 1 to 32 numbers separated by commas");
+    expect_refusal(lesson02, *state, gap, "--query needs 1 to 32 numbers separated by commas");
     const char *word[] = {"--values", "ten,twenty", NULL};
-    expect_refusal(*state, word, "--values needs 1 to 32 numbers");
+    expect_refusal(lesson02, *state, word, "--values needs 1 to 32 numbers");
     const char *sigma[] = {"--sigma", "0", NULL};
-    expect_refusal(*state, sigma, "--sigma must be greater than 0");
+    expect_refusal(lesson02, *state, sigma, "--sigma must be greater than 0");
     const char *temperature[] = {"--temperature", "-1", NULL};
-    expect_refusal(*state, temperature, "--temperature must be greater than 0");
+    expect_refusal(lesson02, *state, temperature, "--temperature must be greater than 0");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson02, *state, unknown, "unknown option '--heads'");
     const char *missing[] = {"--query", NULL};
-    expect_refusal(*state, missing, "--query needs a value");
+    expect_refusal(lesson02, *state, missing, "--query needs a value");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson02 --keys 70,80 --values 1000,1500 --query 75,72,70", NULL};
+    expect_help_mentions(lesson02, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson02, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson02 --keys 70,80 --values 1000,1500 --query 75,72,70"));
-    run_result_free(&r);
     const char *example[] = {"--keys", "70,80", "--values", "1000,1500", "--query", "75,72,70",
                              NULL};
-    al_trace_file_free(run_ok(*state, example, &r));
+    al_trace_file_free(lesson_run_ok(&r, lesson02, *state, "t.jsonl", example));
     assert_non_null(strstr(r.out, "Query 75 retrieves 1250"));
     run_result_free(&r);
 }
@@ -288,19 +211,15 @@ int main(int argc, char **argv)
     }
     lesson02 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_step_with_labels, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(query_75_retrieves_1250, make, remove_folder),
-        cmocka_unit_test_setup_teardown(queries_72_and_70_retrieve_1100_and_1000, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(other_similarities_follow_their_formulas, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(another_table_gives_its_hand_computed_answer, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_byte_for_byte, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_every_step_with_labels),
+        lesson_test(query_75_retrieves_1250),
+        lesson_test(queries_72_and_70_retrieve_1100_and_1000),
+        lesson_test(other_similarities_follow_their_formulas),
+        lesson_test(another_table_gives_its_hand_computed_answer),
+        lesson_test(runs_repeat_byte_for_byte),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

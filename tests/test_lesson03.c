@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -37,10 +36,7 @@ static int run_defaults(void **state)
 {
     default_run *d = calloc(1, sizeof *d);
     lesson_folder_make(&d->folder);
-    lesson_run(&d->result, lesson03, &d->folder, "t.jsonl", 0, NULL);
-    if (d->result.exit_code != 0)
-        fail_msg("lesson03 exited %d: %s", d->result.exit_code, d->result.err);
-    d->trace = lesson_trace(&d->folder, "t.jsonl");
+    d->trace = lesson_run_ok(&d->result, lesson03, &d->folder, "t.jsonl", NULL);
     *state = d;
     return 0;
 }
@@ -55,32 +51,8 @@ static int free_defaults(void **state)
     return 0;
 }
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
 /* Small measurements for the tests that do not look at them. */
-static void run_quick(run_result *r, lesson_folder *folder, const char *const *extra,
-                      int with_figures)
-{
-    const char *argv[32] = {"--samples", "200", "--draws", "20"};
-    int n = 4;
-    for (int i = 0; extra && extra[i]; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    lesson_run(r, lesson03, folder, "t.jsonl", with_figures, argv);
-}
+static const char *const QUICK[] = {"--samples", "200", "--draws", "20", NULL};
 
 static void defaults_trace_every_step_with_labels(void **state)
 {
@@ -180,55 +152,31 @@ static void scaling_measurements_say_what_the_chapter_says(void **state)
     assert_non_null(strstr(d->result.out, "Measured over 10000"));
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 /* The same seed gives the same bytes; another seed other measurements. */
 static void seed_decides_every_byte(void **state)
 {
     lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    const char *seed_7[] = {"--seed", "7", NULL}, *seed_8[] = {"--seed", "8", NULL};
+    const char *seed_7[] = {"--samples", "200", "--draws", "20", "--seed", "7", NULL};
+    const char *seed_8[] = {"--samples", "200", "--draws", "20", "--seed", "8", NULL};
+    expect_runs_repeat_exactly(lesson03, folder, seed_7);
+    char *first = lesson_file_text(folder, "t.jsonl", NULL);
     run_result r;
-    run_quick(&r, folder, seed_7, 0);
-    assert_int_equal(r.exit_code, 0);
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    run_quick(&r, folder, seed_7, 0);
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    run_result_free(&r);
-    run_quick(&r, folder, seed_8, 0);
-    char *third = slurp(path);
+    al_trace_file_free(lesson_run_ok(&r, lesson03, folder, "t.jsonl", seed_8));
+    char *third = lesson_file_text(folder, "t.jsonl", NULL);
     assert_string_not_equal(first, third);
     free(first);
-    free(second);
     free(third);
-    free(first_out);
     run_result_free(&r);
 }
 
 static void help_example_works_as_typed(void **state)
 {
     lesson_folder *folder = *state;
+    const char *help[] = {"lesson03 --scores 3,1,0.2,-1 --temperatures 0.25,1,4", NULL};
+    expect_help_mentions(lesson03, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson03, "--help", NULL), 0);
-    assert_non_null(strstr(r.out, "lesson03 --scores 3,1,0.2,-1 --temperatures 0.25,1,4"));
-    run_result_free(&r);
     const char *example[] = {"--scores", "3,1,0.2,-1", "--temperatures", "0.25,1,4", NULL};
-    lesson_run(&r, lesson03, folder, "t.jsonl", 0, example);
-    assert_int_equal(r.exit_code, 0);
-    al_trace_file *trace = lesson_trace(folder, "t.jsonl");
+    al_trace_file *trace = lesson_run_ok(&r, lesson03, folder, "t.jsonl", example);
     expect_labels(expect_tensor(trace, "softmax.weights", 1, 4), 'c', "3,1,0.2,-1");
     expect_tensor(trace, "sweep.T=0.25.probs", 1, 4);
     expect_tensor(trace, "sweep.T=4.0.probs", 1, 4);
@@ -237,56 +185,32 @@ static void help_example_works_as_typed(void **state)
     run_result_free(&r);
 }
 
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
-}
-
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    run_quick(&r, folder, NULL, 1);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-softmax.png", "t-softmax.svg", "t-temperature.png",
                            "t-temperature.svg", "t-variance.png", "t-peak.png", "t-flow.svg",
                            NULL};
-    for (int i = 0; files[i]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("lesson03 did not draw %s", files[i]);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson03, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+    expect_figures(&r, lesson03, folder, QUICK, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *zero[] = {"--temperatures", "1,0", NULL};
-    expect_refusal(*state, zero, "every T must be greater than 0, not 0");
+    expect_refusal(lesson03, *state, zero, "every T must be greater than 0, not 0");
     const char *many[] = {"--temperatures", "1,2,3,4,5,6,7,8,9", NULL};
-    expect_refusal(*state, many, "--temperatures needs 1 to 8 numbers");
+    expect_refusal(lesson03, *state, many, "--temperatures needs 1 to 8 numbers");
     const char *half[] = {"--dims", "4,3.5", NULL};
-    expect_refusal(*state, half, "every d must be a whole number from 1 to 65536, not 3.5");
+    expect_refusal(lesson03, *state, half,
+                   "every d must be a whole number from 1 to 65536, not 3.5");
     const char *empty[] = {"--scores", "", NULL};
-    expect_refusal(*state, empty, "--scores needs 1 to 32 numbers");
+    expect_refusal(lesson03, *state, empty, "--scores needs 1 to 32 numbers");
     const char *samples[] = {"--samples", "1", NULL};
-    expect_refusal(*state, samples, "--samples needs a whole number from 2 to 1000000");
+    expect_refusal(lesson03, *state, samples, "--samples needs a whole number from 2 to 1000000");
     const char *unknown[] = {"--sentence", "the cat", NULL};
-    expect_refusal(*state, unknown, "unknown option '--sentence'");
+    expect_refusal(lesson03, *state, unknown, "unknown option '--sentence'");
 }
 
 int main(int argc, char **argv)
@@ -303,10 +227,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(scaling_measurements_say_what_the_chapter_says),
     };
     const struct CMUnitTest other_tests[] = {
-        cmocka_unit_test_setup_teardown(seed_decides_every_byte, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        lesson_test(seed_decides_every_byte),
+        lesson_test(help_example_works_as_typed),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
     };
     int failed = cmocka_run_group_tests(default_tests, run_defaults, free_defaults);
     return failed + cmocka_run_group_tests(other_tests, NULL, NULL);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,30 +25,6 @@ static const char *lesson04; /* the program, from argv[1] */
 /* Weights, contexts and scores redone in double from the traced float32
  * inputs: the float32 results differ by a few ulps of values below 10. */
 #define REDO_TOLERANCE 1e-5
-
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson04, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson04 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
 
 static double row_sum(const al_trace_tensor *t, int i)
 {
@@ -85,7 +60,7 @@ static void expect_anti_diagonal(const al_trace_tensor *alignment, int S)
 static void default_translation_reads_the_source_backwards(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", NULL);
     /* columns: <bos> European Economic Area (S = 4); rows: the words said */
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
     expect_labels(a, 'c', "<bos>,European,Economic,Area");
@@ -127,7 +102,7 @@ static void default_translation_reads_the_source_backwards(void **state)
 static void steps_agree_with_the_traced_inputs(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", NULL);
     const al_trace_tensor *h = al_trace_file_find(trace, "s2s.enc.h");
     for (int t = 0; t < 4; t++) {
         char name[64];
@@ -171,7 +146,7 @@ static void european_central_bank(void **state)
 {
     const char *extra[] = {"--sentence", "European Central Bank", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
     expect_labels(a, 'c', "<bos>,European,Central,Bank");
     expect_labels(a, 'r', "banque,centrale,européenne,<eos>");
@@ -186,7 +161,7 @@ static void additive_score_gives_the_same_alignment(void **state)
 {
     const char *extra[] = {"--score", "additive", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
     expect_labels(a, 'r', "zone,économique,européenne,<eos>");
     expect_anti_diagonal(a, 4);
@@ -205,7 +180,7 @@ static void dot_score_runs_on_random_weights(void **state)
 {
     const char *extra[] = {"--score", "dot", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     assert_non_null(strstr(r.out, "Seeded random weights (seed 42)"));
     assert_non_null(strstr(r.out, "mean nothing"));
     assert_non_null(strstr(r.out, "(Luong, dot)"));
@@ -226,7 +201,7 @@ static void random_gru_takes_its_width(void **state)
 {
     const char *extra[] = {"--random", "--cell", "gru", "--d-hidden", "6", "--seed", "7", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     expect_tensor(trace, "s2s.enc.h", 4, 6);
     expect_tensor(trace, "s2s.enc.z", 4, 6);
     expect_tensor(trace, "s2s.attn.w_a", 6, 6);
@@ -235,39 +210,9 @@ static void random_gru_takes_its_width(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first), free(second), free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson04, *state, NULL);
 }
 
 /* The alignment heatmap, with source across and target down. */
@@ -275,14 +220,9 @@ static void figures_are_drawn_with_source_and_target_axes(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson04, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
-    assert_true(exists(folder->path, "t-alignment.png"));
-    assert_true(exists(folder->path, "t-alignment.svg"));
-    assert_true(exists(folder->path, "t-flow.svg"));
-    char path[256];
-    snprintf(path, sizeof path, "%s/t-alignment.svg", folder->path);
-    char *svg = slurp(path);
+    const char *files[] = {"t-alignment.png", "t-alignment.svg", "t-flow.svg", NULL};
+    expect_figures(&r, lesson04, folder, NULL, files);
+    char *svg = lesson_file_text(folder, "t-alignment.svg", NULL);
     assert_non_null(strstr(svg, ">source<"));
     assert_non_null(strstr(svg, ">target<"));
     assert_non_null(strstr(svg, "European Economic Area → zone économique européenne"));
@@ -290,49 +230,32 @@ static void figures_are_drawn_with_source_and_target_axes(void **state)
     run_result_free(&r);
 }
 
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson04, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
-    run_result_free(&r);
-}
-
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", "  ", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson04, *state, empty, "empty");
     const char *longer[] = {"--sentence", "European Central Bank Monetary Union", NULL};
-    expect_refusal(*state, longer, "at most 4");
+    expect_refusal(lesson04, *state, longer, "at most 4");
     const char *unknown_word[] = {"--sentence", "European Cat", NULL};
-    expect_refusal(*state, unknown_word, "'Cat' is not in the model's vocabulary");
+    expect_refusal(lesson04, *state, unknown_word, "'Cat' is not in the model's vocabulary");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson04, *state, unknown, "unknown option '--heads'");
     const char *score[] = {"--score", "gaussian", NULL};
-    expect_refusal(*state, score, "--score must be one of additive|dot|general");
+    expect_refusal(lesson04, *state, score, "--score must be one of additive|dot|general");
     const char *cell[] = {"--cell", "gru", NULL};
-    expect_refusal(*state, cell, "add --random");
+    expect_refusal(lesson04, *state, cell, "add --random");
     const char *width[] = {"--random", "--d-hidden", "0", NULL};
-    expect_refusal(*state, width, "--d-hidden needs a whole number from 1 to 256");
+    expect_refusal(lesson04, *state, width, "--d-hidden needs a whole number from 1 to 256");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson04 --sentence \"European Central Bank\" --score "
+                          "additive", "additive|dot|general", NULL};
+    expect_help_mentions(lesson04, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson04, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson04 --sentence \"European Central Bank\" --score "
-                                  "additive"));
-    assert_non_null(strstr(r.out, "additive|dot|general"));
-    run_result_free(&r);
     const char *example[] = {"--sentence", "European Central Bank", "--score", "additive", NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", example);
     expect_labels(al_trace_file_find(trace, "s2s.alignment"), 'r',
                   "banque,centrale,européenne,<eos>");
     al_trace_file_free(trace);
@@ -347,19 +270,16 @@ int main(int argc, char **argv)
     }
     lesson04 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(default_translation_reads_the_source_backwards, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(steps_agree_with_the_traced_inputs, make, remove_folder),
-        cmocka_unit_test_setup_teardown(european_central_bank, make, remove_folder),
-        cmocka_unit_test_setup_teardown(additive_score_gives_the_same_alignment, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(dot_score_runs_on_random_weights, make, remove_folder),
-        cmocka_unit_test_setup_teardown(random_gru_takes_its_width, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_with_source_and_target_axes, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(default_translation_reads_the_source_backwards),
+        lesson_test(steps_agree_with_the_traced_inputs),
+        lesson_test(european_central_bank),
+        lesson_test(additive_score_gives_the_same_alignment),
+        lesson_test(dot_score_runs_on_random_weights),
+        lesson_test(random_gru_takes_its_width),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(figures_are_drawn_with_source_and_target_axes),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

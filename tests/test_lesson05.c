@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,34 +19,10 @@ static const char *lesson05; /* the program, from argv[1] */
 /* Softmax sums of six float32 weights: within a few units of 2^-24 of 1. */
 #define ROW_SUM_TOLERANCE 1e-6
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson05, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson05 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static void defaults_trace_every_step_with_the_chapter_shapes(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", NULL);
     const al_trace_tensor *w = expect_tensor(trace, "enc.0.attn.h0.weights", 6, 6);
     expect_labels(w, 'r', "The,cat,walks,by,the,bank");
     expect_labels(w, 'c', "The,cat,walks,by,the,bank");
@@ -80,7 +55,7 @@ static void defaults_trace_every_step_with_the_chapter_shapes(void **state)
 static void weights_agree_with_softmax_of_traced_q_and_k(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", NULL);
     const al_trace_tensor *q = al_trace_file_find(trace, "enc.0.attn.q");
     const al_trace_tensor *k = al_trace_file_find(trace, "enc.0.attn.k");
     const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
@@ -102,48 +77,22 @@ static void weights_agree_with_softmax_of_traced_q_and_k(void **state)
     run_result_free(&r);
 }
 
-/* The key (other than the query itself) that row `word` weighs most. */
-static const char *strongest_other(const al_trace_tensor *w, const char *word)
-{
-    int i = -1;
-    for (int r = 0; r < w->rows; r++)
-        if (strcmp(w->row_labels[r], word) == 0)
-            i = r;
-    assert_true(i >= 0);
-    int best = -1;
-    for (int j = 0; j < w->cols; j++)
-        if (j != i && (best < 0 || al_trace_tensor_at(w, i, j) > al_trace_tensor_at(w, i, best)))
-            best = j;
-    return w->col_labels[best];
-}
-
 static void bank_looks_at_river_or_money(void **state)
 {
     const char *river[] = {"--sentence", "The cat walks by the river bank", NULL};
     const char *money[] = {"--sentence", "The man deposits money at the bank", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, river, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", river);
     const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
-    assert_string_equal(strongest_other(w, "bank"), "river");
+    assert_string_equal(strongest_other_key(w, "bank"), "river");
     al_trace_file_free(trace);
     run_result_free(&r);
 
-    trace = run_ok(*state, money, &r);
+    trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", money);
     w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
-    assert_string_equal(strongest_other(w, "bank"), "money");
+    assert_string_equal(strongest_other_key(w, "bank"), "money");
     al_trace_file_free(trace);
     run_result_free(&r);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
 }
 
 /* "zebra" is not in the table: it gets a made-up vector, the printout
@@ -153,32 +102,20 @@ static void unknown_word_is_announced_and_runs_repeat_exactly(void **state)
     lesson_folder *folder = *state;
     const char *extra[] = {"--sentence", "The zebra walks", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(folder, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, folder, "t.jsonl", extra);
     assert_non_null(strstr(r.out, "'zebra' is not in"));
     const al_trace_tensor *x = expect_tensor(trace, "embed", 3, 6);
     assert_true(al_trace_tensor_at(x, 1, 0) != 0.0f || al_trace_tensor_at(x, 1, 1) != 0.0f);
     al_trace_file_free(trace);
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    char *first = slurp(path);
-    char *first_out = strdup(r.out);
     run_result_free(&r);
-    trace = run_ok(folder, extra, &r);
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    al_trace_file_free(trace);
-    run_result_free(&r);
+    expect_runs_repeat_exactly(lesson05, folder, extra);
 }
 
 static void random_weights_take_d_model(void **state)
 {
     const char *extra[] = {"--random", "--d-model", "8", "--seed", "7", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", extra);
     expect_tensor(trace, "enc.0.attn.q", 6, 8);
     expect_tensor(trace, "enc.0.attn.h0.weights", 6, 6);
     assert_true(trace->seed == 7);
@@ -186,64 +123,37 @@ static void random_weights_take_d_model(void **state)
     run_result_free(&r);
 }
 
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
-}
-
 static void figures_are_drawn_beside_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson05, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
-    assert_true(exists(folder->path, "t-weights.png"));
-    assert_true(exists(folder->path, "t-weights.svg"));
-    assert_true(exists(folder->path, "t-flow.svg"));
+    const char *files[] = {"t-weights.png", "t-weights.svg", "t-flow.svg", NULL};
+    expect_figures(&r, lesson05, folder, NULL, files);
     assert_non_null(strstr(r.out, "Redraw with:"));
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson05, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", "   ", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson05, *state, empty, "empty");
     const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
                                           "a a a a", NULL};
-    expect_refusal(*state, longer, "at most 32");
+    expect_refusal(lesson05, *state, longer, "at most 32");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson05, *state, unknown, "unknown option '--heads'");
     const char *d_model[] = {"--random", "--d-model", "0", NULL};
-    expect_refusal(*state, d_model, "--d-model needs a whole number from 1 to 512");
+    expect_refusal(lesson05, *state, d_model, "--d-model needs a whole number from 1 to 512");
     const char *missing[] = {"--sentence", NULL};
-    expect_refusal(*state, missing, "--sentence needs a value");
+    expect_refusal(lesson05, *state, missing, "--sentence needs a value");
 }
 
 static void help_example_works_as_typed(void **state)
 {
     (void)state;
-    run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson05, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson05 --sentence \"The cat walks by the river bank\""));
-    assert_non_null(strstr(r.out, "--trace-level"));
-    run_result_free(&r);
+    const char *help[] = {"lesson05 --sentence \"The cat walks by the river bank\"",
+                          "--trace-level", NULL};
+    expect_help_mentions(lesson05, help);
 }
 
 int main(int argc, char **argv)
@@ -254,16 +164,13 @@ int main(int argc, char **argv)
     }
     lesson05 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_step_with_the_chapter_shapes, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(weights_agree_with_softmax_of_traced_q_and_k, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(bank_looks_at_river_or_money, make, remove_folder),
-        cmocka_unit_test_setup_teardown(unknown_word_is_announced_and_runs_repeat_exactly, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(random_weights_take_d_model, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_beside_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
+        lesson_test(defaults_trace_every_step_with_the_chapter_shapes),
+        lesson_test(weights_agree_with_softmax_of_traced_q_and_k),
+        lesson_test(bank_looks_at_river_or_money),
+        lesson_test(unknown_word_is_announced_and_runs_repeat_exactly),
+        lesson_test(random_weights_take_d_model),
+        lesson_test(figures_are_drawn_beside_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
         cmocka_unit_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,30 +23,6 @@ static const char *lesson06; /* the program, from argv[1] */
  * one exp, one sum of six and one division away, a few units of 2^-24. */
 #define WEIGHT_TOLERANCE 1e-6
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson06, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson06 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static int count_matching(const al_trace_file *trace, const char *glob)
 {
     int n = 0;
@@ -59,7 +34,7 @@ static int count_matching(const al_trace_file *trace, const char *glob)
 static void defaults_trace_two_heads_with_the_chapter_shapes(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", NULL);
     expect_tensor(trace, "embed", 6, 6);
     expect_tensor(trace, "enc.0.attn.q", 6, 6);
     for (int h = 0; h < 2; h++) {
@@ -103,7 +78,7 @@ static void defaults_trace_two_heads_with_the_chapter_shapes(void **state)
 static void heads_are_slices_and_their_weights_follow_from_them(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", NULL);
     const al_trace_tensor *q = al_trace_file_find(trace, "enc.0.attn.q");
     const al_trace_tensor *out = al_trace_file_find(trace, "enc.0.attn.out");
     for (int h = 0; h < 2; h++) {
@@ -147,7 +122,7 @@ static void three_heads_split_six_dimensions_in_pairs(void **state)
 {
     const char *extra[] = {"--heads", "3", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", extra);
     assert_int_equal(count_matching(trace, "enc.0.attn.h*.weights"), 3);
     for (int h = 0; h < 3; h++) {
         char name[64];
@@ -161,30 +136,15 @@ static void three_heads_split_six_dimensions_in_pairs(void **state)
     run_result_free(&r);
 }
 
-/* The key (other than the query itself) that row `word` weighs most. */
-static const char *strongest_other(const al_trace_tensor *w, const char *word)
-{
-    int i = -1;
-    for (int r = 0; r < w->rows; r++)
-        if (strcmp(w->row_labels[r], word) == 0)
-            i = r;
-    assert_true(i >= 0);
-    int best = -1;
-    for (int j = 0; j < w->cols; j++)
-        if (j != i && (best < 0 || al_trace_tensor_at(w, i, j) > al_trace_tensor_at(w, i, best)))
-            best = j;
-    return w->col_labels[best];
-}
-
 /* What the printout claims: in the river sentence it is head 1 (water,
  * money, function) that links bank to river. */
 static void head_one_links_bank_to_river(void **state)
 {
     const char *extra[] = {"--sentence", "The cat walks by the river bank", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", extra);
     const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h1.weights");
-    assert_string_equal(strongest_other(w, "bank"), "river");
+    assert_string_equal(strongest_other_key(w, "bank"), "river");
     al_trace_file_free(trace);
     run_result_free(&r);
 }
@@ -193,7 +153,7 @@ static void random_weights_take_d_model_and_heads(void **state)
 {
     const char *extra[] = {"--random", "--d-model", "8", "--heads", "4", "--seed", "7", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", extra);
     expect_tensor(trace, "enc.0.attn.q", 6, 8);
     expect_tensor(trace, "enc.0.attn.h3.q", 6, 2);
     assert_int_equal(count_matching(trace, "enc.0.attn.h*.weights"), 4);
@@ -203,100 +163,49 @@ static void random_weights_take_d_model_and_heads(void **state)
     run_result_free(&r);
 }
 
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
-}
-
 static void grid_figure_and_flow_are_drawn(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson06, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
-    assert_true(exists(folder->path, "t-heads.png"));
-    assert_true(exists(folder->path, "t-heads.svg"));
-    assert_true(exists(folder->path, "t-flow.svg"));
+    const char *files[] = {"t-heads.png", "t-heads.svg", "t-flow.svg", NULL};
+    expect_figures(&r, lesson06, folder, NULL, files);
     assert_non_null(strstr(r.out, "--select 'enc.0.attn.h*.weights'"));
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
     const char *extra[] = {"--heads", "3", NULL};
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, extra, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, extra, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson06, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
-    run_result_free(&r);
+    expect_runs_repeat_exactly(lesson06, *state, extra);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *four[] = {"--heads", "4", NULL};
-    expect_refusal(*state, four, "d_model 6 does not split into 4 heads");
+    expect_refusal(lesson06, *state, four, "d_model 6 does not split into 4 heads");
     const char *random[] = {"--random", "--d-model", "8", "--heads", "3", NULL};
-    expect_refusal(*state, random, "d_model 8 does not split into 3 heads");
+    expect_refusal(lesson06, *state, random, "d_model 8 does not split into 3 heads");
     const char *zero[] = {"--heads", "0", NULL};
-    expect_refusal(*state, zero, "--heads needs a whole number from 1 to 16");
+    expect_refusal(lesson06, *state, zero, "--heads needs a whole number from 1 to 16");
     const char *empty[] = {"--sentence", "", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson06, *state, empty, "empty");
     const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
                                           "a a a a", NULL};
-    expect_refusal(*state, longer, "at most 32");
+    expect_refusal(lesson06, *state, longer, "at most 32");
     const char *unknown[] = {"--layers", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--layers'");
+    expect_refusal(lesson06, *state, unknown, "unknown option '--layers'");
 }
 
 /* The example of --help, run as typed (plus the test's --trace). */
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson06 --heads 3 --sentence \"The cat walks by the river "
+                          "bank\"", NULL};
+    expect_help_mentions(lesson06, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson06, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson06 --heads 3 --sentence \"The cat walks by the river "
-                                  "bank\""));
-    run_result_free(&r);
     const char *example[] = {"--heads", "3", "--sentence", "The cat walks by the river bank",
                              NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson06, *state, "t.jsonl", example);
     expect_tensor(trace, "enc.0.attn.h2.weights", 7, 7);
     al_trace_file_free(trace);
     run_result_free(&r);
@@ -310,19 +219,15 @@ int main(int argc, char **argv)
     }
     lesson06 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_two_heads_with_the_chapter_shapes, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(heads_are_slices_and_their_weights_follow_from_them,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(three_heads_split_six_dimensions_in_pairs, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(head_one_links_bank_to_river, make, remove_folder),
-        cmocka_unit_test_setup_teardown(random_weights_take_d_model_and_heads, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(grid_figure_and_flow_are_drawn, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_two_heads_with_the_chapter_shapes),
+        lesson_test(heads_are_slices_and_their_weights_follow_from_them),
+        lesson_test(three_heads_split_six_dimensions_in_pairs),
+        lesson_test(head_one_links_bank_to_river),
+        lesson_test(random_weights_take_d_model_and_heads),
+        lesson_test(grid_figure_and_flow_are_drawn),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -30,34 +29,10 @@ static const char *lesson07; /* the program, from argv[1] */
 
 static const char *const CAUSAL_LABELS = "the,cat,walks,by,the,bank,to,find,fish";
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson07, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson07 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static void defaults_trace_every_mask_and_step(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", NULL);
     expect_tensor(trace, "embed", 9, 6);
     const al_trace_tensor *mask = expect_tensor(trace, "dec.0.self_attn.mask", 9, 9);
     assert_string_equal(mask->op, "causal_mask");
@@ -107,7 +82,7 @@ static void defaults_trace_every_mask_and_step(void **state)
 static void causal_weights_are_exactly_zero_above_the_diagonal(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", NULL);
     const al_trace_tensor *mask = al_trace_file_find(trace, "dec.0.self_attn.mask");
     const al_trace_tensor *masked = al_trace_file_find(trace, "dec.0.self_attn.h0.masked");
     const al_trace_tensor *w = al_trace_file_find(trace, "dec.0.self_attn.h0.weights");
@@ -144,7 +119,7 @@ static void causal_weights_are_exactly_zero_above_the_diagonal(void **state)
 static void padding_columns_get_no_weight(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", NULL);
     const al_trace_tensor *mask = al_trace_file_find(trace, "batch.1.enc.0.attn.mask");
     const al_trace_tensor *w = al_trace_file_find(trace, "batch.1.enc.0.attn.h0.weights");
     const al_trace_tensor *full = al_trace_file_find(trace, "batch.0.enc.0.attn.mask");
@@ -168,7 +143,7 @@ static void padding_columns_get_no_weight(void **state)
 static void padding_changes_nothing_for_the_real_words(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", NULL);
     const al_trace_tensor *padded = al_trace_file_find(trace, "batch.1.enc.0.attn.h0.weights");
     float kept[3][3];
     for (int i = 0; i < 3; i++)
@@ -178,7 +153,7 @@ static void padding_changes_nothing_for_the_real_words(void **state)
     run_result_free(&r);
 
     const char *extra[] = {"--batch", "the fish swims | the fish swims", NULL};
-    trace = run_ok(*state, extra, &r);
+    trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", extra);
     const al_trace_tensor *alone = expect_tensor(trace, "batch.1.enc.0.attn.h0.weights", 3, 3);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
@@ -192,7 +167,7 @@ static void padding_changes_nothing_for_the_real_words(void **state)
 static void a_fully_masked_row_gives_zeros_and_a_warning(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", NULL);
     const al_trace_tensor *w = al_trace_file_find(trace, "batch.2.enc.0.attn.h0.weights");
     const al_trace_tensor *out = expect_tensor(trace, "batch.2.enc.0.attn.out", 7, 6);
     for (int i = 0; i < 7; i++) {
@@ -208,102 +183,72 @@ static void a_fully_masked_row_gives_zeros_and_a_warning(void **state)
     run_result_free(&r);
 }
 
-static int exists(const char *folder, const char *name)
+/* --random with a d_model wider than the batch: every out is L x d_model,
+ * its columns the dimensions' numbers, not the tokens. */
+static void random_weights_take_d_model(void **state)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    const char *extra[] = {"--random", "--d-model", "8", "--seed", "3", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", extra);
+    expect_tensor(trace, "dec.0.self_attn.out", 9, 8);
+    expect_tensor(trace, "batch.2.enc.0.attn.out", 7, 8);
+    const char *parts[] = {"dec.0.self_attn.out  (9 x 8)", "batch.2.enc.0.attn.out  (7 x 8)",
+                           NULL};
+    expect_in_order(r.out, parts);
+    /* the line under the title: the column headings */
+    const char *below = strchr(strstr(r.out, "batch.2.enc.0.attn.out  (7 x 8)"), '\n') + 1;
+    char header[256];
+    snprintf(header, sizeof header, "%.*s", (int)strcspn(below, "\n"), below);
+    assert_null(strstr(header, "<pad>"));
+    assert_non_null(strstr(header, "7"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
 }
 
 static void figures_are_drawn(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson07, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-causal-masked.png", "t-causal-masked.svg", "t-causal-weights.png",
                            "t-causal-weights.svg", "t-padding.png", "t-padding.svg", NULL};
-    for (int i = 0; files[i]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("%s was not drawn", files[i]);
+    expect_figures(&r, lesson07, folder, NULL, files);
     run_result_free(&r);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
 }
 
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson07, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
-    run_result_free(&r);
+    expect_runs_repeat_exactly(lesson07, *state, NULL);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *one[] = {"--batch", "the cat walks", NULL};
-    expect_refusal(*state, one, "--batch needs two sentences separated by one '|'");
+    expect_refusal(lesson07, *state, one, "--batch needs two sentences separated by one '|'");
     const char *three[] = {"--batch", "a | b | c", NULL};
-    expect_refusal(*state, three, "--batch needs two sentences separated by one '|'");
+    expect_refusal(lesson07, *state, three, "--batch needs two sentences separated by one '|'");
     const char *half[] = {"--batch", " | the cat", NULL};
-    expect_refusal(*state, half, "the sentence is empty");
+    expect_refusal(lesson07, *state, half, "the sentence is empty");
     const char *empty[] = {"--sentence", "", NULL};
-    expect_refusal(*state, empty, "the sentence is empty");
+    expect_refusal(lesson07, *state, empty, "the sentence is empty");
     const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
                                           "a a a a", NULL};
-    expect_refusal(*state, longer, "at most 32");
+    expect_refusal(lesson07, *state, longer, "at most 32");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson07, *state, unknown, "unknown option '--heads'");
     const char *d_model[] = {"--random", "--d-model", "0", NULL};
-    expect_refusal(*state, d_model, "--d-model needs a whole number from 1 to 512");
+    expect_refusal(lesson07, *state, d_model, "--d-model needs a whole number from 1 to 512");
 }
 
 /* The example of --help, run as typed (plus the test's --trace). */
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson07 --sentence \"the dog sits by the lake\" --batch "
+                          "\"the man pays | the duck swims\"", NULL};
+    expect_help_mentions(lesson07, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson07, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson07 --sentence \"the dog sits by the lake\" --batch "
-                                  "\"the man pays | the duck swims\""));
-    run_result_free(&r);
     const char *example[] = {"--sentence", "the dog sits by the lake", "--batch",
                              "the man pays | the duck swims", NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", example);
     expect_tensor(trace, "dec.0.self_attn.h0.weights", 6, 6);
     expect_tensor(trace, "batch.0.enc.0.attn.h0.weights", 3, 3);
     al_trace_file_free(trace);
@@ -318,18 +263,16 @@ int main(int argc, char **argv)
     }
     lesson07 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_mask_and_step, make, remove_folder),
-        cmocka_unit_test_setup_teardown(causal_weights_are_exactly_zero_above_the_diagonal, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(padding_columns_get_no_weight, make, remove_folder),
-        cmocka_unit_test_setup_teardown(padding_changes_nothing_for_the_real_words, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(a_fully_masked_row_gives_zeros_and_a_warning, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_every_mask_and_step),
+        lesson_test(causal_weights_are_exactly_zero_above_the_diagonal),
+        lesson_test(padding_columns_get_no_weight),
+        lesson_test(padding_changes_nothing_for_the_real_words),
+        lesson_test(a_fully_masked_row_gives_zeros_and_a_warning),
+        lesson_test(random_weights_take_d_model),
+        lesson_test(figures_are_drawn),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -33,34 +32,10 @@ static const char *lesson08; /* the program, from argv[1] */
 /* With positions the outputs must differ by far more than rounding. */
 #define CLEARLY_DIFFERENT 0.1
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson08, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson08 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static void defaults_trace_every_part_in_order(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", NULL);
     expect_tensor(trace, "one_hot.pos", 16, 16);
     expect_tensor(trace, "sinusoidal.pos", 16, 16);
     const al_trace_tensor *g = expect_tensor(trace, "sinusoidal.similarity", 16, 16);
@@ -108,7 +83,7 @@ static void defaults_trace_every_part_in_order(void **state)
 static void similarities_are_the_dot_products_of_the_traced_encodings(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", NULL);
     const al_trace_tensor *pos = al_trace_file_find(trace, "sinusoidal.pos");
     const al_trace_tensor *g = al_trace_file_find(trace, "sinusoidal.similarity");
     const al_trace_tensor *one_hot = al_trace_file_find(trace, "one_hot.similarity");
@@ -133,7 +108,7 @@ static void similarities_are_the_dot_products_of_the_traced_encodings(void **sta
 static void position_513_follows_the_formula(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", NULL);
     const al_trace_tensor *beyond = al_trace_file_find(trace, "beyond.pos");
     for (int i = 0; i < 8; i++) {
         double angle = 513.0 / pow(10000.0, 2.0 * i / 16.0);
@@ -152,7 +127,7 @@ static void a_position_inside_the_table_is_looked_up(void **state)
 {
     const char *extra[] = {"--position", "100", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", extra);
     const al_trace_tensor *row = expect_tensor(trace, "learned.pos", 1, 16);
     const al_trace_tensor *table = expect_tensor(trace, "learned.pos.table", 512, 16);
     for (int j = 0; j < 16; j++)
@@ -171,7 +146,7 @@ static void a_position_inside_the_table_is_looked_up(void **state)
 static void shuffling_permutes_the_outputs_only_without_positions(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", NULL);
     const al_trace_tensor *order_t = al_trace_file_find(trace, "shuffle.order");
     int order[7];
     for (int i = 0; i < 7; i++) {
@@ -208,101 +183,49 @@ static void shuffling_permutes_the_outputs_only_without_positions(void **state)
     run_result_free(&r);
 }
 
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
-}
-
 static void figures_are_drawn(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson08, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-encodings.png", "t-encodings.svg", "t-one-hot-similarity.png",
                            "t-sinusoidal-similarity.png", "t-sinusoidal-similarity.svg",
                            "t-shuffle.png", "t-shuffle.svg", NULL};
-    for (int i = 0; files[i]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("%s was not drawn", files[i]);
+    expect_figures(&r, lesson08, folder, NULL, files);
     run_result_free(&r);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
 }
 
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson08, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
-    run_result_free(&r);
+    expect_runs_repeat_exactly(lesson08, *state, NULL);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *one[] = {"--sentence", "cat", NULL};
-    expect_refusal(*state, one, "shuffling needs at least 2");
+    expect_refusal(lesson08, *state, one, "shuffling needs at least 2");
     const char *empty[] = {"--sentence", "", NULL};
-    expect_refusal(*state, empty, "the sentence is empty");
+    expect_refusal(lesson08, *state, empty, "the sentence is empty");
     const char *longer[] = {"--sentence", "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
                                           "a a a a", NULL};
-    expect_refusal(*state, longer, "at most 32");
+    expect_refusal(lesson08, *state, longer, "at most 32");
     const char *positions[] = {"--positions", "65", NULL};
-    expect_refusal(*state, positions, "--positions needs a whole number from 2 to 64");
+    expect_refusal(lesson08, *state, positions, "--positions needs a whole number from 2 to 64");
     const char *d_model[] = {"--d-model", "1", NULL};
-    expect_refusal(*state, d_model, "--d-model needs a whole number from 2 to 64");
+    expect_refusal(lesson08, *state, d_model, "--d-model needs a whole number from 2 to 64");
     const char *unknown[] = {"--heads", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--heads'");
+    expect_refusal(lesson08, *state, unknown, "unknown option '--heads'");
 }
 
 /* The example of --help, run as typed (plus the test's --trace). */
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson08 --positions 24 --d-model 8 --sentence \"the man "
+                          "deposits money at the bank\"", NULL};
+    expect_help_mentions(lesson08, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson08, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson08 --positions 24 --d-model 8 --sentence \"the man "
-                                  "deposits money at the bank\""));
-    run_result_free(&r);
     const char *example[] = {"--positions", "24", "--d-model", "8", "--sentence",
                              "the man deposits money at the bank", NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", example);
     expect_tensor(trace, "sinusoidal.pos", 24, 8);
     expect_tensor(trace, "shuffled.with_pos.attn.h0.weights", 7, 7);
     al_trace_file_free(trace);
@@ -317,18 +240,15 @@ int main(int argc, char **argv)
     }
     lesson08 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_part_in_order, make, remove_folder),
-        cmocka_unit_test_setup_teardown(similarities_are_the_dot_products_of_the_traced_encodings,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(position_513_follows_the_formula, make, remove_folder),
-        cmocka_unit_test_setup_teardown(a_position_inside_the_table_is_looked_up, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(shuffling_permutes_the_outputs_only_without_positions,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_every_part_in_order),
+        lesson_test(similarities_are_the_dot_products_of_the_traced_encodings),
+        lesson_test(position_513_follows_the_formula),
+        lesson_test(a_position_inside_the_table_is_looked_up),
+        lesson_test(shuffling_permutes_the_outputs_only_without_positions),
+        lesson_test(figures_are_drawn),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

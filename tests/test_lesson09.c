@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -23,33 +22,10 @@ static const char *lesson09; /* the program, from argv[1] */
  * units of 2^-24 per entry. */
 #define ROW_SUM_TOLERANCE 4e-6
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson09, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson09 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static void defaults_trace_every_step_of_two_layers(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
     const char *tokens = "[CLS],The,cat,[MASK],by,the,river,bank";
     expect_labels(expect_tensor(trace, "tokens", 1, 8), 'c', tokens);
     expect_tensor(trace, "x", 8, 8);
@@ -93,7 +69,7 @@ static void defaults_trace_every_step_of_two_layers(void **state)
 static void the_cls_path_is_row_0_of_every_layer(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
     const al_trace_tensor *path = expect_tensor(trace, "cls.path", 3, 8);
     expect_labels(path, 'r', "x,enc.0,enc.1");
     const char *stages[] = {"x", "enc.0.norm2", "enc.1.norm2"};
@@ -117,7 +93,7 @@ static void the_cls_path_is_row_0_of_every_layer(void **state)
 static void the_encoder_sees_both_sides(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
     assert_null(al_trace_file_find(trace, "enc.0.attn.mask"));
     const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
     for (int i = 0; i < 8; i++) {
@@ -137,7 +113,7 @@ static void the_encoder_sees_both_sides(void **state)
 static void the_mask_prediction_reads_row_3_of_probs(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
     const al_trace_tensor *probs = al_trace_file_find(trace, "probs");
     int best = 0;
     double sum = 0;
@@ -160,7 +136,7 @@ static void three_layers_and_other_widths(void **state)
     const char *extra[] = {"--layers", "3", "--d-model", "12", "--heads", "3", "--seed", "5",
                            "--sentence", "the man deposits [MASK] at the [MASK]", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", extra);
     assert_true(trace->seed == 5);
     expect_tensor(trace, "enc.2.attn.h2.weights", 8, 8);
     expect_tensor(trace, "enc.2.ffn.hidden", 8, 48);
@@ -175,100 +151,51 @@ static void a_sentence_without_mask_says_so(void **state)
 {
     const char *extra[] = {"--sentence", "the dog sits", NULL};
     run_result r;
-    al_trace_file_free(run_ok(*state, extra, &r));
+    al_trace_file_free(lesson_run_ok(&r, lesson09, *state, "t.jsonl", extra));
     assert_non_null(strstr(r.out, "The sentence has no [MASK]"));
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 22);
-    size_t n = fread(text, 1, (1 << 22) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson09, *state, NULL);
 }
 
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson09, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-heads.png", "t-heads.svg", "t-cls.png", "t-cls.svg",
-                           "t-mask.png", "t-mask.svg", "t-flow.svg"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("%s was not drawn", files[i]);
-    run_result_free(&r);
-}
-
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson09, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+                           "t-mask.png", "t-mask.svg", "t-flow.svg", NULL};
+    expect_figures(&r, lesson09, folder, NULL, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *split[] = {"--heads", "3", NULL};
-    expect_refusal(*state, split, "d_model 8 is not a multiple of heads 3");
+    expect_refusal(lesson09, *state, split, "d_model 8 is not a multiple of heads 3");
     const char *empty[] = {"--sentence", "", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson09, *state, empty, "empty");
     const char *longer[] = {"--sentence", "the cat the cat the cat the cat the cat the cat the "
                                           "cat the cat", NULL};
-    expect_refusal(*state, longer, "the sentence has 17 tokens; this lesson takes at most 16");
+    expect_refusal(lesson09, *state, longer,
+                   "the sentence has 17 tokens; this lesson takes at most 16");
     const char *deep[] = {"--layers", "7", NULL};
-    expect_refusal(*state, deep, "--layers needs a whole number from 1 to 6");
+    expect_refusal(lesson09, *state, deep, "--layers needs a whole number from 1 to 6");
     const char *unknown[] = {"--random", NULL};
-    expect_refusal(*state, unknown, "unknown option '--random'");
+    expect_refusal(lesson09, *state, unknown, "unknown option '--random'");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\"",
+                          NULL};
+    expect_help_mentions(lesson09, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson09, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(
-        strstr(r.out, "lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\""));
-    run_result_free(&r);
     const char *example[] = {"--layers", "3", "--sentence", "The man deposits [MASK] at the bank",
                              NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", example);
     expect_tensor(trace, "cls.path", 4, 8);
     al_trace_file_free(trace);
     run_result_free(&r);
@@ -282,19 +209,16 @@ int main(int argc, char **argv)
     }
     lesson09 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_step_of_two_layers, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(the_cls_path_is_row_0_of_every_layer, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(the_encoder_sees_both_sides, make, remove_folder),
-        cmocka_unit_test_setup_teardown(the_mask_prediction_reads_row_3_of_probs, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(three_layers_and_other_widths, make, remove_folder),
-        cmocka_unit_test_setup_teardown(a_sentence_without_mask_says_so, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_every_step_of_two_layers),
+        lesson_test(the_cls_path_is_row_0_of_every_layer),
+        lesson_test(the_encoder_sees_both_sides),
+        lesson_test(the_mask_prediction_reads_row_3_of_probs),
+        lesson_test(three_layers_and_other_widths),
+        lesson_test(a_sentence_without_mask_says_so),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

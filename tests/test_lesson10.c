@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,30 +28,6 @@ static const char *lesson10; /* the program, from argv[1] */
  * products of each score round at about 1e-6 of scores near 9. */
 #define RECOMPUTE_TOLERANCE 1e-5
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-/* Run with extra arguments; expect exit 0 and return the trace. */
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson10, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson10 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 /* The word the first step chose, as the trace labels it. */
 static const char *first_token(const al_trace_file *trace)
 {
@@ -64,7 +39,7 @@ static const char *first_token(const al_trace_file *trace)
 static void what_can_you_do_begins_with_i(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", NULL);
     assert_string_equal(first_token(trace), "i");
     assert_non_null(strstr(r.out, "The answer begins: I ..."));
     const char *steps[] = {"Step 1: the question as vectors",
@@ -85,7 +60,7 @@ static void what_can_you_do_begins_with_i(void **state)
 static void every_step_is_traced_with_its_shape_and_labels(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", NULL);
     expect_labels(expect_tensor(trace, "tokens", 1, 4), 'c', "what,can,you,do");
     expect_tensor(trace, "embed", 4, 9);
     const al_trace_tensor *encoder = expect_tensor(trace, "enc.0.attn.h0.weights", 4, 4);
@@ -114,7 +89,7 @@ static void every_step_is_traced_with_its_shape_and_labels(void **state)
 static void cross_attention_is_target_rows_by_source_columns(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", NULL);
     const al_trace_tensor *w = expect_tensor(trace, "step0.dec.0.cross_attn.h0.weights", 1, 4);
     expect_labels(w, 'r', "<bos>");
     expect_labels(w, 'c', "what,can,you,do");
@@ -145,7 +120,7 @@ static void cross_attention_is_target_rows_by_source_columns(void **state)
 static void the_rule_asked_you_fires_and_i_is_the_argmax(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", NULL);
     const al_trace_tensor *hidden = al_trace_file_find(trace, "step0.dec.0.ffn.hidden");
     assert_non_null(strstr(r.out, "Rule asked.you fires"));
     assert_true(al_trace_tensor_at(hidden, 0, 0) > 0.5f);
@@ -176,7 +151,7 @@ static void other_questions_get_other_answers(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *extra[] = {"--sentence", cases[i][0], NULL};
         run_result r;
-        al_trace_file *trace = run_ok(*state, extra, &r);
+        al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", extra);
         if (strcmp(first_token(trace), cases[i][1]) != 0)
             fail_msg("'%s' gave '%s', expected '%s'", cases[i][0], first_token(trace),
                      cases[i][1]);
@@ -189,7 +164,7 @@ static void an_unknown_word_is_announced(void **state)
 {
     const char *extra[] = {"--sentence", "what is the time", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", extra);
     assert_non_null(strstr(r.out, "'time' is not in data/lesson10/vocab.txt"));
     assert_string_equal(first_token(trace), "<eos>");
     al_trace_file_free(trace);
@@ -201,7 +176,7 @@ static void random_models_take_their_shape(void **state)
     const char *extra[] = {"--random", "--d-model", "8", "--heads", "2", "--layers", "2",
                            "--seed", "7", NULL};
     run_result r;
-    al_trace_file *trace = run_ok(*state, extra, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, *state, "t.jsonl", extra);
     assert_true(trace->seed == 7);
     expect_tensor(trace, "enc.1.attn.h1.weights", 4, 4);
     expect_tensor(trace, "enc.1.norm2", 4, 8);
@@ -214,96 +189,44 @@ static void random_models_take_their_shape(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 22);
-    size_t n = fread(text, 1, (1 << 22) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson10, *state, NULL);
 }
 
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson10, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-encoder.png", "t-encoder.svg", "t-cross.png", "t-cross.svg",
-                           "t-probs.png", "t-probs.svg", "t-flow.svg"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("%s was not drawn", files[i]);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson10, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+                           "t-probs.png", "t-probs.svg", "t-flow.svg", NULL};
+    expect_figures(&r, lesson10, folder, NULL, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", " ", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson10, *state, empty, "empty");
     const char *longer[] = {"--sentence", "you you you you you you you you you you you you you "
                                           "you you you you", NULL};
-    expect_refusal(*state, longer, "at most 16");
+    expect_refusal(lesson10, *state, longer, "at most 16");
     const char *unknown[] = {"--temperature", "2", NULL};
-    expect_refusal(*state, unknown, "unknown option '--temperature'");
+    expect_refusal(lesson10, *state, unknown, "unknown option '--temperature'");
     const char *split[] = {"--random", "--d-model", "10", "--heads", "4", NULL};
-    expect_refusal(*state, split, "d_model 10 is not a multiple of heads 4");
+    expect_refusal(lesson10, *state, split, "d_model 10 is not a multiple of heads 4");
     const char *hand_made[] = {"--heads", "3", NULL};
-    expect_refusal(*state, hand_made, "need --random");
+    expect_refusal(lesson10, *state, hand_made, "need --random");
 }
 
 static void help_example_works_as_typed(void **state)
 {
     lesson_folder *folder = *state;
+    const char *help[] = {"lesson10 --sentence \"what can they do\"", NULL};
+    expect_help_mentions(lesson10, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson10, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson10 --sentence \"what can they do\""));
-    run_result_free(&r);
     const char *example[] = {"--sentence", "what can they do", NULL};
-    al_trace_file *trace = run_ok(folder, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson10, folder, "t.jsonl", example);
     assert_string_equal(first_token(trace), "they");
     al_trace_file_free(trace);
     run_result_free(&r);
@@ -317,20 +240,17 @@ int main(int argc, char **argv)
     }
     lesson10 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(what_can_you_do_begins_with_i, make, remove_folder),
-        cmocka_unit_test_setup_teardown(every_step_is_traced_with_its_shape_and_labels, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(cross_attention_is_target_rows_by_source_columns, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(the_rule_asked_you_fires_and_i_is_the_argmax, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(other_questions_get_other_answers, make, remove_folder),
-        cmocka_unit_test_setup_teardown(an_unknown_word_is_announced, make, remove_folder),
-        cmocka_unit_test_setup_teardown(random_models_take_their_shape, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(what_can_you_do_begins_with_i),
+        lesson_test(every_step_is_traced_with_its_shape_and_labels),
+        lesson_test(cross_attention_is_target_rows_by_source_columns),
+        lesson_test(the_rule_asked_you_fires_and_i_is_the_argmax),
+        lesson_test(other_questions_get_other_answers),
+        lesson_test(an_unknown_word_is_announced),
+        lesson_test(random_models_take_their_shape),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,29 +32,6 @@ static const char *lesson11; /* the program, from argv[1] */
 #define DESIGN_TOLERANCE 1e-4
 #define LOG_P_TOLERANCE 3e-4
 
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-static al_trace_file *run_ok(lesson_folder *folder, const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson11, folder, "t.jsonl", 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson11 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, "t.jsonl");
-}
-
 static int token_of(const al_trace_file *trace, const char *name)
 {
     const al_trace_tensor *t = expect_tensor(trace, name, 1, 1);
@@ -64,7 +41,7 @@ static int token_of(const al_trace_file *trace, const char *name)
 static void defaults_trace_every_step_with_labels(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     expect_labels(expect_tensor(trace, "bigrams", 10, 10), 'c', VOCAB);
     const al_trace_tensor *logits = expect_tensor(trace, "logits", 1, 10);
     expect_labels(logits, 'c', VOCAB);
@@ -100,7 +77,7 @@ static void greedy_token_is_the_argmax(void **state)
     for (int c = 0; c < 4; c++) {
         const char *extra[] = {"--context", contexts[c], NULL};
         run_result r;
-        al_trace_file *trace = run_ok(*state, extra, &r);
+        al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", extra);
         const al_trace_tensor *logits = al_trace_file_find(trace, "logits");
         int best = 0;
         for (int j = 1; j < logits->cols; j++)
@@ -119,7 +96,7 @@ static void greedy_token_is_the_argmax(void **state)
 static void temperature_sweep_is_softmax_of_logits_over_t(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     const al_trace_tensor *logits = al_trace_file_find(trace, "logits");
     const char *names[5] = {"sweep.T=0.1.probs", "sweep.T=0.5.probs", "sweep.T=1.0.probs",
                             "sweep.T=2.0.probs", "sweep.T=10.0.probs"};
@@ -145,7 +122,7 @@ static void temperature_sweep_is_softmax_of_logits_over_t(void **state)
 static void roulette_draws_0_4_and_0_6_pick_the_first_and_second(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     const al_trace_tensor *probs = al_trace_file_find(trace, "roulette.0.probs");
     const al_trace_tensor *cumsum = al_trace_file_find(trace, "roulette.0.cumsum");
     assert_close(al_trace_tensor_at(probs, 0, 0), 0.5, DESIGN_TOLERANCE);
@@ -167,7 +144,7 @@ static void roulette_draws_0_4_and_0_6_pick_the_first_and_second(void **state)
     /* Other draws: 0.8 lies in mat's stretch [0.7, 0.85), 0.999 in <eos>'s
      * [0.995, 1). */
     const char *extra[] = {"--draw", "0.8,0.999", NULL};
-    trace = run_ok(*state, extra, &r);
+    trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", extra);
     assert_int_equal(token_of(trace, "roulette.0.token"), 2);
     assert_int_equal(token_of(trace, "roulette.1.token"), 9);
     al_trace_file_free(trace);
@@ -180,7 +157,7 @@ static void roulette_draws_0_4_and_0_6_pick_the_first_and_second(void **state)
 static void top_k_and_top_p_keep_what_they_should(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     const al_trace_tensor *k = al_trace_file_find(trace, "top_k.probs");
     const al_trace_tensor *kept = al_trace_file_find(trace, "top_k.kept");
     const al_trace_tensor *p = al_trace_file_find(trace, "top_p.probs");
@@ -208,7 +185,7 @@ static void top_k_and_top_p_keep_what_they_should(void **state)
 static void each_sample_is_its_draw_on_the_wheel(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     for (int i = 0; i < 5; i++) {
         char name[64];
         snprintf(name, sizeof name, "sample.%d.draw", i);
@@ -241,19 +218,19 @@ static void same_seed_samples_the_same_tokens(void **state)
     const char *seed_7[] = {"--seed", "7", NULL}, *seed_8[] = {"--seed", "8", NULL};
     int first[5], second[5], other[5];
     run_result r;
-    al_trace_file *trace = run_ok(*state, seed_7, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", seed_7);
     sampled_tokens(trace, first);
     int top_k = token_of(trace, "top_k.token"), top_p = token_of(trace, "top_p.token");
     al_trace_file_free(trace);
     run_result_free(&r);
-    trace = run_ok(*state, seed_7, &r);
+    trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", seed_7);
     sampled_tokens(trace, second);
     assert_int_equal(token_of(trace, "top_k.token"), top_k);
     assert_int_equal(token_of(trace, "top_p.token"), top_p);
     assert_true(trace->seed == 7);
     al_trace_file_free(trace);
     run_result_free(&r);
-    trace = run_ok(*state, seed_8, &r);
+    trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", seed_8);
     sampled_tokens(trace, other);
     al_trace_file_free(trace);
     run_result_free(&r);
@@ -267,7 +244,7 @@ static void same_seed_samples_the_same_tokens(void **state)
 static void beam_search_beats_greedy_decoding(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", NULL);
     const al_trace_tensor *greedy = al_trace_file_find(trace, "greedy_search.step4.scores");
     const al_trace_tensor *beam = al_trace_file_find(trace, "beam.step5.scores");
     expect_labels(greedy, 'r', "<bos> the cat ate fish <eos>");
@@ -284,87 +261,37 @@ static void beam_search_beats_greedy_decoding(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_byte_for_byte(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson11, *state, NULL);
 }
 
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson11, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-temperature.png", "t-temperature.svg", "t-roulette.png",
                            "t-top.png", "t-beam.png", "t-beam.svg", "t-flow.svg", NULL};
-    for (int i = 0; files[i]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("lesson11 did not draw %s", files[i]);
-    run_result_free(&r);
-}
-
-/* Each mistake: exit 2, one line on stderr naming it, no trace left. */
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson11, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_non_null(strchr(r.err, '\n'));
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+    expect_figures(&r, lesson11, folder, NULL, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *draw[] = {"--draw", "0.4,1", NULL};
-    expect_refusal(*state, draw, "every draw must be in [0, 1), not 1");
+    expect_refusal(lesson11, *state, draw, "every draw must be in [0, 1), not 1");
     const char *context[] = {"--context", "zebra", NULL};
-    expect_refusal(*state, context, "--context 'zebra' is not a row of");
+    expect_refusal(lesson11, *state, context, "--context 'zebra' is not a row of");
     const char *top_p[] = {"--top-p", "0", NULL};
-    expect_refusal(*state, top_p, "--top-p must be in (0, 1], not 0");
+    expect_refusal(lesson11, *state, top_p, "--top-p must be in (0, 1], not 0");
     const char *top_k[] = {"--top-k", "11", NULL};
-    expect_refusal(*state, top_k, "--top-k 11 is more than the 10 words");
+    expect_refusal(lesson11, *state, top_k, "--top-k 11 is more than the 10 words");
     const char *temperature[] = {"--temperature", "0", NULL};
-    expect_refusal(*state, temperature, "--temperature must be greater than 0");
+    expect_refusal(lesson11, *state, temperature, "--temperature must be greater than 0");
     const char *unknown[] = {"--sentence", "the cat", NULL};
-    expect_refusal(*state, unknown, "unknown option '--sentence'");
+    expect_refusal(lesson11, *state, unknown, "unknown option '--sentence'");
     const char *data[] = {"--data", "/nonexistent", NULL};
-    expect_refusal(*state, data, "/nonexistent/lesson11/bigrams.txt");
+    expect_refusal(lesson11, *state, data, "/nonexistent/lesson11/bigrams.txt");
 }
 
 /* A model whose table has no <eos> could never end a sentence. */
@@ -382,19 +309,17 @@ static void a_model_without_eos_is_refused(void **state)
     fputs("columns: the cat\n<bos> 1 0\nthe 0 1\ncat 1 0\n", f);
     fclose(f);
     const char *extra[] = {"--data", dir, NULL};
-    expect_refusal(folder, extra, "has no column '<eos>': no sentence could end");
+    expect_refusal(lesson11, folder, extra, "has no column '<eos>': no sentence could end");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2", NULL};
+    expect_help_mentions(lesson11, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson11, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2"));
-    run_result_free(&r);
     const char *example[] = {"--context", "cat", "--draw", "0.9", "--seed", "7", "--beam-width",
                              "2", NULL};
-    al_trace_file *trace = run_ok(*state, example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", example);
     expect_labels(expect_tensor(trace, "logits", 1, 10), 'r', "cat");
     assert_string_equal(al_trace_file_find(trace, "greedy.token")->col_labels[0], "ate");
     expect_tensor(trace, "beam.step0.scores", 2, 1);
@@ -410,24 +335,19 @@ int main(int argc, char **argv)
     }
     lesson11 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(defaults_trace_every_step_with_labels, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(greedy_token_is_the_argmax, make, remove_folder),
-        cmocka_unit_test_setup_teardown(temperature_sweep_is_softmax_of_logits_over_t, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(roulette_draws_0_4_and_0_6_pick_the_first_and_second,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(top_k_and_top_p_keep_what_they_should, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(each_sample_is_its_draw_on_the_wheel, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(same_seed_samples_the_same_tokens, make, remove_folder),
-        cmocka_unit_test_setup_teardown(beam_search_beats_greedy_decoding, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_byte_for_byte, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(a_model_without_eos_is_refused, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(defaults_trace_every_step_with_labels),
+        lesson_test(greedy_token_is_the_argmax),
+        lesson_test(temperature_sweep_is_softmax_of_logits_over_t),
+        lesson_test(roulette_draws_0_4_and_0_6_pick_the_first_and_second),
+        lesson_test(top_k_and_top_p_keep_what_they_should),
+        lesson_test(each_sample_is_its_draw_on_the_wheel),
+        lesson_test(same_seed_samples_the_same_tokens),
+        lesson_test(beam_search_beats_greedy_decoding),
+        lesson_test(runs_repeat_byte_for_byte),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(a_model_without_eos_is_refused),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

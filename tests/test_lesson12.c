@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -22,30 +21,6 @@
 static const char *lesson12; /* the program, from argv[1] */
 
 #define L 8  /* [CLS] or <bos>, and the seven words of the default sentence */
-
-static int make(void **state)
-{
-    lesson_folder *folder = malloc(sizeof *folder);
-    lesson_folder_make(folder);
-    *state = folder;
-    return 0;
-}
-
-static int remove_folder(void **state)
-{
-    lesson_folder_remove(*state);
-    free(*state);
-    return 0;
-}
-
-static al_trace_file *run_ok(lesson_folder *folder, const char *trace_name,
-                             const char *const *extra, run_result *r)
-{
-    lesson_run(r, lesson12, folder, trace_name, 0, extra);
-    if (r->exit_code != 0)
-        fail_msg("lesson12 exited %d: %s", r->exit_code, r->err);
-    return lesson_trace(folder, trace_name);
-}
 
 static bool rows_equal(const al_trace_tensor *a, const al_trace_tensor *b, int row)
 {
@@ -58,7 +33,7 @@ static bool rows_equal(const al_trace_tensor *a, const al_trace_tensor *b, int r
 static void both_stacks_are_traced_side_by_side(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", NULL);
     expect_labels(expect_tensor(trace, "bert.tokens", 1, L), 'c',
                   "[CLS],the,cat,[MASK],by,the,river,bank");
     expect_labels(expect_tensor(trace, "gpt.tokens", 1, L), 'c',
@@ -88,7 +63,7 @@ static void both_stacks_are_traced_side_by_side(void **state)
 static void the_two_stacks_have_the_same_weights(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", NULL);
     const char *pairs[][2] = {{"bert.embed.table", "gpt.embed.table"},
                               {"bert.enc.0.attn.w_q", "gpt.dec.0.self_attn.w_q"},
                               {"bert.enc.1.attn.w_o", "gpt.dec.1.self_attn.w_o"},
@@ -112,7 +87,7 @@ static void the_two_stacks_have_the_same_weights(void **state)
 static void causal_weights_are_zero_above_the_diagonal_only_in_gpt(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", NULL);
     for (int l = 0; l < 2; l++)
         for (int h = 0; h < 2; h++) {
             char name[96];
@@ -138,7 +113,7 @@ static void causal_weights_are_zero_above_the_diagonal_only_in_gpt(void **state)
 static void the_change_moves_every_bert_row_and_only_the_last_gpt_row(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", NULL);
     const al_trace_tensor *bert = al_trace_file_find(trace, "change.bert");
     const al_trace_tensor *gpt = al_trace_file_find(trace, "change.gpt");
     for (int i = 0; i < L; i++) {
@@ -161,10 +136,10 @@ static void the_change_moves_every_bert_row_and_only_the_last_gpt_row(void **sta
 static void a_later_word_changes_earlier_rows_only_in_bert(void **state)
 {
     run_result first, second;
-    al_trace_file *a = run_ok(*state, "a.jsonl", NULL, &first);
+    al_trace_file *a = lesson_run_ok(&first, lesson12, *state, "a.jsonl", NULL);
     const char *extra[] = {"--sentence", "the cat walks by the river shore", "--change", "bank",
                            NULL};
-    al_trace_file *b = run_ok(*state, "b.jsonl", extra, &second);
+    al_trace_file *b = lesson_run_ok(&second, lesson12, *state, "b.jsonl", extra);
     const char *same[] = {"gpt.dec.1.norm2", "gpt.logits", "gpt.probs"};
     for (size_t k = 0; k < sizeof same / sizeof same[0]; k++) {
         const al_trace_tensor *x = al_trace_file_find(a, same[k]);
@@ -201,7 +176,7 @@ static int argmax_of_row(const al_trace_tensor *t, int row)
 static void the_objectives_read_the_right_rows(void **state)
 {
     run_result r;
-    al_trace_file *trace = run_ok(*state, "t.jsonl", NULL, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", NULL);
     const al_trace_tensor *bert = al_trace_file_find(trace, "bert.probs");
     const al_trace_tensor *gpt = al_trace_file_find(trace, "gpt.probs");
     char bert_first[64], gpt_first[64];
@@ -215,101 +190,51 @@ static void the_objectives_read_the_right_rows(void **state)
     run_result_free(&r);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = calloc(1, 1 << 23);
-    size_t n = fread(text, 1, (1 << 23) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void runs_repeat_exactly(void **state)
 {
-    lesson_folder *folder = *state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/t.jsonl", folder->path);
-    run_result r;
-    al_trace_file_free(run_ok(folder, "t.jsonl", NULL, &r));
-    char *first = slurp(path), *first_out = strdup(r.out);
-    run_result_free(&r);
-    al_trace_file_free(run_ok(folder, "t.jsonl", NULL, &r));
-    char *second = slurp(path);
-    assert_string_equal(first, second);
-    assert_string_equal(first_out, r.out);
-    free(first);
-    free(second);
-    free(first_out);
-    run_result_free(&r);
-}
-
-static int exists(const char *folder, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", folder, name);
-    return access(path, F_OK) == 0;
+    expect_runs_repeat_exactly(lesson12, *state, NULL);
 }
 
 static void figures_are_drawn_when_asked(void **state)
 {
     lesson_folder *folder = *state;
     run_result r;
-    lesson_run(&r, lesson12, folder, "t.jsonl", 1, NULL);
-    assert_int_equal(r.exit_code, 0);
     const char *files[] = {"t-patterns.png", "t-patterns.svg", "t-change.png", "t-change.svg",
-                           "t-flow.svg"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (!exists(folder->path, files[i]))
-            fail_msg("%s was not drawn", files[i]);
-    run_result_free(&r);
-}
-
-static void expect_refusal(lesson_folder *folder, const char *const *extra, const char *words)
-{
-    run_result r;
-    lesson_run(&r, lesson12, folder, "t.jsonl", 0, extra);
-    assert_int_equal(r.exit_code, 2);
-    if (!strstr(r.err, words))
-        fail_msg("stderr '%s' does not say '%s'", r.err, words);
-    assert_null(strchr(r.err, '\n') + 1 < r.err + r.err_length ? "two lines" : NULL);
-    assert_false(exists(folder->path, "t.jsonl"));
+                           "t-flow.svg", NULL};
+    expect_figures(&r, lesson12, folder, NULL, files);
     run_result_free(&r);
 }
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *split[] = {"--d-model", "10", "--heads", "4", NULL};
-    expect_refusal(*state, split, "d_model 10 is not a multiple of heads 4");
+    expect_refusal(lesson12, *state, split, "d_model 10 is not a multiple of heads 4");
     const char *last[] = {"--hide", "7", NULL};
-    expect_refusal(*state, last, "--hide 7: the sentence has 7 words");
+    expect_refusal(lesson12, *state, last, "--hide 7: the sentence has 7 words");
     const char *zero[] = {"--hide", "0", NULL};
-    expect_refusal(*state, zero, "--hide needs a whole number from 1 to 16");
+    expect_refusal(lesson12, *state, zero, "--hide needs a whole number from 1 to 16");
     const char *one[] = {"--sentence", "cat", "--hide", "1", NULL};
-    expect_refusal(*state, one, "at least two words");
+    expect_refusal(lesson12, *state, one, "at least two words");
     const char *empty[] = {"--sentence", "", NULL};
-    expect_refusal(*state, empty, "empty");
+    expect_refusal(lesson12, *state, empty, "empty");
     const char *longer[] = {"--sentence", "the cat the cat the cat the cat the cat the cat the "
                                           "cat the cat", NULL};
-    expect_refusal(*state, longer, "this lesson takes at most 15");
+    expect_refusal(lesson12, *state, longer, "this lesson takes at most 15");
     const char *two[] = {"--change", "river bank", NULL};
-    expect_refusal(*state, two, "--change needs one word, not 'river bank'");
+    expect_refusal(lesson12, *state, two, "--change needs one word, not 'river bank'");
     const char *unknown[] = {"--random", NULL};
-    expect_refusal(*state, unknown, "unknown option '--random'");
+    expect_refusal(lesson12, *state, unknown, "unknown option '--random'");
 }
 
 static void help_example_works_as_typed(void **state)
 {
+    const char *help[] = {"lesson12 --hide 2 --change lake --sentence \"the duck swims "
+                          "on the river\"", NULL};
+    expect_help_mentions(lesson12, help);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, lesson12, "--help", NULL), 0);
-    assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "lesson12 --hide 2 --change lake --sentence \"the duck swims "
-                                  "on the river\""));
-    run_result_free(&r);
     const char *example[] = {"--hide", "2", "--change", "lake", "--sentence",
                              "the duck swims on the river", NULL};
-    al_trace_file *trace = run_ok(*state, "t.jsonl", example, &r);
+    al_trace_file *trace = lesson_run_ok(&r, lesson12, *state, "t.jsonl", example);
     expect_labels(al_trace_file_find(trace, "bert.tokens"), 'c',
                   "[CLS],the,[MASK],swims,on,the,river");
     assert_non_null(strstr(r.out, "\"river\" becomes \"lake\""));
@@ -325,21 +250,16 @@ int main(int argc, char **argv)
     }
     lesson12 = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(both_stacks_are_traced_side_by_side, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(the_two_stacks_have_the_same_weights, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(causal_weights_are_zero_above_the_diagonal_only_in_gpt,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(the_change_moves_every_bert_row_and_only_the_last_gpt_row,
-                                        make, remove_folder),
-        cmocka_unit_test_setup_teardown(a_later_word_changes_earlier_rows_only_in_bert, make,
-                                        remove_folder),
-        cmocka_unit_test_setup_teardown(the_objectives_read_the_right_rows, make, remove_folder),
-        cmocka_unit_test_setup_teardown(runs_repeat_exactly, make, remove_folder),
-        cmocka_unit_test_setup_teardown(figures_are_drawn_when_asked, make, remove_folder),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_one_line, make, remove_folder),
-        cmocka_unit_test_setup_teardown(help_example_works_as_typed, make, remove_folder),
+        lesson_test(both_stacks_are_traced_side_by_side),
+        lesson_test(the_two_stacks_have_the_same_weights),
+        lesson_test(causal_weights_are_zero_above_the_diagonal_only_in_gpt),
+        lesson_test(the_change_moves_every_bert_row_and_only_the_last_gpt_row),
+        lesson_test(a_later_word_changes_earlier_rows_only_in_bert),
+        lesson_test(the_objectives_read_the_right_rows),
+        lesson_test(runs_repeat_exactly),
+        lesson_test(figures_are_drawn_when_asked),
+        lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

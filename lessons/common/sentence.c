@@ -70,3 +70,16 @@ al_status lesson_attention_params(al_attention_params *params, al_word_embedding
     snprintf(dir, sizeof dir, "%s/lesson05", weights->data_dir);
     return al_attention_params_read(params, dir, err);
 }
+
+al_status lesson_sentence_inputs(al_word_embeddings *words, al_tokens *tokens,
+                                 al_attention_params *params, const char *sentence,
+                                 int max_tokens, const lesson_weights *weights, printout *p,
+                                 al_error *err)
+{
+    al_status status = lesson_words_read(words, weights->data_dir, err);
+    if (status == AL_OK)
+        status = lesson_sentence(tokens, words, sentence, max_tokens, weights->data_dir, p, err);
+    if (status == AL_OK)
+        status = lesson_attention_params(params, words, weights, err);
+    return status;
+}

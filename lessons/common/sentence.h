@@ -47,4 +47,12 @@ typedef struct lesson_weights {
 al_status lesson_attention_params(al_attention_params *params, al_word_embeddings *words,
                                   const lesson_weights *weights, al_error *err);
 
+/* The inputs of a lesson on one sentence: lesson_words_read from
+ * weights->data_dir, lesson_sentence, then lesson_attention_params, stopping
+ * at the first failure. The caller frees all three as those say. */
+al_status lesson_sentence_inputs(al_word_embeddings *words, al_tokens *tokens,
+                                 al_attention_params *params, const char *sentence,
+                                 int max_tokens, const lesson_weights *weights, printout *p,
+                                 al_error *err);
+
 #endif

@@ -1,0 +1,41 @@
+/* attend.c: a sentence's vectors and one self-attention layer over them
+ * (see attend.h). */
+#include "attend.h"
+
+al_status lesson_attention_alloc(lesson_attention *run, const al_attention_params *params,
+                                 int L, al_error *err)
+{
+    al_status status = al_attention_workspace_alloc(&run->workspace, params, L, L, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&run->x, L, params->d_model, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&run->out, L, params->d_model, err);
+    return status;
+}
+
+void lesson_attention_free(lesson_attention *run)
+{
+    al_attention_workspace_free(&run->workspace);
+    al_matrix_free(&run->x);
+    al_matrix_free(&run->out);
+}
+
+al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens,
+                                  const al_word_embeddings *words,
+                                  const al_attention_params *params,
+                                  const al_attention_call *call, const char *embed_name,
+                                  al_trace *trace, al_error *err)
+{
+    const char *const *labels = (const char *const *)tokens->labels;
+    al_attention_call plain = {.prefix = "enc.0.attn", .query_input = "embed",
+                               .query_labels = labels, .temperature = 1.0f};
+    al_status status = embed_name
+        ? al_embedding_forward(&run->x, tokens->ids, &words->embedding, trace, embed_name,
+                               "tokens", labels, err)
+        : al_embedding_forward(&run->x, tokens->ids, &words->embedding, NULL, NULL, NULL, NULL,
+                               err);
+    if (status != AL_OK)
+        return status;
+    return al_self_attention(&run->out, &run->workspace, &run->x, params, call ? call : &plain,
+                             trace, err);
+}

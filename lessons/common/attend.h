@@ -1,0 +1,36 @@
+/* attend.h: the step lessons 05 to 07 share: a sentence's vectors looked
+ * up in the embedding table, then one self-attention layer over them,
+ * with room for every step kept for the printout. Program code over the
+ * library (layers.h, multihead.h): it prints nothing and computes nothing
+ * itself. */
+#ifndef LESSONS_ATTEND_H
+#define LESSONS_ATTEND_H
+
+#include "attnlab/multihead.h"
+#include "attnlab/word_embeddings.h"
+
+/* One self-attention run over a sentence of L tokens. */
+typedef struct lesson_attention {
+    al_matrix x;                      /* L x d_model: the tokens' vectors       */
+    al_matrix out;                    /* L x d_model: the layer's output        */
+    al_attention_workspace workspace; /* every step of the call, for printing   */
+} lesson_attention;
+
+/* Room for a sentence of L tokens under params. The caller frees it with
+ * lesson_attention_free, also after a failure. */
+al_status lesson_attention_alloc(lesson_attention *run, const al_attention_params *params,
+                                 int L, al_error *err);
+void lesson_attention_free(lesson_attention *run);
+
+/* X (L x d_model) = the rows of words's table for tokens, traced as
+ * embed_name with the ids as "tokens" (not traced when embed_name is
+ * NULL); then out (L x d_model) = self-attention on X as call says. A NULL
+ * call is the plain layer: prefix "enc.0.attn", query input "embed",
+ * rows labelled by the tokens, no mask, temperature 1. */
+al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens,
+                                  const al_word_embeddings *words,
+                                  const al_attention_params *params,
+                                  const al_attention_call *call, const char *embed_name,
+                                  al_trace *trace, al_error *err);
+
+#endif
