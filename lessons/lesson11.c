@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attnlab/beam_search.h"
+#include "attnlab/bigram.h"
 #include "attnlab/blas.h"
 #include "attnlab/decoding.h"
 #include "attnlab/rng.h"
@@ -18,7 +19,6 @@
 #include "outputs.h"
 #include "printout.h"
 
-#define MAX_VOCAB 64       /* words in the model's table, <bos> included */
 #define MAX_DRAWS 4        /* roulette draws shown                       */
 #define MAX_SAMPLES 16
 #define MAX_TEMPERATURES 8
@@ -45,19 +45,10 @@ typedef struct lesson11_settings {
     const char *data_dir;
 } lesson11_settings;
 
-/* The bigram model: the table, and for every token id the table row that
- * gives the logits of the token after it (-1 for <eos>, which ends). */
-typedef struct bigram_model {
-    al_table table;
-    int vocab_size;            /* the table's columns, then <bos>       */
-    const char *words[MAX_VOCAB];
-    int row_of[MAX_VOCAB];
-    int bos_id, eos_id;
-} bigram_model;
 
 /* Everything the lesson builds, freed in one place. */
 typedef struct lesson11_state {
-    bigram_model model;
+    al_bigram_model model;
     char path[512];
     int context_row;
     al_matrix logits;          /* 1 x V: the context's row              */
@@ -69,7 +60,7 @@ typedef struct lesson11_state {
 
 static void free_state(lesson11_state *s)
 {
-    al_table_free(&s->model.table);
+    al_bigram_free(&s->model);
     al_matrix_free(&s->logits);
     al_matrix_free(&s->sweep);
     for (int d = 0; d < MAX_DRAWS; d++)
@@ -97,7 +88,7 @@ static void parse(lesson11_settings *settings, lesson_common *common, int argc, 
         {"temperature", OPTION_FLOAT, &settings->temperature, "T",
          "temperature for top-k, top-p and the samples (default 1)", NULL, 0, 0},
         {"top-k", OPTION_INT, &settings->top_k, "K", "tokens top-k keeps (default 3)", NULL, 1,
-         MAX_VOCAB},
+         AL_BIGRAM_MAX_VOCAB},
         {"top-p", OPTION_FLOAT, &settings->top_p, "P",
          "probability mass top-p keeps, in (0, 1] (default 0.9)", NULL, 0, 0},
         {"samples", OPTION_INT, &settings->samples, "N", "tokens to sample (default 5)", NULL, 1,
@@ -105,7 +96,7 @@ static void parse(lesson11_settings *settings, lesson_common *common, int argc, 
         {"seed", OPTION_SEED, &settings->seed, "N", "seed of the draws (default 42)", NULL, 0,
          0},
         {"beam-width", OPTION_INT, &settings->beam_width, "W",
-         "sentences beam search keeps (default 3)", NULL, 1, MAX_VOCAB},
+         "sentences beam search keeps (default 3)", NULL, 1, AL_BIGRAM_MAX_VOCAB},
         {"max-length", OPTION_INT, &settings->max_length, "N",
          "most words a decoded sentence gets, <eos> included (default 6)", NULL, 1, 32},
         {"data", OPTION_STRING, &settings->data_dir, "DIR",
@@ -131,71 +122,14 @@ static void parse(lesson11_settings *settings, lesson_common *common, int argc, 
 
 /* ---- the model -------------------------------------------------------------- */
 
-static int find_column(const al_table *table, const char *word)
-{
-    for (int j = 0; j < table->values.cols; j++)
-        if (strcmp(table->col_labels[j], word) == 0)
-            return j;
-    return -1;
-}
-
-/* Read data/lesson11/bigrams.txt and check that it is a model a sentence
- * can be decoded with: <eos> is a column, <bos> is a row but no column,
- * and every other column has a row saying what follows it. */
+/* Read data/lesson11/bigrams.txt (bigram.h checks it can decode a
+ * sentence). */
 static void load_model(lesson11_state *s, const lesson11_settings *settings)
 {
-    bigram_model *m = &s->model;
-    char message[AL_ERROR_MESSAGE_SIZE + 600];
     al_error err = {0};
     snprintf(s->path, sizeof s->path, "%s/lesson11/bigrams.txt", settings->data_dir);
-    if (al_table_read(&m->table, s->path, &err) != AL_OK)
+    if (al_bigram_read(&s->model, s->path, &err) != AL_OK)
         fail(s, err.message);
-    int columns = m->table.values.cols;
-    m->eos_id = find_column(&m->table, "<eos>");
-    if (columns + 1 > MAX_VOCAB)
-        snprintf(message, sizeof message, "%s has %d columns; this lesson takes at most %d",
-                 s->path, columns, MAX_VOCAB - 1);
-    else if (m->eos_id < 0)
-        snprintf(message, sizeof message, "%s has no column '<eos>': no sentence could end",
-                 s->path);
-    else if (find_column(&m->table, "<bos>") >= 0 || al_table_find_row(&m->table, "<bos>") < 0)
-        snprintf(message, sizeof message, "%s needs a row '<bos>' (what starts a sentence) and "
-                 "no column '<bos>'", s->path);
-    else
-        message[0] = '\0';
-    if (message[0])
-        fail(s, message);
-    m->vocab_size = columns + 1;
-    m->bos_id = columns;
-    for (int j = 0; j < columns; j++)
-        m->words[j] = m->table.col_labels[j];
-    m->words[m->bos_id] = "<bos>";
-    for (int id = 0; id < m->vocab_size; id++) {
-        m->row_of[id] = al_table_find_row(&m->table, m->words[id]);
-        if (m->row_of[id] < 0 && id != m->eos_id) {
-            snprintf(message, sizeof message, "%s has no row for '%s': nothing could follow it",
-                     s->path, m->words[id]);
-            fail(s, message);
-        }
-    }
-}
-
-/* The beam search's step function: a bigram model looks one word back, so
- * the logits of the next token are the table's row for the last token of
- * the prefix; <bos> never comes next (-inf rules it out). */
-static al_status next_logits(al_matrix *logits, const int *prefix, int length, void *context,
-                             al_error *err)
-{
-    const bigram_model *m = context;
-    int row = m->row_of[prefix[length - 1]];
-    if (row < 0)
-        return al_fail(err, AL_ERR_VALUE, "the model has no row for '%s'",
-                       m->words[prefix[length - 1]]);
-    al_matrix from = al_matrix_rows(&m->table.values, row, 1);
-    al_matrix to = al_matrix_cols(logits, 0, from.cols);
-    al_status status = al_copy(&to, &from, err);
-    *al_at(logits, 0, m->bos_id) = -INFINITY;
-    return status;
 }
 
 /* ---- choosing one token ------------------------------------------------------- */
@@ -436,7 +370,7 @@ static void print_samples(printout *p, const lesson11_state *s,
 
 /* "<bos> a dog ate": tokens[0 .. length) as words. */
 static const char *sentence_text(char *buf, size_t size, const int *tokens, int length,
-                                 const bigram_model *m)
+                                 const al_bigram_model *m)
 {
     int used = 0;
     buf[0] = '\0';
@@ -458,13 +392,13 @@ static al_status search(al_beam_search *beams, int width, int max_length, lesson
                                .bos_id = s->model.bos_id, .eos_id = s->model.eos_id};
     al_status status = al_beam_alloc(beams, &options, s->model.vocab_size, err);
     if (status == AL_OK)
-        status = al_beam_run(tokens, length, score, beams, next_logits, &s->model, trace, name,
+        status = al_beam_run(tokens, length, score, beams, al_bigram_next_logits, &s->model, trace, name,
                              s->model.words, err);
     return status;
 }
 
 /* The beams alive after a search, best first. */
-static void print_beams(printout *p, const al_beam_search *beams, const bigram_model *m,
+static void print_beams(printout *p, const al_beam_search *beams, const al_bigram_model *m,
                         int step)
 {
     char text[AL_BEAM_LABEL_SIZE * 2];
@@ -492,7 +426,7 @@ static bool all_finished(const al_beam_search *beams)
 static al_status decode(lesson11_state *s, const lesson11_settings *settings, printout *p,
                         al_trace *trace, al_error *err)
 {
-    const bigram_model *m = &s->model;
+    const al_bigram_model *m = &s->model;
     int tokens[64], length = 0;
     double score = 0.0;
     char text[AL_BEAM_LABEL_SIZE * 2];
