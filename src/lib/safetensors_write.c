@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "attnlab/atomic_file.h"
 
 /* Names unique and usable, numbers finite: what the reader will demand. */
 static al_status check_tensors(const al_named_tensor *tensors, int count, al_error *err)
@@ -103,37 +103,20 @@ static void write_contents(FILE *file, const char *header, const al_named_tensor
         write_floats(file, &tensors[t].value);
 }
 
-/* Write to a fresh "<path>.XXXXXX", then rename it to path. */
+/* The file appears whole or not at all (atomic_file.h). */
 static al_status write_atomically(const char *path, const char *header,
                                   const al_named_tensor *tensors, int count, al_error *err)
 {
-    size_t n = strlen(path) + sizeof ".XXXXXX";
-    char *temp_path = malloc(n);
-    if (!temp_path)
-        return al_fail(err, AL_ERR_NOMEM, "out of memory writing %s", path);
-    snprintf(temp_path, n, "%s.XXXXXX", path);
-    int fd = mkstemp(temp_path);
-    FILE *file = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!file) {
-        if (fd >= 0) {
-            close(fd);
-            remove(temp_path);
-        }
-        free(temp_path);
-        return al_fail(err, AL_ERR_IO, "cannot create %s (is the folder there and writable?)",
-                       path);
-    }
-    fchmod(fd, 0644); /* mkstemp makes 0600; a model file is meant to be shared */
-    write_contents(file, header, tensors, count);
-    bool written = fflush(file) == 0 && !ferror(file) && fsync(fd) == 0;
-    written = fclose(file) == 0 && written;
-    if (written && rename(temp_path, path) == 0) {
-        free(temp_path);
-        return AL_OK;
-    }
-    remove(temp_path);
-    free(temp_path);
-    return al_fail(err, AL_ERR_IO, "cannot write %s", path);
+    al_atomic_file file;
+    al_status status = al_atomic_begin(&file, path, err);
+    if (status != AL_OK)
+        return status;
+    write_contents(file.stream, header, tensors, count);
+    status = al_atomic_finish(&file, err);
+    if (status == AL_OK)
+        status = al_atomic_commit(&file, err);
+    al_atomic_discard(&file);
+    return status;
 }
 
 al_status al_safetensors_write(const char *path, const al_named_tensor *tensors, int count,

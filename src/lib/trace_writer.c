@@ -10,17 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "attnlab/atomic_file.h"
 #include "attnlab/softmax.h"
 #include "attnlab_config.h"
 #include "float_text.h"
 
 struct al_trace {
-    FILE *file;
-    char *path;        /* where the trace will appear                   */
-    char *temp_path;   /* where it is written until al_trace_close      */
+    al_atomic_file out; /* the stream, the destination, its temporary   */
+    FILE *file;        /* out.stream, the stream every record goes to   */
     al_trace_level level;
     char *filter;
     long records;      /* tensor and softmax row records written so far */
@@ -140,7 +138,7 @@ static al_status trace_fail(al_trace *trace, al_error *err, al_status status,
 static al_status check_stream(al_trace *trace, al_error *err)
 {
     if (ferror(trace->file))
-        return trace_fail(trace, err, AL_ERR_IO, "%s: write failed", trace->temp_path);
+        return trace_fail(trace, err, AL_ERR_IO, "%s: write failed", trace->out.path);
     return AL_OK;
 }
 
@@ -165,35 +163,9 @@ static void write_header(al_trace *trace, const al_trace_options *options)
     fputs("}\n", f);
 }
 
-/* Create "<path>.XXXXXX" beside path and open it for writing. The name is
- * unique, so two programs writing the same trace never share a temporary. */
-static al_status open_temporary(al_trace *trace, al_error *err)
-{
-    size_t n = strlen(trace->path) + sizeof ".XXXXXX";
-    trace->temp_path = malloc(n);
-    if (!trace->temp_path)
-        return al_fail(err, AL_ERR_NOMEM, "out of memory opening trace %s", trace->path);
-    snprintf(trace->temp_path, n, "%s.XXXXXX", trace->path);
-    int fd = mkstemp(trace->temp_path);
-    if (fd < 0) {
-        free(trace->temp_path);
-        trace->temp_path = NULL;
-        return al_fail(err, AL_ERR_IO, "cannot create trace %s (is the folder there and writable?)",
-                       trace->path);
-    }
-    fchmod(fd, 0644); /* mkstemp makes 0600; a trace is meant to be shared */
-    trace->file = fdopen(fd, "w");
-    if (!trace->file) {
-        close(fd);
-        return al_fail(err, AL_ERR_IO, "cannot write trace %s", trace->path);
-    }
-    return AL_OK;
-}
-
 static void free_trace(al_trace *trace)
 {
-    free(trace->path);
-    free(trace->temp_path);
+    al_atomic_discard(&trace->out); /* nothing left on disk after a commit */
     free(trace->filter);
     free(trace);
 }
@@ -206,17 +178,17 @@ al_status al_trace_open(al_trace **out, const char *path, const al_trace_options
     if (!trace)
         return al_fail(err, AL_ERR_NOMEM, "out of memory opening trace %s", path);
     trace->level = options->level;
-    trace->path = copy_string(path);
     trace->filter = copy_string(options->filter ? options->filter : "*");
-    if (!trace->path || !trace->filter) {
+    if (!trace->filter) {
         free_trace(trace);
         return al_fail(err, AL_ERR_NOMEM, "out of memory opening trace %s", path);
     }
-    al_status status = open_temporary(trace, err);
+    al_status status = al_atomic_begin(&trace->out, path, err);
     if (status != AL_OK) {
         free_trace(trace);
         return status;
     }
+    trace->file = trace->out.stream;
     write_header(trace, options);
     status = check_stream(trace, err);
     if (status != AL_OK) {
@@ -366,12 +338,8 @@ al_status al_trace_softmax_rows(al_trace *trace, const char *weights_name,
 
 void al_trace_discard(al_trace *trace)
 {
-    if (!trace)
-        return;
-    if (trace->file)
-        fclose(trace->file);
-    remove(trace->temp_path);
-    free_trace(trace);
+    if (trace)
+        free_trace(trace);
 }
 
 /* End record, flush to disk, then rename: readers see either the old file
@@ -382,22 +350,14 @@ al_status al_trace_close(al_trace *trace, al_error *err)
         return AL_OK;
     if (trace->failure.status == AL_OK) {
         fprintf(trace->file, "{\"kind\": \"end\", \"records\": %ld}\n", trace->records);
-        if (fflush(trace->file) != 0 || ferror(trace->file) || fsync(fileno(trace->file)) != 0)
-            trace_fail(trace, NULL, AL_ERR_IO, "%s: write failed", trace->temp_path);
+        al_error closing = {0};
+        if (al_atomic_finish(&trace->out, &closing) != AL_OK ||
+            al_atomic_commit(&trace->out, &closing) != AL_OK)
+            trace_fail(trace, NULL, closing.status, "%s", closing.message);
     }
-    int closed = fclose(trace->file);
-    trace->file = NULL;
-    if (closed != 0)
-        trace_fail(trace, NULL, AL_ERR_IO, "%s: write failed", trace->temp_path);
-    if (trace->failure.status == AL_OK && rename(trace->temp_path, trace->path) != 0)
-        trace_fail(trace, NULL, AL_ERR_IO, "cannot rename %s to %s", trace->temp_path,
-                   trace->path);
-
     al_status status = trace->failure.status;
-    if (status != AL_OK) {
+    if (status != AL_OK)
         al_fail(err, status, "%s", trace->failure.message);
-        remove(trace->temp_path);
-    }
-    free_trace(trace);
+    free_trace(trace); /* after a failure this deletes the temporary file */
     return status;
 }

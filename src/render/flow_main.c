@@ -13,7 +13,8 @@
 #include "attnlab_config.h"
 #include "cli.h"
 #include "flow.h"
-#include "out_file.h"
+#include "attnlab/atomic_file.h"
+#include "out_path.h"
 
 #define PROGRAM "attnlab-flow"
 #define EXIT_BAD_INPUT 2
@@ -194,13 +195,13 @@ static char *thumbnail_folder(const char *dot_path)
 
 static al_status write_dot_file(const flow_graph *graph, const char *path, al_error *err)
 {
-    out_file out;
-    al_status status = out_file_begin(&out, path, err);
+    al_atomic_file out;
+    al_status status = al_atomic_begin(&out, path, err);
     if (status == AL_OK) {
         status = flow_write_dot(out.stream, graph, err);
-        status = status == AL_OK ? out_file_end(&out, err) : status;
-        status = status == AL_OK ? out_file_commit(&out, err) : status;
-        out_file_discard(&out);
+        status = status == AL_OK ? al_atomic_finish(&out, err) : status;
+        status = status == AL_OK ? al_atomic_commit(&out, err) : status;
+        al_atomic_discard(&out);
     }
     return status;
 }

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attnlab/atomic_file.h"
+
 extern char **environ;
 
 /* Cairo (1.16), which draws dot's PDF, stamps it with the time it was
@@ -54,11 +56,19 @@ dot_result flow_run_dot(const char *dot_program, const char *format, const char 
                         const char *out_path, const char *image_directory, int dpi,
                         al_error *err)
 {
-    char format_arg[32], imagepath_arg[1100], dpi_arg[32], temporary[1100];
+    char format_arg[32], imagepath_arg[1100], dpi_arg[32];
     snprintf(format_arg, sizeof format_arg, "-T%s", format);
     snprintf(imagepath_arg, sizeof imagepath_arg, "-Gimagepath=%s", image_directory);
     snprintf(dpi_arg, sizeof dpi_arg, "-Gdpi=%d", dpi);
-    snprintf(temporary, sizeof temporary, "%s.%ld.tmp", out_path, (long)getpid());
+    /* dot writes the picture into an (empty) temporary file of ours, which
+     * is renamed over out_path only when dot succeeded. */
+    al_atomic_file picture;
+    if (al_atomic_begin(&picture, out_path, err) != AL_OK ||
+        al_atomic_finish(&picture, err) != AL_OK) {
+        al_atomic_discard(&picture);
+        return DOT_FAILED;
+    }
+    char *temporary = picture.temporary_path;
     char dot_name[] = "dot", output_flag[] = "-o";
     char *argv[8];
     int n = 0;
@@ -79,18 +89,19 @@ dot_result flow_run_dot(const char *dot_program, const char *format, const char 
     if (spawned != 0) {
         al_fail(err, AL_ERR_IO, "Graphviz dot could not be started as '%s': %s", dot_program,
                 strerror(spawned));
+        al_atomic_discard(&picture);
         return DOT_NOT_FOUND;
     }
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
-            unlink(temporary);
             al_fail(err, AL_ERR_IO, "lost track of dot: %s", strerror(errno));
+            al_atomic_discard(&picture);
             return DOT_FAILED;
         }
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        unlink(temporary);
+        al_atomic_discard(&picture);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
             al_fail(err, AL_ERR_IO, "Graphviz dot could not be started as '%s'", dot_program);
             return DOT_NOT_FOUND;
@@ -99,13 +110,10 @@ dot_result flow_run_dot(const char *dot_program, const char *format, const char 
         return DOT_FAILED;
     }
     if (strcmp(format, "pdf") == 0 && pin_pdf_date(temporary, err) != AL_OK) {
-        unlink(temporary);
+        al_atomic_discard(&picture);
         return DOT_FAILED;
     }
-    if (rename(temporary, out_path) != 0) {
-        al_fail(err, AL_ERR_IO, "cannot rename dot's picture to %s: %s", out_path, strerror(errno));
-        unlink(temporary);
+    if (al_atomic_commit(&picture, err) != AL_OK)
         return DOT_FAILED;
-    }
     return DOT_DONE;
 }

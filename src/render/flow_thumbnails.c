@@ -18,7 +18,8 @@
 #include "canvas.h"
 #include "cells.h"
 #include "colormap.h"
-#include "out_file.h"
+#include "attnlab/atomic_file.h"
+#include "out_path.h"
 #include "png_out.h"
 #include "scene.h"
 
@@ -68,13 +69,13 @@ static al_status write_thumbnail(const char *path, const al_trace_tensor *t, al_
     }
     if (status == AL_OK) {
         scene_draw(&picture, &cells);
-        out_file out;
-        status = out_file_begin(&out, path, err);
+        al_atomic_file out;
+        status = al_atomic_begin(&out, path, err);
         if (status == AL_OK) {
             status = png_write_canvas(out.stream, &picture, 72, err);
-            status = status == AL_OK ? out_file_end(&out, err) : status;
-            status = status == AL_OK ? out_file_commit(&out, err) : status;
-            out_file_discard(&out);
+            status = status == AL_OK ? al_atomic_finish(&out, err) : status;
+            status = status == AL_OK ? al_atomic_commit(&out, err) : status;
+            al_atomic_discard(&out);
         }
         canvas_free(&picture);
     }

@@ -11,7 +11,8 @@
 #include "canvas.h"
 #include "cli.h"
 #include "heatmap.h"
-#include "out_file.h"
+#include "attnlab/atomic_file.h"
+#include "out_path.h"
 #include "png_out.h"
 #include "select.h"
 #include "svg_out.h"
@@ -232,27 +233,27 @@ static al_status write_figure(const scene *figure, int width, int height,
         return status;
     }
     scene_draw(&picture, figure);
-    out_file png = {0}, svg = {0};
+    al_atomic_file png = {0}, svg = {0};
     char *svg_path = o->svg ? path_with_extension(o->out_path, ".svg") : NULL;
     if (o->svg && !svg_path) {
         status = al_fail(err, AL_ERR_NOMEM, "out of memory");
     }
-    if (status == AL_OK && (status = out_file_begin(&png, o->out_path, err)) == AL_OK &&
+    if (status == AL_OK && (status = al_atomic_begin(&png, o->out_path, err)) == AL_OK &&
         (status = png_write_canvas(png.stream, &picture, o->dpi, err)) == AL_OK) {
-        status = out_file_end(&png, err);
+        status = al_atomic_finish(&png, err);
     }
-    if (status == AL_OK && svg_path && (status = out_file_begin(&svg, svg_path, err)) == AL_OK &&
+    if (status == AL_OK && svg_path && (status = al_atomic_begin(&svg, svg_path, err)) == AL_OK &&
         (status = svg_write_scene(svg.stream, figure, width, height, err)) == AL_OK) {
-        status = out_file_end(&svg, err);
+        status = al_atomic_finish(&svg, err);
     }
     if (status == AL_OK) {
-        status = out_file_commit(&png, err);
+        status = al_atomic_commit(&png, err);
     }
     if (status == AL_OK && svg_path) {
-        status = out_file_commit(&svg, err);
+        status = al_atomic_commit(&svg, err);
     }
-    out_file_discard(&png);
-    out_file_discard(&svg);
+    al_atomic_discard(&png);
+    al_atomic_discard(&svg);
     free(svg_path);
     canvas_free(&picture);
     return status;

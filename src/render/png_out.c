@@ -1,6 +1,6 @@
 /* png_out.c: writing a canvas with libpng. libpng reports errors by
  * longjmp; this file keeps that inside one function and turns it into an
- * al_status. It does not open or name files (out_file.h does). */
+ * al_status. It does not open or name files (attnlab/atomic_file.h does). */
 #include "png_out.h"
 
 #include <math.h>
