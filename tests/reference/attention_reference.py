@@ -395,25 +395,32 @@ def check_trace(path):
     return len(failures)
 
 
-def main(argv):
+def run_checks(argv, name, check_trace, doc):
+    """The main program every reference shares. With one argument, the
+    trace writer: run it into a temporary folder and check every trace it
+    wrote; with --check PATHS, check those traces. check_trace(path) returns
+    its number of failures. Returns the exit status."""
     if len(argv) >= 2 and argv[1] == "--check":
-        paths = argv[2:]
-        folder = None
+        paths, folder = argv[2:], None
     elif len(argv) == 2:
-        folder = tempfile.TemporaryDirectory(prefix="attnlab-reference-")
+        folder = tempfile.TemporaryDirectory(prefix=f"attnlab-{name}-")
         subprocess.run([argv[1], folder.name], check=True)
         paths = sorted(os.path.join(folder.name, f) for f in os.listdir(folder.name))
     else:
-        print(__doc__)
+        print(doc)
         return 2
     if not paths:
-        print("attention_reference: no traces to check")
+        print(f"{name}: no traces to check")
         return 1
     failures = sum(check_trace(p) for p in paths)
-    print(f"attention_reference: {len(paths)} traces, {failures} failures")
+    print(f"{name}: {len(paths)} traces, {failures} failures")
     if folder:
         folder.cleanup()
     return 1 if failures else 0
+
+
+def main(argv):
+    return run_checks(argv, "attention_reference", check_trace, __doc__)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ if NumPy is not installed.
 """
 
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attention_reference as ar  # noqa: E402  (exits 77 itself without NumPy)
@@ -161,23 +159,7 @@ def check_trace(path):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "--check":
-        paths, folder = argv[2:], None
-    elif len(argv) == 2:
-        folder = tempfile.TemporaryDirectory(prefix="attnlab-seq2seq-reference-")
-        subprocess.run([argv[1], folder.name], check=True)
-        paths = sorted(os.path.join(folder.name, f) for f in os.listdir(folder.name))
-    else:
-        print(__doc__)
-        return 2
-    if not paths:
-        print("seq2seq_reference: no traces to check")
-        return 1
-    failures = sum(check_trace(p) for p in paths)
-    print(f"seq2seq_reference: {len(paths)} traces, {failures} failures")
-    if folder:
-        folder.cleanup()
-    return 1 if failures else 0
+    return ar.run_checks(argv, "seq2seq_reference", check_trace, __doc__)
 
 
 if __name__ == "__main__":
