@@ -39,25 +39,12 @@ typedef struct lesson05_settings {
     const char *data_dir;
 } lesson05_settings;
 
-/* Everything the lesson builds, freed in one place. */
-typedef struct lesson05_state {
-    al_word_embeddings words;
-    al_tokens tokens;
-    al_attention_params params;
-    lesson_attention run;   /* X, out and every step between */
-} lesson05_state;
-
-static void free_state(lesson05_state *s)
-{
-    al_word_embeddings_free(&s->words);
-    al_tokens_free(&s->tokens);
-    al_attention_params_free(&s->params);
-    lesson_attention_free(&s->run);
-}
+/* Everything the lesson builds (attend.h), freed in one place. */
+typedef lesson_self_attention lesson05_state;
 
 static void fail(lesson05_state *s, const al_error *err)
 {
-    free_state(s);
+    lesson_self_attention_free(s);
     lesson_usage_error(&ABOUT, "%s", err->message);
 }
 
@@ -69,9 +56,7 @@ static void build_inputs(lesson05_state *s, const lesson05_settings *settings, p
     lesson_weights weights = {.random = settings->random, .seed = settings->seed,
                               .d_model = settings->d_model, .heads = 1,
                               .data_dir = settings->data_dir};
-    if (lesson_sentence_inputs(&s->words, &s->tokens, &s->params, settings->sentence, MAX_TOKENS,
-                               &weights, p, &err) != AL_OK ||
-        lesson_attention_alloc(&s->run, &s->params, s->tokens.count, &err) != AL_OK)
+    if (lesson_self_attention_build(s, settings->sentence, MAX_TOKENS, &weights, p, &err) != AL_OK)
         fail(s, &err);
 }
 
@@ -160,7 +145,7 @@ int main(int argc, char **argv)
     al_error err = {0};
     if (lesson_embed_and_attend(&s.run, &s.tokens, &s.words, &s.params, NULL, "embed",
                                 outputs.trace, &err) != AL_OK) {
-        free_state(&s);
+        lesson_self_attention_free(&s);
         outputs_fail(&outputs, &err);
     }
     narrate(&p, &s, &settings);
@@ -170,6 +155,6 @@ int main(int argc, char **argv)
     outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
     const char *flow_args[] = {NULL};
     outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    free_state(&s);
+    lesson_self_attention_free(&s);
     return outputs_finish(&outputs, &p);
 }

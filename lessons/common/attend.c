@@ -39,3 +39,23 @@ al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens
     return al_self_attention(&run->out, &run->workspace, &run->x, params, call ? call : &plain,
                              trace, err);
 }
+
+al_status lesson_self_attention_build(lesson_self_attention *s, const char *sentence,
+                                      int max_tokens, const lesson_weights *weights, printout *p,
+                                      al_error *err)
+{
+    *s = (lesson_self_attention){0};
+    al_status status = lesson_sentence_inputs(&s->words, &s->tokens, &s->params, sentence,
+                                              max_tokens, weights, p, err);
+    if (status == AL_OK)
+        status = lesson_attention_alloc(&s->run, &s->params, s->tokens.count, err);
+    return status;
+}
+
+void lesson_self_attention_free(lesson_self_attention *s)
+{
+    al_word_embeddings_free(&s->words);
+    al_tokens_free(&s->tokens);
+    al_attention_params_free(&s->params);
+    lesson_attention_free(&s->run);
+}

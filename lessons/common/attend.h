@@ -8,6 +8,8 @@
 
 #include "attnlab/multihead.h"
 #include "attnlab/word_embeddings.h"
+#include "printout.h"
+#include "sentence.h"
 
 /* One self-attention run over a sentence of L tokens. */
 typedef struct lesson_attention {
@@ -32,5 +34,24 @@ al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens
                                   const al_attention_params *params,
                                   const al_attention_call *call, const char *embed_name,
                                   al_trace *trace, al_error *err);
+
+/* Everything a one-sentence self-attention lesson (05, 06) builds: the
+ * words, the sentence's tokens, the layer's parameters and the run. */
+typedef struct lesson_self_attention {
+    al_word_embeddings words;
+    al_tokens tokens;
+    al_attention_params params;
+    lesson_attention run;   /* X, out and every step between */
+} lesson_self_attention;
+
+/* Read the words, tokenize sentence (at most max_tokens, notes for unknown
+ * words printed through p), make the parameters as weights says and room
+ * for the run. The caller frees *s with lesson_self_attention_free, also
+ * after a failure. */
+al_status lesson_self_attention_build(lesson_self_attention *s, const char *sentence,
+                                      int max_tokens, const lesson_weights *weights, printout *p,
+                                      al_error *err);
+
+void lesson_self_attention_free(lesson_self_attention *s);
 
 #endif
