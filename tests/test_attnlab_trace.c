@@ -197,13 +197,15 @@ static void diff_of_a_trace_with_itself_is_all_ok(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(r.err_length, 0);
     assert_contains(r.out, "enc.0.attn.h0.weights OK maxdiff 0\n");
+    assert_contains(r.out, "x OK exact\n");
     assert_contains(r.out, "\n7 tensors: 7 OK\n");
     assert_not_contains(r.out, "DIFFERS");
     run_result_free(&r);
 }
 
-/* One float apart at 0.1 (about 7.5e-9) is far inside the default
- * tolerance, 1e-6 + 1e-5 * 0.1; with no tolerance at all it differs. */
+/* One float apart at 0.25 (2^-25, about 3e-8) in a computed tensor is far
+ * inside the default rule, 1e-6 + 1e-5 * 0.25 + 1e-6 * 1; with no
+ * tolerance at all it differs. */
 static void diff_accepts_a_change_within_tolerance(void **state)
 {
     const test_paths *paths = *state;
@@ -211,36 +213,100 @@ static void diff_accepts_a_change_within_tolerance(void **state)
     run_result r;
     data_file(path_a, paths, "two_tokens.jsonl");
     data_file(path_b, paths, "two_tokens_changed_1e-8.jsonl");
-    snprintf(expected, sizeof expected, "enc.0.attn.h0.scaled OK maxdiff %.2g\n",
-             (double)0.10000001f - (double)0.1f);
+    snprintf(expected, sizeof expected, "enc.0.attn.h0.weights OK maxdiff %.2g\n",
+             (double)0.25000003f - 0.25);
     run_tool(r, paths, "diff", path_a, path_b);
     assert_int_equal(r.exit_code, 0);
     assert_contains(r.out, expected);
     assert_contains(r.out, "7 tensors: 7 OK\n");
     run_result_free(&r);
 
-    run_tool(r, paths, "diff", path_a, path_b, "--atol", "0", "--rtol=0");
+    run_tool(r, paths, "diff", path_a, path_b, "--atol", "0", "--rtol=0", "--stol", "0");
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.out, "enc.0.attn.h0.scaled DIFFERS");
+    assert_contains(r.out, "enc.0.attn.h0.weights DIFFERS");
+    run_result_free(&r);
+}
+
+/* Inputs and parameters never pass through BLAS: one float apart (0.5 and
+ * 0.50000006) is a real change, though far inside any tolerance. */
+static void diff_wants_inputs_bit_identical(void **state)
+{
+    const test_paths *paths = *state;
+    char path_a[PATH_SIZE], path_b[PATH_SIZE];
+    run_result r;
+    data_file(path_a, paths, "two_tokens.jsonl");
+    data_file(path_b, paths, "two_tokens_input_one_float_apart.jsonl");
+    run_tool(r, paths, "diff", path_a, path_b, "--atol", "1");
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, "x DIFFERS at (1,0): 0.5 vs 0.50000006 "
+                           "(an input must be bit-identical)\n");
+    assert_contains(r.out, "tokens OK exact\n");
+    assert_contains(r.out, "7 tensors: 6 OK, 1 differs\n");
+    run_result_free(&r);
+}
+
+/* An entry that cancels to about 0 keeps the rounding noise of its
+ * tensor's scale: 0 against 1.5e-6 in a tensor whose largest entry is 1
+ * passes by the scale term (allowed 1e-6 + 0 + 1e-6 * 1 = 2e-6), and
+ * differs without it (allowed 1e-6 + 1e-5 * 1.5e-6, about 1.00002e-6). */
+static void diff_allows_a_cancelling_entry_the_noise_of_its_scale(void **state)
+{
+    const test_paths *paths = *state;
+    char path_a[PATH_SIZE], path_b[PATH_SIZE];
+    run_result r;
+    data_file(path_a, paths, "two_tokens.jsonl");
+    data_file(path_b, paths, "two_tokens_cancelling_entry.jsonl");
+    run_tool(r, paths, "diff", path_a, path_b);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "enc.0.attn.h0.out OK maxdiff 1.5e-06\n");
+    run_result_free(&r);
+
+    run_tool(r, paths, "diff", path_a, path_b, "--stol", "0");
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, "enc.0.attn.h0.out DIFFERS maxdiff 1.5e-06 at (0,1): 0 vs 1.5e-06, "
+                           "allowed 1e-06\n");
+    run_result_free(&r);
+}
+
+/* The same numbers made by another op are another computation. */
+static void diff_reports_another_op(void **state)
+{
+    const test_paths *paths = *state;
+    char path_a[PATH_SIZE], path_b[PATH_SIZE];
+    run_result r;
+    data_file(path_a, paths, "two_tokens.jsonl");
+    data_file(path_b, paths, "two_tokens_other_op.jsonl");
+    run_tool(r, paths, "diff", path_a, path_b);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, "enc.0.attn.h0.weights op differs: \"softmax_rows\" vs "
+                           "\"normalize_sum\"\n");
     run_result_free(&r);
 }
 
 static void diff_reports_a_change_beyond_tolerance(void **state)
 {
     const test_paths *paths = *state;
-    char path_a[PATH_SIZE], path_b[PATH_SIZE], expected[128];
+    char path_a[PATH_SIZE], path_b[PATH_SIZE], expected[160];
     run_result r;
     data_file(path_a, paths, "two_tokens.jsonl");
     data_file(path_b, paths, "two_tokens_changed_1e-3.jsonl");
+    /* allowed at (1,0): 1e-6 + 1e-5 * 0.251 + 1e-6 * 1 (the largest entry) */
     snprintf(expected, sizeof expected,
-             "enc.0.attn.h0.weights DIFFERS maxdiff %.2g at (1,0): 0.25 vs 0.251\n",
-             (double)0.251f - 0.25);
+             "enc.0.attn.h0.weights DIFFERS maxdiff %.2g at (1,0): 0.25 vs 0.251, "
+             "allowed %.2g\n", (double)0.251f - 0.25, 1e-6 + 1e-5 * (double)0.251f + 1e-6);
     run_tool(r, paths, "diff", path_a, path_b);
     assert_int_equal(r.exit_code, 1);
     assert_contains(r.out, expected);
-    assert_contains(r.out, "maxdiff 0.001 ");
     assert_contains(r.out, "enc.0.attn.h0.out OK maxdiff 0\n");
     assert_contains(r.out, "\n7 tensors: 6 OK, 1 differs\n");
+    run_result_free(&r);
+
+    /* --quiet: only what differs, and the summary. */
+    run_tool(r, paths, "diff", path_a, path_b, "--quiet");
+    assert_int_equal(r.exit_code, 1);
+    char quiet[320];
+    snprintf(quiet, sizeof quiet, "%s7 tensors: 6 OK, 1 differs\n", expected);
+    assert_string_equal(r.out, quiet);
     run_result_free(&r);
 
     /* A looser tolerance lets it pass. */
@@ -307,6 +373,8 @@ static void bad_usage_exits_2_with_one_line(void **state)
         {{"diff", path, path, "--precision"}, "unknown option '--precision' for diff"},
         {{"show", path, "x", "--precision"}, "--precision needs a value"},
         {{"diff", path, path, "--atol=-1"}, "--atol needs a number >= 0"},
+        {{"diff", path, path, "--stol=nan"}, "--stol needs a number >= 0"},
+        {{"diff", path, path, "--quiet=1"}, "--quiet takes no value"},
         {{"list", path, path, NULL}, "too many arguments for list"},
         {{"list", "/nonexistent/t.jsonl", NULL}, "/nonexistent/t.jsonl: cannot open"},
     };
@@ -412,6 +480,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(diff_of_a_trace_with_itself_is_all_ok, &paths),
         cmocka_unit_test_prestate(diff_accepts_a_change_within_tolerance, &paths),
         cmocka_unit_test_prestate(diff_reports_a_change_beyond_tolerance, &paths),
+        cmocka_unit_test_prestate(diff_wants_inputs_bit_identical, &paths),
+        cmocka_unit_test_prestate(diff_allows_a_cancelling_entry_the_noise_of_its_scale, &paths),
+        cmocka_unit_test_prestate(diff_reports_another_op, &paths),
         cmocka_unit_test_prestate(diff_reports_a_tensor_on_one_side_only, &paths),
         cmocka_unit_test_prestate(a_malformed_trace_exits_2_naming_the_line, &paths),
         cmocka_unit_test_prestate(bad_usage_exits_2_with_one_line, &paths),

@@ -91,7 +91,10 @@ static void shortest_reads_back_exactly(void **state)
     char text[TEXT_NUMBER_SIZE];
     assert_string_equal(text_shortest(text, 0.1f), "0.1");
     assert_string_equal(text_shortest(text, 2.0f), "2");
-    assert_string_equal(text_shortest(text, 70.0f), "7e+01");  /* one digit does it */
+    assert_string_equal(text_shortest(text, 70.0f), "70");  /* one digit, written out */
+    assert_string_equal(text_shortest(text, -2500.0f), "-2500");
+    assert_string_equal(text_shortest(text, 1e15f), "1000000000000000");
+    assert_string_equal(text_shortest(text, 1e16f), "1e+16");  /* as trace files: 15 at most */
     /* 1/3 as a float is 0.3333333432674407958984375; eight digits tell it apart */
     assert_string_equal(text_shortest(text, 1.0f / 3.0f), "0.33333334");
     assert_true(strtof(text, NULL) == 1.0f / 3.0f);

@@ -65,7 +65,9 @@ char *text_fixed(char text[TEXT_NUMBER_SIZE], float x, int decimals)
 }
 
 /* Try 1, 2, ... significant digits until the text reads back as x. Nine
- * always suffice for float32, so the loop ends by then. */
+ * always suffice for float32, so the loop ends by then. %g writes a whole
+ * number with more digits than it keeps in exponent form (20 as "2e+01");
+ * as in trace files, exponents up to 15 are written out ("20"). */
 char *text_shortest(char text[TEXT_NUMBER_SIZE], float x)
 {
     if (isnan(x)) {
@@ -76,6 +78,22 @@ char *text_shortest(char text[TEXT_NUMBER_SIZE], float x)
         snprintf(text, TEXT_NUMBER_SIZE, "%.*g", digits, (double)x);
         if (strtof(text, NULL) == x)
             break;
+    }
+    const char *exponent = strchr(text, 'e');
+    int power = exponent ? atoi(exponent + 1) : 0;
+    if (power > 0 && power <= 15) {
+        /* "-2.5e+03": the digits "-25", then power + 1 - (digits kept) zeros. */
+        char digits[TEXT_NUMBER_SIZE];
+        int n = 0, kept = 0;
+        for (const char *c = text; c < exponent; c++) {
+            if (*c != '.')
+                digits[n++] = *c;
+            kept += *c >= '0' && *c <= '9';
+        }
+        for (int zeros = power + 1 - kept; zeros > 0; zeros--)
+            digits[n++] = '0';
+        digits[n] = '\0';
+        memcpy(text, digits, (size_t)n + 1);
     }
     return text;
 }

@@ -65,23 +65,33 @@ static const char show_help[] =
     "  attnlab-trace show traces/sample.jsonl enc.0.attn.h0.weights --rows --precision 6\n";
 
 static const char diff_help[] =
-    "usage: attnlab-trace diff A B [--atol X] [--rtol Y]\n"
+    "usage: attnlab-trace diff A B [--atol X] [--rtol Y] [--stol Z] [--quiet]\n"
     "\n"
-    "Compare trace A with trace B tensor by tensor, in A's order. Names,\n"
-    "shapes, labels and the positions of masked (null) entries must agree\n"
-    "exactly; every number must satisfy |a - b| <= atol + rtol * |b|.\n"
+    "Compare trace A with trace B (the reference, e.g. a golden trace) tensor\n"
+    "by tensor, in A's order. Names, shapes, labels, roles, ops, inputs, masks,\n"
+    "notes, warnings and the positions of masked (null) entries must agree\n"
+    "exactly. Inputs and parameters must be the same float32 bits. Every\n"
+    "number of a computed tensor must satisfy\n"
+    "  |a - b| <= atol + rtol * |b| + stol * max|b|\n"
+    "with max|b| the largest magnitude in the tensor: OpenBLAS adds in another\n"
+    "order on another CPU, and an entry that cancels to near 0 keeps the\n"
+    "rounding noise of the tensor's scale (traces/FORMAT.md says more).\n"
     "One line per tensor, e.g.\n"
+    "  enc.0.attn.w_q OK exact\n"
     "  enc.0.attn.q OK maxdiff 3e-08\n"
-    "  enc.0.attn.h0.weights DIFFERS maxdiff 0.01 at (2,3): 0.5 vs 0.51\n"
+    "  enc.0.attn.h0.weights DIFFERS maxdiff 0.01 at (2,3): 0.5 vs 0.51, allowed 1.6e-05\n"
     "  enc.0.attn.k shape 2x3 vs 3x2\n"
     "  enc.0.attn.v only in A\n"
     "then a summary line. maxdiff is the largest |a - b| of the tensor; on a\n"
-    "DIFFERS line, the largest outside the tolerance, with where it is and\n"
-    "the two numbers. Softmax row records are not compared.\n"
+    "DIFFERS line, the difference at the entry furthest outside the rule, with\n"
+    "where it is, the two numbers and what the rule allows there. Softmax row\n"
+    "records and headers are not compared.\n"
     "\n"
     "options:\n"
     "  --atol X  absolute tolerance (default 1e-6)\n"
-    "  --rtol Y  relative tolerance (default 1e-5)\n"
+    "  --rtol Y  tolerance relative to the entry (default 1e-5)\n"
+    "  --stol Z  tolerance relative to the tensor's largest entry (default 1e-6)\n"
+    "  --quiet   print only the tensors that differ, and the summary\n"
     "\n"
     "exit status: 0 every tensor agrees, 1 some differ, 2 bad arguments or a\n"
     "trace that cannot be read.\n"
@@ -100,13 +110,14 @@ typedef struct command_spec {
     int n_operands;             /* TRACE, or TRACE NAME, or A B */
     const char *operand_names;  /* for the message when some are missing */
     const char *help;
-    const char *options[3];     /* the options it accepts, NULL-terminated */
+    const char *options[5];     /* the options it accepts, NULL-terminated */
 } command_spec;
 
 static const command_spec commands[] = {
     {"list", COMMAND_LIST, 1, "TRACE", list_help, {NULL}},
     {"show", COMMAND_SHOW, 2, "TRACE and NAME", show_help, {"--precision", "--rows", NULL}},
-    {"diff", COMMAND_DIFF, 2, "two traces A and B", diff_help, {"--atol", "--rtol", NULL}},
+    {"diff", COMMAND_DIFF, 2, "two traces A and B", diff_help,
+     {"--atol", "--rtol", "--stol", "--quiet", NULL}},
 };
 
 /* Everything the command line asked for. */
@@ -117,7 +128,8 @@ typedef struct command_line {
     bool help;
     int precision;
     bool show_rows;
-    double atol, rtol;
+    bool quiet;
+    trace_tolerance tolerance;
 } command_line;
 
 /* Print "attnlab-trace: ..." on stderr and return EXIT_USAGE. */
@@ -168,7 +180,7 @@ static int parse_precision(int *precision, const char *text)
     return EXIT_ALL_OK;
 }
 
-/* --atol, --rtol: a finite number >= 0. */
+/* --atol, --rtol, --stol: a finite number >= 0. */
 static int parse_tolerance(double *tolerance, const char *option, const char *text)
 {
     char *end;
@@ -188,9 +200,12 @@ static int apply_option(command_line *line, const char *option, const char *valu
         return parse_precision(&line->precision, value);
     }
     if (strcmp(option, "--atol") == 0) {
-        return parse_tolerance(&line->atol, option, value);
+        return parse_tolerance(&line->tolerance.atol, option, value);
     }
-    return parse_tolerance(&line->rtol, option, value);  /* --rtol, the one left */
+    if (strcmp(option, "--rtol") == 0) {
+        return parse_tolerance(&line->tolerance.rtol, option, value);
+    }
+    return parse_tolerance(&line->tolerance.stol, option, value);  /* --stol, the one left */
 }
 
 /* One option at argv[*i], written "--name value" or "--name=value";
@@ -209,9 +224,9 @@ static int parse_option(command_line *line, int argc, char **argv, int *i)
         return usage_error("unknown option '%.*s' for %s; see 'attnlab-trace %s --help'",
                            (int)length, arg, line->spec->name, line->spec->name);
     }
-    if (strcmp(option, "--rows") == 0) {  /* the one option without a value */
-        line->show_rows = true;
-        return equals ? usage_error("--rows takes no value") : EXIT_ALL_OK;
+    if (strcmp(option, "--rows") == 0 || strcmp(option, "--quiet") == 0) {  /* no value */
+        *(strcmp(option, "--rows") == 0 ? &line->show_rows : &line->quiet) = true;
+        return equals ? usage_error("%s takes no value", option) : EXIT_ALL_OK;
     }
     if (equals) {
         return apply_option(line, option, equals + 1);
@@ -282,7 +297,7 @@ static int run_command(const command_line *line)
     } else {
         al_trace_file *second = load_trace(line->operands[1]);
         if (second) {
-            status = trace_diff(first, second, line->atol, line->rtol);
+            status = trace_diff(first, second, &line->tolerance, line->quiet);
         }
         al_trace_file_free(second);
     }
@@ -312,8 +327,8 @@ static int run_first_word(int argc, char **argv)
         printf("attnlab-trace (attnlab %s), reads trace format version 1\n", AL_VERSION);
         return EXIT_ALL_OK;
     }
-    command_line line = {.spec = find_command(first), .precision = 4, .atol = 1e-6,
-                         .rtol = 1e-5};
+    command_line line = {.spec = find_command(first), .precision = 4,
+                         .tolerance = {.atol = 1e-6, .rtol = 1e-5, .stol = 1e-6}};
     if (!line.spec) {
         return usage_error("unknown subcommand '%s'; expected list, show or diff "
                            "(see 'attnlab-trace --help')", first);

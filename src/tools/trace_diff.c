@@ -1,9 +1,14 @@
 /* trace_diff.c: the `diff` subcommand of attnlab-trace: two traces compared
  * tensor by tensor, one line per tensor, and a summary.
- * Names, shapes, labels and the positions of nulls must agree exactly; the
- * numbers must agree within |a - b| <= atol + rtol * |b| (the tolerance and
- * why it exists are in traces/FORMAT.md, "Comparing traces"). Softmax row
- * records are not compared: they only repeat the steps of tensors that are. */
+ * What a record says besides its numbers (shape, labels, role, op, inputs,
+ * mask, note, warnings, the positions of nulls) must agree exactly. Inputs
+ * and parameters must be bit-identical: they never pass through BLAS, so
+ * any change in them is a real one. Computed tensors must agree within
+ *     |a - b| <= atol + rtol * |b| + stol * max|b|,
+ * max|b| over the tensor's entries in B (traces/FORMAT.md, "Comparing
+ * traces", says why). Softmax row records are not compared: they only
+ * repeat the steps of tensors that are. Headers are not compared either: a
+ * trace written to another path records other arguments. */
 #include "trace_tool.h"
 
 #include <math.h>
@@ -43,6 +48,56 @@ static bool same_labels(const char *name, const char *which, char *const *labels
     return true;
 }
 
+/* Two optional strings (NULL: the record has none) must be equal; prints
+ * "NAME FIELD differs: "a" vs "b"" when not. */
+static bool same_text(const char *name, const char *field, const char *text_a,
+                      const char *text_b)
+{
+    if ((!text_a && !text_b) || (text_a && text_b && strcmp(text_a, text_b) == 0)) {
+        return true;
+    }
+    printf("%s %s differs: %s%s%s vs %s%s%s\n", name, field, text_a ? "\"" : "",
+           text_a ? text_a : "none", text_a ? "\"" : "", text_b ? "\"" : "",
+           text_b ? text_b : "none", text_b ? "\"" : "");
+    return false;
+}
+
+/* Two lists of strings (inputs, warnings) must be equal, in order. */
+static bool same_list(const char *name, const char *field, char *const *list_a, int count_a,
+                      char *const *list_b, int count_b)
+{
+    bool same = count_a == count_b;
+    for (int i = 0; same && i < count_a; i++) {
+        same = strcmp(list_a[i], list_b[i]) == 0;
+    }
+    if (!same) {
+        printf("%s %s differ: [", name, field);
+        for (int i = 0; i < count_a; i++) {
+            printf("%s%s", i ? ", " : "", list_a[i]);
+        }
+        printf("] vs [");
+        for (int i = 0; i < count_b; i++) {
+            printf("%s%s", i ? ", " : "", list_b[i]);
+        }
+        printf("]\n");
+    }
+    return same;
+}
+
+/* What made the tensor, and what a reader is told about it: a tensor made
+ * by another op or from other inputs is another computation, however close
+ * its numbers. */
+static bool same_record(const al_trace_tensor *a, const al_trace_tensor *b)
+{
+    return same_text(a->name, "role", a->role, b->role) &&
+           same_text(a->name, "op", a->op, b->op) &&
+           same_list(a->name, "inputs", a->inputs, a->n_inputs, b->inputs, b->n_inputs) &&
+           same_text(a->name, "mask", a->mask, b->mask) &&
+           same_text(a->name, "note", a->note, b->note) &&
+           same_list(a->name, "warnings", a->warnings, a->n_warnings, b->warnings,
+                     b->n_warnings);
+}
+
 /* Masked entries (null, NaN here) must sit in the same places: a mask that
  * moved is a different computation, however close the numbers. */
 static bool same_null_positions(const al_trace_tensor *a, const al_trace_tensor *b)
@@ -63,13 +118,62 @@ static bool same_null_positions(const al_trace_tensor *a, const al_trace_tensor 
     return true;
 }
 
-/* The numbers, within tolerance. Prints "NAME OK maxdiff D" with the
- * largest difference, or "NAME DIFFERS maxdiff D at (i,j): a vs b" with the
- * largest difference outside the tolerance and where it is. */
-static bool close_numbers(const al_trace_tensor *a, const al_trace_tensor *b, double atol,
-                          double rtol)
+/* Inputs and parameters are read or drawn, never computed through BLAS, so
+ * they must be the same float32 bits (0 and -0 differ). Prints "NAME OK
+ * exact" or "NAME DIFFERS at (i,j): a vs b (an input must be bit-identical)". */
+static bool identical_numbers(const al_trace_tensor *a, const al_trace_tensor *b, bool quiet)
 {
-    double largest = 0, largest_outside = -1;
+    long count = (long)a->rows * a->cols, outside = 0, first = -1;
+    for (long k = 0; k < count; k++) {
+        if (isnan(a->data[k])) {
+            continue;  /* null in both: same_null_positions checked */
+        }
+        if (memcmp(&a->data[k], &b->data[k], sizeof(float)) != 0) {
+            first = first < 0 ? k : first;
+            outside++;
+        }
+    }
+    if (outside == 0) {
+        if (!quiet) {
+            printf("%s OK exact\n", a->name);
+        }
+        return true;
+    }
+    char text_a[TEXT_NUMBER_SIZE], text_b[TEXT_NUMBER_SIZE];
+    text_shortest(text_a, a->data[first]);
+    text_shortest(text_b, b->data[first]);
+    printf("%s DIFFERS at (%ld,%ld): %s vs %s (%s %s must be bit-identical", a->name,
+           first / a->cols, first % a->cols, text_a, text_b,
+           strcmp(b->role, "param") == 0 ? "a" : "an", b->role);
+    if (outside > 1) {
+        printf("; %ld of %ld entries differ", outside, count);
+    }
+    printf(")\n");
+    return false;
+}
+
+/* The largest |b| over the tensor's numbers (nulls skipped): the scale of
+ * the products and sums that made it. */
+static double largest_magnitude(const al_trace_tensor *b)
+{
+    double largest = 0;
+    for (long k = 0, count = (long)b->rows * b->cols; k < count; k++) {
+        if (!isnan(b->data[k]) && fabs(b->data[k]) > largest) {
+            largest = fabs(b->data[k]);
+        }
+    }
+    return largest;
+}
+
+/* A computed tensor's numbers, within the rule. Prints "NAME OK maxdiff D"
+ * with the largest difference, or "NAME DIFFERS maxdiff D at (i,j): a vs b,
+ * allowed E" at the entry furthest outside the rule (the largest ratio of
+ * difference to what the rule allows there). */
+static bool close_numbers(const al_trace_tensor *a, const al_trace_tensor *b,
+                          const trace_tolerance *tolerance, bool quiet)
+{
+    double scale_allowance = tolerance->stol * largest_magnitude(b);
+    double largest = 0, worst_ratio = 0, worst_allowed = 0;
     long worst = 0, outside = 0, count = (long)a->rows * a->cols;
     for (long k = 0; k < count; k++) {
         if (isnan(a->data[k])) {
@@ -77,51 +181,63 @@ static bool close_numbers(const al_trace_tensor *a, const al_trace_tensor *b, do
         }
         double value_a = a->data[k], value_b = b->data[k];
         double difference = fabs(value_a - value_b);
+        double allowed = tolerance->atol + tolerance->rtol * fabs(value_b) + scale_allowance;
         largest = difference > largest ? difference : largest;
-        if (!(difference <= atol + rtol * fabs(value_b))) {
-            outside++;
-            if (difference > largest_outside) {
-                largest_outside = difference;
+        if (!(difference <= allowed)) {
+            double ratio = allowed > 0 ? difference / allowed : INFINITY;
+            if (outside == 0 || ratio > worst_ratio) {
+                worst_ratio = ratio;
+                worst_allowed = allowed;
                 worst = k;
             }
+            outside++;
         }
     }
     if (outside == 0) {
-        printf("%s OK maxdiff %.2g\n", a->name, largest);
+        if (!quiet) {
+            printf("%s OK maxdiff %.2g\n", a->name, largest);
+        }
         return true;
     }
     char text_a[TEXT_NUMBER_SIZE], text_b[TEXT_NUMBER_SIZE];
     text_shortest(text_a, a->data[worst]);
     text_shortest(text_b, b->data[worst]);
-    printf("%s DIFFERS maxdiff %.2g at (%ld,%ld): %s vs %s", a->name, largest_outside,
-           worst / a->cols, worst % a->cols, text_a, text_b);
+    printf("%s DIFFERS maxdiff %.2g at (%ld,%ld): %s vs %s, allowed %.2g", a->name,
+           fabs((double)a->data[worst] - b->data[worst]), worst / a->cols, worst % a->cols,
+           text_a, text_b, worst_allowed);
     if (outside > 1) {
-        printf(" (%ld of %ld entries outside tolerance)", outside, count);
+        printf(" (%ld of %ld entries outside the rule)", outside, count);
     }
     printf("\n");
     return false;
 }
 
-/* One tensor of A against its namesake in B (or its absence). */
-static bool compare_tensor(const al_trace_tensor *a, const al_trace_file *trace_b, double atol,
-                           double rtol)
+/* One tensor of A against its namesake in B (or its absence). Which rule
+ * applies is B's role: B is the reference (the golden trace). */
+static bool compare_tensor(const al_trace_tensor *a, const al_trace_file *trace_b,
+                           const trace_tolerance *tolerance, bool quiet)
 {
     const al_trace_tensor *b = al_trace_file_find(trace_b, a->name);
     if (!b) {
         printf("%s only in A\n", a->name);
         return false;
     }
-    return same_shape(a, b) &&
-           same_labels(a->name, "row", a->row_labels, b->row_labels, a->rows) &&
-           same_labels(a->name, "column", a->col_labels, b->col_labels, a->cols) &&
-           same_null_positions(a, b) && close_numbers(a, b, atol, rtol);
+    if (!(same_shape(a, b) &&
+          same_labels(a->name, "row", a->row_labels, b->row_labels, a->rows) &&
+          same_labels(a->name, "column", a->col_labels, b->col_labels, a->cols) &&
+          same_record(a, b) && same_null_positions(a, b))) {
+        return false;
+    }
+    bool given = strcmp(b->role, "input") == 0 || strcmp(b->role, "param") == 0;
+    return given ? identical_numbers(a, b, quiet) : close_numbers(a, b, tolerance, quiet);
 }
 
-int trace_diff(const al_trace_file *a, const al_trace_file *b, double atol, double rtol)
+int trace_diff(const al_trace_file *a, const al_trace_file *b, const trace_tolerance *tolerance,
+               bool quiet)
 {
     int compared = 0, differing = 0;
     for (int i = 0; i < a->n_tensors; i++, compared++) {
-        differing += !compare_tensor(&a->tensors[i], b, atol, rtol);
+        differing += !compare_tensor(&a->tensors[i], b, tolerance, quiet);
     }
     for (int i = 0; i < b->n_tensors; i++) {
         if (!al_trace_file_find(a, b->tensors[i].name)) {

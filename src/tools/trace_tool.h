@@ -31,7 +31,18 @@ int trace_list(const al_trace_file *trace);
 int trace_show(const al_trace_file *trace, const char *trace_path, const char *name,
                int precision, bool show_rows);
 
-/* diff: compare a with b tensor by tensor; |a - b| <= atol + rtol * |b|. */
-int trace_diff(const al_trace_file *a, const al_trace_file *b, double atol, double rtol);
+/* The rule for computed tensors: |a - b| <= atol + rtol * |b| + stol * max|b|,
+ * max|b| over the tensor (traces/FORMAT.md, "Comparing traces"). */
+typedef struct trace_tolerance {
+    double atol;  /* absolute                                        */
+    double rtol;  /* relative to the entry                           */
+    double stol;  /* relative to the largest entry of the tensor     */
+} trace_tolerance;
+
+/* diff: compare a with b (the reference) tensor by tensor; inputs and
+ * parameters bit for bit, computed tensors within tolerance. With quiet,
+ * only the tensors that differ get a line, then the summary. */
+int trace_diff(const al_trace_file *a, const al_trace_file *b, const trace_tolerance *tolerance,
+               bool quiet);
 
 #endif
