@@ -199,9 +199,9 @@ static int run_greedy(s2s_case *c, int *tokens, al_trace *trace)
 {
     al_sequence source = {.length = 3, .ids = SOURCE_IDS, .labels = SOURCE_LABELS};
     al_error err;
-    int length;
+    int length = 0; /* fail_msg does not return, but cmocka does not say so */
     if (al_seq2seq_encode(&c->ws, &c->model, &source, trace, &err) != AL_OK ||
-        al_seq2seq_decode(tokens, &length, &c->ws, &c->model, NULL, 6, WORDS, trace, &err))
+        al_seq2seq_decode(tokens, &length, &c->ws, &c->model, NULL, 6, WORDS, trace, &err) != AL_OK)
         fail_msg("%s", err.message);
     return length;
 }
