@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -236,8 +237,8 @@ static void trace_names_the_pytorch_form(void **state)
 }
 
 /* The seq2seq model has s2s.enc.b_hn and s2s.dec.b_hn in PyTorch's form
- * only, zero after seeding, and seeding draws the same weights as for Cho
- * et al.'s form. */
+ * only, zero after seeding, read from s2s.dec.b_hn.txt like any other
+ * parameter, and seeding draws the same weights as for Cho et al.'s form. */
 static void seq2seq_has_hidden_bias_in_pytorch_form(void **state)
 {
     (void)state;
@@ -265,6 +266,27 @@ static void seq2seq_has_hidden_bias_in_pytorch_form(void **state)
     for (int k = 0; k < 3; k++)
         assert_close(al_max_abs_diff(al_seq2seq_param(&cho, same[k]),
                                      al_seq2seq_param(&pytorch, same[k])), 0.0, 0.0);
+
+    const char *words[10] = {"<pad>", "<unk>", "<bos>", "<eos>", "[CLS]", "[MASK]", "a", "b",
+                             "c", "d"};
+    al_vocab vocab;
+    assert_int_equal(al_vocab_from_words(&vocab, words, 10, NULL), AL_OK);
+    char folder[] = "/tmp/attnlab-gru-XXXXXX", path[96];
+    assert_non_null(mkdtemp(folder));
+    snprintf(path, sizeof path, "%s/s2s.dec.b_hn.txt", folder);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("columns: u0 u1 u2 u3\nb_hn 0.5 -1 2 0.25\n", file);
+    fclose(file);
+    al_error err;
+    if (al_seq2seq_read(&pytorch, &vocab, folder, &err) != AL_OK)
+        fail_msg("%s", err.message);
+    assert_same_float(*al_at(&pytorch.decoder.b_hn, 0, 1), -1.0f);
+    assert_same_float(*al_at(&pytorch.decoder.b_hn, 0, 3), 0.25f);
+    assert_same_float(*al_at(&pytorch.encoder.b_hn, 0, 3), 0.0f);
+    remove(path);
+    rmdir(folder);
+    al_vocab_free(&vocab);
     al_seq2seq_free(&cho), al_seq2seq_free(&pytorch);
 }
 
