@@ -3,8 +3,8 @@
  * exactly it, the distances between the two sentences' states redone from
  * the trace, little of the early word left at the end, the hand-made model
  * that keeps nothing of it and says "zone" at every step, the <unk>
- * comparison, a GRU in Cho et al.'s form and in PyTorch's, figures, determinism, refusals and the --help
- * example. */
+ * comparison, a GRU in Cho et al.'s form and in PyTorch's, figures,
+ * determinism, refusals and the --help example. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
