@@ -1,7 +1,7 @@
 /* rnn_cell.c: Elman and GRU cells, the GRU in Cho et al.'s form and in
  * PyTorch's (formulas in rnn.h): one step, a run over a sequence, their
- * parameters and their trace. Products go through
- * blas.h; the elementwise gates are plain loops. */
+ * parameters and their trace. Products go through blas.h; the elementwise
+ * gates are plain loops. */
 #include "attnlab/rnn.h"
 
 #include <math.h>

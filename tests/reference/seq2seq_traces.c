@@ -1,7 +1,7 @@
 /* seq2seq_traces.c: writes traces of the RNN seq2seq model (Elman, and GRU
- * in Cho et al.'s form and in PyTorch's, without attention and with every score, greedy and teacher-forced) from
- * seeded random weights, for the NumPy reference (seq2seq_reference.py) to
- * redo from the trace alone. Not a test by itself: it only computes.
+ * in Cho et al.'s form and in PyTorch's; without attention and with every
+ * score, greedy and teacher-forced) from seeded random weights, for the
+ * NumPy reference (seq2seq_reference.py) to redo from the trace alone. Not a test by itself: it only computes.
  *
  *   seq2seq_traces FOLDER     writes FOLDER/<case>.jsonl, one per case
  *
