@@ -94,8 +94,8 @@ static void parse(lesson01_settings *settings, lesson_common *common, int argc, 
          "word <unk>)", NULL, 0, 0},
         {"hand-made", OPTION_FLAG, &settings->hand_made, NULL,
          "data/lesson04's hand-made model without its attention (at most 4 words)", NULL, 0, 0},
-        {"cell", OPTION_CHOICE, &settings->cell, "CELL", "the RNN cell (default elman)",
-         "elman|gru", 0, 0},
+        {"cell", OPTION_CHOICE, &settings->cell, "CELL",
+         "the RNN cell, default elman" LESSON_S2S_CELL_FORMS, LESSON_S2S_CELLS, 0, 0},
         {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
          "d_h, the width of a state and of the context (default 8)", NULL, 1, MAX_WIDTH},
         {"d-embed", OPTION_INT, &settings->d_embed, "N", "d_e, the width of a word vector "
@@ -172,7 +172,7 @@ static void build(lesson01_state *s, const lesson01_settings *settings)
     bool hand = settings->hand_made;
     s->choice = (lesson_s2s_choice){
         .hand_made = hand, .attention = false,
-        .cell = settings->cell && strcmp(settings->cell, "gru") == 0 ? AL_RNN_GRU : AL_RNN_ELMAN,
+        .cell = lesson_s2s_cell(settings->cell),
         .d_embed = settings->d_embed ? settings->d_embed : 8,
         .d_hidden = settings->d_hidden ? settings->d_hidden : 8, .seed = settings->seed,
         .data_dir = settings->data_dir};
@@ -231,7 +231,7 @@ static const char *const *state_names(const lesson01_state *s)
 
 static const char *encoder_equation(const lesson01_state *s)
 {
-    return s->model.config.cell == AL_RNN_GRU
+    return al_rnn_is_gru(s->model.config.cell)
                ? "h_j = (1 − z_j) ⊙ n_j + z_j ⊙ h_{j-1}  (a GRU: gates z, r and a candidate n), "
                  "h_{-1} = 0"
                : "h_j = tanh(e_j · W_x + h_{j-1} · W_h + b),  h_{-1} = 0";
@@ -260,6 +260,8 @@ static void print_encoder(printout *p, const lesson01_state *s,
     print_step(p, "the encoder reads one word at a time", encoder_equation(s));
     print_text(p, "  Each state is made from the word just read and the state before: "
                   "S x d_h = %d x %d.", S, d_h);
+    if (lesson_s2s_gru_form(s->model.config.cell))
+        print_text(p, "%s", lesson_s2s_gru_form(s->model.config.cell));
     al_matrix states = al_matrix_rows(&s->ws.encoder_states, 0, S);
     print_matrix(p, "s2s.enc.h", "h", &states, tokens, state_names(s));
     if (s->choice.hand_made)
@@ -309,7 +311,7 @@ static void print_comparison(printout *p, const lesson01_state *s)
         print_text(p, "  Each new word is mixed into the state through tanh and W_h, and the "
                       "older words'\n  part shrinks step after step: the decoder must tell "
                       "the two sentences apart\n  from what is left.%s",
-                   s->model.config.cell == AL_RNN_GRU
+                   al_rnn_is_gru(s->model.config.cell)
                        ? " (A trained GRU can learn to hold z near 1 and carry a word\n  "
                          "further; with random gates it forgets about as fast.)"
                        : "");

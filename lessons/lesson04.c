@@ -88,7 +88,8 @@ static void parse(lesson04_settings *settings, lesson_common *common, int argc, 
         {"random", OPTION_FLAG, &settings->random, NULL,
          "seeded random weights, not data/lesson04 (always with --score dot)", NULL, 0, 0},
         {"cell", OPTION_CHOICE, &settings->cell, "CELL",
-         "the RNN cell of a random model (default elman)", "elman|gru", 0, 0},
+         "the RNN cell of a random model, default elman" LESSON_S2S_CELL_FORMS,
+         LESSON_S2S_CELLS, 0, 0},
         {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
          "d_h, the width of a random model's states (default 8)", NULL, 1, 256},
         {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random weights (default 42)",
@@ -111,7 +112,7 @@ static lesson_s2s_choice choose_model(const lesson04_settings *settings)
                                    "(the hand-made model is an Elman RNN with d_h = 13)");
     return (lesson_s2s_choice){
         .hand_made = hand_made, .attention = true, .score = score,
-        .cell = settings->cell && strcmp(settings->cell, "gru") == 0 ? AL_RNN_GRU : AL_RNN_ELMAN,
+        .cell = lesson_s2s_cell(settings->cell),
         .d_embed = RANDOM_D_EMBED, .d_hidden = settings->d_hidden ? settings->d_hidden : 8,
         .seed = settings->seed, .data_dir = settings->data_dir};
 }
@@ -206,10 +207,12 @@ static void print_encoder(printout *p, const lesson04_state *s)
     const char *const *tokens = (const char *const *)s->tokens.labels;
     int S = s->tokens.count;
     print_step(p, "the encoder reads the source, one token at a time",
-               s->model.config.cell == AL_RNN_GRU
+               al_rnn_is_gru(s->model.config.cell)
                    ? "h_j = GRU(e_j, h_{j-1}),  h_{-1} = 0    (S x d_h: one state per token)"
                    : "h_j = tanh(e_j · W_x + h_{j-1} · W_h + b),  h_{-1} = 0    (S x d_h: one "
                      "state per token)");
+    if (lesson_s2s_gru_form(s->model.config.cell))
+        print_text(p, "%s", lesson_s2s_gru_form(s->model.config.cell));
     al_matrix states = al_matrix_rows(&s->ws.encoder_states, 0, S);
     print_matrix(p, "s2s.enc.h", "h", &states, tokens, state_names(s));
     if (s->choice.hand_made)

@@ -3,8 +3,8 @@
  * exactly it, the distances between the two sentences' states redone from
  * the trace, little of the early word left at the end, the hand-made model
  * that keeps nothing of it and says "zone" at every step, the <unk>
- * comparison, a GRU, figures, determinism, refusals and the --help
- * example. */
+ * comparison, a GRU in Cho et al.'s form and in PyTorch's, figures,
+ * determinism, refusals and the --help example. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +169,31 @@ static void gru_cell_takes_its_widths(void **state)
     run_result_free(&r);
 }
 
+/* --cell gru-pytorch runs PyTorch's GRU in both encoders and the decoder,
+ * and says so: ops gru_pytorch..., the hidden bias s2s.enc.b_hn among the
+ * inputs, the form named in the printout; and it still has one context. */
+static void pytorch_gru_is_named_in_trace_and_printout(void **state)
+{
+    const char *extra[] = {"--cell", "gru-pytorch", "--d-hidden", "5", "--d-embed", "3",
+                           "--seed", "7", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson01, *state, "t.jsonl", extra);
+    assert_string_equal(expect_tensor(trace, "s2s.enc.h", 12, 5)->op, "gru_pytorch");
+    const al_trace_tensor *n = expect_tensor(trace, "s2s.compare.enc.n", 12, 5);
+    assert_string_equal(n->op, "gru_pytorch_candidate");
+    assert_string_equal(n->inputs[n->n_inputs - 1], "s2s.enc.b_hn");
+    assert_string_equal(expect_tensor(trace, "s2s.step0.z", 1, 5)->op,
+                        "gru_pytorch_update_gate");
+    expect_tensor(trace, "s2s.enc.b_hn", 1, 5);
+    expect_tensor(trace, "s2s.dec.b_hn", 1, 5);
+    expect_one_context(trace, 12, 5, 3);
+    assert_non_null(strstr(r.out, "gru_pytorch cells"));
+    assert_non_null(strstr(r.out, "The GRU in PyTorch's form"));
+    assert_non_null(strstr(r.out, "r_j ⊙ (h_{j-1} · W_h + b_hn)"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void runs_repeat_exactly(void **state)
 {
     expect_runs_repeat_exactly(lesson01, *state, NULL);
@@ -238,6 +263,7 @@ int main(int argc, char **argv)
         lesson_test(hand_made_model_keeps_only_the_last_word),
         lesson_test(own_sentence_is_compared_with_an_unknown_first_word),
         lesson_test(gru_cell_takes_its_widths),
+        lesson_test(pytorch_gru_is_named_in_trace_and_printout),
         lesson_test(runs_repeat_exactly),
         lesson_test(figures_are_drawn_beside_when_asked),
         lesson_test(bad_input_is_refused_with_one_line),

@@ -4,7 +4,7 @@
  * weights are the softmax of its scores and its context their weighted sum
  * (redone from the trace), the general score redone by hand, the additive
  * tables give the same alignment, dot and --random run on random weights,
- * figures, determinism, refusals and the --help example. */
+ * a GRU in PyTorch's form named as such, figures, determinism, refusals and the --help example. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -210,6 +210,43 @@ static void random_gru_takes_its_width(void **state)
     run_result_free(&r);
 }
 
+/* --cell gru-pytorch runs PyTorch's GRU and says so: the ops are
+ * gru_pytorch..., the candidate reads the hidden bias s2s.dec.b_hn (0 when
+ * seeded), and the printout names the form. --cell gru with the same seed
+ * has the same weights but Cho et al.'s ops and no b_hn. */
+static void pytorch_gru_is_named_in_trace_and_printout(void **state)
+{
+    const char *pytorch_args[] = {"--random", "--cell", "gru-pytorch", "--d-hidden", "6",
+                                  "--seed", "7", NULL};
+    const char *cho_args[] = {"--random", "--cell", "gru", "--d-hidden", "6", "--seed", "7",
+                              NULL};
+    run_result r, r_cho;
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "p.jsonl", pytorch_args);
+    al_trace_file *cho = lesson_run_ok(&r_cho, lesson04, *state, "c.jsonl", cho_args);
+    assert_string_equal(expect_tensor(trace, "s2s.enc.h", 4, 6)->op, "gru_pytorch");
+    assert_string_equal(expect_tensor(trace, "s2s.enc.r", 4, 6)->op, "gru_pytorch_reset_gate");
+    const al_trace_tensor *n = expect_tensor(trace, "s2s.step0.n", 1, 6);
+    assert_string_equal(n->op, "gru_pytorch_candidate");
+    assert_string_equal(n->inputs[n->n_inputs - 1], "s2s.dec.b_hn");
+    const al_trace_tensor *b_hn = expect_tensor(trace, "s2s.enc.b_hn", 1, 6);
+    assert_string_equal(b_hn->role, "param");
+    for (int j = 0; j < 6; j++)
+        assert_same_float(al_trace_tensor_at(b_hn, 0, j), 0.0f);
+    assert_non_null(strstr(r.out, "gru_pytorch cells"));
+    assert_non_null(strstr(r.out, "The GRU in PyTorch's form"));
+
+    assert_string_equal(expect_tensor(cho, "s2s.enc.h", 4, 6)->op, "gru");
+    assert_string_equal(expect_tensor(cho, "s2s.step0.n", 1, 6)->op, "gru_candidate");
+    assert_null(al_trace_file_find(cho, "s2s.enc.b_hn"));
+    assert_non_null(strstr(r_cho.out, "The GRU in Cho et al.'s form"));
+    const al_trace_tensor *w_h = expect_tensor(trace, "s2s.dec.w_h", 6, 6);
+    const al_trace_tensor *cho_w_h = expect_tensor(cho, "s2s.dec.w_h", 6, 6);
+    for (int k = 0; k < 36; k++)
+        assert_same_float(w_h->data[k], cho_w_h->data[k]);
+    al_trace_file_free(trace), al_trace_file_free(cho);
+    run_result_free(&r), run_result_free(&r_cho);
+}
+
 static void runs_repeat_exactly(void **state)
 {
     expect_runs_repeat_exactly(lesson04, *state, NULL);
@@ -276,6 +313,7 @@ int main(int argc, char **argv)
         lesson_test(additive_score_gives_the_same_alignment),
         lesson_test(dot_score_runs_on_random_weights),
         lesson_test(random_gru_takes_its_width),
+        lesson_test(pytorch_gru_is_named_in_trace_and_printout),
         lesson_test(runs_repeat_exactly),
         lesson_test(figures_are_drawn_with_source_and_target_axes),
         lesson_test(bad_input_is_refused_with_one_line),

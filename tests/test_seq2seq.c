@@ -223,13 +223,14 @@ static void bottleneck_is_the_last_encoder_state(void **state)
 }
 
 /* With attention, each step's weights over the 3 source words sum to 1,
- * and row t of the alignment holds them; for every score and cell. */
+ * and row t of the alignment holds them; for every score and cell (both
+ * GRU forms). */
 static void attention_rows_sum_to_one(void **state)
 {
     (void)state;
     const al_score_kind scores[] = {AL_SCORE_ADDITIVE, AL_SCORE_DOT, AL_SCORE_GENERAL,
                                     AL_SCORE_SCALED_DOT};
-    for (int cell = AL_RNN_ELMAN; cell <= AL_RNN_GRU; cell++)
+    for (int cell = AL_RNN_ELMAN; cell <= AL_RNN_GRU_PYTORCH; cell++)
         for (int k = 0; k < 4; k++) {
             s2s_case c;
             s2s_start(&c, (al_rnn_kind)cell, true, scores[k]);

@@ -16,21 +16,39 @@
  *     h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
  *   z_t near 1 keeps the old state (memory); r_t near 0 lets the candidate
  *   ignore it. The candidate uses the Elman weights W_x, W_h, b, so with
- *   both gates open (z = 0, r = 1) a GRU step is an Elman step. (PyTorch's
- *   nn.GRU applies r after the product, r ⊙ (h W_h + b_h); this is the
- *   paper's form.)
+ *   both gates open (z = 0, r = 1) a GRU step is an Elman step.
+ *
+ *   GRU as PyTorch computes it (torch.nn.GRU, torch.nn.GRUCell): the same
+ *   z_t, r_t and h_t, but the reset gate scales the hidden product after
+ *   it is formed, bias included, so the candidate has a hidden bias b_hn
+ *   of its own:
+ *     n_t = tanh(x_t · W_x + b + r_t ⊙ (h_{t-1} · W_h + b_hn))
+ *   The two forms agree when r_t is all ones and b_hn = 0, and differ
+ *   otherwise: r ⊙ (h · W_h) mixes the units of h before gating them,
+ *   (r ⊙ h) · W_h gates them before mixing. (PyTorch's b_hz and b_hr just
+ *   add to b_iz and b_ir, so one bias per gate, b_z and b_r, is enough.)
+ *   PyTorch stores the same numbers transposed and stacked in the order
+ *   r, z, n: weight_ih = [W_xr W_xz W_x]ᵀ (3 d_h x d_in), weight_hh =
+ *   [W_hr W_hz W_h]ᵀ (3 d_h x d_h), bias_ih = [b_r b_z b], bias_hh =
+ *   [0 0 b_hn].
  *
  * Parameters are d_in x d_h (W_x, W_xz, W_xr), d_h x d_h (W_h, W_hz, W_hr)
- * and 1 x d_h (b, b_z, b_r), applied as x · W, traced as <prefix>.w_x,
- * .w_h, .b, .w_xz, .w_hz, .b_z, .w_xr, .w_hr, .b_r. */
+ * and 1 x d_h (b, b_z, b_r; PyTorch's form also b_hn), applied as x · W,
+ * traced as <prefix>.w_x, .w_h, .b, .w_xz, .w_hz, .b_z, .w_xr, .w_hr, .b_r
+ * (and .b_hn). */
 #ifndef ATTNLAB_RNN_H
 #define ATTNLAB_RNN_H
+
+#include <stdbool.h>
 
 #include "attnlab/matrix.h"
 #include "attnlab/rng.h"
 #include "attnlab/trace.h"
 
-typedef enum al_rnn_kind { AL_RNN_ELMAN, AL_RNN_GRU } al_rnn_kind;
+/* Which cell: Elman's, or a GRU in one of its two forms. AL_RNN_GRU is
+ * Cho et al.'s form, (r ⊙ h) · W_h, as it always was; AL_RNN_GRU_PYTORCH
+ * is torch.nn.GRU's, r ⊙ (h · W_h + b_hn). */
+typedef enum al_rnn_kind { AL_RNN_ELMAN, AL_RNN_GRU, AL_RNN_GRU_PYTORCH } al_rnn_kind;
 
 typedef struct al_rnn_cell {
     al_rnn_kind kind;
@@ -38,6 +56,8 @@ typedef struct al_rnn_cell {
     al_matrix w_x, w_h, b;        /* Elman; the GRU's candidate                */
     al_matrix w_xz, w_hz, b_z;    /* GRU update gate (empty for Elman)         */
     al_matrix w_xr, w_hr, b_r;    /* GRU reset gate (empty for Elman)          */
+    al_matrix b_hn;               /* PyTorch's GRU only: the candidate's hidden
+                                     bias, inside r ⊙ (h · W_h + b_hn)         */
 } al_rnn_cell;
 
 /* Allocate a cell of kind for inputs of d_in and states of d_h, all zeros.
@@ -46,13 +66,18 @@ al_status al_rnn_cell_alloc(al_rnn_cell *cell, al_rnn_kind kind, int d_in, int d
                             al_error *err);
 
 /* Glorot uniform for every W (each drawn in the order of the struct:
- * W_x, W_h, then W_xz, W_hz, W_xr, W_hr), biases 0. */
+ * W_x, W_h, then W_xz, W_hz, W_xr, W_hr), biases 0 (b_hn too). The two GRU
+ * forms draw the same numbers from the same rng, so one seed gives both
+ * forms the same weights. */
 void al_rnn_cell_init(al_rnn_cell *cell, al_rng *rng);
 
 void al_rnn_cell_free(al_rnn_cell *cell);
 
-/* "elman" or "gru". */
+/* "elman", "gru" (Cho et al.) or "gru_pytorch": the op of a run's states. */
 const char *al_rnn_kind_name(al_rnn_kind kind);
+
+/* True for either GRU form: the cell has gates z and r and a candidate n. */
+bool al_rnn_is_gru(al_rnn_kind kind);
 
 /* What a run keeps besides the states: the GRU's gates and candidate, one
  * row per step (L x d_h), and two rows of scratch. Allocated for up to
@@ -82,10 +107,13 @@ typedef struct al_rnn_names {
 } al_rnn_names;
 
 /* Run the cell over the L rows of x from h_init: row t of states (L x d_h)
- * is h_t. Traces <out>.h (op "elman" or "gru", inputs [x, h_init, the
- * parameters]) and, for a GRU, <out>.z, .r, .n (ops "gru_update_gate",
- * "gru_reset_gate", "gru_candidate", the same inputs). The parameters are
- * not recorded here: al_rnn_trace_params does that once per cell. */
+ * is h_t. Traces <out>.h (op "elman", "gru" or "gru_pytorch", inputs [x,
+ * h_init, the parameters]) and, for a GRU, <out>.z, .r, .n (ops
+ * "gru_update_gate", "gru_reset_gate", "gru_candidate" for Cho et al.'s
+ * form; "gru_pytorch_update_gate", "gru_pytorch_reset_gate",
+ * "gru_pytorch_candidate" for PyTorch's, whose inputs end with b_hn; the
+ * same inputs as the states). The parameters are not recorded here:
+ * al_rnn_trace_params does that once per cell. */
 al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
                      const al_matrix *h_init, const al_rnn_cell *cell,
                      const al_rnn_names *names, al_trace *trace, al_error *err);

@@ -25,9 +25,10 @@
  * Trace names (prefix s2s):
  *   s2s.enc.tokens  s2s.enc.embed (.table)   source ids and vectors
  *   s2s.enc.init    1 x d_h   h_{-1} = 0
- *   s2s.enc.h       S x d_h   the encoder states (op elman or gru; GRU also
- *                             s2s.enc.z, .r, .n; rnn.h)
- *   s2s.enc.w_x ... s2s.dec.w_x ...   the cells' parameters (rnn.h)
+ *   s2s.enc.h       S x d_h   the encoder states (op elman, gru or
+ *                             gru_pytorch; a GRU also s2s.enc.z, .r, .n; rnn.h)
+ *   s2s.enc.w_x ... s2s.dec.w_x ...   the cells' parameters (rnn.h; PyTorch's
+ *                             GRU also s2s.enc.b_hn, s2s.dec.b_hn)
  *   s2s.context     1 x d_h   without attention: the fixed context, the
  *                             last encoder state (op take_row)
  *   s2s.dec.init    1 x d_h   with attention: the decoder's first state, the
@@ -62,7 +63,8 @@
 #include "attnlab/vocab.h"
 
 typedef struct al_seq2seq_config {
-    al_rnn_kind cell;        /* AL_RNN_ELMAN or AL_RNN_GRU, encoder and decoder   */
+    al_rnn_kind cell;        /* AL_RNN_ELMAN, AL_RNN_GRU (Cho et al.) or
+                                AL_RNN_GRU_PYTORCH, encoder and decoder           */
     int vocab_size;          /* V                                                 */
     int d_embed;             /* d_e                                               */
     int d_hidden;            /* d_h                                               */

@@ -12,6 +12,33 @@ static void lesson04_path(char *buf, size_t size, const char *data_dir, const ch
     snprintf(buf, size, "%s/lesson04%s%s", data_dir, file ? "/" : "", file ? file : "");
 }
 
+al_rnn_kind lesson_s2s_cell(const char *option)
+{
+    if (option && strcmp(option, "gru") == 0)
+        return AL_RNN_GRU;
+    if (option && strcmp(option, "gru-pytorch") == 0)
+        return AL_RNN_GRU_PYTORCH;
+    return AL_RNN_ELMAN;
+}
+
+const char *lesson_s2s_gru_form(al_rnn_kind cell)
+{
+    switch (cell) {
+    case AL_RNN_GRU:
+        return "  The GRU in Cho et al.'s form (2014; ops gru, gru_candidate): the reset gate "
+               "scales the\n  old state before W_h reads it, n_j = tanh(e_j · W_x + "
+               "(r_j ⊙ h_{j-1}) · W_h + b).";
+    case AL_RNN_GRU_PYTORCH:
+        return "  The GRU in PyTorch's form (torch.nn.GRU; ops gru_pytorch, "
+               "gru_pytorch_candidate): the\n  reset gate scales W_h's product, which has a "
+               "hidden bias of its own (s2s.enc.b_hn,\n  0 when seeded): n_j = tanh(e_j · W_x "
+               "+ b + r_j ⊙ (h_{j-1} · W_h + b_hn)). The same\n  seed gives --cell gru the "
+               "same weights: only the form differs.";
+    default:
+        return NULL;
+    }
+}
+
 al_status lesson_s2s_vocab_read(al_vocab *vocab, const char *data_dir, al_error *err)
 {
     char path[512];

@@ -32,6 +32,26 @@ typedef struct lesson_s2s_choice {
     const char *data_dir;    /* the folder holding lesson04/                       */
 } lesson_s2s_choice;
 
+/* The --cell choices of lessons 01 and 04, as their --help lists them:
+ * elman, gru (Cho et al.'s form) and gru-pytorch (torch.nn.GRU's). */
+#define LESSON_S2S_CELLS "elman|gru|gru-pytorch"
+
+/* What the two GRU forms differ in, for the end of --cell's help line
+ * (continued under the help column of options.c). */
+#define LESSON_S2S_HELP_INDENT "\n                             "
+#define LESSON_S2S_CELL_FORMS                                                           \
+    ". gru: Cho et al.'s GRU," LESSON_S2S_HELP_INDENT "n = tanh(x·W_x + (r ⊙ h)·W_h + b); " \
+    "gru-pytorch: torch.nn.GRU's," LESSON_S2S_HELP_INDENT                                \
+    "n = tanh(x·W_x + b + r ⊙ (h·W_h + b_hn))"
+
+/* The cell a --cell value names (one of LESSON_S2S_CELLS, already checked
+ * by the option parser); NULL, not given, is Elman. */
+al_rnn_kind lesson_s2s_cell(const char *option);
+
+/* For a GRU, one or two lines for a printout saying which form the
+ * candidate n_j took, with its equation; NULL for Elman. */
+const char *lesson_s2s_gru_form(al_rnn_kind cell);
+
 /* Read <data_dir>/lesson04/vocab.txt (the caller frees *vocab with
  * al_vocab_free, also after a failure). */
 al_status lesson_s2s_vocab_read(al_vocab *vocab, const char *data_dir, al_error *err);

@@ -1,6 +1,7 @@
-/* rnn_cell.c: Elman and GRU cells (formulas in rnn.h): one step, a run
- * over a sequence, their parameters and their trace. Products go through
- * blas.h; the elementwise gates are plain loops. */
+/* rnn_cell.c: Elman and GRU cells, the GRU in Cho et al.'s form and in
+ * PyTorch's (formulas in rnn.h): one step, a run over a sequence, their
+ * parameters and their trace. Products go through blas.h; the elementwise
+ * gates are plain loops. */
 #include "attnlab/rnn.h"
 
 #include <math.h>
@@ -9,7 +10,19 @@
 
 const char *al_rnn_kind_name(al_rnn_kind kind)
 {
-    return kind == AL_RNN_GRU ? "gru" : "elman";
+    switch (kind) {
+    case AL_RNN_GRU:
+        return "gru";
+    case AL_RNN_GRU_PYTORCH:
+        return "gru_pytorch";
+    default:
+        return "elman";
+    }
+}
+
+bool al_rnn_is_gru(al_rnn_kind kind)
+{
+    return kind == AL_RNN_GRU || kind == AL_RNN_GRU_PYTORCH;
 }
 
 /* --- parameters ------------------------------------------------------------------ */
@@ -22,8 +35,11 @@ typedef struct cell_param {
     bool bias;
 } cell_param;
 
-enum { CELL_PARAMS = 9 };
+enum { CELL_PARAMS = 10 };
 
+/* Elman has the first 3, Cho et al.'s GRU the first 9, PyTorch's all 10:
+ * b_hn comes last, so the other forms' lists, draws and traces are
+ * unchanged. */
 static int cell_params(cell_param *out, al_rnn_cell *cell)
 {
     const cell_param all[CELL_PARAMS] = {
@@ -31,8 +47,8 @@ static int cell_params(cell_param *out, al_rnn_cell *cell)
         {"b", &cell->b, false, true},       {"w_xz", &cell->w_xz, true, false},
         {"w_hz", &cell->w_hz, false, false}, {"b_z", &cell->b_z, false, true},
         {"w_xr", &cell->w_xr, true, false}, {"w_hr", &cell->w_hr, false, false},
-        {"b_r", &cell->b_r, false, true}};
-    int count = cell->kind == AL_RNN_GRU ? CELL_PARAMS : 3;
+        {"b_r", &cell->b_r, false, true},   {"b_hn", &cell->b_hn, false, true}};
+    int count = cell->kind == AL_RNN_GRU_PYTORCH ? 10 : cell->kind == AL_RNN_GRU ? 9 : 3;
     for (int k = 0; k < count; k++)
         out[k] = all[k];
     return count;
@@ -41,7 +57,7 @@ static int cell_params(cell_param *out, al_rnn_cell *cell)
 void al_rnn_cell_free(al_rnn_cell *cell)
 {
     al_matrix *all[] = {&cell->w_x, &cell->w_h, &cell->b, &cell->w_xz, &cell->w_hz,
-                        &cell->b_z, &cell->w_xr, &cell->w_hr, &cell->b_r};
+                        &cell->b_z, &cell->w_xr, &cell->w_hr, &cell->b_r, &cell->b_hn};
     for (int k = 0; k < CELL_PARAMS; k++)
         al_matrix_free(all[k]);
 }
@@ -50,7 +66,7 @@ al_status al_rnn_cell_alloc(al_rnn_cell *cell, al_rnn_kind kind, int d_in, int d
                             al_error *err)
 {
     *cell = (al_rnn_cell){.kind = kind, .d_in = d_in, .d_hidden = d_hidden};
-    if ((unsigned)kind > AL_RNN_GRU)
+    if ((unsigned)kind > AL_RNN_GRU_PYTORCH)
         return al_fail(err, AL_ERR_ARG, "rnn: unknown cell kind %d", (int)kind);
     cell_param params[CELL_PARAMS];
     int count = cell_params(params, cell);
@@ -111,7 +127,7 @@ al_status al_rnn_gates_alloc(al_rnn_gates *gates, const al_rnn_cell *cell, int m
     if (status == AL_OK)
         status = al_matrix_alloc(&gates->reset, 1, d, err);
     al_matrix *per_step[] = {&gates->z, &gates->r, &gates->n};
-    for (int k = 0; k < 3 && status == AL_OK && cell->kind == AL_RNN_GRU; k++)
+    for (int k = 0; k < 3 && status == AL_OK && al_rnn_is_gru(cell->kind); k++)
         status = al_matrix_alloc(per_step[k], max_steps, d, err);
     if (status != AL_OK)
         al_rnn_gates_free(gates);
@@ -152,36 +168,78 @@ static al_status elman_step(al_matrix *h, al_rnn_gates *scratch, const al_matrix
     return status;
 }
 
-/* GRU, in the order of the formulas in rnn.h */
-static al_status gru_step(al_matrix *h, al_matrix *z, al_matrix *r, al_matrix *n,
-                          al_rnn_gates *scratch, const al_matrix *x, const al_matrix *h_prev,
-                          const al_rnn_cell *cell, al_error *err)
+/* The gates both GRU forms share (1 x d_h each):
+ * z = σ(x · W_xz + h_prev · W_hz + b_z),  r = σ(x · W_xr + h_prev · W_hr + b_r) */
+static al_status gru_gates(al_matrix *z, al_matrix *r, al_rnn_gates *scratch,
+                           const al_matrix *x, const al_matrix *h_prev, const al_rnn_cell *cell,
+                           al_error *err)
 {
-    int d = cell->d_hidden;
-    /* z = σ(x · W_xz + h_prev · W_hz + b_z),  r = σ(x · W_xr + h_prev · W_hr + b_r) */
     al_status status = affine(z, &scratch->product, x, &cell->w_xz, h_prev, &cell->w_hz,
                               &cell->b_z, err);
     if (status == AL_OK)
         status = affine(r, &scratch->product, x, &cell->w_xr, h_prev, &cell->w_hr, &cell->b_r,
                         err);
-    if (status != AL_OK)
-        return status;
-    for (int j = 0; j < d; j++) {
+    for (int j = 0; j < cell->d_hidden && status == AL_OK; j++) {
         *al_at(z, 0, j) = sigmoid(*al_at(z, 0, j));
         *al_at(r, 0, j) = sigmoid(*al_at(r, 0, j));
-        *al_at(&scratch->reset, 0, j) = *al_at(r, 0, j) * *al_at(h_prev, 0, j);
     }
-    /* n = tanh(x · W_x + (r ⊙ h_prev) · W_h + b) */
-    status = affine(n, &scratch->product, x, &cell->w_x, &scratch->reset, &cell->w_h, &cell->b,
-                    err);
-    if (status != AL_OK)
-        return status;
-    /* h = (1 − z) ⊙ n + z ⊙ h_prev */
-    for (int j = 0; j < d; j++) {
+    return status;
+}
+
+/* n holds the candidate's sum before tanh; both forms finish alike:
+ * n = tanh(n),  h = (1 − z) ⊙ n + z ⊙ h_prev */
+static void gru_blend(al_matrix *h, al_matrix *n, const al_matrix *z, const al_matrix *h_prev)
+{
+    for (int j = 0; j < h->cols; j++) {
         float nj = tanhf(*al_at(n, 0, j)), zj = *al_at(z, 0, j);
         *al_at(n, 0, j) = nj;
         *al_at(h, 0, j) = (1.0f - zj) * nj + zj * *al_at(h_prev, 0, j);
     }
+}
+
+/* GRU, Cho et al. (2014), in the order of the formulas in rnn.h */
+static al_status gru_step(al_matrix *h, al_matrix *z, al_matrix *r, al_matrix *n,
+                          al_rnn_gates *scratch, const al_matrix *x, const al_matrix *h_prev,
+                          const al_rnn_cell *cell, al_error *err)
+{
+    al_status status = gru_gates(z, r, scratch, x, h_prev, cell, err);
+    if (status != AL_OK)
+        return status;
+    /* n = tanh(x · W_x + (r ⊙ h_prev) · W_h + b): the gate before the product */
+    for (int j = 0; j < cell->d_hidden; j++)
+        *al_at(&scratch->reset, 0, j) = *al_at(r, 0, j) * *al_at(h_prev, 0, j);
+    status = affine(n, &scratch->product, x, &cell->w_x, &scratch->reset, &cell->w_h, &cell->b,
+                    err);
+    if (status == AL_OK)
+        gru_blend(h, n, z, h_prev);
+    return status;
+}
+
+/* GRU as PyTorch computes it (torch.nn.GRUCell; rnn.h): the same gates,
+ * and the reset gate applied after the hidden product and its bias:
+ *   n (1 x d_h) = tanh(x (1 x d_in) · W_x (d_in x d_h) + b
+ *                      + r ⊙ (h_prev (1 x d_h) · W_h (d_h x d_h) + b_hn)) */
+static al_status gru_pytorch_step(al_matrix *h, al_matrix *z, al_matrix *r, al_matrix *n,
+                                  al_rnn_gates *scratch, const al_matrix *x,
+                                  const al_matrix *h_prev, const al_rnn_cell *cell,
+                                  al_error *err)
+{
+    al_status status = gru_gates(z, r, scratch, x, h_prev, cell, err);
+    /* n = x · W_x + b;  product = h_prev · W_h + b_hn */
+    if (status == AL_OK)
+        status = al_matmul(n, x, &cell->w_x, err);
+    if (status == AL_OK)
+        status = al_add_row_vector(n, n, &cell->b, err);
+    if (status == AL_OK)
+        status = al_matmul(&scratch->product, h_prev, &cell->w_h, err);
+    if (status == AL_OK)
+        status = al_add_row_vector(&scratch->product, &scratch->product, &cell->b_hn, err);
+    if (status != AL_OK)
+        return status;
+    /* n += r ⊙ product: the gate after the product */
+    for (int j = 0; j < cell->d_hidden; j++)
+        *al_at(n, 0, j) += *al_at(r, 0, j) * *al_at(&scratch->product, 0, j);
+    gru_blend(h, n, z, h_prev);
     return AL_OK;
 }
 
@@ -208,6 +266,8 @@ al_status al_rnn_step(al_matrix *h, al_matrix *z, al_matrix *r, al_matrix *n,
         return status;
     if (cell->kind == AL_RNN_GRU)
         return gru_step(h, z, r, n, scratch, x, h_prev, cell, err);
+    if (cell->kind == AL_RNN_GRU_PYTORCH)
+        return gru_pytorch_step(h, z, r, n, scratch, x, h_prev, cell, err);
     return elman_step(h, scratch, x, h_prev, cell, err);
 }
 
@@ -225,13 +285,17 @@ static al_status trace_run(al_trace *trace, const al_matrix *states, const al_rn
     for (int k = 0; k < count; k++)
         info.inputs[2 + k] = al_name(param_names[k], "%s.%s", names->params, params[k].name);
 
-    const char *ops[] = {al_rnn_kind_name(cell->kind), "gru_update_gate", "gru_reset_gate",
-                         "gru_candidate"};
+    /* the op names say which GRU form made the numbers (rnn.h) */
+    bool pytorch = cell->kind == AL_RNN_GRU_PYTORCH;
+    const char *ops[] = {al_rnn_kind_name(cell->kind),
+                         pytorch ? "gru_pytorch_update_gate" : "gru_update_gate",
+                         pytorch ? "gru_pytorch_reset_gate" : "gru_reset_gate",
+                         pytorch ? "gru_pytorch_candidate" : "gru_candidate"};
     const char *suffixes[] = {"h", "z", "r", "n"};
     al_matrix gate_rows[] = {*states, al_matrix_rows(&gates->z, 0, steps),
                              al_matrix_rows(&gates->r, 0, steps),
                              al_matrix_rows(&gates->n, 0, steps)};
-    int records = cell->kind == AL_RNN_GRU ? 4 : 1;
+    int records = al_rnn_is_gru(cell->kind) ? 4 : 1;
     al_status status = AL_OK;
     for (int k = 0; k < records && status == AL_OK; k++) {
         char name[AL_NAME_SIZE];
@@ -251,7 +315,7 @@ al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
         return al_fail(err, AL_ERR_SHAPE, "%s run: the states are %d x %d but must be %d x %d "
                        "(one row per step)", al_rnn_kind_name(cell->kind), states->rows,
                        states->cols, steps, cell->d_hidden);
-    if (cell->kind == AL_RNN_GRU && steps > gates->z.rows)
+    if (al_rnn_is_gru(cell->kind) && steps > gates->z.rows)
         return al_fail(err, AL_ERR_SHAPE, "%s run: %d steps but the gates hold %d",
                        al_rnn_kind_name(cell->kind), steps, gates->z.rows);
     if (trace && (!names || !names->out || !names->params || !names->x || !names->h_init))
@@ -263,7 +327,7 @@ al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
         al_matrix x_t = al_matrix_rows(x, t, 1), h_t = al_matrix_rows(states, t, 1);
         al_matrix h_before = t == 0 ? *h_init : al_matrix_rows(states, t - 1, 1);
         al_matrix z = {0}, r = {0}, n = {0};
-        if (cell->kind == AL_RNN_GRU) {
+        if (al_rnn_is_gru(cell->kind)) {
             z = al_matrix_rows(&gates->z, t, 1);
             r = al_matrix_rows(&gates->r, t, 1);
             n = al_matrix_rows(&gates->n, t, 1);

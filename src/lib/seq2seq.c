@@ -198,7 +198,7 @@ static al_status update_state(step *s, al_seq2seq_workspace *ws, const al_seq2se
                     .note = note};
     al_status status = trace_record(trace, &input, &s->input, err);
     al_rnn_gates gates = ws->decoder_gates;
-    if (model->config.cell == AL_RNN_GRU) {
+    if (al_rnn_is_gru(model->config.cell)) {
         gates.z = al_matrix_rows(&ws->decoder_gates.z, s->t, 1);
         gates.r = al_matrix_rows(&ws->decoder_gates.r, s->t, 1);
         gates.n = al_matrix_rows(&ws->decoder_gates.n, s->t, 1);

@@ -22,10 +22,11 @@ typedef struct named_param {
 
 static int add_cell(named_param *list, int count, const char *prefix, al_rnn_cell *cell)
 {
-    const char *suffixes[] = {"w_x", "w_h", "b", "w_xz", "w_hz", "b_z", "w_xr", "w_hr", "b_r"};
+    const char *suffixes[] = {"w_x", "w_h", "b",    "w_xz", "w_hz",
+                              "b_z", "w_xr", "w_hr", "b_r", "b_hn"};
     al_matrix *all[] = {&cell->w_x, &cell->w_h, &cell->b, &cell->w_xz, &cell->w_hz,
-                        &cell->b_z, &cell->w_xr, &cell->w_hr, &cell->b_r};
-    for (int k = 0; k < 9; k++)
+                        &cell->b_z, &cell->w_xr, &cell->w_hr, &cell->b_r, &cell->b_hn};
+    for (int k = 0; k < 10; k++)
         if (all[k]->data) {
             al_name(list[count].name, "%s.%s", prefix, suffixes[k]);
             list[count++].m = all[k];
@@ -87,7 +88,7 @@ static al_status check_config(const al_seq2seq_config *c, al_error *err)
     if (c->vocab_size <= AL_SPECIAL_TOKENS || c->vocab_size > 10000000)
         return al_fail(err, AL_ERR_VALUE, "seq2seq: vocab_size must be more than the %d special "
                        "tokens, not %d", AL_SPECIAL_TOKENS, c->vocab_size);
-    if ((unsigned)c->cell > AL_RNN_GRU)
+    if ((unsigned)c->cell > AL_RNN_GRU_PYTORCH)
         return al_fail(err, AL_ERR_VALUE, "seq2seq: unknown cell %d", (int)c->cell);
     if (!c->attention)
         return AL_OK;

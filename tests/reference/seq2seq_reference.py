@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """seq2seq_reference.py: an independent NumPy implementation of attnlab's
-RNN seq2seq model (Elman and GRU cells; the fixed bottleneck context or
-attention at every step), checked against traces.
+RNN seq2seq model (Elman and GRU cells, the GRU in Cho et al.'s form and
+in PyTorch's; the fixed bottleneck context or attention at every step),
+checked against traces.
 
 It runs seq2seq_traces (the C driver) to write one trace per case, then
 for each trace takes only the inputs and parameters from it, reruns the
@@ -26,10 +27,52 @@ np = ar.np
 
 BOS, EOS = 2, 3
 GRU_PARAMS = ["w_x", "w_h", "b", "w_xz", "w_hz", "b_z", "w_xr", "w_hr", "b_r"]
+# PyTorch's form has one more: the candidate's hidden bias, last.
+GRU_PYTORCH_PARAMS = GRU_PARAMS + ["b_hn"]
+GRU_PYTORCH_OPS = {"h": "gru_pytorch", "z": "gru_pytorch_update_gate",
+                   "r": "gru_pytorch_reset_gate", "n": "gru_pytorch_candidate"}
 
 
 def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
+
+
+def cell_params(kind):
+    """The parameter suffixes of a cell of kind, in the order traced."""
+    if kind == "gru_pytorch":
+        return GRU_PYTORCH_PARAMS
+    return GRU_PARAMS if kind == "gru" else GRU_PARAMS[:3]
+
+
+def pytorch_layout(p):
+    """attnlab's parameters (x · W, d_in x d_h) in torch.nn.GRUCell's layout:
+    weight_ih (3 d_h x d_in) and weight_hh (3 d_h x d_h) stack the gates in
+    the order r, z, n and are applied as W · x; bias_ih and bias_hh stack
+    the same way. attnlab keeps one bias per gate for z and r (PyTorch's two
+    just add), so their hidden halves are 0; b_hn is bias_hh's n part."""
+    zeros = np.zeros_like(p["b_r"])
+    return {"weight_ih": np.vstack([p["w_xr"].T, p["w_xz"].T, p["w_x"].T]),
+            "weight_hh": np.vstack([p["w_hr"].T, p["w_hz"].T, p["w_h"].T]),
+            "bias_ih": np.hstack([p["b_r"], p["b_z"], p["b"]])[0],
+            "bias_hh": np.hstack([zeros, zeros, p["b_hn"]])[0]}
+
+
+def pytorch_gru_step(x_t, h, torch_p):
+    """One step of torch.nn.GRUCell as PyTorch documents it, on row vectors:
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)
+        z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+        h' = (1 − z) ⊙ n + z ⊙ h
+    computed the way PyTorch does: both stacked products, then split."""
+    d_h = h.shape[1]
+    gi = x_t @ torch_p["weight_ih"].T + torch_p["bias_ih"]
+    gh = h @ torch_p["weight_hh"].T + torch_p["bias_hh"]
+    i_r, i_z, i_n = gi[:, :d_h], gi[:, d_h:2 * d_h], gi[:, 2 * d_h:]
+    h_r, h_z, h_n = gh[:, :d_h], gh[:, d_h:2 * d_h], gh[:, 2 * d_h:]
+    r = sigmoid(i_r + h_r)
+    z = sigmoid(i_z + h_z)
+    n = np.tanh(i_n + r * h_n)
+    return (1 - z) * n + z * h, z, r, n
 
 
 class Pass:
@@ -48,8 +91,10 @@ class Pass:
     def cell(self, out, params, x, x_name, h0, h0_name, labels_from=None):
         """Run the cell over the rows of x from h0 (rnn.h's formulas)."""
         gru = self.cfg["cell"] == "gru"
-        names = GRU_PARAMS if gru else GRU_PARAMS[:3]
+        pytorch = self.cfg["cell"] == "gru_pytorch"
+        names = cell_params(self.cfg["cell"])
         p = {n: ar.values(self.traced[f"{params}.{n}"]) for n in names}
+        torch_p = pytorch_layout(p) if pytorch else None
         inputs = [x_name, h0_name] + [f"{params}.{n}" for n in names]
         h, states, gates = h0, [], {"z": [], "r": [], "n": []}
         for x_t in x:
@@ -61,6 +106,10 @@ class Pass:
                 h = (1 - z) * n + z * h
                 for key, value in (("z", z), ("r", r), ("n", n)):
                     gates[key].append(value)
+            elif pytorch:
+                h, z, r, n = pytorch_gru_step(x_t, h, torch_p)
+                for key, value in (("z", z), ("r", r), ("n", n)):
+                    gates[key].append(value)
             else:
                 h = np.tanh(x_t @ p["w_x"] + h @ p["w_h"] + p["b"])
             states.append(h)
@@ -70,10 +119,14 @@ class Pass:
             for key, op in (("z", "gru_update_gate"), ("r", "gru_reset_gate"),
                             ("n", "gru_candidate")):
                 self.computed(f"{out}.{key}", np.vstack(gates[key]), op, inputs)
+        if pytorch:
+            for key in ("z", "r", "n"):
+                self.computed(f"{out}.{key}", np.vstack(gates[key]), GRU_PYTORCH_OPS[key],
+                              inputs)
         return states
 
     def params(self, prefix):
-        names = GRU_PARAMS if self.cfg["cell"] == "gru" else GRU_PARAMS[:3]
+        names = cell_params(self.cfg["cell"])
         for n in names:
             self.given(f"{prefix}.{n}")
 

@@ -1,7 +1,7 @@
-/* seq2seq_traces.c: writes traces of the RNN seq2seq model (Elman and GRU,
- * without attention and with every score, greedy and teacher-forced) from
- * seeded random weights, for the NumPy reference (seq2seq_reference.py) to
- * redo from the trace alone. Not a test by itself: it only computes.
+/* seq2seq_traces.c: writes traces of the RNN seq2seq model (Elman, and GRU
+ * in Cho et al.'s form and in PyTorch's; without attention and with every
+ * score, greedy and teacher-forced) from seeded random weights, for the
+ * NumPy reference (seq2seq_reference.py) to redo from the trace alone. Not a test by itself: it only computes.
  *
  *   seq2seq_traces FOLDER     writes FOLDER/<case>.jsonl, one per case
  *
@@ -44,10 +44,12 @@ static al_status run_case(const case_spec *c, al_trace *trace, al_error *err)
     if (status != AL_OK)
         return status;
     al_seq2seq_init(&model, &rng);
-    /* biases away from 0, so that a reference that forgot one disagrees */
-    const char *biases[] = {"s2s.enc.b", "s2s.enc.b_z", "s2s.enc.b_r", "s2s.dec.b",
-                            "s2s.dec.b_z", "s2s.dec.b_r", "s2s.output.b"};
-    for (int k = 0; k < 7; k++) {
+    /* biases away from 0, so that a reference that forgot one disagrees
+     * (PyTorch's b_hn last: the other cases' draws stay as they were) */
+    const char *biases[] = {"s2s.enc.b",    "s2s.enc.b_z", "s2s.enc.b_r",  "s2s.dec.b",
+                            "s2s.dec.b_z",  "s2s.dec.b_r", "s2s.output.b", "s2s.enc.b_hn",
+                            "s2s.dec.b_hn"};
+    for (int k = 0; k < 9; k++) {
         al_matrix *b = al_seq2seq_param(&model, biases[k]);
         if (b)
             al_rng_fill_normal(b, &rng, 0.0f, 0.5f);
@@ -92,6 +94,10 @@ int main(int argc, char **argv)
         {"elman-general-greedy", AL_RNN_ELMAN, true, AL_SCORE_GENERAL, true, 6, 5},
         {"gru-dot-greedy", AL_RNN_GRU, true, AL_SCORE_DOT, true, 2, 6},
         {"gru-scaled-dot-forced", AL_RNN_GRU, true, AL_SCORE_SCALED_DOT, false, 3, 7},
+        {"gru-pytorch-bottleneck-forced", AL_RNN_GRU_PYTORCH, false, AL_SCORE_DOT, false, 4, 8},
+        {"gru-pytorch-additive-greedy", AL_RNN_GRU_PYTORCH, true, AL_SCORE_ADDITIVE, true, 5, 9},
+        {"gru-pytorch-general-forced", AL_RNN_GRU_PYTORCH, true, AL_SCORE_GENERAL, false, 3,
+         10},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const case_spec *c = &cases[k];
