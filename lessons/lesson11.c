@@ -389,7 +389,8 @@ static al_status search(al_beam_search *beams, int width, int max_length, lesson
                         double *score, al_error *err)
 {
     al_beam_options options = {.width = width, .max_length = max_length,
-                               .bos_id = s->model.bos_id, .eos_id = s->model.eos_id};
+                               .bos_id = s->model.bos_id, .eos_id = s->model.eos_id,
+                               .model = AL_BIGRAM_BEAM_MODEL, .model_table = "bigrams"};
     al_status status = al_beam_alloc(beams, &options, s->model.vocab_size, err);
     if (status == AL_OK)
         status = al_beam_run(tokens, length, score, beams, al_bigram_next_logits, &s->model, trace, name,

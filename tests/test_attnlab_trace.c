@@ -283,6 +283,20 @@ static void diff_reports_another_op(void **state)
     run_result_free(&r);
 }
 
+/* The same numbers from another row: the op's parameters differ. */
+static void diff_reports_other_attrs(void **state)
+{
+    const test_paths *paths = *state;
+    char path_a[PATH_SIZE], path_b[PATH_SIZE];
+    run_result r;
+    data_file(path_a, paths, "ops_wrong_value.jsonl");
+    data_file(path_b, paths, "ops_other_row.jsonl");
+    run_tool(r, paths, "diff", "--quiet", path_a, path_b);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, "row attrs differ: {row: 1} vs {row: 0}\n");
+    run_result_free(&r);
+}
+
 static void diff_reports_a_change_beyond_tolerance(void **state)
 {
     const test_paths *paths = *state;
@@ -483,6 +497,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(diff_wants_inputs_bit_identical, &paths),
         cmocka_unit_test_prestate(diff_allows_a_cancelling_entry_the_noise_of_its_scale, &paths),
         cmocka_unit_test_prestate(diff_reports_another_op, &paths),
+        cmocka_unit_test_prestate(diff_reports_other_attrs, &paths),
         cmocka_unit_test_prestate(diff_reports_a_tensor_on_one_side_only, &paths),
         cmocka_unit_test_prestate(a_malformed_trace_exits_2_naming_the_line, &paths),
         cmocka_unit_test_prestate(bad_usage_exits_2_with_one_line, &paths),

@@ -149,7 +149,9 @@ static void each_step_traces_the_surviving_beams(void **state)
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"beam.step0.scores\", \"role\": \"activation\", "
-                               "\"op\": \"beam_search\", \"inputs\": [], \"shape\": [2, 1], "
+                               "\"op\": \"beam_search\", \"inputs\": [], \"attrs\": {\"step\": 0, "
+                               "\"width\": 2, \"max_length\": 4, \"bos\": 0, \"eos\": 1, "
+                               "\"model\": \"untraced\"}, \"shape\": [2, 1], "
                                "\"rows\": [\"<bos> A\", \"<bos> B\"], \"cols\": [\"log p\"]");
     assert_trace_has(&capture, "\"name\": \"beam.step1.scores\"");
     assert_trace_has(&capture, "\"rows\": [\"<bos> B <eos>\", \"<bos> A <eos>\"]");

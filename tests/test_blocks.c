@@ -131,8 +131,9 @@ static void post_norm_names(void **state)
                          "\"inputs\": [\"x\", \"enc.0.attn.out\"]");
     assert_trace_has(&c, "\"name\": \"enc.0.norm1\", \"role\": \"activation\", \"op\": "
                          "\"layer_norm\", \"inputs\": [\"enc.0.add1\"");
+    /* the hand layer's FFN has no biases: a product, not "linear" */
     assert_trace_has(&c, "\"name\": \"enc.0.ffn.pre_relu\", \"role\": \"activation\", \"op\": "
-                         "\"linear\", \"inputs\": [\"enc.0.norm1\"");
+                         "\"matmul\", \"inputs\": [\"enc.0.norm1\", \"enc.0.ffn.w1\"]");
     assert_trace_has(&c, "\"name\": \"enc.0.add2\", \"role\": \"activation\", \"op\": \"add\", "
                          "\"inputs\": [\"enc.0.norm1\", \"enc.0.ffn.out\"]");
     assert_trace_has(&c, "\"name\": \"enc.0.norm2\", \"role\": \"activation\", \"op\": "

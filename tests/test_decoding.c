@@ -318,7 +318,8 @@ static void top_p_traces_before_and_after_the_cut(void **state)
                                "\"s.temperature\"]");
     assert_trace_has(&capture, "\"data\": [[0.5, 0.5]]");
     assert_trace_has(&capture, "\"name\": \"s.probs\", \"role\": \"activation\", \"op\": "
-                               "\"top_p\", \"inputs\": [\"s.all_probs\"], \"shape\": [1, 2], "
+                               "\"top_p\", \"inputs\": [\"s.all_probs\"], \"attrs\": {\"p\": 0.5}, "
+                               "\"shape\": [1, 2], "
                                "\"rows\": null, \"cols\": null, \"dtype\": \"float32\", "
                                "\"data\": [[1, 0]]");
     capture_free(&capture);

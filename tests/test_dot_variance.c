@@ -165,12 +165,21 @@ static void tables_are_traced_with_their_widths(void **state)
     assert_int_equal(al_softmax_peak(&peak, dims, 2, 4, 10, &rng, c.trace, "scaling", NULL),
                      AL_OK);
     capture_finish(&c);
+    /* The generator's state before the first draw, by hand from
+     * al_rng_seed(seed 1, stream 0): increment = (0 << 1) | 1 = 1; state
+     * 0 steps to 0 · M + 1 = 1, plus the seed is 2, steps to 2M + 1 with
+     * M = 0x5851f42d4c957f2d: 0xb0a3e85a992afe5b. */
     assert_trace_has(&c, "\"name\": \"scaling.variance\", \"role\": \"output\", \"op\": "
-                         "\"dot_variance\", \"inputs\": [], \"shape\": [2, 2], \"rows\": "
+                         "\"dot_variance\", \"inputs\": [], \"attrs\": {\"samples\": 50, "
+                         "\"widths\": [1, 4], \"rng\": \"pcg32\", \"rng_state\": "
+                         "\"0xb0a3e85a992afe5b\", \"rng_increment\": \"0x0000000000000001\"}, "
+                         "\"shape\": [2, 2], \"rows\": "
                          "[\"q·k\", \"q·k/√d\"], \"cols\": [\"d=1\", \"d=4\"]");
     assert_trace_has(&c, "over 50 pairs");
     assert_trace_has(&c, "\"name\": \"scaling.peak\", \"role\": \"output\", \"op\": "
-                         "\"softmax_peak\"");
+                         "\"softmax_peak\", \"inputs\": [], \"attrs\": {\"keys\": 4, "
+                         "\"draws\": 10, \"widths\": [1, 4], \"rng\": \"pcg32\", "
+                         "\"rng_state\": \"0x");
     assert_trace_has(&c, "over 10 draws of the largest weight of a softmax over 4");
     capture_free(&c);
     al_matrix_free(&variance);

@@ -183,7 +183,8 @@ static void traces_record_op_and_labels(void **state)
         al_positional_learned(&pos, 0, &table, capture.trace, "pos2", labels, NULL), AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"pos\", \"role\": \"activation\", \"op\": "
-                               "\"sinusoidal\", \"inputs\": [], \"shape\": [2, 2], "
+                               "\"sinusoidal\", \"inputs\": [], \"attrs\": {\"first_position\": "
+                               "0, \"base\": 10000}, \"shape\": [2, 2], "
                                "\"rows\": [\"The\", \"cat\"]");
     assert_trace_has(&capture, "\"name\": \"pos1\", \"role\": \"activation\", \"op\": "
                                "\"one_hot\"");

@@ -1,9 +1,10 @@
 /* test_reference.c: runs one NumPy reference (a script in tests/reference) as a
  * cmocka test. The reference writes its traces with the C trace writer
- * given to it, recomputes every tensor from each trace's inputs and
+ * given to it (or, for trace_ops_reference.py, reads the folder of traces
+ * given to it), recomputes every tensor from each trace's inputs and
  * parameters alone, and exits 0 only if all agree within its tolerance.
- * Arguments: PYTHON SCRIPT TRACE-WRITER. Skipped (not passed) when the
- * script says NumPy is missing (exit 77). */
+ * Arguments: PYTHON SCRIPT TRACE-WRITER-OR-FOLDER. Skipped (not passed)
+ * when the script says NumPy is missing (exit 77). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +36,7 @@ static void reference_agrees_with_every_traced_tensor(void **state)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: test_reference PYTHON SCRIPT TRACE-WRITER\n");
+        fprintf(stderr, "usage: test_reference PYTHON SCRIPT TRACE-WRITER-OR-FOLDER\n");
         return 2;
     }
     python = argv[1];

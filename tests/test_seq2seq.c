@@ -353,7 +353,7 @@ static void traced_names_with_attention(void **state)
     assert_trace_has(&t, "\"name\": \"s2s.enc.h\", \"role\": \"activation\", \"op\": \"gru\", "
                          "\"inputs\": [\"s2s.enc.embed\", \"s2s.enc.init\", \"s2s.enc.w_x\"");
     assert_trace_has(&t, "\"name\": \"s2s.dec.init\", \"role\": \"activation\", \"op\": "
-                         "\"take_row\", \"inputs\": [\"s2s.enc.h\"]");
+                         "\"take_row\", \"inputs\": [\"s2s.enc.h\"], \"attrs\": {\"row\": 2}");
     assert_trace_has(&t, "\"name\": \"s2s.step0.q_proj\", \"role\": \"activation\", \"op\": "
                          "\"matmul\", \"inputs\": [\"s2s.dec.init\", \"s2s.attn.w_a\"]");
     assert_trace_has(&t, "\"name\": \"s2s.step1.q_proj\", \"role\": \"activation\", \"op\": "
@@ -367,7 +367,8 @@ static void traced_names_with_attention(void **state)
     assert_trace_has(&t, "\"name\": \"s2s.step1.z\", \"role\": \"activation\", \"op\": "
                          "\"gru_update_gate\", \"inputs\": [\"s2s.step1.input\", \"s2s.step0.h\"");
     assert_trace_has(&t, "\"name\": \"s2s.alignment\", \"role\": \"output\", \"op\": "
-                         "\"stack_steps\", \"inputs\": [], \"shape\": [3, 3], \"rows\": "
+                         "\"stack_steps\", \"inputs\": [\"s2s.step0.weights\", "
+                         "\"s2s.step1.weights\", \"s2s.step2.weights\"], \"shape\": [3, 3], \"rows\": "
                          "[\"zone\", \"économique\", \"européenne\"]");
     assert_trace_has(&t, "\"name\": \"s2s.dec.tokens\", \"role\": \"input\"");
     assert_null(strstr(t.text, "\"s2s.context\""));
@@ -386,11 +387,13 @@ static void traced_names_without_attention(void **state)
     run_greedy(&c, tokens, t.trace);
     capture_finish(&t);
     assert_trace_has(&t, "\"name\": \"s2s.context\", \"role\": \"activation\", \"op\": "
-                         "\"take_row\", \"inputs\": [\"s2s.enc.h\"], \"shape\": [1, 6], "
+                         "\"take_row\", \"inputs\": [\"s2s.enc.h\"], \"attrs\": {\"row\": 2}, "
+                         "\"shape\": [1, 6], "
                          "\"rows\": [\"Area\"]");
     assert_trace_has(&t, "the bottleneck");
     assert_trace_has(&t, "\"name\": \"s2s.step0.input\", \"role\": \"activation\", \"op\": "
-                         "\"concat\", \"inputs\": [\"s2s.dec.embed\", \"s2s.context\"]");
+                         "\"concat\", \"inputs\": [\"s2s.dec.embed\", \"s2s.context\"], "
+                         "\"attrs\": {\"row\": 0}");
     assert_trace_has(&t, "\"name\": \"s2s.step0.h\", \"role\": \"activation\", \"op\": "
                          "\"elman\", \"inputs\": [\"s2s.step0.input\", \"s2s.context\"");
     assert_trace_has(&t, "\"name\": \"s2s.step0.next.token\"");

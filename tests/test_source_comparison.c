@@ -180,7 +180,8 @@ static void traced_names(void **state)
                          "\"row_distance\", \"inputs\": [\"s2s.enc.h\", \"s2s.compare.enc.h\"], "
                          "\"shape\": [1, 2]");
     assert_trace_has(&t, "\"name\": \"s2s.compare.kept\", \"role\": \"output\", \"op\": "
-                         "\"ratio\", \"inputs\": [\"s2s.compare.distance\"], \"shape\": [1, 2]");
+                         "\"ratio\", \"inputs\": [\"s2s.compare.distance\"], \"attrs\": {\"f\": "
+                         "0}, \"shape\": [1, 2]");
     assert_trace_has(&t, "divided by its entry 0, the first token where the states part");
     capture_free(&t);
     end(&c);

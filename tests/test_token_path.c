@@ -65,7 +65,7 @@ static void the_path_is_traced_with_every_stage_as_an_input(void **state)
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"cls.path\", \"role\": \"activation\", \"op\": "
                                "\"gather_row\", \"inputs\": [\"x\", \"enc.0.norm2\"], "
-                               "\"shape\": [2, 2], \"rows\": [\"x\", \"enc.0\"]");
+                               "\"attrs\": {\"row\": 0}, \"shape\": [2, 2], \"rows\": [\"x\", \"enc.0\"]");
     assert_trace_has(&capture, "\"data\": [[1, 2], [3, 4]]");
     assert_trace_has(&capture, "\"note\": \"row 0 of each input");
     capture_free(&capture);

@@ -347,6 +347,67 @@ static void refuses_an_unknown_field(void **state)
                    ":2: tensor 'q': unknown field 'warning'");
 }
 
+/* An op's parameters: numbers, strings and lists of numbers, in the
+ * file's order, found by name. */
+static void reads_attrs_in_order(void **state)
+{
+    read_result result = read_text(HEADER
+                                   "{'kind': 'tensor', 'name': 'p', 'role': 'activation', "
+                                   "'op': 'take_row', 'inputs': ['h'], "
+                                   "'attrs': {'row': 3, 'p': 0.9, 'rng': 'pcg32', "
+                                   "'widths': [1, 4]}, 'shape': [1, 1], 'rows': null, "
+                                   "'cols': null, 'dtype': 'float32', 'data': [[1]]}\n"
+                                   "{'kind': 'end', 'records': 1}\n");
+    assert_int_equal(result.status, AL_OK);
+    const al_trace_tensor *t = &result.trace->tensors[0];
+    assert_int_equal(t->n_attrs, 4);
+    assert_string_equal(t->attrs[0].name, "row");
+    assert_int_equal(t->attrs[0].kind, AL_TRACE_ATTR_NUMBER);
+    assert_true(t->attrs[0].number == 3.0);
+    assert_string_equal(t->attrs[1].name, "p");
+    assert_true(t->attrs[1].number == 0.9);
+    const al_trace_tensor_attr *rng = al_trace_tensor_find_attr(t, "rng");
+    assert_non_null(rng);
+    assert_int_equal(rng->kind, AL_TRACE_ATTR_TEXT);
+    assert_string_equal(rng->text, "pcg32");
+    const al_trace_tensor_attr *widths = al_trace_tensor_find_attr(t, "widths");
+    assert_int_equal(widths->kind, AL_TRACE_ATTR_LIST);
+    assert_int_equal(widths->list_length, 2);
+    assert_true(widths->list[1] == 4.0);
+    assert_null(al_trace_tensor_find_attr(t, "col"));
+    al_trace_file_free(result.trace);
+}
+
+/* A tensor with attrs 'ATTRS' (the text after "attrs": ). */
+#define TENSOR_WITH_ATTRS(ATTRS)                                                        \
+    "{'kind': 'tensor', 'name': 'q', 'role': 'activation', 'op': 'take_row', "          \
+    "'inputs': ['h'], 'attrs': " ATTRS ", 'shape': [1, 1], 'rows': null, "              \
+    "'cols': null, 'dtype': 'float32', 'data': [[1]]}\n{'kind': 'end', 'records': 1}\n"
+
+static void refuses_attrs_that_are_not_an_object(void **state)
+{
+    assert_refused(HEADER TENSOR_WITH_ATTRS("[3]"),
+                   ":2: tensor 'q': 'attrs' is a list, expected an object");
+}
+
+static void refuses_an_attr_that_is_not_a_number_string_or_list(void **state)
+{
+    assert_refused(HEADER TENSOR_WITH_ATTRS("{'row': null}"),
+                   ":2: tensor 'q': attrs 'row' is null, expected a number, a string or a "
+                   "list of numbers");
+}
+
+static void refuses_an_attr_list_holding_a_string(void **state)
+{
+    assert_refused(HEADER TENSOR_WITH_ATTRS("{'widths': [1, 'four']}"),
+                   ":2: tensor 'q': attrs 'widths'[1] is a string, expected a number");
+}
+
+static void refuses_an_attr_given_twice(void **state)
+{
+    assert_refused(HEADER TENSOR_WITH_ATTRS("{'row': 1, 'row': 2}"), ":2: malformed JSON");
+}
+
 static void refuses_a_shape_of_zero(void **state)
 {
     assert_refused(HEADER
@@ -511,6 +572,11 @@ int main(void)
         cmocka_unit_test(refuses_an_empty_file),
         cmocka_unit_test(refuses_a_number_too_large_for_float32),
         cmocka_unit_test(refuses_an_unknown_field),
+        cmocka_unit_test(reads_attrs_in_order),
+        cmocka_unit_test(refuses_attrs_that_are_not_an_object),
+        cmocka_unit_test(refuses_an_attr_that_is_not_a_number_string_or_list),
+        cmocka_unit_test(refuses_an_attr_list_holding_a_string),
+        cmocka_unit_test(refuses_an_attr_given_twice),
         cmocka_unit_test(refuses_a_shape_of_zero),
         cmocka_unit_test(refuses_a_softmax_row_before_its_tensor),
         cmocka_unit_test(refuses_a_line_after_the_end),

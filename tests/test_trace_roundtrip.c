@@ -132,11 +132,63 @@ static void softmax_rows_read_back(void **state)
     al_matrix_free(&m);
 }
 
+/* An op's parameters come back as written: whole numbers exactly, a
+ * float32 as the double nearest its shortest text, which rounds back to
+ * the same float32 (0.9f), text and lists as they were; a long input list
+ * comes back whole. */
+static void attrs_and_a_long_input_list_read_back(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/attnlab-roundtrip-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    al_trace_options options = {.program = "roundtrip", .level = AL_TRACE_TENSORS};
+    al_trace *trace;
+    assert_int_equal(al_trace_open(&trace, path, &options, NULL), AL_OK);
+    enum { STEPS = AL_TRACE_MAX_INPUTS + 4 }; /* more than inputs[] holds */
+    char text[STEPS][AL_NAME_SIZE];
+    const char *steps[STEPS];
+    for (int t = 0; t < STEPS; t++)
+        steps[t] = al_name(text[t], "s2s.step%d.h", t);
+    static const int widths[] = {1, 4, 1024};
+    float one = 1.0f;
+    al_matrix m = al_matrix_wrap(&one, 1, 1);
+    al_tensor_info info = {.name = "t", .role = AL_ROLE_ACTIVATION, .op = "stack_steps",
+                           .input_list = steps, .n_input_list = STEPS,
+                           .attrs = {AL_ATTR("row", 12), AL_ATTR("p", 0.9f),
+                                     AL_ATTR("first_position", 4096),
+                                     AL_ATTR_TEXT("rng_state", "0xb0a3e85a992afe5b"),
+                                     AL_ATTR_LIST("widths", widths, 3)}};
+    assert_int_equal(al_trace_matrix(trace, &info, &m, NULL), AL_OK);
+    assert_int_equal(al_trace_close(trace, NULL), AL_OK);
+
+    al_trace_file *file;
+    al_error err = {0};
+    if (al_trace_file_read(&file, path, &err) != AL_OK)
+        fail_msg("reading back failed: %s", err.message);
+    unlink(path);
+    const al_trace_tensor *t = &file->tensors[0];
+    assert_int_equal(t->n_inputs, STEPS);
+    assert_string_equal(t->inputs[STEPS - 1], "s2s.step19.h");
+    assert_int_equal(t->n_attrs, 5);
+    assert_true(al_trace_tensor_find_attr(t, "row")->number == 12.0);
+    assert_same_float((float)al_trace_tensor_find_attr(t, "p")->number, 0.9f);
+    assert_true(al_trace_tensor_find_attr(t, "first_position")->number == 4096.0);
+    assert_string_equal(al_trace_tensor_find_attr(t, "rng_state")->text, "0xb0a3e85a992afe5b");
+    const al_trace_tensor_attr *list = al_trace_tensor_find_attr(t, "widths");
+    assert_int_equal(list->list_length, 3);
+    assert_true(list->list[2] == 1024.0);
+    assert_string_equal(t->attrs[4].name, "widths"); /* the order as written */
+    al_trace_file_free(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_float_reads_back_exactly),
         cmocka_unit_test(softmax_rows_read_back),
+        cmocka_unit_test(attrs_and_a_long_input_list_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * records, nulls for masked entries, softmax rows, end record), the filter,
  * and that a failed or abandoned trace leaves no file behind. Reading
  * traces back is tested with the reader, in test_trace_roundtrip.c. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +113,50 @@ static void floats_are_shortest_exact_text_and_masked_is_null(void **state)
                                  "\"warnings\": [\"row 0 is odd\"]}"));
 }
 
+/* An op's parameters go in "attrs" right after "inputs", in the order
+ * given: whole numbers as integers, others as their float32 text (0.9f is
+ * "0.9"), text as a string and a list as whole numbers. A long list of
+ * inputs replaces inputs[]. */
+static void attrs_in_order_and_a_long_input_list(void **state)
+{
+    folder *f = *state;
+    al_trace *trace;
+    assert_int_equal(al_trace_open(&trace, f->file, &OPTIONS, NULL), AL_OK);
+    float data[] = {1.0f};
+    al_matrix v = al_matrix_wrap(data, 1, 1);
+    static const int widths[] = {1, 4, 16};
+    static const char *const steps[] = {"s0", "s1", "s2"};
+    al_tensor_info info = {.name = "t", .role = AL_ROLE_ACTIVATION, .op = "invented",
+                           .input_list = steps, .n_input_list = 3,
+                           .attrs = {AL_ATTR("row", 3), AL_ATTR("p", 0.9f),
+                                     AL_ATTR_TEXT("rng", "pcg32"),
+                                     AL_ATTR_LIST("widths", widths, 3), AL_ATTR("shift", -2)}};
+    assert_int_equal(al_trace_matrix(trace, &info, &v, NULL), AL_OK);
+    assert_int_equal(al_trace_close(trace, NULL), AL_OK);
+    assert_non_null(strstr(slurp(f->file),
+                           "\"op\": \"invented\", \"inputs\": [\"s0\", \"s1\", \"s2\"], "
+                           "\"attrs\": {\"row\": 3, \"p\": 0.9, \"rng\": \"pcg32\", "
+                           "\"widths\": [1, 4, 16], \"shift\": -2}, \"shape\": [1, 1]"));
+}
+
+/* A NaN parameter cannot be written (JSON has no NaN): the record fails
+ * naming the tensor and the attr. */
+static void nan_attr_fails(void **state)
+{
+    folder *f = *state;
+    al_trace *trace;
+    assert_int_equal(al_trace_open(&trace, f->file, &OPTIONS, NULL), AL_OK);
+    float data[] = {1.0f};
+    al_matrix v = al_matrix_wrap(data, 1, 1);
+    al_error err = {0};
+    al_tensor_info info = {.name = "t", .role = AL_ROLE_ACTIVATION, .attrs = {AL_ATTR("p", NAN)}};
+    assert_int_equal(al_trace_matrix(trace, &info, &v, &err), AL_ERR_VALUE);
+    assert_non_null(strstr(err.message, "'t'"));
+    assert_non_null(strstr(err.message, "attr 'p'"));
+    assert_int_equal(al_trace_close(trace, NULL), AL_ERR_VALUE);
+    assert_null(slurp(f->file));
+}
+
 /* NaN cannot be traced: the call fails naming tensor and entry, and the
  * close reports it and leaves nothing (remove_folder checks no temporary
  * file is left either). */
@@ -212,6 +257,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_and_tensor_record_bytes, make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(floats_are_shortest_exact_text_and_masked_is_null,
                                         make_folder, remove_folder),
+        cmocka_unit_test_setup_teardown(attrs_in_order_and_a_long_input_list, make_folder,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(nan_attr_fails, make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(nan_fails_and_leaves_no_file, make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(discard_leaves_no_file, make_folder, remove_folder),
         cmocka_unit_test(open_in_missing_folder_fails_cleanly),

@@ -111,13 +111,17 @@ def numbers(values):
     return "[" + ", ".join(shortest(v) for v in values) + "]"
 
 
-def tensor_line(name, role, op, inputs, data, rows=None, cols=None, note=None):
+def tensor_line(name, role, op, inputs, data, rows=None, cols=None, note=None, attrs=None):
     fields = [
         '"kind": "tensor"',
         '"name": ' + json.dumps(name),
         '"role": ' + json.dumps(role),
         '"op": ' + json.dumps(op),
         '"inputs": ' + json.dumps(inputs),
+    ]
+    if attrs:
+        fields.append('"attrs": ' + json.dumps(attrs))
+    fields += [
         '"shape": [%d, %d]' % (len(data), len(data[0])),
         '"rows": ' + json.dumps(rows),
         '"cols": ' + json.dumps(cols),
@@ -180,7 +184,8 @@ def main():
                     note="Q · Kᵀ: row i says how well query i matches each key "
                          "(one head, so h0 uses all of q and k)"),
         tensor_line(h + "scaled", "activation", "scale", [h + "scores"], scaled,
-                    rows=TOKENS, cols=TOKENS, note="scores / sqrt(d_k) = scores / 2"),
+                    rows=TOKENS, cols=TOKENS, note="scores / sqrt(d_k) = scores / 2",
+                    attrs={"d_k": len(w_q[0])}),
         tensor_line(h + "weights", "activation", "softmax_rows", [h + "scaled"], weights,
                     rows=TOKENS, cols=TOKENS, note="softmax of each row; each row sums to 1"),
     ]

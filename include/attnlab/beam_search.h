@@ -16,7 +16,9 @@
  *
  * Trace: after step t (from 0) the surviving beams' scores as
  * "<name>.step<t>.scores" (n x 1, each row labelled by the beam's words,
- * e.g. "<bos> the cat"), so the book can show which sentences survived. */
+ * e.g. "<bos> the cat"), so the book can show which sentences survived,
+ * with attrs step, width, max_length, bos, eos and model, and the model's
+ * table as input (FORMAT.md). */
 #ifndef ATTNLAB_BEAM_SEARCH_H
 #define ATTNLAB_BEAM_SEARCH_H
 
@@ -36,6 +38,12 @@ typedef struct al_beam_options {
     int max_length;   /* most tokens generated after <bos>, <eos> included, >= 1 */
     int bos_id;       /* the token every beam starts with                       */
     int eos_id;       /* the token that finishes a beam                          */
+    /* For the trace, so that a step can be redone from it: what the step
+     * function computes (the step records' attr "model", e.g.
+     * AL_BIGRAM_BEAM_MODEL) and the traced tensor it reads (their input),
+     * or NULL when the model is not in the trace. */
+    const char *model;
+    const char *model_table;
 } al_beam_options;
 
 /* A beam row's label in the trace: its words, cut short with "..." if

@@ -15,6 +15,10 @@
 
 #define AL_BIGRAM_MAX_VOCAB 64   /* words, <bos> included */
 
+/* How beam search names this model in its trace (al_beam_options.model):
+ * the logits of the next token are the table's row for the last token. */
+#define AL_BIGRAM_BEAM_MODEL "bigram"
+
 typedef struct al_bigram_model {
     al_table table;
     int vocab_size;                            /* columns, then <bos>          */

@@ -17,8 +17,8 @@
  *
  * Traced under name as op "gather_row", inputs stage_names in order, rows
  * labelled by stage_labels (count strings, e.g. "x", "enc.0", "enc.1", or
- * NULL), columns by col_labels (d strings, or NULL); the note says which
- * row was taken. */
+ * NULL), columns by col_labels (d strings, or NULL); the attr "row" says
+ * which row was taken. */
 al_status al_token_path(al_matrix *path, const al_matrix *const *stages,
                         const char *const *stage_names, int count, int row, al_trace *trace,
                         const char *name, const char *const *stage_labels,

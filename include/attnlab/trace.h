@@ -37,7 +37,29 @@ typedef struct al_trace_options {
 } al_trace_options;
 
 #define AL_TRACE_MAX_INPUTS 16
+#define AL_TRACE_MAX_ATTRS 8
 #define AL_NAME_SIZE 96           /* room for the longest dotted name */
+
+/* One parameter of an op beyond its inputs: everything a reimplementation
+ * needs that is not a tensor (a row index, top-p's mass, a generator's
+ * name, a list of widths). Written in the record's "attrs" object in the
+ * order given. A number that is whole is
+ * written as a whole number, any other as the float32 nearest it (op
+ * parameters are float32 or counts); text or list, when set, is written
+ * instead of the number. */
+typedef struct al_trace_attr {
+    const char *name;        /* NULL ends the list                   */
+    double number;
+    const char *text;        /* a short string, or NULL              */
+    const int *list;         /* list_length whole numbers, or NULL   */
+    int list_length;
+} al_trace_attr;
+
+/* Call sites write .attrs = {AL_ATTR("row", t), AL_ATTR_TEXT("rng", "pcg32")}. */
+#define AL_ATTR(attr_name, value) {.name = (attr_name), .number = (value)}
+#define AL_ATTR_TEXT(attr_name, value) {.name = (attr_name), .text = (value)}
+#define AL_ATTR_LIST(attr_name, values, length) \
+    {.name = (attr_name), .list = (values), .list_length = (length)}
 
 /* What a tensor record says besides its numbers. Unused fields stay NULL. */
 typedef struct al_tensor_info {
@@ -45,6 +67,12 @@ typedef struct al_tensor_info {
     al_role role;
     const char *op;                           /* NULL is written as "given"   */
     const char *inputs[AL_TRACE_MAX_INPUTS];  /* names; stops at first NULL   */
+    /* More inputs than inputs[] holds (a stack of one record per step):
+     * when input_list is set, its n_input_list names are written instead
+     * of inputs[]. The caller owns the names. */
+    const char *const *input_list;
+    int n_input_list;
+    al_trace_attr attrs[AL_TRACE_MAX_ATTRS];  /* stops at first NULL name     */
     const char *const *row_labels;            /* m->rows strings, or NULL     */
     const char *const *col_labels;            /* m->cols strings, or NULL     */
     const char *mask;                         /* name of the mask applied     */

@@ -10,6 +10,23 @@
 
 #include "attnlab/status.h"
 
+/* One entry of a tensor's "attrs": a parameter of the op that made it
+ * (FORMAT.md, "Tensor records"), a number, a string or a list of numbers. */
+typedef enum al_trace_attr_kind {
+    AL_TRACE_ATTR_NUMBER,
+    AL_TRACE_ATTR_TEXT,
+    AL_TRACE_ATTR_LIST
+} al_trace_attr_kind;
+
+typedef struct al_trace_tensor_attr {
+    char *name;
+    al_trace_attr_kind kind;
+    double number;       /* AL_TRACE_ATTR_NUMBER                       */
+    char *text;          /* AL_TRACE_ATTR_TEXT, else NULL              */
+    double *list;        /* AL_TRACE_ATTR_LIST: list_length numbers    */
+    int list_length;
+} al_trace_tensor_attr;
+
 /* One tensor record. Strings are owned by the al_trace_file. */
 typedef struct al_trace_tensor {
     char *name;
@@ -17,6 +34,8 @@ typedef struct al_trace_tensor {
     char *op;
     char **inputs;       /* n_inputs names */
     int n_inputs;
+    al_trace_tensor_attr *attrs;  /* n_attrs, in the file's order */
+    int n_attrs;
     int rows, cols;
     char **row_labels;   /* rows strings, or NULL when the trace has none */
     char **col_labels;   /* cols strings, or NULL */
@@ -67,6 +86,10 @@ void al_trace_file_free(al_trace_file *trace);
 
 /* The tensor called name, or NULL. */
 const al_trace_tensor *al_trace_file_find(const al_trace_file *trace, const char *name);
+
+/* The attr of t called name, or NULL when t has none of that name. */
+const al_trace_tensor_attr *al_trace_tensor_find_attr(const al_trace_tensor *t,
+                                                      const char *name);
 
 /* Element (i, j) of t. */
 static inline float al_trace_tensor_at(const al_trace_tensor *t, int i, int j)

@@ -269,7 +269,8 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
     if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT) {
         status = al_scale_scores(&steps->scaled, &steps->scores, k->cols, err);
         al_tensor_info info = {.name = n.scaled, .role = AL_ROLE_ACTIVATION, .op = "scale",
-                               .inputs = {n.scores}, .row_labels = rows, .col_labels = cols};
+                               .inputs = {n.scores}, .attrs = {AL_ATTR("d_k", k->cols)},
+                               .row_labels = rows, .col_labels = cols};
         if (status == AL_OK)
             status = al_trace_matrix(trace, &info, &steps->scaled, err);
         last = &steps->scaled;

@@ -206,7 +206,13 @@ static al_status trace_step(al_beam_search *search, int step, al_trace *trace,
     }
     al_matrix column = al_matrix_rows(&search->score_column, 0, search->count);
     static const char *const heading[] = {"log p"};
+    const al_beam_options *o = &search->options;
     al_tensor_info info = {.name = step_name, .role = AL_ROLE_ACTIVATION, .op = "beam_search",
+                           .inputs = {o->model_table},
+                           .attrs = {AL_ATTR("step", step), AL_ATTR("width", o->width),
+                                     AL_ATTR("max_length", o->max_length),
+                                     AL_ATTR("bos", o->bos_id), AL_ATTR("eos", o->eos_id),
+                                     AL_ATTR_TEXT("model", o->model ? o->model : "untraced")},
                            .row_labels = search->labels, .col_labels = heading,
                            .note = "sum of the log-probabilities of each surviving beam's "
                                    "tokens, best first"};

@@ -33,10 +33,27 @@ static al_status check_dims(const al_matrix *table, const int *dims, int count, 
     return AL_OK;
 }
 
-/* Record table (2 x count) as "<name>.<suffix>", columns labelled "d=4". */
-static al_status trace_table(al_trace *trace, const al_matrix *table, const char *name,
-                             const char *suffix, const char *op, const char *note,
-                             const int *dims, int count, al_error *err)
+/* The generator's state before the first draw, as hexadecimal text: a
+ * 64-bit number does not fit a JSON number exactly (a double holds 53
+ * bits), and with it the trace alone can replay every draw. */
+typedef struct rng_text {
+    char state[24], increment[24];
+} rng_text;
+
+static rng_text describe_rng(const al_rng *rng)
+{
+    rng_text text;
+    snprintf(text.state, sizeof text.state, "0x%016llx", (unsigned long long)rng->state);
+    snprintf(text.increment, sizeof text.increment, "0x%016llx",
+             (unsigned long long)rng->increment);
+    return text;
+}
+
+/* Record table (2 x count) as "<name>.<suffix>", columns labelled "d=4".
+ * info holds the op, its attrs and the note; this adds the rest. */
+static al_status trace_table(al_trace *trace, al_tensor_info *info, const al_matrix *table,
+                             const char *name, const char *suffix, const int *dims, int count,
+                             al_error *err)
 {
     char full_name[AL_NAME_SIZE];
     al_name(full_name, "%s.%s", name, suffix);
@@ -48,9 +65,11 @@ static al_status trace_table(al_trace *trace, const al_matrix *table, const char
         snprintf(text[i], sizeof text[i], AL_DOT_WIDTH_LABEL, dims[i]);
         cols[i] = text[i];
     }
-    al_tensor_info info = {.name = full_name, .role = AL_ROLE_OUTPUT, .op = op,
-                           .row_labels = ROWS, .col_labels = cols, .note = note};
-    return al_trace_matrix(trace, &info, table, err);
+    info->name = full_name;
+    info->role = AL_ROLE_OUTPUT;
+    info->row_labels = ROWS;
+    info->col_labels = cols;
+    return al_trace_matrix(trace, info, table, err);
 }
 
 /* ---- the variance of q · k ------------------------------------------------------ */
@@ -104,6 +123,7 @@ al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int s
     if (status != AL_OK)
         return status;
 
+    rng_text start = describe_rng(rng);
     for (int i = 0; i < count; i++) {
         /* The same dot products, once as they are and once divided by √d. */
         double root_d = sqrt((double)dims[i]);
@@ -121,8 +141,13 @@ al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int s
     char note[256];
     snprintf(note, sizeof note, "sample variance of q·k (and of q·k/√d) over %d pairs of "
              "random vectors with standard normal entries, drawn from the seed", samples);
-    return trace_table(trace, variance, name, "variance", "dot_variance", note, dims, count,
-                       err);
+    al_tensor_info info = {.op = "dot_variance", .note = note,
+                           .attrs = {AL_ATTR("samples", samples),
+                                     AL_ATTR_LIST("widths", dims, count),
+                                     AL_ATTR_TEXT("rng", "pcg32"),
+                                     AL_ATTR_TEXT("rng_state", start.state),
+                                     AL_ATTR_TEXT("rng_increment", start.increment)}};
+    return trace_table(trace, &info, variance, name, "variance", dims, count, err);
 }
 
 /* ---- the largest softmax weight ------------------------------------------------- */
@@ -208,6 +233,7 @@ al_status al_softmax_peak(al_matrix *peak, const int *dims, int count, int keys,
         widest = dims[i] > widest ? dims[i] : widest;
     peak_scratch scratch;
     status = scratch_alloc(&scratch, widest, keys, err);
+    rng_text start = describe_rng(rng);
 
     for (int i = 0; i < count && status == AL_OK; i++) {
         double sums[2] = {0.0, 0.0};
@@ -228,5 +254,11 @@ al_status al_softmax_peak(al_matrix *peak, const int *dims, int count, int keys,
     snprintf(note, sizeof note, "mean over %d draws of the largest weight of a softmax over %d "
              "random scores q·k, unscaled and divided by √d; 1/%d would be even", draws, keys,
              keys);
-    return trace_table(trace, peak, name, "peak", "softmax_peak", note, dims, count, err);
+    al_tensor_info info = {.op = "softmax_peak", .note = note,
+                           .attrs = {AL_ATTR("keys", keys), AL_ATTR("draws", draws),
+                                     AL_ATTR_LIST("widths", dims, count),
+                                     AL_ATTR_TEXT("rng", "pcg32"),
+                                     AL_ATTR_TEXT("rng_state", start.state),
+                                     AL_ATTR_TEXT("rng_increment", start.increment)}};
+    return trace_table(trace, &info, peak, name, "peak", dims, count, err);
 }

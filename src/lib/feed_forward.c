@@ -58,6 +58,12 @@ static al_status check_shapes(const al_matrix *y, const al_matrix *hidden, const
     return AL_OK;
 }
 
+/* "linear" (x · W + b) when the layer has a bias b_name, else "matmul". */
+static const char *linear_op(const char *b_name)
+{
+    return b_name[0] ? "linear" : "matmul";
+}
+
 /* Record one activation "<name>.<suffix>" made by op from the inputs. */
 static al_status trace_step(al_trace *trace, const al_matrix *m, const char *name,
                             const char *suffix, const char *op, const char *input,
@@ -94,7 +100,7 @@ al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matr
     if (status == AL_OK)
         status = al_trace_linear_params(trace, &ffn->first, name, "w1", "b1", w1, b1, err);
     if (status == AL_OK && trace)
-        status = trace_step(trace, hidden, name, "pre_relu", "linear", input_name, w1,
+        status = trace_step(trace, hidden, name, "pre_relu", linear_op(b1), input_name, w1,
                             b1[0] ? b1 : NULL, row_labels, err);
     if (status != AL_OK)
         return status;
@@ -111,7 +117,7 @@ al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matr
     if (status == AL_OK)
         status = al_trace_linear_params(trace, &ffn->second, name, "w2", "b2", w2, b2, err);
     if (status == AL_OK && trace)
-        status = trace_step(trace, y, name, "out", "linear", hidden_name, w2, b2[0] ? b2 : NULL,
+        status = trace_step(trace, y, name, "out", linear_op(b2), hidden_name, w2, b2[0] ? b2 : NULL,
                             row_labels, err);
     return status;
 }

@@ -92,7 +92,8 @@ static al_status trace_next_logits(al_trace *trace, const al_matrix *next, const
              logits);
     const char *label[1] = {g->labelled ? g->labels[g->length - 1] : NULL};
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "take_row",
-                           .inputs = {logits}, .row_labels = g->labelled ? label : NULL,
+                           .inputs = {logits}, .attrs = {AL_ATTR("row", g->length - 1)},
+                           .row_labels = g->labelled ? label : NULL,
                            .col_labels = g->words, .note = note};
     return al_trace_matrix(trace, &info, next, err);
 }
@@ -151,8 +152,11 @@ static al_status beam_tokens(int *tokens, int *length, generation *g,
                              const al_generate_options *options, al_trace *trace,
                              al_error *err)
 {
+    /* The decoder runs untraced for every beam, so the trace cannot redo a
+     * step: its records say "transformer" and name no table. */
     al_beam_options beam = {.width = options->beam_width, .max_length = options->max_tokens,
-                            .bos_id = AL_TOKEN_BOS, .eos_id = AL_TOKEN_EOS};
+                            .bos_id = AL_TOKEN_BOS, .eos_id = AL_TOKEN_EOS,
+                            .model = "transformer"};
     al_beam_search search;
     al_status status = al_beam_alloc(&search, &beam, g->model->config.vocab_size, err);
     double score;

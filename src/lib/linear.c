@@ -80,8 +80,11 @@ al_status al_linear_forward(al_matrix *y, const al_matrix *x, const al_linear *l
         status = al_trace_linear_params(trace, layer, name, "w", "b", w_name, b_name, err);
     if (status != AL_OK || !trace)
         return status;
-    al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "linear",
-                           .inputs = {input_name, w_name, b_name[0] ? b_name : NULL},
+    /* Without a bias the op is a plain product, so "linear" always has its b. */
+    bool bias = b_name[0] != '\0';
+    al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION,
+                           .op = bias ? "linear" : "matmul",
+                           .inputs = {input_name, w_name, bias ? b_name : NULL},
                            .row_labels = row_labels};
     return al_trace_matrix(trace, &info, y, err);
 }

@@ -160,7 +160,9 @@ static al_status head_slice(al_matrix *slice, const al_matrix *whole, int head, 
     snprintf(note, sizeof note, "columns %d to %d of %s", head * d_head,
              (head + 1) * d_head - 1, whole_name);
     al_tensor_info info = {.name = slice_name, .role = AL_ROLE_ACTIVATION, .op = "head_slice",
-                           .inputs = {whole_name}, .row_labels = labels, .note = note};
+                           .inputs = {whole_name},
+                           .attrs = {AL_ATTR("head", head), AL_ATTR("d_head", d_head)},
+                           .row_labels = labels, .note = note};
     return al_trace_matrix(trace, &info, slice, err);
 }
 

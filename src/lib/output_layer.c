@@ -91,7 +91,8 @@ static al_status summarise(al_transformer_workspace *ws, const al_transformer *m
     al_copy(&ws->cls, &first_row, NULL);
     const char *const *labels = ws->final_labels;
     al_tensor_info cls = {.name = n->cls, .role = AL_ROLE_OUTPUT, .op = "take_row",
-                          .inputs = {ws->final.name}, .row_labels = labels,
+                          .inputs = {ws->final.name}, .attrs = {AL_ATTR("row", 0)},
+                          .row_labels = labels,
                           .note = "row 0: the [CLS] token's final vector, the summary of the "
                                   "sentence"};
     al_status status = al_trace_matrix(trace, &cls, &ws->cls, err);
@@ -102,8 +103,10 @@ static al_status summarise(al_transformer_workspace *ws, const al_transformer *m
     if (status == AL_OK)
         status = al_trace_linear_params(trace, &model->pooler, n->pooler, "w", "b", w_name,
                                         b_name, err);
-    al_tensor_info pre = {.name = n->pre_tanh, .role = AL_ROLE_ACTIVATION, .op = "linear",
-                          .inputs = {n->cls, w_name, b_name}, .row_labels = labels};
+    bool bias = b_name[0] != '\0';
+    al_tensor_info pre = {.name = n->pre_tanh, .role = AL_ROLE_ACTIVATION,
+                          .op = bias ? "linear" : "matmul",
+                          .inputs = {n->cls, w_name, bias ? b_name : NULL}, .row_labels = labels};
     if (status == AL_OK)
         status = al_trace_matrix(trace, &pre, &ws->pooler_pre, err);
     if (status != AL_OK)

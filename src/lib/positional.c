@@ -62,6 +62,8 @@ al_status al_positional_sinusoidal(al_matrix *pos, int first_position, al_trace 
              "PE[p][2i] = sin(p / 10000^(2i/d)), PE[p][2i+1] = cos(p / 10000^(2i/d)), "
              "p from %d, d = %d", first_position, pos->cols);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "sinusoidal",
+                           .attrs = {AL_ATTR("first_position", first_position),
+                                     AL_ATTR("base", AL_SINUSOID_BASE)},
                            .row_labels = row_labels, .note = note};
     return al_trace_matrix(trace, &info, pos, err);
 }
@@ -80,6 +82,7 @@ al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *tr
     for (int r = 0; r < pos->rows; r++)
         *al_at(pos, r, first_position + r) = 1.0f;
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "one_hot",
+                           .attrs = {AL_ATTR("first_position", first_position)},
                            .row_labels = row_labels};
     return al_trace_matrix(trace, &info, pos, err);
 }
@@ -111,7 +114,9 @@ al_status al_positional_learned(al_matrix *pos, int first_position, const al_mat
     al_tensor_info table_info = {.name = table_name, .role = AL_ROLE_PARAM};
     status = al_trace_matrix(trace, &table_info, table, err);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "learned_lookup",
-                           .inputs = {table_name}, .row_labels = row_labels, .note = note};
+                           .inputs = {table_name},
+                           .attrs = {AL_ATTR("first_position", first_position)},
+                           .row_labels = row_labels, .note = note};
     if (status == AL_OK)
         status = al_trace_matrix(trace, &info, pos, err);
     return status;

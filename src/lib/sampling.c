@@ -79,6 +79,18 @@ static al_status trace_row(al_trace *trace, const al_matrix *m, al_role role, co
     return al_trace_matrix(trace, &info, m, err);
 }
 
+/* The same for an op with one parameter (top-k's k, top-p's p). */
+static al_status trace_row_with(al_trace *trace, const al_matrix *m, const char *name,
+                                const char *suffix, const char *op, const char *input,
+                                al_trace_attr attr, const char *const *words, al_error *err)
+{
+    char full_name[AL_NAME_SIZE];
+    al_name(full_name, "%s.%s", name, suffix);
+    al_tensor_info info = {.name = full_name, .role = AL_ROLE_ACTIVATION, .op = op,
+                           .inputs = {input}, .attrs = {attr}, .col_labels = words};
+    return al_trace_matrix(trace, &info, m, err);
+}
+
 static al_status trace_temperature(al_trace *trace, float temperature, const char *name,
                                    al_error *err)
 {
@@ -203,8 +215,8 @@ al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, const al_ma
         al_name(kept_name, "%s.kept", name);
         status = trace_temperature(trace, temperature, name, err);
         if (status == AL_OK)
-            status = trace_row(trace, probs, AL_ROLE_ACTIVATION, name, "kept", "top_k",
-                               logits_name, NULL, words, err);
+            status = trace_row_with(trace, probs, name, "kept", "top_k", logits_name,
+                                    (al_trace_attr)AL_ATTR("k", k), words, err);
     }
     /* probs (1 x V) = softmax(kept / T), in place */
     if (status == AL_OK)
@@ -258,8 +270,8 @@ al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, const al_ma
     keep_nucleus(probs, ranking, p);
     if (!trace)
         return AL_OK;
-    return trace_row(trace, probs, AL_ROLE_ACTIVATION, name, "probs", "top_p", all_name, NULL,
-                     words, err);
+    return trace_row_with(trace, probs, name, "probs", "top_p", all_name,
+                          (al_trace_attr)AL_ATTR("p", p), words, err);
 }
 
 /* --- one token ------------------------------------------------------------------- */

@@ -7,16 +7,21 @@
 #include "attnlab/seq2seq.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "attnlab/decoding.h"
 #include "attnlab/softmax.h"
 #include "linear_parts.h"
 
-/* One record: a tensor made by op from up to three inputs. role must be
- * set: its zero is AL_ROLE_INPUT. */
+/* One record: a tensor made by op from up to three inputs (or a stack's
+ * input_list) and at most one attr. role must be set: its zero is
+ * AL_ROLE_INPUT. */
 typedef struct record {
     const char *name, *op, *note;
     const char *inputs[3];
+    const char *const *input_list;
+    int n_input_list;
+    al_trace_attr attr;
     const char *const *rows, *const *cols;
     al_role role;
 } record;
@@ -26,6 +31,8 @@ static al_status trace_record(al_trace *trace, const record *r, const al_matrix 
 {
     al_tensor_info info = {.name = r->name, .role = r->role,
                            .op = r->op, .inputs = {r->inputs[0], r->inputs[1], r->inputs[2]},
+                           .input_list = r->input_list, .n_input_list = r->n_input_list,
+                           .attrs = {r->attr},
                            .row_labels = r->rows, .col_labels = r->cols, .note = r->note};
     return al_trace_matrix(trace, &info, m, err);
 }
@@ -64,7 +71,8 @@ static al_status trace_start(al_trace *trace, const al_seq2seq *model, const al_
                  "sentence in one vector of %d numbers, the only thing the decoder sees of it",
                  source_length - 1, last->cols);
     record r = {.name = start_name(model), .role = AL_ROLE_ACTIVATION, .op = "take_row",
-                .inputs = {"s2s.enc.h"}, .rows = labels ? labels + source_length - 1 : NULL,
+                .inputs = {"s2s.enc.h"}, .attr = AL_ATTR("row", source_length - 1),
+                .rows = labels ? labels + source_length - 1 : NULL,
                 .note = note};
     return trace_record(trace, &r, last, err);
 }
@@ -194,7 +202,8 @@ static al_status update_state(step *s, al_seq2seq_workspace *ws, const al_seq2se
     char note[AL_NAME_SIZE + 48];
     snprintf(note, sizeof note, "row %d of s2s.dec.embed, then %s", s->t, s->context_name);
     record input = {.role = AL_ROLE_ACTIVATION, .name = s->input_name, .op = "concat",
-                    .inputs = {"s2s.dec.embed", s->context_name}, .rows = s->label,
+                    .inputs = {"s2s.dec.embed", s->context_name},
+                    .attr = AL_ATTR("row", s->t), .rows = s->label,
                     .note = note};
     al_status status = trace_record(trace, &input, &s->input, err);
     al_rnn_gates gates = ws->decoder_gates;
@@ -256,8 +265,17 @@ static al_status trace_decoder_params(al_trace *trace, const al_seq2seq *model, 
     return status;
 }
 
+/* The names "s2s.step<t>.<what>" for t = 0 .. steps - 1, the inputs of a
+ * stack: names[t] points into text (steps x AL_NAME_SIZE). */
+static void step_names(const char **names, char (*text)[AL_NAME_SIZE], int steps,
+                       const char *what)
+{
+    for (int t = 0; t < steps; t++)
+        names[t] = al_name(text[t], "s2s.step%d.%s", t, what);
+}
+
 /* The stacked records, once every step is done: the decoder's inputs, its
- * states and the alignment. */
+ * states and the alignment, each listing the step records it stacks. */
 static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
                               const al_seq2seq *model, bool labelled, al_error *err)
 {
@@ -266,20 +284,36 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
     al_status status = al_embedding_forward(&embed, ws->decoder_ids, &model->target_embed,
                                             trace, "s2s.dec.embed", "s2s.dec.tokens",
                                             labelled ? ws->decoder_labels : NULL, err);
-    al_matrix states = al_matrix_rows(&ws->decoder_states, 0, steps);
-    record h = {.role = AL_ROLE_ACTIVATION, .name = "s2s.dec.h", .op = "stack_steps",
-                .rows = labelled ? ws->decoder_labels : NULL,
-                .note = "row t is s2s.step<t>.h, the decoder's state after step t"};
-    if (status == AL_OK)
-        status = trace_record(trace, &h, &states, err);
-    if (status != AL_OK || !model->config.attention)
+    if (status != AL_OK || !trace)
         return status;
+    /* one name per step; freed below whatever happens */
+    const char **names = malloc((size_t)steps * sizeof *names);
+    char (*text)[AL_NAME_SIZE] = malloc((size_t)steps * sizeof *text);
+    if (!names || !text)
+        status = al_fail(err, AL_ERR_NOMEM, "seq2seq: out of memory naming %d steps", steps);
+    al_matrix states = al_matrix_rows(&ws->decoder_states, 0, steps);
+    if (status == AL_OK) {
+        step_names(names, text, steps, "h");
+        record h = {.role = AL_ROLE_ACTIVATION, .name = "s2s.dec.h", .op = "stack_steps",
+                    .input_list = names, .n_input_list = steps,
+                    .rows = labelled ? ws->decoder_labels : NULL,
+                    .note = "row t is s2s.step<t>.h, the decoder's state after step t"};
+        status = trace_record(trace, &h, &states, err);
+    }
     al_matrix rows = al_matrix_rows(&ws->alignment, 0, steps);
     al_matrix alignment = al_matrix_cols(&rows, 0, ws->source_length);
-    record a = {.name = "s2s.alignment", .op = "stack_steps", .role = AL_ROLE_OUTPUT,
-                .rows = labelled ? ws->output_labels : NULL, .cols = ws->source_labels,
-                .note = "row t is s2s.step<t>.weights, labelled by the word step t produced"};
-    return trace_record(trace, &a, &alignment, err);
+    if (status == AL_OK && model->config.attention) {
+        step_names(names, text, steps, "weights");
+        record a = {.name = "s2s.alignment", .op = "stack_steps", .role = AL_ROLE_OUTPUT,
+                    .input_list = names, .n_input_list = steps,
+                    .rows = labelled ? ws->output_labels : NULL, .cols = ws->source_labels,
+                    .note = "row t is s2s.step<t>.weights, labelled by the word step t "
+                            "produced"};
+        status = trace_record(trace, &a, &alignment, err);
+    }
+    free(text);
+    free(names);
+    return status;
 }
 
 /* The token step t reads, y_{t-1} (<bos> first), and its label. */

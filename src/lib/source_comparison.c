@@ -120,6 +120,7 @@ static al_status trace_distances(al_trace *trace, const al_source_comparison *co
                  "token where the states part", comparison->first_difference);
     al_tensor_info kept_info = {.name = "s2s.compare.kept", .role = AL_ROLE_OUTPUT,
                                 .op = "ratio", .inputs = {"s2s.compare.distance"},
+                                .attrs = {AL_ATTR("f", comparison->first_difference)},
                                 .col_labels = labels, .note = note};
     if (status == AL_OK)
         status = al_trace_matrix(trace, &kept_info, &kept, err);

@@ -43,7 +43,7 @@ al_status al_token_path(al_matrix *path, const al_matrix *const *stages,
     char note[96];
     snprintf(note, sizeof note, "row %d of each input, in the order of the inputs", row);
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "gather_row",
-                           .row_labels = stage_labels, .col_labels = col_labels, .note = note};
+                           .attrs = {AL_ATTR("row", row)}, .row_labels = stage_labels, .col_labels = col_labels, .note = note};
     for (int s = 0; s < count; s++)
         info.inputs[s] = stage_names[s];
     return al_trace_matrix(trace, &info, path, err);

@@ -227,12 +227,74 @@ static al_status check_finite(al_trace *trace, const char *name, const al_matrix
 static void write_inputs(FILE *f, const al_tensor_info *info)
 {
     fputc('[', f);
-    for (int i = 0; i < AL_TRACE_MAX_INPUTS && info->inputs[i]; i++) {
-        if (i)
-            fputs(", ", f);
-        write_string(f, info->inputs[i]);
+    if (info->input_list) {
+        for (int i = 0; i < info->n_input_list; i++) {
+            if (i)
+                fputs(", ", f);
+            write_string(f, info->input_list[i]);
+        }
+    } else {
+        for (int i = 0; i < AL_TRACE_MAX_INPUTS && info->inputs[i]; i++) {
+            if (i)
+                fputs(", ", f);
+            write_string(f, info->inputs[i]);
+        }
     }
     fputc(']', f);
+}
+
+/* Whole numbers up to 2^53 are exact in a double and read back as integers
+ * by every JSON parser; anything else is an op's float32 parameter. */
+#define LARGEST_EXACT_WHOLE 9007199254740992.0
+
+static void write_attr_number(FILE *f, double x)
+{
+    char text[FLOAT_TEXT_SIZE];
+    if (x == floor(x) && fabs(x) <= LARGEST_EXACT_WHOLE && !(x == 0 && signbit(x)))
+        fprintf(f, "%.0f", x);
+    else
+        fputs(float_text(text, (float)x), f);
+}
+
+/* An op's parameters must be finite numbers: a NaN would be written as
+ * text JSON cannot read. */
+static al_status check_attrs(al_trace *trace, const al_tensor_info *info, al_error *err)
+{
+    for (int a = 0; a < AL_TRACE_MAX_ATTRS && info->attrs[a].name; a++) {
+        const al_trace_attr *attr = &info->attrs[a];
+        if (!attr->text && !attr->list && !isfinite((float)attr->number))
+            return trace_fail(trace, err, AL_ERR_VALUE,
+                              "tensor '%s': attr '%s' is %g; traces record only finite numbers",
+                              info->name, attr->name, attr->number);
+    }
+    return AL_OK;
+}
+
+/* "attrs": {"row": 3, "rng": "pcg32", "widths": [1, 4]}, keys in the order
+ * given; written only when the op has any. */
+static void write_attrs(FILE *f, const al_tensor_info *info)
+{
+    if (!info->attrs[0].name)
+        return;
+    fputs(", \"attrs\": {", f);
+    for (int a = 0; a < AL_TRACE_MAX_ATTRS && info->attrs[a].name; a++) {
+        const al_trace_attr *attr = &info->attrs[a];
+        if (a)
+            fputs(", ", f);
+        write_string(f, attr->name);
+        fputs(": ", f);
+        if (attr->text) {
+            write_string(f, attr->text);
+        } else if (attr->list) {
+            fputc('[', f);
+            for (int i = 0; i < attr->list_length; i++)
+                fprintf(f, i ? ", %d" : "%d", attr->list[i]);
+            fputc(']', f);
+        } else {
+            write_attr_number(f, attr->number);
+        }
+    }
+    fputc('}', f);
 }
 
 /* The optional fields, only when set, so most records stay short. */
@@ -261,6 +323,8 @@ al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_
                    ? al_fail(err, trace->failure.status, "%s", trace->failure.message)
                    : AL_OK;
     al_status status = check_finite(trace, info->name, m, err);
+    if (status == AL_OK)
+        status = check_attrs(trace, info, err);
     if (status != AL_OK)
         return status;
 
@@ -271,6 +335,7 @@ al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_
     write_string(f, info->op ? info->op : "given");
     fputs(", \"inputs\": ", f);
     write_inputs(f, info);
+    write_attrs(f, info);
     fprintf(f, ", \"shape\": [%d, %d], \"rows\": ", m->rows, m->cols);
     write_label_list(f, info->row_labels, m->rows);
     fputs(", \"cols\": ", f);

@@ -1,7 +1,7 @@
 /* trace_diff.c: the `diff` subcommand of attnlab-trace: two traces compared
  * tensor by tensor, one line per tensor, and a summary.
  * What a record says besides its numbers (shape, labels, role, op, inputs,
- * mask, note, warnings, the positions of nulls) must agree exactly. Inputs
+ * attrs, mask, note, warnings, the positions of nulls) must agree exactly. Inputs
  * and parameters must be bit-identical: they never pass through BLAS, so
  * any change in them is a real one. Computed tensors must agree within
  *     |a - b| <= atol + rtol * |b| + stol * max|b|,
@@ -84,14 +84,70 @@ static bool same_list(const char *name, const char *field, char *const *list_a, 
     return same;
 }
 
+/* One attr as it reads in the file: 3, "pcg32", [1, 4, 16]. */
+static void print_attr(const al_trace_tensor_attr *attr)
+{
+    if (attr->kind == AL_TRACE_ATTR_TEXT) {
+        printf("\"%s\"", attr->text);
+    } else if (attr->kind == AL_TRACE_ATTR_NUMBER) {
+        printf("%.9g", attr->number);
+    } else {
+        printf("[");
+        for (int i = 0; i < attr->list_length; i++) {
+            printf("%s%.9g", i ? ", " : "", attr->list[i]);
+        }
+        printf("]");
+    }
+}
+
+static bool same_attr(const al_trace_tensor_attr *a, const al_trace_tensor_attr *b)
+{
+    if (strcmp(a->name, b->name) != 0 || a->kind != b->kind) {
+        return false;
+    }
+    if (a->kind == AL_TRACE_ATTR_TEXT) {
+        return strcmp(a->text, b->text) == 0;
+    }
+    if (a->kind == AL_TRACE_ATTR_NUMBER) {
+        return a->number == b->number;
+    }
+    return a->list_length == b->list_length &&
+           memcmp(a->list, b->list, sizeof(double) * (size_t)a->list_length) == 0;
+}
+
+/* The op's parameters (attrs) are exact, in order: a row index or a seed
+ * that moved is another computation. */
+static bool same_attrs(const al_trace_tensor *a, const al_trace_tensor *b)
+{
+    bool same = a->n_attrs == b->n_attrs;
+    for (int i = 0; same && i < a->n_attrs; i++) {
+        same = same_attr(&a->attrs[i], &b->attrs[i]);
+    }
+    if (!same) {
+        const al_trace_tensor *sides[2] = {a, b};
+        printf("%s attrs differ: ", a->name);
+        for (int side = 0; side < 2; side++) {
+            printf("%s{", side ? " vs " : "");
+            for (int i = 0; i < sides[side]->n_attrs; i++) {
+                printf("%s%s: ", i ? ", " : "", sides[side]->attrs[i].name);
+                print_attr(&sides[side]->attrs[i]);
+            }
+            printf("}");
+        }
+        printf("\n");
+    }
+    return same;
+}
+
 /* What made the tensor, and what a reader is told about it: a tensor made
- * by another op or from other inputs is another computation, however close
- * its numbers. */
+ * by another op, from other inputs or with other parameters is another
+ * computation, however close its numbers. */
 static bool same_record(const al_trace_tensor *a, const al_trace_tensor *b)
 {
     return same_text(a->name, "role", a->role, b->role) &&
            same_text(a->name, "op", a->op, b->op) &&
            same_list(a->name, "inputs", a->inputs, a->n_inputs, b->inputs, b->n_inputs) &&
+           same_attrs(a, b) &&
            same_text(a->name, "mask", a->mask, b->mask) &&
            same_text(a->name, "note", a->note, b->note) &&
            same_list(a->name, "warnings", a->warnings, a->n_warnings, b->warnings,

@@ -2,6 +2,7 @@
  * to src/traceio, not a public header):
  *   trace_file.c     the file and its lines, the header, the end record
  *   trace_records.c  tensor and softmax row records
+ *   trace_attrs.c    a tensor record's "attrs", the op's parameters
  *   trace_fields.c   taking one checked value out of a JSON object, and
  *                    the "PATH:LINE: tensor 'NAME': problem" messages
  * Every function here returns AL_OK or fails through reader_fail. Each
@@ -83,6 +84,14 @@ al_status reader_float_list(float **out, const reader *r, const json_t *list, co
 
 /* Free count strings and the array holding them. */
 void reader_free_strings(char **strings, int count);
+
+/* ---- trace_attrs.c ---------------------------------------------------------- */
+
+/* The optional "attrs" object of a tensor record into t->attrs (absent:
+ * none). On failure the caller frees what was read with reader_free_attrs. */
+al_status reader_tensor_attrs(al_trace_tensor *t, const reader *r, json_t *record);
+
+void reader_free_attrs(al_trace_tensor_attr *attrs, int count);
 
 /* ---- trace_records.c -------------------------------------------------------- */
 

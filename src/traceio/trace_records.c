@@ -17,6 +17,7 @@ void reader_free_tensor(al_trace_tensor *t)
     free(t->role);
     free(t->op);
     reader_free_strings(t->inputs, t->n_inputs);
+    reader_free_attrs(t->attrs, t->n_attrs);
     reader_free_strings(t->row_labels, t->row_labels ? t->rows : 0);
     reader_free_strings(t->col_labels, t->col_labels ? t->cols : 0);
     free(t->data);
@@ -172,6 +173,7 @@ static al_status read_tensor_description(al_trace_tensor *t, const reader *r, js
     if (status == AL_OK) {
         status = reader_string_list(&t->inputs, &t->n_inputs, r, value, "'inputs'");
     }
+    if (status == AL_OK) status = reader_tensor_attrs(t, r, record);
     if (status == AL_OK) status = read_shape(t, r, record);
     if (status == AL_OK) status = read_labels(&t->row_labels, r, record, "rows", t->rows);
     if (status == AL_OK) status = read_labels(&t->col_labels, r, record, "cols", t->cols);
@@ -209,8 +211,9 @@ static al_status grow_tensors(al_trace_file *trace, reader *r)
 static al_status read_tensor_fields(al_trace_tensor *t, const al_trace_file *trace, reader *r,
                                     json_t *record)
 {
-    static const char *const known[] = {"kind", "name", "role", "op", "inputs", "shape", "rows",
-                                        "cols", "dtype", "data", "mask", "note", "warnings", NULL};
+    static const char *const known[] = {"kind", "name", "role", "op", "inputs", "attrs",
+                                        "shape", "rows", "cols", "dtype", "data", "mask", "note",
+                                        "warnings", NULL};
     al_status status = reader_string_field(&t->name, r, record, "name");
     if (status != AL_OK) {
         return status;

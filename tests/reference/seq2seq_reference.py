@@ -180,9 +180,12 @@ class Pass:
                 raise ValueError(f"step {t + 1} read {ids[t + 1]}, but step {t} chose {token}")
             states.append(h)
             prev, prev_name = h, f"{p}.h"
-        self.computed("s2s.dec.h", np.vstack(states), "stack_steps", [])
+        steps = range(len(states))
+        self.computed("s2s.dec.h", np.vstack(states), "stack_steps",
+                      [f"s2s.step{t}.h" for t in steps])
         if attention:
-            self.computed("s2s.alignment", np.vstack(weights), "stack_steps", [])
+            self.computed("s2s.alignment", np.vstack(weights), "stack_steps",
+                          [f"s2s.step{t}.weights" for t in steps])
 
 
 def check_trace(path):

@@ -113,14 +113,13 @@ class Pass:
         return self.linear(f"{p}.out", concat, f"{p}.concat", f"{p}.w_o", b("o"))
 
     def ffn(self, p, x, x_name):
-        """max(0, x W1 + b1) W2 + b2; layers.h calls both products "linear",
-        with or without their biases."""
+        """max(0, x W1 + b1) W2 + b2; both products are "linear" with their
+        biases and "matmul" without."""
         bias = self.cfg["biases"]
-        pre = self.linear(f"{p}.pre_relu", x, x_name, f"{p}.w1", f"{p}.b1" if bias else None,
-                          op="linear")
+        pre = self.linear(f"{p}.pre_relu", x, x_name, f"{p}.w1", f"{p}.b1" if bias else None)
         hidden = self.computed(f"{p}.hidden", np.maximum(pre, 0.0), "relu", [f"{p}.pre_relu"])
         return self.linear(f"{p}.out", hidden, f"{p}.hidden", f"{p}.w2",
-                           f"{p}.b2" if bias else None, op="linear")
+                           f"{p}.b2" if bias else None)
 
     def sublayer(self, layer, k, x, x_name, f):
         """Post-norm: norm_k = LN(x + F(x)). Pre-norm: add_k = x + F(LN(x))."""
