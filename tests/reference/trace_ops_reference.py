@@ -12,8 +12,10 @@ scores as attention_reference.py checks them. Nothing here imports or runs
 attnlab: traces are read with json, the maths is NumPy's.
 
     /usr/bin/python3 trace_ops_reference.py TRACE.jsonl|FOLDER ...
+    /usr/bin/python3 trace_ops_reference.py --writer PATH/TO/seq2seq_traces
 
-A folder stands for every *.jsonl in it. Prints each failure, one summary
+A folder stands for every *.jsonl in it; --writer runs one of the C trace
+writers of tests/reference into a temporary folder and checks what it wrote. Prints each failure, one summary
 line per trace and a final line; exits 1 if any record differs, has an op
 with no reference here, or names an input the trace does not hold (unless
 the header's filter left it out: then the record is reported as not
@@ -245,8 +247,11 @@ def recurrence(r):
     """The states (and a GRU's gates) over the rows of x, from h_init."""
     inputs = r.inputs()
     x, h = inputs[0], inputs[1]
+    pytorch = r.record["op"].startswith("gru_pytorch")
     if r.record["op"] == "elman":
         w_x, w_h, b = inputs[2:]
+    elif pytorch:
+        w_x, w_h, b, w_xz, w_hz, b_z, w_xr, w_hr, b_r, b_hn = inputs[2:]
     else:
         w_x, w_h, b, w_xz, w_hz, b_z, w_xr, w_hr, b_r = inputs[2:]
     rows = {"h": [], "z": [], "r": [], "n": []}
@@ -257,7 +262,10 @@ def recurrence(r):
         else:
             z = sigmoid(x_t @ w_xz + h @ w_hz + b_z)
             reset = sigmoid(x_t @ w_xr + h @ w_hr + b_r)
-            n = np.tanh(x_t @ w_x + (reset * h) @ w_h + b)
+            if pytorch:  # torch.nn.GRUCell: the reset gate scales the hidden product
+                n = np.tanh(x_t @ w_x + b + reset * (h @ w_h + b_hn))
+            else:        # Cho et al.: the reset gate scales the state
+                n = np.tanh(x_t @ w_x + (reset * h) @ w_h + b)
             h = (1.0 - z) * n + z * h
             rows["z"].append(z)
             rows["r"].append(reset)
@@ -437,7 +445,9 @@ OPS = {
     "take_row": op_take_row, "argmax": op_argmax, "concat": op_concat,
     "elman": op_recurrence("h"), "gru": op_recurrence("h"),
     "gru_update_gate": op_recurrence("z"), "gru_reset_gate": op_recurrence("r"),
-    "gru_candidate": op_recurrence("n"), "stack_steps": op_stack_steps,
+    "gru_candidate": op_recurrence("n"), "gru_pytorch": op_recurrence("h"),
+    "gru_pytorch_update_gate": op_recurrence("z"), "gru_pytorch_reset_gate": op_recurrence("r"),
+    "gru_pytorch_candidate": op_recurrence("n"), "stack_steps": op_stack_steps,
     "row_distance": op_row_distance, "ratio": op_ratio, "gather_row": op_gather_row,
     "row_max_abs_difference": op_row_max_abs_difference, "permute_rows": op_permute_rows,
     "max": op_max, "subtract_max": op_subtract_max, "exp": op_exp, "sum": op_sum,
@@ -551,6 +561,8 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
+    if argv[1] == "--writer" and len(argv) == 3:
+        return ar.run_checks([argv[0], argv[2]], "trace_ops_reference", check_trace, __doc__)
     return ar.run_checks([argv[0], "--check"] + trace_paths(argv[1:]), "trace_ops_reference",
                          check_trace, __doc__)
 
