@@ -106,6 +106,19 @@ static void show_prints_labels_and_four_decimals(void **state)
     run_result_free(&r);
 }
 
+/* An op's parameters are shown under its title: take_row's row. */
+static void show_prints_the_attrs(void **state)
+{
+    const test_paths *paths = *state;
+    char path[PATH_SIZE];
+    run_result r;
+    data_file(path, paths, "ops_wrong_value.jsonl");
+    run_tool(r, paths, "show", path, "row");
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "row  (1x2, take_row(w))\nattrs: row = 1\nnote: right: row 1 of w\n");
+    run_result_free(&r);
+}
+
 static void show_marks_masked_entries(void **state)
 {
     const test_paths *paths = *state;
@@ -487,6 +500,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(list_prints_one_aligned_line_per_tensor, &paths),
         cmocka_unit_test_prestate(show_prints_labels_and_four_decimals, &paths),
         cmocka_unit_test_prestate(show_marks_masked_entries, &paths),
+        cmocka_unit_test_prestate(show_prints_the_attrs, &paths),
         cmocka_unit_test_prestate(show_uses_indices_without_labels, &paths),
         cmocka_unit_test_prestate(show_precision_sets_the_decimals, &paths),
         cmocka_unit_test_prestate(show_rows_prints_the_softmax_steps, &paths),

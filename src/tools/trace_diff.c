@@ -84,22 +84,6 @@ static bool same_list(const char *name, const char *field, char *const *list_a, 
     return same;
 }
 
-/* One attr as it reads in the file: 3, "pcg32", [1, 4, 16]. */
-static void print_attr(const al_trace_tensor_attr *attr)
-{
-    if (attr->kind == AL_TRACE_ATTR_TEXT) {
-        printf("\"%s\"", attr->text);
-    } else if (attr->kind == AL_TRACE_ATTR_NUMBER) {
-        printf("%.9g", attr->number);
-    } else {
-        printf("[");
-        for (int i = 0; i < attr->list_length; i++) {
-            printf("%s%.9g", i ? ", " : "", attr->list[i]);
-        }
-        printf("]");
-    }
-}
-
 static bool same_attr(const al_trace_tensor_attr *a, const al_trace_tensor_attr *b)
 {
     if (strcmp(a->name, b->name) != 0 || a->kind != b->kind) {
@@ -130,7 +114,7 @@ static bool same_attrs(const al_trace_tensor *a, const al_trace_tensor *b)
             printf("%s{", side ? " vs " : "");
             for (int i = 0; i < sides[side]->n_attrs; i++) {
                 printf("%s%s: ", i ? ", " : "", sides[side]->attrs[i].name);
-                print_attr(&sides[side]->attrs[i]);
+                trace_print_attr(&sides[side]->attrs[i]);
             }
             printf("}");
         }

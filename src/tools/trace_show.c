@@ -151,7 +151,24 @@ static void report_missing_name(const al_trace_file *trace, const char *trace_pa
 
 /* ---- show: a tensor ------------------------------------------------------- */
 
-/* "NAME  (RxC, op(inputs))", then mask, note and warnings, one per line. */
+/* One attr as it reads in the file: 3, "pcg32", [1, 4, 16]. */
+void trace_print_attr(const al_trace_tensor_attr *attr)
+{
+    if (attr->kind == AL_TRACE_ATTR_TEXT) {
+        printf("\"%s\"", attr->text);
+    } else if (attr->kind == AL_TRACE_ATTR_NUMBER) {
+        printf("%.9g", attr->number);
+    } else {
+        printf("[");
+        for (int i = 0; i < attr->list_length; i++) {
+            printf("%s%.9g", i ? ", " : "", attr->list[i]);
+        }
+        printf("]");
+    }
+}
+
+/* "NAME  (RxC, op(inputs))", then the op's attrs, mask, note and warnings,
+ * one per line. */
 static void print_title(const al_trace_tensor *t)
 {
     printf("%s  (%dx%d, %s", t->name, t->rows, t->cols, t->op);
@@ -163,6 +180,14 @@ static void print_title(const al_trace_tensor *t)
         printf(")");
     }
     printf(")\n");
+    if (t->n_attrs > 0) {
+        printf("attrs:");
+        for (int k = 0; k < t->n_attrs; k++) {
+            printf("%s %s = ", k ? "," : "", t->attrs[k].name);
+            trace_print_attr(&t->attrs[k]);
+        }
+        printf("\n");
+    }
     if (t->mask) {
         printf("mask: %s\n", t->mask);
     }

@@ -31,6 +31,9 @@ int trace_list(const al_trace_file *trace);
 int trace_show(const al_trace_file *trace, const char *trace_path, const char *name,
                int precision, bool show_rows);
 
+/* One attr as the file has it: 3, "pcg32" or [1, 4, 16] (trace_show.c). */
+void trace_print_attr(const al_trace_tensor_attr *attr);
+
 /* The rule for computed tensors: |a - b| <= atol + rtol * |b| + stol * max|b|,
  * max|b| over the tensor (traces/FORMAT.md, "Comparing traces"). */
 typedef struct trace_tolerance {
