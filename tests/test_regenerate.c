@@ -5,6 +5,7 @@
  * computed number in it is moved by one float step (as another CPU's
  * kernel might) or by 1e-3 (a real change) and the script is run again. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,41 +76,41 @@ static char *regenerate_over(const lesson_folder *folder, const char *changed, c
     return lesson_file_text(folder, "lesson02.jsonl", NULL);
 }
 
-/* One float step above 0.5 is 0.50000006 (0.5 + 2^-24): far inside the rule. */
-static void a_trace_within_the_rule_is_kept(void **state)
+/* Regenerate lesson02's trace, put it back with its first weight written
+ * as replacement (as a committed trace that differs only there), and
+ * regenerate again. Fails the test unless the committed trace is kept,
+ * byte for byte, exactly when kept is true, and the fresh one replaces it
+ * otherwise, with the script saying which. */
+static void expect_regenerating_over(const lesson_folder *folder, const char *replacement,
+                                     bool kept)
 {
-    lesson_folder *folder = *state;
     run_result r;
     regenerate_lesson02(&r, folder);
     run_result_free(&r);
     char *fresh = lesson_file_text(folder, "lesson02.jsonl", NULL);
-    char *committed = with_first_entry(fresh, "0.50000006");
+    char *committed = with_first_entry(fresh, replacement);
     char said[1024];
     char *after = regenerate_over(folder, committed, said, sizeof said);
-    assert_string_equal(after, committed);
-    assert_non_null(strstr(said, "/lesson02.jsonl kept (the fresh trace is within the rule)"));
+    assert_string_equal(after, kept ? committed : fresh);
+    if (kept)
+        assert_non_null(strstr(said, "/lesson02.jsonl kept (the fresh trace is within the rule)"));
+    else
+        assert_non_null(strstr(said, "/lesson02.jsonl\n"));
     free(after);
     free(committed);
     free(fresh);
 }
 
+/* One float step above 0.5 is 0.50000006 (0.5 + 2^-24): far inside the rule. */
+static void a_trace_within_the_rule_is_kept(void **state)
+{
+    expect_regenerating_over(*state, "0.50000006", true);
+}
+
 /* 0.501 is 1e-3 away: outside the rule, so the fresh trace replaces it. */
 static void a_trace_outside_the_rule_is_rewritten(void **state)
 {
-    lesson_folder *folder = *state;
-    run_result r;
-    regenerate_lesson02(&r, folder);
-    run_result_free(&r);
-    char *fresh = lesson_file_text(folder, "lesson02.jsonl", NULL);
-    char *committed = with_first_entry(fresh, "0.501");
-    char said[1024];
-    char *after = regenerate_over(folder, committed, said, sizeof said);
-    assert_string_equal(after, fresh);
-    assert_null(strstr(said, "kept"));
-    assert_non_null(strstr(said, "/lesson02.jsonl\n"));
-    free(after);
-    free(committed);
-    free(fresh);
+    expect_regenerating_over(*state, "0.501", false);
 }
 
 int main(int argc, char **argv)
