@@ -3,7 +3,7 @@
  * the header first, then the records (trace_records.c), then the end record
  * whose count must match. Every field is checked on the way (through
  * trace_fields.c), so renderers and tests can trust what they get.
- * It is not the writer (src/lib/trace_writer.c) and does no maths: it only
+ * It is not the writer (src/lib/trace/trace_writer.c) and does no maths: it only
  * turns checked JSON into strings and float32 arrays. */
 #include "trace_reader.h"
 

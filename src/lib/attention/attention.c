@@ -1,0 +1,305 @@
+/* attention.c: one head of attention from given q, k, v: scores, scaled,
+ * masked, weights, out, each step computed by its kernel and traced.
+ * The kernels themselves are in scores.c, mask.c, softmax.c and
+ * normalize.c; argument checks and step memory in attention_steps.c;
+ * projections and heads in multihead.c. */
+#include "attnlab/attention.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/mask.h"
+#include "attnlab/softmax.h"
+#include "attention/attention_check.h"
+#include "attention/distance.h"
+#include "attention/row_warnings.h"
+
+/* out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
+al_status al_weighted_sum(al_matrix *out, const al_matrix *weights, const al_matrix *v,
+                          al_error *err)
+{
+    return al_matmul(out, weights, v, err);
+}
+
+/* ---- the trace ------------------------------------------------------------ */
+
+/* Every name one head writes, built once from the prefix. */
+typedef struct head_names {
+    char scores[AL_NAME_SIZE], scaled[AL_NAME_SIZE], masked[AL_NAME_SIZE];
+    char weights[AL_NAME_SIZE], out[AL_NAME_SIZE];
+    char q_proj[AL_NAME_SIZE], k_proj[AL_NAME_SIZE];
+    char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], v_a[AL_NAME_SIZE], w_a[AL_NAME_SIZE];
+    char sigma[AL_NAME_SIZE], temperature[AL_NAME_SIZE];
+} head_names;
+
+/* Names under prefix; the score's matrices under params_prefix. */
+static void build_names(head_names *n, const char *prefix, const char *params_prefix)
+{
+    al_name(n->scores, "%s.scores", prefix);
+    al_name(n->scaled, "%s.scaled", prefix);
+    al_name(n->masked, "%s.masked", prefix);
+    al_name(n->weights, "%s.weights", prefix);
+    al_name(n->out, "%s.out", prefix);
+    al_name(n->q_proj, "%s.q_proj", prefix);
+    al_name(n->k_proj, "%s.k_proj", prefix);
+    al_name(n->w_q, "%s.w_q", params_prefix);
+    al_name(n->w_k, "%s.w_k", params_prefix);
+    al_name(n->v_a, "%s.v_a", params_prefix);
+    al_name(n->w_a, "%s.w_a", params_prefix);
+    al_name(n->sigma, "%s.sigma", prefix);
+    al_name(n->temperature, "%s.temperature", prefix);
+}
+
+static al_status trace_param(al_trace *trace, const char *name, const al_matrix *m,
+                             al_error *err)
+{
+    al_tensor_info info = {.name = name, .role = AL_ROLE_PARAM};
+    return al_trace_matrix(trace, &info, m, err);
+}
+
+/* A number such as sigma or the temperature, as a 1 x 1 param, so that the
+ * computation can be redone from the trace alone. */
+static al_status trace_number(al_trace *trace, const char *name, float value, al_error *err)
+{
+    al_matrix m = al_matrix_wrap(&value, 1, 1);
+    return trace_param(trace, name, &m, err);
+}
+
+/* W_q, W_k, v_a (additive) or W_a (general), under their names in n. */
+static al_status trace_score_params(al_trace *trace, const head_names *n,
+                                    const al_scoring *scoring, al_error *err)
+{
+    al_status status = AL_OK;
+    if (scoring->kind == AL_SCORE_GENERAL)
+        status = trace_param(trace, n->w_a, scoring->w_a, err);
+    if (scoring->kind == AL_SCORE_ADDITIVE) {
+        status = trace_param(trace, n->w_q, scoring->w_q, err);
+        if (status == AL_OK)
+            status = trace_param(trace, n->w_k, scoring->w_k, err);
+        if (status == AL_OK)
+            status = trace_param(trace, n->v_a, scoring->v_a, err);
+    }
+    return status;
+}
+
+al_status al_trace_score_params(al_trace *trace, const char *prefix, const al_scoring *scoring,
+                                al_error *err)
+{
+    al_status status = attention_check_score_params(scoring, err);
+    if (status != AL_OK || !trace)
+        return status;
+    head_names n;
+    build_names(&n, prefix, prefix);
+    return trace_score_params(trace, &n, scoring, err);
+}
+
+/* Membership tests for the rows a warning lists. */
+static bool row_has_exact_match(const void *context, int i)
+{
+    const al_matrix *const *qk = context;
+    for (int j = 0; j < qk[1]->rows; j++)
+        if (al_is_exact_match(al_distance(qk[0], i, qk[1], j)))
+            return true;
+    return false;
+}
+
+static bool row_is_all_zero(const void *context, int i)
+{
+    const al_matrix *m = context;
+    for (int j = 0; j < m->cols; j++)
+        if (*al_at(m, i, j) != 0.0f)
+            return false;
+    return true;
+}
+
+static bool row_is_all_masked(const void *context, int i)
+{
+    const al_matrix *m = context;
+    for (int j = 0; j < m->cols; j++)
+        if (*al_at(m, i, j) != -INFINITY)
+            return false;
+    return true;
+}
+
+/* The parameters of the score (unless traced already), then q_proj /
+ * k_proj, then the scores. */
+static al_status trace_scores(al_trace *trace, const head_names *n,
+                              const al_attention_steps *steps, const al_matrix *q,
+                              const al_matrix *k, const al_scoring *scoring,
+                              const al_attention_names *names, al_error *err)
+{
+    const char *const *rows = names->query_labels;
+    al_tensor_info info = {.name = n->scores, .role = AL_ROLE_ACTIVATION,
+                           .row_labels = rows, .col_labels = names->key_labels};
+    al_status status = names->params ? AL_OK : trace_score_params(trace, n, scoring, err);
+    char warning[AL_ERROR_MESSAGE_SIZE];
+    switch (scoring->kind) {
+    case AL_SCORE_DOT:
+    case AL_SCORE_SCALED_DOT:
+        info.op = "matmul_bt";
+        info.inputs[0] = names->q, info.inputs[1] = names->k;
+        break;
+    case AL_SCORE_GENERAL: {
+        al_tensor_info proj = {.name = n->q_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
+                               .inputs = {names->q, n->w_a}, .row_labels = rows};
+        if (status == AL_OK)
+            status = al_trace_matrix(trace, &proj, &steps->q_proj, err);
+        info.op = "matmul_bt";
+        info.inputs[0] = n->q_proj, info.inputs[1] = names->k;
+        break;
+    }
+    case AL_SCORE_ADDITIVE: {
+        al_tensor_info q_proj = {.name = n->q_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
+                                 .inputs = {names->q, n->w_q}, .row_labels = rows};
+        al_tensor_info k_proj = {.name = n->k_proj, .role = AL_ROLE_ACTIVATION, .op = "matmul",
+                                 .inputs = {names->k, n->w_k}, .row_labels = names->key_labels};
+        if (status == AL_OK)
+            status = al_trace_matrix(trace, &q_proj, &steps->q_proj, err);
+        if (status == AL_OK)
+            status = al_trace_matrix(trace, &k_proj, &steps->k_proj, err);
+        info.op = "additive_scores";
+        info.inputs[0] = n->q_proj, info.inputs[1] = n->k_proj, info.inputs[2] = n->v_a;
+        break;
+    }
+    case AL_SCORE_INVERSE_DISTANCE: {
+        const al_matrix *qk[2] = {q, k};
+        al_row_set exact = {q->rows, row_has_exact_match, qk, rows};
+        info.op = "inverse_distance";
+        info.inputs[0] = names->q, info.inputs[1] = names->k;
+        info.warning = al_exact_match_warning(warning, sizeof warning, &exact);
+        break;
+    }
+    case AL_SCORE_GAUSSIAN:
+        if (status == AL_OK)
+            status = trace_number(trace, n->sigma, scoring->sigma, err);
+        info.op = "gaussian_kernel";
+        info.inputs[0] = names->q, info.inputs[1] = names->k, info.inputs[2] = n->sigma;
+        break;
+    }
+    if (status != AL_OK)
+        return status;
+    return al_trace_matrix(trace, &info, &steps->scores, err);
+}
+
+/* ---- the steps ------------------------------------------------------------ */
+
+/* Step 1, scores (Lq x Lk), by the kind of score. */
+static al_status compute_scores(al_attention_steps *steps, const al_matrix *q,
+                                const al_matrix *k, const al_scoring *scoring, al_error *err)
+{
+    switch (scoring->kind) {
+    case AL_SCORE_DOT:
+    case AL_SCORE_SCALED_DOT:
+        return al_dot_scores(&steps->scores, q, k, err);
+    case AL_SCORE_GENERAL:
+        return al_general_scores(&steps->scores, &steps->q_proj, q, k, scoring->w_a, err);
+    case AL_SCORE_ADDITIVE:
+        return al_additive_scores(&steps->scores, &steps->q_proj, &steps->k_proj, q, k,
+                                  scoring->w_q, scoring->w_k, scoring->v_a, err);
+    case AL_SCORE_INVERSE_DISTANCE:
+        return al_inverse_distance_scores(&steps->scores, q, k, &steps->exact_match_rows, err);
+    case AL_SCORE_GAUSSIAN:
+        return al_gaussian_scores(&steps->scores, q, k, scoring->sigma, err);
+    }
+    return al_fail(err, AL_ERR_ARG, "unknown score kind %d", (int)scoring->kind);
+}
+
+/* Step 4, weights: each row of the last scores normalised to sum to 1,
+ * traced with a warning if some row had nothing to attend to. */
+static al_status compute_weights(al_attention_steps *steps, const al_matrix *last,
+                                 const char *last_name, const al_scoring *scoring,
+                                 const head_names *n, const al_attention_names *names,
+                                 al_trace *trace, al_error *err)
+{
+    bool softmax = scoring->normalizer == AL_NORMALIZE_SOFTMAX;
+    float t = scoring->temperature;
+    al_status status = softmax
+        ? al_softmax_rows(&steps->weights, last, t, &steps->fully_masked_rows, err)
+        : al_normalize_sum(&steps->weights, last, &steps->fully_masked_rows, err);
+    if (status != AL_OK || !trace)
+        return status;
+
+    bool traced_temperature = softmax && t != 1.0f;
+    if (traced_temperature)
+        status = trace_number(trace, n->temperature, t, err);
+    const char *const *rows = names->query_labels;
+    al_row_set empty = {last->rows, row_is_all_zero, &steps->weights, rows};
+    al_row_set masked = {last->rows, row_is_all_masked, last, rows};
+    char warning[AL_ERROR_MESSAGE_SIZE];
+    al_tensor_info info = {
+        .name = n->weights, .role = AL_ROLE_ACTIVATION,
+        .op = softmax ? "softmax_rows" : "normalize_sum",
+        .inputs = {last_name, traced_temperature ? n->temperature : NULL},
+        .row_labels = rows, .col_labels = names->key_labels,
+        .warning = al_empty_rows_warning(warning, sizeof warning, &empty, &masked)};
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &info, &steps->weights, err);
+    if (status == AL_OK && softmax)
+        status = al_trace_softmax_rows(trace, n->weights, last, t, rows, err);
+    return status;
+}
+
+al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *q,
+                    const al_matrix *k, const al_matrix *v, const al_matrix *mask,
+                    const al_scoring *scoring, const al_attention_names *names,
+                    al_trace *trace, al_error *err)
+{
+    al_status status = attention_check(out, steps, q, k, v, mask, scoring, names, trace, err);
+    if (status != AL_OK)
+        return status;
+    head_names n; /* built even when not tracing, so every name below is a string */
+    const char *prefix = trace ? names->prefix : "untraced";
+    build_names(&n, prefix, trace && names->params ? names->params : prefix);
+    if (trace && names->out)
+        al_name(n.out, "%s", names->out);
+    steps->exact_match_rows = 0;
+    steps->fully_masked_rows = 0;
+    const char *const *rows = trace ? names->query_labels : NULL;
+    const char *const *cols = trace ? names->key_labels : NULL;
+
+    /* 1. scores (Lq x Lk) = score(q_i, k_j) */
+    status = compute_scores(steps, q, k, scoring, err);
+    if (status == AL_OK && trace)
+        status = trace_scores(trace, &n, steps, q, k, scoring, names, err);
+    const al_matrix *last = &steps->scores;
+    const char *last_name = n.scores;
+
+    /* 2. scaled (Lq x Lk) = scores / sqrt(d_k), for the scaled dot product */
+    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT) {
+        status = al_scale_scores(&steps->scaled, &steps->scores, k->cols, err);
+        al_tensor_info info = {.name = n.scaled, .role = AL_ROLE_ACTIVATION, .op = "scale",
+                               .inputs = {n.scores}, .attrs = {AL_ATTR("d_k", k->cols)},
+                               .row_labels = rows, .col_labels = cols};
+        if (status == AL_OK)
+            status = al_trace_matrix(trace, &info, &steps->scaled, err);
+        last = &steps->scaled;
+        last_name = n.scaled;
+    }
+
+    /* 3. masked (Lq x Lk) = last, with -inf wherever the mask is 0 */
+    if (status == AL_OK && mask) {
+        status = al_apply_mask(&steps->masked, last, mask, NULL, err);
+        al_tensor_info info = {.name = n.masked, .role = AL_ROLE_ACTIVATION, .op = "apply_mask",
+                               .inputs = {last_name, trace ? names->mask : NULL},
+                               .row_labels = rows, .col_labels = cols,
+                               .mask = trace ? names->mask : NULL};
+        if (status == AL_OK)
+            status = al_trace_matrix(trace, &info, &steps->masked, err);
+        last = &steps->masked;
+        last_name = n.masked;
+    }
+
+    /* 4. weights (Lq x Lk): each row normalised to sum to 1 */
+    if (status == AL_OK)
+        status = compute_weights(steps, last, last_name, scoring, &n, names, trace, err);
+
+    /* 5. out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
+    if (status == AL_OK)
+        status = al_weighted_sum(out, &steps->weights, v, err);
+    al_tensor_info info = {.name = n.out, .role = AL_ROLE_ACTIVATION, .op = "matmul",
+                           .inputs = {n.weights, trace ? names->v : NULL}, .row_labels = rows};
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &info, out, err);
+    return status;
+}
