@@ -7,11 +7,15 @@
  * Not a test of tracing or of the error paths (test_attention.c and
  * test_blocks.c do those).
  *
- * Can it fail? Tried while writing it, then undone: dividing the scores by
- * d_k instead of sqrt(d_k) in plain_attention's pass 1 fails every case
- * (largest differences 0.1 to 1, against tolerances near 1e-5); dividing
- * the layer-norm variance by d - 1 fails both encoder-layer cases; leaving
- * out b_O fails the multi-head and encoder-layer cases. */
+ * Can it fail? Tried while writing it, one change at a time, then undone:
+ * in plain_reference.c, scores / d_k instead of / sqrt(d_k), or no scale at
+ * all, fails all seven cases (differences 0.06 to 0.9); keeping masked keys
+ * fails the two masked cases (0.7); no b_O fails multi-head and both layers
+ * (0.5 to 1.6); the variance divided by d - 1 fails both layers (0.23);
+ * pre-norm's FFN reading a instead of LayerNorm2(a) fails pre-norm (0.8);
+ * even dropping epsilon from sqrt(var + epsilon) fails both layers (1.7e-5
+ * and 7.4e-5). In the library, src/lib/layer_norm.c dividing by d - 1 fails
+ * both layers. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
