@@ -1,5 +1,6 @@
 /* attention.c: one head of attention from given q, k, v: scores, scaled,
- * masked, weights, out, each step computed by its kernel and traced.
+ * masked, weights, out. compute_head does the maths, one step per kernel,
+ * and nothing else; trace_head then records every step, in order.
  * The kernels themselves are in scores.c, mask.c, softmax.c and
  * normalize.c; argument checks and step memory in attention_steps.c;
  * projections and heads in multihead.c. */
@@ -205,24 +206,66 @@ static al_status compute_scores(al_attention_steps *steps, const al_matrix *q,
     return al_fail(err, AL_ERR_ARG, "unknown score kind %d", (int)scoring->kind);
 }
 
-/* Step 4, weights: each row of the last scores normalised to sum to 1,
- * traced with a warning if some row had nothing to attend to. */
+/* Step 4, weights: each row of the last scores normalised to sum to 1. */
 static al_status compute_weights(al_attention_steps *steps, const al_matrix *last,
-                                 const char *last_name, const al_scoring *scoring,
-                                 const head_names *n, const al_attention_names *names,
-                                 al_trace *trace, al_error *err)
+                                 const al_scoring *scoring, al_error *err)
+{
+    if (scoring->normalizer == AL_NORMALIZE_SOFTMAX)
+        return al_softmax_rows(&steps->weights, last, scoring->temperature,
+                               &steps->fully_masked_rows, err);
+    return al_normalize_sum(&steps->weights, last, &steps->fully_masked_rows, err);
+}
+
+/* What went into the normaliser: scores, scaled or masked. */
+static const al_matrix *normalized_step(const al_attention_steps *steps, const al_matrix *mask,
+                                        const al_scoring *scoring)
+{
+    if (mask)
+        return &steps->masked;
+    return scoring->kind == AL_SCORE_SCALED_DOT ? &steps->scaled : &steps->scores;
+}
+
+/* The maths of one head, nothing traced. Each step reads the one before. */
+static al_status compute_head(al_matrix *out, al_attention_steps *steps, const al_matrix *q,
+                              const al_matrix *k, const al_matrix *v, const al_matrix *mask,
+                              const al_scoring *scoring, al_error *err)
+{
+    /* 1. scores (Lq x Lk) = score(q_i, k_j) */
+    al_status status = compute_scores(steps, q, k, scoring, err);
+
+    /* 2. scaled (Lq x Lk) = scores / sqrt(d_k), for the scaled dot product */
+    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT)
+        status = al_scale_scores(&steps->scaled, &steps->scores, k->cols, err);
+
+    /* 3. masked (Lq x Lk) = scaled (or scores), -inf wherever the mask is 0 */
+    if (status == AL_OK && mask) {
+        const al_matrix *before = scoring->kind == AL_SCORE_SCALED_DOT ? &steps->scaled
+                                                                      : &steps->scores;
+        status = al_apply_mask(&steps->masked, before, mask, NULL, err);
+    }
+
+    /* 4. weights (Lq x Lk): each row normalised to sum to 1 */
+    if (status == AL_OK)
+        status = compute_weights(steps, normalized_step(steps, mask, scoring), scoring, err);
+
+    /* 5. out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
+    if (status == AL_OK)
+        status = al_weighted_sum(out, &steps->weights, v, err);
+    return status;
+}
+
+/* The weights, with the temperature before them when it is not 1, a
+ * warning if some row had nothing to attend to, and (at level rows) the
+ * steps of each softmax row. */
+static al_status trace_weights(al_trace *trace, const head_names *n,
+                               const al_attention_steps *steps, const al_matrix *last,
+                               const char *last_name, const al_scoring *scoring,
+                               const al_attention_names *names, al_error *err)
 {
     bool softmax = scoring->normalizer == AL_NORMALIZE_SOFTMAX;
     float t = scoring->temperature;
-    al_status status = softmax
-        ? al_softmax_rows(&steps->weights, last, t, &steps->fully_masked_rows, err)
-        : al_normalize_sum(&steps->weights, last, &steps->fully_masked_rows, err);
-    if (status != AL_OK || !trace)
-        return status;
-
     bool traced_temperature = softmax && t != 1.0f;
-    if (traced_temperature)
-        status = trace_number(trace, n->temperature, t, err);
+    al_status status = traced_temperature ? trace_number(trace, n->temperature, t, err) : AL_OK;
     const char *const *rows = names->query_labels;
     al_row_set empty = {last->rows, row_is_all_zero, &steps->weights, rows};
     al_row_set masked = {last->rows, row_is_all_masked, last, rows};
@@ -240,6 +283,45 @@ static al_status compute_weights(al_attention_steps *steps, const al_matrix *las
     return status;
 }
 
+/* Every step of one head, in the order computed, under names->prefix. */
+static al_status trace_head(al_trace *trace, const al_matrix *out,
+                            const al_attention_steps *steps, const al_matrix *q,
+                            const al_matrix *k, const al_matrix *mask,
+                            const al_scoring *scoring, const al_attention_names *names,
+                            al_error *err)
+{
+    head_names n;
+    build_names(&n, names->prefix, names->params ? names->params : names->prefix);
+    if (names->out)
+        al_name(n.out, "%s", names->out);
+    const char *const *rows = names->query_labels, *const *cols = names->key_labels;
+
+    al_status status = trace_scores(trace, &n, steps, q, k, scoring, names, err);
+    const char *last_name = n.scores;
+    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT) {
+        al_tensor_info info = {.name = n.scaled, .role = AL_ROLE_ACTIVATION, .op = "scale",
+                               .inputs = {n.scores}, .attrs = {AL_ATTR("d_k", k->cols)},
+                               .row_labels = rows, .col_labels = cols};
+        status = al_trace_matrix(trace, &info, &steps->scaled, err);
+        last_name = n.scaled;
+    }
+    if (status == AL_OK && mask) {
+        al_tensor_info info = {.name = n.masked, .role = AL_ROLE_ACTIVATION, .op = "apply_mask",
+                               .inputs = {last_name, names->mask}, .row_labels = rows,
+                               .col_labels = cols, .mask = names->mask};
+        status = al_trace_matrix(trace, &info, &steps->masked, err);
+        last_name = n.masked;
+    }
+    if (status == AL_OK)
+        status = trace_weights(trace, &n, steps, normalized_step(steps, mask, scoring),
+                               last_name, scoring, names, err);
+    al_tensor_info info = {.name = n.out, .role = AL_ROLE_ACTIVATION, .op = "matmul",
+                           .inputs = {n.weights, names->v}, .row_labels = rows};
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &info, out, err);
+    return status;
+}
+
 al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *q,
                     const al_matrix *k, const al_matrix *v, const al_matrix *mask,
                     const al_scoring *scoring, const al_attention_names *names,
@@ -248,58 +330,10 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
     al_status status = attention_check(out, steps, q, k, v, mask, scoring, names, trace, err);
     if (status != AL_OK)
         return status;
-    head_names n; /* built even when not tracing, so every name below is a string */
-    const char *prefix = trace ? names->prefix : "untraced";
-    build_names(&n, prefix, trace && names->params ? names->params : prefix);
-    if (trace && names->out)
-        al_name(n.out, "%s", names->out);
     steps->exact_match_rows = 0;
     steps->fully_masked_rows = 0;
-    const char *const *rows = trace ? names->query_labels : NULL;
-    const char *const *cols = trace ? names->key_labels : NULL;
-
-    /* 1. scores (Lq x Lk) = score(q_i, k_j) */
-    status = compute_scores(steps, q, k, scoring, err);
-    if (status == AL_OK && trace)
-        status = trace_scores(trace, &n, steps, q, k, scoring, names, err);
-    const al_matrix *last = &steps->scores;
-    const char *last_name = n.scores;
-
-    /* 2. scaled (Lq x Lk) = scores / sqrt(d_k), for the scaled dot product */
-    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT) {
-        status = al_scale_scores(&steps->scaled, &steps->scores, k->cols, err);
-        al_tensor_info info = {.name = n.scaled, .role = AL_ROLE_ACTIVATION, .op = "scale",
-                               .inputs = {n.scores}, .attrs = {AL_ATTR("d_k", k->cols)},
-                               .row_labels = rows, .col_labels = cols};
-        if (status == AL_OK)
-            status = al_trace_matrix(trace, &info, &steps->scaled, err);
-        last = &steps->scaled;
-        last_name = n.scaled;
-    }
-
-    /* 3. masked (Lq x Lk) = last, with -inf wherever the mask is 0 */
-    if (status == AL_OK && mask) {
-        status = al_apply_mask(&steps->masked, last, mask, NULL, err);
-        al_tensor_info info = {.name = n.masked, .role = AL_ROLE_ACTIVATION, .op = "apply_mask",
-                               .inputs = {last_name, trace ? names->mask : NULL},
-                               .row_labels = rows, .col_labels = cols,
-                               .mask = trace ? names->mask : NULL};
-        if (status == AL_OK)
-            status = al_trace_matrix(trace, &info, &steps->masked, err);
-        last = &steps->masked;
-        last_name = n.masked;
-    }
-
-    /* 4. weights (Lq x Lk): each row normalised to sum to 1 */
-    if (status == AL_OK)
-        status = compute_weights(steps, last, last_name, scoring, &n, names, trace, err);
-
-    /* 5. out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
-    if (status == AL_OK)
-        status = al_weighted_sum(out, &steps->weights, v, err);
-    al_tensor_info info = {.name = n.out, .role = AL_ROLE_ACTIVATION, .op = "matmul",
-                           .inputs = {n.weights, trace ? names->v : NULL}, .row_labels = rows};
-    if (status == AL_OK)
-        status = al_trace_matrix(trace, &info, out, err);
-    return status;
+    status = compute_head(out, steps, q, k, v, mask, scoring, err);
+    if (status != AL_OK || !trace)
+        return status;
+    return trace_head(trace, out, steps, q, k, mask, scoring, names, err);
 }
