@@ -79,23 +79,24 @@ static al_score_kind score_kind(const char *name)
 
 static void parse(lesson04_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the English source, at most 4 words (default \"European Economic Area\")", NULL, 0, 0},
-        {"score", OPTION_CHOICE, &settings->score, "KIND",
-         "how the decoder scores an encoder state (default general)", "additive|dot|general",
-         0, 0},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random weights, not data/lesson04 (always with --score dot)", NULL, 0, 0},
-        {"cell", OPTION_CHOICE, &settings->cell, "CELL",
-         "the RNN cell of a random model, default elman" LESSON_S2S_CELL_FORMS,
-         LESSON_S2S_CELLS, 0, 0},
-        {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
-         "d_h, the width of a random model's states (default 8)", NULL, 1, 256},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR",
-         "the data folder (default: the repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT",
+         .help = "the English source, at most 4 words (default \"European Economic Area\")"},
+        {.name = "score", .kind = CLI_CHOICE, .target = &settings->score, .value_name = "KIND",
+         .help = "how the decoder scores an encoder state (default general)",
+         .choices = "additive|dot|general"},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random weights, not data/lesson04 (always with --score dot)"},
+        {.name = "cell", .kind = CLI_CHOICE, .target = &settings->cell, .value_name = "CELL",
+         .help = "the RNN cell of a random model, default elman" LESSON_S2S_CELL_FORMS,
+         .choices = LESSON_S2S_CELLS},
+        {.name = "d-hidden", .kind = CLI_INT, .target = &settings->d_hidden, .value_name = "N",
+         .help = "d_h, the width of a random model's states (default 8)", .min = 1, .max = 256},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
+         .help = "seed of the random weights (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);

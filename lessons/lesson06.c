@@ -65,19 +65,20 @@ static void build_inputs(lesson06_state *s, const lesson06_settings *settings, p
 
 static void parse(lesson06_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence (default \"The cat walks by the bank\")", NULL, 0, 0},
-        {"heads", OPTION_INT, &settings->heads, "N",
-         "number of heads h (default 2); d_model must split into h equal slices", NULL, 1,
-         AL_MAX_HEADS},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT", .help = "the sentence (default \"The cat walks by the bank\")"},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+         .help = "number of heads h (default 2); d_model must split into h equal slices", .min = 1,
+         .max = AL_MAX_HEADS},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random embeddings and weights instead of data/lesson05"},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
+         .help = "seed for --random (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);

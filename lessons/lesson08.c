@@ -116,20 +116,23 @@ static void fail(lesson08_state *s, const al_error *err)
 
 static void parse(lesson08_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence to shuffle (default \"the cat walks by the river bank\")", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the shuffle (default 42)", NULL, 0,
-         0},
-        {"positions", OPTION_INT, &settings->positions, "N",
-         "positions 0 to N-1 in the encoding figures (default 16)", NULL, 2, MAX_POSITIONS},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "width of the sinusoidal encodings drawn (default 16)", NULL, 2, MAX_POSITIONS},
-        {"position", OPTION_INT, &settings->position, "P",
-         "the position asked for past a training length of 512 (default 513)", NULL, 2,
-         100000},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT",
+         .help = "the sentence to shuffle (default \"the cat walks by the river bank\")"},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
+         .help = "seed of the shuffle (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "positions", .kind = CLI_INT, .target = &settings->positions, .value_name = "N",
+         .help = "positions 0 to N-1 in the encoding figures (default 16)", .min = 2,
+         .max = MAX_POSITIONS},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "width of the sinusoidal encodings drawn (default 16)", .min = 2,
+         .max = MAX_POSITIONS},
+        {.name = "position", .kind = CLI_INT, .target = &settings->position, .value_name = "P",
+         .help = "the position asked for past a training length of 512 (default 513)", .min = 2,
+         .max = 100000},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);

@@ -65,20 +65,20 @@ static void fail(lesson09_state *s, const al_error *err)
 
 static void parse(lesson09_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence; [CLS] is put first (default \"The cat [MASK] by the river bank\")",
-         NULL, 0, 0},
-        {"layers", OPTION_INT, &settings->shape.layers, "N", "encoder layers (default 2)", NULL,
-         1, MAX_LAYERS},
-        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
-         512},
-        {"heads", OPTION_INT, &settings->shape.heads, "N",
-         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
-        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT",
+         .help = "the sentence; [CLS] is put first (default \"The cat [MASK] by the river bank\")"},
+        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
+         .help = "encoder layers (default 2)", .min = 1, .max = MAX_LAYERS},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
+         .help = "d_model (default 8)", .min = 1, .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
+         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->shape.seed, .value_name = "N",
+         .help = "seed of the weights (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);

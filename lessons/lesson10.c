@@ -70,21 +70,23 @@ static void fail(lesson10_state *s, const al_error *err)
 
 static void parse(lesson10_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the question (default \"what can you do\")", NULL, 0, 0},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random weights instead of data/lesson10's hand-made model", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "d_model with --random (default 8; the hand-made model has 9)", NULL, 1, 512},
-        {"heads", OPTION_INT, &settings->heads, "N",
-         "heads with --random (default 2); d_model must split into them", NULL, 1,
-         AL_MAX_HEADS},
-        {"layers", OPTION_INT, &settings->layers, "N",
-         "encoder and decoder layers with --random (default 1)", NULL, 1, 6},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT", .help = "the question (default \"what can you do\")"},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random weights instead of data/lesson10's hand-made model"},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
+         .help = "seed for --random (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "d_model with --random (default 8; the hand-made model has 9)", .min = 1,
+         .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+         .help = "heads with --random (default 2); d_model must split into them", .min = 1,
+         .max = AL_MAX_HEADS},
+        {.name = "layers", .kind = CLI_INT, .target = &settings->layers, .value_name = "N",
+         .help = "encoder and decoder layers with --random (default 1)", .min = 1, .max = 6},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);

@@ -81,25 +81,25 @@ static void fail(lesson12_state *s, const al_error *err)
 
 static void parse(lesson12_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence (default \"the cat walks by the river bank\")", NULL, 0, 0},
-        {"hide", OPTION_INT, &settings->hide, "N",
-         "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", NULL, 1,
-         MAX_TOKENS},
-        {"change", OPTION_STRING, &settings->change, "WORD",
-         "the word that replaces the last one in the second run (default \"shore\")", NULL, 0,
-         0},
-        {"layers", OPTION_INT, &settings->shape.layers, "N", "layers of each stack (default 2)",
-         NULL, 1, 6},
-        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
-         512},
-        {"heads", OPTION_INT, &settings->shape.heads, "N",
-         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
-        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
+         .value_name = "TEXT",
+         .help = "the sentence (default \"the cat walks by the river bank\")"},
+        {.name = "hide", .kind = CLI_INT, .target = &settings->hide, .value_name = "N",
+         .help = "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", .min = 1,
+         .max = MAX_TOKENS},
+        {.name = "change", .kind = CLI_STRING, .target = &settings->change, .value_name = "WORD",
+         .help = "the word that replaces the last one in the second run (default \"shore\")"},
+        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
+         .help = "layers of each stack (default 2)", .min = 1, .max = 6},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
+         .help = "d_model (default 8)", .min = 1, .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
+         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
+        {.name = "seed", .kind = CLI_UINT64, .target = &settings->shape.seed, .value_name = "N",
+         .help = "seed of the weights (default 42)", .max = LESSON_SEED_MAX},
+        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
+         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
     parse_lesson_options(&ABOUT, options, common, argc, argv);
