@@ -11,9 +11,7 @@
 static _Noreturn void stop(int exit_status, const lesson_about *about, const char *format,
                            va_list args)
 {
-    fprintf(stderr, "%s: ", about->program);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    cli_vreport(about->program, format, args);
     exit(exit_status);
 }
 

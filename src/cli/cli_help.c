@@ -30,12 +30,16 @@ void cli_print_options(FILE *out, const cli_option *options, int min_width)
     int width = min_width;
     char left[128];
     for (int k = 0; options[k].name; k++) {
+        if (!options[k].help)
+            continue; /* an alias (--grey for --gray) is accepted, not listed */
         write_left_side(left, sizeof left, &options[k]);
         int needed = (int)strlen(left) + 3; /* the text three spaces after the longest */
         width = needed > width ? needed : width;
     }
     for (int k = 0; options[k].name; k++) {
         const cli_option *option = &options[k];
+        if (!option->help)
+            continue;
         write_left_side(left, sizeof left, option);
         fprintf(out, "  %-*s", width - 1, left);
         /* Every line of a help text starts in the same column. */

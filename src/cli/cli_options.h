@@ -2,12 +2,14 @@
  * (lessons, attnlab-calc, attnlab-trace, attnlab-bench, the renderers).
  * A program lists its options in a table; the parser reads argv into the
  * variables the table names, and the same table writes the --help lines.
- * It neither prints nor exits: it returns a result and one sentence, and
- * the program prints "<program>: <sentence>" and exits 2. Plain C, linked
+ * The parser neither prints nor exits: it returns a result and one
+ * sentence; the program prints "<program>: <sentence>" (cli_report) and
+ * exits 2. Plain C, linked
  * without the computing library, so renderers can use it too. */
 #ifndef ATTNLAB_CLI_OPTIONS_H
 #define ATTNLAB_CLI_OPTIONS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,7 +48,8 @@ typedef struct cli_option {
     void *target;            /* bool, int, uint64_t, float, const char *,
                                 cli_list, cli_numbers, or the custom type   */
     const char *value_name;  /* "N", "TEXT" in --help; NULL for flags       */
-    const char *help;        /* its --help text; "\n" starts another line   */
+    const char *help;        /* its --help text; "\n" starts another line;
+                                NULL: an alias, accepted but not listed     */
     const char *choices;     /* CLI_CHOICE: "additive|dot|general"          */
     long long min, max;      /* CLI_INT, CLI_UINT64: the range (inclusive);
                                 CLI_NUMBERS: how many numbers               */
@@ -81,5 +84,12 @@ cli_result cli_parse(const cli_option *options, cli_list *operands, int first, i
  * Every text starts min_width columns after the indent, or further when
  * an option's left side needs it (then three spaces after the longest). */
 void cli_print_options(FILE *out, const cli_option *options, int min_width);
+
+/* Print the one line "<program>: <message>" on stderr (cli_report.c), for a
+ * program about to stop: after a CLI_BAD_USAGE, or when its work failed. */
+void cli_report(const char *program, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_vreport(const char *program, const char *format, va_list args)
+    __attribute__((format(printf, 2, 0)));
 
 #endif
