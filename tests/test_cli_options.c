@@ -186,8 +186,8 @@ static void test_no_operands_wanted(void **state)
     assert_string_equal(p.error.message, "unexpected argument 'word' (options start with --)");
 }
 
-/* The generated lines: the text three spaces after the longest left side,
- * "--temperature T" (15 characters), so in column 2 + 15 + 3 = 20. */
+/* The generated lines: the text two spaces after the longest left side,
+ * "--temperature T" (15 characters), so in column 2 + 15 + 2 = 19. */
 static void test_help_lines(void **state)
 {
     (void)state;
@@ -198,12 +198,12 @@ static void test_help_lines(void **state)
     FILE *out = open_memstream(&text, &size);
     cli_print_options(out, p.options, 0);
     fclose(out);
-    assert_non_null(strstr(text, "  -q, --quiet       say less\n"));
-    assert_non_null(strstr(text, "  --temperature T   softness\n"));
-    assert_non_null(strstr(text, "  --score KIND      how to score (dot|additive)\n"));
-    assert_non_null(strstr(text, "  --select NAME     a tensor;\n"
-                                 "                    repeat for more\n"));
-    assert_non_null(strstr(text, "  -h, --help        this help\n"));
+    assert_non_null(strstr(text, "  -q, --quiet      say less\n"));
+    assert_non_null(strstr(text, "  --temperature T  softness\n"));
+    assert_non_null(strstr(text, "  --score KIND     how to score (dot|additive)\n"));
+    assert_non_null(strstr(text, "  --select NAME    a tensor;\n"
+                                 "                   repeat for more\n"));
+    assert_non_null(strstr(text, "  -h, --help       this help\n"));
     free(text);
 }
 

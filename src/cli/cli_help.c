@@ -33,7 +33,7 @@ void cli_print_options(FILE *out, const cli_option *options, int min_width)
         if (!options[k].help)
             continue; /* an alias (--grey for --gray) is accepted, not listed */
         write_left_side(left, sizeof left, &options[k]);
-        int needed = (int)strlen(left) + 3; /* the text three spaces after the longest */
+        int needed = (int)strlen(left) + 2; /* two spaces at least before the text */
         width = needed > width ? needed : width;
     }
     for (int k = 0; options[k].name; k++) {

@@ -82,7 +82,7 @@ cli_result cli_parse(const cli_option *options, cli_list *operands, int first, i
 /* The options' lines of --help, generated from the table: "  -o, --output
  * FILE" then the help text (and the choices, when there are two or more).
  * Every text starts min_width columns after the indent, or further when
- * an option's left side needs it (then three spaces after the longest). */
+ * an option's left side needs it (then two spaces after the longest). */
 void cli_print_options(FILE *out, const cli_option *options, int min_width);
 
 /* Print the one line "<program>: <message>" on stderr (cli_report.c), for a

@@ -120,7 +120,7 @@ static int parse_options(flow_command *c, int argc, char **argv)
     cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
     if (result == CLI_HELP_ASKED) {
         fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
+        cli_print_options(stdout, options, 20);
         fputs(help_bottom, stdout);
         return 1;
     }

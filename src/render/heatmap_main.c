@@ -150,7 +150,7 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     free(words);
     if (result == CLI_HELP_ASKED) {
         fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
+        cli_print_options(stdout, options, 20);
         fputs(help_bottom, stdout);
         return HELP_SHOWN;
     }
