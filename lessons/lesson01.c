@@ -39,6 +39,9 @@ static const lesson_about ABOUT = {
         "or --hand-made: the model of data/lesson04 without its attention.",
     .example = "lesson01 --sentence \"the cat sat on the mat\" --compare \"a cat sat on the mat\" "
                "--cell gru",
+    .sentence_help = "the source sentence, at most 24 words (default above)",
+    .seed_help = "seed of the random weights",
+    .takes_data = true,
 };
 
 typedef struct lesson01_settings {
@@ -87,8 +90,6 @@ _Noreturn static void fail(lesson01_state *s, const al_error *err)
 static void parse(lesson01_settings *settings, lesson_common *common, int argc, char **argv)
 {
     const cli_option options[] = {
-        {.name = "sentence", .kind = CLI_STRING, .target = &settings->sentence,
-         .value_name = "TEXT", .help = "the source sentence, at most 24 words (default above)"},
         {.name = "compare", .kind = CLI_STRING, .target = &settings->compare, .value_name = "TEXT",
          .help = "a sentence as long, compared state by state (default: yours, first word <unk>)"},
         {.name = "hand-made", .kind = CLI_FLAG, .target = &settings->hand_made,
@@ -102,13 +103,11 @@ static void parse(lesson01_settings *settings, lesson_common *common, int argc, 
          .help = "d_e, the width of a word vector (default 8)", .min = 1, .max = MAX_WIDTH},
         {.name = "steps", .kind = CLI_INT, .target = &settings->steps, .value_name = "N",
          .help = "decoder steps, unless it says <eos> first (default 4)", .min = 1, .max = 16},
-        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
-         .help = "seed of the random weights (default 42)", .max = LESSON_SEED_MAX},
-        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
-         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     if (settings->hand_made && (settings->cell || settings->d_hidden || settings->d_embed))
         lesson_usage_error(&ABOUT, "--cell, --d-hidden and --d-embed shape a random model; the "
                                    "hand-made one is fixed (Elman, d_h = 13)");
@@ -364,8 +363,7 @@ static void print_decoder(printout *p, const lesson01_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson01_settings settings = {.sentence = NULL, .steps = 4, .seed = AL_DEFAULT_SEED,
-                                  .data_dir = AL_DATA_DIR};
+    lesson01_settings settings = {.sentence = NULL, .steps = 4};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     if (!settings.sentence) {

@@ -24,6 +24,7 @@ static const lesson_about ABOUT = {
         "Keys 70 and 80 hold 1000 and 1500; query 75 is as close to both, so it\n"
         "retrieves 1250. Then the same lookup with other similarities.",
     .example = "lesson02 --keys 70,80 --values 1000,1500 --query 75,72,70",
+
 };
 
 /* The four ways of looking up the same table, each one call to al_attend
@@ -80,7 +81,7 @@ static void parse(lesson02_settings *settings, lesson_common *common, int argc, 
          .value_name = "T", .help = "temperature of the softmax lookups (default 1)"},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    parse_lesson_options(&ABOUT, options, NULL, common, argc, argv);
     if (settings->keys.count != settings->values.count)
         lesson_usage_error(&ABOUT, "--keys gives %d keys but --values gives %d values; each key "
                                    "holds one value", settings->keys.count,

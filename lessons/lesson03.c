@@ -32,6 +32,7 @@ static const lesson_about ABOUT = {
         "attention divides q · k by √d_k: measured on random vectors, the spread of\n"
         "q · k grows with d until the softmax gives everything to one key.",
     .example = "lesson03 --scores 3,1,0.2,-1 --temperatures 0.25,1,4",
+    .seed_help = "seed of the random vectors",
 };
 
 typedef struct lesson03_settings {
@@ -84,11 +85,10 @@ static void parse(lesson03_settings *settings, lesson_common *common, int argc, 
         {.name = "draws", .kind = CLI_INT, .target = &settings->draws, .value_name = "N",
          .help = "random rows per width for the largest weight (default 500)", .min = 1,
          .max = 100000},
-        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
-         .help = "seed of the random vectors (default 42)", .max = LESSON_SEED_MAX},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.seed = &settings->seed};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     for (int t = 0; t < settings->temperatures.count; t++)
         if (!(settings->temperatures.values[t] > 0.0f))
             lesson_usage_error(&ABOUT, "--temperatures: every T must be greater than 0, not %g "
@@ -288,8 +288,7 @@ int main(int argc, char **argv)
     al_blas_set_threads(1);
     lesson03_settings settings = {
         .scores = {3, {2.0f, 1.0f, 0.1f}}, .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}},
-        .dims = {6, {1, 4, 16, 64, 256, 1024}}, .samples = 10000, .keys = 8, .draws = 500,
-        .seed = AL_DEFAULT_SEED};
+        .dims = {6, {1, 4, 16, 64, 256, 1024}}, .samples = 10000, .keys = 8, .draws = 500};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

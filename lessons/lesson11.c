@@ -34,6 +34,8 @@ static const lesson_about ABOUT = {
         "wheel. Beam search keeps several sentences alive and picks the most\n"
         "probable whole. The model here is a bigram table (data/lesson11).",
     .example = "lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2",
+    .seed_help = "seed of the draws",
+    .takes_data = true,
 };
 
 typedef struct lesson11_settings {
@@ -95,18 +97,15 @@ static void parse(lesson11_settings *settings, lesson_common *common, int argc, 
          .help = "probability mass top-p keeps, in (0, 1] (default 0.9)"},
         {.name = "samples", .kind = CLI_INT, .target = &settings->samples, .value_name = "N",
          .help = "tokens to sample (default 5)", .min = 1, .max = MAX_SAMPLES},
-        {.name = "seed", .kind = CLI_UINT64, .target = &settings->seed, .value_name = "N",
-         .help = "seed of the draws (default 42)", .max = LESSON_SEED_MAX},
         {.name = "beam-width", .kind = CLI_INT, .target = &settings->beam_width, .value_name = "W",
          .help = "sentences beam search keeps (default 3)", .min = 1, .max = AL_BIGRAM_MAX_VOCAB},
         {.name = "max-length", .kind = CLI_INT, .target = &settings->max_length, .value_name = "N",
          .help = "most words a decoded sentence gets, <eos> included (default 6)", .min = 1,
          .max = 32},
-        {.name = "data", .kind = CLI_STRING, .target = &settings->data_dir, .value_name = "DIR",
-         .help = "the data folder (default: the repository's data/)"},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.seed = &settings->seed, .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     for (int d = 0; d < settings->draws.count; d++)
         if (!(settings->draws.values[d] >= 0.0f && settings->draws.values[d] < 1.0f))
             lesson_usage_error(&ABOUT, "--draw: every draw must be in [0, 1), not %g",
@@ -513,8 +512,8 @@ int main(int argc, char **argv)
     lesson11_settings settings = {
         .context = "the", .draws = {2, {0.4f, 0.6f}},
         .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}}, .temperature = 1.0f,
-        .top_p = 0.9f, .top_k = 3, .samples = 5, .seed = AL_DEFAULT_SEED, .beam_width = 3,
-        .max_length = 6, .data_dir = AL_DATA_DIR};
+        .top_p = 0.9f, .top_k = 3, .samples = 5, .beam_width = 3,
+        .max_length = 6};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -3,6 +3,8 @@
  * option lines, and the two ways a lesson stops (usage: 2, runtime: 1). */
 #include "options.h"
 
+#include "attnlab/rng.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,41 @@ _Noreturn void lesson_runtime_error(const lesson_about *about, const char *forma
     va_list args;
     va_start(args, format);
     stop(1, about, format, args);
+}
+
+/* --sentence, when about asks for it, at out[n]; set to its default
+ * first. Returns the new count. */
+static int add_sentence(cli_option *out, int n, const lesson_about *about,
+                        const lesson_inputs *inputs)
+{
+    if (!about->sentence_help)
+        return n;
+    *inputs->sentence = about->sentence;
+    out[n++] = (cli_option){.name = "sentence", .kind = CLI_STRING,
+                            .target = (void *)inputs->sentence, .value_name = "TEXT",
+                            .help = about->sentence_help};
+    return n;
+}
+
+/* --seed and --data, as about asks, at out[n...]; each set to its default
+ * first. seed_help is room for "<about's words> (default 42)". */
+static int add_seed_and_data(cli_option *out, int n, const lesson_about *about,
+                             const lesson_inputs *inputs, char *seed_help, size_t size)
+{
+    if (about->seed_help) {
+        *inputs->seed = AL_DEFAULT_SEED;
+        snprintf(seed_help, size, "%s (default %llu)", about->seed_help,
+                 (unsigned long long)AL_DEFAULT_SEED);
+        out[n++] = (cli_option){.name = "seed", .kind = CLI_UINT64, .target = inputs->seed,
+                                .value_name = "N", .help = seed_help, .max = LESSON_SEED_MAX};
+    }
+    if (about->takes_data) {
+        *inputs->data_dir = AL_DATA_DIR;
+        out[n++] = (cli_option){.name = "data", .kind = CLI_STRING,
+                                .target = (void *)inputs->data_dir, .value_name = "DIR",
+                                .help = "the data folder (default: the repository's data/)"};
+    }
+    return n;
 }
 
 /* The options every lesson has, bound to common, after out[0, n). */
@@ -66,13 +103,15 @@ static void print_help(const lesson_about *about, const cli_option *options)
 }
 
 void parse_lesson_options(const lesson_about *about, const cli_option *lesson_options,
-                          lesson_common *common, int argc, char **argv)
+                          const lesson_inputs *inputs, lesson_common *common, int argc,
+                          char **argv)
 {
     cli_option options[MAX_OPTIONS];
-    int n = 0;
-    while (lesson_options && lesson_options[n].name)
-        n++;
-    memcpy(options, lesson_options, (size_t)n * sizeof *options);
+    char seed_help[160];
+    int n = add_sentence(options, 0, about, inputs);
+    for (int k = 0; lesson_options && lesson_options[k].name; k++)
+        options[n++] = lesson_options[k];
+    n = add_seed_and_data(options, n, about, inputs, seed_help, sizeof seed_help);
     add_common_options(options, n, common);
 
     cli_error error;

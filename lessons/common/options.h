@@ -31,21 +31,40 @@ typedef struct lesson_common {
 #define LESSON_COMMON_DEFAULTS \
     {.trace_path = NULL, .trace_level = "tensors", .trace_filter = "*", .precision = 4}
 
-/* A lesson's description for --help. */
+/* A lesson's description for --help, and which of the inputs many lessons
+ * share (--sentence, --seed, --data) it takes: those options are declared
+ * once, in options.c; a lesson only says what they mean for it. */
 typedef struct lesson_about {
     const char *program;       /* "lesson05"                               */
     const char *title;         /* "self-attention, step by step"           */
     const char *summary;       /* a few lines on what it shows             */
     const char *example;       /* a command that works as typed            */
+    const char *sentence_help; /* --sentence's help; NULL: no --sentence    */
+    const char *sentence;      /* the default sentence (NULL: the lesson
+                                  chooses after parsing)                   */
+    const char *seed_help;     /* "seed of the weights"; NULL: no --seed    */
+    bool takes_data;           /* --data DIR                               */
 } lesson_about;
+
+/* Where the shared inputs go: the lesson's own variables. Before parsing
+ * they are set to the defaults: about->sentence, AL_DEFAULT_SEED and the
+ * repository's data/. */
+typedef struct lesson_inputs {
+    const char **sentence;     /* --sentence TEXT                          */
+    uint64_t *seed;            /* --seed N, from 0 to 2^53                 */
+    const char **data_dir;     /* --data DIR                               */
+} lesson_inputs;
 
 #define MAX_OPTIONS 48
 
-/* Parse argv against the lesson's own options followed by the common ones.
+/* Parse argv against the lesson's own options, the shared inputs about
+ * asks for (stored through inputs; NULL when it asks for none) and the
+ * options every lesson has.
  * On --help prints the help and exits 0; on an error prints
  * "<program>: <problem>" and "try '<program> --help'" and exits 2. */
 void parse_lesson_options(const lesson_about *about, const cli_option *lesson_options,
-                          lesson_common *common, int argc, char **argv);
+                          const lesson_inputs *inputs, lesson_common *common, int argc,
+                          char **argv);
 
 /* Print one line "<program>: <message>" to stderr and exit with status 2.
  * For bad input a lesson finds after parsing (an empty sentence, ...). */
