@@ -39,6 +39,9 @@ static const lesson_about ABOUT = {
         "or --hand-made: the model of data/lesson04 without its attention.",
     .example = "lesson01 --sentence \"the cat sat on the mat\" --compare \"a cat sat on the mat\" "
                "--cell gru",
+    .sentence_help = "the source sentence, at most 24 words (default above)",
+    .seed_help = "seed of the random weights",
+    .takes_data = true,
 };
 
 typedef struct lesson01_settings {
@@ -86,29 +89,25 @@ _Noreturn static void fail(lesson01_state *s, const al_error *err)
 
 static void parse(lesson01_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the source sentence, at most 24 words (default above)", NULL, 0, 0},
-        {"compare", OPTION_STRING, &settings->compare, "TEXT",
-         "a sentence as long, compared state by state (default: yours, first "
-         "word <unk>)", NULL, 0, 0},
-        {"hand-made", OPTION_FLAG, &settings->hand_made, NULL,
-         "data/lesson04's hand-made model without its attention (at most 4 words)", NULL, 0, 0},
-        {"cell", OPTION_CHOICE, &settings->cell, "CELL",
-         "the RNN cell, default elman" LESSON_S2S_CELL_FORMS, LESSON_S2S_CELLS, 0, 0},
-        {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
-         "d_h, the width of a state and of the context (default 8)", NULL, 1, MAX_WIDTH},
-        {"d-embed", OPTION_INT, &settings->d_embed, "N", "d_e, the width of a word vector "
-         "(default 8)", NULL, 1, MAX_WIDTH},
-        {"steps", OPTION_INT, &settings->steps, "N",
-         "decoder steps, unless it says <eos> first (default 4)", NULL, 1, 16},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR",
-         "the data folder (default: the repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "compare", .kind = CLI_STRING, .target = &settings->compare, .value_name = "TEXT",
+         .help = "a sentence as long, compared state by state (default: yours, first word <unk>)"},
+        {.name = "hand-made", .kind = CLI_FLAG, .target = &settings->hand_made,
+         .help = "data/lesson04's hand-made model without its attention (at most 4 words)"},
+        {.name = "cell", .kind = CLI_CHOICE, .target = &settings->cell, .value_name = "CELL",
+         .help = "the RNN cell, default elman" LESSON_S2S_CELL_FORMS, .choices = LESSON_S2S_CELLS},
+        {.name = "d-hidden", .kind = CLI_INT, .target = &settings->d_hidden, .value_name = "N",
+         .help = "d_h, the width of a state and of the context (default 8)", .min = 1,
+         .max = MAX_WIDTH},
+        {.name = "d-embed", .kind = CLI_INT, .target = &settings->d_embed, .value_name = "N",
+         .help = "d_e, the width of a word vector (default 8)", .min = 1, .max = MAX_WIDTH},
+        {.name = "steps", .kind = CLI_INT, .target = &settings->steps, .value_name = "N",
+         .help = "decoder steps, unless it says <eos> first (default 4)", .min = 1, .max = 16},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     if (settings->hand_made && (settings->cell || settings->d_hidden || settings->d_embed))
         lesson_usage_error(&ABOUT, "--cell, --d-hidden and --d-embed shape a random model; the "
                                    "hand-made one is fixed (Elman, d_h = 13)");
@@ -364,8 +363,7 @@ static void print_decoder(printout *p, const lesson01_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson01_settings settings = {.sentence = NULL, .steps = 4, .seed = AL_DEFAULT_SEED,
-                                  .data_dir = AL_DATA_DIR};
+    lesson01_settings settings = {.sentence = NULL, .steps = 4};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     if (!settings.sentence) {

@@ -24,6 +24,7 @@ static const lesson_about ABOUT = {
         "Keys 70 and 80 hold 1000 and 1500; query 75 is as close to both, so it\n"
         "retrieves 1250. Then the same lookup with other similarities.",
     .example = "lesson02 --keys 70,80 --values 1000,1500 --query 75,72,70",
+
 };
 
 /* The four ways of looking up the same table, each one call to al_attend
@@ -40,7 +41,7 @@ typedef struct method {
 } method;
 
 typedef struct lesson02_settings {
-    option_numbers keys, values, queries;
+    cli_numbers keys, values, queries;
     float sigma, temperature;
 } lesson02_settings;
 
@@ -49,8 +50,8 @@ typedef struct lesson02_state {
     al_matrix q, k, v;                       /* Lq x 1, Lk x 1, Lk x 1 */
     al_attention_steps steps[N_METHODS];
     al_matrix out[N_METHODS];                /* Lq x 1 each            */
-    char query_text[OPTION_MAX_NUMBERS][32], key_text[OPTION_MAX_NUMBERS][32];
-    const char *query_labels[OPTION_MAX_NUMBERS], *key_labels[OPTION_MAX_NUMBERS];
+    char query_text[CLI_MAX_NUMBERS][32], key_text[CLI_MAX_NUMBERS][32];
+    const char *query_labels[CLI_MAX_NUMBERS], *key_labels[CLI_MAX_NUMBERS];
 } lesson02_state;
 
 static void free_state(lesson02_state *s)
@@ -66,21 +67,21 @@ static void free_state(lesson02_state *s)
 
 static void parse(lesson02_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"keys", OPTION_NUMBERS, &settings->keys, "LIST",
-         "the keys, comma-separated (default 70,80)", NULL, 1, OPTION_MAX_NUMBERS},
-        {"values", OPTION_NUMBERS, &settings->values, "LIST",
-         "the value each key holds (default 1000,1500)", NULL, 1, OPTION_MAX_NUMBERS},
-        {"query", OPTION_NUMBERS, &settings->queries, "LIST",
-         "one or more queries; the first is explained in full (default 75,72,70)", NULL, 1,
-         OPTION_MAX_NUMBERS},
-        {"sigma", OPTION_FLOAT, &settings->sigma, "S",
-         "width of the Gaussian kernel (default 5)", NULL, 0, 0},
-        {"temperature", OPTION_FLOAT, &settings->temperature, "T",
-         "temperature of the softmax lookups (default 1)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "keys", .kind = CLI_NUMBERS, .target = &settings->keys, .value_name = "LIST",
+         .help = "the keys, comma-separated (default 70,80)", .min = 1, .max = CLI_MAX_NUMBERS},
+        {.name = "values", .kind = CLI_NUMBERS, .target = &settings->values, .value_name = "LIST",
+         .help = "the value each key holds (default 1000,1500)", .min = 1, .max = CLI_MAX_NUMBERS},
+        {.name = "query", .kind = CLI_NUMBERS, .target = &settings->queries, .value_name = "LIST",
+         .help = "one or more queries; the first is explained in full (default 75,72,70)",
+         .min = 1, .max = CLI_MAX_NUMBERS},
+        {.name = "sigma", .kind = CLI_NUMBER, .target = &settings->sigma, .value_name = "S",
+         .help = "width of the Gaussian kernel (default 5)"},
+        {.name = "temperature", .kind = CLI_NUMBER, .target = &settings->temperature,
+         .value_name = "T", .help = "temperature of the softmax lookups (default 1)"},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    parse_lesson_options(&ABOUT, options, NULL, common, argc, argv);
     if (settings->keys.count != settings->values.count)
         lesson_usage_error(&ABOUT, "--keys gives %d keys but --values gives %d values; each key "
                                    "holds one value", settings->keys.count,

@@ -32,10 +32,11 @@ static const lesson_about ABOUT = {
         "attention divides q · k by √d_k: measured on random vectors, the spread of\n"
         "q · k grows with d until the softmax gives everything to one key.",
     .example = "lesson03 --scores 3,1,0.2,-1 --temperatures 0.25,1,4",
+    .seed_help = "seed of the random vectors",
 };
 
 typedef struct lesson03_settings {
-    option_numbers scores, temperatures, dims;
+    cli_numbers scores, temperatures, dims;
     int samples, keys, draws;
     uint64_t seed;
 } lesson03_settings;
@@ -47,8 +48,8 @@ typedef struct lesson03_state {
     al_matrix sweep;               /* temperatures x n            */
     al_matrix variance, peak;      /* 2 x dims each               */
     int dims[MAX_DIMS];
-    char score_text[OPTION_MAX_NUMBERS][32], width_text[MAX_DIMS][16];
-    const char *score_labels[OPTION_MAX_NUMBERS], *width_labels[MAX_DIMS];
+    char score_text[CLI_MAX_NUMBERS][32], width_text[MAX_DIMS][16];
+    const char *score_labels[CLI_MAX_NUMBERS], *width_labels[MAX_DIMS];
 } lesson03_state;
 
 /* One-row tables print without a row label. */
@@ -66,25 +67,28 @@ static void free_state(lesson03_state *s)
 
 static void parse(lesson03_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"scores", OPTION_NUMBERS, &settings->scores, "LIST",
-         "the scores to softmax, comma-separated (default 2.0,1.0,0.1)", NULL, 1,
-         OPTION_MAX_NUMBERS},
-        {"temperatures", OPTION_NUMBERS, &settings->temperatures, "LIST",
-         "the temperatures of the sweep (default 0.1,0.5,1,2,10)", NULL, 1, MAX_TEMPERATURES},
-        {"dims", OPTION_NUMBERS, &settings->dims, "LIST",
-         "the widths d to measure (default 1,4,16,64,256,1024)", NULL, 1, MAX_DIMS},
-        {"samples", OPTION_INT, &settings->samples, "N",
-         "random pairs q, k per width for the variance (default 10000)", NULL, 2, 1000000},
-        {"keys", OPTION_INT, &settings->keys, "N",
-         "keys per softmax row when measuring its largest weight (default 8)", NULL, 2, 1024},
-        {"draws", OPTION_INT, &settings->draws, "N",
-         "random rows per width for the largest weight (default 500)", NULL, 1, 100000},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random vectors (default 42)",
-         NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "scores", .kind = CLI_NUMBERS, .target = &settings->scores, .value_name = "LIST",
+         .help = "the scores to softmax, comma-separated (default 2.0,1.0,0.1)", .min = 1,
+         .max = CLI_MAX_NUMBERS},
+        {.name = "temperatures", .kind = CLI_NUMBERS, .target = &settings->temperatures,
+         .value_name = "LIST", .help = "the temperatures of the sweep (default 0.1,0.5,1,2,10)",
+         .min = 1, .max = MAX_TEMPERATURES},
+        {.name = "dims", .kind = CLI_NUMBERS, .target = &settings->dims, .value_name = "LIST",
+         .help = "the widths d to measure (default 1,4,16,64,256,1024)", .min = 1, .max = MAX_DIMS},
+        {.name = "samples", .kind = CLI_INT, .target = &settings->samples, .value_name = "N",
+         .help = "random pairs q, k per width for the variance (default 10000)", .min = 2,
+         .max = 1000000},
+        {.name = "keys", .kind = CLI_INT, .target = &settings->keys, .value_name = "N",
+         .help = "keys per softmax row when measuring its largest weight (default 8)", .min = 2,
+         .max = 1024},
+        {.name = "draws", .kind = CLI_INT, .target = &settings->draws, .value_name = "N",
+         .help = "random rows per width for the largest weight (default 500)", .min = 1,
+         .max = 100000},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.seed = &settings->seed};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     for (int t = 0; t < settings->temperatures.count; t++)
         if (!(settings->temperatures.values[t] > 0.0f))
             lesson_usage_error(&ABOUT, "--temperatures: every T must be greater than 0, not %g "
@@ -284,8 +288,7 @@ int main(int argc, char **argv)
     al_blas_set_threads(1);
     lesson03_settings settings = {
         .scores = {3, {2.0f, 1.0f, 0.1f}}, .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}},
-        .dims = {6, {1, 4, 16, 64, 256, 1024}}, .samples = 10000, .keys = 8, .draws = 500,
-        .seed = AL_DEFAULT_SEED};
+        .dims = {6, {1, 4, 16, 64, 256, 1024}}, .samples = 10000, .keys = 8, .draws = 500};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

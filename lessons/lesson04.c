@@ -32,6 +32,10 @@ static const lesson_about ABOUT = {
         "\"zone économique européenne\". It fits the general and additive scores;\n"
         "--score dot (and --random) runs on seeded random weights instead.",
     .example = "lesson04 --sentence \"European Central Bank\" --score additive",
+    .sentence_help = "the English source, at most 4 words (default \"European Economic Area\")",
+    .seed_help = "seed of the random weights",
+    .takes_data = true,
+    .sentence = "European Economic Area",
 };
 
 typedef struct lesson04_settings {
@@ -79,26 +83,22 @@ static al_score_kind score_kind(const char *name)
 
 static void parse(lesson04_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the English source, at most 4 words (default \"European Economic Area\")", NULL, 0, 0},
-        {"score", OPTION_CHOICE, &settings->score, "KIND",
-         "how the decoder scores an encoder state (default general)", "additive|dot|general",
-         0, 0},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random weights, not data/lesson04 (always with --score dot)", NULL, 0, 0},
-        {"cell", OPTION_CHOICE, &settings->cell, "CELL",
-         "the RNN cell of a random model, default elman" LESSON_S2S_CELL_FORMS,
-         LESSON_S2S_CELLS, 0, 0},
-        {"d-hidden", OPTION_INT, &settings->d_hidden, "N",
-         "d_h, the width of a random model's states (default 8)", NULL, 1, 256},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the random weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR",
-         "the data folder (default: the repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "score", .kind = CLI_CHOICE, .target = &settings->score, .value_name = "KIND",
+         .help = "how the decoder scores an encoder state (default general)",
+         .choices = "additive|dot|general"},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random weights, not data/lesson04 (always with --score dot)"},
+        {.name = "cell", .kind = CLI_CHOICE, .target = &settings->cell, .value_name = "CELL",
+         .help = "the RNN cell of a random model, default elman" LESSON_S2S_CELL_FORMS,
+         .choices = LESSON_S2S_CELLS},
+        {.name = "d-hidden", .kind = CLI_INT, .target = &settings->d_hidden, .value_name = "N",
+         .help = "d_h, the width of a random model's states (default 8)", .min = 1, .max = 256},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* The model the settings ask for: hand-made unless --random or --score
@@ -328,8 +328,7 @@ static void alignment_title(char *buf, size_t size, const lesson04_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson04_settings settings = {.sentence = "European Economic Area", .score = "general",
-                                  .seed = AL_DEFAULT_SEED, .data_dir = AL_DATA_DIR};
+    lesson04_settings settings = {.score = "general"};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

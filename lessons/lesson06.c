@@ -31,6 +31,10 @@ static const lesson_about ABOUT = {
         "dimensions and 2 heads, head 0 sees living, action, place and head 1 sees\n"
         "water, money, function.",
     .example = "lesson06 --heads 3 --sentence \"The cat walks by the river bank\"",
+    .sentence_help = "the sentence (default \"The cat walks by the bank\")",
+    .seed_help = "seed for --random",
+    .takes_data = true,
+    .sentence = "The cat walks by the bank",
 };
 
 typedef struct lesson06_settings {
@@ -65,22 +69,19 @@ static void build_inputs(lesson06_state *s, const lesson06_settings *settings, p
 
 static void parse(lesson06_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence (default \"The cat walks by the bank\")", NULL, 0, 0},
-        {"heads", OPTION_INT, &settings->heads, "N",
-         "number of heads h (default 2); d_model must split into h equal slices", NULL, 1,
-         AL_MAX_HEADS},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+         .help = "number of heads h (default 2); d_model must split into h equal slices", .min = 1,
+         .max = AL_MAX_HEADS},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random embeddings and weights instead of data/lesson05"},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* What a lesson prints about one head: its slices of Q, K, V and its
@@ -246,9 +247,7 @@ static void narrate(printout *p, const lesson06_state *s, const lesson06_setting
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson06_settings settings = {.sentence = "The cat walks by the bank",
-                                  .seed = AL_DEFAULT_SEED, .d_model = 6, .heads = 2,
-                                  .data_dir = AL_DATA_DIR};
+    lesson06_settings settings = {.d_model = 6, .heads = 2};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

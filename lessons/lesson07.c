@@ -34,6 +34,11 @@ static const lesson_about ABOUT = {
         "length. A row with every key masked gets weights of 0, not NaN.",
     .example = "lesson07 --sentence \"the dog sits by the lake\" --batch \"the man pays | "
                "the duck swims\"",
+    .sentence_help = "the sentence for the causal mask (default \"the cat walks by the bank to "
+                     "find fish\")",
+    .seed_help = "seed for --random",
+    .takes_data = true,
+    .sentence = "the cat walks by the bank to find fish",
 };
 
 typedef struct lesson07_settings {
@@ -89,22 +94,18 @@ static void fail(lesson07_state *s, const al_error *err)
 
 static void parse(lesson07_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence for the causal mask (default \"the cat walks by the bank to find "
-         "fish\")", NULL, 0, 0},
-        {"batch", OPTION_STRING, &settings->batch, "\"A | B\"",
-         "two sentences for the padding mask, separated by '|'", NULL, 0, 0},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random embeddings and weights instead of data/lesson05", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "d_model with --random (default 6; the data fixes 6)", NULL, 1, 512},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "batch", .kind = CLI_STRING, .target = &settings->batch,
+         .value_name = "\"A | B\"", .help = "two sentences for the padding mask, separated by '|'"},
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random embeddings and weights instead of data/lesson05"},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* The two sentences of --batch, tokenized and padded to one length L; the
@@ -318,10 +319,8 @@ static void narrate_fully_masked(printout *p, const lesson07_state *s, const cha
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson07_settings settings = {.sentence = "the cat walks by the bank to find fish",
-                                  .batch = "the cat walks by the river bank | the fish swims",
-                                  .seed = AL_DEFAULT_SEED, .d_model = 6,
-                                  .data_dir = AL_DATA_DIR};
+    lesson07_settings settings = {.batch = "the cat walks by the river bank | the fish swims",
+                                  .d_model = 6};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -38,6 +38,10 @@ static const lesson_about ABOUT = {
         "model was trained on (513 after 512), where a learned table has no row.",
     .example = "lesson08 --positions 24 --d-model 8 --sentence \"the man deposits money at the "
                "bank\"",
+    .sentence_help = "the sentence to shuffle (default \"the cat walks by the river bank\")",
+    .seed_help = "seed of the shuffle",
+    .takes_data = true,
+    .sentence = "the cat walks by the river bank",
 };
 
 typedef struct lesson08_settings {
@@ -116,23 +120,21 @@ static void fail(lesson08_state *s, const al_error *err)
 
 static void parse(lesson08_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence to shuffle (default \"the cat walks by the river bank\")", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the shuffle (default 42)", NULL, 0,
-         0},
-        {"positions", OPTION_INT, &settings->positions, "N",
-         "positions 0 to N-1 in the encoding figures (default 16)", NULL, 2, MAX_POSITIONS},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "width of the sinusoidal encodings drawn (default 16)", NULL, 2, MAX_POSITIONS},
-        {"position", OPTION_INT, &settings->position, "P",
-         "the position asked for past a training length of 512 (default 513)", NULL, 2,
-         100000},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "positions", .kind = CLI_INT, .target = &settings->positions, .value_name = "N",
+         .help = "positions 0 to N-1 in the encoding figures (default 16)", .min = 2,
+         .max = MAX_POSITIONS},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "width of the sinusoidal encodings drawn (default 16)", .min = 2,
+         .max = MAX_POSITIONS},
+        {.name = "position", .kind = CLI_INT, .target = &settings->position, .value_name = "P",
+         .help = "the position asked for past a training length of 512 (default 513)", .min = 2,
+         .max = 100000},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* The sentence, its shuffled order, the weights, and room for it all. */
@@ -382,9 +384,8 @@ static void narrate_shuffle(printout *p, const lesson08_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson08_settings settings = {.sentence = "the cat walks by the river bank",
-                                  .seed = AL_DEFAULT_SEED, .positions = 16, .d_model = 16,
-                                  .position = TRAINED_LENGTH + 1, .data_dir = AL_DATA_DIR};
+    lesson08_settings settings = {.positions = 16, .d_model = 16,
+                                  .position = TRAINED_LENGTH + 1};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -31,6 +31,11 @@ static const lesson_about ABOUT = {
         "[MASK] word from both sides. The weights here are seeded and untrained, so the\n"
         "predictions are arbitrary: watch the shapes and the steps.",
     .example = "lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\"",
+    .sentence_help = "the sentence; [CLS] is put first (default \"The cat [MASK] by the river "
+                     "bank\")",
+    .seed_help = "seed of the weights",
+    .takes_data = true,
+    .sentence = "The cat [MASK] by the river bank",
 };
 
 typedef struct lesson09_settings {
@@ -65,23 +70,18 @@ static void fail(lesson09_state *s, const al_error *err)
 
 static void parse(lesson09_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence; [CLS] is put first (default \"The cat [MASK] by the river bank\")",
-         NULL, 0, 0},
-        {"layers", OPTION_INT, &settings->shape.layers, "N", "encoder layers (default 2)", NULL,
-         1, MAX_LAYERS},
-        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
-         512},
-        {"heads", OPTION_INT, &settings->shape.heads, "N",
-         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
-        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
+         .help = "encoder layers (default 2)", .min = 1, .max = MAX_LAYERS},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
+         .help = "d_model (default 8)", .min = 1, .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
+         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 static void build(lesson09_state *s, const lesson09_settings *settings, printout *p)
@@ -308,10 +308,7 @@ static void draw(lesson_outputs *outputs, const lesson09_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson09_settings settings = {.sentence = "The cat [MASK] by the river bank",
-                                  .shape = {.d_model = 8, .heads = 2, .layers = 2,
-                                            .seed = AL_DEFAULT_SEED},
-                                  .data_dir = AL_DATA_DIR};
+    lesson09_settings settings = {.shape = {.d_model = 8, .heads = 2, .layers = 2}};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -32,6 +32,10 @@ static const lesson_about ABOUT = {
         "model is made by hand (data/lesson10): for \"what can you do\" its <bos> asks\n"
         "who the question is about, finds \"you\", and answers \"I\".",
     .example = "lesson10 --sentence \"what can they do\"",
+    .sentence_help = "the question (default \"what can you do\")",
+    .seed_help = "seed for --random",
+    .takes_data = true,
+    .sentence = "what can you do",
 };
 
 typedef struct lesson10_settings {
@@ -70,24 +74,22 @@ static void fail(lesson10_state *s, const al_error *err)
 
 static void parse(lesson10_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the question (default \"what can you do\")", NULL, 0, 0},
-        {"random", OPTION_FLAG, &settings->random, NULL,
-         "seeded random weights instead of data/lesson10's hand-made model", NULL, 0, 0},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed for --random (default 42)", NULL, 0, 0},
-        {"d-model", OPTION_INT, &settings->d_model, "N",
-         "d_model with --random (default 8; the hand-made model has 9)", NULL, 1, 512},
-        {"heads", OPTION_INT, &settings->heads, "N",
-         "heads with --random (default 2); d_model must split into them", NULL, 1,
-         AL_MAX_HEADS},
-        {"layers", OPTION_INT, &settings->layers, "N",
-         "encoder and decoder layers with --random (default 1)", NULL, 1, 6},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+         .help = "seeded random weights instead of data/lesson10's hand-made model"},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+         .help = "d_model with --random (default 8; the hand-made model has 9)", .min = 1,
+         .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+         .help = "heads with --random (default 2); d_model must split into them", .min = 1,
+         .max = AL_MAX_HEADS},
+        {.name = "layers", .kind = CLI_INT, .target = &settings->layers, .value_name = "N",
+         .help = "encoder and decoder layers with --random (default 1)", .min = 1, .max = 6},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     if (!settings->random && (settings->d_model || settings->heads || settings->layers))
         lesson_usage_error(&ABOUT, "--d-model, --heads and --layers need --random (the "
                                    "hand-made model has d_model 9, 1 head and 1 layer each)");
@@ -452,8 +454,7 @@ static void draw(lesson_outputs *outputs, const lesson10_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson10_settings settings = {.sentence = "what can you do", .seed = AL_DEFAULT_SEED,
-                                  .data_dir = AL_DATA_DIR};
+    lesson10_settings settings = {.data_dir = AL_DATA_DIR};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -34,11 +34,13 @@ static const lesson_about ABOUT = {
         "wheel. Beam search keeps several sentences alive and picks the most\n"
         "probable whole. The model here is a bigram table (data/lesson11).",
     .example = "lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2",
+    .seed_help = "seed of the draws",
+    .takes_data = true,
 };
 
 typedef struct lesson11_settings {
     const char *context;
-    option_numbers draws, temperatures;
+    cli_numbers draws, temperatures;
     float temperature, top_p;
     int top_k, samples, beam_width, max_length;
     uint64_t seed;
@@ -78,32 +80,32 @@ _Noreturn static void fail(lesson11_state *s, const char *message)
 
 static void parse(lesson11_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"context", OPTION_STRING, &settings->context, "WORD",
-         "the word before the one to choose: a row of the table (default the)", NULL, 0, 0},
-        {"draw", OPTION_NUMBERS, &settings->draws, "LIST",
-         "the roulette draws u to show, each in [0, 1) (default 0.4,0.6)", NULL, 1, MAX_DRAWS},
-        {"temperatures", OPTION_NUMBERS, &settings->temperatures, "LIST",
-         "the temperatures of the sweep (default 0.1,0.5,1,2,10)", NULL, 1, MAX_TEMPERATURES},
-        {"temperature", OPTION_FLOAT, &settings->temperature, "T",
-         "temperature for top-k, top-p and the samples (default 1)", NULL, 0, 0},
-        {"top-k", OPTION_INT, &settings->top_k, "K", "tokens top-k keeps (default 3)", NULL, 1,
-         AL_BIGRAM_MAX_VOCAB},
-        {"top-p", OPTION_FLOAT, &settings->top_p, "P",
-         "probability mass top-p keeps, in (0, 1] (default 0.9)", NULL, 0, 0},
-        {"samples", OPTION_INT, &settings->samples, "N", "tokens to sample (default 5)", NULL, 1,
-         MAX_SAMPLES},
-        {"seed", OPTION_SEED, &settings->seed, "N", "seed of the draws (default 42)", NULL, 0,
-         0},
-        {"beam-width", OPTION_INT, &settings->beam_width, "W",
-         "sentences beam search keeps (default 3)", NULL, 1, AL_BIGRAM_MAX_VOCAB},
-        {"max-length", OPTION_INT, &settings->max_length, "N",
-         "most words a decoded sentence gets, <eos> included (default 6)", NULL, 1, 32},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR",
-         "the data folder (default: the repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "context", .kind = CLI_STRING, .target = &settings->context, .value_name = "WORD",
+         .help = "the word before the one to choose: a row of the table (default the)"},
+        {.name = "draw", .kind = CLI_NUMBERS, .target = &settings->draws, .value_name = "LIST",
+         .help = "the roulette draws u to show, each in [0, 1) (default 0.4,0.6)", .min = 1,
+         .max = MAX_DRAWS},
+        {.name = "temperatures", .kind = CLI_NUMBERS, .target = &settings->temperatures,
+         .value_name = "LIST", .help = "the temperatures of the sweep (default 0.1,0.5,1,2,10)",
+         .min = 1, .max = MAX_TEMPERATURES},
+        {.name = "temperature", .kind = CLI_NUMBER, .target = &settings->temperature,
+         .value_name = "T", .help = "temperature for top-k, top-p and the samples (default 1)"},
+        {.name = "top-k", .kind = CLI_INT, .target = &settings->top_k, .value_name = "K",
+         .help = "tokens top-k keeps (default 3)", .min = 1, .max = AL_BIGRAM_MAX_VOCAB},
+        {.name = "top-p", .kind = CLI_NUMBER, .target = &settings->top_p, .value_name = "P",
+         .help = "probability mass top-p keeps, in (0, 1] (default 0.9)"},
+        {.name = "samples", .kind = CLI_INT, .target = &settings->samples, .value_name = "N",
+         .help = "tokens to sample (default 5)", .min = 1, .max = MAX_SAMPLES},
+        {.name = "beam-width", .kind = CLI_INT, .target = &settings->beam_width, .value_name = "W",
+         .help = "sentences beam search keeps (default 3)", .min = 1, .max = AL_BIGRAM_MAX_VOCAB},
+        {.name = "max-length", .kind = CLI_INT, .target = &settings->max_length, .value_name = "N",
+         .help = "most words a decoded sentence gets, <eos> included (default 6)", .min = 1,
+         .max = 32},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.seed = &settings->seed, .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
     for (int d = 0; d < settings->draws.count; d++)
         if (!(settings->draws.values[d] >= 0.0f && settings->draws.values[d] < 1.0f))
             lesson_usage_error(&ABOUT, "--draw: every draw must be in [0, 1), not %g",
@@ -510,8 +512,8 @@ int main(int argc, char **argv)
     lesson11_settings settings = {
         .context = "the", .draws = {2, {0.4f, 0.6f}},
         .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}}, .temperature = 1.0f,
-        .top_p = 0.9f, .top_k = 3, .samples = 5, .seed = AL_DEFAULT_SEED, .beam_width = 3,
-        .max_length = 6, .data_dir = AL_DATA_DIR};
+        .top_p = 0.9f, .top_k = 3, .samples = 5, .beam_width = 3,
+        .max_length = 6};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -31,6 +31,10 @@ static const lesson_about ABOUT = {
         "Change the last word and see which rows move: all of BERT's, only the last\n"
         "of GPT's. The weights are seeded and untrained: watch the patterns.",
     .example = "lesson12 --hide 2 --change lake --sentence \"the duck swims on the river\"",
+    .sentence_help = "the sentence (default \"the cat walks by the river bank\")",
+    .seed_help = "seed of the weights",
+    .takes_data = true,
+    .sentence = "the cat walks by the river bank",
 };
 
 typedef struct lesson12_settings {
@@ -81,28 +85,23 @@ static void fail(lesson12_state *s, const al_error *err)
 
 static void parse(lesson12_settings *settings, lesson_common *common, int argc, char **argv)
 {
-    const option_spec options[] = {
-        {"sentence", OPTION_STRING, &settings->sentence, "TEXT",
-         "the sentence (default \"the cat walks by the river bank\")", NULL, 0, 0},
-        {"hide", OPTION_INT, &settings->hide, "N",
-         "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", NULL, 1,
-         MAX_TOKENS},
-        {"change", OPTION_STRING, &settings->change, "WORD",
-         "the word that replaces the last one in the second run (default \"shore\")", NULL, 0,
-         0},
-        {"layers", OPTION_INT, &settings->shape.layers, "N", "layers of each stack (default 2)",
-         NULL, 1, 6},
-        {"d-model", OPTION_INT, &settings->shape.d_model, "N", "d_model (default 8)", NULL, 1,
-         512},
-        {"heads", OPTION_INT, &settings->shape.heads, "N",
-         "heads (default 2); d_model must split into them", NULL, 1, AL_MAX_HEADS},
-        {"seed", OPTION_SEED, &settings->shape.seed, "N", "seed of the weights (default 42)",
-         NULL, 0, 0},
-        {"data", OPTION_STRING, &settings->data_dir, "DIR", "the data folder (default: the "
-         "repository's data/)", NULL, 0, 0},
+    const cli_option options[] = {
+        {.name = "hide", .kind = CLI_INT, .target = &settings->hide, .value_name = "N",
+         .help = "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", .min = 1,
+         .max = MAX_TOKENS},
+        {.name = "change", .kind = CLI_STRING, .target = &settings->change, .value_name = "WORD",
+         .help = "the word that replaces the last one in the second run (default \"shore\")"},
+        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
+         .help = "layers of each stack (default 2)", .min = 1, .max = 6},
+        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
+         .help = "d_model (default 8)", .min = 1, .max = 512},
+        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
+         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
         {0},
     };
-    parse_lesson_options(&ABOUT, options, common, argc, argv);
+    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
+                            .data_dir = &settings->data_dir};
+    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* first, then the sentence's tokens; the word at place `hide` (from 1, 0
@@ -379,11 +378,9 @@ static void draw(lesson_outputs *outputs, const lesson12_state *s)
 int main(int argc, char **argv)
 {
     al_blas_set_threads(1);
-    lesson12_settings settings = {.sentence = "the cat walks by the river bank", .hide = 3,
+    lesson12_settings settings = {.hide = 3,
                                   .change = "shore",
-                                  .shape = {.d_model = 8, .heads = 2, .layers = 2,
-                                            .seed = AL_DEFAULT_SEED},
-                                  .data_dir = AL_DATA_DIR};
+                                  .shape = {.d_model = 8, .heads = 2, .layers = 2}};
     lesson_common common = LESSON_COMMON_DEFAULTS;
     parse(&settings, &common, argc, argv);
     printout p = printout_start(common.precision, common.quiet, common.no_color);

@@ -148,6 +148,29 @@ static void bad_input_is_refused_with_one_line(void **state)
     expect_refusal(lesson05, *state, missing, "--sentence needs a value");
 }
 
+/* Good input, then a failure (the trace's folder is not there): a runtime
+ * failure, exit 1 and one line, not a usage error (2). */
+static void a_trace_that_cannot_be_written_exits_1(void **state)
+{
+    run_result r;
+    lesson_run(&r, lesson05, *state, "no-such-folder/t.jsonl", 0, NULL);
+    assert_int_equal(r.exit_code, 1);
+    if (!strstr(r.err, "cannot create"))
+        fail_msg("stderr '%s' does not say 'cannot create'", r.err);
+    const char *newline = strchr(r.err, '\n');
+    if (!newline || newline + 1 != r.err + r.err_length)
+        fail_msg("stderr is not exactly one line: '%s'", r.err);
+    run_result_free(&r);
+}
+
+/* The seed is written into the trace header, which readers hold exactly
+ * only up to 2^53. */
+static void a_seed_past_2_to_the_53_is_refused(void **state)
+{
+    const char *huge[] = {"--random", "--seed", "9007199254740993", NULL};
+    expect_refusal(lesson05, *state, huge, "--seed needs a whole number from 0 to 2^53");
+}
+
 static void help_example_works_as_typed(void **state)
 {
     (void)state;
@@ -171,6 +194,8 @@ int main(int argc, char **argv)
         lesson_test(random_weights_take_d_model),
         lesson_test(figures_are_drawn_beside_when_asked),
         lesson_test(bad_input_is_refused_with_one_line),
+        lesson_test(a_trace_that_cannot_be_written_exits_1),
+        lesson_test(a_seed_past_2_to_the_53_is_refused),
         cmocka_unit_test(help_example_works_as_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,15 +32,19 @@ void outputs_open(lesson_outputs *outputs, const lesson_about *about,
         lesson_usage_error(about, "--figures %s: no such folder, or not writable",
                            common->figures_dir);
     al_error err = {0};
-    if (al_trace_open(&outputs->trace, outputs->trace_path, &options, &err) != AL_OK)
-        lesson_usage_error(about, "%s", err.message);
+    if (al_trace_open(&outputs->trace, outputs->trace_path, &options, &err) == AL_OK)
+        return;
+    /* A file that cannot be created is a runtime failure; a bad --trace-filter is usage. */
+    if (err.status == AL_ERR_IO || err.status == AL_ERR_NOMEM)
+        lesson_runtime_error(about, "%s", err.message);
+    lesson_usage_error(about, "%s", err.message);
 }
 
 _Noreturn void outputs_fail(lesson_outputs *outputs, const al_error *err)
 {
     al_trace_discard(outputs->trace);
     outputs->trace = NULL;
-    lesson_usage_error(outputs->about, "%s", err->message);
+    lesson_runtime_error(outputs->about, "%s", err->message);
 }
 
 void outputs_close_trace(lesson_outputs *outputs)
@@ -49,7 +53,7 @@ void outputs_close_trace(lesson_outputs *outputs)
     al_trace *trace = outputs->trace;
     outputs->trace = NULL;
     if (al_trace_close(trace, &err) != AL_OK)
-        lesson_usage_error(outputs->about, "%s", err.message);
+        lesson_runtime_error(outputs->about, "%s", err.message);
 }
 
 /* The renderer in the build tree if it is there, else its bare name for

@@ -26,15 +26,16 @@ typedef struct lesson_outputs {
 
 /* Open the lesson's trace (common->trace_path, or "<program>.jsonl" in the
  * current folder) with its level and filter, recording program, arguments
- * and seed. On failure prints one line and exits 2. */
+ * and seed. On failure prints one line and exits: 1 when the file cannot
+ * be written, 2 for a bad option (--figures, --trace-filter). */
 void outputs_open(lesson_outputs *outputs, const lesson_about *about,
                   const lesson_common *common, int argc, char **argv, uint64_t seed);
 
 /* Print "<program>: <message>", discard the trace (no file is left) and
- * exit 2. For an error from the library in the middle of a lesson. */
+ * exit 1. For an error from the library in the middle of a lesson. */
 _Noreturn void outputs_fail(lesson_outputs *outputs, const al_error *err);
 
-/* Close the trace (it appears whole, or the lesson fails with exit 2). */
+/* Close the trace (it appears whole, or the lesson fails with exit 1). */
 void outputs_close_trace(lesson_outputs *outputs);
 
 /* Draw a figure from the trace with a renderer ("attnlab-heatmap" or

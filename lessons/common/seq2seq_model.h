@@ -37,11 +37,10 @@ typedef struct lesson_s2s_choice {
 #define LESSON_S2S_CELLS "elman|gru|gru-pytorch"
 
 /* What the two GRU forms differ in, for the end of --cell's help line
- * (continued under the help column of options.c). */
-#define LESSON_S2S_HELP_INDENT "\n                             "
-#define LESSON_S2S_CELL_FORMS                                                           \
-    ". gru: Cho et al.'s GRU," LESSON_S2S_HELP_INDENT "n = tanh(x·W_x + (r ⊙ h)·W_h + b); " \
-    "gru-pytorch: torch.nn.GRU's," LESSON_S2S_HELP_INDENT                                \
+ * ("\n" continues it under the help column; the parser indents it). */
+#define LESSON_S2S_CELL_FORMS                                   \
+    ". gru: Cho et al.'s GRU,\n"                                 \
+    "n = tanh(x·W_x + (r ⊙ h)·W_h + b); gru-pytorch: torch.nn.GRU's,\n" \
     "n = tanh(x·W_x + b + r ⊙ (h·W_h + b_hn))"
 
 /* The cell a --cell value names (one of LESSON_S2S_CELLS, already checked

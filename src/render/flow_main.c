@@ -11,7 +11,7 @@
 
 #include "attnlab/trace_file.h"
 #include "attnlab_config.h"
-#include "cli.h"
+#include "cli_options.h"
 #include "flow.h"
 #include "attnlab/atomic_file.h"
 #include "out_path.h"
@@ -20,23 +20,13 @@
 #define EXIT_BAD_INPUT 2
 #define EXIT_NO_PICTURE 3
 
-static const char usage[] =
+/* The lines around the generated option lines of --help. */
+static const char help_top[] =
     "usage: attnlab-flow TRACE -o OUT [options]\n"
     "Draw the layer-flow diagram of a trace: the DOT source, and a picture made by\n"
     "Graphviz dot.\n"
-    "\n"
-    "  -o, --output FILE   OUT.dot: the DOT source only (unless --format);\n"
-    "                      OUT.svg, OUT.png, OUT.pdf: OUT.dot beside it, then the picture\n"
-    "  --format F          svg, png or pdf (default: from the extension of -o)\n"
-    "  --collapse heads    one node for the same tensor of every head (h0, h1, ...)\n"
-    "  --depth N           keep the first N dotted parts of each name (3: enc.0.attn)\n"
-    "  --layers N          keep layers 0 to N-1 (enc.0 ... dec.0 ...)\n"
-    "  --thumbnails        a small heatmap in each score and weight node (PNG files in\n"
-    "                      OUT_thumbnails/ beside the DOT file; SVG refers to them)\n"
-    "  --dpi N             resolution of a PNG picture (default 150)\n"
-    "  --dot PROGRAM       the dot program (default: the one found when attnlab was\n"
-    "                      built, else dot on PATH)\n"
-    "  -h, --help          this help\n"
+    "\n";
+static const char help_bottom[] =
     "\n"
     "Exit status: 0 written; 2 bad input (nothing written); 3 dot missing or failed\n"
     "(the DOT file was written, the picture was not).\n";
@@ -49,26 +39,6 @@ typedef struct flow_command {
     char *dot_path;       /* where the DOT goes (malloc'ed) */
     char *picture_path;   /* where dot's picture goes, or NULL (malloc'ed) */
 } flow_command;
-
-static bool is_option(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (arg[n] == '=') {
-        return arg + n + 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_error(PROGRAM, "%s needs a value (see --help)", name);
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static const char *picture_format(const char *path)
 {
@@ -88,17 +58,17 @@ static bool choose_outputs(flow_command *c)
 {
     const char *from_extension = picture_format(c->out_path);
     if (!from_extension && !path_ends_with(c->out_path, ".dot")) {
-        cli_error(PROGRAM, "the output must end in .dot, .svg, .png or .pdf, not '%s'",
+        cli_report(PROGRAM, "the output must end in .dot, .svg, .png or .pdf, not '%s'",
                   c->out_path);
         return false;
     }
     if (c->format && strcmp(c->format, "svg") && strcmp(c->format, "png") &&
         strcmp(c->format, "pdf")) {
-        cli_error(PROGRAM, "--format must be svg, png or pdf, not '%s'", c->format);
+        cli_report(PROGRAM, "--format must be svg, png or pdf, not '%s'", c->format);
         return false;
     }
     if (c->format && from_extension && strcmp(c->format, from_extension) != 0) {
-        cli_error(PROGRAM, "--format %s does not match the output '%s'", c->format, c->out_path);
+        cli_report(PROGRAM, "--format %s does not match the output '%s'", c->format, c->out_path);
         return false;
     }
     c->format = c->format ? c->format : from_extension;
@@ -107,7 +77,7 @@ static bool choose_outputs(flow_command *c)
     c->dot_path = path_with_extension(c->out_path, ".dot");
     c->picture_path = c->format ? path_with_extension(c->out_path, extension) : NULL;
     if (!c->dot_path || (c->format && !c->picture_path)) {
-        cli_error(PROGRAM, "out of memory");
+        cli_report(PROGRAM, "out of memory");
         return false;
     }
     return true;
@@ -118,51 +88,55 @@ static bool choose_outputs(flow_command *c)
 static int parse_options(flow_command *c, int argc, char **argv)
 {
     *c = (flow_command){.dpi = 150};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = NULL;
-        bool ok = true;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(usage, stdout);
-            return 1;
-        } else if (strcmp(arg, "-o") == 0 || is_option(arg, "--output")) {
-            ok = (value = c->out_path = option_value(argc, argv, &i, arg[1] == 'o' ? "-o" : "--output"));
-        } else if (is_option(arg, "--format")) {
-            ok = (value = c->format = option_value(argc, argv, &i, "--format"));
-        } else if (is_option(arg, "--collapse")) {
-            ok = (value = option_value(argc, argv, &i, "--collapse")) && strcmp(value, "heads") == 0;
-            c->graph.collapse_heads = true;
-        } else if (is_option(arg, "--depth")) {
-            ok = (value = option_value(argc, argv, &i, "--depth")) &&
-                 cli_parse_int(&c->graph.depth, value, 1, 64);
-        } else if (is_option(arg, "--layers")) {
-            ok = (value = option_value(argc, argv, &i, "--layers")) &&
-                 cli_parse_int(&c->graph.layers, value, 1, 1000);
-        } else if (is_option(arg, "--dpi")) {
-            ok = (value = option_value(argc, argv, &i, "--dpi")) &&
-                 cli_parse_int(&c->dpi, value, 36, 1200);
-        } else if (is_option(arg, "--dot")) {
-            ok = (value = c->dot_program = option_value(argc, argv, &i, "--dot"));
-        } else if (strcmp(arg, "--thumbnails") == 0) {
-            c->thumbnails = true;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error(PROGRAM, "unknown option '%s' (see --help)", arg);
-            return 2;
-        } else if (!c->trace_path) {
-            c->trace_path = arg;
-        } else {
-            cli_error(PROGRAM, "one trace at a time: '%s' and '%s'", c->trace_path, arg);
-            return 2;
-        }
-        if (!ok) {
-            if (value) {
-                cli_error(PROGRAM, "bad value '%s' for %s (see --help)", value, arg);
-            }
-            return 2;
-        }
+    /* Room for a second trace, so that mistake gets its own message. */
+    const char *collapse = NULL, *words[2] = {NULL, NULL};
+    cli_list operands = {.items = words, .capacity = 2};
+    const cli_option options[] = {
+        {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &c->out_path,
+         .value_name = "FILE",
+         .help = "OUT.dot: the DOT source only (unless --format);\n"
+                 "OUT.svg, OUT.png, OUT.pdf: OUT.dot beside it, then the picture"},
+        {.name = "format", .kind = CLI_STRING, .target = &c->format, .value_name = "F",
+         .help = "svg, png or pdf (default: from the extension of -o)"},
+        {.name = "collapse", .kind = CLI_CHOICE, .target = &collapse, .value_name = "heads",
+         .help = "one node for the same tensor of every head (h0, h1, ...)", .choices = "heads"},
+        {.name = "depth", .kind = CLI_INT, .target = &c->graph.depth, .value_name = "N",
+         .help = "keep the first N dotted parts of each name (3: enc.0.attn)", .min = 1,
+         .max = 64},
+        {.name = "layers", .kind = CLI_INT, .target = &c->graph.layers, .value_name = "N",
+         .help = "keep layers 0 to N-1 (enc.0 ... dec.0 ...)", .min = 1, .max = 1000},
+        {.name = "thumbnails", .kind = CLI_FLAG, .target = &c->thumbnails,
+         .help = "a small heatmap in each score and weight node (PNG files in\n"
+                 "OUT_thumbnails/ beside the DOT file; SVG refers to them)"},
+        {.name = "dpi", .kind = CLI_INT, .target = &c->dpi, .value_name = "N",
+         .help = "resolution of a PNG picture (default 150)", .min = 36, .max = 1200},
+        {.name = "dot", .kind = CLI_STRING, .target = &c->dot_program, .value_name = "PROGRAM",
+         .help = "the dot program (default: the one found when attnlab was\n"
+                 "built, else dot on PATH)"},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        {0},
+    };
+    cli_error error;
+    cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
+    if (result == CLI_HELP_ASKED) {
+        fputs(help_top, stdout);
+        cli_print_options(stdout, options, 20);
+        fputs(help_bottom, stdout);
+        return 1;
+    }
+    if (result == CLI_BAD_USAGE) {
+        cli_report(PROGRAM, "%s (see --help)", error.message);
+        return 2;
+    }
+    c->graph.collapse_heads = collapse != NULL;
+    c->trace_path = words[0];
+    if (operands.count == 2) {
+        cli_report(PROGRAM, "one trace at a time: '%s' and '%s'", words[0], words[1]);
+        return 2;
     }
     if (!c->trace_path || !c->out_path) {
-        cli_error(PROGRAM, "%s (usage: attnlab-flow TRACE -o OUT.svg [options])",
-                  !c->trace_path ? "no trace file given" : "no output given: -o OUT");
+        cli_report(PROGRAM, "%s (usage: attnlab-flow TRACE -o OUT.svg [options])",
+                   !c->trace_path ? "no trace file given" : "no output given: -o OUT");
         return 2;
     }
     return choose_outputs(c) ? 0 : 2;
@@ -237,12 +211,12 @@ static int draw(const flow_command *c, al_error *err)
     }
     int exit_status = status == AL_OK ? 0 : EXIT_BAD_INPUT;
     if (status != AL_OK) {
-        cli_error(PROGRAM, "%s", err->message);
+        cli_report(PROGRAM, "%s", err->message);
     } else if (c->picture_path) {
         dot_result result = flow_run_dot(dot_program(c), c->format, c->dot_path, c->picture_path,
                                          directory, c->dpi, err);
         if (result != DOT_DONE) {
-            cli_error(PROGRAM, "%s; wrote %s only (%s)", err->message, c->dot_path,
+            cli_report(PROGRAM, "%s; wrote %s only (%s)", err->message, c->dot_path,
                       result == DOT_NOT_FOUND ? "install Graphviz, or name dot with --dot"
                                               : "the picture was not made");
             exit_status = EXIT_NO_PICTURE;

@@ -3,13 +3,14 @@
  * glob, lays the figure out once and writes it as PNG and, with --svg, as
  * SVG beside it. Both files appear whole or not at all; any bad input is
  * one line on stderr and exit status 2. Layout lives in heatmap_*.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/trace_file.h"
 #include "canvas.h"
-#include "cli.h"
+#include "cli_options.h"
 #include "heatmap.h"
 #include "attnlab/atomic_file.h"
 #include "out_path.h"
@@ -20,69 +21,65 @@
 #define PROGRAM "attnlab-heatmap"
 #define EXIT_BAD_INPUT 2
 
-static const char usage[] =
+/* The lines around the generated option lines of --help. */
+static const char help_top[] =
     "usage: attnlab-heatmap TRACE -o OUT.png [options]\n"
     "Draw traced matrices as heatmaps: PNG, and SVG with --svg.\n"
-    "\n"
-    "  -o, --output FILE   the PNG to write (required)\n"
-    "  --select NAME       a tensor name or glob ('enc.0.attn.h*.weights'); repeat for\n"
-    "                      more; default: every tensor of weights or probabilities\n"
-    "  --svg               also write the figure as SVG (FILE with .svg instead of .png)\n"
-    "  --title TEXT        the title (default: the tensor's name)\n"
-    "  --axes ROWS,COLS    axis names (default: queries,keys; target,source for\n"
-    "                      cross-attention and s2s.* tensors)\n"
-    "  --gray              grayscale, for print\n"
-    "  --annotate          write each value in its cell\n"
-    "  --columns N         panels per row when several tensors are drawn\n"
-    "  --bars              draw a row as a labelled bar chart\n"
-    "  --row I             which row --bars draws (from 0; needed when there are several)\n"
-    "  --scale N           pixels per cell (default 40)\n"
-    "  --dpi N             resolution written in the PNG (default 150); text sizes in\n"
-    "                      points follow it\n"
-    "  --label-angle A     90 or 45: how long column labels are turned (default 90)\n"
-    "  --range LOW,HIGH    the colour range (default: [0, 1] for weights, +-max|x| for\n"
-    "                      signed values, [min, max] otherwise)\n"
-    "  --bare              the cells only, no text or margin (one tensor)\n"
-    "  -h, --help          this help\n"
+    "\n";
+static const char help_bottom[] =
     "\n"
     "Exit status: 0 when the figure was written, 2 on bad input (nothing is written).\n";
 
-/* The value of option argv[*i] ("--scale 40" or "--scale=40"), moving *i
- * past it; NULL (and a message) when it is missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
+/* --axes ROWS,COLS: two names, each not empty. The strings are split
+ * after parsing (split_axes), so this only checks. */
+static bool parse_axes(void *target, const char *value)
 {
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (arg[n] == '=') {
-        return arg + n + 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_error(PROGRAM, "%s needs a value (see --help)", name);
-        return NULL;
-    }
-    return argv[++*i];
+    const char *comma = strchr(value, ',');
+    if (!comma || comma == value || comma[1] == '\0' || strchr(comma + 1, ','))
+        return false;
+    *(const char **)target = value;
+    return true;
 }
 
-/* True when argv[i] is the option name, alone or as "name=value". */
-static bool is_option(const char *arg, const char *name)
+/* --range LOW,HIGH with LOW < HIGH, both finite. */
+static bool parse_range(void *target, const char *value)
 {
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+    heatmap_options *o = target;
+    char *end;
+    double low = strtod(value, &end);
+    if (end == value || *end != ',')
+        return false;
+    const char *second = end + 1;
+    double high = strtod(second, &end);
+    if (end == second || *end != '\0' || !isfinite(low) || !isfinite(high) || !(low < high))
+        return false;
+    o->range_low = (float)low;
+    o->range_high = (float)high;
+    o->has_range = true;
+    return true;
 }
 
-/* Split "ROWS,COLS" into two strings inside a copy the caller frees. */
+/* --label-angle: 90 or 45 only; the layout knows no other turn. */
+static bool parse_angle(void *target, const char *value)
+{
+    bool known = strcmp(value, "90") == 0 || strcmp(value, "45") == 0;
+    if (known)
+        *(int *)target = atoi(value);
+    return known;
+}
+
+/* Split "ROWS,COLS" (already checked by parse_axes) into two strings
+ * inside a copy the caller frees. */
 static char *split_axes(const char **rows, const char **cols, const char *text)
 {
-    const char *comma = strchr(text, ',');
+    size_t comma = strcspn(text, ",");
     char *copy = malloc(strlen(text) + 1);
-    if (!comma || comma == text || comma[1] == '\0' || strchr(comma + 1, ',') || !copy) {
-        free(copy);
-        return NULL;
+    if (copy) {
+        strcpy(copy, text);
+        copy[comma] = '\0';
+        *rows = copy;
+        *cols = copy + comma + 1;
     }
-    strcpy(copy, text);
-    copy[comma - text] = '\0';
-    *rows = copy;
-    *cols = copy + (comma - text) + 1;
     return copy;
 }
 
@@ -92,92 +89,98 @@ typedef enum parse_result { PARSED, HELP_SHOWN, BAD_OPTION } parse_result;
 static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc, char **argv)
 {
     *o = (heatmap_options){.row = -1, .scale = 40, .dpi = 150, .label_angle = 90};
+    const char *axes = NULL;
+    const char **words = calloc((size_t)argc, sizeof *words);
     o->selects = calloc((size_t)argc, sizeof *o->selects);
-    if (!o->selects) {
-        cli_error(PROGRAM, "out of memory");
+    if (!o->selects || !words) {
+        free(words);
+        cli_report(PROGRAM, "out of memory");
         return BAD_OPTION;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = NULL;
-        bool ok = true;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(usage, stdout);
-            return HELP_SHOWN;
-        } else if (strcmp(arg, "-o") == 0 || is_option(arg, "--output")) {
-            ok = (value = option_value(argc, argv, &i, strcmp(arg, "-o") ? "--output" : "-o"));
-            o->out_path = value;
-        } else if (is_option(arg, "--select")) {
-            ok = (value = option_value(argc, argv, &i, "--select"));
-            o->selects[o->n_selects++] = value;
-        } else if (is_option(arg, "--title")) {
-            ok = (value = o->title = option_value(argc, argv, &i, "--title"));
-        } else if (is_option(arg, "--axes")) {
-            ok = (value = option_value(argc, argv, &i, "--axes"));
-            if (ok && !*axes_copy && !(*axes_copy = split_axes(&o->row_axis, &o->col_axis, value))) {
-                cli_error(PROGRAM, "--axes needs two names, ROWS,COLS, not '%s'", value);
-                return BAD_OPTION;
-            }
-        } else if (strcmp(arg, "--svg") == 0) {
-            o->svg = true;
-        } else if (strcmp(arg, "--gray") == 0 || strcmp(arg, "--grey") == 0) {
-            o->gray = true;
-        } else if (strcmp(arg, "--annotate") == 0) {
-            o->annotate = true;
-        } else if (strcmp(arg, "--bars") == 0) {
-            o->bars = true;
-        } else if (strcmp(arg, "--bare") == 0) {
-            o->bare = true;
-        } else if (is_option(arg, "--columns")) {
-            ok = (value = option_value(argc, argv, &i, "--columns")) &&
-                 cli_parse_int(&o->columns, value, 1, 64);
-        } else if (is_option(arg, "--row")) {
-            ok = (value = option_value(argc, argv, &i, "--row")) &&
-                 cli_parse_int(&o->row, value, 0, 1 << 30);
-        } else if (is_option(arg, "--scale")) {
-            ok = (value = option_value(argc, argv, &i, "--scale")) &&
-                 cli_parse_int(&o->scale, value, 2, 400);
-        } else if (is_option(arg, "--dpi")) {
-            ok = (value = option_value(argc, argv, &i, "--dpi")) &&
-                 cli_parse_int(&o->dpi, value, 36, 1200);
-        } else if (is_option(arg, "--label-angle")) {
-            ok = (value = option_value(argc, argv, &i, "--label-angle")) &&
-                 cli_parse_int(&o->label_angle, value, 45, 90) &&
-                 (o->label_angle == 45 || o->label_angle == 90);
-        } else if (is_option(arg, "--range")) {
-            ok = (value = option_value(argc, argv, &i, "--range")) &&
-                 cli_parse_range(&o->range_low, &o->range_high, value);
-            o->has_range = true;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error(PROGRAM, "unknown option '%s' (see --help)", arg);
-            return BAD_OPTION;
-        } else if (!o->trace_path) {
-            o->trace_path = arg;
-        } else {
-            cli_error(PROGRAM, "one trace at a time: '%s' and '%s'", o->trace_path, arg);
-            return BAD_OPTION;
-        }
-        if (!ok) {
-            if (value) {
-                cli_error(PROGRAM, "bad value '%s' for %s (see --help)", value, arg);
-            }
-            return BAD_OPTION;
-        }
+    cli_list selects = {.items = o->selects, .capacity = argc};
+    cli_list operands = {.items = words, .capacity = argc};
+    const cli_option options[] = {
+        {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &o->out_path,
+         .value_name = "FILE", .help = "the PNG to write (required)"},
+        {.name = "select", .kind = CLI_LIST, .target = &selects, .value_name = "NAME",
+         .help = "a tensor name or glob ('enc.0.attn.h*.weights'); repeat for\n"
+                 "more; default: every tensor of weights or probabilities"},
+        {.name = "svg", .kind = CLI_FLAG, .target = &o->svg,
+         .help = "also write the figure as SVG (FILE with .svg instead of .png)"},
+        {.name = "title", .kind = CLI_STRING, .target = &o->title, .value_name = "TEXT",
+         .help = "the title (default: the tensor's name)"},
+        {.name = "axes", .kind = CLI_CUSTOM, .target = &axes, .value_name = "ROWS,COLS",
+         .help = "axis names (default: queries,keys; target,source for\n"
+                 "cross-attention and s2s.* tensors)",
+         .parse = parse_axes, .needs = "two names, ROWS,COLS"},
+        {.name = "gray", .kind = CLI_FLAG, .target = &o->gray, .help = "grayscale, for print"},
+        {.name = "grey", .kind = CLI_FLAG, .target = &o->gray}, /* no help: an alias */
+        {.name = "annotate", .kind = CLI_FLAG, .target = &o->annotate,
+         .help = "write each value in its cell"},
+        {.name = "columns", .kind = CLI_INT, .target = &o->columns, .value_name = "N",
+         .help = "panels per row when several tensors are drawn", .min = 1, .max = 64},
+        {.name = "bars", .kind = CLI_FLAG, .target = &o->bars,
+         .help = "draw a row as a labelled bar chart"},
+        {.name = "row", .kind = CLI_INT, .target = &o->row, .value_name = "I",
+         .help = "which row --bars draws (from 0; needed when there are several)",
+         .max = 1 << 30},
+        {.name = "scale", .kind = CLI_INT, .target = &o->scale, .value_name = "N",
+         .help = "pixels per cell (default 40)", .min = 2, .max = 400},
+        {.name = "dpi", .kind = CLI_INT, .target = &o->dpi, .value_name = "N",
+         .help = "resolution written in the PNG (default 150); text sizes in\n"
+                 "points follow it",
+         .min = 36, .max = 1200},
+        {.name = "label-angle", .kind = CLI_CUSTOM, .target = &o->label_angle,
+         .value_name = "A", .help = "90 or 45: how long column labels are turned (default 90)",
+         .parse = parse_angle, .needs = "90 or 45"},
+        {.name = "range", .kind = CLI_CUSTOM, .target = o, .value_name = "LOW,HIGH",
+         .help = "the colour range (default: [0, 1] for weights, +-max|x| for\n"
+                 "signed values, [min, max] otherwise)",
+         .parse = parse_range, .needs = "two numbers LOW,HIGH with LOW < HIGH"},
+        {.name = "bare", .kind = CLI_FLAG, .target = &o->bare,
+         .help = "the cells only, no text or margin (one tensor)"},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        {0},
+    };
+    cli_error error;
+    cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
+    o->n_selects = selects.count;
+    o->trace_path = operands.count > 0 ? words[0] : NULL;
+    const char *second = operands.count > 1 ? words[1] : NULL;
+    free(words);
+    if (result == CLI_HELP_ASKED) {
+        fputs(help_top, stdout);
+        cli_print_options(stdout, options, 20);
+        fputs(help_bottom, stdout);
+        return HELP_SHOWN;
+    }
+    if (result == CLI_BAD_USAGE) {
+        cli_report(PROGRAM, "%s (see --help)", error.message);
+        return BAD_OPTION;
+    }
+    if (second) {
+        cli_report(PROGRAM, "one trace at a time: '%s' and '%s'", o->trace_path, second);
+        return BAD_OPTION;
+    }
+    if (axes && !(*axes_copy = split_axes(&o->row_axis, &o->col_axis, axes))) {
+        cli_report(PROGRAM, "out of memory");
+        return BAD_OPTION;
     }
     if (!o->trace_path || !o->out_path) {
-        cli_error(PROGRAM, "%s (usage: attnlab-heatmap TRACE -o OUT.png [options])",
+        cli_report(PROGRAM, "%s (usage: attnlab-heatmap TRACE -o OUT.png [options])",
                   !o->trace_path ? "no trace file given" : "no output given: -o OUT.png");
         return BAD_OPTION;
     }
     if (!path_ends_with(o->out_path, ".png")) {
-        cli_error(PROGRAM, "the output must be a .png file, not '%s'", o->out_path);
+        cli_report(PROGRAM, "the output must be a .png file, not '%s'", o->out_path);
         return BAD_OPTION;
     }
     if (o->row >= 0 && !o->bars) {
-        cli_error(PROGRAM, "--row chooses the row for --bars; add --bars");
+        cli_report(PROGRAM, "--row chooses the row for --bars; add --bars");
         return BAD_OPTION;
     }
     if (o->bare && (o->bars || o->annotate)) {
-        cli_error(PROGRAM, "--bare draws cells only; it cannot go with --bars or --annotate");
+        cli_report(PROGRAM, "--bare draws cells only; it cannot go with --bars or --annotate");
         return BAD_OPTION;
     }
     return PARSED;
@@ -290,7 +293,7 @@ int main(int argc, char **argv)
         status = write_figure(&figure, width, height, &options, &err);
     }
     if (status != AL_OK) {
-        cli_error(PROGRAM, "%s", err.message);
+        cli_report(PROGRAM, "%s", err.message);
     }
     scene_free(&figure);
     text_font_close(font);

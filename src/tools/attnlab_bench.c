@@ -13,6 +13,7 @@
 #include "attnlab/rng.h"
 #include "attnlab/trace.h"
 #include "attnlab/trace_file.h"
+#include "cli_options.h"
 
 #define MIN_SECONDS 0.25
 
@@ -43,7 +44,7 @@ static double fastest(bench_fn fn, void *context)
 
 static void die(const al_error *err)
 {
-    fprintf(stderr, "attnlab-bench: %s\n", err->message);
+    cli_report("attnlab-bench", "%s", err->message);
     exit(1);
 }
 
@@ -165,21 +166,36 @@ static void bench_attention(al_rng *rng, int length, int d_model, int heads, con
     al_matrix_free(&c.out);
 }
 
+/* The help around the generated option lines. */
+static const char help_top[] =
+    "usage: attnlab-bench [--threads N] [--folder DIR]\n"
+    "Times products, multi-head self-attention with and without a trace,\n"
+    "and reading the trace back. Trace files go to DIR (default /tmp).\n"
+    "\n";
+
 int main(int argc, char **argv)
 {
     int threads = 1;
     const char *folder = "/tmp";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            threads = atoi(argv[++i]);
-        } else if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc) {
-            folder = argv[++i];
-        } else {
-            fprintf(stderr, "usage: attnlab-bench [--threads N] [--folder DIR]\n"
-                            "Times products, multi-head self-attention with and without a trace,\n"
-                            "and reading the trace back. Trace files go to DIR (default /tmp).\n");
-            return strcmp(argv[i], "--help") == 0 ? 0 : 2;
-        }
+    const cli_option options[] = {
+        {.name = "threads", .kind = CLI_INT, .target = &threads, .value_name = "N",
+         .help = "OpenBLAS threads (default 1)", .min = 1, .max = 256},
+        {.name = "folder", .kind = CLI_STRING, .target = &folder, .value_name = "DIR",
+         .help = "where the trace files go (default /tmp)"},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        {0},
+    };
+    cli_error error;
+    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
+    case CLI_PARSED:
+        break;
+    case CLI_HELP_ASKED:
+        fputs(help_top, stdout);
+        cli_print_options(stdout, options, 0);
+        return 0;
+    case CLI_BAD_USAGE:
+        cli_report("attnlab-bench", "%s (see --help)", error.message);
+        return 2;
     }
     al_blas_set_threads(threads);
     al_rng rng;

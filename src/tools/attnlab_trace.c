@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "attnlab_config.h"
+#include "cli_options.h"
 
 /* ---- help ------------------------------------------------------------------ */
 
@@ -55,11 +56,9 @@ static const char show_help[] =
     "operation and its inputs, then the operation's parameters (attrs), the\n"
     "mask, note and warnings if any.\n"
     "\n"
-    "options:\n"
-    "  --precision N  decimals to print, 0 to 9 (default 4)\n"
-    "  --rows         print the steps of softmax for each row of NAME instead:\n"
-    "                 scores, exp, weights, max and sum (traces written at\n"
-    "                 level \"rows\" have them)\n"
+    "options:\n";
+
+static const char show_examples[] =
     "\n"
     "examples:\n"
     "  attnlab-trace show traces/sample.jsonl enc.0.attn.h0.weights\n"
@@ -88,11 +87,9 @@ static const char diff_help[] =
     "where it is, the two numbers and what the rule allows there. Softmax row\n"
     "records and headers are not compared.\n"
     "\n"
-    "options:\n"
-    "  --atol X  absolute tolerance (default 1e-6)\n"
-    "  --rtol Y  tolerance relative to the entry (default 1e-5)\n"
-    "  --stol Z  tolerance relative to the tensor's largest entry (default 1e-6)\n"
-    "  --quiet   print only the tensors that differ, and the summary\n"
+    "options:\n";
+
+static const char diff_exit_status[] =
     "\n"
     "exit status: 0 every tensor agrees, 1 some differ, 2 bad arguments or a\n"
     "trace that cannot be read.\n"
@@ -104,29 +101,28 @@ static const char diff_help[] =
 
 typedef enum command { COMMAND_LIST, COMMAND_SHOW, COMMAND_DIFF } command;
 
-/* What one subcommand takes. */
+/* What one subcommand takes; its options are in command_options. */
 typedef struct command_spec {
     const char *name;
     command which;
     int n_operands;             /* TRACE, or TRACE NAME, or A B */
     const char *operand_names;  /* for the message when some are missing */
-    const char *help;
-    const char *options[5];     /* the options it accepts, NULL-terminated */
+    const char *help;           /* the --help text above the option lines */
+    const char *help_end;       /* and below them (NULL: none) */
 } command_spec;
 
 static const command_spec commands[] = {
-    {"list", COMMAND_LIST, 1, "TRACE", list_help, {NULL}},
-    {"show", COMMAND_SHOW, 2, "TRACE and NAME", show_help, {"--precision", "--rows", NULL}},
-    {"diff", COMMAND_DIFF, 2, "two traces A and B", diff_help,
-     {"--atol", "--rtol", "--stol", "--quiet", NULL}},
+    {"list", COMMAND_LIST, 1, "TRACE", list_help, NULL},
+    {"show", COMMAND_SHOW, 2, "TRACE and NAME", show_help, show_examples},
+    {"diff", COMMAND_DIFF, 2, "two traces A and B", diff_help, diff_exit_status},
 };
 
 /* Everything the command line asked for. */
 typedef struct command_line {
     const command_spec *spec;
-    const char *operands[2];
+    const char *operands[3];    /* one more than any subcommand takes, to
+                                   name the first word too many */
     int n_operands;
-    bool help;
     int precision;
     bool show_rows;
     bool quiet;
@@ -140,9 +136,7 @@ static int usage_error(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fputs("attnlab-trace: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    cli_vreport("attnlab-trace", format, args);
     va_end(args);
     return EXIT_USAGE;
 }
@@ -157,112 +151,90 @@ static const command_spec *find_command(const char *name)
     return NULL;
 }
 
-static bool accepts_option(const command_spec *spec, const char *option)
-{
-    for (int k = 0; spec->options[k]; k++) {
-        if (strcmp(spec->options[k], option) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* --precision: a whole number of decimals from 0 to 9 (float32 holds about
- * nine significant digits; more would print noise). */
-static int parse_precision(int *precision, const char *text)
-{
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno || end == text || *end || value < 0 || value > 9) {
-        return usage_error("--precision needs a whole number from 0 to 9, not '%s'", text);
-    }
-    *precision = (int)value;
-    return EXIT_ALL_OK;
-}
-
 /* --atol, --rtol, --stol: a finite number >= 0. */
-static int parse_tolerance(double *tolerance, const char *option, const char *text)
+static bool parse_tolerance(void *target, const char *text)
 {
     char *end;
     errno = 0;
     double value = strtod(text, &end);
     if (errno || end == text || *end || !isfinite(value) || value < 0) {
-        return usage_error("%s needs a number >= 0 such as 1e-6, not '%s'", option, text);
+        return false;
     }
-    *tolerance = value;
-    return EXIT_ALL_OK;
+    *(double *)target = value;
+    return true;
 }
 
-/* Apply an option that takes a value to line. */
-static int apply_option(command_line *line, const char *option, const char *value)
+/* The options of line's subcommand, bound to line, into options (room for
+ * 8). --precision stops at 9: float32 holds about nine significant digits;
+ * more would print noise. */
+static void command_options(cli_option *options, command_line *line)
 {
-    if (strcmp(option, "--precision") == 0) {
-        return parse_precision(&line->precision, value);
+    const char *tolerance = "a number >= 0 such as 1e-6";
+    const cli_option show[] = {
+        {.name = "precision", .kind = CLI_INT, .target = &line->precision, .value_name = "N",
+         .help = "decimals to print, 0 to 9 (default 4)", .min = 0, .max = 9},
+        {.name = "rows", .kind = CLI_FLAG, .target = &line->show_rows,
+         .help = "print the steps of softmax for each row of NAME instead:\n"
+                 "scores, exp, weights, max and sum (traces written at\n"
+                 "level \"rows\" have them)"},
+        {0},
+    };
+    const cli_option diff[] = {
+        {.name = "atol", .kind = CLI_CUSTOM, .target = &line->tolerance.atol, .value_name = "X",
+         .help = "absolute tolerance (default 1e-6)", .parse = parse_tolerance,
+         .needs = tolerance},
+        {.name = "rtol", .kind = CLI_CUSTOM, .target = &line->tolerance.rtol, .value_name = "Y",
+         .help = "tolerance relative to the entry (default 1e-5)", .parse = parse_tolerance,
+         .needs = tolerance},
+        {.name = "stol", .kind = CLI_CUSTOM, .target = &line->tolerance.stol, .value_name = "Z",
+         .help = "tolerance relative to the tensor's largest entry (default 1e-6)",
+         .parse = parse_tolerance, .needs = tolerance},
+        {.name = "quiet", .kind = CLI_FLAG, .target = &line->quiet,
+         .help = "print only the tensors that differ, and the summary"},
+        {0},
+    };
+    const cli_option none[] = {{0}}; /* list takes no options */
+    const cli_option *own = line->spec->which == COMMAND_SHOW   ? show
+                            : line->spec->which == COMMAND_DIFF ? diff
+                                                                : none;
+    int n = 0;
+    for (; own[n].name; n++) {
+        options[n] = own[n];
     }
-    if (strcmp(option, "--atol") == 0) {
-        return parse_tolerance(&line->tolerance.atol, option, value);
-    }
-    if (strcmp(option, "--rtol") == 0) {
-        return parse_tolerance(&line->tolerance.rtol, option, value);
-    }
-    return parse_tolerance(&line->tolerance.stol, option, value);  /* --stol, the one left */
-}
-
-/* One option at argv[*i], written "--name value" or "--name=value";
- * advances *i past its value. */
-static int parse_option(command_line *line, int argc, char **argv, int *i)
-{
-    char option[32];
-    const char *arg = argv[*i], *equals = strchr(arg, '=');
-    size_t length = equals ? (size_t)(equals - arg) : strlen(arg);
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-        line->help = true;
-        return EXIT_ALL_OK;
-    }
-    snprintf(option, sizeof option, "%.*s", (int)length, arg);
-    if (length >= sizeof option || !accepts_option(line->spec, option)) {
-        return usage_error("unknown option '%.*s' for %s; see 'attnlab-trace %s --help'",
-                           (int)length, arg, line->spec->name, line->spec->name);
-    }
-    if (strcmp(option, "--rows") == 0 || strcmp(option, "--quiet") == 0) {  /* no value */
-        *(strcmp(option, "--rows") == 0 ? &line->show_rows : &line->quiet) = true;
-        return equals ? usage_error("%s takes no value", option) : EXIT_ALL_OK;
-    }
-    if (equals) {
-        return apply_option(line, option, equals + 1);
-    }
-    if (*i + 1 >= argc) {
-        return usage_error("%s needs a value; see 'attnlab-trace %s --help'", option,
-                           line->spec->name);
-    }
-    *i += 1;
-    return apply_option(line, option, argv[*i]);
+    /* --help is accepted everywhere but listed nowhere: the help is shown. */
+    options[n++] = (cli_option){.name = "help", .short_name = 'h', .kind = CLI_HELP};
+    options[n] = (cli_option){0};
 }
 
 /* The words after the subcommand: options anywhere, operands in order;
- * "--" ends the options (for a trace whose name starts with "-"). */
+ * "--" ends the options (for a trace whose name starts with "-").
+ * Returns EXIT_ALL_OK to run, EXIT_USAGE after the message, or -1 after
+ * printing the subcommand's help. */
 static int parse_arguments(command_line *line, int argc, char **argv)
 {
-    bool options_ended = false;
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        int status = EXIT_ALL_OK;
-        if (!options_ended && strcmp(arg, "--") == 0) {
-            options_ended = true;
-        } else if (!options_ended && arg[0] == '-' && arg[1] != '\0') {
-            status = parse_option(line, argc, argv, &i);
-        } else if (line->n_operands < line->spec->n_operands) {
-            line->operands[line->n_operands++] = arg;
-        } else {
-            status = usage_error("too many arguments for %s: '%s'; see 'attnlab-trace %s --help'",
-                                 line->spec->name, arg, line->spec->name);
+    cli_option options[8];
+    command_options(options, line);
+    cli_list operands = {.items = line->operands, .capacity = line->spec->n_operands + 1};
+    cli_error error;
+    cli_result result = cli_parse(options, &operands, 2, argc, argv, &error);
+    line->n_operands = operands.count;
+    if (result == CLI_HELP_ASKED) {
+        fputs(line->spec->help, stdout);
+        if (line->spec->help_end) {
+            cli_print_options(stdout, options, 0);
+            fputs(line->spec->help_end, stdout);
         }
-        if (status != EXIT_ALL_OK) {
-            return status;
-        }
+        return -1;
     }
-    if (!line->help && line->n_operands < line->spec->n_operands) {
+    if (result == CLI_BAD_USAGE) {
+        return usage_error("%s; see 'attnlab-trace %s --help'", error.message, line->spec->name);
+    }
+    if (line->n_operands > line->spec->n_operands) {
+        return usage_error("too many arguments for %s: '%s'; see 'attnlab-trace %s --help'",
+                           line->spec->name, line->operands[line->spec->n_operands],
+                           line->spec->name);
+    }
+    if (line->n_operands < line->spec->n_operands) {
         return usage_error("%s needs %s; see 'attnlab-trace %s --help'", line->spec->name,
                            line->spec->operand_names, line->spec->name);
     }
@@ -336,11 +308,7 @@ static int run_first_word(int argc, char **argv)
     }
     int status = parse_arguments(&line, argc, argv);
     if (status != EXIT_ALL_OK) {
-        return status;
-    }
-    if (line.help) {
-        fputs(line.spec->help, stdout);
-        return EXIT_ALL_OK;
+        return status < 0 ? EXIT_ALL_OK : status;
     }
     return run_command(&line);
 }

@@ -81,9 +81,10 @@ extern const calc_command calc_params_command;
 /* Print "attnlab-calc: <message>" on stderr; returns CALC_USAGE. */
 int calc_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* Fill *args from argv[2...] for command: options anywhere, written
- * "--name value" or "--name=value"; words that are not options are
- * operands (a word such as "-1.5" is a number, not an option). Returns
+/* Fill *args from argv[2...] for command, with the shared parser
+ * (src/cli): options anywhere, written "--name value" or "--name=value",
+ * each of the subcommand's own at most once; words that are not options
+ * are operands (a word such as "-1.5" is a number, not an option). Returns
  * CALC_OK, or CALC_USAGE after printing the problem. The caller frees
  * args->operands. */
 int calc_parse_command_line(calc_args *args, const calc_command *command, int argc, char **argv);

@@ -3,6 +3,7 @@
  * one-line message naming the option and the problem.
  * It does no maths: it turns text into floats and matrices. */
 #include "calc.h"
+#include "cli_options.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,19 +18,12 @@ int calc_fail(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fputs("attnlab-calc: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    cli_vreport("attnlab-calc", format, args);
     va_end(args);
     return CALC_USAGE;
 }
 
 /* ---- options ------------------------------------------------------------- */
-
-/* The options every subcommand has. */
-static const calc_option common_options[] = {
-    {"--latex", NULL}, {"--trace", "FILE"}, {"--precision", "N"}, {"--help", NULL},
-};
 
 static int find_option(const calc_option *options, const char *name, size_t length)
 {
@@ -39,77 +33,30 @@ static int find_option(const calc_option *options, const char *name, size_t leng
     return -1;
 }
 
-static const calc_option *find_common(const char *name, size_t length)
+/* The shared parser's table for command: its own options, each taken once
+ * and kept as text for the subcommand to read (a matrix, a list, a
+ * choice), then the options every subcommand has. flags[k] records a flag
+ * of the subcommand's own. */
+static void command_table(cli_option *table, calc_args *args, bool *flags)
 {
-    for (size_t k = 0; k < sizeof common_options / sizeof common_options[0]; k++)
-        if (strlen(common_options[k].name) == length &&
-            strncmp(common_options[k].name, name, length) == 0)
-            return &common_options[k];
-    return NULL;
-}
-
-/* A word that starts with '-' is an option unless it reads as a number
- * ("-1.5", "-.5", "-1,2"): negative scores are typed as they are. */
-static bool is_option(const char *word)
-{
-    if (word[0] != '-' || word[1] == '\0')
-        return false;
-    return !(isdigit((unsigned char)word[1]) || word[1] == '.');
-}
-
-static int apply_common(calc_args *args, const calc_option *option, const char *value)
-{
-    const char *name = option->name;
-    if (strcmp(name, "--help") == 0)
-        args->help = true;
-    else if (strcmp(name, "--latex") == 0)
-        args->latex = true;
-    else if (strcmp(name, "--trace") == 0) {
-        if (!args->command->traces)
-            return calc_fail("%s computes no tensors, so it has no --trace", args->command->name);
-        if (value[0] == '\0')
-            return calc_fail("--trace needs a file name");
-        args->trace_path = value;
-    } else
-        return calc_parse_int(&args->precision, "--precision", value, 0, 9);
-    return CALC_OK;
-}
-
-/* The option at argv[*i], "--name value" or "--name=value"; advances *i past
- * its value. */
-static int parse_option(calc_args *args, int argc, char **argv, int *i)
-{
-    const char *word = argv[*i], *equals = strchr(word, '=');
-    size_t length = equals ? (size_t)(equals - word) : strlen(word);
-    const char *command = args->command->name;
-    if (strcmp(word, "-h") == 0) {
-        args->help = true;
-        return CALC_OK;
+    const calc_option *own = args->command->options;
+    int n = 0;
+    for (; own[n].name; n++) {
+        bool flag = own[n].value_name == NULL;
+        table[n] = (cli_option){.name = own[n].name + 2, /* past the "--" */
+                                .kind = flag ? CLI_FLAG : CLI_STRING,
+                                .target = flag ? (void *)&flags[n] : (void *)&args->values[n],
+                                .value_name = own[n].value_name, .once = true};
     }
-    int own = find_option(args->command->options, word, length);
-    const calc_option *common = own < 0 ? find_common(word, length) : NULL;
-    if (own < 0 && !common)
-        return calc_fail("unknown option '%.*s' for %s; see 'attnlab-calc %s --help'",
-                         (int)length, word, command, command);
-    const calc_option *option = own >= 0 ? &args->command->options[own] : common;
-    const char *value = "";
-    if (!option->value_name && equals)
-        return calc_fail("%s takes no value", option->name);
-    if (option->value_name) {
-        if (equals)
-            value = equals + 1;
-        else if (*i + 1 < argc)
-            value = argv[++*i];
-        else
-            return calc_fail("%s needs a value (%s); see 'attnlab-calc %s --help'",
-                             option->name, option->value_name, command);
-    }
-    if (common)
-        return apply_common(args, common, value);
-    if (args->values[own])
-        return calc_fail("%s is given twice", option->name);
-    args->values[own] = value;
-    return CALC_OK;
+    const cli_option common[] = {
+        {.name = "latex", .kind = CLI_FLAG, .target = &args->latex},
+        {.name = "trace", .kind = CLI_STRING, .target = &args->trace_path, .value_name = "FILE"},
+        {.name = "precision", .kind = CLI_INT, .target = &args->precision, .value_name = "N",
+         .min = 0, .max = 9},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP},
+        {0},
+    };
+    memcpy(table + n, common, sizeof common);
 }
 
 int calc_parse_command_line(calc_args *args, const calc_command *command, int argc, char **argv)
@@ -118,19 +65,30 @@ int calc_parse_command_line(calc_args *args, const calc_command *command, int ar
     args->operands = malloc((size_t)argc * sizeof *args->operands);
     if (!args->operands)
         return calc_fail("out of memory reading the command line");
-    for (int i = 2; i < argc; i++) {
-        int status = CALC_OK;
-        if (is_option(argv[i]))
-            status = parse_option(args, argc, argv, &i);
-        else if (command->operands_name)
-            args->operands[args->n_operands++] = argv[i];
-        else
-            status = calc_fail("%s takes no argument '%s' (its inputs are options); "
-                               "see 'attnlab-calc %s --help'",
-                               command->name, argv[i], command->name);
-        if (status != CALC_OK)
-            return status;
+    cli_option table[CALC_MAX_OPTIONS + 5];
+    bool flags[CALC_MAX_OPTIONS] = {false};
+    command_table(table, args, flags);
+    cli_list operands = {.items = args->operands, .capacity = argc};
+    cli_error error;
+    cli_result result = cli_parse(table, &operands, 2, argc, argv, &error);
+    args->n_operands = operands.count;
+    for (int k = 0; command->options[k].name; k++)
+        if (flags[k])
+            args->values[k] = "";
+    if (result == CLI_HELP_ASKED) {
+        args->help = true;
+        return CALC_OK;
     }
+    if (result == CLI_BAD_USAGE)
+        return calc_fail("%s; see 'attnlab-calc %s --help'", error.message, command->name);
+    if (args->n_operands > 0 && !command->operands_name)
+        return calc_fail("%s takes no argument '%s' (its inputs are options); "
+                         "see 'attnlab-calc %s --help'",
+                         command->name, args->operands[0], command->name);
+    if (args->trace_path && !command->traces)
+        return calc_fail("%s computes no tensors, so it has no --trace", command->name);
+    if (args->trace_path && args->trace_path[0] == '\0')
+        return calc_fail("--trace needs a file name");
     return CALC_OK;
 }
 
