@@ -11,6 +11,9 @@
 #include <string.h>
 
 static _Noreturn void stop(int exit_status, const lesson_about *about, const char *format,
+                           va_list args) __attribute__((format(printf, 3, 0)));
+
+static _Noreturn void stop(int exit_status, const lesson_about *about, const char *format,
                            va_list args)
 {
     cli_vreport(about->program, format, args);
