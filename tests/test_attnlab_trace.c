@@ -258,56 +258,49 @@ static void diff_wants_inputs_bit_identical(void **state)
     run_result_free(&r);
 }
 
+/* attnlab-trace diff on two files of tests/data, with one option (and its
+ * value) or none (option NULL): it must exit with exit_code and print
+ * expected. */
+static void expect_diff(const test_paths *paths, const char *file_a, const char *file_b,
+                        const char *option, const char *value, int exit_code,
+                        const char *expected)
+{
+    char path_a[PATH_SIZE], path_b[PATH_SIZE];
+    data_file(path_a, paths, file_a);
+    data_file(path_b, paths, file_b);
+    run_result r;
+    run_tool(r, paths, "diff", path_a, path_b, option, value);
+    assert_int_equal(r.exit_code, exit_code);
+    assert_contains(r.out, expected);
+    run_result_free(&r);
+}
+
 /* An entry that cancels to about 0 keeps the rounding noise of its
  * tensor's scale: 0 against 1.5e-6 in a tensor whose largest entry is 1
  * passes by the scale term (allowed 1e-6 + 0 + 1e-6 * 1 = 2e-6), and
  * differs without it (allowed 1e-6 + 1e-5 * 1.5e-6, about 1.00002e-6). */
 static void diff_allows_a_cancelling_entry_the_noise_of_its_scale(void **state)
 {
-    const test_paths *paths = *state;
-    char path_a[PATH_SIZE], path_b[PATH_SIZE];
-    run_result r;
-    data_file(path_a, paths, "two_tokens.jsonl");
-    data_file(path_b, paths, "two_tokens_cancelling_entry.jsonl");
-    run_tool(r, paths, "diff", path_a, path_b);
-    assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "enc.0.attn.h0.out OK maxdiff 1.5e-06\n");
-    run_result_free(&r);
-
-    run_tool(r, paths, "diff", path_a, path_b, "--stol", "0");
-    assert_int_equal(r.exit_code, 1);
-    assert_contains(r.out, "enc.0.attn.h0.out DIFFERS maxdiff 1.5e-06 at (0,1): 0 vs 1.5e-06, "
-                           "allowed 1e-06\n");
-    run_result_free(&r);
+    const char *cancelling = "two_tokens_cancelling_entry.jsonl";
+    expect_diff(*state, "two_tokens.jsonl", cancelling, NULL, NULL, 0,
+                "enc.0.attn.h0.out OK maxdiff 1.5e-06\n");
+    expect_diff(*state, "two_tokens.jsonl", cancelling, "--stol", "0", 1,
+                "enc.0.attn.h0.out DIFFERS maxdiff 1.5e-06 at (0,1): 0 vs 1.5e-06, "
+                "allowed 1e-06\n");
 }
 
 /* The same numbers made by another op are another computation. */
 static void diff_reports_another_op(void **state)
 {
-    const test_paths *paths = *state;
-    char path_a[PATH_SIZE], path_b[PATH_SIZE];
-    run_result r;
-    data_file(path_a, paths, "two_tokens.jsonl");
-    data_file(path_b, paths, "two_tokens_other_op.jsonl");
-    run_tool(r, paths, "diff", path_a, path_b);
-    assert_int_equal(r.exit_code, 1);
-    assert_contains(r.out, "enc.0.attn.h0.weights op differs: \"softmax_rows\" vs "
-                           "\"normalize_sum\"\n");
-    run_result_free(&r);
+    expect_diff(*state, "two_tokens.jsonl", "two_tokens_other_op.jsonl", NULL, NULL, 1,
+                "enc.0.attn.h0.weights op differs: \"softmax_rows\" vs \"normalize_sum\"\n");
 }
 
 /* The same numbers from another row: the op's parameters differ. */
 static void diff_reports_other_attrs(void **state)
 {
-    const test_paths *paths = *state;
-    char path_a[PATH_SIZE], path_b[PATH_SIZE];
-    run_result r;
-    data_file(path_a, paths, "ops_wrong_value.jsonl");
-    data_file(path_b, paths, "ops_other_row.jsonl");
-    run_tool(r, paths, "diff", "--quiet", path_a, path_b);
-    assert_int_equal(r.exit_code, 1);
-    assert_contains(r.out, "row attrs differ: {row: 1} vs {row: 0}\n");
-    run_result_free(&r);
+    expect_diff(*state, "ops_wrong_value.jsonl", "ops_other_row.jsonl", "--quiet", NULL, 1,
+                "row attrs differ: {row: 1} vs {row: 0}\n");
 }
 
 static void diff_reports_a_change_beyond_tolerance(void **state)

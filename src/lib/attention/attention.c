@@ -216,13 +216,17 @@ static al_status compute_weights(al_attention_steps *steps, const al_matrix *las
     return al_normalize_sum(&steps->weights, last, &steps->fully_masked_rows, err);
 }
 
-/* What went into the normaliser: scores, scaled or masked. */
+/* The scores as the score kind leaves them: scaled, or as computed. */
+static const al_matrix *scored_step(const al_attention_steps *steps, const al_scoring *scoring)
+{
+    return scoring->kind == AL_SCORE_SCALED_DOT ? &steps->scaled : &steps->scores;
+}
+
+/* What went into the normaliser: those scores, or them masked. */
 static const al_matrix *normalized_step(const al_attention_steps *steps, const al_matrix *mask,
                                         const al_scoring *scoring)
 {
-    if (mask)
-        return &steps->masked;
-    return scoring->kind == AL_SCORE_SCALED_DOT ? &steps->scaled : &steps->scores;
+    return mask ? &steps->masked : scored_step(steps, scoring);
 }
 
 /* The maths of one head, nothing traced. Each step reads the one before. */
@@ -238,11 +242,8 @@ static al_status compute_head(al_matrix *out, al_attention_steps *steps, const a
         status = al_scale_scores(&steps->scaled, &steps->scores, k->cols, err);
 
     /* 3. masked (Lq x Lk) = scaled (or scores), -inf wherever the mask is 0 */
-    if (status == AL_OK && mask) {
-        const al_matrix *before = scoring->kind == AL_SCORE_SCALED_DOT ? &steps->scaled
-                                                                      : &steps->scores;
-        status = al_apply_mask(&steps->masked, before, mask, NULL, err);
-    }
+    if (status == AL_OK && mask)
+        status = al_apply_mask(&steps->masked, scored_step(steps, scoring), mask, NULL, err);
 
     /* 4. weights (Lq x Lk): each row normalised to sum to 1 */
     if (status == AL_OK)
