@@ -44,12 +44,12 @@ static al_status run(const char *trace_path, al_encoder_layer *layer,
     if (status != AL_OK)
         return status;
     al_tensor_info x_info = {.name = "x", .role = AL_ROLE_INPUT, .row_labels = tokens};
-    al_layer_call call = {.prefix = "enc.0", .input_name = "x", .labels = tokens,
-                          .norm = config.norm};
+    al_named input = {.value = x, .name = "x", .labels = tokens};
+    al_trace_at at = {.trace = trace, .name = "enc.0"};
     al_layer_output y;
     status = al_trace_matrix(trace, &x_info, x, err);
     if (status == AL_OK)
-        status = al_encoder_layer_forward(&y, ws, x, layer, &call, trace, err);
+        status = al_encoder_layer_forward(&y, ws, input, layer, config.norm, at, err);
     if (status != AL_OK) {
         al_trace_discard(trace);
         return status;

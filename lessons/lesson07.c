@@ -179,14 +179,13 @@ static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
         al_causal_mask(&q->mask);
     else
         status = al_padding_mask(&q->mask, q->key_length, err);
-    al_attention_call call = {.prefix = q->prefix, .query_input = q->input,
-                              .trace_inputs = !causal,
-                              .query_labels = (const char *const *)q->tokens.labels,
-                              .mask = &q->mask,
-                              .mask_op = causal ? AL_MASK_OP_CAUSAL : AL_MASK_OP_PADDING,
-                              .temperature = 1.0f};
+    lesson_attention_call how = {
+        .call = {.trace_inputs = !causal, .mask = &q->mask,
+                 .mask_op = causal ? AL_MASK_OP_CAUSAL : AL_MASK_OP_PADDING,
+                 .temperature = 1.0f},
+        .prefix = q->prefix, .input = q->input};
     if (status == AL_OK)
-        status = lesson_embed_and_attend(&q->run, &q->tokens, &s->words, &s->params, &call,
+        status = lesson_embed_and_attend(&q->run, &q->tokens, &s->words, &s->params, &how,
                                          causal ? "embed" : NULL, trace, err);
     return status;
 }

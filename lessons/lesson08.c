@@ -236,20 +236,21 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
     /* x = embed + pos: the same positions 0 .. L-1 for both sentences */
     if (status == AL_OK)
         status = al_positional_sinusoidal(&s->pos, 0, trace, "pos", s->positions, err);
+    al_named embed = {&s->embed, "original.embed", tokens};
+    al_named shuffled_embed = {&s->shuffled_embed, "shuffled.embed", shuffled};
+    al_named pos = {&s->pos, "pos", NULL};
     if (status == AL_OK)
-        status = al_residual_add(&s->x, &s->embed, &s->pos, trace, "original.x",
-                                 "original.embed", "pos", tokens, err);
+        status = al_residual_add(&s->x, embed, pos, (al_trace_at){trace, "original.x"}, err);
     if (status == AL_OK)
-        status = al_residual_add(&s->shuffled_x, &s->shuffled_embed, &s->pos, trace,
-                                 "shuffled.x", "shuffled.embed", "pos", shuffled, err);
+        status = al_residual_add(&s->shuffled_x, shuffled_embed, pos,
+                                 (al_trace_at){trace, "shuffled.x"}, err);
     const al_matrix *inputs[RUNS] = {&s->embed, &s->shuffled_embed, &s->x, &s->shuffled_x};
     for (int r = 0; r < RUNS && status == AL_OK; r++) {
         bool is_shuffled = r == SHUFFLED_BARE || r == SHUFFLED_POS;
-        al_attention_call call = {.prefix = RUN_PREFIX[r], .query_input = RUN_INPUT[r],
-                                  .query_labels = is_shuffled ? shuffled : tokens,
-                                  .temperature = 1.0f};
-        status = al_self_attention(&s->out[r], &s->ws[r], inputs[r], &s->params, &call, trace,
-                                   err);
+        al_named x = {inputs[r], RUN_INPUT[r], is_shuffled ? shuffled : tokens};
+        al_attention_call call = {.temperature = 1.0f};
+        status = al_self_attention(&s->out[r], &s->ws[r], x, &s->params, &call,
+                                   (al_trace_at){trace, RUN_PREFIX[r]}, err);
     }
     if (status == AL_OK)
         status = al_permute_rows(&s->expected_bare, &s->out[ORIGINAL_BARE], s->order, trace,

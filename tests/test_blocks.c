@@ -14,6 +14,7 @@
 #include "attnlab/blocks.h"
 #include "check.h"
 #include "trace_capture.h"
+#include "trace_scratch.h"
 
 #define EPSILON 1e-5f
 
@@ -55,10 +56,11 @@ static al_layer_output run_hand_layer(al_encoder_layer *layer, al_encoder_layer_
     al_matrix x = al_matrix_wrap(x_data, 2, 2);
     hand_layer(layer, norm);
     assert_int_equal(al_encoder_layer_workspace_alloc(ws, layer, 4, NULL), AL_OK);
-    al_layer_call call = {.prefix = "enc.0", .input_name = "x", .labels = labels, .norm = norm};
+    al_named input = {.value = &x, .name = "x", .labels = labels};
+    al_trace_at at = {.trace = trace, .name = "enc.0"};
     al_layer_output y;
     al_error err;
-    if (al_encoder_layer_forward(&y, ws, &x, layer, &call, trace, &err) != AL_OK)
+    if (al_encoder_layer_forward(&y, ws, input, layer, norm, at, &err) != AL_OK)
         fail_msg("%s", err.message);
     return y;
 }
@@ -211,12 +213,12 @@ static void decoder_end(decoder_case *d)
 
 static al_layer_output decoder_run(decoder_case *d)
 {
-    al_layer_call call = {.prefix = "dec.0", .input_name = "dec.x", .memory_name = "memory",
-                          .norm = AL_NORM_POST};
     al_layer_output y;
     al_error err;
-    const al_matrix *memory = d->layer.has_cross ? &d->memory : NULL;
-    if (al_decoder_layer_forward(&y, &d->ws, &d->x, memory, &d->layer, &call, NULL, &err))
+    al_named x = {.value = &d->x, .name = "dec.x"};
+    al_named memory = {.value = d->layer.has_cross ? &d->memory : NULL, .name = "memory"};
+    al_trace_at named = {.name = "dec.0"};  /* not traced, but y is named */
+    if (al_decoder_layer_forward(&y, &d->ws, x, memory, &d->layer, AL_NORM_POST, named, &err))
         fail_msg("%s", err.message);
     return y;
 }
@@ -298,20 +300,31 @@ static void decoder_refusals(void **state)
     (void)state;
     decoder_case d;
     decoder_start(&d, AL_FAMILY_ENCODER_DECODER, AL_NORM_POST);
-    al_layer_call call = {.prefix = "dec.0", .input_name = "dec.x", .memory_name = "memory"};
+    al_trace_at named = {.name = "dec.0"};  /* not traced; the name is for messages */
+    al_named x = al_unnamed(&d.x);
     al_layer_output y;
     al_error err;
     al_matrix narrow = al_matrix_cols(&d.memory, 0, D - 1);
-    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, &d.x, &narrow, &d.layer, &call, NULL,
-                                              &err), AL_ERR_SHAPE);
+    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, x, al_unnamed(&narrow), &d.layer,
+                                              AL_NORM_POST, named, &err), AL_ERR_SHAPE);
     assert_string_equal(err.message, "dec.0: the memory is 3 x 7 but d_model is 8");
-    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, &d.x, NULL, &d.layer, &call, NULL,
-                                              &err), AL_ERR_ARG);
+    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, x, (al_named){0}, &d.layer,
+                                              AL_NORM_POST, named, &err), AL_ERR_ARG);
     al_matrix big;
     assert_int_equal(al_matrix_alloc(&big, L + 1, D, NULL), AL_OK);
-    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, &big, &d.memory, &d.layer, &call,
-                                              NULL, &err), AL_ERR_SHAPE);
+    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, al_unnamed(&big), al_unnamed(&d.memory),
+                                              &d.layer, AL_NORM_POST, named, &err),
+                     AL_ERR_SHAPE);
     assert_string_equal(err.message, "dec.0: x has 6 rows but the workspace holds 1 to 5");
+    /* a traced call must say what its input is called */
+    trace_scratch s;
+    al_trace *trace = trace_scratch_open(&s);
+    assert_int_equal(al_decoder_layer_forward(&y, &d.ws, x, al_unnamed(&d.memory), &d.layer,
+                                              AL_NORM_POST, (al_trace_at){trace, "dec.0"}, &err),
+                     AL_ERR_ARG);
+    assert_non_null(strstr(err.message, "tracing needs a prefix, the name of the input"));
+    al_trace_discard(trace);
+    trace_scratch_remove(&s);
     al_matrix_free(&big);
     decoder_end(&d);
 }

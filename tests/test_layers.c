@@ -13,6 +13,9 @@
 #include "check.h"
 #include "trace_capture.h"
 
+/* An untraced call: no trace, and no names needed. */
+#define NO_TRACE ((al_trace_at){0})
+
 /* Sums of a few small numbers with exact binary fractions: exact in float. */
 #define EXACT 0.0
 
@@ -41,7 +44,7 @@ static void linear_by_hand(void **state)
     set(&layer.b, (const float[]){0.5f, 0, 1});
     float x_data[2] = {1, 2}, y_data[3];
     al_matrix x = al_matrix_wrap(x_data, 1, 2), y = al_matrix_wrap(y_data, 1, 3);
-    assert_int_equal(al_linear_forward(&y, &x, &layer, NULL, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_linear_forward(&y, al_unnamed(&x), &layer, NO_TRACE, NULL), AL_OK);
     assert_close(y_data[0], 1.5, EXACT);
     assert_close(y_data[1], 2.0, EXACT);
     assert_close(y_data[2], 1.0, EXACT);
@@ -58,7 +61,7 @@ static void linear_without_bias(void **state)
     set(&layer.w, (const float[]){1, 0, 2, 0, 1, -1});
     float x_data[2] = {1, 2}, y_data[3];
     al_matrix x = al_matrix_wrap(x_data, 1, 2), y = al_matrix_wrap(y_data, 1, 3);
-    assert_int_equal(al_linear_forward(&y, &x, &layer, NULL, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_linear_forward(&y, al_unnamed(&x), &layer, NO_TRACE, NULL), AL_OK);
     assert_close(y_data[2], 0.0, EXACT);
     al_linear_free(&layer);
 }
@@ -71,7 +74,7 @@ static void linear_names_the_shapes_that_disagree(void **state)
     float x_data[3] = {0}, y_data[3];
     al_matrix x = al_matrix_wrap(x_data, 1, 3), y = al_matrix_wrap(y_data, 1, 3);
     al_error err = {0};
-    assert_int_equal(al_linear_forward(&y, &x, &layer, NULL, "logits", NULL, NULL, &err),
+    assert_int_equal(al_linear_forward(&y, al_unnamed(&x), &layer, (al_trace_at){NULL, "logits"}, &err),
                      AL_ERR_SHAPE);
     assert_string_equal(err.message,
                         "logits: x is 1 x 3 but W is 2 x 3 (x needs 2 columns)");
@@ -116,8 +119,8 @@ static void linear_traces_params_and_output(void **state)
     const char *labels[] = {"cat"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_linear_forward(&y, &x, &layer, capture.trace, "logits", "dec.1.norm3",
-                                       labels, NULL),
+    assert_int_equal(al_linear_forward(&y, (al_named){&x, "dec.1.norm3", labels}, &layer,
+                                       (al_trace_at){capture.trace, "logits"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"logits.w\", \"role\": \"param\", \"op\": \"given\"");
@@ -148,7 +151,7 @@ static void layer_norm_by_hand(void **state)
     al_matrix x = al_matrix_wrap(x_data, 2, 4), y = al_matrix_wrap(y_data, 2, 4);
     al_matrix mean = al_matrix_wrap(mean_data, 2, 1), var = al_matrix_wrap(var_data, 2, 1);
     assert_int_equal(
-        al_layer_norm_forward(&y, &mean, &var, &x, &norm, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_layer_norm_forward(&y, &mean, &var, al_unnamed(&x), &norm, NO_TRACE, NULL), AL_OK);
     assert_same_float(mean_data[0], 2.5f);
     assert_same_float(var_data[0], 1.25f);
     assert_same_float(mean_data[1], 3.0f);
@@ -173,7 +176,7 @@ static void layer_norm_rows_come_out_standardised(void **state)
     al_matrix x = al_matrix_wrap(x_data, 2, 4), y = al_matrix_wrap(y_data, 2, 4);
     al_matrix mean = al_matrix_wrap(mean_data, 2, 1), var = al_matrix_wrap(var_data, 2, 1);
     assert_int_equal(
-        al_layer_norm_forward(&y, &mean, &var, &x, &norm, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_layer_norm_forward(&y, &mean, &var, al_unnamed(&x), &norm, NO_TRACE, NULL), AL_OK);
     for (int i = 0; i < 2; i++) {
         double sum = 0, squares = 0;
         for (int j = 0; j < 4; j++)
@@ -197,9 +200,9 @@ static void layer_norm_in_place(void **state)
     al_matrix x = al_matrix_wrap(x_data, 1, 3), y = al_matrix_wrap(y_data, 1, 3);
     al_matrix mean = al_matrix_wrap(mean_data, 1, 1), var = al_matrix_wrap(var_data, 1, 1);
     assert_int_equal(
-        al_layer_norm_forward(&y, &mean, &var, &x, &norm, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_layer_norm_forward(&y, &mean, &var, al_unnamed(&x), &norm, NO_TRACE, NULL), AL_OK);
     assert_int_equal(
-        al_layer_norm_forward(&x, &mean, &var, &x, &norm, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_layer_norm_forward(&x, &mean, &var, al_unnamed(&x), &norm, NO_TRACE, NULL), AL_OK);
     for (int j = 0; j < 3; j++)
         assert_same_float(x_data[j], y_data[j]);
     al_layer_norm_free(&norm);
@@ -216,8 +219,8 @@ static void layer_norm_refuses_bad_shapes_and_epsilon(void **state)
     float x_data[6] = {0}, y_data[6], mean_data[2], var_data[2];
     al_matrix x = al_matrix_wrap(x_data, 2, 3), y = al_matrix_wrap(y_data, 2, 3);
     al_matrix mean = al_matrix_wrap(mean_data, 1, 2), var = al_matrix_wrap(var_data, 2, 1);
-    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, &x, &norm, NULL, "enc.0.norm1",
-                                           NULL, NULL, &err),
+    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, al_unnamed(&x), &norm,
+                                           (al_trace_at){NULL, "enc.0.norm1"}, &err),
                      AL_ERR_SHAPE);
     assert_string_equal(err.message, "enc.0.norm1: mean and var must be 2 x 1 (one per row), "
                                      "not 1 x 2 and 2 x 1");
@@ -236,8 +239,9 @@ static void layer_norm_traces_mean_var_and_output(void **state)
     const char *labels[] = {"bank"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, &x, &norm, capture.trace,
-                                           "enc.0.norm1", "enc.0.add1", labels, NULL),
+    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, (al_named){&x, "enc.0.add1", labels},
+                                           &norm, (al_trace_at){capture.trace, "enc.0.norm1"},
+                                           NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"enc.0.norm1.gamma\", \"role\": \"param\"");
@@ -279,7 +283,7 @@ static void feed_forward_by_hand(void **state)
     al_matrix x = al_matrix_wrap(x_data, 1, 2), y = al_matrix_wrap(y_data, 1, 2);
     al_matrix hidden = al_matrix_wrap(hidden_data, 1, 3);
     assert_int_equal(
-        al_feed_forward_forward(&y, &hidden, &x, &ffn, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_feed_forward_forward(&y, &hidden, al_unnamed(&x), &ffn, NO_TRACE, NULL), AL_OK);
     assert_close(hidden_data[0], 0.0, EXACT);
     assert_close(hidden_data[1], 3.0, EXACT);
     assert_close(hidden_data[2], 0.0, EXACT);
@@ -311,8 +315,8 @@ static void feed_forward_checks_hidden_shape_first(void **state)
     al_matrix x = al_matrix_wrap(x_data, 1, 2), y = al_matrix_wrap(y_data, 1, 2);
     al_matrix hidden = al_matrix_wrap(hidden_data, 1, 2);
     al_error err = {0};
-    assert_int_equal(al_feed_forward_forward(&y, &hidden, &x, &ffn, NULL, "enc.0.ffn", NULL,
-                                             NULL, &err),
+    assert_int_equal(al_feed_forward_forward(&y, &hidden, al_unnamed(&x), &ffn,
+                                             (al_trace_at){NULL, "enc.0.ffn"}, &err),
                      AL_ERR_SHAPE);
     assert_string_equal(err.message, "enc.0.ffn: hidden must be 1 x 3 (L x d_ff), not 1 x 2");
     al_feed_forward_free(&ffn);
@@ -331,8 +335,8 @@ static void feed_forward_traces_every_step(void **state)
     al_matrix hidden = al_matrix_wrap(hidden_data, 1, 2);
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_feed_forward_forward(&y, &hidden, &x, &ffn, capture.trace, "enc.0.ffn",
-                                             "enc.0.norm1", NULL, NULL),
+    assert_int_equal(al_feed_forward_forward(&y, &hidden, (al_named){&x, "enc.0.norm1", NULL}, &ffn,
+                                             (al_trace_at){capture.trace, "enc.0.ffn"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"enc.0.ffn.w1\", \"role\": \"param\"");
@@ -362,8 +366,9 @@ static void residual_add_sums_and_traces(void **state)
     al_matrix y = al_matrix_wrap(y_data, 1, 2);
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_residual_add(&y, &x, &sub, capture.trace, "enc.0.add1", "x",
-                                     "enc.0.attn.out", NULL, NULL),
+    assert_int_equal(al_residual_add(&y, (al_named){&x, "x", NULL},
+                                     (al_named){&sub, "enc.0.attn.out", NULL},
+                                     (al_trace_at){capture.trace, "enc.0.add1"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_close(y_data[0], 1.5, EXACT);
@@ -373,7 +378,7 @@ static void residual_add_sums_and_traces(void **state)
     capture_free(&capture);
     al_matrix narrow = al_matrix_wrap(sub_data, 1, 1);
     al_error err = {0};
-    assert_int_equal(al_residual_add(&y, &x, &narrow, NULL, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_residual_add(&y, al_unnamed(&x), al_unnamed(&narrow), NO_TRACE, &err),
                      AL_ERR_SHAPE);
 }
 

@@ -248,9 +248,10 @@ static void multihead_two_heads(void **state)
     al_attention_workspace ws;
     assert_int_equal(al_attention_workspace_alloc(&ws, &b.layer.attn, LENGTH, LENGTH, NULL),
                      AL_OK);
-    al_attention_call call = {.prefix = "enc.0.attn", .query_input = "x", .temperature = 1.0f};
+    al_attention_call call = {.temperature = 1.0f};
     al_error err;
-    if (al_self_attention(&out, &ws, &x, &b.layer.attn, &call, NULL, &err) != AL_OK)
+    if (al_self_attention(&out, &ws, al_unnamed(&x), &b.layer.attn, &call, (al_trace_at){0},
+                          &err) != AL_OK)
         fail_msg("al_self_attention: %s", err.message);
 
     double x_plain[LENGTH * D_MODEL], out_plain[LENGTH * D_MODEL];
@@ -275,10 +276,10 @@ static void encoder_layer(al_norm_placement norm, uint64_t seed)
     random_matrix(&x, LENGTH, D_MODEL, &rng);
     al_encoder_layer_workspace ws;
     assert_int_equal(al_encoder_layer_workspace_alloc(&ws, &b.layer, LENGTH, NULL), AL_OK);
-    al_layer_call call = {.prefix = "enc.0", .input_name = "x", .norm = norm};
     al_layer_output y;
     al_error err;
-    if (al_encoder_layer_forward(&y, &ws, &x, &b.layer, &call, NULL, &err) != AL_OK)
+    if (al_encoder_layer_forward(&y, &ws, al_unnamed(&x), &b.layer, norm, (al_trace_at){0},
+                                 &err) != AL_OK)
         fail_msg("al_encoder_layer_forward: %s", err.message);
 
     double x_plain[LENGTH * D_MODEL], y_plain[LENGTH * D_MODEL];

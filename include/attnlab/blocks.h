@@ -123,44 +123,43 @@ void al_decoder_layer_workspace_free(al_decoder_layer_workspace *ws);
 
 /* --- forward ------------------------------------------------------------------ */
 
-/* What a layer call is about: its names and its labels. */
-typedef struct al_layer_call {
-    const char *prefix;               /* "enc.0", "dec.1", "step3.dec.0"              */
-    const char *input_name;           /* traced name of x: "x", "enc.0.norm2" ...     */
-    const char *memory_name;          /* cross-attention: traced name of the memory   */
-    const char *const *labels;        /* L tokens (rows), or NULL                     */
-    const char *const *memory_labels; /* S tokens (cross-attention columns), or NULL  */
-    al_norm_placement norm;           /* AL_NORM_POST or AL_NORM_PRE                  */
-} al_layer_call;
-
 /* A layer's output: a view of L x d_model rows inside the workspace (valid
- * until the next call with that workspace) and its trace name, which the
- * next layer names as its input: "enc.0.norm2" after a post-norm encoder
- * layer, "enc.0.add2" after a pre-norm one. */
+ * until the next call with that workspace), its trace name, which the
+ * next layer names as its input ("enc.0.norm2" after a post-norm encoder
+ * layer, "enc.0.add2" after a pre-norm one; "" when not traced), and the
+ * row labels it came in with. */
 typedef struct al_layer_output {
     al_matrix value;
     char name[AL_NAME_SIZE];
+    const char *const *labels;
 } al_layer_output;
+
+/* The output as the next layer's input. */
+static inline al_named al_layer_output_named(const al_layer_output *y)
+{
+    return (al_named){.value = &y->value, .name = y->name[0] ? y->name : NULL,
+                      .labels = y->labels};
+}
 
 /* Encoder layer on x (L x d_model): self-attention with no mask (every
  * token sees every other, before and after it), then the FFN, each with
- * its add and norm. Every step is traced under call->prefix (see the top
- * of this file; attention names as in multihead.h). Fails, before
- * computing, with AL_ERR_SHAPE if x does not fit the layer or workspace. */
+ * its add and norm placed as norm says. With at.trace set every step is
+ * recorded under the prefix at.name ("enc.0"; see the top of this file,
+ * attention names as in multihead.h). Fails, before computing, with
+ * AL_ERR_SHAPE if x does not fit the layer or workspace. */
 al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
-                                   const al_matrix *x, const al_encoder_layer *layer,
-                                   const al_layer_call *call, al_trace *trace, al_error *err);
+                                   al_named x, const al_encoder_layer *layer,
+                                   al_norm_placement norm, al_trace_at at, al_error *err);
 
 /* Decoder layer on x (L x d_model): self-attention under the causal mask
  * (token i sees tokens 0 .. i only; traced as <prefix>.self_attn.mask),
  * then, if the layer has it, cross-attention with queries from the decoder
- * and keys and values from memory (S x d_model, the encoder's output; NULL
- * without cross-attention), then the FFN. Because of the mask, row i of the
- * output depends on tokens 0 .. i only: changing a later token leaves it
- * bit for bit the same. */
+ * and keys and values from memory (S x d_model, the encoder's output, its
+ * labels the source tokens; memory.value NULL without cross-attention),
+ * then the FFN. Because of the mask, row i of the output depends on tokens
+ * 0 .. i only: changing a later token leaves it bit for bit the same. */
 al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
-                                   const al_matrix *x, const al_matrix *memory,
-                                   const al_decoder_layer *layer, const al_layer_call *call,
-                                   al_trace *trace, al_error *err);
+                                   al_named x, al_named memory, const al_decoder_layer *layer,
+                                   al_norm_placement norm, al_trace_at at, al_error *err);
 
 #endif

@@ -13,11 +13,13 @@
  * passes every output, including intermediates such as the FFN's hidden
  * layer, already allocated at the right shape.
  *
- * Tracing: each forward function takes the trace (NULL: not tracing), the
- * dotted name it writes under, the trace name of its input (so the trace
- * says what each tensor was made from) and the row labels (the tokens).
- * It records its parameters (role param), its intermediates and its output,
- * with the names listed beside each function, as in traces/FORMAT.md. */
+ * Tracing: each forward function takes its input as an al_named (the
+ * matrix, its trace name, so the trace says what each tensor was made
+ * from, and its row labels, the tokens) and an al_trace_at (the trace and
+ * the dotted name it writes under; {0} when not tracing, and then no name
+ * is needed). It records its parameters (role param), its intermediates
+ * and its output, with the names listed beside each function, as in
+ * traces/FORMAT.md; the output's rows carry the input's labels. */
 #ifndef ATTNLAB_LAYERS_H
 #define ATTNLAB_LAYERS_H
 
@@ -49,9 +51,8 @@ void al_linear_free(al_linear *layer);
 /* y (L x d_out) = x (L x d_in) · W (d_in x d_out) + b (1 x d_out, every row).
  * y must not be x. Traces "<name>.w", "<name>.b" (param) and "<name>"
  * (op "linear", inputs [input_name, "<name>.w", "<name>.b"]). */
-al_status al_linear_forward(al_matrix *y, const al_matrix *x, const al_linear *layer,
-                            al_trace *trace, const char *name, const char *input_name,
-                            const char *const *row_labels, al_error *err);
+al_status al_linear_forward(al_matrix *y, al_named x, const al_linear *layer, al_trace_at at,
+                            al_error *err);
 
 /* --- layer normalisation ---------------------------------------------------- */
 
@@ -79,10 +80,8 @@ void al_layer_norm_free(al_layer_norm *norm);
  * went in. mean and var (L x 1) are outputs too. y may be x.
  * Traces "<name>.gamma", "<name>.beta", "<name>.epsilon" (1 x 1) as params,
  * "<name>.mean" and "<name>.var" (L x 1) and "<name>" (op "layer_norm"). */
-al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var,
-                                const al_matrix *x, const al_layer_norm *norm,
-                                al_trace *trace, const char *name, const char *input_name,
-                                const char *const *row_labels, al_error *err);
+al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var, al_named x,
+                                const al_layer_norm *norm, al_trace_at at, al_error *err);
 
 /* --- position-wise feed-forward network ------------------------------------- */
 
@@ -108,10 +107,8 @@ void al_feed_forward_free(al_feed_forward *ffn);
  * y must not be x. Traces "<name>.w1" "b1" "w2" "b2" (param),
  * "<name>.pre_relu" (op "linear"), "<name>.hidden" (op "relu") and
  * "<name>.out" (op "linear"). */
-al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matrix *x,
-                                  const al_feed_forward *ffn, al_trace *trace,
-                                  const char *name, const char *input_name,
-                                  const char *const *row_labels, al_error *err);
+al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, al_named x,
+                                  const al_feed_forward *ffn, al_trace_at at, al_error *err);
 
 /* --- residual addition ------------------------------------------------------ */
 
@@ -119,9 +116,7 @@ al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matr
  * block add to its input rather than replace it. Also the sum
  * x = embed + pos. y may be either input. Traces "<name>" (op "add",
  * inputs [x_name, sublayer_name]), e.g. "enc.0.add1". */
-al_status al_residual_add(al_matrix *y, const al_matrix *x, const al_matrix *sublayer,
-                          al_trace *trace, const char *name, const char *x_name,
-                          const char *sublayer_name, const char *const *row_labels,
+al_status al_residual_add(al_matrix *y, al_named x, al_named sublayer, al_trace_at at,
                           al_error *err);
 
 /* --- embedding lookup ------------------------------------------------------- */

@@ -111,54 +111,49 @@ void al_attention_workspace_free(al_attention_workspace *ws);
  * scaled, masked, weights; masked is meaningful only if a mask applied). */
 al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int head);
 
-/* What a call is about, for the trace and the mask. */
+/* How a call attends: its mask and temperature, and whether to record its
+ * inputs. Where it records (the trace and the prefix P) is the al_trace_at
+ * passed beside it; its inputs' names and row labels come with them. */
 typedef struct al_attention_call {
-    const char *prefix;               /* "enc.0.attn"                                */
-    const char *query_input;          /* traced name of Xq: "x", "dec.0.norm1" ...   */
-    const char *memory_input;         /* cross-attention: traced name of the memory
-                                         ("enc.1.norm2"); NULL for self-attention    */
     bool trace_inputs;                /* also record Xq (and the memory) as role
-                                         "input" under those names; leave false when
+                                         "input" under their names; leave false when
                                          an earlier step has traced them already     */
-    const char *const *query_labels;  /* Lq tokens (rows), or NULL                   */
-    const char *const *key_labels;    /* Lk tokens (score cols), or NULL; for
-                                         self-attention NULL means query_labels      */
     const al_matrix *mask;            /* Lq x Lk of 1/0, or NULL for no mask          */
     const char *mask_op;              /* AL_MASK_OP_CAUSAL, _PADDING or NULL ("given") */
     float temperature;                /* softmax temperature: > 0 and finite; 1 is the
                                          usual attention (0 is an error, not a default) */
 } al_attention_call;
 
-/* Multi-head attention: queries from x_query (Lq x d_model), keys and
- * values from x_memory (Lk x d_model), every step traced under
- * call->prefix (see the top of this file). out is Lq x d_model, caller-
- * owned, and must not overlap the inputs. Lq and Lk must fit ws.
+/* Multi-head attention: queries from queries.value (Lq x d_model), keys and
+ * values from memory.value (Lk x d_model); the same al_named twice for
+ * self-attention. Score rows are labelled by queries.labels, columns by
+ * memory.labels. With at.trace set, every step is recorded under the
+ * prefix at.name (see the top of this file); without, no name is needed.
+ * out is Lq x d_model, caller-owned, and must not overlap the inputs. Lq
+ * and Lk must fit ws.
  *
  * Fails, before computing anything, with AL_ERR_SHAPE (naming both shapes)
- * if x_query, x_memory, out, the mask or params do not fit together or
- * the sequences exceed the workspace; AL_ERR_VALUE for a bad temperature
- * or mask entry; AL_ERR_ARG for a missing prefix or input name. A query
- * row with every key masked gets zeros (not NaN) and a warning on each
- * head's weights record. */
-al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws,
-                                 const al_matrix *x_query, const al_matrix *x_memory,
-                                 const al_attention_params *params,
-                                 const al_attention_call *call, al_trace *trace,
-                                 al_error *err);
+ * if the inputs, out, the mask or params do not fit together or the
+ * sequences exceed the workspace; AL_ERR_VALUE for a bad temperature or
+ * mask entry; AL_ERR_ARG for a traced call missing a name. A query row
+ * with every key masked gets zeros (not NaN) and a warning on each head's
+ * weights record. */
+al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws, al_named queries,
+                                 al_named memory, const al_attention_params *params,
+                                 const al_attention_call *call, al_trace_at at, al_error *err);
 
 /* Self-attention: al_multihead_attention with x as queries, keys and
- * values (Lq = Lk = L). call->memory_input is ignored. */
-al_status al_self_attention(al_matrix *out, al_attention_workspace *ws, const al_matrix *x,
+ * values (Lq = Lk = L). */
+al_status al_self_attention(al_matrix *out, al_attention_workspace *ws, al_named x,
                             const al_attention_params *params, const al_attention_call *call,
-                            al_trace *trace, al_error *err);
+                            al_trace_at at, al_error *err);
 
 /* Cross-attention: queries from the decoder's states (Lq = target length),
  * keys and values from the encoder's memory (Lk = source length); score
- * rows are target tokens, columns source tokens. call->memory_input must
- * name the memory. */
+ * rows are target tokens, columns source tokens. */
 al_status al_cross_attention(al_matrix *out, al_attention_workspace *ws,
-                             const al_matrix *decoder_states, const al_matrix *memory,
+                             al_named decoder_states, al_named memory,
                              const al_attention_params *params, const al_attention_call *call,
-                             al_trace *trace, al_error *err);
+                             al_trace_at at, al_error *err);
 
 #endif

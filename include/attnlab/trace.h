@@ -80,6 +80,29 @@ typedef struct al_tensor_info {
     const char *warning;                      /* one sentence, e.g. masked row */
 } al_tensor_info;
 
+/* A matrix together with what the trace calls it: its name and one label
+ * per row. A call that is not traced needs only the value. */
+typedef struct al_named {
+    const al_matrix *value;
+    const char *name;                 /* dotted name; NULL when not tracing */
+    const char *const *labels;        /* one per row, or NULL               */
+} al_named;
+
+/* Where a call records what it computes: the trace (NULL: nowhere, and then
+ * no name is needed) and the name it records under: the record's own name
+ * for a one-step layer ("enc.0.add1"), the prefix of its steps for a layer
+ * with several ("enc.0.attn" gives "enc.0.attn.q", ...). */
+typedef struct al_trace_at {
+    al_trace *trace;
+    const char *name;
+} al_trace_at;
+
+/* The value alone, for a call that is not traced. */
+static inline al_named al_unnamed(const al_matrix *value)
+{
+    return (al_named){.value = value};
+}
+
 /* Open a trace that will become path, and write its header. On success the
  * caller owns *trace and must end it with al_trace_close or
  * al_trace_discard. On failure *trace is NULL and nothing is left on disk. */

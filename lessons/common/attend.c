@@ -23,12 +23,14 @@ void lesson_attention_free(lesson_attention *run)
 al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens,
                                   const al_word_embeddings *words,
                                   const al_attention_params *params,
-                                  const al_attention_call *call, const char *embed_name,
+                                  const lesson_attention_call *how, const char *embed_name,
                                   al_trace *trace, al_error *err)
 {
     const char *const *labels = (const char *const *)tokens->labels;
-    al_attention_call plain = {.prefix = "enc.0.attn", .query_input = "embed",
-                               .query_labels = labels, .temperature = 1.0f};
+    const lesson_attention_call plain = {.call = {.temperature = 1.0f}, .prefix = "enc.0.attn",
+                                         .input = "embed"};
+    if (!how)
+        how = &plain;
     al_status status = embed_name
         ? al_embedding_forward(&run->x, tokens->ids, &words->embedding, trace, embed_name,
                                "tokens", labels, err)
@@ -36,8 +38,9 @@ al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens
                                err);
     if (status != AL_OK)
         return status;
-    return al_self_attention(&run->out, &run->workspace, &run->x, params, call ? call : &plain,
-                             trace, err);
+    al_named x = {.value = &run->x, .name = how->input, .labels = labels};
+    al_trace_at at = {.trace = trace, .name = how->prefix};
+    return al_self_attention(&run->out, &run->workspace, x, params, &how->call, at, err);
 }
 
 al_status lesson_self_attention_build(lesson_self_attention *s, const char *sentence,

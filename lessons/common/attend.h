@@ -24,15 +24,23 @@ al_status lesson_attention_alloc(lesson_attention *run, const al_attention_param
                                  int L, al_error *err);
 void lesson_attention_free(lesson_attention *run);
 
+/* How a lesson's layer attends (mask, temperature) and where it is
+ * traced: under prefix, reading X under the name input. */
+typedef struct lesson_attention_call {
+    al_attention_call call;
+    const char *prefix;   /* "enc.0.attn"            */
+    const char *input;    /* the traced name of X    */
+} lesson_attention_call;
+
 /* X (L x d_model) = the rows of words's table for tokens, traced as
  * embed_name with the ids as "tokens" (not traced when embed_name is
- * NULL); then out (L x d_model) = self-attention on X as call says. A NULL
- * call is the plain layer: prefix "enc.0.attn", query input "embed",
- * rows labelled by the tokens, no mask, temperature 1. */
+ * NULL); then out (L x d_model) = self-attention on X as how says, rows
+ * labelled by the tokens. A NULL how is the plain layer: prefix
+ * "enc.0.attn", input "embed", no mask, temperature 1. */
 al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens,
                                   const al_word_embeddings *words,
                                   const al_attention_params *params,
-                                  const al_attention_call *call, const char *embed_name,
+                                  const lesson_attention_call *how, const char *embed_name,
                                   al_trace *trace, al_error *err);
 
 /* Everything a one-sentence self-attention lesson (05, 06) builds: the

@@ -108,9 +108,10 @@ static int run_attention(void *context)
     al_trace_options options = {.program = "attnlab-bench", .seed = 1};
     if (c->trace_path && al_trace_open(&trace, c->trace_path, &options, &err) != AL_OK)
         die(&err);
-    al_attention_call call = {.prefix = "enc.0.attn", .query_input = "x",
-                              .trace_inputs = true, .temperature = 1.0f};
-    if (al_self_attention(&c->out, &c->ws, &c->x, &c->params, &call, trace, &err) != AL_OK)
+    al_attention_call call = {.trace_inputs = true, .temperature = 1.0f};
+    al_named x = {.value = &c->x, .name = "x"};
+    al_trace_at at = {.trace = trace, .name = "enc.0.attn"};
+    if (al_self_attention(&c->out, &c->ws, x, &c->params, &call, at, &err) != AL_OK)
         die(&err);
     if (trace && al_trace_close(trace, &err) != AL_OK)
         die(&err);

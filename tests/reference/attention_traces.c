@@ -155,14 +155,13 @@ static al_status run_multihead(const case_spec *c, al_trace *trace, al_error *er
         al_rng_fill_normal(&x, &rng, 0.0f, 1.0f);
         if (cross)
             al_rng_fill_normal(&memory, &rng, 0.0f, 1.0f);
-        al_attention_call call = {
-            .prefix = cross ? "dec.0.cross_attn" : "enc.0.attn",
-            .query_input = cross ? "dec.0.norm1" : "x", .memory_input = "memory",
-            .trace_inputs = true, .query_labels = QUERY_LABELS,
-            .key_labels = cross ? KEY_LABELS : NULL, .mask = has_mask(c) ? &mask : NULL,
-            .mask_op = mask_op(c), .temperature = c->temperature};
-        status = cross ? al_cross_attention(&out, &ws, &x, &memory, &params, &call, trace, err)
-                       : al_self_attention(&out, &ws, &x, &params, &call, trace, err);
+        al_attention_call call = {.trace_inputs = true, .mask = has_mask(c) ? &mask : NULL,
+                                  .mask_op = mask_op(c), .temperature = c->temperature};
+        al_named queries = {&x, cross ? "dec.0.norm1" : "x", QUERY_LABELS};
+        al_named keys = {&memory, "memory", KEY_LABELS};
+        al_trace_at at = {trace, cross ? "dec.0.cross_attn" : "enc.0.attn"};
+        status = cross ? al_cross_attention(&out, &ws, queries, keys, &params, &call, at, err)
+                       : al_self_attention(&out, &ws, queries, &params, &call, at, err);
     }
     al_attention_params_free(&params);
     al_attention_workspace_free(&ws);

@@ -1,6 +1,6 @@
 /* attention.c: one head of attention from given q, k, v: scores, scaled,
  * masked, weights, out. compute_head does the maths, one step per kernel,
- * and nothing else; trace_head then records every step, in order.
+ * and nothing else; al_record_head then records every step, in order.
  * The kernels themselves are in scores.c, mask.c, softmax.c and
  * normalize.c; argument checks and step memory in attention_steps.c;
  * projections and heads in multihead.c. */
@@ -14,6 +14,7 @@
 #include "attnlab/softmax.h"
 #include "attention/attention_check.h"
 #include "attention/distance.h"
+#include "attention/head_record.h"
 #include "attention/row_warnings.h"
 
 /* out (Lq x d_v) = weights (Lq x Lk) · v (Lk x d_v) */
@@ -284,12 +285,10 @@ static al_status trace_weights(al_trace *trace, const head_names *n,
     return status;
 }
 
-/* Every step of one head, in the order computed, under names->prefix. */
-static al_status trace_head(al_trace *trace, const al_matrix *out,
-                            const al_attention_steps *steps, const al_matrix *q,
-                            const al_matrix *k, const al_matrix *mask,
-                            const al_scoring *scoring, const al_attention_names *names,
-                            al_error *err)
+al_status al_record_head(al_trace *trace, const al_matrix *out,
+                         const al_attention_steps *steps, const al_matrix *q,
+                         const al_matrix *k, const al_matrix *mask, const al_scoring *scoring,
+                         const al_attention_names *names, al_error *err)
 {
     head_names n;
     build_names(&n, names->prefix, names->params ? names->params : names->prefix);
@@ -336,5 +335,5 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
     status = compute_head(out, steps, q, k, v, mask, scoring, err);
     if (status != AL_OK || !trace)
         return status;
-    return trace_head(trace, out, steps, q, k, mask, scoring, names, err);
+    return al_record_head(trace, out, steps, q, k, mask, scoring, names, err);
 }

@@ -1,6 +1,7 @@
 /* multihead.c: multi-head attention: project the inputs to q, k, v, run one
- * al_attend per head on column slices, join the heads and project by W_O,
- * tracing every step (names at the top of multihead.h). Allocation lives
+ * al_attend per head on column slices, join the heads and project by W_O.
+ * compute_layer does the maths and nothing else; trace_layer then records
+ * every step, in order (names at the top of multihead.h). Allocation lives
  * in multihead_memory.c; the single-head steps in attention.c. */
 #include "attnlab/multihead.h"
 
@@ -9,6 +10,7 @@
 
 #include "attnlab/blas.h"
 #include "attnlab/mask.h"
+#include "attention/head_record.h"
 
 /* ---- checking everything before computing anything ----------------------- */
 
@@ -54,43 +56,118 @@ static al_status check_inputs(const al_matrix *out, const al_attention_workspace
     return AL_OK;
 }
 
-static al_status check_call(const al_attention_call *call, const al_matrix *x_query,
-                            const al_matrix *x_memory, al_error *err)
+/* The mask and temperature fit, and a traced call has its names. */
+static al_status check_call(const al_attention_call *call, al_named queries, al_named memory,
+                            al_trace_at at, al_error *err)
 {
-    if (!call->prefix || !call->query_input)
-        return al_fail(err, AL_ERR_ARG, "attention: the call needs a prefix and the name of "
-                       "its input");
-    if (x_memory != x_query && !call->memory_input)
-        return al_fail(err, AL_ERR_ARG, "attention %s: cross-attention needs the name of the "
-                       "memory (call.memory_input)", call->prefix);
+    char what[AL_NAME_SIZE + 16];
+    snprintf(what, sizeof what, "attention%s%s", at.name ? " " : "", at.name ? at.name : "");
+    if (at.trace && (!at.name || !queries.name))
+        return al_fail(err, AL_ERR_ARG, "attention: tracing needs a prefix and the name of "
+                       "the input");
+    if (at.trace && memory.value != queries.value && !memory.name)
+        return al_fail(err, AL_ERR_ARG, "%s: tracing cross-attention needs the name "
+                       "of the memory", what);
     float t = call->temperature;
     if (!(t > 0.0f) || isinf(t))
-        return al_fail(err, AL_ERR_VALUE, "attention %s: temperature must be a positive finite "
-                       "number, not %g (1 is the usual softmax)", call->prefix, (double)t);
+        return al_fail(err, AL_ERR_VALUE, "%s: temperature must be a positive finite "
+                       "number, not %g (1 is the usual softmax)", what, (double)t);
     const al_matrix *mask = call->mask;
-    if (mask && (mask->rows != x_query->rows || mask->cols != x_memory->rows))
-        return al_fail(err, AL_ERR_SHAPE, "attention %s: the mask is %d x %d but the scores "
-                       "are %d x %d (queries x keys)", call->prefix, mask->rows, mask->cols,
-                       x_query->rows, x_memory->rows);
+    int lq = queries.value->rows, lk = memory.value->rows;
+    if (mask && (mask->rows != lq || mask->cols != lk))
+        return al_fail(err, AL_ERR_SHAPE, "%s: the mask is %d x %d but the scores "
+                       "are %d x %d (queries x keys)", what, mask->rows, mask->cols, lq, lk);
     return mask ? al_mask_check(mask, err) : AL_OK;
 }
 
-/* ---- steps ---------------------------------------------------------------- */
+/* ---- the maths ------------------------------------------------------------ */
 
-/* What the call's tensors are called in the trace. */
+/* The bias when the layer has them, else NULL. */
+static const al_matrix *bias(const al_attention_params *p, const al_matrix *b)
+{
+    return p->has_bias ? b : NULL;
+}
+
+/* out (L x d_model) = x (L x d_model) · w (d_model x d_model) (+ b on every row) */
+static al_status project(al_matrix *out, const al_matrix *x, const al_matrix *w,
+                         const al_matrix *b, al_error *err)
+{
+    al_status status = al_matmul(out, x, w, err);
+    if (status == AL_OK && b)
+        status = al_add_row_vector(out, out, b, err);
+    return status;
+}
+
+/* What every head computes with: the scaled dot product at the call's
+ * temperature. */
+static al_scoring head_scoring(const al_attention_call *call)
+{
+    al_scoring scoring = al_scoring_scaled_dot();
+    scoring.temperature = call->temperature;
+    return scoring;
+}
+
+/* The top rows of ws that this call uses: q (Lq), k and v (Lk), concat (Lq). */
+typedef struct layer_views {
+    al_matrix q, k, v, concat;
+} layer_views;
+
+static layer_views views(const al_attention_workspace *ws)
+{
+    return (layer_views){.q = al_matrix_rows(&ws->q, 0, ws->queries),
+                         .k = al_matrix_rows(&ws->k, 0, ws->keys),
+                         .v = al_matrix_rows(&ws->v, 0, ws->keys),
+                         .concat = al_matrix_rows(&ws->concat, 0, ws->queries)};
+}
+
+/* The maths of the layer, nothing traced; every step stays in ws. */
+static al_status compute_layer(al_matrix *out, al_attention_workspace *ws, const al_matrix *xq,
+                               const al_matrix *xkv, const al_attention_params *p,
+                               const al_attention_call *call, al_error *err)
+{
+    layer_views m = views(ws);
+    int d_head = p->d_model / p->heads;
+    al_scoring scoring = head_scoring(call);
+
+    /* q (Lq x d_model) = Xq · W_Q + b_Q;  k, v (Lk x d_model) = Xkv · W_K + b_K, Xkv · W_V + b_V */
+    al_status status = project(&m.q, xq, &p->w_q, bias(p, &p->b_q), err);
+    if (status == AL_OK)
+        status = project(&m.k, xkv, &p->w_k, bias(p, &p->b_k), err);
+    if (status == AL_OK)
+        status = project(&m.v, xkv, &p->w_v, bias(p, &p->b_v), err);
+
+    /* head i: attention on columns i·d_head .. (i+1)·d_head − 1 of q, k, v,
+     * its out (Lq x d_head) written into the same columns of concat */
+    for (int h = 0; h < p->heads && status == AL_OK; h++) {
+        al_matrix q_h = al_matrix_cols(&m.q, h * d_head, d_head);
+        al_matrix k_h = al_matrix_cols(&m.k, h * d_head, d_head);
+        al_matrix v_h = al_matrix_cols(&m.v, h * d_head, d_head);
+        al_matrix out_h = al_matrix_cols(&m.concat, h * d_head, d_head);
+        al_attention_steps steps = al_attention_head_steps(ws, h);
+        status = al_attend(&out_h, &steps, &q_h, &k_h, &v_h, call->mask, &scoring, NULL, NULL,
+                           err);
+        if (status == AL_OK && h == 0)
+            ws->fully_masked_rows = steps.fully_masked_rows;
+    }
+
+    /* out (Lq x d_model) = concat · W_O + b_O */
+    if (status == AL_OK)
+        status = project(out, &m.concat, &p->w_o, bias(p, &p->b_o), err);
+    return status;
+}
+
+/* ---- the trace ------------------------------------------------------------ */
+
+/* What the call's tensors are called in the trace, under the prefix P. */
 typedef struct layer_names {
-    const char *x_query, *x_memory;
     char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], w_v[AL_NAME_SIZE], w_o[AL_NAME_SIZE];
     char b_q[AL_NAME_SIZE], b_k[AL_NAME_SIZE], b_v[AL_NAME_SIZE], b_o[AL_NAME_SIZE];
     char q[AL_NAME_SIZE], k[AL_NAME_SIZE], v[AL_NAME_SIZE], mask[AL_NAME_SIZE];
     char concat[AL_NAME_SIZE], out[AL_NAME_SIZE];
 } layer_names;
 
-static void build_layer_names(layer_names *n, const al_attention_call *call, bool self)
+static void build_layer_names(layer_names *n, const char *p)
 {
-    const char *p = call->prefix;
-    n->x_query = call->query_input;
-    n->x_memory = self ? call->query_input : call->memory_input;
     al_name(n->w_q, "%s.w_q", p), al_name(n->w_k, "%s.w_k", p);
     al_name(n->w_v, "%s.w_v", p), al_name(n->w_o, "%s.w_o", p);
     al_name(n->b_q, "%s.b_q", p), al_name(n->b_k, "%s.b_k", p);
@@ -101,20 +178,19 @@ static void build_layer_names(layer_names *n, const al_attention_call *call, boo
 }
 
 /* The parameters (and, when asked, the inputs) the layer is computed from. */
-static al_status trace_givens(al_trace *trace, const layer_names *n,
-                              const al_matrix *x_query, const al_matrix *x_memory,
-                              const al_attention_params *p, const al_attention_call *call,
-                              const char *const *key_labels, al_error *err)
+static al_status trace_givens(al_trace *trace, const layer_names *n, al_named queries,
+                              al_named memory, const al_attention_params *p,
+                              const al_attention_call *call, al_error *err)
 {
     al_status status = AL_OK;
     if (call->trace_inputs) {
-        al_tensor_info xq = {.name = n->x_query, .role = AL_ROLE_INPUT,
-                             .row_labels = call->query_labels};
-        al_tensor_info xm = {.name = n->x_memory, .role = AL_ROLE_INPUT,
-                             .row_labels = key_labels};
-        status = al_trace_matrix(trace, &xq, x_query, err);
-        if (status == AL_OK && x_memory != x_query)
-            status = al_trace_matrix(trace, &xm, x_memory, err);
+        al_tensor_info xq = {.name = queries.name, .role = AL_ROLE_INPUT,
+                             .row_labels = queries.labels};
+        al_tensor_info xm = {.name = memory.name, .role = AL_ROLE_INPUT,
+                             .row_labels = memory.labels};
+        status = al_trace_matrix(trace, &xq, queries.value, err);
+        if (status == AL_OK && memory.value != queries.value)
+            status = al_trace_matrix(trace, &xm, memory.value, err);
     }
     const char *names[] = {n->w_q, n->w_k, n->w_v, n->w_o, n->b_q, n->b_k, n->b_v, n->b_o};
     const al_matrix *params[] = {&p->w_q, &p->w_k, &p->w_v, &p->w_o,
@@ -125,37 +201,29 @@ static al_status trace_givens(al_trace *trace, const layer_names *n,
         status = al_trace_matrix(trace, &info, params[i], err);
     }
     if (status == AL_OK && call->mask)
-        status = al_trace_mask(trace, n->mask, call->mask, call->mask_op, call->query_labels,
-                               key_labels, err);
+        status = al_trace_mask(trace, n->mask, call->mask, call->mask_op, queries.labels,
+                               memory.labels, err);
     return status;
 }
 
-/* out (L x d_model) = x (L x d_model) · w (d_model x d_model) (+ b, broadcast
- * over rows), traced as "matmul" [x, w] or "linear" [x, w, b]. */
-static al_status project(al_matrix *out, const al_matrix *x, const al_matrix *w,
-                         const al_matrix *b, const char *out_name, const char *x_name,
-                         const char *w_name, const char *b_name, const char *const *labels,
-                         al_trace *trace, al_error *err)
+/* A projection, traced as "matmul" [x, w] or "linear" [x, w, b]. */
+static al_status trace_projection(al_trace *trace, const al_matrix *m, const char *name,
+                                  al_named x, const char *w_name, const char *b_name,
+                                  bool has_bias, al_error *err)
 {
-    al_status status = al_matmul(out, x, w, err);
-    if (status == AL_OK && b)
-        status = al_add_row_vector(out, out, b, err);
-    al_tensor_info info = {.name = out_name, .role = AL_ROLE_ACTIVATION,
-                           .op = b ? "linear" : "matmul",
-                           .inputs = {x_name, w_name, b ? b_name : NULL},
-                           .row_labels = labels};
-    if (status == AL_OK)
-        status = al_trace_matrix(trace, &info, out, err);
-    return status;
+    al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION,
+                           .op = has_bias ? "linear" : "matmul",
+                           .inputs = {x.name, w_name, has_bias ? b_name : NULL},
+                           .row_labels = x.labels};
+    return al_trace_matrix(trace, &info, m, err);
 }
 
-/* Head h's slice of q, k or v: columns h · d_head .. (h+1) · d_head − 1, a
- * view (no copy), traced as "head_slice" of the whole. */
-static al_status head_slice(al_matrix *slice, const al_matrix *whole, int head, int d_head,
-                            const char *slice_name, const char *whole_name,
-                            const char *const *labels, al_trace *trace, al_error *err)
+/* Head h's slice of q, k or v (columns h · d_head ..), as "head_slice". */
+static al_status trace_head_slice(al_trace *trace, const al_matrix *whole, int head,
+                                  int d_head, const char *slice_name, const char *whole_name,
+                                  const char *const *labels, al_error *err)
 {
-    *slice = al_matrix_cols(whole, head * d_head, d_head);
+    al_matrix slice = al_matrix_cols(whole, head * d_head, d_head);
     char note[AL_NAME_SIZE * 2];
     snprintf(note, sizeof note, "columns %d to %d of %s", head * d_head,
              (head + 1) * d_head - 1, whole_name);
@@ -163,129 +231,115 @@ static al_status head_slice(al_matrix *slice, const al_matrix *whole, int head, 
                            .inputs = {whole_name},
                            .attrs = {AL_ATTR("head", head), AL_ATTR("d_head", d_head)},
                            .row_labels = labels, .note = note};
-    return al_trace_matrix(trace, &info, slice, err);
+    return al_trace_matrix(trace, &info, &slice, err);
 }
 
-/* One head: slices of q, k, v, then al_attend writing its output straight
- * into the head's columns of concat. */
-static al_status run_head(al_attention_workspace *ws, int head, const al_matrix *q,
-                          const al_matrix *k, const al_matrix *v, const al_matrix *concat,
-                          const layer_names *n, const al_attention_call *call,
-                          const char *const *key_labels, al_trace *trace, al_error *err)
+/* One head as it was computed: its slices of q, k, v, then every step of
+ * its attention under <P>.h<head>. */
+static al_status trace_one_head(al_trace *trace, const al_attention_workspace *ws, int head,
+                                const layer_names *n, const char *prefix, al_named queries,
+                                al_named memory, const al_attention_call *call, al_error *err)
 {
+    layer_views m = views(ws);
     int d_head = ws->d_model / ws->heads;
-    char prefix[AL_NAME_SIZE], q_name[AL_NAME_SIZE], k_name[AL_NAME_SIZE], v_name[AL_NAME_SIZE];
-    al_name(prefix, "%s.h%d", call->prefix, head);
-    al_name(q_name, "%s.q", prefix), al_name(k_name, "%s.k", prefix);
-    al_name(v_name, "%s.v", prefix);
+    char head_prefix[AL_NAME_SIZE], q_name[AL_NAME_SIZE], k_name[AL_NAME_SIZE];
+    char v_name[AL_NAME_SIZE];
+    al_name(head_prefix, "%s.h%d", prefix, head);
+    al_name(q_name, "%s.q", head_prefix), al_name(k_name, "%s.k", head_prefix);
+    al_name(v_name, "%s.v", head_prefix);
 
-    al_matrix q_head, k_head, v_head;
-    al_status status = head_slice(&q_head, q, head, d_head, q_name, n->q, call->query_labels,
-                                  trace, err);
+    al_status status = trace_head_slice(trace, &m.q, head, d_head, q_name, n->q,
+                                        queries.labels, err);
     if (status == AL_OK)
-        status = head_slice(&k_head, k, head, d_head, k_name, n->k, key_labels, trace, err);
+        status = trace_head_slice(trace, &m.k, head, d_head, k_name, n->k, memory.labels, err);
     if (status == AL_OK)
-        status = head_slice(&v_head, v, head, d_head, v_name, n->v, key_labels, trace, err);
+        status = trace_head_slice(trace, &m.v, head, d_head, v_name, n->v, memory.labels, err);
     if (status != AL_OK)
         return status;
 
-    al_matrix out_head = al_matrix_cols(concat, head * d_head, d_head);
+    al_matrix q_h = al_matrix_cols(&m.q, head * d_head, d_head);
+    al_matrix k_h = al_matrix_cols(&m.k, head * d_head, d_head);
+    al_matrix out_h = al_matrix_cols(&m.concat, head * d_head, d_head);
     al_attention_steps steps = al_attention_head_steps(ws, head);
-    al_scoring scoring = al_scoring_scaled_dot();
-    scoring.temperature = call->temperature;
-    al_attention_names names = {.prefix = prefix, .q = q_name, .k = k_name, .v = v_name,
+    al_scoring scoring = head_scoring(call);
+    al_attention_names names = {.prefix = head_prefix, .q = q_name, .k = k_name, .v = v_name,
                                 .mask = call->mask ? n->mask : NULL,
-                                .query_labels = call->query_labels, .key_labels = key_labels};
-    status = al_attend(&out_head, &steps, &q_head, &k_head, &v_head, call->mask, &scoring,
-                       &names, trace, err);
-    if (status == AL_OK && head == 0)
-        ws->fully_masked_rows = steps.fully_masked_rows;
+                                .query_labels = queries.labels, .key_labels = memory.labels};
+    return al_record_head(trace, &out_h, &steps, &q_h, &k_h, call->mask, &scoring, &names,
+                          err);
+}
+
+/* Every step the layer computed, in the order computed. */
+static al_status trace_layer(al_trace_at at, const al_matrix *out,
+                             const al_attention_workspace *ws, al_named queries,
+                             al_named memory, const al_attention_params *p,
+                             const al_attention_call *call, al_error *err)
+{
+    layer_names n;
+    build_layer_names(&n, at.name);
+    layer_views m = views(ws);
+    al_trace *trace = at.trace;
+    al_status status = trace_givens(trace, &n, queries, memory, p, call, err);
+    if (status == AL_OK)
+        status = trace_projection(trace, &m.q, n.q, queries, n.w_q, n.b_q, p->has_bias, err);
+    if (status == AL_OK)
+        status = trace_projection(trace, &m.k, n.k, memory, n.w_k, n.b_k, p->has_bias, err);
+    if (status == AL_OK)
+        status = trace_projection(trace, &m.v, n.v, memory, n.w_v, n.b_v, p->has_bias, err);
+    for (int h = 0; h < p->heads && status == AL_OK; h++)
+        status = trace_one_head(trace, ws, h, &n, at.name, queries, memory, call, err);
+
+    /* concat = [h0.out | h1.out | ...] */
+    char outs[AL_MAX_HEADS][AL_NAME_SIZE];
+    al_tensor_info concat = {.name = n.concat, .role = AL_ROLE_ACTIVATION, .op = "concat_heads",
+                             .row_labels = queries.labels};
+    for (int h = 0; h < p->heads; h++)
+        concat.inputs[h] = al_name(outs[h], "%s.h%d.out", at.name, h);
+    if (status == AL_OK)
+        status = al_trace_matrix(trace, &concat, &m.concat, err);
+    al_named concat_named = {.value = &m.concat, .name = n.concat, .labels = queries.labels};
+    if (status == AL_OK)
+        status = trace_projection(trace, out, n.out, concat_named, n.w_o, n.b_o, p->has_bias,
+                                  err);
     return status;
 }
 
-/* concat = [h0.out | h1.out | ...], already filled in by the heads. */
-static al_status trace_concat(al_trace *trace, const al_matrix *concat, int heads,
-                              const layer_names *n, const al_attention_call *call,
-                              al_error *err)
-{
-    char outs[AL_MAX_HEADS][AL_NAME_SIZE];
-    al_tensor_info info = {.name = n->concat, .role = AL_ROLE_ACTIVATION, .op = "concat_heads",
-                           .row_labels = call->query_labels};
-    for (int h = 0; h < heads; h++)
-        info.inputs[h] = al_name(outs[h], "%s.h%d.out", call->prefix, h);
-    return al_trace_matrix(trace, &info, concat, err);
-}
+/* ---- the layer ------------------------------------------------------------ */
 
-al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws,
-                                 const al_matrix *x_query, const al_matrix *x_memory,
-                                 const al_attention_params *params,
-                                 const al_attention_call *call, al_trace *trace,
-                                 al_error *err)
+al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws, al_named queries,
+                                 al_named memory, const al_attention_params *params,
+                                 const al_attention_call *call, al_trace_at at, al_error *err)
 {
     al_status status = check_params(params, ws, err);
     if (status == AL_OK)
-        status = check_inputs(out, ws, x_query, x_memory, params, err);
+        status = check_inputs(out, ws, queries.value, memory.value, params, err);
     if (status == AL_OK)
-        status = check_call(call, x_query, x_memory, err);
+        status = check_call(call, queries, memory, at, err);
     if (status != AL_OK)
         return status;
-    bool self = x_memory == x_query;
-    const char *const *key_labels = self && !call->key_labels ? call->query_labels
-                                                              : call->key_labels;
-    layer_names n;
-    build_layer_names(&n, call, self);
-    ws->queries = x_query->rows;
-    ws->keys = x_memory->rows;
+    ws->queries = queries.value->rows;
+    ws->keys = memory.value->rows;
     ws->fully_masked_rows = 0;
-    al_matrix q = al_matrix_rows(&ws->q, 0, ws->queries);
-    al_matrix k = al_matrix_rows(&ws->k, 0, ws->keys);
-    al_matrix v = al_matrix_rows(&ws->v, 0, ws->keys);
-    al_matrix concat = al_matrix_rows(&ws->concat, 0, ws->queries);
-    const al_attention_params *p = params;
-    const al_matrix *b_q = p->has_bias ? &p->b_q : NULL, *b_k = p->has_bias ? &p->b_k : NULL;
-    const al_matrix *b_v = p->has_bias ? &p->b_v : NULL, *b_o = p->has_bias ? &p->b_o : NULL;
-
-    status = trace_givens(trace, &n, x_query, x_memory, p, call, key_labels, err);
-
-    /* q (Lq x d_model) = Xq · W_Q (+ b_Q);  k, v (Lk x d_model) = Xkv · W_K, Xkv · W_V */
-    if (status == AL_OK)
-        status = project(&q, x_query, &p->w_q, b_q, n.q, n.x_query, n.w_q, n.b_q,
-                         call->query_labels, trace, err);
-    if (status == AL_OK)
-        status = project(&k, x_memory, &p->w_k, b_k, n.k, n.x_memory, n.w_k, n.b_k, key_labels,
-                         trace, err);
-    if (status == AL_OK)
-        status = project(&v, x_memory, &p->w_v, b_v, n.v, n.x_memory, n.w_v, n.b_v, key_labels,
-                         trace, err);
-
-    /* each head: scaled dot-product attention on its d_head columns,
-     * h<i>.out (Lq x d_head) written into columns i · d_head .. of concat */
-    for (int h = 0; h < p->heads && status == AL_OK; h++)
-        status = run_head(ws, h, &q, &k, &v, &concat, &n, call, key_labels, trace, err);
-    if (status == AL_OK)
-        status = trace_concat(trace, &concat, p->heads, &n, call, err);
-
-    /* out (Lq x d_model) = concat · W_O (+ b_O) */
-    if (status == AL_OK)
-        status = project(out, &concat, &p->w_o, b_o, n.out, n.concat, n.w_o, n.b_o,
-                         call->query_labels, trace, err);
-    return status;
+    status = compute_layer(out, ws, queries.value, memory.value, params, call, err);
+    if (status != AL_OK || !at.trace)
+        return status;
+    return trace_layer(at, out, ws, queries, memory, params, call, err);
 }
 
-al_status al_self_attention(al_matrix *out, al_attention_workspace *ws, const al_matrix *x,
+al_status al_self_attention(al_matrix *out, al_attention_workspace *ws, al_named x,
                             const al_attention_params *params, const al_attention_call *call,
-                            al_trace *trace, al_error *err)
+                            al_trace_at at, al_error *err)
 {
-    return al_multihead_attention(out, ws, x, x, params, call, trace, err);
+    return al_multihead_attention(out, ws, x, x, params, call, at, err);
 }
 
 al_status al_cross_attention(al_matrix *out, al_attention_workspace *ws,
-                             const al_matrix *decoder_states, const al_matrix *memory,
+                             al_named decoder_states, al_named memory,
                              const al_attention_params *params, const al_attention_call *call,
-                             al_trace *trace, al_error *err)
+                             al_trace_at at, al_error *err)
 {
-    if (decoder_states == memory)
+    if (decoder_states.value == memory.value)
         return al_fail(err, AL_ERR_ARG, "cross-attention: the decoder states and the memory "
                        "are the same matrix (use al_self_attention)");
-    return al_multihead_attention(out, ws, decoder_states, memory, params, call, trace, err);
+    return al_multihead_attention(out, ws, decoder_states, memory, params, call, at, err);
 }

@@ -77,11 +77,13 @@ static al_status trace_step(al_trace *trace, const al_matrix *m, const char *nam
     return al_trace_matrix(trace, &info, m, err);
 }
 
-al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, const al_matrix *x,
-                                  const al_feed_forward *ffn, al_trace *trace,
-                                  const char *name, const char *input_name,
-                                  const char *const *row_labels, al_error *err)
+al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, al_named input,
+                                  const al_feed_forward *ffn, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name, *input_name = input.name;
+    const char *const *row_labels = input.labels;
+    const al_matrix *x = input.value;
     const char *what = name_for_message(name, "feed-forward");
     al_status status = need_name_when_tracing(trace, name, "feed-forward", err);
     if (status == AL_OK)

@@ -114,21 +114,20 @@ static al_status trace_layer_norm(al_trace *trace, const al_matrix *y, const al_
     return status;
 }
 
-al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var,
-                                const al_matrix *x, const al_layer_norm *norm,
-                                al_trace *trace, const char *name, const char *input_name,
-                                const char *const *row_labels, al_error *err)
+al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var, al_named x,
+                                const al_layer_norm *norm, al_trace_at at, al_error *err)
 {
-    const char *what = name_for_message(name, "layer norm");
-    al_status status = need_name_when_tracing(trace, name, "layer norm", err);
+    const char *what = name_for_message(at.name, "layer norm");
+    al_status status = need_name_when_tracing(at.trace, at.name, "layer norm", err);
     if (status == AL_OK)
-        status = check_shapes(y, mean, var, x, norm, what, err);
+        status = check_shapes(y, mean, var, x.value, norm, what, err);
     if (status != AL_OK)
         return status;
-    for (int i = 0; i < x->rows; i++)
-        normalize_row(al_at(y, i, 0), al_at(mean, i, 0), al_at(var, i, 0), al_at(x, i, 0),
-                      x->cols, norm);
-    if (!trace)
+    const al_matrix *in = x.value;
+    for (int i = 0; i < in->rows; i++)
+        normalize_row(al_at(y, i, 0), al_at(mean, i, 0), al_at(var, i, 0), al_at(in, i, 0),
+                      in->cols, norm);
+    if (!at.trace)
         return AL_OK;
-    return trace_layer_norm(trace, y, mean, var, norm, name, input_name, row_labels, err);
+    return trace_layer_norm(at.trace, y, mean, var, norm, at.name, x.name, x.labels, err);
 }

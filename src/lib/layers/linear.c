@@ -68,13 +68,14 @@ al_status al_linear_apply(al_matrix *y, const al_matrix *x, const al_linear *lay
     return status;
 }
 
-al_status al_linear_forward(al_matrix *y, const al_matrix *x, const al_linear *layer,
-                            al_trace *trace, const char *name, const char *input_name,
-                            const char *const *row_labels, al_error *err)
+al_status al_linear_forward(al_matrix *y, al_named x, const al_linear *layer, al_trace_at at,
+                            al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "linear", err);
     if (status == AL_OK)
-        status = al_linear_apply(y, x, layer, name_for_message(name, "linear"), err);
+        status = al_linear_apply(y, x.value, layer, name_for_message(name, "linear"), err);
     char w_name[AL_NAME_SIZE], b_name[AL_NAME_SIZE];
     if (status == AL_OK)
         status = al_trace_linear_params(trace, layer, name, "w", "b", w_name, b_name, err);
@@ -84,7 +85,7 @@ al_status al_linear_forward(al_matrix *y, const al_matrix *x, const al_linear *l
     bool bias = b_name[0] != '\0';
     al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION,
                            .op = bias ? "linear" : "matmul",
-                           .inputs = {input_name, w_name, bias ? b_name : NULL},
-                           .row_labels = row_labels};
+                           .inputs = {x.name, w_name, bias ? b_name : NULL},
+                           .row_labels = x.labels};
     return al_trace_matrix(trace, &info, y, err);
 }

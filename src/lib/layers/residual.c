@@ -5,22 +5,21 @@
 
 #include "trace/traced.h"
 
-al_status al_residual_add(al_matrix *y, const al_matrix *x, const al_matrix *sublayer,
-                          al_trace *trace, const char *name, const char *x_name,
-                          const char *sublayer_name, const char *const *row_labels,
+al_status al_residual_add(al_matrix *y, al_named x, al_named sublayer, al_trace_at at,
                           al_error *err)
 {
-    al_status status = need_name_when_tracing(trace, name, "residual add", err);
+    al_status status = need_name_when_tracing(at.trace, at.name, "residual add", err);
     if (status != AL_OK)
         return status;
-    if (!al_same_shape(x, sublayer) || !al_same_shape(y, x))
+    const al_matrix *a = x.value, *b = sublayer.value;
+    if (!al_same_shape(a, b) || !al_same_shape(y, a))
         return al_fail(err, AL_ERR_SHAPE, "%s: x is %d x %d, the sublayer's output %d x %d "
                        "and y %d x %d; all three must agree",
-                       name_for_message(name, "residual add"), x->rows, x->cols,
-                       sublayer->rows, sublayer->cols, y->rows, y->cols);
+                       name_for_message(at.name, "residual add"), a->rows, a->cols, b->rows,
+                       b->cols, y->rows, y->cols);
     /* y (L x d) = x (L x d) + sublayer (L x d) */
-    al_add(y, x, sublayer, NULL);
-    al_tensor_info info = {.name = name, .role = AL_ROLE_ACTIVATION, .op = "add",
-                           .inputs = {x_name, sublayer_name}, .row_labels = row_labels};
-    return al_trace_matrix(trace, &info, y, err);
+    al_add(y, a, b, NULL);
+    al_tensor_info info = {.name = at.name, .role = AL_ROLE_ACTIVATION, .op = "add",
+                           .inputs = {x.name, sublayer.name}, .row_labels = x.labels};
+    return al_trace_matrix(at.trace, &info, y, err);
 }

@@ -19,73 +19,82 @@ static al_status check_rows(const al_matrix *x, int d_model, int max_rows, const
     return AL_OK;
 }
 
-static al_status check_call(const al_layer_call *call, bool cross, al_error *err)
+static al_status check_call(al_named x, al_named memory, bool cross, al_trace_at at,
+                            al_error *err)
 {
-    if (!call->prefix || !call->input_name || (cross && !call->memory_name))
-        return al_fail(err, AL_ERR_ARG, "layer: the call needs a prefix, the name of its input "
+    if (at.trace && (!at.name || !x.name || (cross && !memory.name)))
+        return al_fail(err, AL_ERR_ARG, "layer: tracing needs a prefix, the name of the input "
                        "and, with cross-attention, the name of the memory");
     return AL_OK;
 }
 
-al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
-                                   const al_matrix *x, const al_encoder_layer *layer,
-                                   const al_layer_call *call, al_trace *trace, al_error *err)
+/* The layer's name in a message. */
+static const char *layer_name(al_trace_at at, const char *what)
 {
-    al_status status = check_call(call, false, err);
+    return at.name ? at.name : what;
+}
+
+al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                   al_named x, const al_encoder_layer *layer,
+                                   al_norm_placement norm, al_trace_at at, al_error *err)
+{
+    al_status status = check_call(x, (al_named){0}, false, at, err);
     if (status == AL_OK)
-        status = check_rows(x, layer->attn.d_model, ws->attn.out.rows, "x", call->prefix, err);
+        status = check_rows(x.value, layer->attn.d_model, ws->attn.out.rows, "x",
+                            layer_name(at, "encoder layer"), err);
     if (status != AL_OK)
         return status;
-    ws->length = x->rows;
+    ws->length = x.value->rows;
+    al_named self = {0};
 
-    /* sublayer 1: self-attention, no mask: every token sees all L tokens */
-    al_sublayer attn = {.layer = call->prefix, .name = "attn", .number = 1, .norm = call->norm,
-                        .labels = call->labels};
-    al_sublayer_keys self = {0};
+    /* sublayer 1: self-attention, no mask: every token sees all L tokens
+     *   post-norm: norm1 = LayerNorm(x + MultiHead(x))
+     *   pre-norm:  add1  = x + MultiHead(LayerNorm(x)) */
+    al_sublayer attn = {.name = "attn", .number = 1, .norm = norm};
     al_layer_output middle;
-    status = al_attention_sublayer(&middle, &ws->attn, x, call->input_name, &self, &layer->attn,
-                                   &layer->attn_norm, &attn, trace, err);
+    status = al_attention_sublayer(&middle, &ws->attn, x, self, NULL, &layer->attn,
+                                   &layer->attn_norm, &attn, at, err);
 
-    /* sublayer 2: the feed-forward network, on each row alone */
-    al_sublayer ffn = {.layer = call->prefix, .name = "ffn", .number = 2, .norm = call->norm,
-                       .labels = call->labels};
+    /* sublayer 2: the feed-forward network, on each row alone
+     *   post-norm: norm2 = LayerNorm(norm1 + FFN(norm1))
+     *   pre-norm:  add2  = add1 + FFN(LayerNorm(add1)) */
+    al_sublayer ffn = {.name = "ffn", .number = 2, .norm = norm};
     if (status == AL_OK)
-        status = al_ffn_sublayer(y, &ws->ffn, &middle.value, middle.name, &layer->ffn,
-                                 &layer->ffn_norm, &ffn, trace, err);
+        status = al_ffn_sublayer(y, &ws->ffn, al_layer_output_named(&middle), &layer->ffn,
+                                 &layer->ffn_norm, &ffn, at, err);
     return status;
 }
 
 al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
-                                   const al_matrix *x, const al_matrix *memory,
-                                   const al_decoder_layer *layer, const al_layer_call *call,
-                                   al_trace *trace, al_error *err)
+                                   al_named x, al_named memory, const al_decoder_layer *layer,
+                                   al_norm_placement norm, al_trace_at at, al_error *err)
 {
     int d_model = layer->self_attn.d_model;
-    al_status status = check_call(call, layer->has_cross, err);
+    const char *what = layer_name(at, "decoder layer");
+    al_status status = check_call(x, memory, layer->has_cross, at, err);
     if (status == AL_OK)
-        status = check_rows(x, d_model, ws->self_attn.out.rows, "x", call->prefix, err);
-    if (status == AL_OK && layer->has_cross && !memory)
+        status = check_rows(x.value, d_model, ws->self_attn.out.rows, "x", what, err);
+    if (status == AL_OK && layer->has_cross && !memory.value)
         status = al_fail(err, AL_ERR_ARG, "%s: cross-attention needs the encoder's memory",
-                         call->prefix);
+                         what);
     if (status == AL_OK && layer->has_cross)
-        status = check_rows(memory, d_model, ws->cross_attn.attn.max_keys, "the memory",
-                            call->prefix, err);
+        status = check_rows(memory.value, d_model, ws->cross_attn.attn.max_keys, "the memory",
+                            what, err);
     if (status != AL_OK)
         return status;
-    int length = x->rows;
+    int length = x.value->rows;
     ws->length = length;
-    ws->memory_length = layer->has_cross ? memory->rows : 0;
+    ws->memory_length = layer->has_cross ? memory.value->rows : 0;
+    al_named self = {0};
 
     /* sublayer 1: self-attention under the causal mask: token i sees 0 .. i */
     al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
     al_matrix causal = al_matrix_cols(&rows, 0, length);
-    al_sublayer self_attn = {.layer = call->prefix, .name = "self_attn", .number = 1,
-                             .norm = call->norm, .labels = call->labels};
-    al_sublayer_keys self = {.mask = &causal};
+    al_sublayer self_attn = {.name = "self_attn", .number = 1, .norm = norm};
     al_layer_output after_self;
-    status = al_attention_sublayer(&after_self, &ws->self_attn, x, call->input_name, &self,
-                                   &layer->self_attn, &layer->self_attn_norm, &self_attn,
-                                   trace, err);
+    status = al_attention_sublayer(&after_self, &ws->self_attn, x, self, &causal,
+                                   &layer->self_attn, &layer->self_attn_norm, &self_attn, at,
+                                   err);
     if (status != AL_OK)
         return status;
 
@@ -93,20 +102,17 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
      * values from the encoder's memory, no mask */
     al_layer_output after_cross = after_self;
     if (layer->has_cross) {
-        al_sublayer cross_attn = {.layer = call->prefix, .name = "cross_attn", .number = 2,
-                                  .norm = call->norm, .labels = call->labels};
-        al_sublayer_keys encoder = {.memory = memory, .memory_name = call->memory_name,
-                                    .memory_labels = call->memory_labels};
-        status = al_attention_sublayer(&after_cross, &ws->cross_attn, &after_self.value,
-                                       after_self.name, &encoder, &layer->cross_attn,
-                                       &layer->cross_attn_norm, &cross_attn, trace, err);
+        al_sublayer cross_attn = {.name = "cross_attn", .number = 2, .norm = norm};
+        status = al_attention_sublayer(&after_cross, &ws->cross_attn,
+                                       al_layer_output_named(&after_self), memory, NULL,
+                                       &layer->cross_attn, &layer->cross_attn_norm, &cross_attn,
+                                       at, err);
         if (status != AL_OK)
             return status;
     }
 
     /* last sublayer: the feed-forward network */
-    al_sublayer ffn = {.layer = call->prefix, .name = "ffn", .number = layer->has_cross ? 3 : 2,
-                       .norm = call->norm, .labels = call->labels};
-    return al_ffn_sublayer(y, &ws->ffn, &after_cross.value, after_cross.name, &layer->ffn,
-                           &layer->ffn_norm, &ffn, trace, err);
+    al_sublayer ffn = {.name = "ffn", .number = layer->has_cross ? 3 : 2, .norm = norm};
+    return al_ffn_sublayer(y, &ws->ffn, al_layer_output_named(&after_cross), &layer->ffn,
+                           &layer->ffn_norm, &ffn, at, err);
 }

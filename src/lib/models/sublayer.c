@@ -12,20 +12,37 @@
 
 #include "attnlab/mask.h"
 
-/* Every name one sublayer writes. */
+/* Every name one sublayer writes; none when the layer has no name (it is
+ * then not traced). */
 typedef struct sublayer_names {
     char f[AL_NAME_SIZE];      /* "enc.0.attn"      */
     char f_out[AL_NAME_SIZE];  /* "enc.0.attn.out"  */
     char add[AL_NAME_SIZE];    /* "enc.0.add1"      */
     char norm[AL_NAME_SIZE];   /* "enc.0.norm1"     */
+    bool named;
 } sublayer_names;
 
-static void build_names(sublayer_names *n, const al_sublayer *s)
+static void build_names(sublayer_names *n, const al_sublayer *s, al_trace_at layer)
 {
-    al_name(n->f, "%s.%s", s->layer, s->name);
-    al_name(n->f_out, "%s.%s.out", s->layer, s->name);
-    al_name(n->add, "%s.add%d", s->layer, s->number);
-    al_name(n->norm, "%s.norm%d", s->layer, s->number);
+    n->named = layer.name != NULL;
+    if (!n->named)
+        return;
+    al_name(n->f, "%s.%s", layer.name, s->name);
+    al_name(n->f_out, "%s.%s.out", layer.name, s->name);
+    al_name(n->add, "%s.add%d", layer.name, s->number);
+    al_name(n->norm, "%s.norm%d", layer.name, s->number);
+}
+
+/* The name in buf, or NULL when the layer has none. */
+static const char *traced_name(const sublayer_names *n, const char *buf)
+{
+    return n->named ? buf : NULL;
+}
+
+/* Where the step called buf is recorded. */
+static al_trace_at step_at(al_trace_at layer, const sublayer_names *n, const char *buf)
+{
+    return (al_trace_at){.trace = layer.trace, .name = traced_name(n, buf)};
 }
 
 /* The top L rows of each of the workspace's matrices, for a call on L
@@ -46,94 +63,82 @@ static sublayer_views views(const al_sublayer_workspace *ws, int rows)
     return v;
 }
 
-/* Before F. Pre-norm: norm_k = LayerNorm(x), and F reads norm_k.
+/* What F reads. Pre-norm: norm_k = LayerNorm(x), and F reads norm_k.
  * Post-norm: F reads x itself. */
-static al_status sublayer_input(const al_matrix **f_input, const char **f_input_name,
-                                sublayer_views *v, const al_matrix *x, const char *x_name,
+static al_status sublayer_input(al_named *f_input, sublayer_views *v, al_named x,
                                 const al_layer_norm *norm, const al_sublayer *s,
-                                const sublayer_names *n, al_trace *trace, al_error *err)
+                                const sublayer_names *n, al_trace_at layer, al_error *err)
 {
     *f_input = x;
-    *f_input_name = x_name;
     if (s->norm != AL_NORM_PRE)
         return AL_OK;
-    *f_input = &v->norm;
-    *f_input_name = n->norm;
-    return al_layer_norm_forward(&v->norm, &v->mean, &v->var, x, norm, trace, n->norm, x_name,
-                                 s->labels, err);
+    *f_input = (al_named){.value = &v->norm, .name = traced_name(n, n->norm),
+                          .labels = x.labels};
+    return al_layer_norm_forward(&v->norm, &v->mean, &v->var, x, norm,
+                                 step_at(layer, n, n->norm), err);
 }
 
 /* After F. add_k (L x d_model) = x + F; post-norm then norm_k =
  * LayerNorm(add_k). The output is norm_k (post) or add_k (pre). */
-static al_status sublayer_output(al_layer_output *y, sublayer_views *v, const al_matrix *x,
-                                 const char *x_name, const al_layer_norm *norm,
-                                 const al_sublayer *s, const sublayer_names *n,
-                                 al_trace *trace, al_error *err)
+static al_status sublayer_output(al_layer_output *y, sublayer_views *v, al_named x,
+                                 const al_layer_norm *norm, const al_sublayer *s,
+                                 const sublayer_names *n, al_trace_at layer, al_error *err)
 {
-    al_status status = al_residual_add(&v->add, x, &v->out, trace, n->add, x_name, n->f_out,
-                                       s->labels, err);
+    al_named f_out = {.value = &v->out, .name = traced_name(n, n->f_out), .labels = x.labels};
+    al_named add = {.value = &v->add, .name = traced_name(n, n->add), .labels = x.labels};
+    al_status status = al_residual_add(&v->add, x, f_out, step_at(layer, n, n->add), err);
     if (status == AL_OK && s->norm == AL_NORM_POST)
-        status = al_layer_norm_forward(&v->norm, &v->mean, &v->var, &v->add, norm, trace,
-                                       n->norm, n->add, s->labels, err);
+        status = al_layer_norm_forward(&v->norm, &v->mean, &v->var, add, norm,
+                                       step_at(layer, n, n->norm), err);
     if (status != AL_OK)
         return status;
     bool post = s->norm == AL_NORM_POST;
     y->value = post ? v->norm : v->add;
-    al_name(y->name, "%s", post ? n->norm : n->add);
+    y->labels = x.labels;
+    al_name(y->name, "%s", n->named ? (post ? n->norm : n->add) : "");
     return AL_OK;
 }
 
-al_status al_attention_sublayer(al_layer_output *y, al_sublayer_workspace *ws,
-                                const al_matrix *x, const char *x_name,
-                                const al_sublayer_keys *keys,
+al_status al_attention_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_named x,
+                                al_named memory, const al_matrix *mask,
                                 const al_attention_params *params, const al_layer_norm *norm,
-                                const al_sublayer *sublayer, al_trace *trace, al_error *err)
+                                const al_sublayer *sublayer, al_trace_at layer, al_error *err)
 {
     sublayer_names n;
-    build_names(&n, sublayer);
-    sublayer_views v = views(ws, x->rows);
-    const al_matrix *f_input;
-    const char *f_input_name;
-    al_status status = sublayer_input(&f_input, &f_input_name, &v, x, x_name, norm, sublayer,
-                                      &n, trace, err);
+    build_names(&n, sublayer, layer);
+    sublayer_views v = views(ws, x.value->rows);
+    al_named f_input;
+    al_status status = sublayer_input(&f_input, &v, x, norm, sublayer, &n, layer, err);
     if (status != AL_OK)
         return status;
 
     /* F: queries from the sublayer's input; keys and values from the same
      * rows (self-attention) or from the encoder's memory (cross-attention) */
-    al_attention_call call = {.prefix = n.f, .query_input = f_input_name,
-                              .memory_input = keys->memory_name,
-                              .query_labels = sublayer->labels,
-                              .key_labels = keys->memory ? keys->memory_labels : NULL,
-                              .mask = keys->mask, .mask_op = AL_MASK_OP_CAUSAL,
-                              .temperature = 1.0f};
-    const al_matrix *memory = keys->memory ? keys->memory : f_input;
-    status = al_multihead_attention(&v.out, &ws->attn, f_input, memory, params, &call, trace,
-                                    err);
+    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f};
+    al_named keys = memory.value ? memory : f_input;
+    status = al_multihead_attention(&v.out, &ws->attn, f_input, keys, params, &call,
+                                    step_at(layer, &n, n.f), err);
     if (status != AL_OK)
         return status;
-    return sublayer_output(y, &v, x, x_name, norm, sublayer, &n, trace, err);
+    return sublayer_output(y, &v, x, norm, sublayer, &n, layer, err);
 }
 
-al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, const al_matrix *x,
-                          const char *x_name, const al_feed_forward *ffn,
-                          const al_layer_norm *norm, const al_sublayer *sublayer,
-                          al_trace *trace, al_error *err)
+al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_named x,
+                          const al_feed_forward *ffn, const al_layer_norm *norm,
+                          const al_sublayer *sublayer, al_trace_at layer, al_error *err)
 {
     sublayer_names n;
-    build_names(&n, sublayer);
-    sublayer_views v = views(ws, x->rows);
-    const al_matrix *f_input;
-    const char *f_input_name;
-    al_status status = sublayer_input(&f_input, &f_input_name, &v, x, x_name, norm, sublayer,
-                                      &n, trace, err);
+    build_names(&n, sublayer, layer);
+    sublayer_views v = views(ws, x.value->rows);
+    al_named f_input;
+    al_status status = sublayer_input(&f_input, &v, x, norm, sublayer, &n, layer, err);
     /* F: hidden = max(0, z·W1 + b1), out = hidden·W2 + b2, row by row */
     if (status == AL_OK)
-        status = al_feed_forward_forward(&v.out, &v.hidden, f_input, ffn, trace, n.f,
-                                         f_input_name, sublayer->labels, err);
+        status = al_feed_forward_forward(&v.out, &v.hidden, f_input, ffn,
+                                         step_at(layer, &n, n.f), err);
     if (status != AL_OK)
         return status;
-    return sublayer_output(y, &v, x, x_name, norm, sublayer, &n, trace, err);
+    return sublayer_output(y, &v, x, norm, sublayer, &n, layer, err);
 }
 
 /* --- memory ------------------------------------------------------------------- */

@@ -30,8 +30,9 @@ static al_status final_norm(al_layer_output *out, al_matrix *norm, al_matrix *me
     int length = out->value.rows;
     al_matrix y = al_matrix_rows(norm, 0, length);
     al_matrix m = al_matrix_rows(mean, 0, length), v = al_matrix_rows(var, 0, length);
-    al_status status = al_layer_norm_forward(&y, &m, &v, &out->value, params, trace, name,
-                                             out->name, labels, err);
+    al_named x = {.value = &out->value, .name = out->name, .labels = labels};
+    al_status status = al_layer_norm_forward(&y, &m, &v, x, params,
+                                             (al_trace_at){.trace = trace, .name = name}, err);
     out->value = y;
     al_name(out->name, "%s", name);
     return status;
@@ -60,12 +61,11 @@ al_status al_transformer_encode(al_transformer_workspace *ws, const al_transform
     char name[AL_NAME_SIZE];
     for (int l = 0; l < c->encoder_layers && status == AL_OK; l++) {
         char layer[AL_NAME_SIZE];
-        al_layer_call call = {.prefix = al_prefixed(name, name_prefix,
-                                                    al_name(layer, "enc.%d", l)),
-                              .input_name = x.name, .labels = source->labels, .norm = c->norm};
+        al_trace_at at = {.trace = trace,
+                          .name = al_prefixed(name, name_prefix, al_name(layer, "enc.%d", l))};
         al_layer_output y;
-        status = al_encoder_layer_forward(&y, &ws->encoder[l], &x.value, &model->encoder[l],
-                                          &call, trace, err);
+        status = al_encoder_layer_forward(&y, &ws->encoder[l], al_layer_output_named(&x),
+                                          &model->encoder[l], c->norm, at, err);
         x = y;
     }
     if (status == AL_OK && c->norm == AL_NORM_PRE)
@@ -106,16 +106,12 @@ al_status al_transformer_decode(al_transformer_workspace *ws, const al_transform
     /* dec.0 .. dec.N-1, each attending to the encoder's memory if there is one */
     for (int l = 0; l < c->decoder_layers && status == AL_OK; l++) {
         char layer[AL_NAME_SIZE];
-        al_layer_call call = {.prefix = al_prefixed(name, name_prefix,
-                                                    al_name(layer, "dec.%d", l)),
-                              .input_name = x.name,
-                              .memory_name = cross ? ws->memory.name : NULL,
-                              .labels = decoder_input->labels,
-                              .memory_labels = ws->source_labels, .norm = c->norm};
+        al_trace_at at = {.trace = trace,
+                          .name = al_prefixed(name, name_prefix, al_name(layer, "dec.%d", l))};
+        al_named memory = cross ? al_layer_output_named(&ws->memory) : (al_named){0};
         al_layer_output y;
-        status = al_decoder_layer_forward(&y, &ws->decoder[l], &x.value,
-                                          cross ? &ws->memory.value : NULL, &model->decoder[l],
-                                          &call, trace, err);
+        status = al_decoder_layer_forward(&y, &ws->decoder[l], al_layer_output_named(&x),
+                                          memory, &model->decoder[l], c->norm, at, err);
         x = y;
     }
     if (status == AL_OK && c->norm == AL_NORM_PRE)

@@ -111,6 +111,7 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
     if (status != AL_OK)
         return status;
     x->value = sum;
+    x->labels = seq->labels;
     al_name(x->name, "%s", n.x);
     if (!model->config.embedding_norm)
         return AL_OK;
@@ -119,8 +120,9 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
     al_matrix norm = al_matrix_rows(&in->norm, 0, length);
     al_matrix mean = al_matrix_rows(&in->mean, 0, length);
     al_matrix var = al_matrix_rows(&in->var, 0, length);
-    status = al_layer_norm_forward(&norm, &mean, &var, &sum, &model->embed_norm, trace, n.norm,
-                                   n.x, seq->labels, err);
+    al_named x_sum = {.value = &sum, .name = n.x, .labels = seq->labels};
+    status = al_layer_norm_forward(&norm, &mean, &var, x_sum, &model->embed_norm,
+                                   (al_trace_at){.trace = trace, .name = n.norm}, err);
     x->value = norm;
     al_name(x->name, "%s", n.norm);
     return status;
