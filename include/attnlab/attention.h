@@ -118,6 +118,21 @@ typedef struct al_attention_names {
     const char *const *key_labels;    /* Lk strings (score cols), or NULL */
 } al_attention_names;
 
+/* Every name al_attend writes under a prefix (the list above), built once
+ * by al_head_names_init, so that a program printing a step names it as
+ * the trace does: al_head_names_init(&n, "enc.0.attn.h0", NULL) gives
+ * n.weights = "enc.0.attn.h0.weights". The score's matrices are under
+ * params_prefix (NULL: under prefix). */
+typedef struct al_head_names {
+    char scores[AL_NAME_SIZE], scaled[AL_NAME_SIZE], masked[AL_NAME_SIZE];
+    char weights[AL_NAME_SIZE], out[AL_NAME_SIZE];
+    char q_proj[AL_NAME_SIZE], k_proj[AL_NAME_SIZE];
+    char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], v_a[AL_NAME_SIZE], w_a[AL_NAME_SIZE];
+    char sigma[AL_NAME_SIZE], temperature[AL_NAME_SIZE];
+} al_head_names;
+
+void al_head_names_init(al_head_names *names, const char *prefix, const char *params_prefix);
+
 /* One head of attention, every step traced:
  *
  *   scores  = score(q, k)         Lq x Lk   (kind; q_proj, k_proj on the way)

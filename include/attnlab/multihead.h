@@ -111,6 +111,27 @@ void al_attention_workspace_free(al_attention_workspace *ws);
  * scaled, masked, weights; masked is meaningful only if a mask applied). */
 al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int head);
 
+/* Every name a layer writes under its prefix P (the list at the top of
+ * this file), and those of head h, built by the functions below so that a
+ * program printing a step names it as the trace does:
+ * al_attention_head_names_init(&h, "enc.0.attn", 0) gives h.q =
+ * "enc.0.attn.h0.q" and h.steps.weights = "enc.0.attn.h0.weights". */
+typedef struct al_attention_layer_names {
+    char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], w_v[AL_NAME_SIZE], w_o[AL_NAME_SIZE];
+    char b_q[AL_NAME_SIZE], b_k[AL_NAME_SIZE], b_v[AL_NAME_SIZE], b_o[AL_NAME_SIZE];
+    char q[AL_NAME_SIZE], k[AL_NAME_SIZE], v[AL_NAME_SIZE], mask[AL_NAME_SIZE];
+    char concat[AL_NAME_SIZE], out[AL_NAME_SIZE];
+} al_attention_layer_names;
+
+typedef struct al_attention_head_names {
+    char prefix[AL_NAME_SIZE];               /* P.h<h>                         */
+    char q[AL_NAME_SIZE], k[AL_NAME_SIZE], v[AL_NAME_SIZE];  /* its slices   */
+    al_head_names steps;                     /* P.h<h>.scores ... .out         */
+} al_attention_head_names;
+
+void al_attention_layer_names_init(al_attention_layer_names *names, const char *prefix);
+void al_attention_head_names_init(al_attention_head_names *names, const char *prefix, int head);
+
 /* How a call attends: its mask and temperature, and whether to record its
  * inputs. Where it records (the trace and the prefix P) is the al_trace_at
  * passed beside it; its inputs' names and row labels come with them. */

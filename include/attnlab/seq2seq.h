@@ -60,6 +60,22 @@
 #include "attnlab/rnn.h"
 #include "attnlab/sequence.h"
 #include "attnlab/trace.h"
+
+/* The fixed names above, for a program that prints a step under the name
+ * the trace gives it; a step's own names come from al_s2s_step_name. */
+#define AL_S2S_ENC_TOKENS "s2s.enc.tokens"
+#define AL_S2S_ENC_EMBED "s2s.enc.embed"
+#define AL_S2S_ENC_INIT "s2s.enc.init"
+#define AL_S2S_ENC_H "s2s.enc.h"
+#define AL_S2S_CONTEXT "s2s.context"
+#define AL_S2S_DEC_INIT "s2s.dec.init"
+#define AL_S2S_DEC_TOKENS "s2s.dec.tokens"
+#define AL_S2S_DEC_EMBED "s2s.dec.embed"
+#define AL_S2S_DEC_H "s2s.dec.h"
+#define AL_S2S_ALIGNMENT "s2s.alignment"
+
+/* "s2s.step<t>.<what>", e.g. al_s2s_step_name(buf, 3, "weights"). */
+char *al_s2s_step_name(char buf[AL_NAME_SIZE], int t, const char *what);
 #include "attnlab/vocab.h"
 
 typedef struct al_seq2seq_config {

@@ -26,18 +26,10 @@ al_status al_weighted_sum(al_matrix *out, const al_matrix *weights, const al_mat
 
 /* ---- the trace ------------------------------------------------------------ */
 
-/* Every name one head writes, built once from the prefix. */
-typedef struct head_names {
-    char scores[AL_NAME_SIZE], scaled[AL_NAME_SIZE], masked[AL_NAME_SIZE];
-    char weights[AL_NAME_SIZE], out[AL_NAME_SIZE];
-    char q_proj[AL_NAME_SIZE], k_proj[AL_NAME_SIZE];
-    char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], v_a[AL_NAME_SIZE], w_a[AL_NAME_SIZE];
-    char sigma[AL_NAME_SIZE], temperature[AL_NAME_SIZE];
-} head_names;
-
-/* Names under prefix; the score's matrices under params_prefix. */
-static void build_names(head_names *n, const char *prefix, const char *params_prefix)
+void al_head_names_init(al_head_names *n, const char *prefix, const char *params_prefix)
 {
+    if (!params_prefix)
+        params_prefix = prefix;
     al_name(n->scores, "%s.scores", prefix);
     al_name(n->scaled, "%s.scaled", prefix);
     al_name(n->masked, "%s.masked", prefix);
@@ -69,7 +61,7 @@ static al_status trace_number(al_trace *trace, const char *name, float value, al
 }
 
 /* W_q, W_k, v_a (additive) or W_a (general), under their names in n. */
-static al_status trace_score_params(al_trace *trace, const head_names *n,
+static al_status trace_score_params(al_trace *trace, const al_head_names *n,
                                     const al_scoring *scoring, al_error *err)
 {
     al_status status = AL_OK;
@@ -91,8 +83,8 @@ al_status al_trace_score_params(al_trace *trace, const char *prefix, const al_sc
     al_status status = attention_check_score_params(scoring, err);
     if (status != AL_OK || !trace)
         return status;
-    head_names n;
-    build_names(&n, prefix, prefix);
+    al_head_names n;
+    al_head_names_init(&n, prefix, NULL);
     return trace_score_params(trace, &n, scoring, err);
 }
 
@@ -126,7 +118,7 @@ static bool row_is_all_masked(const void *context, int i)
 
 /* The parameters of the score (unless traced already), then q_proj /
  * k_proj, then the scores. */
-static al_status trace_scores(al_trace *trace, const head_names *n,
+static al_status trace_scores(al_trace *trace, const al_head_names *n,
                               const al_attention_steps *steps, const al_matrix *q,
                               const al_matrix *k, const al_scoring *scoring,
                               const al_attention_names *names, al_error *err)
@@ -259,7 +251,7 @@ static al_status compute_head(al_matrix *out, al_attention_steps *steps, const a
 /* The weights, with the temperature before them when it is not 1, a
  * warning if some row had nothing to attend to, and (at level rows) the
  * steps of each softmax row. */
-static al_status trace_weights(al_trace *trace, const head_names *n,
+static al_status trace_weights(al_trace *trace, const al_head_names *n,
                                const al_attention_steps *steps, const al_matrix *last,
                                const char *last_name, const al_scoring *scoring,
                                const al_attention_names *names, al_error *err)
@@ -290,8 +282,8 @@ al_status al_record_head(al_trace *trace, const al_matrix *out,
                          const al_matrix *k, const al_matrix *mask, const al_scoring *scoring,
                          const al_attention_names *names, al_error *err)
 {
-    head_names n;
-    build_names(&n, names->prefix, names->params ? names->params : names->prefix);
+    al_head_names n;
+    al_head_names_init(&n, names->prefix, names->params);
     if (names->out)
         al_name(n.out, "%s", names->out);
     const char *const *rows = names->query_labels, *const *cols = names->key_labels;

@@ -158,15 +158,7 @@ static al_status compute_layer(al_matrix *out, al_attention_workspace *ws, const
 
 /* ---- the trace ------------------------------------------------------------ */
 
-/* What the call's tensors are called in the trace, under the prefix P. */
-typedef struct layer_names {
-    char w_q[AL_NAME_SIZE], w_k[AL_NAME_SIZE], w_v[AL_NAME_SIZE], w_o[AL_NAME_SIZE];
-    char b_q[AL_NAME_SIZE], b_k[AL_NAME_SIZE], b_v[AL_NAME_SIZE], b_o[AL_NAME_SIZE];
-    char q[AL_NAME_SIZE], k[AL_NAME_SIZE], v[AL_NAME_SIZE], mask[AL_NAME_SIZE];
-    char concat[AL_NAME_SIZE], out[AL_NAME_SIZE];
-} layer_names;
-
-static void build_layer_names(layer_names *n, const char *p)
+void al_attention_layer_names_init(al_attention_layer_names *n, const char *p)
 {
     al_name(n->w_q, "%s.w_q", p), al_name(n->w_k, "%s.w_k", p);
     al_name(n->w_v, "%s.w_v", p), al_name(n->w_o, "%s.w_o", p);
@@ -177,8 +169,16 @@ static void build_layer_names(layer_names *n, const char *p)
     al_name(n->concat, "%s.concat", p), al_name(n->out, "%s.out", p);
 }
 
+void al_attention_head_names_init(al_attention_head_names *n, const char *prefix, int head)
+{
+    al_name(n->prefix, "%s.h%d", prefix, head);
+    al_name(n->q, "%s.q", n->prefix), al_name(n->k, "%s.k", n->prefix);
+    al_name(n->v, "%s.v", n->prefix);
+    al_head_names_init(&n->steps, n->prefix, NULL);
+}
+
 /* The parameters (and, when asked, the inputs) the layer is computed from. */
-static al_status trace_givens(al_trace *trace, const layer_names *n, al_named queries,
+static al_status trace_givens(al_trace *trace, const al_attention_layer_names *n, al_named queries,
                               al_named memory, const al_attention_params *p,
                               const al_attention_call *call, al_error *err)
 {
@@ -237,23 +237,20 @@ static al_status trace_head_slice(al_trace *trace, const al_matrix *whole, int h
 /* One head as it was computed: its slices of q, k, v, then every step of
  * its attention under <P>.h<head>. */
 static al_status trace_one_head(al_trace *trace, const al_attention_workspace *ws, int head,
-                                const layer_names *n, const char *prefix, al_named queries,
+                                const al_attention_layer_names *n, const char *prefix, al_named queries,
                                 al_named memory, const al_attention_call *call, al_error *err)
 {
     layer_views m = views(ws);
     int d_head = ws->d_model / ws->heads;
-    char head_prefix[AL_NAME_SIZE], q_name[AL_NAME_SIZE], k_name[AL_NAME_SIZE];
-    char v_name[AL_NAME_SIZE];
-    al_name(head_prefix, "%s.h%d", prefix, head);
-    al_name(q_name, "%s.q", head_prefix), al_name(k_name, "%s.k", head_prefix);
-    al_name(v_name, "%s.v", head_prefix);
+    al_attention_head_names h;
+    al_attention_head_names_init(&h, prefix, head);
 
-    al_status status = trace_head_slice(trace, &m.q, head, d_head, q_name, n->q,
+    al_status status = trace_head_slice(trace, &m.q, head, d_head, h.q, n->q,
                                         queries.labels, err);
     if (status == AL_OK)
-        status = trace_head_slice(trace, &m.k, head, d_head, k_name, n->k, memory.labels, err);
+        status = trace_head_slice(trace, &m.k, head, d_head, h.k, n->k, memory.labels, err);
     if (status == AL_OK)
-        status = trace_head_slice(trace, &m.v, head, d_head, v_name, n->v, memory.labels, err);
+        status = trace_head_slice(trace, &m.v, head, d_head, h.v, n->v, memory.labels, err);
     if (status != AL_OK)
         return status;
 
@@ -262,7 +259,7 @@ static al_status trace_one_head(al_trace *trace, const al_attention_workspace *w
     al_matrix out_h = al_matrix_cols(&m.concat, head * d_head, d_head);
     al_attention_steps steps = al_attention_head_steps(ws, head);
     al_scoring scoring = head_scoring(call);
-    al_attention_names names = {.prefix = head_prefix, .q = q_name, .k = k_name, .v = v_name,
+    al_attention_names names = {.prefix = h.prefix, .q = h.q, .k = h.k, .v = h.v,
                                 .mask = call->mask ? n->mask : NULL,
                                 .query_labels = queries.labels, .key_labels = memory.labels};
     return al_record_head(trace, &out_h, &steps, &q_h, &k_h, call->mask, &scoring, &names,
@@ -275,8 +272,8 @@ static al_status trace_layer(al_trace_at at, const al_matrix *out,
                              al_named memory, const al_attention_params *p,
                              const al_attention_call *call, al_error *err)
 {
-    layer_names n;
-    build_layer_names(&n, at.name);
+    al_attention_layer_names n;
+    al_attention_layer_names_init(&n, at.name);
     layer_views m = views(ws);
     al_trace *trace = at.trace;
     al_status status = trace_givens(trace, &n, queries, memory, p, call, err);
@@ -290,11 +287,13 @@ static al_status trace_layer(al_trace_at at, const al_matrix *out,
         status = trace_one_head(trace, ws, h, &n, at.name, queries, memory, call, err);
 
     /* concat = [h0.out | h1.out | ...] */
-    char outs[AL_MAX_HEADS][AL_NAME_SIZE];
+    al_attention_head_names heads[AL_MAX_HEADS];
     al_tensor_info concat = {.name = n.concat, .role = AL_ROLE_ACTIVATION, .op = "concat_heads",
                              .row_labels = queries.labels};
-    for (int h = 0; h < p->heads; h++)
-        concat.inputs[h] = al_name(outs[h], "%s.h%d.out", at.name, h);
+    for (int h = 0; h < p->heads; h++) {
+        al_attention_head_names_init(&heads[h], at.name, h);
+        concat.inputs[h] = heads[h].steps.out;
+    }
     if (status == AL_OK)
         status = al_trace_matrix(trace, &concat, &m.concat, err);
     al_named concat_named = {.value = &m.concat, .name = n.concat, .labels = queries.labels};

@@ -56,7 +56,7 @@ static al_status check_ids(const al_sequence *seq, int vocab_size, int max_lengt
  * also the one context every step gets. */
 static const char *start_name(const al_seq2seq *model)
 {
-    return model->config.attention ? "s2s.dec.init" : "s2s.context";
+    return model->config.attention ? AL_S2S_DEC_INIT : AL_S2S_CONTEXT;
 }
 
 static al_status trace_start(al_trace *trace, const al_seq2seq *model, const al_matrix *last,
@@ -71,7 +71,7 @@ static al_status trace_start(al_trace *trace, const al_seq2seq *model, const al_
                  "sentence in one vector of %d numbers, the only thing the decoder sees of it",
                  source_length - 1, last->cols);
     record r = {.name = start_name(model), .role = AL_ROLE_ACTIVATION, .op = "take_row",
-                .inputs = {"s2s.enc.h"}, .attr = AL_ATTR("row", source_length - 1),
+                .inputs = {AL_S2S_ENC_H}, .attr = AL_ATTR("row", source_length - 1),
                 .rows = labels ? labels + source_length - 1 : NULL,
                 .note = note};
     return trace_record(trace, &r, last, err);
@@ -92,17 +92,17 @@ al_status al_seq2seq_encode(al_seq2seq_workspace *ws, const al_seq2seq *model,
 
     /* e (S x d_e): the source words' vectors */
     status = al_embedding_forward(&embed, source->ids, &model->source_embed, trace,
-                                  "s2s.enc.embed", "s2s.enc.tokens", source->labels, err);
+                                  AL_S2S_ENC_EMBED, AL_S2S_ENC_TOKENS, source->labels, err);
     if (status == AL_OK)
         status = al_rnn_trace_params(trace, "s2s.enc", &model->encoder, err);
-    record init = {.name = "s2s.enc.init", .role = AL_ROLE_INPUT,
+    record init = {.name = AL_S2S_ENC_INIT, .role = AL_ROLE_INPUT,
                    .note = "h_{-1}: the state before the first word, all zeros"};
     if (status == AL_OK)
         status = trace_record(trace, &init, &ws->zero_state, err);
 
     /* h_j = cell(e_j, h_{j-1}), j = 0 .. S-1: row j of s2s.enc.h */
-    al_rnn_names names = {.out = "s2s.enc", .params = "s2s.enc", .x = "s2s.enc.embed",
-                          .h_init = "s2s.enc.init", .labels = source->labels};
+    al_rnn_names names = {.out = "s2s.enc", .params = "s2s.enc", .x = AL_S2S_ENC_EMBED,
+                          .h_init = AL_S2S_ENC_INIT, .labels = source->labels};
     if (status == AL_OK)
         status = al_rnn_run(&states, &ws->encoder_gates, &embed, &ws->zero_state,
                             &model->encoder, &names, trace, err);
@@ -144,7 +144,7 @@ static void step_views(step *s, al_seq2seq_workspace *ws, const al_seq2seq *mode
     if (model->config.attention)
         al_name(s->context_name, "%s.context", s->prefix);
     else
-        al_name(s->context_name, "%s", "s2s.context");
+        al_name(s->context_name, "%s", AL_S2S_CONTEXT);
     s->prev = al_matrix_rows(t == 0 ? &ws->encoder_states : &ws->decoder_states,
                              t == 0 ? ws->source_length - 1 : t - 1, 1);
     s->embed = al_matrix_rows(&ws->target_embed, t, 1);
@@ -176,8 +176,8 @@ static al_status attend(step *s, al_seq2seq_workspace *ws, const al_seq2seq *mod
     if (ws->attention.k_proj.data)
         steps.k_proj = al_matrix_rows(&ws->attention.k_proj, 0, length);
     al_scoring scoring = al_seq2seq_scoring(model);
-    al_attention_names names = {.prefix = s->prefix, .q = s->prev_name, .k = "s2s.enc.h",
-                                .v = "s2s.enc.h", .params = "s2s.attn",
+    al_attention_names names = {.prefix = s->prefix, .q = s->prev_name, .k = AL_S2S_ENC_H,
+                                .v = AL_S2S_ENC_H, .params = "s2s.attn",
                                 .out = s->context_name, .query_labels = s->label,
                                 .key_labels = ws->source_labels};
     return al_attend(&s->context, &steps, &s->prev, &keys, &keys, NULL, &scoring, &names,
@@ -202,7 +202,7 @@ static al_status update_state(step *s, al_seq2seq_workspace *ws, const al_seq2se
     char note[AL_NAME_SIZE + 48];
     snprintf(note, sizeof note, "row %d of s2s.dec.embed, then %s", s->t, s->context_name);
     record input = {.role = AL_ROLE_ACTIVATION, .name = s->input_name, .op = "concat",
-                    .inputs = {"s2s.dec.embed", s->context_name},
+                    .inputs = {AL_S2S_DEC_EMBED, s->context_name},
                     .attr = AL_ATTR("row", s->t), .rows = s->label,
                     .note = note};
     al_status status = trace_record(trace, &input, &s->input, err);
@@ -265,13 +265,18 @@ static al_status trace_decoder_params(al_trace *trace, const al_seq2seq *model, 
     return status;
 }
 
+char *al_s2s_step_name(char buf[AL_NAME_SIZE], int t, const char *what)
+{
+    return al_name(buf, "s2s.step%d.%s", t, what);
+}
+
 /* The names "s2s.step<t>.<what>" for t = 0 .. steps - 1, the inputs of a
  * stack: names[t] points into text (steps x AL_NAME_SIZE). */
 static void step_names(const char **names, char (*text)[AL_NAME_SIZE], int steps,
                        const char *what)
 {
     for (int t = 0; t < steps; t++)
-        names[t] = al_name(text[t], "s2s.step%d.%s", t, what);
+        names[t] = al_s2s_step_name(text[t], t, what);
 }
 
 /* The stacked records, once every step is done: the decoder's inputs, its
@@ -282,7 +287,7 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
     int steps = ws->steps;
     al_matrix embed = al_matrix_rows(&ws->target_embed, 0, steps);
     al_status status = al_embedding_forward(&embed, ws->decoder_ids, &model->target_embed,
-                                            trace, "s2s.dec.embed", "s2s.dec.tokens",
+                                            trace, AL_S2S_DEC_EMBED, AL_S2S_DEC_TOKENS,
                                             labelled ? ws->decoder_labels : NULL, err);
     if (status != AL_OK || !trace)
         return status;
@@ -294,7 +299,7 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
     al_matrix states = al_matrix_rows(&ws->decoder_states, 0, steps);
     if (status == AL_OK) {
         step_names(names, text, steps, "h");
-        record h = {.role = AL_ROLE_ACTIVATION, .name = "s2s.dec.h", .op = "stack_steps",
+        record h = {.role = AL_ROLE_ACTIVATION, .name = AL_S2S_DEC_H, .op = "stack_steps",
                     .input_list = names, .n_input_list = steps,
                     .rows = labelled ? ws->decoder_labels : NULL,
                     .note = "row t is s2s.step<t>.h, the decoder's state after step t"};
@@ -304,7 +309,7 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
     al_matrix alignment = al_matrix_cols(&rows, 0, ws->source_length);
     if (status == AL_OK && model->config.attention) {
         step_names(names, text, steps, "weights");
-        record a = {.name = "s2s.alignment", .op = "stack_steps", .role = AL_ROLE_OUTPUT,
+        record a = {.name = AL_S2S_ALIGNMENT, .op = "stack_steps", .role = AL_ROLE_OUTPUT,
                     .input_list = names, .n_input_list = steps,
                     .rows = labelled ? ws->output_labels : NULL, .cols = ws->source_labels,
                     .note = "row t is s2s.step<t>.weights, labelled by the word step t "
@@ -337,7 +342,7 @@ static al_status decoder_step(int *token, al_seq2seq_workspace *ws, const al_seq
     step s;
     step_views(&s, ws, model, t, labelled);
     char prev_name[AL_NAME_SIZE];
-    s.prev_name = t == 0 ? start_name(model) : al_name(prev_name, "s2s.step%d.h", t - 1);
+    s.prev_name = t == 0 ? start_name(model) : al_s2s_step_name(prev_name, t - 1, "h");
     /* the word vector of y_{t-1}; traced with the others as s2s.dec.embed */
     al_status status = al_embedding_forward(&s.embed, ws->decoder_ids + t, &model->target_embed,
                                             NULL, NULL, NULL, NULL, err);
