@@ -224,9 +224,9 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
     const char *const *tokens = (const char *const *)s->tokens.labels;
     const char *const *shuffled = s->shuffled_labels;
     int L = s->tokens.count;
-    al_status status = al_embedding_forward(&s->embed, s->tokens.ids, &s->words.embedding,
-                                            trace, "original.embed", "original.tokens", tokens,
-                                            err);
+    al_status status = al_embedding_forward(
+        &s->embed, (al_named_ids){s->tokens.ids, "original.tokens", tokens}, &s->words.embedding,
+        (al_trace_at){trace, "original.embed"}, err);
     if (status == AL_OK)
         status = al_trace_order(trace, "shuffle.order", s->order, L, shuffled, err);
     if (status == AL_OK)

@@ -394,7 +394,7 @@ static void embedding_copies_rows_by_id(void **state)
     const int ids[] = {3, 0, 3};
     float out_data[6];
     al_matrix out = al_matrix_wrap(out_data, 3, 2);
-    assert_int_equal(al_embedding_forward(&out, ids, &embedding, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE, NULL),
                      AL_OK);
     const float expected[6] = {30, 31, 0, 1, 30, 31};
     for (int j = 0; j < 6; j++)
@@ -411,7 +411,7 @@ static void embedding_refuses_an_id_outside_the_vocabulary(void **state)
     float out_data[4];
     al_matrix out = al_matrix_wrap(out_data, 2, 2);
     al_error err = {0};
-    assert_int_equal(al_embedding_forward(&out, ids, &embedding, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE, &err),
                      AL_ERR_VALUE);
     assert_string_equal(err.message,
                         "embedding: token 1 has id 4, outside the vocabulary (0 to 3)");
@@ -430,8 +430,8 @@ static void embedding_traces_tokens_table_and_rows(void **state)
     al_matrix out = al_matrix_wrap(out_data, 2, 1);
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_embedding_forward(&out, ids, &embedding, capture.trace, "embed",
-                                          "tokens", labels, NULL),
+    assert_int_equal(al_embedding_forward(&out, (al_named_ids){ids, "tokens", labels}, &embedding,
+                                          (al_trace_at){capture.trace, "embed"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"tokens\", \"role\": \"input\", \"op\": \"given\", "

@@ -121,6 +121,14 @@ al_status al_residual_add(al_matrix *y, al_named x, al_named sublayer, al_trace_
 
 /* --- embedding lookup ------------------------------------------------------- */
 
+/* Token ids with what the trace calls them ("tokens") and one label per
+ * token (the tokens themselves), as al_named is for a matrix. */
+typedef struct al_named_ids {
+    const int *ids;
+    const char *name;                 /* NULL when not tracing */
+    const char *const *labels;        /* one per id, or NULL   */
+} al_named_ids;
+
 typedef struct al_embedding {
     al_matrix table;   /* V x d_model: row v is token v's vector */
 } al_embedding;
@@ -134,15 +142,13 @@ void al_embedding_init(al_embedding *embedding, al_rng *rng);
 
 void al_embedding_free(al_embedding *embedding);
 
-/* out (L x d_model): row i = table row token_ids[i], i < L = out->rows.
+/* out (L x d_model): row i = table row tokens.ids[i], i < L = out->rows.
  * A token id outside 0 .. V-1 fails with AL_ERR_VALUE naming it.
- * Traces "<tokens_name>" (1 x L, role input, the ids as numbers, columns
- * labelled by the tokens), "<name>.table" (param) and "<name>" (op
+ * Traces "<tokens.name>" (1 x L, role input, the ids as numbers, columns
+ * labelled by the tokens), "<at.name>.table" (param) and "<at.name>" (op
  * "embedding_lookup", rows labelled by the tokens), e.g. "tokens",
  * "embed.table", "embed". */
-al_status al_embedding_forward(al_matrix *out, const int *token_ids,
-                               const al_embedding *embedding, al_trace *trace,
-                               const char *name, const char *tokens_name,
-                               const char *const *token_labels, al_error *err);
+al_status al_embedding_forward(al_matrix *out, al_named_ids tokens,
+                               const al_embedding *embedding, al_trace_at at, al_error *err);
 
 #endif

@@ -31,11 +31,9 @@ al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens
                                          .input = "embed"};
     if (!how)
         how = &plain;
-    al_status status = embed_name
-        ? al_embedding_forward(&run->x, tokens->ids, &words->embedding, trace, embed_name,
-                               "tokens", labels, err)
-        : al_embedding_forward(&run->x, tokens->ids, &words->embedding, NULL, NULL, NULL, NULL,
-                               err);
+    al_named_ids ids = {tokens->ids, "tokens", labels};
+    al_trace_at lookup = {embed_name ? trace : NULL, embed_name};
+    al_status status = al_embedding_forward(&run->x, ids, &words->embedding, lookup, err);
     if (status != AL_OK)
         return status;
     al_named x = {.value = &run->x, .name = how->input, .labels = labels};

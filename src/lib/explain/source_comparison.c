@@ -66,9 +66,9 @@ static al_status encode_other(al_source_comparison *comparison, const al_seq2seq
     int length = other->length;
     al_matrix embed = al_matrix_rows(&comparison->embed, 0, length);
     al_matrix states = al_matrix_rows(&comparison->states, 0, length);
-    al_status status = al_embedding_forward(&embed, other->ids, &model->source_embed, trace,
-                                            "s2s.compare.enc.embed", "s2s.compare.enc.tokens",
-                                            other->labels, err);
+    al_status status = al_embedding_forward(
+        &embed, (al_named_ids){other->ids, "s2s.compare.enc.tokens", other->labels},
+        &model->source_embed, (al_trace_at){trace, "s2s.compare.enc.embed"}, err);
     al_rnn_names names = {.out = "s2s.compare.enc", .params = "s2s.enc",
                           .x = "s2s.compare.enc.embed", .h_init = "s2s.enc.init",
                           .labels = other->labels};

@@ -43,11 +43,13 @@ static al_status trace_token_ids(al_trace *trace, const int *token_ids, int leng
     return status;
 }
 
-al_status al_embedding_forward(al_matrix *out, const int *token_ids,
-                               const al_embedding *embedding, al_trace *trace,
-                               const char *name, const char *tokens_name,
-                               const char *const *token_labels, al_error *err)
+al_status al_embedding_forward(al_matrix *out, al_named_ids tokens,
+                               const al_embedding *embedding, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name, *tokens_name = tokens.name;
+    const int *token_ids = tokens.ids;
+    const char *const *token_labels = tokens.labels;
     const al_matrix *table = &embedding->table;
     const char *what = name_for_message(name, "embedding");
     al_status status = need_name_when_tracing(trace, name, "embedding", err);

@@ -91,8 +91,10 @@ al_status al_seq2seq_encode(al_seq2seq_workspace *ws, const al_seq2seq *model,
     al_matrix states = al_matrix_rows(&ws->encoder_states, 0, length);
 
     /* e (S x d_e): the source words' vectors */
-    status = al_embedding_forward(&embed, source->ids, &model->source_embed, trace,
-                                  AL_S2S_ENC_EMBED, AL_S2S_ENC_TOKENS, source->labels, err);
+    status = al_embedding_forward(&embed,
+                                  (al_named_ids){source->ids, AL_S2S_ENC_TOKENS, source->labels},
+                                  &model->source_embed, (al_trace_at){trace, AL_S2S_ENC_EMBED},
+                                  err);
     if (status == AL_OK)
         status = al_rnn_trace_params(trace, "s2s.enc", &model->encoder, err);
     record init = {.name = AL_S2S_ENC_INIT, .role = AL_ROLE_INPUT,
@@ -286,9 +288,10 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
 {
     int steps = ws->steps;
     al_matrix embed = al_matrix_rows(&ws->target_embed, 0, steps);
-    al_status status = al_embedding_forward(&embed, ws->decoder_ids, &model->target_embed,
-                                            trace, AL_S2S_DEC_EMBED, AL_S2S_DEC_TOKENS,
-                                            labelled ? ws->decoder_labels : NULL, err);
+    al_named_ids ids = {ws->decoder_ids, AL_S2S_DEC_TOKENS,
+                        labelled ? ws->decoder_labels : NULL};
+    al_status status = al_embedding_forward(&embed, ids, &model->target_embed,
+                                            (al_trace_at){trace, AL_S2S_DEC_EMBED}, err);
     if (status != AL_OK || !trace)
         return status;
     /* one name per step; freed below whatever happens */
@@ -344,8 +347,8 @@ static al_status decoder_step(int *token, al_seq2seq_workspace *ws, const al_seq
     char prev_name[AL_NAME_SIZE];
     s.prev_name = t == 0 ? start_name(model) : al_s2s_step_name(prev_name, t - 1, "h");
     /* the word vector of y_{t-1}; traced with the others as s2s.dec.embed */
-    al_status status = al_embedding_forward(&s.embed, ws->decoder_ids + t, &model->target_embed,
-                                            NULL, NULL, NULL, NULL, err);
+    al_status status = al_embedding_forward(&s.embed, (al_named_ids){.ids = ws->decoder_ids + t},
+                                            &model->target_embed, (al_trace_at){0}, err);
     /* c_t: attended, or the one fixed context */
     if (status == AL_OK && model->config.attention) {
         status = attend(&s, ws, model, trace, err);

@@ -95,16 +95,18 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
     bool segments = model->config.segments > 0;
 
     /* embed (L x d_model): row i = embed.table row ids[i] */
-    al_status status = al_embedding_forward(&embed, seq->ids, &model->embed, trace, n.embed,
-                                            n.tokens, seq->labels, err);
+    al_status status = al_embedding_forward(&embed, (al_named_ids){seq->ids, n.tokens, seq->labels},
+                                            &model->embed, (al_trace_at){trace, n.embed}, err);
     /* pos (L x d_model): where each token sits, positions 0 .. L-1 */
     if (status == AL_OK)
         status = positions(&pos, model, n.pos, seq->labels, trace, err);
     /* segment (L x d_model): sentence A or B (BERT), 0 when not given */
     if (status == AL_OK && segments)
-        status = al_embedding_forward(&segment, seq->segments ? seq->segments : in->no_segments,
-                                      &model->segment, trace, n.segment, n.segments,
-                                      seq->labels, err);
+        status = al_embedding_forward(
+            &segment,
+            (al_named_ids){seq->segments ? seq->segments : in->no_segments, n.segments,
+                           seq->labels},
+            &model->segment, (al_trace_at){trace, n.segment}, err);
     if (status == AL_OK)
         status = sum_inputs(&sum, &embed, &pos, segments ? &segment : NULL, &n, seq->labels,
                             trace, err);
