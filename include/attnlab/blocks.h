@@ -105,7 +105,8 @@ typedef struct al_encoder_layer_workspace {
 
 typedef struct al_decoder_layer_workspace {
     al_sublayer_workspace self_attn, cross_attn, ffn;  /* cross_attn unused without */
-    al_matrix causal_mask;         /* max x max: mask[i][j] = 1 if j <= i          */
+    al_matrix causal_mask;         /* max x max; a call's top-left L x L corner is
+                                      its causal mask: 1 if j <= i, else 0         */
     int length, memory_length;     /* L and S of the last call                     */
 } al_decoder_layer_workspace;
 

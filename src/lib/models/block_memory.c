@@ -139,12 +139,10 @@ al_status al_decoder_layer_workspace_alloc(al_decoder_layer_workspace *ws,
     if (status == AL_OK)
         status = al_sublayer_workspace_alloc(&ws->ffn, max_length, d_model, d_ff, NULL, 0,
                                              err);
-    /* One causal mask for the longest sequence: its top-left L x L corner
-     * is the causal mask for L tokens. */
+    /* Room for the causal mask of the longest sequence; each call fills
+     * the top-left L x L corner it uses (blocks.c). */
     if (status == AL_OK)
         status = al_matrix_alloc(&ws->causal_mask, max_length, max_length, err);
-    if (status == AL_OK)
-        al_causal_mask(&ws->causal_mask);
     if (status != AL_OK)
         al_decoder_layer_workspace_free(ws);
     return status;

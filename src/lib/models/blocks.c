@@ -4,6 +4,7 @@
  * anything is computed; memory is block_memory.c. */
 #include "attnlab/blocks.h"
 
+#include "attnlab/mask.h"
 #include "models/sublayer.h"
 
 /* x (L x d_model) must fit the layer and the workspace's max_rows. */
@@ -87,9 +88,11 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
     ws->memory_length = layer->has_cross ? memory.value->rows : 0;
     al_named self = {0};
 
-    /* sublayer 1: self-attention under the causal mask: token i sees 0 .. i */
+    /* sublayer 1: self-attention under the causal mask (L x L):
+     * mask[i][j] = 1 if j <= i, so token i sees tokens 0 .. i only */
     al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
     al_matrix causal = al_matrix_cols(&rows, 0, length);
+    al_causal_mask(&causal);
     al_sublayer self_attn = {.name = "self_attn", .number = 1, .norm = norm};
     al_layer_output after_self;
     status = al_attention_sublayer(&after_self, &ws->self_attn, x, self, &causal,
