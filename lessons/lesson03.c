@@ -149,9 +149,10 @@ static void compute(lesson03_state *s, const lesson03_settings *settings,
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        status = al_temperature_probs(&row, &s->scores, settings->temperatures.values[t], trace,
-                                      sweep_name(name, settings->temperatures.values[t]),
-                                      "softmax.scores", labels, &err);
+        status = al_temperature_probs(&row, (al_named){&s->scores, "softmax.scores", NULL},
+                                      settings->temperatures.values[t], labels,
+                                      (al_trace_at){trace, sweep_name(name, settings->temperatures.values[t])},
+                                      &err);
     }
     /* Two streams of the same seed: the variance and the softmax draws do
      * not depend on each other's numbers of samples. */

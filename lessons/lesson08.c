@@ -190,10 +190,11 @@ static al_status encode_positions(lesson08_state *s, const lesson08_settings *se
                                   al_trace *trace, al_error *err)
 {
     const char *const *labels = s->positions, *const *beyond = s->beyond_labels;
-    al_status status = al_positional_one_hot(&s->one_hot, 0, trace, "one_hot.pos", labels, err);
+    al_status status = al_positional_one_hot(&s->one_hot, 0, labels,
+                                             (al_trace_at){trace, "one_hot.pos"}, err);
     if (status == AL_OK)
-        status = al_positional_sinusoidal(&s->sinusoidal, 0, trace, "sinusoidal.pos", labels,
-                                          err);
+        status = al_positional_sinusoidal(&s->sinusoidal, 0, labels,
+                                          (al_trace_at){trace, "sinusoidal.pos"}, err);
     if (status == AL_OK)
         status = al_gram_matrix(&s->one_hot_similarity, &s->one_hot, trace,
                                 "one_hot.similarity", "one_hot.pos", labels, err);
@@ -201,8 +202,8 @@ static al_status encode_positions(lesson08_state *s, const lesson08_settings *se
         status = al_gram_matrix(&s->sinusoidal_similarity, &s->sinusoidal, trace,
                                 "sinusoidal.similarity", "sinusoidal.pos", labels, err);
     if (status == AL_OK)
-        status = al_positional_sinusoidal(&s->beyond, settings->position - BEYOND_ROWS + 1,
-                                          trace, "beyond.pos", beyond, err);
+        status = al_positional_sinusoidal(&s->beyond, settings->position - BEYOND_ROWS + 1, beyond,
+                                          (al_trace_at){trace, "beyond.pos"}, err);
     if (status == AL_OK)
         status = al_gram_matrix(&s->beyond_similarity, &s->beyond, trace, "beyond.similarity",
                                 "beyond.pos", beyond, err);
@@ -210,8 +211,8 @@ static al_status encode_positions(lesson08_state *s, const lesson08_settings *se
         return status;
     al_error refusal = {0};
     s->learned_status = al_positional_learned(&s->learned_row, settings->position,
-                                              &s->learned_table, trace, "learned.pos",
-                                              &beyond[BEYOND_ROWS - 1], &refusal);
+                                              &s->learned_table, &beyond[BEYOND_ROWS - 1],
+                                              (al_trace_at){trace, "learned.pos"}, &refusal);
     snprintf(s->learned_message, sizeof s->learned_message, "%s", refusal.message);
     return AL_OK;
 }
@@ -235,7 +236,8 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
                                  err);
     /* x = embed + pos: the same positions 0 .. L-1 for both sentences */
     if (status == AL_OK)
-        status = al_positional_sinusoidal(&s->pos, 0, trace, "pos", s->positions, err);
+        status = al_positional_sinusoidal(&s->pos, 0, s->positions, (al_trace_at){trace, "pos"},
+                                          err);
     al_named embed = {&s->embed, "original.embed", tokens};
     al_named shuffled_embed = {&s->shuffled_embed, "shuffled.embed", shuffled};
     al_named pos = {&s->pos, "pos", NULL};

@@ -200,46 +200,51 @@ static al_status choose(lesson11_state *s, const lesson11_settings *settings, al
     if (status == AL_OK)
         status = al_trace_matrix(trace, &info, &s->logits, err);
     if (status == AL_OK)
-        status = al_greedy(&s->greedy_token, &s->logits, trace, "greedy", "logits", words, err);
+        status = al_greedy(&s->greedy_token, (al_named){&s->logits, "logits", NULL}, words,
+                           (al_trace_at){trace, "greedy"}, err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        status = al_temperature_probs(&row, &s->logits, settings->temperatures.values[t], trace,
-                                      sweep_name(name, settings->temperatures.values[t]),
-                                      "logits", words, err);
+        status = al_temperature_probs(&row, (al_named){&s->logits, "logits", NULL},
+                                      settings->temperatures.values[t], words,
+                                      (al_trace_at){trace, sweep_name(name, settings->temperatures.values[t])},
+                                      err);
     }
     /* The chapter's wheel: plain softmax (T = 1), one spin per draw. */
     for (int d = 0; d < settings->draws.count && status == AL_OK; d++) {
         char name[AL_NAME_SIZE];
         al_name(name, "roulette.%d", d);
         al_sampler *w = &s->roulette[d];
-        status = al_temperature_probs(&w->probs, &s->logits, 1.0f, trace, name, "logits", words,
-                                      err);
+        status = al_temperature_probs(&w->probs, (al_named){&s->logits, "logits", NULL}, 1.0f,
+                                      words, (al_trace_at){trace, name}, err);
         if (status == AL_OK)
             status = al_roulette(&s->roulette_token[d], &w->cumsum, &w->probs,
-                                 settings->draws.values[d], trace, name, words, err);
+                                 settings->draws.values[d], words, (al_trace_at){trace, name}, err);
     }
     /* Seeded draws: top-k, top-p, then the samples, in this order. */
     al_rng rng;
     al_rng_seed(&rng, settings->seed, 0);
     float T = settings->temperature;
     if (status == AL_OK)
-        status = al_top_k_probs(&s->top_k.probs, s->top_k.ranking, &s->logits, settings->top_k,
-                                T, trace, "top_k", "logits", words, err);
+        status = al_top_k_probs(&s->top_k.probs, s->top_k.ranking,
+                                (al_named){&s->logits, "logits", NULL}, settings->top_k, T, words,
+                                (al_trace_at){trace, "top_k"}, err);
     if (status == AL_OK)
         status = al_roulette(&s->top_k_token, &s->top_k.cumsum, &s->top_k.probs,
-                             al_rng_uniform(&rng), trace, "top_k", words, err);
+                             al_rng_uniform(&rng), words, (al_trace_at){trace, "top_k"}, err);
     if (status == AL_OK)
-        status = al_top_p_probs(&s->top_p.probs, s->top_p.ranking, &s->logits, settings->top_p,
-                                T, trace, "top_p", "logits", words, err);
+        status = al_top_p_probs(&s->top_p.probs, s->top_p.ranking,
+                                (al_named){&s->logits, "logits", NULL}, settings->top_p, T, words,
+                                (al_trace_at){trace, "top_p"}, err);
     if (status == AL_OK)
         status = al_roulette(&s->top_p_token, &s->top_p.cumsum, &s->top_p.probs,
-                             al_rng_uniform(&rng), trace, "top_p", words, err);
+                             al_rng_uniform(&rng), words, (al_trace_at){trace, "top_p"}, err);
     al_sampling how = {.method = AL_SAMPLE_TEMPERATURE, .temperature = T};
     for (int i = 0; i < settings->samples && status == AL_OK; i++) {
         char name[AL_NAME_SIZE];
-        status = al_sample(&s->sampled[i], &s->sampler, &s->logits, &how, &rng, trace,
-                           al_name(name, "sample.%d", i), "logits", words, err);
+        status = al_sample(&s->sampled[i], &s->sampler, (al_named){&s->logits, "logits", NULL},
+                           &how, &rng, words, (al_trace_at){trace, al_name(name, "sample.%d", i)},
+                           err);
     }
     return status;
 }

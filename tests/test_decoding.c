@@ -25,7 +25,7 @@ static int spin(const float *p, int n, float draw)
     float cumsum_data[8];
     al_matrix probs = al_matrix_wrap((float *)p, 1, n), cumsum = al_matrix_wrap(cumsum_data, 1, n);
     int token = -1;
-    assert_int_equal(al_roulette(&token, &cumsum, &probs, draw, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_roulette(&token, &cumsum, &probs, draw, NULL, (al_trace_at){0}, NULL), AL_OK);
     return token;
 }
 
@@ -85,15 +85,15 @@ static void roulette_refuses_bad_draws_and_probabilities(void **state)
     al_matrix probs = al_matrix_wrap(p, 1, 2), cumsum = al_matrix_wrap(cumsum_data, 1, 2);
     int token;
     al_error err = {0};
-    assert_int_equal(al_roulette(&token, &cumsum, &probs, 1.0f, NULL, NULL, NULL, &err),
+    assert_int_equal(al_roulette(&token, &cumsum, &probs, 1.0f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_string_equal(err.message, "roulette: the draw must be in [0, 1), not 1");
     p[1] = 1.5f;
-    assert_int_equal(al_roulette(&token, &cumsum, &probs, 0.5f, NULL, NULL, NULL, &err),
+    assert_int_equal(al_roulette(&token, &cumsum, &probs, 0.5f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_string_equal(err.message, "roulette: probability 1 is 1.5, not in [0, 1]");
     p[1] = 0.25f;
-    assert_int_equal(al_roulette(&token, &cumsum, &probs, 0.5f, NULL, NULL, NULL, &err),
+    assert_int_equal(al_roulette(&token, &cumsum, &probs, 0.5f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_string_equal(err.message, "roulette: the probabilities sum to 0.75, not 1");
 }
@@ -108,7 +108,8 @@ static void roulette_traces_sums_draw_and_token(void **state)
     capture_start(&capture);
     int token;
     assert_int_equal(
-        al_roulette(&token, &cumsum, &probs, 0.6f, capture.trace, "sample", words, NULL), AL_OK);
+        al_roulette(&token, &cumsum, &probs, 0.6f, words, (al_trace_at){capture.trace, "sample"},
+                    NULL), AL_OK);
     capture_finish(&capture);
     assert_int_equal(token, 1);
     assert_trace_has(&capture, "\"name\": \"sample.cumsum\", \"role\": \"activation\", \"op\": "
@@ -131,7 +132,7 @@ static int greedy(const float *logits, int n)
 {
     al_matrix row = al_matrix_wrap((float *)logits, 1, n);
     int token = -1;
-    assert_int_equal(al_greedy(&token, &row, NULL, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, NULL), AL_OK);
     return token;
 }
 
@@ -151,10 +152,10 @@ static void greedy_refuses_nan_and_all_ruled_out(void **state)
     al_matrix row = al_matrix_wrap(logits, 1, 2);
     int token;
     al_error err = {0};
-    assert_int_equal(al_greedy(&token, &row, NULL, NULL, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
     assert_string_equal(err.message, "greedy: logit 1 is nan");
     logits[0] = logits[1] = -INFINITY;
-    assert_int_equal(al_greedy(&token, &row, NULL, NULL, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
 }
 
 /* T <= 0 is not a temperature: T -> 0 is the limit greedy decoding takes. */
@@ -164,10 +165,12 @@ static void temperature_must_be_positive(void **state)
     float logits[] = {1, 2}, p[2];
     al_matrix row = al_matrix_wrap(logits, 1, 2), probs = al_matrix_wrap(p, 1, 2);
     al_error err = {0};
-    assert_int_equal(al_temperature_probs(&probs, &row, 0.0f, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_temperature_probs(&probs, al_unnamed(&row), 0.0f, NULL, (al_trace_at){0},
+                                          &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "temperature must be a positive finite number, not 0"));
-    assert_int_equal(al_temperature_probs(&probs, &row, -1.0f, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_temperature_probs(&probs, al_unnamed(&row), -1.0f, NULL, (al_trace_at){0},
+                                          NULL),
                      AL_ERR_VALUE);
 }
 
@@ -179,7 +182,8 @@ static void large_temperature_approaches_uniform(void **state)
     (void)state;
     float logits[] = {0, 4, 1, 3, 2}, p[5];
     al_matrix row = al_matrix_wrap(logits, 1, 5), probs = al_matrix_wrap(p, 1, 5);
-    assert_int_equal(al_temperature_probs(&probs, &row, 1e4f, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_temperature_probs(&probs, al_unnamed(&row), 1e4f, NULL, (al_trace_at){0},
+                                          NULL),
                      AL_OK);
     for (int v = 0; v < 5; v++)
         assert_close(p[v], 0.2, 0.2 * 4e-4);
@@ -213,7 +217,8 @@ static void sampling_near_zero_temperature_is_greedy(void **state)
         al_sampling cold = {.method = AL_SAMPLE_TEMPERATURE, .temperature = 1e-3f};
         int token = -1;
         assert_int_equal(
-            al_sample(&token, &sampler, &row, &cold, &draws, NULL, NULL, NULL, NULL, NULL),
+            al_sample(&token, &sampler, al_unnamed(&row), &cold, &draws, NULL, (al_trace_at){0},
+                      NULL),
             AL_OK);
         assert_int_equal(token, greedy(logits, V));
     }
@@ -237,7 +242,8 @@ static void top_k_of_one_is_greedy(void **state)
     for (int trial = 0; trial < 50; trial++) {
         int token = -1;
         assert_int_equal(
-            al_sample(&token, &sampler, &row, &top_1, &rng, NULL, NULL, NULL, NULL, NULL),
+            al_sample(&token, &sampler, al_unnamed(&row), &top_1, &rng, NULL, (al_trace_at){0},
+                      NULL),
             AL_OK);
         assert_int_equal(token, 1);
     }
@@ -256,14 +262,14 @@ static void top_k_renormalises_the_kept(void **state)
     al_ranked_token ranking[4];
     al_matrix row = al_matrix_wrap(logits, 1, 4), probs = al_matrix_wrap(p, 1, 4);
     assert_int_equal(
-        al_top_k_probs(&probs, ranking, &row, 2, 1.0f, NULL, NULL, NULL, NULL, NULL), AL_OK);
+        al_top_k_probs(&probs, ranking, al_unnamed(&row), 2, 1.0f, NULL, (al_trace_at){0}, NULL), AL_OK);
     assert_same_float(p[0], 0.0f);
     assert_close(p[1], 0.75, PROBABILITY_TOLERANCE);
     assert_close(p[2], 0.25, PROBABILITY_TOLERANCE);
     assert_same_float(p[3], 0.0f);
     al_error err = {0};
     assert_int_equal(
-        al_top_k_probs(&probs, ranking, &row, 5, 1.0f, NULL, NULL, NULL, NULL, &err),
+        al_top_k_probs(&probs, ranking, al_unnamed(&row), 5, 1.0f, NULL, (al_trace_at){0}, &err),
         AL_ERR_VALUE);
     assert_string_equal(err.message, "top-k: k must be between 1 and V = 4, not 5");
 }
@@ -285,15 +291,15 @@ static void top_p_keeps_the_smallest_nucleus(void **state)
         double expected[3];
     } cases[] = {{0.4f, {0, 1, 0}}, {0.75f, {0, 0.625, 0.375}}, {0.9f, {0.2, 0.5, 0.3}}};
     for (int c = 0; c < 3; c++) {
-        assert_int_equal(al_top_p_probs(&probs, ranking, &row, cases[c].top_p, 1.0f, NULL, NULL,
-                                        NULL, NULL, NULL),
+        assert_int_equal(al_top_p_probs(&probs, ranking, al_unnamed(&row), cases[c].top_p, 1.0f,
+                                        NULL, (al_trace_at){0}, NULL),
                          AL_OK);
         for (int v = 0; v < 3; v++)
             assert_close(p[v], cases[c].expected[v], PROBABILITY_TOLERANCE);
     }
     al_error err = {0};
     assert_int_equal(
-        al_top_p_probs(&probs, ranking, &row, 0.0f, 1.0f, NULL, NULL, NULL, NULL, &err),
+        al_top_p_probs(&probs, ranking, al_unnamed(&row), 0.0f, 1.0f, NULL, (al_trace_at){0}, &err),
         AL_ERR_VALUE);
     assert_string_equal(err.message, "top-p: p must be in (0, 1], not 0");
 }
@@ -307,8 +313,8 @@ static void top_p_traces_before_and_after_the_cut(void **state)
     trace_capture capture;
     capture_start(&capture);
     /* (0.5, 0.5); p = 0.5: the first (lower id) alone reaches 0.5 */
-    assert_int_equal(al_top_p_probs(&probs, ranking, &row, 0.5f, 2.0f, capture.trace, "s",
-                                    "logits", NULL, NULL),
+    assert_int_equal(al_top_p_probs(&probs, ranking, (al_named){&row, "logits", NULL}, 0.5f, 2.0f,
+                                    NULL, (al_trace_at){capture.trace, "s"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"s.temperature\", \"role\": \"input\"");
@@ -337,7 +343,8 @@ static void sample_sequence(int *tokens, int n, uint64_t seed, const al_sampling
     al_rng_seed(&rng, seed, 0);
     for (int i = 0; i < n; i++)
         assert_int_equal(
-            al_sample(&tokens[i], &sampler, &row, how, &rng, NULL, NULL, NULL, NULL, NULL),
+            al_sample(&tokens[i], &sampler, al_unnamed(&row), how, &rng, NULL, (al_trace_at){0},
+                      NULL),
             AL_OK);
     al_sampler_free(&sampler);
 }

@@ -42,7 +42,7 @@ static void sinusoidal_dot_products_depend_only_on_distance(void **state)
     enum { P = 12, D = 8 };
     float pos_data[P * D], g_data[P * P];
     al_matrix pos = al_matrix_wrap(pos_data, P, D), g = al_matrix_wrap(g_data, P, P);
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
     assert_int_equal(al_gram_matrix(&g, &pos, NULL, NULL, NULL, NULL, NULL), AL_OK);
     for (int p = 0; p + 1 < P; p++)
         for (int q = 0; q + 1 < P; q++)

@@ -27,7 +27,7 @@ static void sinusoidal_matches_the_formula_by_hand(void **state)
     (void)state;
     float data[3 * 4];
     al_matrix pos = al_matrix_wrap(data, 3, 4);
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
     const double expected[3][4] = {{0, 1, 0, 1},
                                    {sin(1.0), cos(1.0), sin(0.01), cos(0.01)},
                                    {sin(2.0), cos(2.0), sin(0.02), cos(0.02)}};
@@ -43,7 +43,7 @@ static void odd_width_ends_with_a_sine(void **state)
     (void)state;
     float data[2 * 3];
     al_matrix pos = al_matrix_wrap(data, 2, 3);
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
     assert_close(data[3 + 2], sin(1.0 / pow(10000.0, 2.0 / 3.0)), ROUNDED_ONCE);
 }
 
@@ -60,7 +60,7 @@ static void shifting_by_k_is_the_same_rotation_for_every_position(void **state)
     enum { D = 16, K = 5, POSITIONS = 606 };
     static float data[POSITIONS * D];
     al_matrix pos = al_matrix_wrap(data, POSITIONS, D);
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
     double largest = 0.0;
     for (int p = 0; p + K < POSITIONS; p++) {
         for (int i = 0; i < D / 2; i++) {
@@ -96,8 +96,8 @@ static void positions_past_the_training_length_continue_smoothly(void **state)
     enum { D = 32 };
     static float all_data[514 * D], one_data[D];
     al_matrix all = al_matrix_wrap(all_data, 514, D), at_513 = al_matrix_wrap(one_data, 1, D);
-    assert_int_equal(al_positional_sinusoidal(&all, 0, NULL, NULL, NULL, NULL), AL_OK);
-    assert_int_equal(al_positional_sinusoidal(&at_513, 513, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&all, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
+    assert_int_equal(al_positional_sinusoidal(&at_513, 513, NULL, (al_trace_at){0}, NULL), AL_OK);
     for (int j = 0; j < D; j++)
         assert_same_float(one_data[j], *al_at(&all, 513, j));
     double step_at_start = distance(&all, 0, &all, 1);
@@ -112,7 +112,7 @@ static void negative_position_is_refused(void **state)
     float data[4];
     al_matrix pos = al_matrix_wrap(data, 1, 4);
     al_error err = {0};
-    assert_int_equal(al_positional_sinusoidal(&pos, -1, NULL, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_positional_sinusoidal(&pos, -1, NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "negative"));
 }
 
@@ -122,7 +122,7 @@ static void one_hot_puts_a_single_one_per_row(void **state)
     (void)state;
     float data[2 * 4];
     al_matrix pos = al_matrix_wrap(data, 2, 4);
-    assert_int_equal(al_positional_one_hot(&pos, 2, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_one_hot(&pos, 2, NULL, (al_trace_at){0}, NULL), AL_OK);
     const float expected[8] = {0, 0, 1, 0, 0, 0, 0, 1};
     for (int j = 0; j < 8; j++)
         assert_same_float(data[j], expected[j]);
@@ -134,7 +134,7 @@ static void one_hot_refuses_a_position_past_its_width(void **state)
     float data[2 * 3];
     al_matrix pos = al_matrix_wrap(data, 2, 3);
     al_error err = {0};
-    assert_int_equal(al_positional_one_hot(&pos, 2, NULL, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_positional_one_hot(&pos, 2, NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
     assert_string_equal(err.message, "one-hot positional encoding: position 3 is past the "
                                      "encoding's 3 positions (0 to 2)");
 }
@@ -145,7 +145,7 @@ static void learned_copies_table_rows(void **state)
     (void)state;
     float table_data[3 * 2] = {0, 1, 10, 11, 20, 21}, data[2 * 2];
     al_matrix table = al_matrix_wrap(table_data, 3, 2), pos = al_matrix_wrap(data, 2, 2);
-    assert_int_equal(al_positional_learned(&pos, 1, &table, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_positional_learned(&pos, 1, &table, NULL, (al_trace_at){0}, NULL), AL_OK);
     assert_same_float(data[0], 10.0f);
     assert_same_float(data[1], 11.0f);
     assert_same_float(data[2], 20.0f);
@@ -159,11 +159,11 @@ static void learned_refuses_a_position_past_its_table(void **state)
     float table_data[3 * 2] = {0}, data[2 * 2];
     al_matrix table = al_matrix_wrap(table_data, 3, 2), pos = al_matrix_wrap(data, 2, 2);
     al_error err = {0};
-    assert_int_equal(al_positional_learned(&pos, 2, &table, NULL, NULL, NULL, &err),
+    assert_int_equal(al_positional_learned(&pos, 2, &table, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "position 3 is past"));
     al_matrix narrow = al_matrix_wrap(table_data, 2, 3);
-    assert_int_equal(al_positional_learned(&pos, 0, &narrow, NULL, NULL, NULL, &err),
+    assert_int_equal(al_positional_learned(&pos, 0, &narrow, NULL, (al_trace_at){0}, &err),
                      AL_ERR_SHAPE);
 }
 
@@ -175,12 +175,14 @@ static void traces_record_op_and_labels(void **state)
     const char *labels[] = {"The", "cat"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, capture.trace, "pos", labels, NULL),
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, labels, (al_trace_at){capture.trace, "pos"},
+                                              NULL),
                      AL_OK);
-    assert_int_equal(al_positional_one_hot(&pos, 0, capture.trace, "pos1", labels, NULL),
+    assert_int_equal(al_positional_one_hot(&pos, 0, labels, (al_trace_at){capture.trace, "pos1"},
+                                           NULL),
                      AL_OK);
     assert_int_equal(
-        al_positional_learned(&pos, 0, &table, capture.trace, "pos2", labels, NULL), AL_OK);
+        al_positional_learned(&pos, 0, &table, labels, (al_trace_at){capture.trace, "pos2"}, NULL), AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"pos\", \"role\": \"activation\", \"op\": "
                                "\"sinusoidal\", \"inputs\": [], \"attrs\": {\"first_position\": "
@@ -201,7 +203,8 @@ static void tracing_without_a_name_is_refused(void **state)
     trace_capture capture;
     capture_start(&capture);
     al_error err = {0};
-    assert_int_equal(al_positional_sinusoidal(&pos, 0, capture.trace, NULL, NULL, &err),
+    assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){capture.trace, NULL},
+                                              &err),
                      AL_ERR_ARG);
     capture_finish(&capture);
     capture_free(&capture);

@@ -55,24 +55,23 @@ void al_sampler_free(al_sampler *sampler);
 
 /* *token = the id of the largest logit; the lowest id wins a tie. NaN
  * logits fail with AL_ERR_VALUE. Traces "<name>.token" (op "argmax"). */
-al_status al_greedy(int *token, const al_matrix *logits, al_trace *trace, const char *name,
-                    const char *logits_name, const char *const *words, al_error *err);
+al_status al_greedy(int *token, al_named logits, const char *const *words, al_trace_at at,
+                    al_error *err);
 
 /* probs (1 x V) = softmax(logits / T). T must be a positive finite number
  * (T <= 0 fails with AL_ERR_VALUE: for T -> 0 use al_greedy). Traces
  * "<name>.temperature" and "<name>.probs" (op "softmax_temperature"). */
-al_status al_temperature_probs(al_matrix *probs, const al_matrix *logits, float temperature,
-                               al_trace *trace, const char *name, const char *logits_name,
-                               const char *const *words, al_error *err);
+al_status al_temperature_probs(al_matrix *probs, al_named logits, float temperature,
+                               const char *const *words, al_trace_at at, al_error *err);
 
 /* probs (1 x V) = softmax(kept / T), where kept is logits with every entry
  * outside the k largest set to -inf (ties: lower id first), so the k kept
  * probabilities are renormalised to sum to 1 and the rest are exactly 0.
  * 1 <= k <= V. ranking holds V entries of workspace. Traces
  * "<name>.temperature", "<name>.kept" (op "top_k") and "<name>.probs". */
-al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, const al_matrix *logits,
-                         int k, float temperature, al_trace *trace, const char *name,
-                         const char *logits_name, const char *const *words, al_error *err);
+al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, al_named logits, int k,
+                         float temperature, const char *const *words, al_trace_at at,
+                         al_error *err);
 
 /* probs (1 x V): softmax(logits / T), then only the nucleus kept: sort by
  * probability (ties: lower id first), keep the shortest run from the top
@@ -80,9 +79,9 @@ al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, const al_ma
  * kept ones by their sum. 0 < p <= 1. ranking holds V entries of
  * workspace. Traces "<name>.temperature", "<name>.all_probs" and
  * "<name>.probs" (op "top_p"). */
-al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, const al_matrix *logits,
-                         float p, float temperature, al_trace *trace, const char *name,
-                         const char *logits_name, const char *const *words, al_error *err);
+al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, al_named logits,
+                         float p, float temperature, const char *const *words, al_trace_at at,
+                         al_error *err);
 
 /* The roulette wheel: cumsum (1 x V, the caller's) receives the running
  * sums of probs in float, cumsum[i] = cumsum[i-1] + probs[i], and *token
@@ -94,8 +93,7 @@ al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, const al_ma
  * within 1e-3. Traces "<name>.cumsum" (op "cumulative_sum"), "<name>.draw"
  * and "<name>.token" (op "roulette"). */
 al_status al_roulette(int *token, al_matrix *cumsum, const al_matrix *probs, float draw,
-                      al_trace *trace, const char *name, const char *const *words,
-                      al_error *err);
+                      const char *const *words, al_trace_at at, al_error *err);
 
 /* How to choose: greedy, or sampling at a temperature, optionally limited
  * to the top k or the top p. */
@@ -116,8 +114,8 @@ typedef struct al_sampling {
 /* One token from logits the way how says: probabilities, then one draw
  * u = al_rng_uniform(rng) on the roulette wheel (greedy draws nothing).
  * The same seed gives the same tokens. */
-al_status al_sample(int *token, al_sampler *sampler, const al_matrix *logits,
-                    const al_sampling *how, al_rng *rng, al_trace *trace, const char *name,
-                    const char *logits_name, const char *const *words, al_error *err);
+al_status al_sample(int *token, al_sampler *sampler, al_named logits,
+                    const al_sampling *how, al_rng *rng, const char *const *words,
+                    al_trace_at at, al_error *err);
 
 #endif

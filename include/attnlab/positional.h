@@ -29,23 +29,20 @@
  * ends with a sine column). Computed in double and rounded once to float.
  * Fails with AL_ERR_VALUE if first_position is negative or the last
  * position would pass AL_MATRIX_MAX_DIM. */
-al_status al_positional_sinusoidal(al_matrix *pos, int first_position, al_trace *trace,
-                                   const char *name, const char *const *row_labels,
-                                   al_error *err);
+al_status al_positional_sinusoidal(al_matrix *pos, int first_position,
+                                   const char *const *row_labels, al_trace_at at, al_error *err);
 
 /* pos (L x L_max): row r is 1 in column first_position + r, 0 elsewhere.
  * L_max = pos->cols. A position at or past L_max fails with AL_ERR_VALUE
  * ("position 3 is past the one-hot encoding's 3 positions (0 to 2)"). */
-al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *trace,
-                                const char *name, const char *const *row_labels,
-                                al_error *err);
+al_status al_positional_one_hot(al_matrix *pos, int first_position,
+                                const char *const *row_labels, al_trace_at at, al_error *err);
 
 /* pos (L x d): row r is row first_position + r of table (L_max x d).
  * A position at or past L_max fails with AL_ERR_VALUE: a learned table
  * knows nothing about positions it never saw. The table is traced as a
- * parameter "<name>.table". */
+ * parameter "<at.name>.table". */
 al_status al_positional_learned(al_matrix *pos, int first_position, const al_matrix *table,
-                                al_trace *trace, const char *name,
-                                const char *const *row_labels, al_error *err);
+                                const char *const *row_labels, al_trace_at at, al_error *err);
 
 #endif

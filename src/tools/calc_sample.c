@@ -143,8 +143,8 @@ static al_status reshape(sample_calc *c, al_trace *trace, const char *const *wor
     if (status == AL_OK)
         status = al_trace_matrix(trace, &logits, &c->logits, err);
     if (status == AL_OK)
-        status = al_temperature_probs(&c->probs, &c->logits, c->temperature, trace, "sample",
-                                      "sample.logits", words, err);
+        status = al_temperature_probs(&c->probs, (al_named){&c->logits, "sample.logits", NULL},
+                                      c->temperature, words, (al_trace_at){trace, "sample"}, err);
     return status;
 }
 
@@ -171,8 +171,8 @@ static int compute(void *calc, const calc_args *args)
     }
     /* cumsum_i = p_0 + ... + p_i; token = the first i with draw < cumsum_i */
     if (status == AL_OK)
-        status = al_roulette(&c->token, &c->cumsum, &c->probs, c->draw, trace, "sample", words,
-                             &err);
+        status = al_roulette(&c->token, &c->cumsum, &c->probs, c->draw, words,
+                             (al_trace_at){trace, "sample"}, &err);
     return calc_trace_finish(trace, status, &err);
 }
 

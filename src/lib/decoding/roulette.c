@@ -64,9 +64,10 @@ static int spin(const al_matrix *cumsum, const al_matrix *probs, float draw)
 }
 
 al_status al_roulette(int *token, al_matrix *cumsum, const al_matrix *probs, float draw,
-                      al_trace *trace, const char *name, const char *const *words,
-                      al_error *err)
+                      const char *const *words, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "roulette", err);
     if (status == AL_OK)
         status = check_probs(probs, cumsum, draw, name_for_message(name, "roulette"), err);

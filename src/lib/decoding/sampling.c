@@ -122,9 +122,13 @@ static int argmax(const al_matrix *row)
     return best;
 }
 
-al_status al_greedy(int *token, const al_matrix *logits, al_trace *trace, const char *name,
-                    const char *logits_name, const char *const *words, al_error *err)
+al_status al_greedy(int *token, al_named logits_in, const char *const *words, al_trace_at at,
+                    al_error *err)
 {
+    const al_matrix *logits = logits_in.value;
+    const char *logits_name = logits_in.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "greedy", err);
     if (status == AL_OK)
         status = check_logits(logits, name_for_message(name, "greedy"), err);
@@ -138,10 +142,13 @@ al_status al_greedy(int *token, const al_matrix *logits, al_trace *trace, const 
 
 /* --- temperature ----------------------------------------------------------- */
 
-al_status al_temperature_probs(al_matrix *probs, const al_matrix *logits, float temperature,
-                               al_trace *trace, const char *name, const char *logits_name,
-                               const char *const *words, al_error *err)
+al_status al_temperature_probs(al_matrix *probs, al_named logits_in, float temperature,
+                               const char *const *words, al_trace_at at, al_error *err)
 {
+    const al_matrix *logits = logits_in.value;
+    const char *logits_name = logits_in.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "temperature");
     al_status status = need_name_when_tracing(trace, name, "temperature", err);
     if (status == AL_OK)
@@ -184,10 +191,14 @@ static void rank_tokens(al_ranked_token *ranking, const al_matrix *row)
 
 /* --- top-k --------------------------------------------------------------------- */
 
-al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, const al_matrix *logits,
-                         int k, float temperature, al_trace *trace, const char *name,
-                         const char *logits_name, const char *const *words, al_error *err)
+al_status al_top_k_probs(al_matrix *probs, al_ranked_token *ranking, al_named logits_in, int k,
+                         float temperature, const char *const *words, al_trace_at at,
+                         al_error *err)
 {
+    const al_matrix *logits = logits_in.value;
+    const char *logits_name = logits_in.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "top-k");
     al_status status = need_name_when_tracing(trace, name, "top-k", err);
     if (status == AL_OK)
@@ -244,16 +255,20 @@ static void keep_nucleus(al_matrix *probs, al_ranked_token *ranking, float p)
         *al_at(probs, 0, ranking[r].id) = (float)(ranking[r].value / mass);
 }
 
-al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, const al_matrix *logits,
-                         float p, float temperature, al_trace *trace, const char *name,
-                         const char *logits_name, const char *const *words, al_error *err)
+al_status al_top_p_probs(al_matrix *probs, al_ranked_token *ranking, al_named logits_in,
+                         float p, float temperature, const char *const *words, al_trace_at at,
+                         al_error *err)
 {
+    const al_matrix *logits = logits_in.value;
+    const char *logits_name = logits_in.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "top-p");
     if (!(p > 0.0f && p <= 1.0f))
         return al_fail(err, AL_ERR_VALUE, "%s: p must be in (0, 1], not %g", what, (double)p);
     /* probs = softmax(logits / T), traced below as "<name>.all_probs" */
-    al_status status = al_temperature_probs(probs, logits, temperature, NULL, name, logits_name,
-                                            words, err);
+    al_status status = al_temperature_probs(probs, (al_named){logits, logits_name, NULL},
+                                            temperature, words, (al_trace_at){NULL, name}, err);
     if (status != AL_OK)
         return status;
     char all_name[AL_NAME_SIZE] = "", t_name[AL_NAME_SIZE] = "";
@@ -283,26 +298,33 @@ static al_status make_probs(al_sampler *sampler, const al_matrix *logits,
 {
     switch (how->method) {
     case AL_SAMPLE_TEMPERATURE:
-        return al_temperature_probs(&sampler->probs, logits, how->temperature, trace, name,
-                                    logits_name, words, err);
+        return al_temperature_probs(&sampler->probs, (al_named){logits, logits_name, NULL},
+                                    how->temperature, words, (al_trace_at){trace, name}, err);
     case AL_SAMPLE_TOP_K:
-        return al_top_k_probs(&sampler->probs, sampler->ranking, logits, how->top_k,
-                              how->temperature, trace, name, logits_name, words, err);
+        return al_top_k_probs(&sampler->probs, sampler->ranking,
+                              (al_named){logits, logits_name, NULL}, how->top_k, how->temperature,
+                              words, (al_trace_at){trace, name}, err);
     case AL_SAMPLE_TOP_P:
-        return al_top_p_probs(&sampler->probs, sampler->ranking, logits, how->top_p,
-                              how->temperature, trace, name, logits_name, words, err);
+        return al_top_p_probs(&sampler->probs, sampler->ranking,
+                              (al_named){logits, logits_name, NULL}, how->top_p, how->temperature,
+                              words, (al_trace_at){trace, name}, err);
     case AL_SAMPLE_GREEDY:
         break;
     }
     return al_fail(err, AL_ERR_ARG, "sampling: unknown method %d", (int)how->method);
 }
 
-al_status al_sample(int *token, al_sampler *sampler, const al_matrix *logits,
-                    const al_sampling *how, al_rng *rng, al_trace *trace, const char *name,
-                    const char *logits_name, const char *const *words, al_error *err)
+al_status al_sample(int *token, al_sampler *sampler, al_named logits_in,
+                    const al_sampling *how, al_rng *rng, const char *const *words,
+                    al_trace_at at, al_error *err)
 {
+    const al_matrix *logits = logits_in.value;
+    const char *logits_name = logits_in.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     if (how->method == AL_SAMPLE_GREEDY)
-        return al_greedy(token, logits, trace, name, logits_name, words, err);
+        return al_greedy(token, (al_named){logits, logits_name, NULL}, words,
+                         (al_trace_at){trace, name}, err);
     if (logits->cols != sampler->probs.cols)
         return al_fail(err, AL_ERR_SHAPE, "sampling: logits have %d columns but the sampler "
                        "was made for V = %d", logits->cols, sampler->probs.cols);
@@ -310,5 +332,6 @@ al_status al_sample(int *token, al_sampler *sampler, const al_matrix *logits,
     if (status != AL_OK)
         return status;
     float draw = al_rng_uniform(rng);
-    return al_roulette(token, &sampler->cumsum, &sampler->probs, draw, trace, name, words, err);
+    return al_roulette(token, &sampler->cumsum, &sampler->probs, draw, words,
+                       (al_trace_at){trace, name}, err);
 }

@@ -47,10 +47,11 @@ static void fill_sinusoids(al_matrix *pos, int first_position)
     }
 }
 
-al_status al_positional_sinusoidal(al_matrix *pos, int first_position, al_trace *trace,
-                                   const char *name, const char *const *row_labels,
-                                   al_error *err)
+al_status al_positional_sinusoidal(al_matrix *pos, int first_position,
+                                   const char *const *row_labels, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "sinusoidal positional encoding", err);
     if (status == AL_OK)
         status = check_positions(first_position, pos->rows, 0, "sinusoidal", err);
@@ -68,10 +69,11 @@ al_status al_positional_sinusoidal(al_matrix *pos, int first_position, al_trace 
     return al_trace_matrix(trace, &info, pos, err);
 }
 
-al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *trace,
-                                const char *name, const char *const *row_labels,
-                                al_error *err)
+al_status al_positional_one_hot(al_matrix *pos, int first_position,
+                                const char *const *row_labels, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "one-hot positional encoding", err);
     if (status == AL_OK)
         status = check_positions(first_position, pos->rows, pos->cols, "one-hot", err);
@@ -88,9 +90,10 @@ al_status al_positional_one_hot(al_matrix *pos, int first_position, al_trace *tr
 }
 
 al_status al_positional_learned(al_matrix *pos, int first_position, const al_matrix *table,
-                                al_trace *trace, const char *name,
-                                const char *const *row_labels, al_error *err)
+                                const char *const *row_labels, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "learned positional encoding", err);
     if (status != AL_OK)
         return status;

@@ -116,8 +116,8 @@ static al_status sample_tokens(int *tokens, int *length, generation *g,
             status = trace_next_logits(trace, &next, prefix, g, err);
         int token = 0;
         if (status == AL_OK)
-            status = al_sample(&token, &sampler, &next, &options->sampling, rng, trace, rule,
-                               next_name, g->words, err);
+            status = al_sample(&token, &sampler, (al_named){&next, next_name, NULL},
+                               &options->sampling, rng, g->words, (al_trace_at){trace, rule}, err);
         if (status != AL_OK)
             break;
         tokens[(*length)++] = token;

@@ -245,7 +245,8 @@ static al_status score_words(int *token, step *s, const al_seq2seq *model,
     if (status == AL_OK)
         status = trace_record(trace, &probs, &s->probs, err);
     if (status == AL_OK)
-        status = al_greedy(token, &s->logits, trace, s->next_name, s->logits_name, words, err);
+        status = al_greedy(token, (al_named){&s->logits, s->logits_name, NULL}, words,
+                           (al_trace_at){trace, s->next_name}, err);
     return status;
 }
 

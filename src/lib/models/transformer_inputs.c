@@ -43,8 +43,9 @@ static al_status positions(al_matrix *pos, const al_transformer *model, const ch
                            const char *const *labels, al_trace *trace, al_error *err)
 {
     if (model->config.positions == AL_POSITIONS_LEARNED)
-        return al_positional_learned(pos, 0, &model->pos_table, trace, name, labels, err);
-    return al_positional_sinusoidal(pos, 0, trace, name, labels, err);
+        return al_positional_learned(pos, 0, &model->pos_table, labels, (al_trace_at){trace, name},
+                                     err);
+    return al_positional_sinusoidal(pos, 0, labels, (al_trace_at){trace, name}, err);
 }
 
 /* Names of the input layer under a prefix. */
