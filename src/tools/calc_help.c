@@ -113,17 +113,18 @@ void calc_print_program_help(FILE *out)
 
     /* --trace's help names the subcommands that write no trace. */
     char trace_help[256] = CALC_TRACE_HELP;
-    const char *separator = " (not for ";
+    int untraced = 0;
     for (int k = 0; calc_commands[k]; k++) {
         if (calc_commands[k]->traces)
             continue;
         size_t used = strlen(trace_help);
-        snprintf(trace_help + used, sizeof trace_help - used, "%s%s", separator,
-                 calc_commands[k]->name);
-        separator = ", ";
+        snprintf(trace_help + used, sizeof trace_help - used, "%s%s",
+                 untraced++ ? ", " : " (not for ", calc_commands[k]->name);
     }
-    if (strcmp(separator, ", ") == 0)
-        strncat(trace_help, ")", sizeof trace_help - strlen(trace_help) - 1);
+    if (untraced) {
+        size_t used = strlen(trace_help);
+        snprintf(trace_help + used, sizeof trace_help - used, ")");
+    }
 
     calc_args args = {0};
     cli_option common[5];
