@@ -48,23 +48,33 @@ static int add_sentence(cli_option *out, int n, const lesson_about *about,
     return n;
 }
 
+/* Room for --seed's and --data's help, which name their defaults. */
+typedef struct default_helps {
+    char seed[160];                        /* "<about's words> (default 42)"   */
+    char data[LESSON_LOCATION_SIZE + 64];  /* "the data folder (default: DIR)" */
+} default_helps;
+
 /* --seed and --data, as about asks, at out[n...]; each set to its default
- * first. seed_help is room for "<about's words> (default 42)". */
+ * first: 42, and where->data_dir. */
 static int add_seed_and_data(cli_option *out, int n, const lesson_about *about,
-                             const lesson_inputs *inputs, char *seed_help, size_t size)
+                             const lesson_inputs *inputs, const lesson_locations *where,
+                             default_helps *helps)
 {
     if (about->seed_help) {
         *inputs->seed = AL_DEFAULT_SEED;
-        snprintf(seed_help, size, "%s (default %llu)", about->seed_help,
+        snprintf(helps->seed, sizeof helps->seed, "%s (default %llu)", about->seed_help,
                  (unsigned long long)AL_DEFAULT_SEED);
         out[n++] = (cli_option){.name = "seed", .kind = CLI_UINT64, .target = inputs->seed,
-                                .value_name = "N", .help = seed_help, .max = LESSON_SEED_MAX};
+                                .value_name = "N", .help = helps->seed,
+                                .max = LESSON_SEED_MAX};
     }
     if (about->takes_data) {
-        *inputs->data_dir = AL_DATA_DIR;
+        *inputs->data_dir = where->data_dir;
+        snprintf(helps->data, sizeof helps->data, "the data folder (default: %s)",
+                 where->data_dir);
         out[n++] = (cli_option){.name = "data", .kind = CLI_STRING,
                                 .target = (void *)inputs->data_dir, .value_name = "DIR",
-                                .help = "the data folder (default: the repository's data/)"};
+                                .help = helps->data};
     }
     return n;
 }
@@ -109,12 +119,13 @@ void parse_lesson_options(const lesson_about *about, const cli_option *lesson_op
                           const lesson_inputs *inputs, lesson_common *common, int argc,
                           char **argv)
 {
+    lesson_locations_find(&common->where);
     cli_option options[MAX_OPTIONS];
-    char seed_help[160];
+    default_helps helps;
     int n = add_sentence(options, 0, about, inputs);
     for (int k = 0; lesson_options && lesson_options[k].name; k++)
         options[n++] = lesson_options[k];
-    n = add_seed_and_data(options, n, about, inputs, seed_help, sizeof seed_help);
+    n = add_seed_and_data(options, n, about, inputs, &common->where, &helps);
     add_common_options(options, n, common);
 
     cli_error error;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli_options.h"
+#include "locations.h"
 
 /* A lesson's own options are a cli_option table (cli_options.h), ended by
  * {0}; a list of numbers (--keys 70,80) is a cli_numbers. */
@@ -25,6 +26,9 @@ typedef struct lesson_common {
     bool quiet;                /* --quiet: only the final paths            */
     bool no_color;             /* --no-color (NO_COLOR is honoured too)    */
     int precision;             /* --precision N: decimals in tables        */
+    lesson_locations where;    /* data/ and the renderers: the build tree's
+                                  or the installed ones (locations.h);
+                                  filled by parse_lesson_options          */
 } lesson_common;
 
 /* The defaults, before parsing: trace to <program>.jsonl, 4 decimals. */
@@ -48,7 +52,8 @@ typedef struct lesson_about {
 
 /* Where the shared inputs go: the lesson's own variables. Before parsing
  * they are set to the defaults: about->sentence, AL_DEFAULT_SEED and the
- * repository's data/. */
+ * data folder common->where names (the source tree's data/ for a lesson in
+ * the build tree, else the installed one). */
 typedef struct lesson_inputs {
     const char **sentence;     /* --sentence TEXT                          */
     uint64_t *seed;            /* --seed N, from 0 to 2^53                 */
@@ -57,9 +62,10 @@ typedef struct lesson_inputs {
 
 #define MAX_OPTIONS 48
 
-/* Parse argv against the lesson's own options, the shared inputs about
- * asks for (stored through inputs; NULL when it asks for none) and the
- * options every lesson has.
+/* Find the lesson's data and renderers (common->where), then parse argv
+ * against the lesson's own options, the shared inputs about asks for
+ * (stored through inputs; NULL when it asks for none) and the options
+ * every lesson has.
  * On --help prints the help and exits 0; on an error prints
  * "<program>: <problem>" and "try '<program> --help'" and exits 2. */
 void parse_lesson_options(const lesson_about *about, const cli_option *lesson_options,

@@ -1,6 +1,7 @@
 /* outputs.c: a lesson's trace file and figures (see outputs.h).
  * Renderers are separate programs, started directly (no shell) from the
- * build tree, or from PATH when installed elsewhere. */
+ * folder locations.h chose (the build tree's, or the installed bindir),
+ * or from PATH when they are not there. */
 #include "outputs.h"
 
 #include <spawn.h>
@@ -56,12 +57,13 @@ void outputs_close_trace(lesson_outputs *outputs)
         lesson_runtime_error(outputs->about, "%s", err.message);
 }
 
-/* The renderer in the build tree if it is there, else its bare name for
- * posix_spawnp to find on PATH. */
-static void renderer_path(char *buf, size_t size, const char *renderer)
+/* The renderer in render_dir (the build tree's or the installed bindir,
+ * locations.h) if it is there, else its bare name for posix_spawnp to
+ * find on PATH. */
+static void renderer_path(char *buf, size_t size, const char *render_dir, const char *renderer)
 {
-    snprintf(buf, size, "%s/%s", AL_RENDER_DIR, renderer);
-    if (access(buf, X_OK) != 0)
+    int n = snprintf(buf, size, "%s/%s", render_dir, renderer);
+    if (!render_dir[0] || n < 0 || (size_t)n >= size || access(buf, X_OK) != 0)
         snprintf(buf, size, "%s", renderer);
 }
 
@@ -127,8 +129,8 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
     char *out = outputs->figure_paths[index], *command = outputs->redraw_commands[index];
     figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, outputs->common->figures_dir, suffix);
 
-    char path[OUTPUT_PATH_SIZE];
-    renderer_path(path, sizeof path, renderer);
+    char path[LESSON_LOCATION_SIZE + 32];
+    renderer_path(path, sizeof path, outputs->common->where.render_dir, renderer);
     const char *argv[MAX_FIGURE_ARGS + 5] = {renderer, outputs->trace_path};
     int n = 2;
     snprintf(command, sizeof outputs->redraw_commands[0], "%s", path);

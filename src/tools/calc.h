@@ -8,9 +8,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "attnlab/matrix.h"
 #include "attnlab/trace.h"
+#include "cli_options.h"
 
 /* Exit statuses, as documented in --help. */
 enum {
@@ -19,10 +21,14 @@ enum {
 };
 
 /* An option a subcommand accepts besides the common ones (--latex,
- * --trace, --precision, --help). */
+ * --trace, --precision, --help). The same entry is what the parser reads
+ * and what --help lists (calc_help.c), so the two cannot drift apart. */
 typedef struct calc_option {
     const char *name;        /* "--keys"                                   */
     const char *value_name;  /* "LIST"; NULL for a flag such as --no-scale */
+    const char *help;        /* its --help text; "\n" starts another line  */
+    bool required;           /* shown without [ ] in the usage line; the
+                                subcommand's parse checks it (calc_required) */
 } calc_option;
 
 #define CALC_MAX_OPTIONS 20
@@ -30,7 +36,9 @@ typedef struct calc_option {
 typedef struct calc_args calc_args;
 typedef struct calc_printer calc_printer;  /* calc_print.h */
 
-/* One subcommand: its words for --help and its steps. calc_main.c runs
+/* One subcommand: its words for --help and its steps. Its --help is
+ * written by calc_help.c from these fields and the option table: the usage
+ * line, description, the option lines, notes, examples. calc_main.c runs
  * every subcommand alike: it allocates calc_size zeroed bytes for the
  * subcommand's own struct (what was typed and what the library computed
  * from it), calls parse, then compute, then print_latex with --latex or
@@ -40,8 +48,13 @@ typedef struct calc_printer calc_printer;  /* calc_print.h */
 typedef struct calc_command {
     const char *name;             /* "softmax"                                 */
     const char *summary;          /* one line for the overall --help           */
-    const char *help;             /* the subcommand's --help, with examples    */
-    const calc_option *options;   /* its own options, ended by {NULL, NULL}    */
+    const char *description;      /* --help: what it computes, before the
+                                     options                                   */
+    const char *notes;            /* --help, after the options: what its trace
+                                     holds (NULL: nothing)                     */
+    const char *examples;         /* --help, last: commands that work as
+                                     typed, one a line, without the indent     */
+    const calc_option *options;   /* its own options, ended by {NULL}          */
     const char *operands_name;    /* "SCORES" if it takes numbers after its
                                      name, else NULL                           */
     bool traces;                  /* whether --trace makes sense for it        */
@@ -76,10 +89,45 @@ extern const calc_command calc_attention_command;
 extern const calc_command calc_sample_command;
 extern const calc_command calc_params_command;
 
+/* ---- the subcommands and their help (calc_help.c) -------------------------- */
+
+/* Every subcommand, in the order --help lists them, ended by NULL. */
+extern const calc_command *const calc_commands[];
+
+/* The subcommand called name, or NULL. */
+const calc_command *calc_find_command(const char *name);
+
+/* The program's --help: what it is, the subcommands and their summaries,
+ * the options every subcommand takes (from the table the parser reads),
+ * examples and exit status. */
+void calc_print_program_help(FILE *out);
+
+/* command's --help: a usage line and option lines written from the table
+ * the parser reads (calc_option_table), around its text fields. */
+void calc_print_command_help(FILE *out, const calc_command *command);
+
 /* ---- the command line (calc_args.c) --------------------------------------- */
 
 /* Print "attnlab-calc: <message>" on stderr; returns CALC_USAGE. */
 int calc_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* The shared parser's table for args->command (src/cli): its own options,
+ * each taken once and kept as text for the subcommand to read (a matrix,
+ * a list, a choice), then the options every subcommand has (--latex,
+ * --trace, --precision, --help), all bound to *args; flags[k] records the
+ * subcommand's own flag k. --trace is accepted but not listed for a
+ * subcommand that writes no trace, so that using it gets a sentence
+ * saying why. table has room for CALC_TABLE_SIZE entries, ended by {0}. */
+#define CALC_TABLE_SIZE (CALC_MAX_OPTIONS + 5)
+#define CALC_TRACE_HELP "also write every tensor to FILE (traces/FORMAT.md);\n" \
+                        "read it with 'attnlab-trace list FILE'"
+void calc_option_table(cli_option *table, calc_args *args, bool *flags);
+
+/* The options every subcommand has, bound to *args, at table[0...], ended
+ * by {0}; trace_help and help_help are the help of --trace and --help
+ * (trace_help NULL: accepted, not listed). Room for 5 entries. */
+void calc_common_options(cli_option *table, calc_args *args, const char *trace_help,
+                         const char *help_help);
 
 /* Fill *args from argv[2...] for command, with the shared parser
  * (src/cli): options anywhere, written "--name value" or "--name=value",
@@ -127,7 +175,7 @@ int calc_parse_labels(char ***labels, const char *what, const char *text, int co
 int calc_parse_choice(int *index, const char *what, const char *text,
                       const char *const *choices);
 
-/* ---- the trace (calc_main.c) ---------------------------------------------- */
+/* ---- the trace (calc_trace.c) ---------------------------------------------- */
 
 /* Open the trace args->trace_path asks for (level rows, so softmax steps
  * are recorded), recording the command line; *trace is NULL when no

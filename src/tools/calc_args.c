@@ -33,11 +33,23 @@ static int find_option(const calc_option *options, const char *name, size_t leng
     return -1;
 }
 
-/* The shared parser's table for command: its own options, each taken once
- * and kept as text for the subcommand to read (a matrix, a list, a
- * choice), then the options every subcommand has. flags[k] records a flag
- * of the subcommand's own. */
-static void command_table(cli_option *table, calc_args *args, bool *flags)
+void calc_common_options(cli_option *table, calc_args *args, const char *trace_help,
+                         const char *help_help)
+{
+    const cli_option common[] = {
+        {.name = "precision", .kind = CLI_INT, .target = &args->precision, .value_name = "N",
+         .help = "decimals of computed numbers, 0 to 9 (default 4)", .min = 0, .max = 9},
+        {.name = "latex", .kind = CLI_FLAG, .target = &args->latex,
+         .help = "print the steps as a LaTeX align* block, not tables"},
+        {.name = "trace", .kind = CLI_STRING, .target = &args->trace_path, .value_name = "FILE",
+         .help = trace_help},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = help_help},
+        {0},
+    };
+    memcpy(table, common, sizeof common);
+}
+
+void calc_option_table(cli_option *table, calc_args *args, bool *flags)
 {
     const calc_option *own = args->command->options;
     int n = 0;
@@ -46,17 +58,11 @@ static void command_table(cli_option *table, calc_args *args, bool *flags)
         table[n] = (cli_option){.name = own[n].name + 2, /* past the "--" */
                                 .kind = flag ? CLI_FLAG : CLI_STRING,
                                 .target = flag ? (void *)&flags[n] : (void *)&args->values[n],
-                                .value_name = own[n].value_name, .once = true};
+                                .value_name = own[n].value_name, .help = own[n].help,
+                                .once = true};
     }
-    const cli_option common[] = {
-        {.name = "latex", .kind = CLI_FLAG, .target = &args->latex},
-        {.name = "trace", .kind = CLI_STRING, .target = &args->trace_path, .value_name = "FILE"},
-        {.name = "precision", .kind = CLI_INT, .target = &args->precision, .value_name = "N",
-         .min = 0, .max = 9},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP},
-        {0},
-    };
-    memcpy(table + n, common, sizeof common);
+    calc_common_options(table + n, args, args->command->traces ? CALC_TRACE_HELP : NULL,
+                        "this help");
 }
 
 int calc_parse_command_line(calc_args *args, const calc_command *command, int argc, char **argv)
@@ -65,9 +71,9 @@ int calc_parse_command_line(calc_args *args, const calc_command *command, int ar
     args->operands = malloc((size_t)argc * sizeof *args->operands);
     if (!args->operands)
         return calc_fail("out of memory reading the command line");
-    cli_option table[CALC_MAX_OPTIONS + 5];
+    cli_option table[CALC_TABLE_SIZE];
     bool flags[CALC_MAX_OPTIONS] = {false};
-    command_table(table, args, flags);
+    calc_option_table(table, args, flags);
     cli_list operands = {.items = args->operands, .capacity = argc};
     cli_error error;
     cli_result result = cli_parse(table, &operands, 2, argc, argv, &error);

@@ -11,12 +11,7 @@
 #include "calc.h"
 #include "calc_print.h"
 
-static const char attention_help[] =
-    "usage: attnlab-calc attention --q MATRIX --k MATRIX --v MATRIX\n"
-    "                              [--mask causal|none] [--no-scale]\n"
-    "                              [--labels LIST] [--key-labels LIST]\n"
-    "                              [--precision N] [--latex] [--trace FILE]\n"
-    "\n"
+static const char attention_description[] =
     "One head of attention on matrices you type, every step shown:\n"
     "  scores   = Q · Kᵀ                  (Lq x d_k) · (d_k x Lk) = Lq x Lk\n"
     "  scaled   = scores / sqrt(d_k)      (not with --no-scale)\n"
@@ -26,30 +21,34 @@ static const char attention_help[] =
     "\n"
     "A MATRIX is typed row by row: rows separated by ';', numbers by spaces or\n"
     "commas, e.g. \"1 0; 0 1\". Q has one row per query, K and V one row per\n"
-    "key; Q and K rows have the same width d_k.\n"
-    "\n"
-    "options:\n"
-    "  --q, --k, --v MATRIX  the queries, keys and values\n"
-    "  --mask causal|none    causal: query i sees keys 0 to i only (default none)\n"
-    "  --no-scale            plain dot product: do not divide by sqrt(d_k)\n"
-    "  --labels LIST         names of the queries, e.g. The,cat; also of the keys\n"
-    "                        when there are as many keys as queries\n"
-    "  --key-labels LIST     names of the keys (cross-attention)\n"
-    "  --precision N, --latex, --trace FILE: see 'attnlab-calc --help'\n"
-    "\n"
+    "key; Q and K rows have the same width d_k.\n";
+
+static const char attention_notes[] =
     "trace: attention.q, .k, .v (inputs), attention.mask, then attention.scores,\n"
-    ".scaled, .masked, .weights and .out.\n"
-    "\n"
-    "examples:\n"
-    "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\"\n"
-    "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\""
+    ".scaled, .masked, .weights and .out.\n";
+
+static const char attention_examples[] =
+    "attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\"\n"
+    "attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\""
     " --mask causal --labels The,cat\n"
-    "  attnlab-calc attention --q \"1 1\" --k \"1 0; 0 1; 1 1\" --v \"1; 2; 3\""
+    "attnlab-calc attention --q \"1 1\" --k \"1 0; 0 1; 1 1\" --v \"1; 2; 3\""
     " --no-scale --latex\n";
 
 static const calc_option attention_options[] = {
-    {"--q", "MATRIX"}, {"--k", "MATRIX"}, {"--v", "MATRIX"}, {"--mask", "causal|none"},
-    {"--no-scale", NULL}, {"--labels", "LIST"}, {"--key-labels", "LIST"}, {NULL, NULL},
+    {.name = "--q", .value_name = "MATRIX", .required = true,
+     .help = "the queries, one row each (Lq x d_k)"},
+    {.name = "--k", .value_name = "MATRIX", .required = true,
+     .help = "the keys, one row each (Lk x d_k)"},
+    {.name = "--v", .value_name = "MATRIX", .required = true,
+     .help = "the values, one row per key (Lk x d_v)"},
+    {.name = "--mask", .value_name = "causal|none",
+     .help = "causal: query i sees keys 0 to i only (default none)"},
+    {.name = "--no-scale", .help = "plain dot product: do not divide by sqrt(d_k)"},
+    {.name = "--labels", .value_name = "LIST",
+     .help = "names of the queries, e.g. The,cat; also of the keys\n"
+             "when there are as many keys as queries"},
+    {.name = "--key-labels", .value_name = "LIST", .help = "names of the keys (cross-attention)"},
+    {0},
 };
 
 static const char *const mask_names[] = {"none", "causal", NULL};
@@ -264,7 +263,9 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
 const calc_command calc_attention_command = {
     .name = "attention",
     .summary = "Q, K, V matrices -> scores, scaled, masked, weights, output",
-    .help = attention_help,
+    .description = attention_description,
+    .notes = attention_notes,
+    .examples = attention_examples,
     .options = attention_options,
     .traces = true,
     .calc_size = sizeof(attention_calc),

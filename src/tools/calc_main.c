@@ -1,7 +1,7 @@
 /* calc_main.c: the attnlab-calc program, the hand-calculation checker for
  * homework, exams and the book's worked examples: it picks the subcommand,
- * prints the overall help, runs the subcommand's steps (parse, compute,
- * print, free) and opens and closes the trace. The subcommands are
+ * prints the help calc_help.c writes when asked, and runs the subcommand's
+ * steps (parse, compute, print, free). The subcommands are
  * calc_softmax.c, calc_retrieve.c, calc_attention.c, calc_sample.c and
  * calc_params.c; each holds only its own steps, and none does maths.
  *
@@ -17,69 +17,6 @@
 #include "attnlab_config.h"
 #include "calc.h"
 #include "calc_print.h"
-
-static const calc_command *const commands[] = {
-    &calc_softmax_command, &calc_retrieve_command, &calc_attention_command,
-    &calc_sample_command, &calc_params_command,
-};
-
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-static void print_program_help(void)
-{
-    fputs("attnlab-calc: check a hand calculation of attention, step by step\n"
-          "\n"
-          "usage: attnlab-calc SUBCOMMAND [options]\n"
-          "\n"
-          "subcommands:\n", stdout);
-    for (size_t k = 0; k < N_COMMANDS; k++)
-        printf("  %-10s %s\n", commands[k]->name, commands[k]->summary);
-    fputs("\n"
-          "options every subcommand takes:\n"
-          "  --precision N  decimals of computed numbers, 0 to 9 (default 4)\n"
-          "  --latex        print the steps as a LaTeX align* block instead of tables\n"
-          "  --trace FILE   also write every tensor to FILE (traces/FORMAT.md);\n"
-          "                 read it with 'attnlab-trace list FILE' (not for params)\n"
-          "  --help         the options and examples of one subcommand:\n"
-          "                 attnlab-calc SUBCOMMAND --help\n"
-          "\n"
-          "examples:\n"
-          "  attnlab-calc softmax 2.0 1.0 0.1\n"
-          "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 75\n"
-          "  attnlab-calc attention --q \"1 0; 0 1\" --k \"1 0; 0 1\" --v \"1 2; 3 4\""
-          " --mask causal\n"
-          "  attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.6\n"
-          "  attnlab-calc params --preset transformer-base\n"
-          "\n"
-          "exit status: 0 done, 2 bad input (one line on stderr, nothing on stdout).\n",
-          stdout);
-}
-
-int calc_trace_open(al_trace **trace, const calc_args *args)
-{
-    *trace = NULL;
-    if (!args->trace_path)
-        return CALC_OK;
-    al_trace_options options = {.program = "attnlab-calc", .argc = args->argc - 1,
-                                .argv = (const char *const *)args->argv + 1,
-                                .level = AL_TRACE_ROWS};
-    al_error err;
-    if (al_trace_open(trace, args->trace_path, &options, &err) != AL_OK)
-        return calc_fail("%s", err.message);
-    return CALC_OK;
-}
-
-int calc_trace_finish(al_trace *trace, al_status status, const al_error *err)
-{
-    if (status != AL_OK) {
-        al_trace_discard(trace);
-        return calc_fail("%s", err->message);
-    }
-    al_error close_err;
-    if (al_trace_close(trace, &close_err) != AL_OK)
-        return calc_fail("%s", close_err.message);
-    return CALC_OK;
-}
 
 /* Every subcommand's steps, in order (see calc_command in calc.h). Output
  * is printed only once the calculation has succeeded. */
@@ -108,33 +45,25 @@ static int run_command(const calc_command *command, const calc_args *args)
     return status;
 }
 
-static const calc_command *find_command(const char *name)
-{
-    for (size_t k = 0; k < N_COMMANDS; k++)
-        if (strcmp(commands[k]->name, name) == 0)
-            return commands[k];
-    return NULL;
-}
-
 static int run(int argc, char **argv)
 {
     const char *first = argv[1];
     if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0 || strcmp(first, "help") == 0) {
-        print_program_help();
+        calc_print_program_help(stdout);
         return CALC_OK;
     }
     if (strcmp(first, "--version") == 0) {
         printf("attnlab-calc (attnlab %s)\n", AL_VERSION);
         return CALC_OK;
     }
-    const calc_command *command = find_command(first);
+    const calc_command *command = calc_find_command(first);
     if (!command)
         return calc_fail("unknown subcommand '%s'; expected softmax, retrieve, attention, "
                          "sample or params (see 'attnlab-calc --help')", first);
     calc_args args;
     int status = calc_parse_command_line(&args, command, argc, argv);
     if (status == CALC_OK && args.help)
-        fputs(command->help, stdout);
+        calc_print_command_help(stdout, command);
     else if (status == CALC_OK)
         status = run_command(command, &args);
     free(args.operands);

@@ -10,13 +10,7 @@
 #include "calc.h"
 #include "calc_print.h"
 
-static const char params_help[] =
-    "usage: attnlab-calc params [--preset NAME] [--family F] [--d-model N]\n"
-    "                           [--heads N] [--layers N] [--encoder-layers N]\n"
-    "                           [--decoder-layers N] [--d-ff N] [--vocab N]\n"
-    "                           [--positions sinusoidal|learned] [--max-positions N]\n"
-    "                           [--norm post|pre] [--no-biases] [--untied] [--latex]\n"
-    "\n"
+static const char params_description[] =
     "How many parameters a Transformer has, part by part (embeddings,\n"
     "positions, attention, feed-forward, layer norms, ...), per layer and in\n"
     "total; for a preset, compared with the figure its authors published, and\n"
@@ -28,36 +22,41 @@ static const char params_help[] =
     "  gpt1              GPT-1 (about 117M)\n"
     "\n"
     "Without --preset the starting point is transformer-base; the other options\n"
-    "change it (then there is no published figure to compare with):\n"
-    "  --family F          encoder-decoder, encoder-only or decoder-only\n"
-    "  --d-model N         the width of every token vector\n"
-    "  --heads N           attention heads h; d_model must be a multiple of h\n"
-    "  --layers N          layers in each stack the family has\n"
-    "  --encoder-layers N, --decoder-layers N   one stack only\n"
-    "  --d-ff N            the FFN's hidden width (default 4 x d_model when\n"
-    "                      --d-model is given)\n"
-    "  --vocab N           the vocabulary size V\n"
-    "  --positions P       sinusoidal (a formula, no parameters) or learned (a table)\n"
-    "  --max-positions N   rows of a learned position table\n"
-    "  --norm post|pre     where the layer norms sit (pre-norm adds a final norm\n"
-    "                      to each stack)\n"
-    "  --no-biases         attention and FFN projections without biases\n"
-    "  --untied            a separate d_model x V output matrix instead of reusing\n"
-    "                      the embedding table\n"
-    "  --precision N, --latex: see 'attnlab-calc --help' (no --trace: nothing\n"
-    "                      here is a tensor)\n"
-    "\n"
-    "examples:\n"
-    "  attnlab-calc params --preset transformer-base\n"
-    "  attnlab-calc params --preset bert-base --latex\n"
-    "  attnlab-calc params --preset gpt1 --layers 24 --d-model 1024 --heads 16\n"
-    "  attnlab-calc params --family decoder-only --d-model 64 --heads 4 --layers 2 --vocab 1000\n";
+    "change it (then there is no published figure to compare with). There is\n"
+    "no --trace: nothing here is a tensor.\n";
+
+static const char params_examples[] =
+    "attnlab-calc params --preset transformer-base\n"
+    "attnlab-calc params --preset bert-base --latex\n"
+    "attnlab-calc params --preset gpt1 --layers 24 --d-model 1024 --heads 16\n"
+    "attnlab-calc params --family decoder-only --d-model 64 --heads 4 --layers 2 --vocab 1000\n";
 
 static const calc_option params_options[] = {
-    {"--preset", "NAME"}, {"--family", "F"}, {"--d-model", "N"}, {"--heads", "N"},
-    {"--layers", "N"}, {"--encoder-layers", "N"}, {"--decoder-layers", "N"}, {"--d-ff", "N"},
-    {"--vocab", "N"}, {"--positions", "P"}, {"--max-positions", "N"}, {"--norm", "post|pre"},
-    {"--no-biases", NULL}, {"--untied", NULL}, {NULL, NULL},
+    {.name = "--preset", .value_name = "NAME",
+     .help = "start from transformer-base, bert-base or gpt1"},
+    {.name = "--family", .value_name = "F",
+     .help = "encoder-decoder, encoder-only or decoder-only"},
+    {.name = "--d-model", .value_name = "N", .help = "the width of every token vector"},
+    {.name = "--heads", .value_name = "N",
+     .help = "attention heads h; d_model must be a multiple of h"},
+    {.name = "--layers", .value_name = "N", .help = "layers in each stack the family has"},
+    {.name = "--encoder-layers", .value_name = "N", .help = "layers of the encoder stack only"},
+    {.name = "--decoder-layers", .value_name = "N", .help = "layers of the decoder stack only"},
+    {.name = "--d-ff", .value_name = "N",
+     .help = "the FFN's hidden width (default 4 x d_model when\n"
+             "--d-model is given)"},
+    {.name = "--vocab", .value_name = "N", .help = "the vocabulary size V"},
+    {.name = "--positions", .value_name = "P",
+     .help = "sinusoidal (a formula, no parameters) or learned (a table)"},
+    {.name = "--max-positions", .value_name = "N", .help = "rows of a learned position table"},
+    {.name = "--norm", .value_name = "post|pre",
+     .help = "where the layer norms sit (pre-norm adds a final norm\n"
+             "to each stack)"},
+    {.name = "--no-biases", .help = "attention and FFN projections without biases"},
+    {.name = "--untied",
+     .help = "a separate d_model x V output matrix instead of reusing\n"
+             "the embedding table"},
+    {0},
 };
 
 /* The largest size an option takes; al_model_config_check has the real
@@ -344,7 +343,8 @@ static int compute(void *calc, const calc_args *args)
 const calc_command calc_params_command = {
     .name = "params",
     .summary = "a Transformer's size -> parameters by part, against published figures",
-    .help = params_help,
+    .description = params_description,
+    .examples = params_examples,
     .options = params_options,
     .traces = false,
     .calc_size = sizeof(params_calc),

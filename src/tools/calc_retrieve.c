@@ -12,50 +12,48 @@
 #include "calc.h"
 #include "calc_print.h"
 
-static const char retrieve_help[] =
-    "usage: attnlab-calc retrieve --keys LIST --values LIST --query Q\n"
-    "                             [--similarity KIND] [--sigma S]\n"
-    "                             [--normalize sum|softmax] [--temperature T]\n"
-    "                             [--precision N] [--latex] [--trace FILE]\n"
-    "\n"
+static const char retrieve_description[] =
     "Attention as retrieval from a table of keys and values: how similar the\n"
     "query is to each key (s_j), the weights those similarities become (w_j,\n"
     "adding up to 1), and the retrieved value, the weighted mean of the values\n"
     "(sum of w_j v_j). A query equal to a key retrieves exactly that key's\n"
-    "value, never NaN.\n"
-    "\n"
-    "options:\n"
-    "  --keys LIST         the keys, e.g. 70,80; vectors as rows: '1 2; 3 4'\n"
-    "  --values LIST       one value per key, e.g. 1000,1500; vectors: '1 0; 0 1'\n"
-    "  --query Q           the query, e.g. 75 (a vector for vector keys: '1 2')\n"
-    "  --similarity KIND   inverse-distance (default)  s_j = 1 / |k_j - q|\n"
-    "                      dot                         s_j = k_j . q\n"
-    "                      gaussian     s_j = exp(-|k_j - q|^2 / (2 sigma^2))\n"
-    "  --sigma S           the width of the gaussian, > 0 (default 1)\n"
-    "  --normalize HOW     sum: w_j = s_j / (sum of the s_k), the default for\n"
-    "                      inverse-distance and gaussian (similarities >= 0);\n"
-    "                      softmax: w_j = exp((s_j - max) / T) / (sum of those),\n"
-    "                      the default for dot\n"
-    "  --temperature T     softmax only: a number > 0 (default 1)\n"
-    "  --precision N, --latex, --trace FILE: see 'attnlab-calc --help'\n"
-    "\n"
+    "value, never NaN.\n";
+
+static const char retrieve_notes[] =
     "trace: retrieve.q, retrieve.k, retrieve.v (inputs), retrieve.scores\n"
     "(the similarities), retrieve.weights and retrieve.out (the value), with\n"
-    "retrieve.sigma and retrieve.temperature where they apply.\n"
-    "\n"
-    "examples:\n"
-    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 75\n"
-    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72\n"
-    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 70\n"
-    "  attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72"
+    "retrieve.sigma and retrieve.temperature where they apply.\n";
+
+static const char retrieve_examples[] =
+    "attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 75\n"
+    "attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72\n"
+    "attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 70\n"
+    "attnlab-calc retrieve --keys 70,80 --values 1000,1500 --query 72"
     " --similarity gaussian --sigma 5\n"
-    "  attnlab-calc retrieve --keys '1 0; 0 1' --values 10,20 --query '2 1'"
+    "attnlab-calc retrieve --keys '1 0; 0 1' --values 10,20 --query '2 1'"
     " --similarity dot --latex\n";
 
 static const calc_option retrieve_options[] = {
-    {"--keys", "LIST"}, {"--values", "LIST"}, {"--query", "Q"},
-    {"--similarity", "KIND"}, {"--sigma", "S"}, {"--normalize", "HOW"},
-    {"--temperature", "T"}, {NULL, NULL},
+    {.name = "--keys", .value_name = "LIST", .required = true,
+     .help = "the keys, e.g. 70,80; vectors as rows: '1 2; 3 4'"},
+    {.name = "--values", .value_name = "LIST", .required = true,
+     .help = "one value per key, e.g. 1000,1500; vectors: '1 0; 0 1'"},
+    {.name = "--query", .value_name = "Q", .required = true,
+     .help = "the query, e.g. 75 (a vector for vector keys: '1 2')"},
+    {.name = "--similarity", .value_name = "KIND",
+     .help = "inverse-distance (default)  s_j = 1 / |k_j - q|\n"
+             "dot                         s_j = k_j . q\n"
+             "gaussian     s_j = exp(-|k_j - q|^2 / (2 sigma^2))"},
+    {.name = "--sigma", .value_name = "S",
+     .help = "the width of the gaussian, > 0 (default 1)"},
+    {.name = "--normalize", .value_name = "HOW",
+     .help = "sum: w_j = s_j / (sum of the s_k), the default for\n"
+             "inverse-distance and gaussian (similarities >= 0);\n"
+             "softmax: w_j = exp((s_j - max) / T) / (sum of those),\n"
+             "the default for dot"},
+    {.name = "--temperature", .value_name = "T",
+     .help = "softmax only: a number > 0 (default 1)"},
+    {0},
 };
 
 static const char *const similarity_names[] = {"inverse-distance", "dot", "gaussian", NULL};
@@ -476,7 +474,9 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
 const calc_command calc_retrieve_command = {
     .name = "retrieve",
     .summary = "keys, values, a query -> similarities, weights, retrieved value",
-    .help = retrieve_help,
+    .description = retrieve_description,
+    .notes = retrieve_notes,
+    .examples = retrieve_examples,
     .options = retrieve_options,
     .traces = true,
     .calc_size = sizeof(retrieve_calc),

@@ -10,11 +10,7 @@
 #include "calc.h"
 #include "calc_print.h"
 
-static const char sample_help[] =
-    "usage: attnlab-calc sample --probs LIST --draw U [--temperature T]\n"
-    "                           [--labels LIST] [--precision N] [--latex]\n"
-    "                           [--trace FILE]\n"
-    "\n"
+static const char sample_description[] =
     "The roulette wheel of sampling: lay the probabilities end to end (the\n"
     "cumulative sums c_i = p_0 + ... + p_i), then the draw u picks the first\n"
     "token i with u < c_i. With probabilities 0.5, 0.2, 0.3 the sums are 0.5,\n"
@@ -25,30 +21,30 @@ static const char sample_help[] =
     "With --temperature T the probabilities are reshaped first:\n"
     "  p'_i = softmax(log p / T)_i = p_i^(1/T) / (sum of p_k^(1/T))\n"
     "T < 1 sharpens them towards the most likely token, T > 1 flattens them\n"
-    "towards uniform; T = 1 changes nothing.\n"
-    "\n"
-    "options:\n"
-    "  --probs LIST      probabilities >= 0 adding up to 1 (within 1e-6; they\n"
-    "                    are not renormalised, so a typo is caught), e.g.\n"
-    "                    0.5,0.2,0.3\n"
-    "  --draw U          the uniform draw, 0 <= U < 1\n"
-    "  --temperature T   reshape the probabilities first; T > 0\n"
-    "  --labels LIST     names of the tokens, e.g. cat,dog,fish\n"
-    "  --precision N, --latex, --trace FILE: see 'attnlab-calc --help'\n"
-    "\n"
+    "towards uniform; T = 1 changes nothing.\n";
+
+static const char sample_notes[] =
     "trace: sample.probs, sample.cumsum, sample.draw and sample.token; with\n"
     "--temperature, sample.given (as typed), sample.logits (log p) and\n"
-    "sample.temperature come first and sample.probs is the reshaped one.\n"
-    "\n"
-    "examples:\n"
-    "  attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.4\n"
-    "  attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.6\n"
-    "  attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.6 --temperature 0.5 --labels cat,dog,fish\n"
-    "  attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.5 --latex\n";
+    "sample.temperature come first and sample.probs is the reshaped one.\n";
+
+static const char sample_examples[] =
+    "attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.4\n"
+    "attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.6\n"
+    "attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.6 --temperature 0.5 --labels cat,dog,fish\n"
+    "attnlab-calc sample --probs 0.5,0.2,0.3 --draw 0.5 --latex\n";
 
 static const calc_option sample_options[] = {
-    {"--probs", "LIST"}, {"--draw", "U"}, {"--temperature", "T"}, {"--labels", "LIST"},
-    {NULL, NULL},
+    {.name = "--probs", .value_name = "LIST", .required = true,
+     .help = "probabilities >= 0 adding up to 1 (within 1e-6; they\n"
+             "are not renormalised, so a typo is caught), e.g.\n"
+             "0.5,0.2,0.3"},
+    {.name = "--draw", .value_name = "U", .required = true,
+     .help = "the uniform draw, 0 <= U < 1"},
+    {.name = "--temperature", .value_name = "T",
+     .help = "reshape the probabilities first; T > 0"},
+    {.name = "--labels", .value_name = "LIST", .help = "names of the tokens, e.g. cat,dog,fish"},
+    {0},
 };
 
 /* How far the typed probabilities may add up from 1: 1e-6 for what was
@@ -320,7 +316,9 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
 const calc_command calc_sample_command = {
     .name = "sample",
     .summary = "probabilities and a draw -> cumulative sums, the roulette's token",
-    .help = sample_help,
+    .description = sample_description,
+    .notes = sample_notes,
+    .examples = sample_examples,
     .options = sample_options,
     .traces = true,
     .calc_size = sizeof(sample_calc),

@@ -9,10 +9,7 @@
 #include "calc.h"
 #include "calc_print.h"
 
-static const char softmax_help[] =
-    "usage: attnlab-calc softmax SCORES... [--temperature T]\n"
-    "                            [--precision N] [--latex] [--trace FILE]\n"
-    "\n"
+static const char softmax_description[] =
     "The softmax of a list of scores, step by step:\n"
     "  max        the largest score (subtracting it changes no probability and\n"
     "             keeps every exponential <= 1, so none can overflow)\n"
@@ -21,23 +18,24 @@ static const char softmax_help[] =
     "  p_j        e_j / sum, the probabilities; they add up to 1\n"
     "\n"
     "SCORES are numbers separated by spaces or commas; type negative ones as\n"
-    "they are (-1.5).\n"
-    "\n"
-    "options:\n"
-    "  --temperature T  a number > 0 (default 1): below 1 sharpens the\n"
-    "                   probabilities towards the largest score, above 1\n"
-    "                   flattens them towards uniform\n"
-    "  --precision N, --latex, --trace FILE: see 'attnlab-calc --help'\n"
-    "\n"
-    "trace: softmax.scores, softmax.temperature (when T is not 1) and\n"
-    "softmax.weights, with a softmax row record holding max, exp and sum.\n"
-    "\n"
-    "examples:\n"
-    "  attnlab-calc softmax 2.0 1.0 0.1\n"
-    "  attnlab-calc softmax 2.0 1.0 0.1 --temperature 0.5\n"
-    "  attnlab-calc softmax 2, 1, 0.1 --latex\n";
+    "they are (-1.5).\n";
 
-static const calc_option softmax_options[] = {{"--temperature", "T"}, {NULL, NULL}};
+static const char softmax_notes[] =
+    "trace: softmax.scores, softmax.temperature (when T is not 1) and\n"
+    "softmax.weights, with a softmax row record holding max, exp and sum.\n";
+
+static const char softmax_examples[] =
+    "attnlab-calc softmax 2.0 1.0 0.1\n"
+    "attnlab-calc softmax 2.0 1.0 0.1 --temperature 0.5\n"
+    "attnlab-calc softmax 2, 1, 0.1 --latex\n";
+
+static const calc_option softmax_options[] = {
+    {.name = "--temperature", .value_name = "T",
+     .help = "a number > 0 (default 1): below 1 sharpens the\n"
+             "probabilities towards the largest score, above 1\n"
+             "flattens them towards uniform"},
+    {0},
+};
 
 /* What was typed and what the library computed from it. */
 typedef struct softmax_calc {
@@ -218,7 +216,9 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
 const calc_command calc_softmax_command = {
     .name = "softmax",
     .summary = "scores -> exponentials, their sum, probabilities",
-    .help = softmax_help,
+    .description = softmax_description,
+    .notes = softmax_notes,
+    .examples = softmax_examples,
     .options = softmax_options,
     .operands_name = "SCORES",
     .traces = true,
