@@ -144,8 +144,8 @@ static void compute(lesson03_state *s, const lesson03_settings *settings,
                                   .col_labels = labels};
     al_status status = al_trace_matrix(trace, &scores_info, &s->scores, &err);
     if (status == AL_OK)
-        status = al_softmax_explain(&s->steps, &s->scores, 1.0f, trace, "softmax",
-                                    "softmax.scores", labels, &err);
+        status = al_softmax_explain(&s->steps, &s->scores, "softmax.scores", 1.0f, labels,
+                                    (al_trace_at){trace, "softmax"}, &err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
@@ -161,10 +161,10 @@ static void compute(lesson03_state *s, const lesson03_settings *settings,
     al_rng_seed(&peak_rng, settings->seed, 1);
     if (status == AL_OK)
         status = al_dot_variance(&s->variance, s->dims, settings->dims.count, settings->samples,
-                                 &variance_rng, trace, "scaling", &err);
+                                 &variance_rng, (al_trace_at){trace, "scaling"}, &err);
     if (status == AL_OK)
         status = al_softmax_peak(&s->peak, s->dims, settings->dims.count, settings->keys,
-                                 settings->draws, &peak_rng, trace, "scaling", &err);
+                                 settings->draws, &peak_rng, (al_trace_at){trace, "scaling"}, &err);
     if (status != AL_OK) {
         free_state(s);
         outputs_fail(outputs, &err);

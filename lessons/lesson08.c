@@ -196,17 +196,20 @@ static al_status encode_positions(lesson08_state *s, const lesson08_settings *se
         status = al_positional_sinusoidal(&s->sinusoidal, 0, labels,
                                           (al_trace_at){trace, "sinusoidal.pos"}, err);
     if (status == AL_OK)
-        status = al_gram_matrix(&s->one_hot_similarity, &s->one_hot, trace,
-                                "one_hot.similarity", "one_hot.pos", labels, err);
+        status = al_gram_matrix(&s->one_hot_similarity,
+                                (al_named){&s->one_hot, "one_hot.pos", labels},
+                                (al_trace_at){trace, "one_hot.similarity"}, err);
     if (status == AL_OK)
-        status = al_gram_matrix(&s->sinusoidal_similarity, &s->sinusoidal, trace,
-                                "sinusoidal.similarity", "sinusoidal.pos", labels, err);
+        status = al_gram_matrix(&s->sinusoidal_similarity,
+                                (al_named){&s->sinusoidal, "sinusoidal.pos", labels},
+                                (al_trace_at){trace, "sinusoidal.similarity"}, err);
     if (status == AL_OK)
         status = al_positional_sinusoidal(&s->beyond, settings->position - BEYOND_ROWS + 1, beyond,
                                           (al_trace_at){trace, "beyond.pos"}, err);
     if (status == AL_OK)
-        status = al_gram_matrix(&s->beyond_similarity, &s->beyond, trace, "beyond.similarity",
-                                "beyond.pos", beyond, err);
+        status = al_gram_matrix(&s->beyond_similarity,
+                                (al_named){&s->beyond, "beyond.pos", beyond},
+                                (al_trace_at){trace, "beyond.similarity"}, err);
     if (status != AL_OK)
         return status;
     al_error refusal = {0};
@@ -231,9 +234,9 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
     if (status == AL_OK)
         status = al_trace_order(trace, "shuffle.order", s->order, L, shuffled, err);
     if (status == AL_OK)
-        status = al_permute_rows(&s->shuffled_embed, &s->embed, s->order, trace,
-                                 "shuffled.embed", "original.embed", "shuffle.order", shuffled,
-                                 err);
+        status = al_permute_rows(&s->shuffled_embed, (al_named){&s->embed, "original.embed", NULL},
+                                 s->order, "shuffle.order", shuffled,
+                                 (al_trace_at){trace, "shuffled.embed"}, err);
     /* x = embed + pos: the same positions 0 .. L-1 for both sentences */
     if (status == AL_OK)
         status = al_positional_sinusoidal(&s->pos, 0, s->positions, (al_trace_at){trace, "pos"},
@@ -255,13 +258,15 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
                                    (al_trace_at){trace, RUN_PREFIX[r]}, err);
     }
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_bare, &s->out[ORIGINAL_BARE], s->order, trace,
-                                 "shuffled.no_pos.expected", "original.no_pos.attn.out",
-                                 "shuffle.order", shuffled, err);
+        status = al_permute_rows(&s->expected_bare,
+                                 (al_named){&s->out[ORIGINAL_BARE], "original.no_pos.attn.out", NULL},
+                                 s->order, "shuffle.order", shuffled,
+                                 (al_trace_at){trace, "shuffled.no_pos.expected"}, err);
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_pos, &s->out[ORIGINAL_POS], s->order, trace,
-                                 "shuffled.with_pos.expected", "original.with_pos.attn.out",
-                                 "shuffle.order", shuffled, err);
+        status = al_permute_rows(&s->expected_pos,
+                                 (al_named){&s->out[ORIGINAL_POS], "original.with_pos.attn.out", NULL},
+                                 s->order, "shuffle.order", shuffled,
+                                 (al_trace_at){trace, "shuffled.with_pos.expected"}, err);
     return status;
 }
 

@@ -139,8 +139,8 @@ static void run(lesson09_state *s, lesson_outputs *outputs)
     if (status == AL_OK) {
         list_stages(&n, s);
         status = al_token_path(&s->cls_path, n.stages, n.name_list,
-                               s->model.config.encoder_layers + 1, 0, outputs->trace,
-                               "cls.path", n.label_list, NULL, &err);
+                               s->model.config.encoder_layers + 1, 0, n.label_list, NULL,
+                               (al_trace_at){outputs->trace, "cls.path"}, &err);
     }
     if (status != AL_OK) {
         free_state(s);

@@ -210,17 +210,15 @@ static al_status measure_changes(lesson12_state *s, al_trace *trace, al_error *e
 {
     int last = s->encoder_only.config.encoder_layers - 1;
     char before[AL_NAME_SIZE], after[AL_NAME_SIZE];
-    al_status status = al_row_change(&s->bert_change, &s->bert_ws.final.value,
-                                     &s->bert_changed_ws.final.value, trace, "change.bert",
-                                     al_name(before, "bert.enc.%d.norm2", last),
-                                     al_name(after, "changed.bert.enc.%d.norm2", last),
-                                     s->bert.labels, err);
+    al_status status = al_row_change(&s->bert_change,
+                                     (al_named){&s->bert_ws.final.value, al_name(before, "bert.enc.%d.norm2", last), s->bert.labels},
+                                     (al_named){&s->bert_changed_ws.final.value, al_name(after, "changed.bert.enc.%d.norm2", last), s->bert.labels},
+                                     (al_trace_at){trace, "change.bert"}, err);
     if (status == AL_OK)
-        status = al_row_change(&s->gpt_change, &s->gpt_ws.final.value,
-                               &s->gpt_changed_ws.final.value, trace, "change.gpt",
-                               al_name(before, "gpt.dec.%d.norm2", last),
-                               al_name(after, "changed.gpt.dec.%d.norm2", last), s->gpt.labels,
-                               err);
+        status = al_row_change(&s->gpt_change,
+                               (al_named){&s->gpt_ws.final.value, al_name(before, "gpt.dec.%d.norm2", last), s->gpt.labels},
+                               (al_named){&s->gpt_changed_ws.final.value, al_name(after, "changed.gpt.dec.%d.norm2", last), s->gpt.labels},
+                               (al_trace_at){trace, "change.gpt"}, err);
     return status;
 }
 

@@ -36,7 +36,7 @@ static void measure(al_matrix *variance, uint64_t seed)
     al_rng rng;
     al_rng_seed(&rng, seed, 0);
     assert_int_equal(al_matrix_alloc(variance, 2, N_DIMS, NULL), AL_OK);
-    assert_int_equal(al_dot_variance(variance, DIMS, N_DIMS, SAMPLES, &rng, NULL, NULL, NULL),
+    assert_int_equal(al_dot_variance(variance, DIMS, N_DIMS, SAMPLES, &rng, (al_trace_at){0}, NULL),
                      AL_OK);
 }
 
@@ -134,7 +134,8 @@ static void scaling_keeps_the_softmax_from_saturating(void **state)
     assert_int_equal(al_matrix_alloc(&peak, 2, N_DIMS, NULL), AL_OK);
     al_rng rng;
     al_rng_seed(&rng, 42, 0);
-    assert_int_equal(al_softmax_peak(&peak, DIMS, N_DIMS, KEYS, DRAWS, &rng, NULL, NULL, NULL),
+    assert_int_equal(al_softmax_peak(&peak, DIMS, N_DIMS, KEYS, DRAWS, &rng, (al_trace_at){0},
+                                     NULL),
                      AL_OK);
     assert_same_float(*al_at(&peak, 0, 0), *al_at(&peak, 1, 0));
     for (int i = 0; i < N_DIMS; i++)
@@ -160,9 +161,11 @@ static void tables_are_traced_with_their_widths(void **state)
     al_matrix variance, peak;
     assert_int_equal(al_matrix_alloc(&variance, 2, 2, NULL), AL_OK);
     assert_int_equal(al_matrix_alloc(&peak, 2, 2, NULL), AL_OK);
-    assert_int_equal(al_dot_variance(&variance, dims, 2, 50, &rng, c.trace, "scaling", NULL),
+    assert_int_equal(al_dot_variance(&variance, dims, 2, 50, &rng,
+                                     (al_trace_at){c.trace, "scaling"}, NULL),
                      AL_OK);
-    assert_int_equal(al_softmax_peak(&peak, dims, 2, 4, 10, &rng, c.trace, "scaling", NULL),
+    assert_int_equal(al_softmax_peak(&peak, dims, 2, 4, 10, &rng,
+                                     (al_trace_at){c.trace, "scaling"}, NULL),
                      AL_OK);
     capture_finish(&c);
     /* The generator's state before the first draw, by hand from
@@ -195,19 +198,19 @@ static void bad_input_is_refused(void **state)
     assert_int_equal(al_matrix_alloc(&table, 2, 2, NULL), AL_OK);
     al_error err = {0};
     const int good[] = {1, 4}, zero[] = {1, 0};
-    assert_int_equal(al_dot_variance(&table, good, 2, 1, &rng, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_dot_variance(&table, good, 2, 1, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "at least 2 samples"));
-    assert_int_equal(al_dot_variance(&table, zero, 2, 10, &rng, NULL, NULL, &err), AL_ERR_VALUE);
+    assert_int_equal(al_dot_variance(&table, zero, 2, 10, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "not 0"));
-    assert_int_equal(al_dot_variance(&table, good, 1, 10, &rng, NULL, NULL, &err), AL_ERR_SHAPE);
-    assert_int_equal(al_dot_variance(&table, good, 0, 10, &rng, NULL, NULL, &err), AL_ERR_VALUE);
-    assert_int_equal(al_softmax_peak(&table, good, 2, 1, 10, &rng, NULL, NULL, &err),
+    assert_int_equal(al_dot_variance(&table, good, 1, 10, &rng, (al_trace_at){0}, &err), AL_ERR_SHAPE);
+    assert_int_equal(al_dot_variance(&table, good, 0, 10, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_softmax_peak(&table, good, 2, 1, 10, &rng, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
-    assert_int_equal(al_softmax_peak(&table, good, 2, 4, 0, &rng, NULL, NULL, &err),
+    assert_int_equal(al_softmax_peak(&table, good, 2, 4, 0, &rng, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     trace_capture c;
     capture_start(&c);
-    assert_int_equal(al_dot_variance(&table, good, 2, 10, &rng, c.trace, NULL, &err), AL_ERR_ARG);
+    assert_int_equal(al_dot_variance(&table, good, 2, 10, &rng, (al_trace_at){c.trace, NULL}, &err), AL_ERR_ARG);
     capture_finish(&c);
     capture_free(&c);
     al_matrix_free(&table);

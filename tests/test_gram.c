@@ -23,7 +23,7 @@ static void rows_dotted_with_rows_by_hand(void **state)
      *   (3,4)·(3,4) = 25   (3,4)·(0,1) = 4          (0,1)·(0,1) = 1 */
     float a_data[] = {1, 2, 3, 4, 0, 1}, g_data[9];
     al_matrix a = al_matrix_wrap(a_data, 3, 2), g = al_matrix_wrap(g_data, 3, 3);
-    assert_int_equal(al_gram_matrix(&g, &a, NULL, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_gram_matrix(&g, al_unnamed(&a), (al_trace_at){0}, NULL), AL_OK);
     const float expected[9] = {5, 11, 2, 11, 25, 4, 2, 4, 1};
     for (int i = 0; i < 9; i++)
         assert_same_float(g_data[i], expected[i]);
@@ -43,7 +43,7 @@ static void sinusoidal_dot_products_depend_only_on_distance(void **state)
     float pos_data[P * D], g_data[P * P];
     al_matrix pos = al_matrix_wrap(pos_data, P, D), g = al_matrix_wrap(g_data, P, P);
     assert_int_equal(al_positional_sinusoidal(&pos, 0, NULL, (al_trace_at){0}, NULL), AL_OK);
-    assert_int_equal(al_gram_matrix(&g, &pos, NULL, NULL, NULL, NULL, NULL), AL_OK);
+    assert_int_equal(al_gram_matrix(&g, al_unnamed(&pos), (al_trace_at){0}, NULL), AL_OK);
     for (int p = 0; p + 1 < P; p++)
         for (int q = 0; q + 1 < P; q++)
             assert_close(*al_at(&g, p + 1, q + 1), *al_at(&g, p, q), SHIFTED_DOT_TOLERANCE);
@@ -58,7 +58,7 @@ static void wrong_shape_is_refused(void **state)
     float a_data[6] = {0}, g_data[6];
     al_matrix a = al_matrix_wrap(a_data, 3, 2), g = al_matrix_wrap(g_data, 2, 3);
     al_error err = {0};
-    assert_int_equal(al_gram_matrix(&g, &a, NULL, NULL, NULL, NULL, &err), AL_ERR_SHAPE);
+    assert_int_equal(al_gram_matrix(&g, al_unnamed(&a), (al_trace_at){0}, &err), AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "3 x 2"));
 }
 
@@ -70,11 +70,12 @@ static void trace_records_op_inputs_and_labels(void **state)
     const char *labels[] = {"0", "1"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_gram_matrix(&g, &a, capture.trace, "pos.similarity", "pos", labels,
-                                    NULL),
+    assert_int_equal(al_gram_matrix(&g, (al_named){&a, "pos", labels},
+                                    (al_trace_at){capture.trace, "pos.similarity"}, NULL),
                      AL_OK);
     al_error err = {0};
-    assert_int_equal(al_gram_matrix(&g, &a, capture.trace, NULL, "pos", labels, &err),
+    assert_int_equal(al_gram_matrix(&g, (al_named){&a, "pos", labels},
+                                    (al_trace_at){capture.trace, NULL}, &err),
                      AL_ERR_ARG);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"pos.similarity\", \"role\": \"activation\", "

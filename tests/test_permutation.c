@@ -55,7 +55,8 @@ static void rows_and_labels_follow_the_order(void **state)
     float in_data[] = {1, 2, 3, 4, 5, 6}, out_data[6];
     al_matrix in = al_matrix_wrap(in_data, 3, 2), out = al_matrix_wrap(out_data, 3, 2);
     const int order[] = {2, 0, 1};
-    assert_int_equal(al_permute_rows(&out, &in, order, NULL, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_permute_rows(&out, al_unnamed(&in), order, NULL, NULL, (al_trace_at){0},
+                                     NULL),
                      AL_OK);
     const float expected[] = {5, 6, 1, 2, 3, 4};
     for (int i = 0; i < 6; i++)
@@ -74,12 +75,14 @@ static void orders_outside_the_rows_and_wrong_shapes_are_refused(void **state)
     al_matrix in = al_matrix_wrap(in_data, 2, 2), out = al_matrix_wrap(out_data, 2, 2);
     const int bad[] = {0, 2};
     al_error err = {0};
-    assert_int_equal(al_permute_rows(&out, &in, bad, NULL, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_permute_rows(&out, al_unnamed(&in), bad, NULL, NULL, (al_trace_at){0},
+                                     &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "place 1 takes row 2"));
     al_matrix narrow = al_matrix_wrap(out_data, 2, 1);
     const int good[] = {1, 0};
-    assert_int_equal(al_permute_rows(&narrow, &in, good, NULL, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_permute_rows(&narrow, al_unnamed(&in), good, NULL, NULL, (al_trace_at){0},
+                                     &err),
                      AL_ERR_SHAPE);
 }
 
@@ -94,8 +97,8 @@ static void order_and_rows_are_traced(void **state)
     capture_start(&capture);
     assert_int_equal(al_trace_order(capture.trace, "shuffle.order", order, 2, labels, NULL),
                      AL_OK);
-    assert_int_equal(al_permute_rows(&out, &in, order, capture.trace, "shuffled.embed", "embed",
-                                     "shuffle.order", labels, NULL),
+    assert_int_equal(al_permute_rows(&out, (al_named){&in, "embed", NULL}, order, "shuffle.order",
+                                     labels, (al_trace_at){capture.trace, "shuffled.embed"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"shuffle.order\", \"role\": \"input\", \"op\": "

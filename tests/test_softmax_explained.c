@@ -23,7 +23,7 @@ static al_softmax_explained explain(const float *values, int n, float temperatur
     al_softmax_explained steps;
     assert_int_equal(al_softmax_explained_alloc(&steps, n, NULL), AL_OK);
     al_matrix scores = al_matrix_wrap((float *)values, 1, n);
-    assert_int_equal(al_softmax_explain(&steps, &scores, temperature, NULL, NULL, NULL, NULL,
+    assert_int_equal(al_softmax_explain(&steps, &scores, NULL, temperature, NULL, (al_trace_at){0},
                                         NULL), AL_OK);
     return steps;
 }
@@ -97,8 +97,8 @@ static void every_step_is_traced_with_its_inputs(void **state)
     al_softmax_explained steps;
     assert_int_equal(al_softmax_explained_alloc(&steps, 3, NULL), AL_OK);
     al_matrix scores = al_matrix_wrap((float *)s, 1, 3);
-    assert_int_equal(al_softmax_explain(&steps, &scores, 0.5f, c.trace, "sm", "sm.scores",
-                                        labels, NULL), AL_OK);
+    assert_int_equal(al_softmax_explain(&steps, &scores, "sm.scores", 0.5f, labels,
+                                        (al_trace_at){c.trace, "sm"}, NULL), AL_OK);
     capture_finish(&c);
     assert_trace_has(&c, "\"name\": \"sm.temperature\", \"role\": \"input\"");
     assert_trace_has(&c, "\"name\": \"sm.max\", \"role\": \"activation\", \"op\": \"max\", "
@@ -126,21 +126,22 @@ static void bad_input_is_refused(void **state)
     float s[] = {1.0f, NAN, 0.0f};
     al_matrix scores = al_matrix_wrap(s, 1, 3), two = al_matrix_wrap(s, 1, 2);
     al_error err = {0};
-    assert_int_equal(al_softmax_explain(&steps, &scores, 1.0f, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_softmax_explain(&steps, &scores, NULL, 1.0f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "score 1 is nan"));
     s[1] = -INFINITY;
-    assert_int_equal(al_softmax_explain(&steps, &scores, 1.0f, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_softmax_explain(&steps, &scores, NULL, 1.0f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     s[1] = 0.5f;
-    assert_int_equal(al_softmax_explain(&steps, &scores, 0.0f, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_softmax_explain(&steps, &scores, NULL, 0.0f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "temperature"));
-    assert_int_equal(al_softmax_explain(&steps, &two, 1.0f, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_softmax_explain(&steps, &two, NULL, 1.0f, NULL, (al_trace_at){0}, &err),
                      AL_ERR_SHAPE);
     trace_capture c;
     capture_start(&c);
-    assert_int_equal(al_softmax_explain(&steps, &scores, 1.0f, c.trace, NULL, NULL, NULL, &err),
+    assert_int_equal(al_softmax_explain(&steps, &scores, NULL, 1.0f, NULL,
+                                        (al_trace_at){c.trace, NULL}, &err),
                      AL_ERR_ARG);
     capture_finish(&c);
     capture_free(&c);

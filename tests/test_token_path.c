@@ -23,7 +23,7 @@ static void the_path_takes_the_row_of_each_stage(void **state)
     al_matrix c = al_matrix_wrap(l1, 2, 2), path = al_matrix_wrap(path_data, 3, 2);
     const al_matrix *stages[] = {&a, &b, &c};
     const char *names[] = {"x", "enc.0.norm2", "enc.1.norm2"};
-    assert_int_equal(al_token_path(&path, stages, names, 3, 1, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_token_path(&path, stages, names, 3, 1, NULL, NULL, (al_trace_at){0}, NULL),
                      AL_OK);
     const float expected[] = {3, 4, 7, 8, 11, 12};
     for (int i = 0; i < 6; i++)
@@ -39,13 +39,13 @@ static void a_row_outside_a_stage_or_a_wrong_width_is_refused(void **state)
     const al_matrix *stages[] = {&a, &a}, *mixed[] = {&a, &thin};
     const char *names[] = {"x", "y"};
     al_error err = {0};
-    assert_int_equal(al_token_path(&path, stages, names, 2, 2, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_token_path(&path, stages, names, 2, 2, NULL, NULL, (al_trace_at){0}, &err),
                      AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "row 2 is outside stage 0"));
-    assert_int_equal(al_token_path(&path, mixed, names, 2, 0, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_token_path(&path, mixed, names, 2, 0, NULL, NULL, (al_trace_at){0}, &err),
                      AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "stage 1 is 2 x 1"));
-    assert_int_equal(al_token_path(&path, stages, names, 0, 0, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_token_path(&path, stages, names, 0, 0, NULL, NULL, (al_trace_at){0}, &err),
                      AL_ERR_ARG);
 }
 
@@ -59,8 +59,8 @@ static void the_path_is_traced_with_every_stage_as_an_input(void **state)
     const char *names[] = {"x", "enc.0.norm2"}, *rows[] = {"x", "enc.0"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_token_path(&path, stages, names, 2, 0, capture.trace, "cls.path", rows,
-                                   NULL, NULL),
+    assert_int_equal(al_token_path(&path, stages, names, 2, 0, rows, NULL,
+                                   (al_trace_at){capture.trace, "cls.path"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"cls.path\", \"role\": \"activation\", \"op\": "
@@ -81,7 +81,8 @@ static void the_change_is_the_largest_difference_in_each_row(void **state)
     al_matrix before = al_matrix_wrap(before_data, 2, 3);
     al_matrix after = al_matrix_wrap(after_data, 2, 3);
     al_matrix change = al_matrix_wrap(change_data, 2, 1);
-    assert_int_equal(al_row_change(&change, &before, &after, NULL, NULL, NULL, NULL, NULL, NULL),
+    assert_int_equal(al_row_change(&change, al_unnamed(&before), al_unnamed(&after),
+                                   (al_trace_at){0}, NULL),
                      AL_OK);
     assert_same_float(change_data[0], 0.0f);
     assert_same_float(change_data[1], 2.0f);
@@ -94,9 +95,10 @@ static void changes_of_other_shapes_or_nan_are_refused(void **state)
     al_matrix a = al_matrix_wrap(a_data, 1, 2), b = al_matrix_wrap(b_data, 1, 2);
     al_matrix wide = al_matrix_wrap(a_data, 2, 1), change = al_matrix_wrap(change_data, 1, 1);
     al_error err = {0};
-    assert_int_equal(al_row_change(&change, &a, &wide, NULL, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_row_change(&change, al_unnamed(&a), al_unnamed(&wide), (al_trace_at){0},
+                                   &err),
                      AL_ERR_SHAPE);
-    assert_int_equal(al_row_change(&change, &a, &b, NULL, NULL, NULL, NULL, NULL, &err),
+    assert_int_equal(al_row_change(&change, al_unnamed(&a), al_unnamed(&b), (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "entry (0, 1)"));
 }
@@ -110,8 +112,9 @@ static void the_change_is_traced_with_both_runs_as_inputs(void **state)
     const char *labels[] = {"the"};
     trace_capture capture;
     capture_start(&capture);
-    assert_int_equal(al_row_change(&change, &a, &b, capture.trace, "change.gpt", "gpt.logits",
-                                   "changed.gpt.logits", labels, NULL),
+    assert_int_equal(al_row_change(&change, (al_named){&a, "gpt.logits", labels},
+                                   (al_named){&b, "changed.gpt.logits", labels},
+                                   (al_trace_at){capture.trace, "change.gpt"}, NULL),
                      AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"change.gpt\", \"role\": \"activation\", \"op\": "

@@ -41,7 +41,7 @@
  * 1 .. AL_DOT_VARIANCE_MAX_D or samples < 2. Traces "<name>.variance"
  * (op "dot_variance", with a note saying how it was drawn). */
 al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int samples,
-                          al_rng *rng, al_trace *trace, const char *name, al_error *err);
+                          al_rng *rng, al_trace_at at, al_error *err);
 
 /* peak (2 x count): for d = dims[i], the mean over `draws` draws of the
  * largest weight of softmax(q · Kᵀ) (row 0) and of softmax(q · Kᵀ / √d)
@@ -56,6 +56,6 @@ al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int s
  * al_dot_variance, and for keys < 2 or draws < 1. Traces "<name>.peak"
  * (op "softmax_peak"). */
 al_status al_softmax_peak(al_matrix *peak, const int *dims, int count, int keys, int draws,
-                          al_rng *rng, al_trace *trace, const char *name, al_error *err);
+                          al_rng *rng, al_trace_at at, al_error *err);
 
 #endif

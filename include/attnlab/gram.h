@@ -14,7 +14,6 @@
  * rows and columns both labelled by labels (n strings, or NULL). Fails with
  * AL_ERR_SHAPE naming both shapes, or AL_ERR_ARG when tracing without a
  * name or an input name; a NULL trace records nothing. */
-al_status al_gram_matrix(al_matrix *gram, const al_matrix *a, al_trace *trace, const char *name,
-                         const char *input_name, const char *const *labels, al_error *err);
+al_status al_gram_matrix(al_matrix *gram, al_named input, al_trace_at at, al_error *err);
 
 #endif

@@ -26,9 +26,9 @@ void al_shuffle_order(int *order, int n, al_rng *rng);
  * (AL_ERR_SHAPE). out must not overlap in. Traced under name as op
  * "permute_rows" with inputs [input_name, order_name], rows labelled by
  * labels (the rows' new labels, or NULL). */
-al_status al_permute_rows(al_matrix *out, const al_matrix *in, const int *order,
-                          al_trace *trace, const char *name, const char *input_name,
-                          const char *order_name, const char *const *labels, al_error *err);
+al_status al_permute_rows(al_matrix *out, al_named input, const int *order,
+                          const char *order_name, const char *const *labels, al_trace_at at,
+                          al_error *err);
 
 /* out[i] = in[order[i]] for i < n: the labels that go with permuted rows.
  * The strings are shared, not copied. */

@@ -17,8 +17,7 @@
  * Traced under name as op "row_max_abs_difference", inputs [before_name,
  * after_name], rows labelled by labels (L strings, or NULL), the column
  * "max |Δ|". */
-al_status al_row_change(al_matrix *change, const al_matrix *before, const al_matrix *after,
-                        al_trace *trace, const char *name, const char *before_name,
-                        const char *after_name, const char *const *labels, al_error *err);
+al_status al_row_change(al_matrix *change, al_named before, al_named after,
+                        al_trace_at at, al_error *err);
 
 #endif

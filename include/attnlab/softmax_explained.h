@@ -36,8 +36,7 @@ void al_softmax_explained_free(al_softmax_explained *steps);
  * <name>.weights, with labels (n strings, or NULL) on the columns of the
  * rows. */
 al_status al_softmax_explain(al_softmax_explained *steps, const al_matrix *scores,
-                             float temperature, al_trace *trace, const char *name,
-                             const char *scores_name, const char *const *labels,
-                             al_error *err);
+                             const char *scores_name, float temperature,
+                             const char *const *labels, al_trace_at at, al_error *err);
 
 #endif

@@ -20,8 +20,8 @@
  * NULL), columns by col_labels (d strings, or NULL); the attr "row" says
  * which row was taken. */
 al_status al_token_path(al_matrix *path, const al_matrix *const *stages,
-                        const char *const *stage_names, int count, int row, al_trace *trace,
-                        const char *name, const char *const *stage_labels,
-                        const char *const *col_labels, al_error *err);
+                        const char *const *stage_names, int count, int row,
+                        const char *const *stage_labels, const char *const *col_labels,
+                        al_trace_at at, al_error *err);
 
 #endif

@@ -91,7 +91,8 @@ typedef struct al_named {
 /* Where a call records what it computes: the trace (NULL: nowhere, and then
  * no name is needed) and the name it records under: the record's own name
  * for a one-step layer ("enc.0.add1"), the prefix of its steps for a layer
- * with several ("enc.0.attn" gives "enc.0.attn.q", ...). */
+ * with several ("enc.0.attn" gives "enc.0.attn.q", ...). The headers
+ * write <name> for at.name in the names they list. */
 typedef struct al_trace_at {
     al_trace *trace;
     const char *name;

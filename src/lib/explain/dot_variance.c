@@ -111,8 +111,10 @@ static double random_dot(al_rng *rng, int d)
 }
 
 al_status al_dot_variance(al_matrix *variance, const int *dims, int count, int samples,
-                          al_rng *rng, al_trace *trace, const char *name, al_error *err)
+                          al_rng *rng, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "dot variance");
     al_status status = need_name_when_tracing(trace, name, "dot variance", err);
     if (status == AL_OK)
@@ -217,8 +219,10 @@ static al_status one_draw(float largest_weight[2], peak_scratch *s, int d, al_rn
 }
 
 al_status al_softmax_peak(al_matrix *peak, const int *dims, int count, int keys, int draws,
-                          al_rng *rng, al_trace *trace, const char *name, al_error *err)
+                          al_rng *rng, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "softmax peak");
     al_status status = need_name_when_tracing(trace, name, "softmax peak", err);
     if (status == AL_OK)

@@ -4,9 +4,13 @@
 #include "attnlab/blas.h"
 #include "trace/traced.h"
 
-al_status al_gram_matrix(al_matrix *gram, const al_matrix *a, al_trace *trace, const char *name,
-                         const char *input_name, const char *const *labels, al_error *err)
+al_status al_gram_matrix(al_matrix *gram, al_named input, al_trace_at at, al_error *err)
 {
+    const al_matrix *a = input.value;
+    const char *input_name = input.name;
+    const char *const *labels = input.labels;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "gram matrix", err);
     if (status == AL_OK)
         status = need_name_when_tracing(trace, input_name, "gram matrix input", err);

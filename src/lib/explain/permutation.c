@@ -33,10 +33,14 @@ static al_status check_order(const al_matrix *out, const al_matrix *in, const in
     return AL_OK;
 }
 
-al_status al_permute_rows(al_matrix *out, const al_matrix *in, const int *order,
-                          al_trace *trace, const char *name, const char *input_name,
-                          const char *order_name, const char *const *labels, al_error *err)
+al_status al_permute_rows(al_matrix *out, al_named input, const int *order,
+                          const char *order_name, const char *const *labels, al_trace_at at,
+                          al_error *err)
 {
+    const al_matrix *in = input.value;
+    const char *input_name = input.name;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "permute rows", err);
     if (status == AL_OK)
         status = check_order(out, in, order, err);

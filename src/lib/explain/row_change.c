@@ -18,10 +18,14 @@ static al_status check_shapes(const al_matrix *change, const al_matrix *before,
     return AL_OK;
 }
 
-al_status al_row_change(al_matrix *change, const al_matrix *before, const al_matrix *after,
-                        al_trace *trace, const char *name, const char *before_name,
-                        const char *after_name, const char *const *labels, al_error *err)
+al_status al_row_change(al_matrix *change, al_named before_in, al_named after_in,
+                        al_trace_at at, al_error *err)
 {
+    const al_matrix *before = before_in.value, *after = after_in.value;
+    const char *before_name = before_in.name, *after_name = after_in.name;
+    const char *const *labels = before_in.labels;
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "row change", err);
     if (status == AL_OK)
         status = check_shapes(change, before, after, err);

@@ -96,10 +96,11 @@ static al_status trace_steps(al_softmax_explained *steps, al_trace *trace, const
 }
 
 al_status al_softmax_explain(al_softmax_explained *steps, const al_matrix *scores,
-                             float temperature, al_trace *trace, const char *name,
-                             const char *scores_name, const char *const *labels,
-                             al_error *err)
+                             const char *scores_name, float temperature,
+                             const char *const *labels, al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     const char *what = name_for_message(name, "softmax");
     al_status status = need_name_when_tracing(trace, name, "softmax", err);
     if (status == AL_OK)

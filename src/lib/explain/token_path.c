@@ -28,10 +28,12 @@ static al_status check_stages(const al_matrix *path, const al_matrix *const *sta
 }
 
 al_status al_token_path(al_matrix *path, const al_matrix *const *stages,
-                        const char *const *stage_names, int count, int row, al_trace *trace,
-                        const char *name, const char *const *stage_labels,
-                        const char *const *col_labels, al_error *err)
+                        const char *const *stage_names, int count, int row,
+                        const char *const *stage_labels, const char *const *col_labels,
+                        al_trace_at at, al_error *err)
 {
+    al_trace *trace = at.trace;
+    const char *name = at.name;
     al_status status = need_name_when_tracing(trace, name, "token path", err);
     if (status == AL_OK)
         status = check_stages(path, stages, count, row, err);
