@@ -64,6 +64,39 @@ static void matmul_at_forms_a_transposed_times_b(void **state)
         assert_same_float(out_data[i], expected[i]);
 }
 
+/* The _add forms start from what out holds: out = 1 everywhere, then
+ * out += a · b gives [59 65; 140 155], out += a · aᵀ gives [15 33; 33 78]
+ * and out += aᵀ · a gives the aᵀ · a above plus 1. A wrong shape leaves
+ * out as it was. */
+static void add_forms_add_to_out(void **state)
+{
+    (void)state;
+    float out_data[9];
+    al_matrix a = al_matrix_wrap(A23, 2, 3), b = al_matrix_wrap(B32, 3, 2);
+    al_matrix out = al_matrix_wrap(out_data, 2, 2);
+    al_fill(&out, 1.0f);
+    assert_int_equal(al_matmul_add(&out, &a, &b, NULL), AL_OK);
+    float ab[] = {59, 65, 140, 155};
+    for (int i = 0; i < 4; i++)
+        assert_same_float(out_data[i], ab[i]);
+    al_fill(&out, 1.0f);
+    assert_int_equal(al_matmul_bt_add(&out, &a, &a, NULL), AL_OK);
+    float abt[] = {15, 33, 33, 78};
+    for (int i = 0; i < 4; i++)
+        assert_same_float(out_data[i], abt[i]);
+    al_matrix square = al_matrix_wrap(out_data, 3, 3);
+    al_fill(&square, 1.0f);
+    assert_int_equal(al_matmul_at_add(&square, &a, &a, NULL), AL_OK);
+    float atb[] = {18, 23, 28, 23, 30, 37, 28, 37, 46};
+    for (int i = 0; i < 9; i++)
+        assert_same_float(out_data[i], atb[i]);
+    al_error err;
+    assert_int_equal(al_matmul_add(&square, &a, &b, &err), AL_ERR_SHAPE);
+    assert_string_equal(err.message, "out += a · b: a is 2 x 3, b is 3 x 2, out is 3 x 3; "
+                                     "the shapes do not fit");
+    assert_same_float(out_data[0], 18.0f);
+}
+
 static void mismatch_names_every_shape_and_leaves_out_untouched(void **state)
 {
     (void)state;
@@ -146,6 +179,7 @@ int main(void)
         cmocka_unit_test(matmul_2x3_by_3x2_by_hand),
         cmocka_unit_test(matmul_bt_forms_a_times_b_transposed),
         cmocka_unit_test(matmul_at_forms_a_transposed_times_b),
+        cmocka_unit_test(add_forms_add_to_out),
         cmocka_unit_test(mismatch_names_every_shape_and_leaves_out_untouched),
         cmocka_unit_test(all_products_match_reference_on_random_shapes),
         cmocka_unit_test(head_slices_multiply_through_their_stride),

@@ -29,6 +29,14 @@ al_status al_matmul_bt(al_matrix *out, const al_matrix *a, const al_matrix *b, a
 /* out (m x n) = aᵀ · b, where a is k x m and b is k x n */
 al_status al_matmul_at(al_matrix *out, const al_matrix *a, const al_matrix *b, al_error *err);
 
+/* out += a · b, out += a · bᵀ, out += aᵀ · b: the same products added to
+ * what out holds, for gradients summed over rows, heads and steps. */
+al_status al_matmul_add(al_matrix *out, const al_matrix *a, const al_matrix *b, al_error *err);
+al_status al_matmul_bt_add(al_matrix *out, const al_matrix *a, const al_matrix *b,
+                           al_error *err);
+al_status al_matmul_at_add(al_matrix *out, const al_matrix *a, const al_matrix *b,
+                           al_error *err);
+
 /* out = op(a) · op(b) by three nested loops in double precision, where op
  * transposes when the flag is set. Same shape checks and messages as the
  * fast functions. For tests and for anyone reading how a product works. */

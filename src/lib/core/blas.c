@@ -39,12 +39,12 @@ static bool product_fits(const al_matrix *out, const al_matrix *a, bool transpos
  * matrix is its stride; a head slice passes its parent's stride and BLAS
  * skips the other heads' columns without any copy. */
 static void sgemm(al_matrix *out, const al_matrix *a, bool transpose_a, const al_matrix *b,
-                  bool transpose_b)
+                  bool transpose_b, bool accumulate)
 {
     int k = transpose_a ? a->rows : a->cols;
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 transpose_b ? CblasTrans : CblasNoTrans, out->rows, out->cols, k, 1.0f, a->data,
-                a->stride, b->data, b->stride, 0.0f, out->data, out->stride);
+                a->stride, b->data, b->stride, accumulate ? 1.0f : 0.0f, out->data, out->stride);
 }
 
 /* out (m x n) = a (m x k) · b (k x n) */
@@ -52,7 +52,7 @@ al_status al_matmul(al_matrix *out, const al_matrix *a, const al_matrix *b, al_e
 {
     if (!product_fits(out, a, false, b, false))
         return product_mismatch(err, "out = a · b", out, a, b);
-    sgemm(out, a, false, b, false);
+    sgemm(out, a, false, b, false, false);
     return AL_OK;
 }
 
@@ -61,7 +61,7 @@ al_status al_matmul_bt(al_matrix *out, const al_matrix *a, const al_matrix *b, a
 {
     if (!product_fits(out, a, false, b, true))
         return product_mismatch(err, "out = a · bᵀ", out, a, b);
-    sgemm(out, a, false, b, true);
+    sgemm(out, a, false, b, true, false);
     return AL_OK;
 }
 
@@ -70,7 +70,35 @@ al_status al_matmul_at(al_matrix *out, const al_matrix *a, const al_matrix *b, a
 {
     if (!product_fits(out, a, true, b, false))
         return product_mismatch(err, "out = aᵀ · b", out, a, b);
-    sgemm(out, a, true, b, false);
+    sgemm(out, a, true, b, false, false);
+    return AL_OK;
+}
+
+/* The same three products added to what out holds (out += ...), for
+ * gradients that sum over rows, heads and steps. */
+al_status al_matmul_add(al_matrix *out, const al_matrix *a, const al_matrix *b, al_error *err)
+{
+    if (!product_fits(out, a, false, b, false))
+        return product_mismatch(err, "out += a · b", out, a, b);
+    sgemm(out, a, false, b, false, true);
+    return AL_OK;
+}
+
+al_status al_matmul_bt_add(al_matrix *out, const al_matrix *a, const al_matrix *b,
+                           al_error *err)
+{
+    if (!product_fits(out, a, false, b, true))
+        return product_mismatch(err, "out += a · bᵀ", out, a, b);
+    sgemm(out, a, false, b, true, true);
+    return AL_OK;
+}
+
+al_status al_matmul_at_add(al_matrix *out, const al_matrix *a, const al_matrix *b,
+                           al_error *err)
+{
+    if (!product_fits(out, a, true, b, false))
+        return product_mismatch(err, "out += aᵀ · b", out, a, b);
+    sgemm(out, a, true, b, false, true);
     return AL_OK;
 }
 
