@@ -13,6 +13,15 @@
  * passes every output, including intermediates such as the FFN's hidden
  * layer, already allocated at the right shape.
  *
+ * Backward: beside each forward function, its backward function. Given
+ * dL/dy (dy) for the forward's output it writes dL/dx for the input (dx;
+ * NULL when the input needs no gradient) and ADDS the gradients of the
+ * parameters into a struct of the same type as the parameters (grad),
+ * as PyTorch's .grad accumulates: zero it before a step (al_..._alloc gives
+ * zeros, al_fill(0) after), and a layer used twice collects both shares.
+ * It reads what the forward kept (x, and the FFN's hidden, the norm's mean
+ * and var) and never traces.
+ *
  * Tracing: each forward function takes its input as an al_named (the
  * matrix, its trace name, so the trace says what each tensor was made
  * from, and its row labels, the tokens) and an al_trace_at (the trace and
@@ -54,6 +63,13 @@ void al_linear_free(al_linear *layer);
 al_status al_linear_forward(al_matrix *y, al_named x, const al_linear *layer, al_trace_at at,
                             al_error *err);
 
+/* Backward of y = x · W + b, dy (L x d_out):
+ *   dx (L x d_in)      = dy · Wᵀ
+ *   dW (d_in x d_out) += xᵀ · dy
+ *   db (1 x d_out)    += Σ_i dy_i            (every row got the same b) */
+al_status al_linear_backward(al_matrix *dx, al_linear *grad, const al_matrix *dy,
+                             const al_matrix *x, const al_linear *layer, al_error *err);
+
 /* --- layer normalisation ---------------------------------------------------- */
 
 /* PyTorch's default epsilon, also the Transformer paper's implementation's. */
@@ -83,6 +99,19 @@ void al_layer_norm_free(al_layer_norm *norm);
 al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var, al_named x,
                                 const al_layer_norm *norm, al_trace_at at, al_error *err);
 
+/* Backward of layer norm, row by row, with x̂ = (x - mean) / σ and
+ * σ = sqrt(var + epsilon) from the forward pass (mean, var: L x 1):
+ *   dgamma (1 x d) += Σ_i dy_i ⊙ x̂_i,   dbeta (1 x d) += Σ_i dy_i
+ *   g = dy ⊙ gamma                        (dL/dx̂)
+ *   dx_i = (g_i - mean_j(g_i) - x̂_i · mean_j(g_i ⊙ x̂_i)) / σ_i
+ * The two means are what the row's own mean and spread take back: moving
+ * every entry of x alike, or scaling it, leaves y unchanged. dx may be
+ * dy (computed in place), not x. epsilon is not learned. */
+al_status al_layer_norm_backward(al_matrix *dx, al_layer_norm *grad, const al_matrix *dy,
+                                 const al_matrix *x, const al_matrix *mean,
+                                 const al_matrix *var, const al_layer_norm *norm,
+                                 al_error *err);
+
 /* --- position-wise feed-forward network ------------------------------------- */
 
 typedef struct al_feed_forward {
@@ -110,6 +139,18 @@ void al_feed_forward_free(al_feed_forward *ffn);
 al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, al_named x,
                                   const al_feed_forward *ffn, al_trace_at at, al_error *err);
 
+/* Backward of the FFN, dy (L x d_model), with hidden (L x d_ff) as the
+ * forward left it (after the ReLU):
+ *   dhidden (L x d_ff)  = dy · W2ᵀ          dW2 += hiddenᵀ · dy,  db2 += Σ_i dy_i
+ *   dpre                = dhidden ⊙ [hidden > 0]   (ReLU passes a gradient
+ *                         only where it passed the value; at 0 it takes 0)
+ *   dx (L x d_model)    = dpre · W1ᵀ        dW1 += xᵀ · dpre,     db1 += Σ_i dpre_i
+ * dhidden is the caller's L x d_ff scratch (it ends holding dpre). */
+al_status al_feed_forward_backward(al_matrix *dx, al_feed_forward *grad, al_matrix *dhidden,
+                                   const al_matrix *dy, const al_matrix *x,
+                                   const al_matrix *hidden, const al_feed_forward *ffn,
+                                   al_error *err);
+
 /* --- residual addition ------------------------------------------------------ */
 
 /* y = x + sublayer(x), elementwise (L x d): the shortcut that lets each
@@ -118,6 +159,13 @@ al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, al_named x,
  * inputs [x_name, sublayer_name]), e.g. "enc.0.add1". */
 al_status al_residual_add(al_matrix *y, al_named x, al_named sublayer, al_trace_at at,
                           al_error *err);
+
+/* Backward of y = x + sublayer: the gradient reaches both unchanged,
+ * dL/dx = dL/dsublayer = dy. That is the whole point of the shortcut: dy
+ * flows back to x whatever the sublayer does. This adds dy into dx
+ * (dx += dy), where the sublayer's own backward has already left its
+ * share; all three are L x d. */
+al_status al_residual_backward(al_matrix *dx, const al_matrix *dy, al_error *err);
 
 /* --- embedding lookup ------------------------------------------------------- */
 
@@ -150,5 +198,34 @@ void al_embedding_free(al_embedding *embedding);
  * "embed.table", "embed". */
 al_status al_embedding_forward(al_matrix *out, al_named_ids tokens,
                                const al_embedding *embedding, al_trace_at at, al_error *err);
+
+/* Backward of the lookup, dout (L x d_model): each row's gradient goes
+ * back to the table row it was copied from,
+ *   dtable[ids[i]] += dout_i   (a token seen twice collects both).
+ * ids are the forward's (checked there). */
+al_status al_embedding_backward(al_embedding *grad, const al_matrix *dout, const int *ids,
+                                al_error *err);
+
+/* --- the loss ----------------------------------------------------------------- */
+
+/* Targets equal to AL_IGNORE_TARGET (padding) add nothing to the loss. */
+#define AL_IGNORE_TARGET (-1)
+
+/* Softmax cross-entropy of logits (L x V) against target ids (L of them):
+ *   probs_i = softmax(logits_i)                          (written, L x V)
+ *   loss    = (1/N) Σ_i -log probs_i[target_i]           over the N rows
+ *             whose target is not AL_IGNORE_TARGET
+ * computed as log Σ_j exp(logits_ij - max_i) - (logits_i[target] - max_i)
+ * in double, so a confident wrong answer gives a large finite loss, not
+ * inf. N = 0 gives loss 0. A target outside 0 .. V-1 (other than
+ * AL_IGNORE_TARGET) fails with AL_ERR_VALUE naming the row. */
+al_status al_cross_entropy(double *loss, al_matrix *probs, const al_matrix *logits,
+                           const int *targets, al_error *err);
+
+/* Its backward: dlogits_i = (probs_i - onehot(target_i)) / N for the rows
+ * with a target, 0 for the ignored ones; probs as al_cross_entropy left
+ * it. dlogits may be probs. */
+al_status al_cross_entropy_backward(al_matrix *dlogits, const al_matrix *probs,
+                                    const int *targets, al_error *err);
 
 #endif

@@ -69,6 +69,10 @@ al_status al_scale(al_matrix *out, const al_matrix *a, float s, al_error *err);
 al_status al_add_row_vector(al_matrix *out, const al_matrix *a, const al_matrix *bias,
                             al_error *err);
 
+/* sums (1 x a.cols) += Σ_i row i of a: the gradient of a bias that was
+ * added to every row. Each column is summed in double. */
+al_status al_add_column_sums(al_matrix *sums, const al_matrix *a, al_error *err);
+
 /* Set every element of m to value. */
 void al_fill(al_matrix *m, float value);
 

@@ -109,6 +109,20 @@ al_status al_add_row_vector(al_matrix *out, const al_matrix *a, const al_matrix 
     return AL_OK;
 }
 
+al_status al_add_column_sums(al_matrix *sums, const al_matrix *a, al_error *err)
+{
+    if (sums->rows != 1 || sums->cols != a->cols)
+        return al_fail(err, AL_ERR_SHAPE, "column sums: sums is %d x %d but must be 1 x %d",
+                       sums->rows, sums->cols, a->cols);
+    for (int j = 0; j < a->cols; j++) {
+        double sum = 0.0;
+        for (int i = 0; i < a->rows; i++)
+            sum += *al_at(a, i, j);
+        *al_at(sums, 0, j) += (float)sum;
+    }
+    return AL_OK;
+}
+
 void al_fill(al_matrix *m, float value)
 {
     for (int i = 0; i < m->rows; i++)

@@ -88,3 +88,21 @@ al_status al_embedding_forward(al_matrix *out, al_named_ids tokens,
         status = al_trace_matrix(trace, &info, out, err);
     return status;
 }
+
+al_status al_embedding_backward(al_embedding *grad, const al_matrix *dout, const int *ids,
+                                al_error *err)
+{
+    al_matrix *table = &grad->table;
+    if (dout->cols != table->cols)
+        return al_fail(err, AL_ERR_SHAPE, "embedding backward: dout is %d x %d but the table "
+                       "is %d x %d", dout->rows, dout->cols, table->rows, table->cols);
+    for (int i = 0; i < dout->rows; i++)
+        if (ids[i] < 0 || ids[i] >= table->rows)
+            return al_fail(err, AL_ERR_VALUE, "embedding backward: token %d has id %d, outside "
+                           "the vocabulary (0 to %d)", i, ids[i], table->rows - 1);
+    /* dtable[ids[i]] += dout_i */
+    for (int i = 0; i < dout->rows; i++)
+        for (int j = 0; j < dout->cols; j++)
+            *al_at(table, ids[i], j) += *al_at(dout, i, j);
+    return AL_OK;
+}

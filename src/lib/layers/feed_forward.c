@@ -123,3 +123,27 @@ al_status al_feed_forward_forward(al_matrix *y, al_matrix *hidden, al_named inpu
                             row_labels, err);
     return status;
 }
+
+al_status al_feed_forward_backward(al_matrix *dx, al_feed_forward *grad, al_matrix *dhidden,
+                                   const al_matrix *dy, const al_matrix *x,
+                                   const al_matrix *hidden, const al_feed_forward *ffn,
+                                   al_error *err)
+{
+    if (!al_same_shape(dhidden, hidden))
+        return al_fail(err, AL_ERR_SHAPE, "feed-forward backward: dhidden is %d x %d but "
+                       "hidden is %d x %d", dhidden->rows, dhidden->cols, hidden->rows,
+                       hidden->cols);
+    /* dhidden (L x d_ff) = dy · W2ᵀ;  dW2 += hiddenᵀ · dy;  db2 += Σ_i dy_i */
+    al_status status = al_linear_backward(dhidden, &grad->second, dy, hidden, &ffn->second,
+                                          err);
+    if (status != AL_OK)
+        return status;
+    /* dpre = dhidden ⊙ [hidden > 0]: the ReLU passes a gradient where it
+     * passed the value */
+    for (int i = 0; i < hidden->rows; i++)
+        for (int j = 0; j < hidden->cols; j++)
+            if (!(*al_at(hidden, i, j) > 0.0f))
+                *al_at(dhidden, i, j) = 0.0f;
+    /* dx (L x d_model) = dpre · W1ᵀ;  dW1 += xᵀ · dpre;  db1 += Σ_i dpre_i */
+    return al_linear_backward(dx, &grad->first, dhidden, x, &ffn->first, err);
+}

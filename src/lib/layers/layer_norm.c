@@ -131,3 +131,50 @@ al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var, a
         return AL_OK;
     return trace_layer_norm(at.trace, y, mean, var, norm, at.name, x.name, x.labels, err);
 }
+
+/* One row of the backward (layers.h), in double: first the sums over the
+ * row, then dx. Reads dy_j before writing dx_j, so dx may be dy. */
+static void normalize_row_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                   const float *x, double mean, double var,
+                                   const al_layer_norm *norm, int d)
+{
+    double inverse_std = 1.0 / sqrt(var + (double)norm->epsilon);
+    double sum_g = 0.0, sum_g_xhat = 0.0;
+    for (int j = 0; j < d; j++) {
+        double xhat = (x[j] - mean) * inverse_std;
+        double g = dy[j] * (double)*al_at(&norm->gamma, 0, j);
+        dgamma[j] += (float)(dy[j] * xhat);
+        dbeta[j] += dy[j];
+        sum_g += g;
+        sum_g_xhat += g * xhat;
+    }
+    double mean_g = sum_g / d, mean_g_xhat = sum_g_xhat / d;
+    for (int j = 0; j < d; j++) {
+        double xhat = (x[j] - mean) * inverse_std;
+        double g = dy[j] * (double)*al_at(&norm->gamma, 0, j);
+        dx[j] = (float)((g - mean_g - xhat * mean_g_xhat) * inverse_std);
+    }
+}
+
+al_status al_layer_norm_backward(al_matrix *dx, al_layer_norm *grad, const al_matrix *dy,
+                                 const al_matrix *x, const al_matrix *mean,
+                                 const al_matrix *var, const al_layer_norm *norm,
+                                 al_error *err)
+{
+    int rows = x->rows, d = x->cols;
+    if (!al_same_shape(dy, x) || !al_same_shape(dx, x))
+        return al_fail(err, AL_ERR_SHAPE, "layer norm backward: x is %d x %d, dy %d x %d and "
+                       "dx %d x %d; all three must agree", rows, d, dy->rows, dy->cols,
+                       dx->rows, dx->cols);
+    if (mean->rows != rows || mean->cols != 1 || var->rows != rows || var->cols != 1)
+        return al_fail(err, AL_ERR_SHAPE, "layer norm backward: mean and var must be %d x 1",
+                       rows);
+    if (norm->gamma.cols != d || grad->gamma.cols != d || grad->beta.cols != d)
+        return al_fail(err, AL_ERR_SHAPE, "layer norm backward: gamma, beta and their "
+                       "gradients must be 1 x %d", d);
+    for (int i = 0; i < rows; i++)
+        normalize_row_backward(al_at(dx, i, 0), al_at(&grad->gamma, 0, 0),
+                               al_at(&grad->beta, 0, 0), al_at(dy, i, 0), al_at(x, i, 0),
+                               *al_at(mean, i, 0), *al_at(var, i, 0), norm, d);
+    return AL_OK;
+}

@@ -89,3 +89,29 @@ al_status al_linear_forward(al_matrix *y, al_named x, const al_linear *layer, al
                            .row_labels = x.labels};
     return al_trace_matrix(trace, &info, y, err);
 }
+
+al_status al_linear_backward(al_matrix *dx, al_linear *grad, const al_matrix *dy,
+                             const al_matrix *x, const al_linear *layer, al_error *err)
+{
+    const al_matrix *w = &layer->w;
+    if (dy->rows != x->rows || dy->cols != w->cols || x->cols != w->rows)
+        return al_fail(err, AL_ERR_SHAPE, "linear backward: x is %d x %d, W %d x %d and dy "
+                       "%d x %d; dy must be L x d_out", x->rows, x->cols, w->rows, w->cols,
+                       dy->rows, dy->cols);
+    if (!al_same_shape(&grad->w, w) || !al_same_shape(&grad->b, &layer->b))
+        return al_fail(err, AL_ERR_SHAPE, "linear backward: the gradient's W and b must have "
+                       "the layer's shapes");
+    if (dx && !al_same_shape(dx, x))
+        return al_fail(err, AL_ERR_SHAPE, "linear backward: dx is %d x %d but x is %d x %d",
+                       dx->rows, dx->cols, x->rows, x->cols);
+
+    /* dW (d_in x d_out) += xᵀ · dy */
+    al_status status = al_matmul_at_add(&grad->w, x, dy, err);
+    /* db (1 x d_out) += Σ_i dy_i */
+    if (status == AL_OK && layer->b.data)
+        status = al_add_column_sums(&grad->b, dy, err);
+    /* dx (L x d_in) = dy · Wᵀ */
+    if (status == AL_OK && dx)
+        status = al_matmul_bt(dx, dy, w, err);
+    return status;
+}

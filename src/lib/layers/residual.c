@@ -23,3 +23,9 @@ al_status al_residual_add(al_matrix *y, al_named x, al_named sublayer, al_trace_
                            .inputs = {x.name, sublayer.name}, .row_labels = x.labels};
     return al_trace_matrix(at.trace, &info, y, err);
 }
+
+al_status al_residual_backward(al_matrix *dx, const al_matrix *dy, al_error *err)
+{
+    /* dx += dy: the shortcut's share, beside the sublayer's */
+    return al_add(dx, dx, dy, err);
+}
