@@ -173,6 +173,35 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
                     const al_scoring *scoring, const al_attention_names *names,
                     al_trace *trace, al_error *err);
 
+/* Where the gradients of the general score's W_a go (added, as in
+ * layers.h); NULL for the kinds without parameters. */
+typedef struct al_score_grads {
+    al_matrix *w_a;          /* general: d_q x d_k */
+} al_score_grads;
+
+/* Backward of one head, from d_out (Lq x d_v) and what al_attend left in
+ * steps, for the kinds a model trains: dot, scaled dot and general, with
+ * the softmax normaliser at any temperature, with or without a mask:
+ *
+ *   dweights (Lq x Lk) = d_out · vᵀ        dv (Lk x d_v) = weightsᵀ · d_out
+ *   dlast    (Lq x Lk) = softmax backward of dweights (al_softmax_rows_backward):
+ *                        0 where the mask removed a key; the mask itself is
+ *                        a constant and passes the rest unchanged
+ *   dscores  (Lq x Lk) = dlast / sqrt(d_k)  (scaled dot; dlast otherwise)
+ *   dq (Lq x d_k)      = dscores · k        dk (Lk x d_k) = dscoresᵀ · q
+ *   general, scores = (q · W_a) · kᵀ:  dq_proj = dscores · k,
+ *     dk = dscoresᵀ · q_proj,  dW_a += qᵀ · dq_proj,  dq = dq_proj · W_aᵀ
+ *
+ * dq, dk and dv are written, not added (a head owns its columns of the
+ * layer's dQ, dK, dV); any may be NULL. scratch is Lq x Lk (and, for
+ * general, scratch_q is Lq x d_k; NULL otherwise). The other kinds fail
+ * with AL_ERR_ARG ("additive scores have no backward yet"). */
+al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_score_grads *grads,
+                             al_matrix *scratch, al_matrix *scratch_q, const al_matrix *d_out,
+                             const al_attention_steps *steps, const al_matrix *q,
+                             const al_matrix *k, const al_matrix *v, const al_matrix *mask,
+                             const al_scoring *scoring, al_error *err);
+
 /* Record the score's parameter matrices (W_q, W_k and v_a for additive,
  * W_a for general; nothing for the other kinds) as <prefix>.w_q ..., role
  * param, for calls to al_attend whose names.params is prefix. */

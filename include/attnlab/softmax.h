@@ -42,4 +42,14 @@ al_softmax_steps al_softmax_row(float *weights, float *exps, const float *scores
 al_status al_softmax_rows(al_matrix *weights, const al_matrix *scores, float temperature,
                           int *fully_masked_rows, al_error *err);
 
+/* Backward of weights = softmax(scores / T), row by row, from dweights:
+ *   dscores_ij = (1/T) · w_ij · (dw_ij - Σ_k dw_ik · w_ik)
+ * (the Jacobian of a softmax row is diag(w) - w wᵀ, over T). A masked
+ * score, whose weight is exactly 0, gets a gradient of exactly 0, and so
+ * does every score of a fully masked row. All three are the same shape;
+ * dscores may be dweights. */
+al_status al_softmax_rows_backward(al_matrix *dscores, const al_matrix *weights,
+                                   const al_matrix *dweights, float temperature,
+                                   al_error *err);
+
 #endif

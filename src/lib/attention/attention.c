@@ -329,3 +329,72 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
         return status;
     return al_record_head(trace, out, steps, q, k, mask, scoring, names, err);
 }
+
+/* ---- the gradients -------------------------------------------------------- */
+
+static al_status check_backward(const al_matrix *scratch, const al_matrix *scratch_q,
+                                const al_matrix *d_out, const al_attention_steps *steps,
+                                const al_matrix *q, const al_matrix *v,
+                                const al_scoring *scoring, al_error *err)
+{
+    al_score_kind kind = scoring->kind;
+    if (kind != AL_SCORE_DOT && kind != AL_SCORE_SCALED_DOT && kind != AL_SCORE_GENERAL)
+        return al_fail(err, AL_ERR_ARG, "attention backward: %s scores have no backward yet",
+                       al_score_kind_name(kind));
+    if (scoring->normalizer != AL_NORMALIZE_SOFTMAX)
+        return al_fail(err, AL_ERR_ARG, "attention backward: only the softmax normaliser has "
+                       "a backward");
+    if (!al_same_shape(scratch, &steps->weights))
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: scratch is %d x %d but the "
+                       "weights are %d x %d", scratch->rows, scratch->cols,
+                       steps->weights.rows, steps->weights.cols);
+    if (kind == AL_SCORE_GENERAL && (!scratch_q || !al_same_shape(scratch_q, &steps->q_proj)))
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: general scores need scratch_q "
+                       "shaped like q_proj (%d x %d)", steps->q_proj.rows, steps->q_proj.cols);
+    if (d_out->rows != q->rows || d_out->cols != v->cols)
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: d_out is %d x %d but out is "
+                       "%d x %d", d_out->rows, d_out->cols, q->rows, v->cols);
+    return AL_OK;
+}
+
+al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_score_grads *grads,
+                             al_matrix *scratch, al_matrix *scratch_q, const al_matrix *d_out,
+                             const al_attention_steps *steps, const al_matrix *q,
+                             const al_matrix *k, const al_matrix *v, const al_matrix *mask,
+                             const al_scoring *scoring, al_error *err)
+{
+    (void)mask;  /* the weights already hold its zeros, and so will the gradient */
+    al_status status = check_backward(scratch, scratch_q, d_out, steps, q, v, scoring, err);
+    if (status != AL_OK)
+        return status;
+    al_matrix *d = scratch;  /* dweights, then dlast, then dscores, in place */
+
+    /* 5. out = weights · v:  dweights = d_out · vᵀ,  dv = weightsᵀ · d_out */
+    status = al_matmul_bt(d, d_out, v, err);
+    if (status == AL_OK && dv)
+        status = al_matmul_at(dv, &steps->weights, d_out, err);
+
+    /* 4. and 3. weights = softmax(masked / T): masked keys get 0 */
+    if (status == AL_OK)
+        status = al_softmax_rows_backward(d, &steps->weights, d, scoring->temperature, err);
+
+    /* 2. scaled = scores / sqrt(d_k) */
+    if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT)
+        status = al_scale(d, d, 1.0f / sqrtf((float)k->cols), err);
+
+    /* 1. scores = q · kᵀ (or q_proj · kᵀ, q_proj = q · W_a) */
+    const al_matrix *left = scoring->kind == AL_SCORE_GENERAL ? &steps->q_proj : q;
+    if (status == AL_OK && dk)
+        status = al_matmul_at(dk, d, left, err);
+    if (status != AL_OK)
+        return status;
+    if (scoring->kind != AL_SCORE_GENERAL)
+        return dq ? al_matmul(dq, d, k, err) : AL_OK;
+    /* general: dq_proj = dscores · k;  dW_a += qᵀ · dq_proj;  dq = dq_proj · W_aᵀ */
+    status = al_matmul(scratch_q, d, k, err);
+    if (status == AL_OK && grads && grads->w_a)
+        status = al_matmul_at_add(grads->w_a, q, scratch_q, err);
+    if (status == AL_OK && dq)
+        status = al_matmul_bt(dq, scratch_q, scoring->w_a, err);
+    return status;
+}

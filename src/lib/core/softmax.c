@@ -87,3 +87,29 @@ al_status al_softmax_rows(al_matrix *weights, const al_matrix *scores, float tem
         *fully_masked_rows = masked_rows;
     return AL_OK;
 }
+
+al_status al_softmax_rows_backward(al_matrix *dscores, const al_matrix *weights,
+                                   const al_matrix *dweights, float temperature,
+                                   al_error *err)
+{
+    if (!al_same_shape(dscores, weights) || !al_same_shape(dweights, weights))
+        return al_fail(err, AL_ERR_SHAPE, "softmax backward: weights are %d x %d, dweights "
+                       "%d x %d and dscores %d x %d; all three must agree", weights->rows,
+                       weights->cols, dweights->rows, dweights->cols, dscores->rows,
+                       dscores->cols);
+    if (!(temperature > 0.0f) || isinf(temperature))
+        return al_fail(err, AL_ERR_VALUE, "softmax backward: temperature must be a positive "
+                       "finite number, not %g", (double)temperature);
+    for (int i = 0; i < weights->rows; i++) {
+        /* Σ_k dw_ik · w_ik: how much the row's gradient points along w itself */
+        double along = 0.0;
+        for (int k = 0; k < weights->cols; k++)
+            along += (double)*al_at(dweights, i, k) * *al_at(weights, i, k);
+        /* dscores_ij = w_ij · (dw_ij - along) / T */
+        for (int j = 0; j < weights->cols; j++) {
+            double w = *al_at(weights, i, j);
+            *al_at(dscores, i, j) = (float)(w * (*al_at(dweights, i, j) - along) / temperature);
+        }
+    }
+    return AL_OK;
+}
