@@ -7,13 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/multihead.h"
-#include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
 #include "attend.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "sentence.h"
 
 #define MAX_TOKENS 32
@@ -46,42 +43,51 @@ typedef struct lesson05_settings {
 /* Everything the lesson builds (attend.h), freed in one place. */
 typedef lesson_self_attention lesson05_state;
 
-static void fail(lesson05_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    lesson_self_attention_free(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
+    lesson05_settings *settings = lesson_settings;
+    return (lesson_options){
+        .own = {
+            {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+             .help = "seeded random embeddings and weights instead of data/lesson05"},
+            {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+             .help = "d_model with --random (default 6; the data fixes 6)", .min = 1,
+             .max = 512},
+        },
+        .inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                   .data_dir = &settings->data_dir},
+    };
 }
 
 /* Words, their vectors, the parameters (from data/ or from the seed) and
  * room for the attention run. */
-static void build_inputs(lesson05_state *s, const lesson05_settings *settings, printout *p)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
+    const lesson05_settings *settings = lesson_settings;
     lesson_weights weights = {.random = settings->random, .seed = settings->seed,
                               .d_model = settings->d_model, .heads = 1,
                               .data_dir = settings->data_dir};
-    if (lesson_self_attention_build(s, settings->sentence, MAX_TOKENS, &weights, p, &err) != AL_OK)
-        fail(s, &err);
+    return lesson_self_attention_build(lesson_state, settings->sentence, MAX_TOKENS, &weights, p,
+                                       err);
 }
 
-static void parse(lesson05_settings *settings, lesson_common *common, int argc, char **argv)
+/* One call: X looked up, then the attention layer, every step traced. */
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
-    const cli_option options[] = {
-        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-         .help = "seeded random embeddings and weights instead of data/lesson05"},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    lesson05_state *s = lesson_state;
+    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL, "embed",
+                                   trace, err);
 }
 
 /* The printout, in the order the chapter tells it. ws holds every step of
  * the call that just ran. */
-static void narrate(printout *p, const lesson05_state *s, const lesson05_settings *settings)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
+    const lesson05_state *s = lesson_state;
+    const lesson05_settings *settings = lesson_settings;
     const al_attention_workspace *ws = &s->run.workspace;
     const char *const *tokens = (const char *const *)s->tokens.labels;
     const char *const *dims = settings->random ? NULL
@@ -128,32 +134,26 @@ static void narrate(printout *p, const lesson05_state *s, const lesson05_setting
                   "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
 }
 
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
+    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+static void free_state(void *lesson_state)
+{
+    lesson_self_attention_free(lesson_state);
+}
+
+static const lesson_program LESSON05 = {
+    .about = &ABOUT, .options = options, .build = build, .compute = compute,
+    .narrate = narrate, .draw = draw, .free = free_state,
+};
+
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson05_settings settings = {.d_model = 6};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson05_state s = {0};
-    build_inputs(&s, &settings, &p);
-
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (lesson_embed_and_attend(&s.run, &s.tokens, &s.words, &s.params, NULL, "embed",
-                                outputs.trace, &err) != AL_OK) {
-        lesson_self_attention_free(&s);
-        outputs_fail(&outputs, &err);
-    }
-    narrate(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-
-    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    lesson_self_attention_free(&s);
-    return outputs_finish(&outputs, &p);
+    lesson05_state state = {0};
+    return lesson_run(&LESSON05, &settings, &state, argc, argv);
 }
