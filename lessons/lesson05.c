@@ -13,8 +13,6 @@
 #include "runner.h"
 #include "sentence.h"
 
-#define MAX_TOKENS 32
-
 static const lesson_about ABOUT = {
     .program = "lesson05",
     .title = "self-attention, step by step",
@@ -32,53 +30,17 @@ static const lesson_about ABOUT = {
     .sentence = "The cat walks by the bank",
 };
 
-typedef struct lesson05_settings {
-    const char *sentence;
-    uint64_t seed;
-    bool random;
-    int d_model;
-    const char *data_dir;
-} lesson05_settings;
-
-/* Everything the lesson builds (attend.h), freed in one place. */
+/* The sentence and where the weights come from; everything the lesson
+ * builds (attend.h), freed in one place. */
+typedef lesson_self_attention_settings lesson05_settings;
 typedef lesson_self_attention lesson05_state;
 
 static lesson_options options(void *lesson_settings)
 {
     lesson05_settings *settings = lesson_settings;
-    return (lesson_options){
-        .own = {
-            {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-             .help = "seeded random embeddings and weights instead of data/lesson05"},
-            {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-             .help = "d_model with --random (default 6; the data fixes 6)", .min = 1,
-             .max = 512},
-        },
-        .inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                   .data_dir = &settings->data_dir},
-    };
-}
-
-/* Words, their vectors, the parameters (from data/ or from the seed) and
- * room for the attention run. */
-static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
-                       al_error *err)
-{
-    const lesson05_settings *settings = lesson_settings;
-    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
-                              .d_model = settings->d_model, .heads = 1,
-                              .data_dir = settings->data_dir};
-    return lesson_self_attention_build(lesson_state, settings->sentence, MAX_TOKENS, &weights, p,
-                                       err);
-}
-
-/* One call: X looked up, then the attention layer, every step traced. */
-static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
-                         al_trace *trace, al_error *err)
-{
-    lesson05_state *s = lesson_state;
-    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL, "embed",
-                                   trace, err);
+    lesson_options o = {0};
+    lesson_weights_options(&o, 0, &settings->sentence, &settings->weights);
+    return o;
 }
 
 /* The printout, in the order the chapter tells it. ws holds every step of
@@ -90,8 +52,9 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     const lesson05_settings *settings = lesson_settings;
     const al_attention_workspace *ws = &s->run.workspace;
     const char *const *tokens = (const char *const *)s->tokens.labels;
-    const char *const *dims = settings->random ? NULL
-                                               : (const char *const *)s->words.dimension_names;
+    const char *const *dims = settings->weights.random
+                                  ? NULL
+                                  : (const char *const *)s->words.dimension_names;
     int L = s->tokens.count, d = s->params.d_model;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L);
@@ -99,7 +62,7 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
-               settings->random ? " (random vectors, seed below)" : " named dimensions");
+               settings->weights.random ? " (random vectors, seed below)" : " named dimensions");
     print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values", "Q = X · W_Q,  K = X · W_K,  V = X · W_V    "
@@ -127,7 +90,7 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     print_step(p, "the weighted mean of the values", "out = weights · V    (L x L) · (L x d_v) "
                                                      "= L x d_v");
     print_matrix(p, "enc.0.attn.out", "out", &s->run.out, tokens, dims);
-    if (!settings->random)
+    if (!settings->weights.random)
         print_text(p, "  (W_O is the identity in this lesson, so enc.0.attn.out equals the "
                       "head's output enc.0.attn.h0.out.)");
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
@@ -141,19 +104,15 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
-static void free_state(void *lesson_state)
-{
-    lesson_self_attention_free(lesson_state);
-}
-
 static const lesson_program LESSON05 = {
-    .about = &ABOUT, .options = options, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
+    .about = &ABOUT, .options = options, .build = lesson_self_attention_build_step,
+    .compute = lesson_self_attention_compute_step, .narrate = narrate, .draw = draw,
+    .free = lesson_self_attention_free_step,
 };
 
 int main(int argc, char **argv)
 {
-    lesson05_settings settings = {.d_model = 6};
+    lesson05_settings settings = {.weights = {.d_model = 6, .heads = 1}};
     lesson05_state state = {0};
     return lesson_run(&LESSON05, &settings, &state, argc, argv);
 }

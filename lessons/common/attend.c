@@ -59,3 +59,24 @@ void lesson_self_attention_free(lesson_self_attention *s)
     al_attention_params_free(&s->params);
     lesson_attention_free(&s->run);
 }
+
+al_status lesson_self_attention_build_step(void *state, const void *settings, printout *p,
+                                           al_error *err)
+{
+    const lesson_self_attention_settings *given = settings;
+    return lesson_self_attention_build(state, given->sentence, LESSON_SELF_ATTENTION_MAX_TOKENS,
+                                       &given->weights, p, err);
+}
+
+al_status lesson_self_attention_compute_step(void *state, const void *settings, printout *p,
+                                             al_trace *trace, al_error *err)
+{
+    lesson_self_attention *s = state;
+    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL, "embed",
+                                   trace, err);
+}
+
+void lesson_self_attention_free_step(void *state)
+{
+    lesson_self_attention_free(state);
+}

@@ -54,4 +54,24 @@ al_status lesson_self_attention_build(lesson_self_attention *s, const char *sent
 
 void lesson_self_attention_free(lesson_self_attention *s);
 
+/* What lessons 05 and 06 are given: the sentence and where the weights
+ * come from (lesson_weights_options binds both to the command line). */
+typedef struct lesson_self_attention_settings {
+    const char *sentence;
+    lesson_weights weights;
+} lesson_self_attention_settings;
+
+#define LESSON_SELF_ATTENTION_MAX_TOKENS 32
+
+/* The runner's steps (runner.h) for those lessons, on a
+ * lesson_self_attention state and lesson_self_attention_settings:
+ * build: lesson_self_attention_build, at most 32 tokens;
+ * compute: X looked up, then the plain layer (lesson_embed_and_attend
+ * with no call), every step traced; free: lesson_self_attention_free. */
+al_status lesson_self_attention_build_step(void *state, const void *settings, printout *p,
+                                           al_error *err);
+al_status lesson_self_attention_compute_step(void *state, const void *settings, printout *p,
+                                             al_trace *trace, al_error *err);
+void lesson_self_attention_free_step(void *state);
+
 #endif
