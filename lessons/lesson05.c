@@ -104,15 +104,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
-static const lesson_program LESSON05 = {
-    .about = &ABOUT, .options = options, .build = lesson_self_attention_build_step,
-    .compute = lesson_self_attention_compute_step, .narrate = narrate, .draw = draw,
-    .free = lesson_self_attention_free_step,
-};
-
 int main(int argc, char **argv)
 {
-    lesson05_settings settings = {.weights = {.d_model = 6, .heads = 1}};
-    lesson05_state state = {0};
-    return lesson_run(&LESSON05, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .narrate = narrate,
+                                   .draw = draw};
+    return lesson_self_attention_run(&lesson, 1, argc, argv);
 }

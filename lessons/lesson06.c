@@ -228,15 +228,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
-static const lesson_program LESSON06 = {
-    .about = &ABOUT, .options = options, .build = lesson_self_attention_build_step,
-    .compute = lesson_self_attention_compute_step, .narrate = narrate, .draw = draw,
-    .free = lesson_self_attention_free_step,
-};
-
 int main(int argc, char **argv)
 {
-    lesson06_settings settings = {.weights = {.d_model = 6, .heads = 2}};
-    lesson06_state state = {0};
-    return lesson_run(&LESSON06, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .narrate = narrate,
+                                   .draw = draw};
+    return lesson_self_attention_run(&lesson, 2, argc, argv);
 }

@@ -9,6 +9,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/word_embeddings.h"
 #include "printout.h"
+#include "runner.h"
 #include "sentence.h"
 
 /* One self-attention run over a sentence of L tokens. */
@@ -61,17 +62,12 @@ typedef struct lesson_self_attention_settings {
     lesson_weights weights;
 } lesson_self_attention_settings;
 
-#define LESSON_SELF_ATTENTION_MAX_TOKENS 32
-
-/* The runner's steps (runner.h) for those lessons, on a
- * lesson_self_attention state and lesson_self_attention_settings:
- * build: lesson_self_attention_build, at most 32 tokens;
- * compute: X looked up, then the plain layer (lesson_embed_and_attend
- * with no call), every step traced; free: lesson_self_attention_free. */
-al_status lesson_self_attention_build_step(void *state, const void *settings, printout *p,
-                                           al_error *err);
-al_status lesson_self_attention_compute_step(void *state, const void *settings, printout *p,
-                                             al_trace *trace, al_error *err);
-void lesson_self_attention_free_step(void *state);
+/* lesson_run (runner.h) for those lessons: program gives the about, the
+ * options, the narration and the figures; the steps between are shared:
+ * build (lesson_self_attention_build, at most 32 tokens), compute (X
+ * looked up, then the plain layer, every step traced) and free. The
+ * settings start at d_model 6 and heads heads; the callbacks get a
+ * lesson_self_attention_settings and a lesson_self_attention. */
+int lesson_self_attention_run(const lesson_program *program, int heads, int argc, char **argv);
 
 #endif
