@@ -43,6 +43,14 @@ static lesson_options options(void *lesson_settings)
     return o;
 }
 
+/* The figures, drawn from the trace once it is closed. */
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
+    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
 /* The printout, in the order the chapter tells it. ws holds every step of
  * the call that just ran. */
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
@@ -95,13 +103,6 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
                       "head's output enc.0.attn.h0.out.)");
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
                   "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
-}
-
-static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
-{
-    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
-    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
 int main(int argc, char **argv)
