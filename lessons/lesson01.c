@@ -390,14 +390,12 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
-static const lesson_program LESSON01 = {
-    .about = &ABOUT, .options = options, .check = check, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson01_settings settings = {.steps = 4};
     lesson01_state state = {0};
-    return lesson_run(&LESSON01, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -355,14 +355,12 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
-static const lesson_program LESSON04 = {
-    .about = &ABOUT, .options = options, .check = check, .build = build, .compute = translate,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson04_settings settings = {.score = "general"};
     lesson04_state state = {0};
-    return lesson_run(&LESSON04, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = translate, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -347,15 +347,13 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding_args);
 }
 
-static const lesson_program LESSON07 = {
-    .about = &ABOUT, .options = options, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson07_settings settings = {.batch = "the cat walks by the river bank | the fish swims",
                                   .weights = {.d_model = 6, .heads = 1}};
     lesson07_state state = {0};
-    return lesson_run(&LESSON07, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

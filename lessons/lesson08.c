@@ -421,15 +421,13 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);
 }
 
-static const lesson_program LESSON08 = {
-    .about = &ABOUT, .options = options, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson08_settings settings = {.positions = 16, .d_model = 16,
                                   .position = TRAINED_LENGTH + 1};
     lesson08_state state = {0};
-    return lesson_run(&LESSON08, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -460,14 +460,12 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
 }
 
-static const lesson_program LESSON10 = {
-    .about = &ABOUT, .options = options, .check = check, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson10_settings settings = {.data_dir = AL_DATA_DIR};
     lesson10_state state = {0};
-    return lesson_run(&LESSON10, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

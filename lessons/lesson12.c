@@ -385,15 +385,13 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
 }
 
-static const lesson_program LESSON12 = {
-    .about = &ABOUT, .options = options, .build = build, .compute = compute,
-    .narrate = narrate, .draw = draw, .free = free_state,
-};
-
 int main(int argc, char **argv)
 {
     lesson12_settings settings = {.hide = 3, .change = "shore",
                                   .shape = {.d_model = 8, .heads = 2, .layers = 2}};
     lesson12_state state = {0};
-    return lesson_run(&LESSON12, &settings, &state, argc, argv);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }
