@@ -124,10 +124,13 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
     const lesson02_settings *settings = lesson_settings;
     methods(s->list, settings);
     int Lq = settings->queries.count, Lk = settings->keys.count;
-    if (al_matrix_alloc(&s->q, Lq, 1, err) != AL_OK ||
-        al_matrix_alloc(&s->k, Lk, 1, err) != AL_OK ||
-        al_matrix_alloc(&s->v, Lk, 1, err) != AL_OK)
-        return err->status;
+    al_matrix *columns[] = {&s->q, &s->k, &s->v};
+    int rows[] = {Lq, Lk, Lk};
+    for (int c = 0; c < 3; c++) {
+        al_status status = al_matrix_alloc(columns[c], rows[c], 1, err);
+        if (status != AL_OK)
+            return status;
+    }
     for (int i = 0; i < Lq; i++) {
         *al_at(&s->q, i, 0) = settings->queries.values[i];
         snprintf(s->query_text[i], sizeof s->query_text[i], "q=%g",
