@@ -14,10 +14,12 @@
 #include "outputs.h"
 #include "printout.h"
 
+/* Room for a lesson's own options and the {0} that ends them (lesson11,
+ * with the most, has 9); the parser adds the shared and common ones. */
 #define LESSON_MAX_OWN_OPTIONS 24
 
-/* A lesson's options, bound to its settings: its own table (ended by {0},
- * the rest of the array is zero anyway) and where the shared inputs
+/* A lesson's options, bound to its settings: its own table (the entries
+ * not given are zero, so it is ended by {0}) and where the shared inputs
  * --sentence, --seed and --data go (pointers left NULL for those it does
  * not take). The seed, if any, is also the one the trace records. */
 typedef struct lesson_options {
@@ -40,7 +42,7 @@ typedef struct lesson_program {
      * (an unknown word) may be printed through p. A failure is bad input
      * (an empty sentence, a d_model that does not split): exit 2. */
     al_status (*build)(void *state, const void *settings, printout *p, al_error *err);
-    /* The library calls, recorded into trace (NULL: not tracing). Most
+    /* The library calls, recorded into trace. Most
      * leave p alone; a lesson whose story interleaves computing and
      * telling (lesson11's beam search) narrates there too. A failure is
      * a runtime one: the trace is discarded and the lesson exits 1. */
@@ -59,9 +61,10 @@ typedef struct lesson_program {
 /* Run the lesson: one BLAS thread; parse argv into settings (which hold
  * the defaults) and the options every lesson has (--help prints and exits
  * 0; a bad option exits 2); check; start the printout; build; open the
- * trace; compute; narrate; close the trace; draw the figures; free state;
- * the closing lines. Returns the exit status for main: 0, or 1 when a
- * figure could not be drawn; a failed step exits as the callbacks say,
+ * trace (outputs_open: a file that cannot be written exits 1); compute;
+ * narrate; close the trace; draw the figures; free state; the closing
+ * lines. Returns the exit status for main: 0, or 1 when a figure could not
+ * be drawn; a failed step exits as the callbacks say, after freeing state,
  * with "<program>: <message>" on stderr. state must start zeroed. */
 int lesson_run(const lesson_program *program, void *settings, void *state, int argc,
                char **argv);
