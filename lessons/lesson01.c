@@ -7,11 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
-#include "attnlab/rng.h"
 #include "attnlab/source_comparison.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "seq2seq_model.h"
 
 #define MAX_WORDS 24          /* a random model's longest sentence           */
@@ -70,8 +67,9 @@ typedef struct lesson01_state {
     const char *input_names[2 * MAX_WIDTH];
 } lesson01_state;
 
-static void free_state(lesson01_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson01_state *s = lesson_state;
     al_vocab_free(&s->vocab);
     al_tokens_free(&s->tokens);
     al_tokens_free(&s->other);
@@ -81,15 +79,10 @@ static void free_state(lesson01_state *s)
     al_source_comparison_free(&s->comparison);
 }
 
-_Noreturn static void fail(lesson01_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-static void parse(lesson01_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
+    lesson01_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "compare", .kind = CLI_STRING, .target = &settings->compare, .value_name = "TEXT",
          .help = "a sentence as long, compared state by state (default: yours, first word <unk>)"},
         {.name = "hand-made", .kind = CLI_FLAG, .target = &settings->hand_made,
@@ -103,14 +96,25 @@ static void parse(lesson01_settings *settings, lesson_common *common, int argc, 
          .help = "d_e, the width of a word vector (default 8)", .min = 1, .max = MAX_WIDTH},
         {.name = "steps", .kind = CLI_INT, .target = &settings->steps, .value_name = "N",
          .help = "decoder steps, unless it says <eos> first (default 4)", .min = 1, .max = 16},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    }};
+    o.inputs = (lesson_inputs){.sentence = &settings->sentence, .seed = &settings->seed,
+                               .data_dir = &settings->data_dir};
+    return o;
+}
+
+/* The hand-made model has one shape; the default sentences depend on the model. */
+static al_status check(void *lesson_settings, al_error *err)
+{
+    lesson01_settings *settings = lesson_settings;
     if (settings->hand_made && (settings->cell || settings->d_hidden || settings->d_embed))
-        lesson_usage_error(&ABOUT, "--cell, --d-hidden and --d-embed shape a random model; the "
-                                   "hand-made one is fixed (Elman, d_h = 13)");
+        return al_fail(err, AL_ERR_VALUE, "--cell, --d-hidden and --d-embed shape a random "
+                                          "model; the hand-made one is fixed (Elman, d_h = 13)");
+    if (!settings->sentence) {
+        settings->sentence = settings->hand_made ? HAND_MADE_SENTENCE : DEFAULT_SENTENCE;
+        if (!settings->compare)
+            settings->compare = settings->hand_made ? HAND_MADE_COMPARE : DEFAULT_COMPARE;
+    }
+    return AL_OK;
 }
 
 /* ---- the inputs ----------------------------------------------------------------- */
@@ -165,9 +169,11 @@ static void input_labels(lesson01_state *s)
     }
 }
 
-static void build(lesson01_state *s, const lesson01_settings *settings)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
+    lesson01_state *s = lesson_state;
+    const lesson01_settings *settings = lesson_settings;
     bool hand = settings->hand_made;
     s->choice = (lesson_s2s_choice){
         .hand_made = hand, .attention = false,
@@ -177,36 +183,38 @@ static void build(lesson01_state *s, const lesson01_settings *settings)
         .data_dir = settings->data_dir};
     int flags = hand ? AL_TOKENIZE_BOS : AL_TOKENIZE_PLAIN;
     int max_words = hand ? LESSON_S2S_HAND_MADE_MAX_WORDS : MAX_WORDS;
-    if (read_vocab(s, settings, settings->compare, &err) != AL_OK ||
-        lesson_s2s_source(&s->tokens, settings->sentence, &s->vocab, flags, max_words, &err) !=
+    if (read_vocab(s, settings, settings->compare, err) != AL_OK ||
+        lesson_s2s_source(&s->tokens, settings->sentence, &s->vocab, flags, max_words, err) !=
             AL_OK)
-        fail(s, &err);
+        return err->status;
     char compare[1024];
     if (settings->compare)
         snprintf(compare, sizeof compare, "%s", settings->compare);
     else
         unknown_first(compare, sizeof compare, &s->tokens, hand ? 1 : 0);
-    if (lesson_s2s_source(&s->other, compare, &s->vocab, flags, max_words, &err) != AL_OK ||
-        (hand && lesson_s2s_names_read(&s->names, settings->data_dir, &err) != AL_OK) ||
-        lesson_s2s_model(&s->model, &s->vocab, &s->choice, &err) != AL_OK ||
-        al_seq2seq_workspace_alloc(&s->ws, &s->model, s->tokens.count, settings->steps, &err) !=
+    if (lesson_s2s_source(&s->other, compare, &s->vocab, flags, max_words, err) != AL_OK ||
+        (hand && lesson_s2s_names_read(&s->names, settings->data_dir, err) != AL_OK) ||
+        lesson_s2s_model(&s->model, &s->vocab, &s->choice, err) != AL_OK ||
+        al_seq2seq_workspace_alloc(&s->ws, &s->model, s->tokens.count, settings->steps, err) !=
             AL_OK ||
-        al_source_comparison_alloc(&s->comparison, &s->model, s->tokens.count, &err) != AL_OK)
-        fail(s, &err);
-    if (s->other.count != s->tokens.count) {
-        snprintf(err.message, sizeof err.message, "--compare has %d tokens but the sentence %d; "
-                 "they must have as many, to be compared word by word", s->other.count,
-                 s->tokens.count);
-        fail(s, &err);
-    }
+        al_source_comparison_alloc(&s->comparison, &s->model, s->tokens.count, err) != AL_OK)
+        return err->status;
+    if (s->other.count != s->tokens.count)
+        return al_fail(err, AL_ERR_VALUE, "--compare has %d tokens but the sentence %d; they "
+                       "must have as many, to be compared word by word", s->other.count,
+                       s->tokens.count);
     pair_labels(s);
     input_labels(s);
+    return AL_OK;
 }
 
 /* Encode the sentence, encode the other one beside it, and decode from
  * the context alone, everything traced. */
-static al_status run(lesson01_state *s, int steps, al_trace *trace, al_error *err)
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
+    lesson01_state *s = lesson_state;
+    int steps = ((const lesson01_settings *)lesson_settings)->steps;
     al_sequence source = {.length = s->tokens.count, .ids = s->tokens.ids,
                           .labels = (const char *const *)s->tokens.labels};
     al_sequence other = {.length = s->other.count, .ids = s->other.ids,
@@ -360,44 +368,34 @@ static void print_decoder(printout *p, const lesson01_state *s)
                   "1 x %d.", s->tokens.count, d_e, s->tokens.count, d_h, d_h);
 }
 
-int main(int argc, char **argv)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
-    al_blas_set_threads(1);
-    lesson01_settings settings = {.sentence = NULL, .steps = 4};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    if (!settings.sentence) {
-        settings.sentence = settings.hand_made ? HAND_MADE_SENTENCE : DEFAULT_SENTENCE;
-        if (!settings.compare)
-            settings.compare = settings.hand_made ? HAND_MADE_COMPARE : DEFAULT_COMPARE;
-    }
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
+    print_encoder(p, lesson_state, lesson_settings);
+    print_comparison(p, lesson_state);
+    print_decoder(p, lesson_state);
+}
 
-    lesson01_state s = {0};
-    build(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (run(&s, settings.steps, outputs.trace, &err) != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    print_encoder(&p, &s, &settings);
-    print_comparison(&p, &s);
-    print_decoder(&p, &s);
-    outputs_close_trace(&outputs);
-
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
     const char *states_args[] = {"--select", "s2s.enc.h", "--select", "s2s.compare.enc.h",
                                  "--columns", "2", "--axes", "token read,state unit", "--title",
                                  "The encoder states of the two sentences", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-states.png", states_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-states.png", states_args);
     const char *distance_args[] = {"--select", "s2s.compare.distance", "--bars", "--axes",
                                    "distance,after the token", "--title",
                                    "How far apart the states of the two sentences are",
                                    "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-distance.png", distance_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    outputs_draw(outputs, "attnlab-heatmap", "-distance.png", distance_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+int main(int argc, char **argv)
+{
+    lesson01_settings settings = {.steps = 4};
+    lesson01_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

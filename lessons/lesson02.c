@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "attnlab/attention.h"
-#include "attnlab/blas.h"
-#include "attnlab/rng.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 
 static const lesson_about ABOUT = {
     .program = "lesson02",
@@ -47,6 +44,7 @@ typedef struct lesson02_settings {
 
 /* Everything the lesson builds, freed in one place. */
 typedef struct lesson02_state {
+    method list[N_METHODS];                  /* the four lookups, in order */
     al_matrix q, k, v;                       /* Lq x 1, Lk x 1, Lk x 1 */
     al_attention_steps steps[N_METHODS];
     al_matrix out[N_METHODS];                /* Lq x 1 each            */
@@ -54,8 +52,9 @@ typedef struct lesson02_state {
     const char *query_labels[CLI_MAX_NUMBERS], *key_labels[CLI_MAX_NUMBERS];
 } lesson02_state;
 
-static void free_state(lesson02_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson02_state *s = lesson_state;
     al_matrix_free(&s->q);
     al_matrix_free(&s->k);
     al_matrix_free(&s->v);
@@ -65,9 +64,10 @@ static void free_state(lesson02_state *s)
     }
 }
 
-static void parse(lesson02_settings *settings, lesson_common *common, int argc, char **argv)
+static lesson_options options(void *lesson_settings)
 {
-    const cli_option options[] = {
+    lesson02_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "keys", .kind = CLI_NUMBERS, .target = &settings->keys, .value_name = "LIST",
          .help = "the keys, comma-separated (default 70,80)", .min = 1, .max = CLI_MAX_NUMBERS},
         {.name = "values", .kind = CLI_NUMBERS, .target = &settings->values, .value_name = "LIST",
@@ -79,44 +79,23 @@ static void parse(lesson02_settings *settings, lesson_common *common, int argc, 
          .help = "width of the Gaussian kernel (default 5)"},
         {.name = "temperature", .kind = CLI_NUMBER, .target = &settings->temperature,
          .value_name = "T", .help = "temperature of the softmax lookups (default 1)"},
-        {0},
-    };
-    parse_lesson_options(&ABOUT, options, NULL, common, argc, argv);
-    if (settings->keys.count != settings->values.count)
-        lesson_usage_error(&ABOUT, "--keys gives %d keys but --values gives %d values; each key "
-                                   "holds one value", settings->keys.count,
-                           settings->values.count);
-    if (!(settings->sigma > 0.0f))
-        lesson_usage_error(&ABOUT, "--sigma must be greater than 0, not %g",
-                           (double)settings->sigma);
-    if (!(settings->temperature > 0.0f))
-        lesson_usage_error(&ABOUT, "--temperature must be greater than 0, not %g",
-                           (double)settings->temperature);
+    }};
+    return o;
 }
 
-/* q, k, v as one-column matrices, and the labels "q=75", "k=70". */
-static void build_inputs(lesson02_state *s, const lesson02_settings *settings)
+static al_status check(void *lesson_settings, al_error *err)
 {
-    int Lq = settings->queries.count, Lk = settings->keys.count;
-    al_error err = {0};
-    if (al_matrix_alloc(&s->q, Lq, 1, &err) != AL_OK ||
-        al_matrix_alloc(&s->k, Lk, 1, &err) != AL_OK ||
-        al_matrix_alloc(&s->v, Lk, 1, &err) != AL_OK) {
-        free_state(s);
-        lesson_usage_error(&ABOUT, "%s", err.message);
-    }
-    for (int i = 0; i < Lq; i++) {
-        *al_at(&s->q, i, 0) = settings->queries.values[i];
-        snprintf(s->query_text[i], sizeof s->query_text[i], "q=%g",
-                 (double)settings->queries.values[i]);
-        s->query_labels[i] = s->query_text[i];
-    }
-    for (int j = 0; j < Lk; j++) {
-        *al_at(&s->k, j, 0) = settings->keys.values[j];
-        *al_at(&s->v, j, 0) = settings->values.values[j];
-        snprintf(s->key_text[j], sizeof s->key_text[j], "k=%g", (double)settings->keys.values[j]);
-        s->key_labels[j] = s->key_text[j];
-    }
+    const lesson02_settings *settings = lesson_settings;
+    if (settings->keys.count != settings->values.count)
+        return al_fail(err, AL_ERR_VALUE, "--keys gives %d keys but --values gives %d values; "
+                       "each key holds one value", settings->keys.count, settings->values.count);
+    if (!(settings->sigma > 0.0f))
+        return al_fail(err, AL_ERR_VALUE, "--sigma must be greater than 0, not %g",
+                       (double)settings->sigma);
+    if (!(settings->temperature > 0.0f))
+        return al_fail(err, AL_ERR_VALUE, "--temperature must be greater than 0, not %g",
+                       (double)settings->temperature);
+    return AL_OK;
 }
 
 static void methods(method *list, const lesson02_settings *settings)
@@ -136,6 +115,37 @@ static void methods(method *list, const lesson02_settings *settings)
                                   .temperature = T}};
 }
 
+/* The four methods; q, k, v as one-column matrices, and the labels
+ * "q=75", "k=70". */
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
+{
+    lesson02_state *s = lesson_state;
+    const lesson02_settings *settings = lesson_settings;
+    methods(s->list, settings);
+    int Lq = settings->queries.count, Lk = settings->keys.count;
+    al_matrix *columns[] = {&s->q, &s->k, &s->v};
+    int rows[] = {Lq, Lk, Lk};
+    for (int c = 0; c < 3; c++) {
+        al_status status = al_matrix_alloc(columns[c], rows[c], 1, err);
+        if (status != AL_OK)
+            return status;
+    }
+    for (int i = 0; i < Lq; i++) {
+        *al_at(&s->q, i, 0) = settings->queries.values[i];
+        snprintf(s->query_text[i], sizeof s->query_text[i], "q=%g",
+                 (double)settings->queries.values[i]);
+        s->query_labels[i] = s->query_text[i];
+    }
+    for (int j = 0; j < Lk; j++) {
+        *al_at(&s->k, j, 0) = settings->keys.values[j];
+        *al_at(&s->v, j, 0) = settings->values.values[j];
+        snprintf(s->key_text[j], sizeof s->key_text[j], "k=%g", (double)settings->keys.values[j]);
+        s->key_labels[j] = s->key_text[j];
+    }
+    return AL_OK;
+}
+
 static al_status trace_input(al_trace *trace, const char *name, const al_matrix *m,
                              const char *const *rows, const char *column, const char *note,
                              al_error *err)
@@ -147,18 +157,19 @@ static al_status trace_input(al_trace *trace, const char *name, const al_matrix 
 }
 
 /* Trace q, k, v, then run every method on them. */
-static void compute(lesson02_state *s, const method *list, lesson_outputs *outputs)
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
-    al_error err = {0};
-    al_trace *trace = outputs->trace;
+    lesson02_state *s = lesson_state;
+    const method *list = s->list;
     const char *const *queries = s->query_labels, *const *keys = s->key_labels;
     al_status status = trace_input(trace, "retrieve.q", &s->q, queries, "query",
-                                   "the queries, one number each", &err);
+                                   "the queries, one number each", err);
     if (status == AL_OK)
-        status = trace_input(trace, "retrieve.k", &s->k, keys, "key", "the keys", &err);
+        status = trace_input(trace, "retrieve.k", &s->k, keys, "key", "the keys", err);
     if (status == AL_OK)
         status = trace_input(trace, "retrieve.v", &s->v, keys, "value",
-                             "the value each key holds", &err);
+                             "the value each key holds", err);
     for (int m = 0; m < N_METHODS && status == AL_OK; m++) {
         char prefix[AL_NAME_SIZE];
         al_name(prefix, "retrieve.%s", list[m].name);
@@ -166,17 +177,14 @@ static void compute(lesson02_state *s, const method *list, lesson_outputs *outpu
                                     .v = "retrieve.v", .query_labels = queries,
                                     .key_labels = keys};
         status = al_attention_steps_alloc(&s->steps[m], s->q.rows, s->k.rows, &list[m].scoring,
-                                          false, &err);
+                                          false, err);
         if (status == AL_OK)
-            status = al_matrix_alloc(&s->out[m], s->q.rows, 1, &err);
+            status = al_matrix_alloc(&s->out[m], s->q.rows, 1, err);
         if (status == AL_OK)
             status = al_attend(&s->out[m], &s->steps[m], &s->q, &s->k, &s->v, NULL,
-                               &list[m].scoring, &names, trace, &err);
+                               &list[m].scoring, &names, trace, err);
     }
-    if (status != AL_OK) {
-        free_state(s);
-        outputs_fail(outputs, &err);
-    }
+    return status;
 }
 
 /* ---- the printout --------------------------------------------------------- */
@@ -364,36 +372,33 @@ static void draw_bars(lesson_outputs *outputs, const lesson02_settings *settings
     }
 }
 
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
+{
+    const lesson02_state *s = lesson_state;
+    print_table(p, s);
+    print_first_query(p, s);
+    print_exact_matches(p, s);
+    print_other_methods(p, s, s->list, lesson_settings);
+    print_summary(p, s, s->list);
+}
+
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
+    const char *weights_args[] = {"--select", "retrieve.*.weights", "--annotate", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    draw_bars(outputs, lesson_settings);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson02_settings settings = {
         .keys = {2, {70, 80}}, .values = {2, {1000, 1500}}, .queries = {3, {75, 72, 70}},
         .sigma = 5.0f, .temperature = 1.0f};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson02_state s = {0};
-    method list[N_METHODS];
-    methods(list, &settings);
-    build_inputs(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, AL_DEFAULT_SEED);
-    compute(&s, list, &outputs);
-
-    print_table(&p, &s);
-    print_first_query(&p, &s);
-    print_exact_matches(&p, &s);
-    print_other_methods(&p, &s, list, &settings);
-    print_summary(&p, &s, list);
-    outputs_close_trace(&outputs);
-
-    const char *weights_args[] = {"--select", "retrieve.*.weights", "--annotate", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
-    draw_bars(&outputs, &settings);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson02_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

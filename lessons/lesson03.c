@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/decoding.h"
 #include "attnlab/dot_variance.h"
 #include "attnlab/rng.h"
 #include "attnlab/softmax_explained.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 
 /* The sweep draws one bar chart per temperature; more would not fit. */
 #define MAX_TEMPERATURES 8
@@ -56,8 +54,9 @@ typedef struct lesson03_state {
 static const char *const NO_LABEL[1] = {""};
 static const char *const SCALING_ROWS[2] = {AL_DOT_UNSCALED_LABEL, AL_DOT_SCALED_LABEL};
 
-static void free_state(lesson03_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson03_state *s = lesson_state;
     al_matrix_free(&s->scores);
     al_softmax_explained_free(&s->steps);
     al_matrix_free(&s->sweep);
@@ -65,9 +64,10 @@ static void free_state(lesson03_state *s)
     al_matrix_free(&s->peak);
 }
 
-static void parse(lesson03_settings *settings, lesson_common *common, int argc, char **argv)
+static lesson_options options(void *lesson_settings)
 {
-    const cli_option options[] = {
+    lesson03_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "scores", .kind = CLI_NUMBERS, .target = &settings->scores, .value_name = "LIST",
          .help = "the scores to softmax, comma-separated (default 2.0,1.0,0.1)", .min = 1,
          .max = CLI_MAX_NUMBERS},
@@ -85,35 +85,40 @@ static void parse(lesson03_settings *settings, lesson_common *common, int argc, 
         {.name = "draws", .kind = CLI_INT, .target = &settings->draws, .value_name = "N",
          .help = "random rows per width for the largest weight (default 500)", .min = 1,
          .max = 100000},
-        {0},
-    };
-    lesson_inputs inputs = {.seed = &settings->seed};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    }};
+    o.inputs = (lesson_inputs){.seed = &settings->seed};
+    return o;
+}
+
+static al_status check(void *lesson_settings, al_error *err)
+{
+    const lesson03_settings *settings = lesson_settings;
     for (int t = 0; t < settings->temperatures.count; t++)
         if (!(settings->temperatures.values[t] > 0.0f))
-            lesson_usage_error(&ABOUT, "--temperatures: every T must be greater than 0, not %g "
-                                       "(T -> 0 is the greedy choice)",
-                               (double)settings->temperatures.values[t]);
+            return al_fail(err, AL_ERR_VALUE, "--temperatures: every T must be greater than 0, "
+                           "not %g (T -> 0 is the greedy choice)",
+                           (double)settings->temperatures.values[t]);
     for (int i = 0; i < settings->dims.count; i++) {
         float d = settings->dims.values[i];
         if (!(d >= 1.0f && d <= (float)AL_DOT_VARIANCE_MAX_D) || d != (float)(int)d)
-            lesson_usage_error(&ABOUT, "--dims: every d must be a whole number from 1 to %d, "
-                                       "not %g", AL_DOT_VARIANCE_MAX_D, (double)d);
+            return al_fail(err, AL_ERR_VALUE, "--dims: every d must be a whole number from 1 to "
+                           "%d, not %g", AL_DOT_VARIANCE_MAX_D, (double)d);
     }
+    return AL_OK;
 }
 
-static void allocate(lesson03_state *s, const lesson03_settings *settings)
+static al_status allocate(void *lesson_state, const void *lesson_settings, printout *p,
+                          al_error *err)
 {
+    lesson03_state *s = lesson_state;
+    const lesson03_settings *settings = lesson_settings;
     int n = settings->scores.count, widths = settings->dims.count;
-    al_error err = {0};
-    if (al_matrix_alloc(&s->scores, 1, n, &err) != AL_OK ||
-        al_softmax_explained_alloc(&s->steps, n, &err) != AL_OK ||
-        al_matrix_alloc(&s->sweep, settings->temperatures.count, n, &err) != AL_OK ||
-        al_matrix_alloc(&s->variance, 2, widths, &err) != AL_OK ||
-        al_matrix_alloc(&s->peak, 2, widths, &err) != AL_OK) {
-        free_state(s);
-        lesson_usage_error(&ABOUT, "%s", err.message);
-    }
+    if (al_matrix_alloc(&s->scores, 1, n, err) != AL_OK ||
+        al_softmax_explained_alloc(&s->steps, n, err) != AL_OK ||
+        al_matrix_alloc(&s->sweep, settings->temperatures.count, n, err) != AL_OK ||
+        al_matrix_alloc(&s->variance, 2, widths, err) != AL_OK ||
+        al_matrix_alloc(&s->peak, 2, widths, err) != AL_OK)
+        return err->status;
     for (int j = 0; j < n; j++) {
         *al_at(&s->scores, 0, j) = settings->scores.values[j];
         snprintf(s->score_text[j], sizeof s->score_text[j], "%g",
@@ -125,6 +130,7 @@ static void allocate(lesson03_state *s, const lesson03_settings *settings)
         snprintf(s->width_text[i], sizeof s->width_text[i], AL_DOT_WIDTH_LABEL, s->dims[i]);
         s->width_labels[i] = s->width_text[i];
     }
+    return AL_OK;
 }
 
 /* "sweep.T=0.5": the name one temperature's probabilities are traced under. */
@@ -134,25 +140,25 @@ static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
     return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
 }
 
-static void compute(lesson03_state *s, const lesson03_settings *settings,
-                    lesson_outputs *outputs)
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
-    al_error err = {0};
-    al_trace *trace = outputs->trace;
+    lesson03_state *s = lesson_state;
+    const lesson03_settings *settings = lesson_settings;
     const char *const *labels = s->score_labels;
     al_tensor_info scores_info = {.name = "softmax.scores", .role = AL_ROLE_INPUT,
                                   .col_labels = labels};
-    al_status status = al_trace_matrix(trace, &scores_info, &s->scores, &err);
+    al_status status = al_trace_matrix(trace, &scores_info, &s->scores, err);
     if (status == AL_OK)
         status = al_softmax_explain(&s->steps, &s->scores, "softmax.scores", 1.0f, labels,
-                                    (al_trace_at){trace, "softmax"}, &err);
+                                    (al_trace_at){trace, "softmax"}, err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
+        float temperature = settings->temperatures.values[t];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        status = al_temperature_probs(&row, (al_named){&s->scores, "softmax.scores", NULL},
-                                      settings->temperatures.values[t], labels,
-                                      (al_trace_at){trace, sweep_name(name, settings->temperatures.values[t])},
-                                      &err);
+        al_named scores = {&s->scores, "softmax.scores", NULL};
+        al_trace_at at = {trace, sweep_name(name, temperature)};
+        status = al_temperature_probs(&row, scores, temperature, labels, at, err);
     }
     /* Two streams of the same seed: the variance and the softmax draws do
      * not depend on each other's numbers of samples. */
@@ -161,14 +167,12 @@ static void compute(lesson03_state *s, const lesson03_settings *settings,
     al_rng_seed(&peak_rng, settings->seed, 1);
     if (status == AL_OK)
         status = al_dot_variance(&s->variance, s->dims, settings->dims.count, settings->samples,
-                                 &variance_rng, (al_trace_at){trace, "scaling"}, &err);
+                                 &variance_rng, (al_trace_at){trace, "scaling"}, err);
     if (status == AL_OK)
         status = al_softmax_peak(&s->peak, s->dims, settings->dims.count, settings->keys,
-                                 settings->draws, &peak_rng, (al_trace_at){trace, "scaling"}, &err);
-    if (status != AL_OK) {
-        free_state(s);
-        outputs_fail(outputs, &err);
-    }
+                                 settings->draws, &peak_rng, (al_trace_at){trace, "scaling"},
+                                 err);
+    return status;
 }
 
 /* ---- the printout --------------------------------------------------------- */
@@ -259,8 +263,9 @@ static void print_scaling(printout *p, const lesson03_state *s, const lesson03_s
                   "attention.");
 }
 
-static void draw(lesson_outputs *outputs, const lesson03_state *s)
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson03_state *s = lesson_state;
     char title[512], scores[256];
     row_text(scores, sizeof scores, &s->scores, 1);
     snprintf(title, sizeof title, "softmax%s, step by step", scores);
@@ -280,31 +285,25 @@ static void draw(lesson_outputs *outputs, const lesson03_state *s)
     const char *peak_args[] = {"--select", "scaling.peak", "--annotate", "--range", "0,1",
                                "--axes", "score,width", "--scale", "64", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-peak.png", peak_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
+{
+    print_softmax(p, lesson_state);
+    print_sweep(p, lesson_state, lesson_settings);
+    print_scaling(p, lesson_state, lesson_settings);
 }
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson03_settings settings = {
         .scores = {3, {2.0f, 1.0f, 0.1f}}, .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}},
         .dims = {6, {1, 4, 16, 64, 256, 1024}}, .samples = 10000, .keys = 8, .draws = 500};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson03_state s = {0};
-    allocate(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    compute(&s, &settings, &outputs);
-
-    print_softmax(&p, &s);
-    print_sweep(&p, &s, &settings);
-    print_scaling(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-    draw(&outputs, &s);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson03_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = allocate, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

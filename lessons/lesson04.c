@@ -8,10 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
-#include "attnlab/rng.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "seq2seq_model.h"
 
 #define MAX_WORDS LESSON_S2S_HAND_MADE_MAX_WORDS
@@ -59,19 +56,14 @@ typedef struct lesson04_state {
     int said[MAX_STEPS], steps;
 } lesson04_state;
 
-static void free_state(lesson04_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson04_state *s = lesson_state;
     al_vocab_free(&s->vocab);
     al_tokens_free(&s->tokens);
     lesson_s2s_names_free(&s->names);
     al_seq2seq_free(&s->model);
     al_seq2seq_workspace_free(&s->ws);
-}
-
-_Noreturn static void fail(lesson04_state *s, const al_error *err)
-{
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
 }
 
 static al_score_kind score_kind(const char *name)
@@ -81,9 +73,10 @@ static al_score_kind score_kind(const char *name)
                                          : AL_SCORE_GENERAL;
 }
 
-static void parse(lesson04_settings *settings, lesson_common *common, int argc, char **argv)
+static lesson_options options(void *lesson_settings)
 {
-    const cli_option options[] = {
+    lesson04_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "score", .kind = CLI_CHOICE, .target = &settings->score, .value_name = "KIND",
          .help = "how the decoder scores an encoder state (default general)",
          .choices = "additive|dot|general"},
@@ -94,48 +87,64 @@ static void parse(lesson04_settings *settings, lesson_common *common, int argc, 
          .choices = LESSON_S2S_CELLS},
         {.name = "d-hidden", .kind = CLI_INT, .target = &settings->d_hidden, .value_name = "N",
          .help = "d_h, the width of a random model's states (default 8)", .min = 1, .max = 256},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    }};
+    o.inputs = (lesson_inputs){.sentence = &settings->sentence, .seed = &settings->seed,
+                               .data_dir = &settings->data_dir};
+    return o;
 }
 
 /* The model the settings ask for: hand-made unless --random or --score
  * dot, whose plain dot product these hand-made states cannot use. */
+static bool hand_made(const lesson04_settings *settings)
+{
+    return !settings->random && score_kind(settings->score) != AL_SCORE_DOT;
+}
+
+/* The hand-made model has one shape: the shape options need a random one. */
+static al_status check(void *lesson_settings, al_error *err)
+{
+    const lesson04_settings *settings = lesson_settings;
+    if (hand_made(settings) && (settings->cell || settings->d_hidden))
+        return al_fail(err, AL_ERR_VALUE, "--cell and --d-hidden shape a random model; add "
+                                          "--random (the hand-made model is an Elman RNN with "
+                                          "d_h = 13)");
+    return AL_OK;
+}
+
 static lesson_s2s_choice choose_model(const lesson04_settings *settings)
 {
-    al_score_kind score = score_kind(settings->score);
-    bool hand_made = !settings->random && score != AL_SCORE_DOT;
-    if (hand_made && (settings->cell || settings->d_hidden))
-        lesson_usage_error(&ABOUT, "--cell and --d-hidden shape a random model; add --random "
-                                   "(the hand-made model is an Elman RNN with d_h = 13)");
     return (lesson_s2s_choice){
-        .hand_made = hand_made, .attention = true, .score = score,
+        .hand_made = hand_made(settings), .attention = true,
+        .score = score_kind(settings->score),
         .cell = lesson_s2s_cell(settings->cell),
         .d_embed = RANDOM_D_EMBED, .d_hidden = settings->d_hidden ? settings->d_hidden : 8,
         .seed = settings->seed, .data_dir = settings->data_dir};
 }
 
 /* Vocabulary, source tokens (<bos> first), model and workspace. */
-static void build(lesson04_state *s, const lesson04_settings *settings)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
+    lesson04_state *s = lesson_state;
+    const lesson04_settings *settings = lesson_settings;
     s->choice = choose_model(settings);
-    if (lesson_s2s_vocab_read(&s->vocab, settings->data_dir, &err) != AL_OK ||
+    if (lesson_s2s_vocab_read(&s->vocab, settings->data_dir, err) != AL_OK ||
         lesson_s2s_source(&s->tokens, settings->sentence, &s->vocab, AL_TOKENIZE_BOS,
-                          MAX_WORDS, &err) != AL_OK ||
-        (s->choice.hand_made && lesson_s2s_names_read(&s->names, settings->data_dir, &err) !=
+                          MAX_WORDS, err) != AL_OK ||
+        (s->choice.hand_made && lesson_s2s_names_read(&s->names, settings->data_dir, err) !=
                                     AL_OK) ||
-        lesson_s2s_model(&s->model, &s->vocab, &s->choice, &err) != AL_OK ||
-        al_seq2seq_workspace_alloc(&s->ws, &s->model, MAX_SOURCE, MAX_STEPS, &err) != AL_OK)
-        fail(s, &err);
+        lesson_s2s_model(&s->model, &s->vocab, &s->choice, err) != AL_OK ||
+        al_seq2seq_workspace_alloc(&s->ws, &s->model, MAX_SOURCE, MAX_STEPS, err) != AL_OK)
+        return err->status;
+    return AL_OK;
 }
 
 /* Encode, then decode greedily until <eos> (at most the source's length
  * plus one steps), everything traced. */
-static al_status translate(lesson04_state *s, al_trace *trace, al_error *err)
+static al_status translate(void *lesson_state, const void *lesson_settings, printout *p,
+                           al_trace *trace, al_error *err)
 {
+    lesson04_state *s = lesson_state;
     al_sequence source = {.length = s->tokens.count, .ids = s->tokens.ids,
                           .labels = (const char *const *)s->tokens.labels};
     al_status status = al_seq2seq_encode(&s->ws, &s->model, &source, trace, err);
@@ -325,37 +334,33 @@ static void alignment_title(char *buf, size_t size, const lesson04_state *s)
     }
 }
 
-int main(int argc, char **argv)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
-    al_blas_set_threads(1);
-    lesson04_settings settings = {.score = "general"};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
+    const lesson04_state *s = lesson_state;
+    print_source(p, s, lesson_settings);
+    print_encoder(p, s);
+    for (int t = 0; t < s->steps; t++)
+        print_decoder_step(p, s, t);
+    print_alignment(p, s);
+}
 
-    lesson04_state s = {0};
-    build(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (translate(&s, outputs.trace, &err) != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    print_source(&p, &s, &settings);
-    print_encoder(&p, &s);
-    for (int t = 0; t < s.steps; t++)
-        print_decoder_step(&p, &s, t);
-    print_alignment(&p, &s);
-    outputs_close_trace(&outputs);
-
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
     char title[512];
-    alignment_title(title, sizeof title, &s);
+    alignment_title(title, sizeof title, lesson_state);
     const char *alignment_args[] = {"--select", "s2s.alignment", "--annotate", "--title", title,
                                     "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-alignment.png", alignment_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    outputs_draw(outputs, "attnlab-heatmap", "-alignment.png", alignment_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+int main(int argc, char **argv)
+{
+    lesson04_settings settings = {.score = "general"};
+    lesson04_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = translate, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

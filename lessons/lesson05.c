@@ -7,16 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/multihead.h"
-#include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
 #include "attend.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "sentence.h"
-
-#define MAX_TOKENS 32
 
 static const lesson_about ABOUT = {
     .program = "lesson05",
@@ -35,57 +30,39 @@ static const lesson_about ABOUT = {
     .sentence = "The cat walks by the bank",
 };
 
-typedef struct lesson05_settings {
-    const char *sentence;
-    uint64_t seed;
-    bool random;
-    int d_model;
-    const char *data_dir;
-} lesson05_settings;
-
-/* Everything the lesson builds (attend.h), freed in one place. */
+/* The sentence and where the weights come from; everything the lesson
+ * builds (attend.h), freed in one place. */
+typedef lesson_self_attention_settings lesson05_settings;
 typedef lesson_self_attention lesson05_state;
 
-static void fail(lesson05_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    lesson_self_attention_free(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
+    lesson05_settings *settings = lesson_settings;
+    lesson_options o = {0};
+    lesson_weights_options(&o, 0, &settings->sentence, &settings->weights);
+    return o;
 }
 
-/* Words, their vectors, the parameters (from data/ or from the seed) and
- * room for the attention run. */
-static void build_inputs(lesson05_state *s, const lesson05_settings *settings, printout *p)
+/* The figures, drawn from the trace once it is closed. */
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    al_error err = {0};
-    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
-                              .d_model = settings->d_model, .heads = 1,
-                              .data_dir = settings->data_dir};
-    if (lesson_self_attention_build(s, settings->sentence, MAX_TOKENS, &weights, p, &err) != AL_OK)
-        fail(s, &err);
-}
-
-static void parse(lesson05_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
-        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-         .help = "seeded random embeddings and weights instead of data/lesson05"},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
 /* The printout, in the order the chapter tells it. ws holds every step of
  * the call that just ran. */
-static void narrate(printout *p, const lesson05_state *s, const lesson05_settings *settings)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
+    const lesson05_state *s = lesson_state;
+    const lesson05_settings *settings = lesson_settings;
     const al_attention_workspace *ws = &s->run.workspace;
     const char *const *tokens = (const char *const *)s->tokens.labels;
-    const char *const *dims = settings->random ? NULL
-                                               : (const char *const *)s->words.dimension_names;
+    const char *const *dims = settings->weights.random
+                                  ? NULL
+                                  : (const char *const *)s->words.dimension_names;
     int L = s->tokens.count, d = s->params.d_model;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L);
@@ -93,7 +70,7 @@ static void narrate(printout *p, const lesson05_state *s, const lesson05_setting
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
-               settings->random ? " (random vectors, seed below)" : " named dimensions");
+               settings->weights.random ? " (random vectors, seed below)" : " named dimensions");
     print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values", "Q = X · W_Q,  K = X · W_K,  V = X · W_V    "
@@ -121,7 +98,7 @@ static void narrate(printout *p, const lesson05_state *s, const lesson05_setting
     print_step(p, "the weighted mean of the values", "out = weights · V    (L x L) · (L x d_v) "
                                                      "= L x d_v");
     print_matrix(p, "enc.0.attn.out", "out", &s->run.out, tokens, dims);
-    if (!settings->random)
+    if (!settings->weights.random)
         print_text(p, "  (W_O is the identity in this lesson, so enc.0.attn.out equals the "
                       "head's output enc.0.attn.h0.out.)");
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
@@ -130,30 +107,7 @@ static void narrate(printout *p, const lesson05_state *s, const lesson05_setting
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
-    lesson05_settings settings = {.d_model = 6};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson05_state s = {0};
-    build_inputs(&s, &settings, &p);
-
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (lesson_embed_and_attend(&s.run, &s.tokens, &s.words, &s.params, NULL, "embed",
-                                outputs.trace, &err) != AL_OK) {
-        lesson_self_attention_free(&s);
-        outputs_fail(&outputs, &err);
-    }
-    narrate(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-
-    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-weights.png", weights_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    lesson_self_attention_free(&s);
-    return outputs_finish(&outputs, &p);
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .narrate = narrate,
+                                   .draw = draw};
+    return lesson_self_attention_run(&lesson, 1, argc, argv);
 }

@@ -8,16 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/multihead.h"
-#include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
 #include "attend.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "sentence.h"
-
-#define MAX_TOKENS 32
 
 static const lesson_about ABOUT = {
     .program = "lesson06",
@@ -37,51 +32,21 @@ static const lesson_about ABOUT = {
     .sentence = "The cat walks by the bank",
 };
 
-typedef struct lesson06_settings {
-    const char *sentence;
-    uint64_t seed;
-    bool random;
-    int d_model;
-    int heads;
-    const char *data_dir;
-} lesson06_settings;
-
-/* Everything the lesson builds (attend.h), freed in one place. */
+/* The sentence, the number of heads and where the weights come from;
+ * everything the lesson builds (attend.h), freed in one place. */
+typedef lesson_self_attention_settings lesson06_settings;
 typedef lesson_self_attention lesson06_state;
 
-static void fail(lesson06_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    lesson_self_attention_free(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-/* Words, their vectors, the parameters (from data/ or from the seed) and
- * room for the attention run. */
-static void build_inputs(lesson06_state *s, const lesson06_settings *settings, printout *p)
-{
-    al_error err = {0};
-    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
-                              .d_model = settings->d_model, .heads = settings->heads,
-                              .data_dir = settings->data_dir};
-    if (lesson_self_attention_build(s, settings->sentence, MAX_TOKENS, &weights, p, &err) != AL_OK)
-        fail(s, &err);
-}
-
-static void parse(lesson06_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
-        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+    lesson06_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
+        {.name = "heads", .kind = CLI_INT, .target = &settings->weights.heads, .value_name = "N",
          .help = "number of heads h (default 2); d_model must split into h equal slices", .min = 1,
          .max = AL_MAX_HEADS},
-        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-         .help = "seeded random embeddings and weights instead of data/lesson05"},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    }};
+    lesson_weights_options(&o, 1, &settings->sentence, &settings->weights);
+    return o;
 }
 
 /* What a lesson prints about one head: its slices of Q, K, V and its
@@ -194,19 +159,23 @@ static void explain_split(printout *p, const lesson06_state *s, const char *cons
 }
 
 /* The printout, in the order the chapter tells it. */
-static void narrate(printout *p, const lesson06_state *s, const lesson06_settings *settings)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
+    const lesson06_state *s = lesson_state;
+    const lesson06_settings *settings = lesson_settings;
     const al_attention_workspace *ws = &s->run.workspace;
     const char *const *tokens = (const char *const *)s->tokens.labels;
-    const char *const *dims = settings->random ? NULL
-                                               : (const char *const *)s->words.dimension_names;
+    const char *const *dims = settings->weights.random
+                                  ? NULL
+                                  : (const char *const *)s->words.dimension_names;
     int L = s->tokens.count, d = s->params.d_model, heads = s->params.heads;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
-               settings->random ? " (random vectors, seed below)" : " named dimensions");
+               settings->weights.random ? " (random vectors, seed below)" : " named dimensions");
     print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values, for all heads at once",
@@ -232,7 +201,7 @@ static void narrate(printout *p, const lesson06_state *s, const lesson06_setting
     print_step(p, "mix the heads with W_O", "out = concat · W_O    (L x d_model) · "
                                             "(d_model x d_model) = L x d_model");
     print_matrix(p, "enc.0.attn.w_o", "W_O", &s->params.w_o, dims, dims);
-    if (settings->random)
+    if (settings->weights.random)
         print_text(p, "  W_O lets every output column draw on every head.");
     else
         print_text(p, "  W_O is the identity in this lesson (data/lesson05 has no W_O), so out "
@@ -244,39 +213,24 @@ static void narrate(printout *p, const lesson06_state *s, const lesson06_setting
                d / heads, L, d, L, d);
 }
 
-int main(int argc, char **argv)
+/* One panel per head, at most three to a row. */
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    al_blas_set_threads(1);
-    lesson06_settings settings = {.d_model = 6, .heads = 2};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson06_state s = {0};
-    build_inputs(&s, &settings, &p);
-
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (lesson_embed_and_attend(&s.run, &s.tokens, &s.words, &s.params, NULL, "embed",
-                                outputs.trace, &err) != AL_OK) {
-        lesson_self_attention_free(&s);
-        outputs_fail(&outputs, &err);
-    }
-    narrate(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-
-    /* One panel per head, at most three to a row. */
+    const lesson06_state *s = lesson_state;
     static const char *const columns_for[] = {"1", "1", "2", "3"};
-    const char *columns = columns_for[s.params.heads < 3 ? s.params.heads : 3];
+    const char *columns = columns_for[s->params.heads < 3 ? s->params.heads : 3];
     char title[64];
-    snprintf(title, sizeof title, "%d head%s: enc.0.attn.h*.weights", s.params.heads,
-             s.params.heads == 1 ? "" : "s");
+    snprintf(title, sizeof title, "%d head%s: enc.0.attn.h*.weights", s->params.heads,
+             s->params.heads == 1 ? "" : "s");
     const char *heads_args[] = {"--select", "enc.0.attn.h*.weights", "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-heads.png", heads_args);
-    const char *flow_args[] = {NULL};
-    outputs_draw(&outputs, "attnlab-flow", "-flow.svg", flow_args);
-    lesson_self_attention_free(&s);
-    return outputs_finish(&outputs, &p);
+    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+int main(int argc, char **argv)
+{
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .narrate = narrate,
+                                   .draw = draw};
+    return lesson_self_attention_run(&lesson, 2, argc, argv);
 }

@@ -8,14 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/mask.h"
 #include "attnlab/multihead.h"
-#include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
 #include "attend.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "sentence.h"
 
 #define MAX_TOKENS 32
@@ -44,10 +41,7 @@ static const lesson_about ABOUT = {
 typedef struct lesson07_settings {
     const char *sentence;
     const char *batch;
-    uint64_t seed;
-    bool random;
-    int d_model;
-    const char *data_dir;
+    lesson_weights weights;       /* --random, --d-model, --seed, --data    */
 } lesson07_settings;
 
 /* One sequence and the attention computed on it. */
@@ -76,8 +70,9 @@ static void free_sequence(sequence *q)
     lesson_attention_free(&q->run);
 }
 
-static void free_state(lesson07_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson07_state *s = lesson_state;
     al_word_embeddings_free(&s->words);
     al_attention_params_free(&s->params);
     free(s->batch_text);
@@ -86,76 +81,15 @@ static void free_state(lesson07_state *s)
         free_sequence(&s->batch[b]);
 }
 
-static void fail(lesson07_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-static void parse(lesson07_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
+    lesson07_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "batch", .kind = CLI_STRING, .target = &settings->batch,
          .value_name = "\"A | B\"", .help = "two sentences for the padding mask, separated by '|'"},
-        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-         .help = "seeded random embeddings and weights instead of data/lesson05"},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
-}
-
-/* The two sentences of --batch, tokenized and padded to one length L; the
- * third slot is L <pad> tokens with key length 0. */
-static void build_batch(lesson07_state *s, const lesson07_settings *settings, printout *p)
-{
-    al_error err = {0};
-    s->batch_text = strdup(settings->batch);
-    char *bar = s->batch_text ? strchr(s->batch_text, '|') : NULL;
-    if (!bar || strchr(bar + 1, '|')) {
-        free_state(s);
-        lesson_usage_error(&ABOUT, "--batch needs two sentences separated by one '|', as in "
-                                   "\"the cat walks | the fish swims\"");
-    }
-    *bar = '\0';
-    const char *texts[2] = {s->batch_text, bar + 1};
-    int length = 0;
-    for (int b = 0; b < 2; b++) {
-        if (lesson_sentence(&s->batch[b].tokens, &s->words, texts[b], MAX_TOKENS,
-                            settings->data_dir, p, &err) != AL_OK)
-            fail(s, &err);
-        s->batch[b].key_length = s->batch[b].tokens.count;
-        length = s->batch[b].key_length > length ? s->batch[b].key_length : length;
-    }
-    for (int b = 0; b < BATCH; b++) {
-        s->batch[b].key_length = b < 2 ? s->batch[b].key_length : 0;
-        if (al_tokens_pad(&s->batch[b].tokens, length, &err) != AL_OK)
-            fail(s, &err);
-        al_name(s->batch[b].prefix, "batch.%d.enc.0.attn", b);
-        al_name(s->batch[b].input, "batch.%d.embed", b);
-    }
-}
-
-/* Words, the sequences and the weights: from data/ or from the seed. */
-static void build_inputs(lesson07_state *s, const lesson07_settings *settings, printout *p)
-{
-    al_error err = {0};
-    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
-        lesson_sentence(&s->causal.tokens, &s->words, settings->sentence, MAX_TOKENS,
-                        settings->data_dir, p, &err) != AL_OK)
-        fail(s, &err);
-    s->causal.key_length = s->causal.tokens.count;
-    al_name(s->causal.prefix, "dec.0.self_attn");
-    al_name(s->causal.input, "embed");
-    build_batch(s, settings, p);
-    lesson_weights weights = {.random = settings->random, .seed = settings->seed,
-                              .d_model = settings->d_model, .heads = 1,
-                              .data_dir = settings->data_dir};
-    if (lesson_attention_params(&s->params, &s->words, &weights, &err) != AL_OK)
-        fail(s, &err);
+    }};
+    lesson_weights_options(&o, 1, &settings->sentence, &settings->weights);
+    return o;
 }
 
 /* Room for one sequence's vectors, mask, output and steps. */
@@ -166,6 +100,38 @@ static al_status alloc_sequence(sequence *q, const al_attention_params *params, 
     if (status == AL_OK)
         status = lesson_attention_alloc(&q->run, params, L, err);
     return status;
+}
+
+/* The two sentences of --batch, tokenized and padded to one length L; the
+ * third slot is L <pad> tokens with key length 0. */
+static al_status build_batch(lesson07_state *s, const lesson07_settings *settings, printout *p,
+                             al_error *err)
+{
+    s->batch_text = strdup(settings->batch);
+    char *bar = s->batch_text ? strchr(s->batch_text, '|') : NULL;
+    if (!bar || strchr(bar + 1, '|'))
+        return al_fail(err, AL_ERR_VALUE, "--batch needs two sentences separated by one '|', as "
+                                          "in \"the cat walks | the fish swims\"");
+    *bar = '\0';
+    const char *texts[2] = {s->batch_text, bar + 1};
+    int length = 0;
+    for (int b = 0; b < 2; b++) {
+        al_status status = lesson_sentence(&s->batch[b].tokens, &s->words, texts[b], MAX_TOKENS,
+                                           settings->weights.data_dir, p, err);
+        if (status != AL_OK)
+            return status;
+        s->batch[b].key_length = s->batch[b].tokens.count;
+        length = s->batch[b].key_length > length ? s->batch[b].key_length : length;
+    }
+    for (int b = 0; b < BATCH; b++) {
+        s->batch[b].key_length = b < 2 ? s->batch[b].key_length : 0;
+        al_status status = al_tokens_pad(&s->batch[b].tokens, length, err);
+        if (status != AL_OK)
+            return status;
+        al_name(s->batch[b].prefix, "batch.%d.enc.0.attn", b);
+        al_name(s->batch[b].input, "batch.%d.embed", b);
+    }
+    return AL_OK;
 }
 
 /* A sequence's mask, its vectors, and masked self-attention on them.
@@ -187,6 +153,43 @@ static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
     if (status == AL_OK)
         status = lesson_embed_and_attend(&q->run, &q->tokens, &s->words, &s->params, &how,
                                          causal ? "embed" : NULL, trace, err);
+    return status;
+}
+
+/* Words, the sequences, the weights (from data/ or from the seed) and
+ * room for each sequence's run. */
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
+{
+    lesson07_state *s = lesson_state;
+    const lesson07_settings *settings = lesson_settings;
+    al_status status = lesson_words_read(&s->words, settings->weights.data_dir, err);
+    if (status == AL_OK)
+        status = lesson_sentence(&s->causal.tokens, &s->words, settings->sentence, MAX_TOKENS,
+                                 settings->weights.data_dir, p, err);
+    if (status != AL_OK)
+        return status;
+    s->causal.key_length = s->causal.tokens.count;
+    al_name(s->causal.prefix, "dec.0.self_attn");
+    al_name(s->causal.input, "embed");
+    status = build_batch(s, settings, p, err);
+    if (status == AL_OK)
+        status = lesson_attention_params(&s->params, &s->words, &settings->weights, err);
+    if (status == AL_OK)
+        status = alloc_sequence(&s->causal, &s->params, err);
+    for (int b = 0; b < BATCH && status == AL_OK; b++)
+        status = alloc_sequence(&s->batch[b], &s->params, err);
+    return status;
+}
+
+/* The causal sentence, then each sequence of the batch. */
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
+{
+    lesson07_state *s = lesson_state;
+    al_status status = run_sequence(&s->causal, true, s, trace, err);
+    for (int b = 0; b < BATCH && status == AL_OK; b++)
+        status = run_sequence(&s->batch[b], false, s, trace, err);
     return status;
 }
 
@@ -315,51 +318,41 @@ static void narrate_fully_masked(printout *p, const lesson07_state *s, const cha
                q->run.workspace.fully_masked_rows, trace_path, q->prefix);
 }
 
-int main(int argc, char **argv)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
-    al_blas_set_threads(1);
-    lesson07_settings settings = {.batch = "the cat walks by the river bank | the fish swims",
-                                  .d_model = 6};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
+    const lesson07_state *s = lesson_state;
+    const lesson07_settings *settings = lesson_settings;
+    const char *const *dims = settings->weights.random
+                                  ? NULL
+                                  : (const char *const *)s->words.dimension_names;
+    narrate_causal(p, s, dims);
+    narrate_padding(p, s);
+    narrate_fully_masked(p, s, dims, trace_path);
+}
 
-    lesson07_state s = {0};
-    build_inputs(&s, &settings, &p);
-    al_error err = {0};
-    if (alloc_sequence(&s.causal, &s.params, &err) != AL_OK)
-        fail(&s, &err);
-    for (int b = 0; b < BATCH; b++)
-        if (alloc_sequence(&s.batch[b], &s.params, &err) != AL_OK)
-            fail(&s, &err);
-
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_status status = run_sequence(&s.causal, true, &s, outputs.trace, &err);
-    for (int b = 0; b < BATCH && status == AL_OK; b++)
-        status = run_sequence(&s.batch[b], false, &s, outputs.trace, &err);
-    if (status != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    const char *const *dims = settings.random ? NULL
-                                              : (const char *const *)s.words.dimension_names;
-    narrate_causal(&p, &s, dims);
-    narrate_padding(&p, &s);
-    narrate_fully_masked(&p, &s, dims, outputs.trace_path);
-    outputs_close_trace(&outputs);
-
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
     const char *masked_args[] = {"--select", "dec.0.self_attn.h0.masked", "--annotate", "--svg",
                                  NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-causal-masked.png", masked_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-causal-masked.png", masked_args);
     const char *weights_args[] = {"--select", "dec.0.self_attn.h0.weights", "--annotate",
                                   "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-causal-weights.png", weights_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-causal-weights.png", weights_args);
     const char *padding_args[] = {"--select", "batch.*.enc.0.attn.h0.masked", "--annotate",
                                   "--columns", "3", "--title",
                                   "batch.*.enc.0.attn.h0.masked: sequences 0, 1 and 2",
                                   "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-padding.png", padding_args);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding_args);
+}
+
+int main(int argc, char **argv)
+{
+    lesson07_settings settings = {.batch = "the cat walks by the river bank | the fish swims",
+                                  .weights = {.d_model = 6, .heads = 1}};
+    lesson07_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -9,15 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/gram.h"
 #include "attnlab/multihead.h"
 #include "attnlab/permutation.h"
 #include "attnlab/positional.h"
 #include "attnlab/rng.h"
 #include "attnlab/word_embeddings.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 #include "sentence.h"
 
 #define MAX_TOKENS 32
@@ -99,8 +97,9 @@ static int all_matrices(lesson08_state *s, al_matrix **list)
     return n;
 }
 
-static void free_state(lesson08_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson08_state *s = lesson_state;
     al_word_embeddings_free(&s->words);
     al_tokens_free(&s->tokens);
     al_attention_params_free(&s->params);
@@ -112,43 +111,40 @@ static void free_state(lesson08_state *s)
         al_matrix_free(list[i]);
 }
 
-static void fail(lesson08_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-static void parse(lesson08_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
-        {.name = "positions", .kind = CLI_INT, .target = &settings->positions, .value_name = "N",
-         .help = "positions 0 to N-1 in the encoding figures (default 16)", .min = 2,
-         .max = MAX_POSITIONS},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "width of the sinusoidal encodings drawn (default 16)", .min = 2,
-         .max = MAX_POSITIONS},
-        {.name = "position", .kind = CLI_INT, .target = &settings->position, .value_name = "P",
-         .help = "the position asked for past a training length of 512 (default 513)", .min = 2,
-         .max = 100000},
-        {0},
+    lesson08_settings *settings = lesson_settings;
+    return (lesson_options){
+        .own = {
+            {.name = "positions", .kind = CLI_INT, .target = &settings->positions,
+             .value_name = "N", .help = "positions 0 to N-1 in the encoding figures (default 16)",
+             .min = 2, .max = MAX_POSITIONS},
+            {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+             .help = "width of the sinusoidal encodings drawn (default 16)", .min = 2,
+             .max = MAX_POSITIONS},
+            {.name = "position", .kind = CLI_INT, .target = &settings->position,
+             .value_name = "P",
+             .help = "the position asked for past a training length of 512 (default 513)",
+             .min = 2, .max = 100000},
+        },
+        .inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                   .data_dir = &settings->data_dir},
     };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
 }
 
 /* The sentence, its shuffled order, the weights, and room for it all. */
-static void build_inputs(lesson08_state *s, const lesson08_settings *settings, printout *p)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
+    lesson08_state *s = lesson_state;
+    const lesson08_settings *settings = lesson_settings;
     lesson_weights weights = {.heads = 1, .data_dir = settings->data_dir};
-    if (lesson_sentence_inputs(&s->words, &s->tokens, &s->params, settings->sentence, MAX_TOKENS,
-                               &weights, p, &err) != AL_OK)
-        fail(s, &err);
-    if (s->tokens.count < 2) {
-        free_state(s);
-        lesson_usage_error(&ABOUT, "the sentence has 1 token; shuffling needs at least 2");
-    }
+    al_status status = lesson_sentence_inputs(&s->words, &s->tokens, &s->params,
+                                              settings->sentence, MAX_TOKENS, &weights, p, err);
+    if (status != AL_OK)
+        return status;
+    if (s->tokens.count < 2)
+        return al_fail(err, AL_ERR_VALUE, "the sentence has 1 token; shuffling needs at least 2");
     int L = s->tokens.count, N = settings->positions, d = settings->d_model;
     int d_model = s->params.d_model;
     al_rng rng;
@@ -172,16 +168,19 @@ static void build_inputs(lesson08_state *s, const lesson08_settings *settings, p
         {&s->pos, L, d_model}, {&s->x, L, d_model}, {&s->shuffled_x, L, d_model},
         {&s->expected_bare, L, d_model}, {&s->expected_pos, L, d_model},
     };
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        if (al_matrix_alloc(shapes[i].m, shapes[i].rows, shapes[i].cols, &err) != AL_OK)
-            fail(s, &err);
-    for (int r = 0; r < RUNS; r++)
-        if (al_matrix_alloc(&s->out[r], L, d_model, &err) != AL_OK ||
-            al_attention_workspace_alloc(&s->ws[r], &s->params, L, L, &err) != AL_OK)
-            fail(s, &err);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0] && status == AL_OK; i++)
+        status = al_matrix_alloc(shapes[i].m, shapes[i].rows, shapes[i].cols, err);
+    for (int r = 0; r < RUNS && status == AL_OK; r++) {
+        status = al_matrix_alloc(&s->out[r], L, d_model, err);
+        if (status == AL_OK)
+            status = al_attention_workspace_alloc(&s->ws[r], &s->params, L, L, err);
+    }
+    if (status != AL_OK)
+        return status;
     /* A "trained" table: random numbers stand in for what training learns. */
     al_rng_seed(&rng, settings->seed, 2);
     al_rng_fill_normal(&s->learned_table, &rng, 0.0f, 1.0f);
+    return AL_OK;
 }
 
 /* Part 1 and 2: encodings, their dot products, and the position past 512.
@@ -257,16 +256,25 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
         status = al_self_attention(&s->out[r], &s->ws[r], x, &s->params, &call,
                                    (al_trace_at){trace, RUN_PREFIX[r]}, err);
     }
+    al_named bare = {&s->out[ORIGINAL_BARE], "original.no_pos.attn.out", NULL};
+    al_named with_pos = {&s->out[ORIGINAL_POS], "original.with_pos.attn.out", NULL};
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_bare,
-                                 (al_named){&s->out[ORIGINAL_BARE], "original.no_pos.attn.out", NULL},
-                                 s->order, "shuffle.order", shuffled,
+        status = al_permute_rows(&s->expected_bare, bare, s->order, "shuffle.order", shuffled,
                                  (al_trace_at){trace, "shuffled.no_pos.expected"}, err);
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_pos,
-                                 (al_named){&s->out[ORIGINAL_POS], "original.with_pos.attn.out", NULL},
-                                 s->order, "shuffle.order", shuffled,
+        status = al_permute_rows(&s->expected_pos, with_pos, s->order, "shuffle.order", shuffled,
                                  (al_trace_at){trace, "shuffled.with_pos.expected"}, err);
+    return status;
+}
+
+/* The three parts' computations, every step traced. */
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
+{
+    lesson08_state *s = lesson_state;
+    al_status status = encode_positions(s, lesson_settings, trace, err);
+    if (status == AL_OK)
+        status = attend_shuffled(s, trace, err);
     return status;
 }
 
@@ -389,46 +397,43 @@ static void narrate_shuffle(printout *p, const lesson08_state *s)
                (double)al_max_abs_diff(&s->expected_pos, &s->out[SHUFFLED_POS]));
 }
 
-int main(int argc, char **argv)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
-    al_blas_set_threads(1);
-    lesson08_settings settings = {.positions = 16, .d_model = 16,
-                                  .position = TRAINED_LENGTH + 1};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
+    const lesson08_state *s = lesson_state;
+    const lesson08_settings *settings = lesson_settings;
+    narrate_encodings(p, s, settings->positions, settings->d_model);
+    narrate_beyond(p, s, settings->position);
+    narrate_shuffle(p, s);
+}
 
-    lesson08_state s = {0};
-    build_inputs(&s, &settings, &p);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (encode_positions(&s, &settings, outputs.trace, &err) != AL_OK ||
-        attend_shuffled(&s, outputs.trace, &err) != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    narrate_encodings(&p, &s, settings.positions, settings.d_model);
-    narrate_beyond(&p, &s, settings.position);
-    narrate_shuffle(&p, &s);
-    outputs_close_trace(&outputs);
-
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
     const char *encodings_args[] = {"--select", "one_hot.pos", "--select", "sinusoidal.pos",
                                     "--axes", "positions,dimensions", "--columns", "2",
                                     "--title", "one_hot.pos and sinusoidal.pos", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
     /* Apart: one colour scale for both would wash out the one-hot 1s. */
     const char *one_hot_args[] = {"--select", "one_hot.similarity", "--axes",
                                   "positions,positions", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-one-hot-similarity.png", one_hot_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-one-hot-similarity.png", one_hot_args);
     const char *sinusoidal_args[] = {"--select", "sinusoidal.similarity", "--axes",
                                      "positions,positions", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-sinusoidal-similarity.png", sinusoidal_args);
+    outputs_draw(outputs, "attnlab-heatmap", "-sinusoidal-similarity.png", sinusoidal_args);
     const char *shuffle_args[] = {"--select", "*.no_pos.attn.h0.weights", "--select",
                                   "*.with_pos.attn.h0.weights", "--annotate", "--columns", "2",
                                   "--title", "a sentence and its shuffled copy, without and "
                                   "with positions", "--svg", NULL};
-    outputs_draw(&outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    outputs_draw(outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);
+}
+
+int main(int argc, char **argv)
+{
+    lesson08_settings settings = {.positions = 16, .d_model = 16,
+                                  .position = TRAINED_LENGTH + 1};
+    lesson08_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

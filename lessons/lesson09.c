@@ -8,13 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/token_path.h"
 #include "attnlab/word_embeddings.h"
 #include "model_printout.h"
-#include "outputs.h"
-#include "printout.h"
 #include "random_model.h"
+#include "runner.h"
 #include "sentence.h"
 
 #define MAX_TOKENS 16
@@ -53,8 +51,9 @@ typedef struct lesson09_state {
     al_matrix cls_path;            /* (layers + 1) x d_model */
 } lesson09_state;
 
-static void free_state(lesson09_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson09_state *s = lesson_state;
     al_matrix_free(&s->cls_path);
     al_transformer_workspace_free(&s->ws);
     al_transformer_free(&s->model);
@@ -62,40 +61,38 @@ static void free_state(lesson09_state *s)
     al_word_embeddings_free(&s->words);
 }
 
-static void fail(lesson09_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-static void parse(lesson09_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
-        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
-         .help = "encoder layers (default 2)", .min = 1, .max = MAX_LAYERS},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
-         .help = "d_model (default 8)", .min = 1, .max = 512},
-        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
-         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
-        {0},
+    lesson09_settings *settings = lesson_settings;
+    lesson_options o = {
+        .own = {{.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers,
+                 .value_name = "N", .help = "encoder layers (default 2)", .min = 1,
+                 .max = MAX_LAYERS}},
+        .inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
+                   .data_dir = &settings->data_dir},
     };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    lesson_shape_options(o.own + 1, &settings->shape);
+    return o;
 }
 
-static void build(lesson09_state *s, const lesson09_settings *settings, printout *p)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
-    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
-        lesson_model_tokens(&s->tokens, &s->words.vocab, settings->sentence, AL_TOKENIZE_CLS,
-                            MAX_TOKENS, p, &err) != AL_OK ||
-        lesson_random_model(&s->model, AL_FAMILY_ENCODER_ONLY, &settings->shape, true,
-                            s->words.vocab.size, &err) != AL_OK ||
-        al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, &err) != AL_OK ||
-        al_matrix_alloc(&s->cls_path, settings->shape.layers + 1, settings->shape.d_model,
-                        &err) != AL_OK)
-        fail(s, &err);
+    lesson09_state *s = lesson_state;
+    const lesson09_settings *settings = lesson_settings;
+    al_status status = lesson_words_read(&s->words, settings->data_dir, err);
+    if (status == AL_OK)
+        status = lesson_model_tokens(&s->tokens, &s->words.vocab, settings->sentence,
+                                     AL_TOKENIZE_CLS, MAX_TOKENS, p, err);
+    if (status == AL_OK)
+        status = lesson_random_model(&s->model, AL_FAMILY_ENCODER_ONLY, &settings->shape, true,
+                                     s->words.vocab.size, err);
+    if (status == AL_OK)
+        status = al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&s->cls_path, settings->shape.layers + 1,
+                                 settings->shape.d_model, err);
+    return status;
 }
 
 /* Stage names of the [CLS] path: x, then each layer's output. */
@@ -127,25 +124,23 @@ static void list_stages(stage_names *n, const lesson09_state *s)
 }
 
 /* The pass, then the [CLS] row of every stage gathered into cls.path. */
-static void run(lesson09_state *s, lesson_outputs *outputs)
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
+    lesson09_state *s = lesson_state;
     al_sequence sentence = {.length = s->tokens.count, .ids = s->tokens.ids,
                             .labels = (const char *const *)s->tokens.labels};
     stage_names n;
-    al_error err = {0};
     al_status status = al_transformer_forward(&s->ws, &s->model, &sentence, NULL,
                                               (const char *const *)s->words.vocab.words,
-                                              outputs->trace, &err);
+                                              trace, err);
     if (status == AL_OK) {
         list_stages(&n, s);
         status = al_token_path(&s->cls_path, n.stages, n.name_list,
                                s->model.config.encoder_layers + 1, 0, n.label_list, NULL,
-                               (al_trace_at){outputs->trace, "cls.path"}, &err);
+                               (al_trace_at){trace, "cls.path"}, err);
     }
-    if (status != AL_OK) {
-        free_state(s);
-        outputs_fail(outputs, &err);
-    }
+    return status;
 }
 
 /* --- the printout ------------------------------------------------------------------- */
@@ -269,17 +264,21 @@ static void narrate_masks(printout *p, const lesson09_state *s)
                s->model.config.d_model, L, V);
 }
 
-static void narrate(printout *p, const lesson09_state *s, uint64_t seed)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
-    narrate_inputs(p, s, seed);
+    const lesson09_state *s = lesson_state;
+    const lesson09_settings *settings = lesson_settings;
+    narrate_inputs(p, s, settings->shape.seed);
     for (int l = 0; l < s->model.config.encoder_layers; l++)
         narrate_layer(p, s, l);
     narrate_cls(p, s);
     narrate_masks(p, s);
 }
 
-static void draw(lesson_outputs *outputs, const lesson09_state *s)
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson09_state *s = lesson_state;
     char columns[16], title[160];
     snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
     snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s (enc.*.attn.h*.weights)",
@@ -307,20 +306,10 @@ static void draw(lesson_outputs *outputs, const lesson09_state *s)
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson09_settings settings = {.shape = {.d_model = 8, .heads = 2, .layers = 2}};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson09_state s = {0};
-    build(&s, &settings, &p);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.shape.seed);
-    run(&s, &outputs);
-    narrate(&p, &s, settings.shape.seed);
-    outputs_close_trace(&outputs);
-    draw(&outputs, &s);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson09_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

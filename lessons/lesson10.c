@@ -10,13 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/generate.h"
 #include "attnlab/table_file.h"
 #include "attnlab/transformer_tables.h"
 #include "model_printout.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 
 #define MAX_TOKENS 16
 
@@ -56,8 +54,9 @@ typedef struct lesson10_state {
     int token;                     /* the first token chosen */
 } lesson10_state;
 
-static void free_state(lesson10_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson10_state *s = lesson_state;
     al_transformer_workspace_free(&s->ws);
     al_transformer_free(&s->model);
     al_tokens_free(&s->tokens);
@@ -66,33 +65,36 @@ static void free_state(lesson10_state *s)
     al_table_free(&s->rules);
 }
 
-static void fail(lesson10_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
+    lesson10_settings *settings = lesson_settings;
+    return (lesson_options){
+        .own = {
+            {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+             .help = "seeded random weights instead of data/lesson10's hand-made model"},
+            {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
+             .help = "d_model with --random (default 8; the hand-made model has 9)", .min = 1,
+             .max = 512},
+            {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
+             .help = "heads with --random (default 2); d_model must split into them", .min = 1,
+             .max = AL_MAX_HEADS},
+            {.name = "layers", .kind = CLI_INT, .target = &settings->layers, .value_name = "N",
+             .help = "encoder and decoder layers with --random (default 1)", .min = 1, .max = 6},
+        },
+        .inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
+                   .data_dir = &settings->data_dir},
+    };
 }
 
-static void parse(lesson10_settings *settings, lesson_common *common, int argc, char **argv)
+/* The hand-made model has one shape: the shape options go with --random. */
+static al_status check(void *lesson_settings, al_error *err)
 {
-    const cli_option options[] = {
-        {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-         .help = "seeded random weights instead of data/lesson10's hand-made model"},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-         .help = "d_model with --random (default 8; the hand-made model has 9)", .min = 1,
-         .max = 512},
-        {.name = "heads", .kind = CLI_INT, .target = &settings->heads, .value_name = "N",
-         .help = "heads with --random (default 2); d_model must split into them", .min = 1,
-         .max = AL_MAX_HEADS},
-        {.name = "layers", .kind = CLI_INT, .target = &settings->layers, .value_name = "N",
-         .help = "encoder and decoder layers with --random (default 1)", .min = 1, .max = 6},
-        {0},
-    };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    const lesson10_settings *settings = lesson_settings;
     if (!settings->random && (settings->d_model || settings->heads || settings->layers))
-        lesson_usage_error(&ABOUT, "--d-model, --heads and --layers need --random (the "
-                                   "hand-made model has d_model 9, 1 head and 1 layer each)");
+        return al_fail(err, AL_ERR_VALUE, "--d-model, --heads and --layers need --random (the "
+                                          "hand-made model has d_model 9, 1 head and 1 layer "
+                                          "each)");
+    return AL_OK;
 }
 
 /* data/lesson10's model: the numbers make_weights.py explains. */
@@ -128,40 +130,45 @@ static al_status read_names(al_table *table, const char *folder, const char *fil
 }
 
 /* The vocabulary, the model (hand-made or seeded) and the question. */
-static void build(lesson10_state *s, const lesson10_settings *settings, printout *p)
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
 {
-    al_error err = {0};
+    lesson10_state *s = lesson_state;
+    const lesson10_settings *settings = lesson_settings;
     char folder[1024], path[2048];
     snprintf(folder, sizeof folder, "%s/lesson10", settings->data_dir);
     snprintf(path, sizeof path, "%s/vocab.txt", folder);
-    if (al_vocab_read(&s->vocab, path, &err) != AL_OK)
-        fail(s, &err);
+    al_status status = al_vocab_read(&s->vocab, path, err);
+    if (status != AL_OK)
+        return status;
     al_model_config config = settings->random ? random_config(settings, s->vocab.size)
                                               : hand_made_config(s->vocab.size);
-    if (al_transformer_alloc(&s->model, &config, &err) != AL_OK)
-        fail(s, &err);
+    status = al_transformer_alloc(&s->model, &config, err);
+    if (status != AL_OK)
+        return status;
     if (settings->random) {
         al_rng rng;
         al_rng_seed(&rng, settings->seed, 0);
         al_transformer_init(&s->model, &rng);
-    } else if (al_transformer_read_tables(&s->model, &s->vocab, folder, NULL, &err) != AL_OK ||
-               read_names(&s->dims, folder, "embed.table.txt", &err) != AL_OK ||
-               read_names(&s->rules, folder, "dec.0.ffn.w1.txt", &err) != AL_OK) {
-        fail(s, &err);
+    } else {
+        status = al_transformer_read_tables(&s->model, &s->vocab, folder, NULL, err);
+        if (status == AL_OK)
+            status = read_names(&s->dims, folder, "embed.table.txt", err);
+        if (status == AL_OK)
+            status = read_names(&s->rules, folder, "dec.0.ffn.w1.txt", err);
     }
-    if (al_tokenize(&s->tokens, settings->sentence, &s->vocab, AL_TOKENIZE_PLAIN, &err) != AL_OK)
-        fail(s, &err);
-    if (s->tokens.count > MAX_TOKENS) {
-        al_fail(&err, AL_ERR_VALUE, "the sentence has %d tokens; this lesson takes at most %d",
-                s->tokens.count, MAX_TOKENS);
-        fail(s, &err);
-    }
+    if (status == AL_OK)
+        status = al_tokenize(&s->tokens, settings->sentence, &s->vocab, AL_TOKENIZE_PLAIN, err);
+    if (status != AL_OK)
+        return status;
+    if (s->tokens.count > MAX_TOKENS)
+        return al_fail(err, AL_ERR_VALUE, "the sentence has %d tokens; this lesson takes at most "
+                       "%d", s->tokens.count, MAX_TOKENS);
     for (int i = 0; i < s->tokens.count; i++)
         if (s->tokens.unknown[i])
             print_text(p, "Note: '%s' is not in data/lesson10/vocab.txt; it becomes <unk>, a "
                           "vector of zeros.", s->tokens.labels[i]);
-    if (al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, &err) != AL_OK)
-        fail(s, &err);
+    return al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, err);
 }
 
 /* Labels for printing: the named dimensions and rules, or indices. */
@@ -395,8 +402,11 @@ static void narrate_output(printout *p, const lesson10_state *s, const labels *l
                s->model.config.d_model, s->model.config.d_model, s->tokens.count, V);
 }
 
-static void narrate(printout *p, const lesson10_state *s, const lesson10_settings *settings)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
+    const lesson10_state *s = lesson_state;
+    const lesson10_settings *settings = lesson_settings;
     bool random = settings->random;
     labels l = labels_for(s, random);
     narrate_inputs(p, s, &l, random);
@@ -414,23 +424,22 @@ static void narrate(printout *p, const lesson10_state *s, const lesson10_setting
 }
 
 /* Encode the question, run the decoder on <bos>, choose greedily. */
-static void run(lesson10_state *s, lesson_outputs *outputs)
+/* The first token of the answer, greedily: one step of generation. */
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
+    lesson10_state *s = lesson_state;
     al_sequence source = {.length = s->tokens.count, .ids = s->tokens.ids,
                           .labels = (const char *const *)s->tokens.labels};
     al_generate_options options = {.sampling = {.method = AL_SAMPLE_GREEDY}, .max_tokens = 1};
     int length = 0;
-    al_error err = {0};
-    if (al_transformer_generate(&s->token, &length, &s->ws, &s->model, &source, &options, NULL,
-                                (const char *const *)s->vocab.words, outputs->trace,
-                                &err) != AL_OK) {
-        free_state(s);
-        outputs_fail(outputs, &err);
-    }
+    return al_transformer_generate(&s->token, &length, &s->ws, &s->model, &source, &options,
+                                   NULL, (const char *const *)s->vocab.words, trace, err);
 }
 
-static void draw(lesson_outputs *outputs, const lesson10_state *s)
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson10_state *s = lesson_state;
     char columns[16];
     snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
     const char *encoder_args[] = {"--select", "enc.*.attn.h*.weights", "--annotate", "--columns",
@@ -453,20 +462,10 @@ static void draw(lesson_outputs *outputs, const lesson10_state *s)
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson10_settings settings = {.data_dir = AL_DATA_DIR};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson10_state s = {0};
-    build(&s, &settings, &p);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    run(&s, &outputs);
-    narrate(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-    draw(&outputs, &s);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson10_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -12,12 +12,10 @@
 
 #include "attnlab/beam_search.h"
 #include "attnlab/bigram.h"
-#include "attnlab/blas.h"
 #include "attnlab/decoding.h"
 #include "attnlab/rng.h"
 #include "attnlab/table_file.h"
-#include "outputs.h"
-#include "printout.h"
+#include "runner.h"
 
 #define MAX_DRAWS 4        /* roulette draws shown                       */
 #define MAX_SAMPLES 16
@@ -60,8 +58,9 @@ typedef struct lesson11_state {
     int sampled[MAX_SAMPLES];
 } lesson11_state;
 
-static void free_state(lesson11_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson11_state *s = lesson_state;
     al_bigram_free(&s->model);
     al_matrix_free(&s->logits);
     al_matrix_free(&s->sweep);
@@ -72,15 +71,10 @@ static void free_state(lesson11_state *s)
     al_sampler_free(&s->sampler);
 }
 
-_Noreturn static void fail(lesson11_state *s, const char *message)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", message);
-}
-
-static void parse(lesson11_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
+    lesson11_settings *settings = lesson_settings;
+    lesson_options o = {.own = {
         {.name = "context", .kind = CLI_STRING, .target = &settings->context, .value_name = "WORD",
          .help = "the word before the one to choose: a row of the table (default the)"},
         {.name = "draw", .kind = CLI_NUMBERS, .target = &settings->draws, .value_name = "LIST",
@@ -102,76 +96,88 @@ static void parse(lesson11_settings *settings, lesson_common *common, int argc, 
         {.name = "max-length", .kind = CLI_INT, .target = &settings->max_length, .value_name = "N",
          .help = "most words a decoded sentence gets, <eos> included (default 6)", .min = 1,
          .max = 32},
-        {0},
-    };
-    lesson_inputs inputs = {.seed = &settings->seed, .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
-    for (int d = 0; d < settings->draws.count; d++)
-        if (!(settings->draws.values[d] >= 0.0f && settings->draws.values[d] < 1.0f))
-            lesson_usage_error(&ABOUT, "--draw: every draw must be in [0, 1), not %g",
-                               (double)settings->draws.values[d]);
-    for (int t = 0; t < settings->temperatures.count; t++)
-        if (!(settings->temperatures.values[t] > 0.0f))
-            lesson_usage_error(&ABOUT, "--temperatures: every T must be greater than 0, not %g "
-                                       "(T -> 0 is the greedy choice)",
-                               (double)settings->temperatures.values[t]);
+    }};
+    o.inputs = (lesson_inputs){.seed = &settings->seed, .data_dir = &settings->data_dir};
+    return o;
+}
+
+/* Draws on the wheel, temperatures and top-p's mass, in their ranges. */
+static al_status check(void *lesson_settings, al_error *err)
+{
+    const lesson11_settings *settings = lesson_settings;
+    const cli_numbers *draws = &settings->draws, *temperatures = &settings->temperatures;
+    for (int d = 0; d < draws->count; d++)
+        if (!(draws->values[d] >= 0.0f && draws->values[d] < 1.0f))
+            return al_fail(err, AL_ERR_VALUE, "--draw: every draw must be in [0, 1), not %g",
+                           (double)draws->values[d]);
+    for (int t = 0; t < temperatures->count; t++)
+        if (!(temperatures->values[t] > 0.0f))
+            return al_fail(err, AL_ERR_VALUE, "--temperatures: every T must be greater than 0, "
+                           "not %g (T -> 0 is the greedy choice)",
+                           (double)temperatures->values[t]);
     if (!(settings->temperature > 0.0f))
-        lesson_usage_error(&ABOUT, "--temperature must be greater than 0, not %g (T -> 0 is "
-                                   "the greedy choice)", (double)settings->temperature);
+        return al_fail(err, AL_ERR_VALUE, "--temperature must be greater than 0, not %g (T -> 0 "
+                       "is the greedy choice)", (double)settings->temperature);
     if (!(settings->top_p > 0.0f && settings->top_p <= 1.0f))
-        lesson_usage_error(&ABOUT, "--top-p must be in (0, 1], not %g", (double)settings->top_p);
+        return al_fail(err, AL_ERR_VALUE, "--top-p must be in (0, 1], not %g",
+                       (double)settings->top_p);
+    return AL_OK;
 }
 
 /* ---- the model -------------------------------------------------------------- */
 
 /* Read data/lesson11/bigrams.txt (bigram.h checks it can decode a
  * sentence). */
-static void load_model(lesson11_state *s, const lesson11_settings *settings)
+static al_status load_model(lesson11_state *s, const lesson11_settings *settings, al_error *err)
 {
-    al_error err = {0};
     snprintf(s->path, sizeof s->path, "%s/lesson11/bigrams.txt", settings->data_dir);
-    if (al_bigram_read(&s->model, s->path, &err) != AL_OK)
-        fail(s, err.message);
+    return al_bigram_read(&s->model, s->path, err);
 }
 
 /* ---- choosing one token ------------------------------------------------------- */
 
-static void allocate(lesson11_state *s, const lesson11_settings *settings)
+static al_status allocate(lesson11_state *s, const lesson11_settings *settings, al_error *err)
 {
     int V = s->model.table.values.cols;
-    al_error err = {0};
-    al_status status = al_matrix_alloc(&s->logits, 1, V, &err);
+    al_status status = al_matrix_alloc(&s->logits, 1, V, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&s->sweep, settings->temperatures.count, V, &err);
+        status = al_matrix_alloc(&s->sweep, settings->temperatures.count, V, err);
     for (int d = 0; d < settings->draws.count && status == AL_OK; d++)
-        status = al_sampler_alloc(&s->roulette[d], V, &err);
+        status = al_sampler_alloc(&s->roulette[d], V, err);
     if (status == AL_OK)
-        status = al_sampler_alloc(&s->top_k, V, &err);
+        status = al_sampler_alloc(&s->top_k, V, err);
     if (status == AL_OK)
-        status = al_sampler_alloc(&s->top_p, V, &err);
+        status = al_sampler_alloc(&s->top_p, V, err);
     if (status == AL_OK)
-        status = al_sampler_alloc(&s->sampler, V, &err);
+        status = al_sampler_alloc(&s->sampler, V, err);
     if (status != AL_OK)
-        fail(s, err.message);
-    if (settings->top_k > V) {
-        char message[128];
-        snprintf(message, sizeof message, "--top-k %d is more than the %d words of the "
-                 "vocabulary", settings->top_k, V);
-        fail(s, message);
-    }
+        return status;
+    if (settings->top_k > V)
+        return al_fail(err, AL_ERR_VALUE, "--top-k %d is more than the %d words of the "
+                       "vocabulary", settings->top_k, V);
     s->context_row = al_table_find_row(&s->model.table, settings->context);
     if (s->context_row < 0) {
-        char message[1024];
-        int used = snprintf(message, sizeof message, "--context '%s' is not a row of %s (rows:",
-                            settings->context, s->path);
-        for (int i = 0; i < s->model.table.values.rows && used < 900; i++)
-            used += snprintf(message + used, sizeof message - (size_t)used, "%s %s",
-                             i ? "," : "", s->model.table.row_labels[i]);
-        snprintf(message + used, sizeof message - (size_t)used, ")");
-        fail(s, message);
+        char rows[AL_ERROR_MESSAGE_SIZE] = "";
+        int used = 0;
+        for (int i = 0; i < s->model.table.values.rows && used < (int)sizeof rows - 64; i++)
+            used += snprintf(rows + used, sizeof rows - (size_t)used, "%s %s", i ? "," : "",
+                             s->model.table.row_labels[i]);
+        return al_fail(err, AL_ERR_VALUE, "--context '%s' is not a row of %s (rows:%s)",
+                       settings->context, s->path, rows);
     }
     al_matrix row = al_matrix_rows(&s->model.table.values, s->context_row, 1);
     al_copy(&s->logits, &row, NULL);
+    return AL_OK;
+}
+
+/* The model, then room for every choice. */
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
+{
+    al_status status = load_model(lesson_state, lesson_settings, err);
+    if (status == AL_OK)
+        status = allocate(lesson_state, lesson_settings, err);
+    return status;
 }
 
 static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
@@ -204,11 +210,11 @@ static al_status choose(lesson11_state *s, const lesson11_settings *settings, al
                            (al_trace_at){trace, "greedy"}, err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
+        float temperature = settings->temperatures.values[t];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        status = al_temperature_probs(&row, (al_named){&s->logits, "logits", NULL},
-                                      settings->temperatures.values[t], words,
-                                      (al_trace_at){trace, sweep_name(name, settings->temperatures.values[t])},
-                                      err);
+        al_named logits = {&s->logits, "logits", NULL};
+        al_trace_at at = {trace, sweep_name(name, temperature)};
+        status = al_temperature_probs(&row, logits, temperature, words, at, err);
     }
     /* The chapter's wheel: plain softmax (T = 1), one spin per draw. */
     for (int d = 0; d < settings->draws.count && status == AL_OK; d++) {
@@ -484,9 +490,30 @@ static al_status decode(lesson11_state *s, const lesson11_settings *settings, pr
     return status;
 }
 
-static void draw(lesson_outputs *outputs, const lesson11_state *s,
-                 const lesson11_settings *settings)
+/* This lesson's story interleaves computing and telling: one token
+ * chosen in every way (traced), told; then whole sentences decoded, told
+ * step by step as the beams grow. So it is all one compute step, which
+ * narrates as it goes, and there is no narrate step. */
+static al_status choose_and_decode(void *lesson_state, const void *lesson_settings, printout *p,
+                                   al_trace *trace, al_error *err)
 {
+    lesson11_state *s = lesson_state;
+    const lesson11_settings *settings = lesson_settings;
+    al_status status = choose(s, settings, trace, err);
+    if (status != AL_OK)
+        return status;
+    print_logits_and_greedy(p, s, settings);
+    print_sweep(p, s, settings);
+    print_roulette(p, s, settings);
+    print_top_k_and_p(p, s, settings);
+    print_samples(p, s, settings);
+    return decode(s, settings, p, trace, err);
+}
+
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
+{
+    const lesson11_state *s = lesson_state;
+    const lesson11_settings *settings = lesson_settings;
     char title[160], columns[16];
     snprintf(title, sizeof title, "The next word after \"%s\" at each temperature T",
              settings->context);
@@ -513,36 +540,14 @@ static void draw(lesson_outputs *outputs, const lesson11_state *s,
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
     lesson11_settings settings = {
         .context = "the", .draws = {2, {0.4f, 0.6f}},
         .temperatures = {5, {0.1f, 0.5f, 1.0f, 2.0f, 10.0f}}, .temperature = 1.0f,
         .top_p = 0.9f, .top_k = 3, .samples = 5, .beam_width = 3,
         .max_length = 6};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-    lesson11_state s = {0};
-    load_model(&s, &settings);
-    allocate(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.seed);
-    al_error err = {0};
-    if (choose(&s, &settings, outputs.trace, &err) != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    print_logits_and_greedy(&p, &s, &settings);
-    print_sweep(&p, &s, &settings);
-    print_roulette(&p, &s, &settings);
-    print_top_k_and_p(&p, &s, &settings);
-    print_samples(&p, &s, &settings);
-    if (decode(&s, &settings, &p, outputs.trace, &err) != AL_OK) {
-        free_state(&s);
-        outputs_fail(&outputs, &err);
-    }
-    outputs_close_trace(&outputs);
-    draw(&outputs, &s, &settings);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson11_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = choose_and_decode, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attnlab/blas.h"
 #include "attnlab/row_change.h"
 #include "attnlab/word_embeddings.h"
 #include "model_printout.h"
-#include "outputs.h"
-#include "printout.h"
 #include "random_model.h"
+#include "runner.h"
 #include "sentence.h"
 
 #define MAX_TOKENS 16   /* [CLS] or <bos> included */
@@ -62,8 +60,9 @@ typedef struct lesson12_state {
     al_matrix bert_change, gpt_change; /* L x 1 */
 } lesson12_state;
 
-static void free_state(lesson12_state *s)
+static void free_state(void *lesson_state)
 {
+    lesson12_state *s = lesson_state;
     al_matrix_free(&s->bert_change);
     al_matrix_free(&s->gpt_change);
     al_transformer_workspace_free(&s->bert_ws);
@@ -77,31 +76,25 @@ static void free_state(lesson12_state *s)
     al_word_embeddings_free(&s->words);
 }
 
-static void fail(lesson12_state *s, const al_error *err)
+static lesson_options options(void *lesson_settings)
 {
-    free_state(s);
-    lesson_usage_error(&ABOUT, "%s", err->message);
-}
-
-static void parse(lesson12_settings *settings, lesson_common *common, int argc, char **argv)
-{
-    const cli_option options[] = {
-        {.name = "hide", .kind = CLI_INT, .target = &settings->hide, .value_name = "N",
-         .help = "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")", .min = 1,
-         .max = MAX_TOKENS},
-        {.name = "change", .kind = CLI_STRING, .target = &settings->change, .value_name = "WORD",
-         .help = "the word that replaces the last one in the second run (default \"shore\")"},
-        {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers, .value_name = "N",
-         .help = "layers of each stack (default 2)", .min = 1, .max = 6},
-        {.name = "d-model", .kind = CLI_INT, .target = &settings->shape.d_model, .value_name = "N",
-         .help = "d_model (default 8)", .min = 1, .max = 512},
-        {.name = "heads", .kind = CLI_INT, .target = &settings->shape.heads, .value_name = "N",
-         .help = "heads (default 2); d_model must split into them", .min = 1, .max = AL_MAX_HEADS},
-        {0},
+    lesson12_settings *settings = lesson_settings;
+    lesson_options o = {
+        .own = {
+            {.name = "hide", .kind = CLI_INT, .target = &settings->hide, .value_name = "N",
+             .help = "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")",
+             .min = 1, .max = MAX_TOKENS},
+            {.name = "change", .kind = CLI_STRING, .target = &settings->change,
+             .value_name = "WORD",
+             .help = "the word that replaces the last one in the second run (default \"shore\")"},
+            {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers,
+             .value_name = "N", .help = "layers of each stack (default 2)", .min = 1, .max = 6},
+        },
+        .inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
+                   .data_dir = &settings->data_dir},
     };
-    lesson_inputs inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
-                            .data_dir = &settings->data_dir};
-    parse_lesson_options(&ABOUT, options, &inputs, common, argc, argv);
+    lesson_shape_options(o.own + 3, &settings->shape);
+    return o;
 }
 
 /* first, then the sentence's tokens; the word at place `hide` (from 1, 0
@@ -127,26 +120,26 @@ static void make_input(input *in, int first, const char *first_label, const al_t
 }
 
 /* The sentence, the hidden word, the replacement: checked, then the four inputs. */
-static void build_inputs(lesson12_state *s, const lesson12_settings *settings, printout *p)
+static al_status build_inputs(lesson12_state *s, const lesson12_settings *settings, printout *p,
+                              al_error *err)
 {
-    al_error err = {0};
-    if (lesson_words_read(&s->words, settings->data_dir, &err) != AL_OK ||
-        lesson_model_tokens(&s->sentence, &s->words.vocab, settings->sentence, AL_TOKENIZE_PLAIN,
-                            MAX_TOKENS - 1, p, &err) != AL_OK)
-        fail(s, &err);
+    al_status status = lesson_words_read(&s->words, settings->data_dir, err);
+    if (status == AL_OK)
+        status = lesson_model_tokens(&s->sentence, &s->words.vocab, settings->sentence,
+                                     AL_TOKENIZE_PLAIN, MAX_TOKENS - 1, p, err);
+    if (status != AL_OK)
+        return status;
     int n = s->sentence.count;
     if (al_tokenize(&s->change, settings->change, &s->words.vocab, AL_TOKENIZE_PLAIN, NULL) !=
             AL_OK || s->change.count != 1)
-        al_fail(&err, AL_ERR_VALUE, "--change needs one word, not '%s'", settings->change);
-    else if (n < 2)
-        al_fail(&err, AL_ERR_VALUE, "the sentence needs at least two words: one to hide and a "
-                "later one to change");
-    else if (settings->hide >= n)
-        al_fail(&err, AL_ERR_VALUE, "--hide %d: the sentence has %d words, and the last one is "
-                "the word --change replaces; hide one of words 1 to %d", settings->hide, n,
-                n - 1);
-    if (err.status != AL_OK)
-        fail(s, &err);
+        return al_fail(err, AL_ERR_VALUE, "--change needs one word, not '%s'", settings->change);
+    if (n < 2)
+        return al_fail(err, AL_ERR_VALUE, "the sentence needs at least two words: one to hide "
+                       "and a later one to change");
+    if (settings->hide >= n)
+        return al_fail(err, AL_ERR_VALUE, "--hide %d: the sentence has %d words, and the last "
+                       "one is the word --change replaces; hide one of words 1 to %d",
+                       settings->hide, n, n - 1);
     if (s->change.unknown[0])
         print_text(p, "  note: '%s' is not in the vocabulary (data/lesson05's words); it "
                       "becomes <unk>", s->change.labels[0]);
@@ -155,23 +148,38 @@ static void build_inputs(lesson12_state *s, const lesson12_settings *settings, p
     make_input(&s->bert_changed, AL_TOKEN_CLS, "[CLS]", &s->sentence, settings->hide,
                &s->change);
     make_input(&s->gpt_changed, AL_TOKEN_BOS, "<bos>", &s->sentence, 0, &s->change);
+    return AL_OK;
 }
 
-static void build_models(lesson12_state *s, const lesson12_settings *settings)
+static al_status build_models(lesson12_state *s, const lesson12_settings *settings, al_error *err)
 {
-    al_error err = {0};
     int V = s->words.vocab.size, L = s->bert.length;
-    if (lesson_random_model(&s->encoder_only, AL_FAMILY_ENCODER_ONLY, &settings->shape, false, V,
-                            &err) != AL_OK ||
-        lesson_random_model(&s->decoder_only, AL_FAMILY_DECODER_ONLY, &settings->shape, false, V,
-                            &err) != AL_OK ||
-        al_transformer_workspace_alloc(&s->bert_ws, &s->encoder_only, L, &err) != AL_OK ||
-        al_transformer_workspace_alloc(&s->bert_changed_ws, &s->encoder_only, L, &err) != AL_OK ||
-        al_transformer_workspace_alloc(&s->gpt_ws, &s->decoder_only, L, &err) != AL_OK ||
-        al_transformer_workspace_alloc(&s->gpt_changed_ws, &s->decoder_only, L, &err) != AL_OK ||
-        al_matrix_alloc(&s->bert_change, L, 1, &err) != AL_OK ||
-        al_matrix_alloc(&s->gpt_change, L, 1, &err) != AL_OK)
-        fail(s, &err);
+    al_status status = lesson_random_model(&s->encoder_only, AL_FAMILY_ENCODER_ONLY,
+                                           &settings->shape, false, V, err);
+    if (status == AL_OK)
+        status = lesson_random_model(&s->decoder_only, AL_FAMILY_DECODER_ONLY, &settings->shape,
+                                     false, V, err);
+    /* room for each pass: both encoder-only passes, then both decoder-only */
+    al_transformer_workspace *room[] = {&s->bert_ws, &s->bert_changed_ws, &s->gpt_ws,
+                                        &s->gpt_changed_ws};
+    for (int i = 0; i < 4 && status == AL_OK; i++)
+        status = al_transformer_workspace_alloc(room[i], i < 2 ? &s->encoder_only
+                                                               : &s->decoder_only, L, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&s->bert_change, L, 1, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&s->gpt_change, L, 1, err);
+    return status;
+}
+
+/* The inputs, then the two models and room for their four passes. */
+static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
+                       al_error *err)
+{
+    al_status status = build_inputs(lesson_state, lesson_settings, p, err);
+    if (status == AL_OK)
+        status = build_models(lesson_state, lesson_settings, err);
+    return status;
 }
 
 static al_sequence sequence_of(const input *in)
@@ -222,23 +230,21 @@ static al_status measure_changes(lesson12_state *s, al_trace *trace, al_error *e
     return status;
 }
 
-static void run(lesson12_state *s, lesson_outputs *outputs)
+/* Both stacks on the sentence, both on the changed one, then the changes. */
+static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
+                         al_trace *trace, al_error *err)
 {
-    al_trace *trace = outputs->trace;
-    al_error err = {0};
-    al_status status = run_bert(&s->bert_ws, s, &s->bert, "bert.", trace, &err);
+    lesson12_state *s = lesson_state;
+    al_status status = run_bert(&s->bert_ws, s, &s->bert, "bert.", trace, err);
     if (status == AL_OK)
-        status = run_gpt(&s->gpt_ws, s, &s->gpt, "gpt.", trace, &err);
+        status = run_gpt(&s->gpt_ws, s, &s->gpt, "gpt.", trace, err);
     if (status == AL_OK)
-        status = run_bert(&s->bert_changed_ws, s, &s->bert_changed, "changed.bert.", trace, &err);
+        status = run_bert(&s->bert_changed_ws, s, &s->bert_changed, "changed.bert.", trace, err);
     if (status == AL_OK)
-        status = run_gpt(&s->gpt_changed_ws, s, &s->gpt_changed, "changed.gpt.", trace, &err);
+        status = run_gpt(&s->gpt_changed_ws, s, &s->gpt_changed, "changed.gpt.", trace, err);
     if (status == AL_OK)
-        status = measure_changes(s, trace, &err);
-    if (status != AL_OK) {
-        free_state(s);
-        outputs_fail(outputs, &err);
-    }
+        status = measure_changes(s, trace, err);
+    return status;
 }
 
 /* --- the printout ------------------------------------------------------------------- */
@@ -345,8 +351,11 @@ static void narrate_change(printout *p, const lesson12_state *s)
                   "write left to right.", gpt_still, L - 1);
 }
 
-static void narrate(printout *p, const lesson12_state *s, const lesson12_settings *settings)
+static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
+                    const char *trace_path)
 {
+    const lesson12_state *s = lesson_state;
+    const lesson12_settings *settings = lesson_settings;
     narrate_inputs(p, s, settings);
     for (int l = 0; l < s->encoder_only.config.encoder_layers; l++)
         narrate_patterns(p, s, l);
@@ -354,8 +363,9 @@ static void narrate(printout *p, const lesson12_state *s, const lesson12_setting
     narrate_change(p, s);
 }
 
-static void draw(lesson_outputs *outputs, const lesson12_state *s)
+static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson12_state *s = lesson_state;
     char columns[16];
     snprintf(columns, sizeof columns, "%d",
              s->encoder_only.config.heads < 4 ? s->encoder_only.config.heads : 4);
@@ -375,23 +385,11 @@ static void draw(lesson_outputs *outputs, const lesson12_state *s)
 
 int main(int argc, char **argv)
 {
-    al_blas_set_threads(1);
-    lesson12_settings settings = {.hide = 3,
-                                  .change = "shore",
+    lesson12_settings settings = {.hide = 3, .change = "shore",
                                   .shape = {.d_model = 8, .heads = 2, .layers = 2}};
-    lesson_common common = LESSON_COMMON_DEFAULTS;
-    parse(&settings, &common, argc, argv);
-    printout p = printout_start(common.precision, common.quiet, common.no_color);
-
-    lesson12_state s = {0};
-    build_inputs(&s, &settings, &p);
-    build_models(&s, &settings);
-    lesson_outputs outputs;
-    outputs_open(&outputs, &ABOUT, &common, argc, argv, settings.shape.seed);
-    run(&s, &outputs);
-    narrate(&p, &s, &settings);
-    outputs_close_trace(&outputs);
-    draw(&outputs, &s);
-    free_state(&s);
-    return outputs_finish(&outputs, &p);
+    lesson12_state state = {0};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+                                   .compute = compute, .narrate = narrate, .draw = draw,
+                                   .free = free_state};
+    return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -60,3 +60,36 @@ void lesson_self_attention_free(lesson_self_attention *s)
     al_attention_params_free(&s->params);
     lesson_attention_free(&s->run);
 }
+
+#define MAX_TOKENS 32
+
+static al_status build_step(void *state, const void *settings, printout *p, al_error *err)
+{
+    const lesson_self_attention_settings *given = settings;
+    return lesson_self_attention_build(state, given->sentence, MAX_TOKENS, &given->weights, p,
+                                       err);
+}
+
+static al_status compute_step(void *state, const void *settings, printout *p, al_trace *trace,
+                              al_error *err)
+{
+    lesson_self_attention *s = state;
+    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL, "embed",
+                                   trace, err);
+}
+
+static void free_step(void *state)
+{
+    lesson_self_attention_free(state);
+}
+
+int lesson_self_attention_run(const lesson_program *program, int heads, int argc, char **argv)
+{
+    lesson_program shared = *program;
+    shared.build = build_step;
+    shared.compute = compute_step;
+    shared.free = free_step;
+    lesson_self_attention_settings settings = {.weights = {.d_model = 6, .heads = heads}};
+    lesson_self_attention state = {0};
+    return lesson_run(&shared, &settings, &state, argc, argv);
+}

@@ -9,6 +9,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/word_embeddings.h"
 #include "printout.h"
+#include "runner.h"
 #include "sentence.h"
 
 /* One self-attention run over a sentence of L tokens. */
@@ -61,5 +62,20 @@ al_status lesson_self_attention_build(lesson_self_attention *s, const char *sent
                                       al_error *err);
 
 void lesson_self_attention_free(lesson_self_attention *s);
+
+/* What lessons 05 and 06 are given: the sentence and where the weights
+ * come from (lesson_weights_options binds both to the command line). */
+typedef struct lesson_self_attention_settings {
+    const char *sentence;
+    lesson_weights weights;
+} lesson_self_attention_settings;
+
+/* lesson_run (runner.h) for those lessons: program gives the about, the
+ * options, the narration and the figures; the steps between are shared:
+ * build (lesson_self_attention_build, at most 32 tokens), compute (X
+ * looked up, then the plain layer, every step traced) and free. The
+ * settings start at d_model 6 and heads heads; the callbacks get a
+ * lesson_self_attention_settings and a lesson_self_attention. */
+int lesson_self_attention_run(const lesson_program *program, int heads, int argc, char **argv);
 
 #endif

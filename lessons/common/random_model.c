@@ -38,3 +38,13 @@ al_status lesson_random_model(al_transformer *model, al_family family, const mod
     al_transformer_init(model, &rng);
     return AL_OK;
 }
+
+void lesson_shape_options(cli_option *out, model_shape *shape)
+{
+    out[0] = (cli_option){.name = "d-model", .kind = CLI_INT, .target = &shape->d_model,
+                          .value_name = "N", .help = "d_model (default 8)", .min = 1, .max = 512};
+    out[1] = (cli_option){.name = "heads", .kind = CLI_INT, .target = &shape->heads,
+                          .value_name = "N",
+                          .help = "heads (default 2); d_model must split into them", .min = 1,
+                          .max = AL_MAX_HEADS};
+}

@@ -11,6 +11,7 @@
 
 #include "attnlab/transformer.h"
 #include "attnlab/vocab.h"
+#include "cli_options.h"
 #include "printout.h"
 
 /* Split sentence into vocab's words with flags' extra tokens
@@ -26,6 +27,10 @@ typedef struct model_shape {
     int d_model, heads, layers;
     uint64_t seed;
 } model_shape;
+
+/* --d-model and --heads, bound to shape, at out[0] and out[1], as lessons
+ * 09 and 12 take them (the defaults are the caller's, set in shape). */
+void lesson_shape_options(cli_option *out, model_shape *shape);
 
 /* Allocate *model as a small post-norm Transformer of family with shape's
  * d_model, heads and layers, d_ff = 4 d_model, sinusoidal positions,

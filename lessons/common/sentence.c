@@ -57,6 +57,19 @@ static al_status random_params(al_attention_params *params, al_word_embeddings *
     return AL_OK;
 }
 
+void lesson_weights_options(lesson_options *o, int n, const char **sentence,
+                            lesson_weights *weights)
+{
+    o->own[n++] = (cli_option){
+        .name = "random", .kind = CLI_FLAG, .target = &weights->random,
+        .help = "seeded random embeddings and weights instead of data/lesson05"};
+    o->own[n++] = (cli_option){
+        .name = "d-model", .kind = CLI_INT, .target = &weights->d_model, .value_name = "N",
+        .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512};
+    o->inputs = (lesson_inputs){.sentence = sentence, .seed = &weights->seed,
+                                .data_dir = &weights->data_dir};
+}
+
 al_status lesson_attention_params(al_attention_params *params, al_word_embeddings *words,
                                   const lesson_weights *weights, al_error *err)
 {

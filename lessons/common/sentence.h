@@ -14,6 +14,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/word_embeddings.h"
 #include "printout.h"
+#include "runner.h"
 
 /* Read <data_dir>/lesson05/embeddings.txt into *words (the caller frees
  * it with al_word_embeddings_free, also after a failure). */
@@ -35,6 +36,13 @@ typedef struct lesson_weights {
     int heads;             /* --heads (1 for single-head lessons)           */
     const char *data_dir;  /* the data folder holding lesson05/             */
 } lesson_weights;
+
+/* The options of a lesson on one sentence's attention (05 to 07), added to
+ * o after its first n own options: --random and --d-model into weights,
+ * and the shared inputs: --sentence into *sentence, --seed and --data into
+ * weights. The defaults are the caller's, set in weights beforehand. */
+void lesson_weights_options(lesson_options *o, int n, const char **sentence,
+                            lesson_weights *weights);
 
 /* Allocate *params for heads heads and fill them. With random, a fresh
  * vocabulary-size x d_model table of N(0, 1) vectors replaces words's
