@@ -177,4 +177,42 @@ al_status al_cross_attention(al_matrix *out, al_attention_workspace *ws,
                              const al_attention_params *params, const al_attention_call *call,
                              al_trace_at at, al_error *err);
 
+/* --- backward ---------------------------------------------------------------- */
+
+/* Room for the backward of one layer, for up to max_queries queries and
+ * max_keys keys: dQ, dK, dV and dconcat, and one head's dweights. */
+typedef struct al_attention_backward_workspace {
+    al_matrix dq, dconcat;        /* max_queries x d_model */
+    al_matrix dk, dv;             /* max_keys x d_model    */
+    al_matrix dweights;           /* max_queries x max_keys */
+} al_attention_backward_workspace;
+
+al_status al_attention_backward_workspace_alloc(al_attention_backward_workspace *bw,
+                                                const al_attention_params *params,
+                                                int max_queries, int max_keys, al_error *err);
+void al_attention_backward_workspace_free(al_attention_backward_workspace *bw);
+
+/* Backward of the last al_multihead_attention call on ws (whose steps it
+ * reads), from d_out (Lq x d_model), the same queries, memory, params and
+ * call. The parameters' gradients are added into grad (a struct from
+ * al_attention_params_alloc of the same shape); the inputs' are written:
+ *
+ *   dconcat (Lq x d_model) = d_out · W_Oᵀ     dW_O += concatᵀ · d_out   (db_O += Σ_i d_out_i)
+ *   head i, on its columns: al_attend_backward gives dq_i, dk_i, dv_i
+ *                             into the same columns of dQ, dK, dV
+ *   dW_Q += Xqᵀ · dQ,  dW_K += Xkvᵀ · dK,  dW_V += Xkvᵀ · dV   (and the biases)
+ *   dXq  = dQ · W_Qᵀ
+ *   dXkv = dK · W_Kᵀ + dV · W_Vᵀ
+ * For self-attention (queries and memory the same matrix) Xq is Xkv, and
+ * dx_query receives all three terms; dx_memory is then not used. Either
+ * may be NULL. */
+al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_memory,
+                                          al_attention_params *grad,
+                                          al_attention_backward_workspace *bw,
+                                          const al_matrix *d_out,
+                                          const al_attention_workspace *ws,
+                                          const al_matrix *x_query, const al_matrix *x_memory,
+                                          const al_attention_params *params,
+                                          const al_attention_call *call, al_error *err);
+
 #endif

@@ -342,3 +342,99 @@ al_status al_cross_attention(al_matrix *out, al_attention_workspace *ws,
                        "are the same matrix (use al_self_attention)");
     return al_multihead_attention(out, ws, decoder_states, memory, params, call, at, err);
 }
+
+/* ---- the gradients -------------------------------------------------------- */
+
+/* Backward of out = x · w (+ b): dw += xᵀ · dout, db += Σ_i dout_i. */
+static al_status project_backward(al_matrix *dw, al_matrix *db, const al_matrix *dout,
+                                  const al_matrix *x, al_error *err)
+{
+    al_status status = al_matmul_at_add(dw, x, dout, err);
+    if (status == AL_OK && db)
+        status = al_add_column_sums(db, dout, err);
+    return status;
+}
+
+static al_status check_backward(const al_attention_backward_workspace *bw,
+                                const al_matrix *d_out, const al_attention_workspace *ws,
+                                const al_matrix *x_query, const al_matrix *x_memory,
+                                al_error *err)
+{
+    if (x_query->rows != ws->queries || x_memory->rows != ws->keys)
+        return al_fail(err, AL_ERR_ARG, "attention backward: the workspace holds a call on %d "
+                       "queries and %d keys, not %d and %d", ws->queries, ws->keys,
+                       x_query->rows, x_memory->rows);
+    if (d_out->rows != ws->queries || d_out->cols != ws->d_model)
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: d_out is %d x %d but out was "
+                       "%d x %d", d_out->rows, d_out->cols, ws->queries, ws->d_model);
+    if (bw->dq.rows < ws->queries || bw->dk.rows < ws->keys || bw->dweights.cols < ws->keys)
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: the backward workspace is "
+                       "smaller than the call (%d queries, %d keys)", ws->queries, ws->keys);
+    return AL_OK;
+}
+
+al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_memory,
+                                          al_attention_params *grad,
+                                          al_attention_backward_workspace *bw,
+                                          const al_matrix *d_out,
+                                          const al_attention_workspace *ws,
+                                          const al_matrix *x_query, const al_matrix *x_memory,
+                                          const al_attention_params *params,
+                                          const al_attention_call *call, al_error *err)
+{
+    al_status status = check_backward(bw, d_out, ws, x_query, x_memory, err);
+    if (status != AL_OK)
+        return status;
+    const al_attention_params *p = params;
+    layer_views m = views(ws);
+    int lq = ws->queries, lk = ws->keys, d_head = p->d_model / p->heads;
+    al_matrix dq = al_matrix_rows(&bw->dq, 0, lq), dk = al_matrix_rows(&bw->dk, 0, lk);
+    al_matrix dv = al_matrix_rows(&bw->dv, 0, lk);
+    al_matrix dconcat = al_matrix_rows(&bw->dconcat, 0, lq);
+    al_matrix dweights_rows = al_matrix_rows(&bw->dweights, 0, lq);
+    al_matrix dweights = al_matrix_cols(&dweights_rows, 0, lk);
+    al_scoring scoring = head_scoring(call);
+
+    al_matrix *db_q = p->has_bias ? &grad->b_q : NULL, *db_k = p->has_bias ? &grad->b_k : NULL;
+    al_matrix *db_v = p->has_bias ? &grad->b_v : NULL, *db_o = p->has_bias ? &grad->b_o : NULL;
+
+    /* out = concat · W_O + b_O:  dconcat = d_out · W_Oᵀ */
+    status = project_backward(&grad->w_o, db_o, d_out, &m.concat, err);
+    if (status == AL_OK)
+        status = al_matmul_bt(&dconcat, d_out, &p->w_o, err);
+
+    /* each head on its columns: dq_i, dk_i, dv_i from dconcat's columns */
+    for (int h = 0; h < p->heads && status == AL_OK; h++) {
+        al_matrix q_h = al_matrix_cols(&m.q, h * d_head, d_head);
+        al_matrix k_h = al_matrix_cols(&m.k, h * d_head, d_head);
+        al_matrix v_h = al_matrix_cols(&m.v, h * d_head, d_head);
+        al_matrix dq_h = al_matrix_cols(&dq, h * d_head, d_head);
+        al_matrix dk_h = al_matrix_cols(&dk, h * d_head, d_head);
+        al_matrix dv_h = al_matrix_cols(&dv, h * d_head, d_head);
+        al_matrix dout_h = al_matrix_cols(&dconcat, h * d_head, d_head);
+        al_attention_steps steps = al_attention_head_steps(ws, h);
+        status = al_attend_backward(&dq_h, &dk_h, &dv_h, NULL, &dweights, NULL, &dout_h, &steps,
+                                    &q_h, &k_h, &v_h, call->mask, &scoring, err);
+    }
+
+    /* q = Xq · W_Q + b_Q;  k = Xkv · W_K + b_K;  v = Xkv · W_V + b_V */
+    if (status == AL_OK)
+        status = project_backward(&grad->w_q, db_q, &dq, x_query, err);
+    if (status == AL_OK)
+        status = project_backward(&grad->w_k, db_k, &dk, x_memory, err);
+    if (status == AL_OK)
+        status = project_backward(&grad->w_v, db_v, &dv, x_memory, err);
+
+    /* dXq = dQ · W_Qᵀ;  dXkv = dK · W_Kᵀ + dV · W_Vᵀ (into dXq for self-attention) */
+    bool self = x_memory == x_query;
+    al_matrix *dx_kv = self ? dx_query : dx_memory;
+    if (status == AL_OK && dx_query)
+        status = al_matmul_bt(dx_query, &dq, &p->w_q, err);
+    if (status == AL_OK && dx_kv && self)
+        status = al_matmul_bt_add(dx_kv, &dk, &p->w_k, err);
+    if (status == AL_OK && dx_kv && !self)
+        status = al_matmul_bt(dx_kv, &dk, &p->w_k, err);
+    if (status == AL_OK && dx_kv)
+        status = al_matmul_bt_add(dx_kv, &dv, &p->w_v, err);
+    return status;
+}

@@ -115,3 +115,30 @@ al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int
                                 .masked = head_block(&ws->masked, ws, head),
                                 .weights = head_block(&ws->weights, ws, head)};
 }
+
+void al_attention_backward_workspace_free(al_attention_backward_workspace *bw)
+{
+    al_matrix *all[] = {&bw->dq, &bw->dconcat, &bw->dk, &bw->dv, &bw->dweights};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        al_matrix_free(all[i]);
+}
+
+al_status al_attention_backward_workspace_alloc(al_attention_backward_workspace *bw,
+                                                const al_attention_params *params,
+                                                int max_queries, int max_keys, al_error *err)
+{
+    *bw = (al_attention_backward_workspace){0};
+    int d = params->d_model;
+    al_status status = al_matrix_alloc(&bw->dq, max_queries, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->dconcat, max_queries, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->dk, max_keys, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->dv, max_keys, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->dweights, max_queries, max_keys, err);
+    if (status != AL_OK)
+        al_attention_backward_workspace_free(bw);
+    return status;
+}
