@@ -163,4 +163,44 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
                                    al_named x, al_named memory, const al_decoder_layer *layer,
                                    al_norm_placement norm, al_trace_at at, al_error *err);
 
+/* --- backward ------------------------------------------------------------------ */
+
+/* Room for the backward of one layer, for up to max_rows tokens (and
+ * max_keys keys in cross-attention): three L x d_model gradients, the
+ * FFN's dhidden (L x d_ff) and one attention backward workspace, used by
+ * each sublayer in turn. */
+typedef struct al_layer_backward_workspace {
+    al_matrix d_middle;       /* between two sublayers              */
+    al_matrix d_add;          /* post-norm: dL/d add_k              */
+    al_matrix d_input;        /* dL/d (what F read)                 */
+    al_matrix dhidden;        /* the FFN's                          */
+    al_attention_backward_workspace attn;
+} al_layer_backward_workspace;
+
+al_status al_layer_backward_workspace_alloc(al_layer_backward_workspace *bw,
+                                            const al_attention_params *attn, int d_ff,
+                                            int max_rows, int max_keys, al_error *err);
+void al_layer_backward_workspace_free(al_layer_backward_workspace *bw);
+
+/* Backward of the last al_encoder_layer_forward on ws, from dy (L x
+ * d_model, the gradient of the layer's output), with the same x, layer and
+ * norm placement. The parameters' gradients are added into grad (an
+ * al_encoder_layer from al_encoder_layer_alloc, zeroed before a step); dx
+ * (L x d_model) is written. Sublayer by sublayer, last first:
+ *
+ *   post-norm, y = LayerNorm(x + F(x)):
+ *     d_add = layer-norm backward of dy      dF = d_add
+ *     dx    = d_add + (F's backward of dF)   the shortcut's share and F's
+ *   pre-norm, y = x + F(LayerNorm(x)):
+ *     dF    = dy
+ *     dx    = dy + layer-norm backward of (F's backward of dF)
+ *
+ * with F the FFN (layers.h) for sublayer 2, self-attention (multihead.h)
+ * for sublayer 1. */
+al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
+                                    al_layer_backward_workspace *bw, const al_matrix *dy,
+                                    const al_encoder_layer_workspace *ws, const al_matrix *x,
+                                    const al_encoder_layer *layer, al_norm_placement norm,
+                                    al_error *err);
+
 #endif

@@ -119,3 +119,33 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
     return al_ffn_sublayer(y, &ws->ffn, al_layer_output_named(&after_cross), &layer->ffn,
                            &layer->ffn_norm, &ffn, at, err);
 }
+
+/* --- backward ------------------------------------------------------------------ */
+
+al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
+                                    al_layer_backward_workspace *bw, const al_matrix *dy,
+                                    const al_encoder_layer_workspace *ws, const al_matrix *x,
+                                    const al_encoder_layer *layer, al_norm_placement norm,
+                                    al_error *err)
+{
+    int length = ws->length;
+    if (x->rows != length || !al_same_shape(dy, x) || !al_same_shape(dx, x))
+        return al_fail(err, AL_ERR_SHAPE, "encoder layer backward: the workspace holds a call "
+                       "on %d tokens; x, dy and dx must be %d x %d", length, length,
+                       layer->attn.d_model);
+    /* what sublayer 2 read: norm1 (post-norm) or add1 (pre-norm) */
+    al_matrix middle = al_matrix_rows(norm == AL_NORM_POST ? &ws->attn.norm : &ws->attn.add, 0,
+                                      length);
+    al_matrix d_middle = al_matrix_rows(&bw->d_middle, 0, length);
+
+    /* sublayer 2, the FFN: dy -> d_middle */
+    al_status status = al_ffn_sublayer_backward(&d_middle, &grad->ffn, &grad->ffn_norm, bw, dy,
+                                                &ws->ffn, &middle, &layer->ffn,
+                                                &layer->ffn_norm, norm, err);
+    /* sublayer 1, self-attention: d_middle -> dx */
+    if (status == AL_OK)
+        status = al_attention_sublayer_backward(dx, NULL, &grad->attn, &grad->attn_norm, bw,
+                                                &d_middle, &ws->attn, x, NULL, NULL,
+                                                &layer->attn, &layer->attn_norm, norm, err);
+    return status;
+}

@@ -141,6 +141,131 @@ al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_name
     return sublayer_output(y, &v, x, norm, sublayer, &n, layer, err);
 }
 
+/* --- backward ------------------------------------------------------------------ */
+
+/* The top L rows of the backward workspace's matrices. */
+typedef struct backward_views {
+    al_matrix d_add, d_input, dhidden;
+} backward_views;
+
+static backward_views backward_rows(const al_layer_backward_workspace *bw, int rows)
+{
+    backward_views b = {.d_add = al_matrix_rows(&bw->d_add, 0, rows),
+                        .d_input = al_matrix_rows(&bw->d_input, 0, rows)};
+    if (bw->dhidden.data)
+        b.dhidden = al_matrix_rows(&bw->dhidden, 0, rows);
+    return b;
+}
+
+/* What F read in the forward pass: x (post-norm) or norm_k (pre-norm). */
+static const al_matrix *f_input_of(const sublayer_views *v, const al_matrix *x,
+                                   al_norm_placement placement)
+{
+    return placement == AL_NORM_PRE ? &v->norm : x;
+}
+
+/* The gradient of F's output. Post-norm: d_add = layer-norm backward of
+ * dy (norm_k = LayerNorm(add_k)). Pre-norm: dy itself (add_k is the
+ * output). */
+static al_status f_output_gradient(const al_matrix **df, backward_views *b,
+                                   al_layer_norm *grad_norm, const al_matrix *dy,
+                                   const sublayer_views *v, const al_layer_norm *norm,
+                                   al_norm_placement placement, al_error *err)
+{
+    *df = dy;
+    if (placement == AL_NORM_PRE)
+        return AL_OK;
+    *df = &b->d_add;
+    return al_layer_norm_backward(&b->d_add, grad_norm, dy, &v->add, &v->mean, &v->var, norm,
+                                  err);
+}
+
+/* dx from d_input (F's backward, the gradient of what F read). Post-norm:
+ * dx = d_input + d_add (the shortcut). Pre-norm: dx = dy + layer-norm
+ * backward of d_input (norm_k = LayerNorm(x)). */
+static al_status input_gradient(al_matrix *dx, backward_views *b, al_layer_norm *grad_norm,
+                                const al_matrix *dy, const sublayer_views *v, const al_matrix *x,
+                                const al_layer_norm *norm, al_norm_placement placement,
+                                al_error *err)
+{
+    if (placement == AL_NORM_POST)
+        return al_add(dx, &b->d_input, &b->d_add, err);
+    al_status status = al_layer_norm_backward(&b->d_input, grad_norm, &b->d_input, x, &v->mean,
+                                              &v->var, norm, err);
+    return status == AL_OK ? al_add(dx, dy, &b->d_input, err) : status;
+}
+
+al_status al_attention_sublayer_backward(al_matrix *dx, al_matrix *dmemory,
+                                         al_attention_params *grad_f, al_layer_norm *grad_norm,
+                                         al_layer_backward_workspace *bw, const al_matrix *dy,
+                                         const al_sublayer_workspace *ws, const al_matrix *x,
+                                         const al_matrix *memory, const al_matrix *mask,
+                                         const al_attention_params *params,
+                                         const al_layer_norm *norm, al_norm_placement placement,
+                                         al_error *err)
+{
+    sublayer_views v = views(ws, x->rows);
+    backward_views b = backward_rows(bw, x->rows);
+    const al_matrix *f_in = f_input_of(&v, x, placement), *df;
+    al_status status = f_output_gradient(&df, &b, grad_norm, dy, &v, norm, placement, err);
+    /* F's backward: attention with queries from f_in, keys from the memory or f_in */
+    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f};
+    if (status == AL_OK)
+        status = al_multihead_attention_backward(&b.d_input, dmemory, grad_f, &bw->attn, df,
+                                                 &ws->attn, f_in, memory ? memory : f_in,
+                                                 params, &call, err);
+    if (status != AL_OK)
+        return status;
+    return input_gradient(dx, &b, grad_norm, dy, &v, x, norm, placement, err);
+}
+
+al_status al_ffn_sublayer_backward(al_matrix *dx, al_feed_forward *grad_f,
+                                   al_layer_norm *grad_norm, al_layer_backward_workspace *bw,
+                                   const al_matrix *dy, const al_sublayer_workspace *ws,
+                                   const al_matrix *x, const al_feed_forward *ffn,
+                                   const al_layer_norm *norm, al_norm_placement placement,
+                                   al_error *err)
+{
+    sublayer_views v = views(ws, x->rows);
+    backward_views b = backward_rows(bw, x->rows);
+    const al_matrix *f_in = f_input_of(&v, x, placement), *df;
+    al_status status = f_output_gradient(&df, &b, grad_norm, dy, &v, norm, placement, err);
+    /* F's backward: the FFN, from the hidden layer the forward kept */
+    if (status == AL_OK)
+        status = al_feed_forward_backward(&b.d_input, grad_f, &b.dhidden, df, f_in, &v.hidden,
+                                          ffn, err);
+    if (status != AL_OK)
+        return status;
+    return input_gradient(dx, &b, grad_norm, dy, &v, x, norm, placement, err);
+}
+
+void al_layer_backward_workspace_free(al_layer_backward_workspace *bw)
+{
+    al_attention_backward_workspace_free(&bw->attn);
+    al_matrix *all[] = {&bw->d_middle, &bw->d_add, &bw->d_input, &bw->dhidden};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        al_matrix_free(all[i]);
+}
+
+al_status al_layer_backward_workspace_alloc(al_layer_backward_workspace *bw,
+                                            const al_attention_params *attn, int d_ff,
+                                            int max_rows, int max_keys, al_error *err)
+{
+    *bw = (al_layer_backward_workspace){0};
+    int d = attn->d_model;
+    al_matrix *wide[] = {&bw->d_middle, &bw->d_add, &bw->d_input};
+    al_status status = AL_OK;
+    for (int i = 0; i < 3 && status == AL_OK; i++)
+        status = al_matrix_alloc(wide[i], max_rows, d, err);
+    if (status == AL_OK && d_ff > 0)
+        status = al_matrix_alloc(&bw->dhidden, max_rows, d_ff, err);
+    if (status == AL_OK)
+        status = al_attention_backward_workspace_alloc(&bw->attn, attn, max_rows, max_keys, err);
+    if (status != AL_OK)
+        al_layer_backward_workspace_free(bw);
+    return status;
+}
+
 /* --- memory ------------------------------------------------------------------- */
 
 void al_sublayer_workspace_free(al_sublayer_workspace *ws)

@@ -29,6 +29,27 @@ al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_name
                           const al_feed_forward *ffn, const al_layer_norm *norm,
                           const al_sublayer *sublayer, al_trace_at layer, al_error *err);
 
+/* Backward of the last al_attention_sublayer / al_ffn_sublayer call on ws
+ * (blocks.h says how the add and norm pass the gradient): dy is the
+ * gradient of the sublayer's output, dx (L x d_model) receives x's; the
+ * parameters' gradients are added into grad_f and grad_norm. memory and
+ * mask as in the forward call (self-attention: memory NULL; then
+ * dmemory is unused). */
+al_status al_attention_sublayer_backward(al_matrix *dx, al_matrix *dmemory,
+                                         al_attention_params *grad_f, al_layer_norm *grad_norm,
+                                         al_layer_backward_workspace *bw, const al_matrix *dy,
+                                         const al_sublayer_workspace *ws, const al_matrix *x,
+                                         const al_matrix *memory, const al_matrix *mask,
+                                         const al_attention_params *params,
+                                         const al_layer_norm *norm, al_norm_placement placement,
+                                         al_error *err);
+al_status al_ffn_sublayer_backward(al_matrix *dx, al_feed_forward *grad_f,
+                                   al_layer_norm *grad_norm, al_layer_backward_workspace *bw,
+                                   const al_matrix *dy, const al_sublayer_workspace *ws,
+                                   const al_matrix *x, const al_feed_forward *ffn,
+                                   const al_layer_norm *norm, al_norm_placement placement,
+                                   al_error *err);
+
 /* Allocate one sublayer's outputs for up to max_rows tokens; with_hidden
  * also the FFN's hidden layer (max_rows x d_ff). attention (may be NULL)
  * also gets an attention workspace for up to max_keys keys. On failure
