@@ -120,13 +120,17 @@ static bool fits(const plain_encoder_weights *w, int length)
            w->d_ff <= PLAIN_MAX_D_FF && w->heads >= 1 && w->d_model % w->heads == 0;
 }
 
-/* out (L x d_model) = MultiHead(x), no mask, for sizes that fit. */
+/* out (L x d_model) = MultiHead(x), no mask or the causal one, for sizes that fit. */
 static void multihead(double *out, const double *x, const plain_encoder_weights *w, int length)
 {
     int d = w->d_model, d_head = d / w->heads;
     double q[PLAIN_MAX_L * PLAIN_MAX_D_MODEL], k[PLAIN_MAX_L * PLAIN_MAX_D_MODEL];
     double v[PLAIN_MAX_L * PLAIN_MAX_D_MODEL], concat[PLAIN_MAX_L * PLAIN_MAX_D_MODEL];
     double weights[PLAIN_MAX_L * PLAIN_MAX_L];
+    int causal[PLAIN_MAX_L * PLAIN_MAX_L];
+    for (int i = 0; i < length; i++)
+        for (int j = 0; j < length; j++)
+            causal[i * length + j] = j <= i;
 
     /* pass 1: the projections q = x · W_Q + b_Q, k = ..., v = ... */
     linear(q, x, w->w_q, w->b_q, length, d, d);
@@ -136,8 +140,8 @@ static void multihead(double *out, const double *x, const plain_encoder_weights 
      * into the same columns of concat: the join is where it writes */
     for (int head = 0; head < w->heads; head++) {
         int c = head * d_head;
-        plain_attention(concat + c, weights, q + c, k + c, v + c, NULL, length, length, d_head,
-                        d_head, d, d);
+        plain_attention(concat + c, weights, q + c, k + c, v + c, w->causal ? causal : NULL,
+                        length, length, d_head, d_head, d, d);
     }
     /* pass 3: out = concat · W_O + b_O */
     linear(out, concat, w->w_o, w->b_o, length, d, d);

@@ -48,9 +48,13 @@ typedef struct plain_encoder_weights {
     const double *w2, *b2;                /* d_ff x d_model, 1 x d_model (or NULL) */
     const double *gamma2, *beta2;         /* norm2 (after the FFN): 1 x d_model   */
     double epsilon;                       /* both norms' epsilon                  */
+    bool causal;                          /* self-attention under the causal mask
+                                             (token i sees 0 .. i): the layer of a
+                                             decoder-only model                  */
 } plain_encoder_weights;
 
-/* Multi-head self-attention on x (L x d_model), no mask:
+/* Multi-head self-attention on x (L x d_model), no mask (w->causal: the
+ * causal mask):
  *   q, k, v = x · W_Q + b_Q, x · W_K + b_K, x · W_V + b_V   (L x d_model)
  *   head i  = attention on columns i·d_head .. (i+1)·d_head - 1 of q, k, v
  *   out     = [head 0 | head 1 | ...] · W_O + b_O           (L x d_model)

@@ -7,7 +7,9 @@
  * Can it fail? Tried while writing it, then undone: leaving out the
  * shortcut's share (dx = F's backward alone) fails "dx" in both
  * placements (by 1.9 and 4.1); the pre-norm layer norm's backward given
- * add_1 instead of x fails "pre-norm dx" by 1.3. */
+ * add_1 instead of x fails "pre-norm dx" by 1.3; the reference for the
+ * decoder-only layer without its causal mask fails "decoder post-norm dx"
+ * and "decoder pre-norm dx". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +105,93 @@ static void check_layer(al_norm_placement norm, uint64_t seed)
     al_encoder_layer_free(&b.layer);
 }
 
+/* A decoder-only model's layer is the encoder layer's two sublayers with
+ * the causal mask on the self-attention: the same seeded weights copied
+ * into an al_decoder_layer, against plain_encoder_layer with causal set. */
+static void check_decoder_only_layer(al_norm_placement norm, uint64_t seed)
+{
+    al_rng rng;
+    al_rng_seed(&rng, seed, 0);
+    static both_layers b;
+    build_layers(&b, norm, &rng);
+    b.plain.causal = true;
+    al_model_config config = {
+        .family = AL_FAMILY_DECODER_ONLY, .norm = norm, .d_model = D_MODEL, .heads = HEADS,
+        .decoder_layers = 1, .d_ff = D_FF, .vocab_size = 16,
+        .positions = AL_POSITIONS_SINUSOIDAL, .biases = true,
+        .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_decoder_layer layer, grad;
+    assert_int_equal(al_decoder_layer_alloc(&layer, &config, NULL), AL_OK);
+    assert_int_equal(al_decoder_layer_alloc(&grad, &config, NULL), AL_OK);
+    assert_false(layer.has_cross);
+    al_fill(&grad.self_attn_norm.gamma, 0.0f), al_fill(&grad.ffn_norm.gamma, 0.0f);
+    const al_encoder_layer *e = &b.layer;
+    const struct { al_matrix *to; const al_matrix *from; } copies[] = {
+        {&layer.self_attn.w_q, &e->attn.w_q}, {&layer.self_attn.w_k, &e->attn.w_k},
+        {&layer.self_attn.w_v, &e->attn.w_v}, {&layer.self_attn.w_o, &e->attn.w_o},
+        {&layer.self_attn.b_q, &e->attn.b_q}, {&layer.self_attn.b_k, &e->attn.b_k},
+        {&layer.self_attn.b_v, &e->attn.b_v}, {&layer.self_attn.b_o, &e->attn.b_o},
+        {&layer.self_attn_norm.gamma, &e->attn_norm.gamma},
+        {&layer.self_attn_norm.beta, &e->attn_norm.beta},
+        {&layer.ffn.first.w, &e->ffn.first.w}, {&layer.ffn.first.b, &e->ffn.first.b},
+        {&layer.ffn.second.w, &e->ffn.second.w}, {&layer.ffn.second.b, &e->ffn.second.b},
+        {&layer.ffn_norm.gamma, &e->ffn_norm.gamma}, {&layer.ffn_norm.beta, &e->ffn_norm.beta}};
+    for (size_t n = 0; n < sizeof copies / sizeof copies[0]; n++)
+        assert_int_equal(al_copy(copies[n].to, copies[n].from, NULL), AL_OK);
+
+    float x_data[LENGTH * D_MODEL], r_data[LENGTH * D_MODEL], dx_data[LENGTH * D_MODEL];
+    al_matrix x = al_matrix_wrap(x_data, LENGTH, D_MODEL);
+    al_matrix r = al_matrix_wrap(r_data, LENGTH, D_MODEL);
+    al_matrix dx = al_matrix_wrap(dx_data, LENGTH, D_MODEL);
+    al_rng_fill_normal(&x, &rng, 0, 1), al_rng_fill_normal(&r, &rng, 0, 1);
+    al_decoder_layer_workspace ws;
+    al_layer_backward_workspace bw;
+    assert_int_equal(al_decoder_layer_workspace_alloc(&ws, &layer, LENGTH, 0, NULL), AL_OK);
+    assert_int_equal(al_layer_backward_workspace_alloc(&bw, &layer.self_attn, D_FF, LENGTH,
+                                                       LENGTH, NULL), AL_OK);
+    al_layer_output y;
+    assert_int_equal(al_decoder_layer_forward(&y, &ws, al_unnamed(&x), (al_named){0}, &layer,
+                                              norm, (al_trace_at){0}, NULL), AL_OK);
+    assert_int_equal(al_decoder_layer_backward(&dx, NULL, &grad, &bw, &r, &ws, &x, NULL, &layer,
+                                               norm, NULL), AL_OK);
+
+    layer_case c = {.b = &b, .pre_norm = norm == AL_NORM_PRE};
+    gc_to_double(c.x, &x), gc_to_double(c.r, &r);
+    const char *placement = c.pre_norm ? "decoder pre-norm" : "decoder post-norm";
+    double numeric[MAX];
+    char what[64];
+    gc_central_differences(numeric, c.x, LENGTH * D_MODEL, layer_loss, &c);
+    snprintf(what, sizeof what, "%s dx", placement);
+    gc_expect_gradient(what, &dx, numeric, FLOAT_GRADIENT, REASON);
+    const struct { const char *name; double *plain; const al_matrix *grad; } params[] = {
+        {"dW_Q", b.w_q, &grad.self_attn.w_q}, {"dW_K", b.w_k, &grad.self_attn.w_k},
+        {"dW_V", b.w_v, &grad.self_attn.w_v}, {"dW_O", b.w_o, &grad.self_attn.w_o},
+        {"dgamma1", b.gamma1, &grad.self_attn_norm.gamma},
+        {"dW1", b.w1, &grad.ffn.first.w}, {"dbeta2", b.beta2, &grad.ffn_norm.beta}};
+    for (size_t n = 0; n < sizeof params / sizeof params[0]; n++) {
+        const al_matrix *g = params[n].grad;
+        gc_central_differences(numeric, params[n].plain, g->rows * g->cols, layer_loss, &c);
+        snprintf(what, sizeof what, "%s %s", placement, params[n].name);
+        gc_expect_gradient(what, g, numeric, FLOAT_GRADIENT, REASON);
+    }
+    al_layer_backward_workspace_free(&bw);
+    al_decoder_layer_workspace_free(&ws);
+    al_decoder_layer_free(&layer), al_decoder_layer_free(&grad);
+    al_encoder_layer_free(&b.layer);
+}
+
+static void decoder_only_post_norm(void **state)
+{
+    (void)state;
+    check_decoder_only_layer(AL_NORM_POST, 43);
+}
+
+static void decoder_only_pre_norm(void **state)
+{
+    (void)state;
+    check_decoder_only_layer(AL_NORM_PRE, 44);
+}
+
 static void post_norm_layer(void **state)
 {
     (void)state;
@@ -120,6 +209,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(post_norm_layer),
         cmocka_unit_test(pre_norm_layer),
+        cmocka_unit_test(decoder_only_post_norm),
+        cmocka_unit_test(decoder_only_pre_norm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

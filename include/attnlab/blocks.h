@@ -166,11 +166,14 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
 /* --- backward ------------------------------------------------------------------ */
 
 /* Room for the backward of one layer, for up to max_rows tokens (and
- * max_keys keys in cross-attention): three L x d_model gradients, the
- * FFN's dhidden (L x d_ff) and one attention backward workspace, used by
- * each sublayer in turn. */
+ * max_keys keys in cross-attention): the L x d_model gradients between and
+ * inside the sublayers, the FFN's dhidden (L x d_ff), cross-attention's
+ * share of the memory's gradient and one attention backward workspace,
+ * used by each sublayer in turn. */
 typedef struct al_layer_backward_workspace {
-    al_matrix d_middle;       /* between two sublayers              */
+    al_matrix d_middle;       /* between sublayers 1 and 2          */
+    al_matrix d_middle2;      /* between sublayers 2 and 3          */
+    al_matrix d_memory;       /* max_keys x d_model                 */
     al_matrix d_add;          /* post-norm: dL/d add_k              */
     al_matrix d_input;        /* dL/d (what F read)                 */
     al_matrix dhidden;        /* the FFN's                          */
@@ -202,5 +205,17 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                                     const al_encoder_layer_workspace *ws, const al_matrix *x,
                                     const al_encoder_layer *layer, al_norm_placement norm,
                                     al_error *err);
+
+/* Backward of the last al_decoder_layer_forward on ws, in the same way:
+ * the FFN, then cross-attention if the layer has it (its share of the
+ * memory's gradient is ADDED into dmemory, S x d_model, since every
+ * decoder layer reads the same memory; NULL and unused without cross-
+ * attention), then the masked self-attention, whose masked weights are
+ * exactly 0 and pass no gradient. dx is written. */
+al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decoder_layer *grad,
+                                    al_layer_backward_workspace *bw, const al_matrix *dy,
+                                    const al_decoder_layer_workspace *ws, const al_matrix *x,
+                                    const al_matrix *memory, const al_decoder_layer *layer,
+                                    al_norm_placement norm, al_error *err);
 
 #endif

@@ -122,6 +122,14 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
 
 /* --- backward ------------------------------------------------------------------ */
 
+/* What the sublayer wrote for the next one to read: norm_k (post-norm) or
+ * add_k (pre-norm), its top L rows. */
+static al_matrix sublayer_result(const al_sublayer_workspace *ws, al_norm_placement norm,
+                                 int length)
+{
+    return al_matrix_rows(norm == AL_NORM_POST ? &ws->norm : &ws->add, 0, length);
+}
+
 al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                                     al_layer_backward_workspace *bw, const al_matrix *dy,
                                     const al_encoder_layer_workspace *ws, const al_matrix *x,
@@ -134,8 +142,7 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                        "on %d tokens; x, dy and dx must be %d x %d", length, length,
                        layer->attn.d_model);
     /* what sublayer 2 read: norm1 (post-norm) or add1 (pre-norm) */
-    al_matrix middle = al_matrix_rows(norm == AL_NORM_POST ? &ws->attn.norm : &ws->attn.add, 0,
-                                      length);
+    al_matrix middle = sublayer_result(&ws->attn, norm, length);
     al_matrix d_middle = al_matrix_rows(&bw->d_middle, 0, length);
 
     /* sublayer 2, the FFN: dy -> d_middle */
@@ -147,5 +154,54 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
         status = al_attention_sublayer_backward(dx, NULL, &grad->attn, &grad->attn_norm, bw,
                                                 &d_middle, &ws->attn, x, NULL, NULL,
                                                 &layer->attn, &layer->attn_norm, norm, err);
+    return status;
+}
+
+al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decoder_layer *grad,
+                                    al_layer_backward_workspace *bw, const al_matrix *dy,
+                                    const al_decoder_layer_workspace *ws, const al_matrix *x,
+                                    const al_matrix *memory, const al_decoder_layer *layer,
+                                    al_norm_placement norm, al_error *err)
+{
+    int length = ws->length, s = ws->memory_length;
+    if (x->rows != length || !al_same_shape(dy, x) || !al_same_shape(dx, x))
+        return al_fail(err, AL_ERR_SHAPE, "decoder layer backward: the workspace holds a call "
+                       "on %d tokens; x, dy and dx must be %d x %d", length, length,
+                       layer->self_attn.d_model);
+    if (layer->has_cross && (!memory || !dmemory || memory->rows != s ||
+                             !al_same_shape(dmemory, memory)))
+        return al_fail(err, AL_ERR_SHAPE, "decoder layer backward: cross-attention needs the "
+                       "memory of the forward call (%d rows) and dmemory of its shape", s);
+    al_matrix after_self = sublayer_result(&ws->self_attn, norm, length);
+    al_matrix after_cross = layer->has_cross ? sublayer_result(&ws->cross_attn, norm, length)
+                                             : after_self;
+    al_matrix d_after_self = al_matrix_rows(&bw->d_middle, 0, length);
+    al_matrix d_after_cross = layer->has_cross ? al_matrix_rows(&bw->d_middle2, 0, length)
+                                               : d_after_self;
+
+    /* last sublayer, the FFN: dy -> d_after_cross */
+    al_status status = al_ffn_sublayer_backward(&d_after_cross, &grad->ffn, &grad->ffn_norm, bw,
+                                                dy, &ws->ffn, &after_cross, &layer->ffn,
+                                                &layer->ffn_norm, norm, err);
+    /* sublayer 2, cross-attention: d_after_cross -> d_after_self, and the
+     * memory's share, added into dmemory */
+    al_matrix d_memory = layer->has_cross ? al_matrix_rows(&bw->d_memory, 0, s) : (al_matrix){0};
+    if (status == AL_OK && layer->has_cross)
+        status = al_attention_sublayer_backward(&d_after_self, &d_memory, &grad->cross_attn,
+                                                &grad->cross_attn_norm, bw, &d_after_cross,
+                                                &ws->cross_attn, &after_self, memory, NULL,
+                                                &layer->cross_attn, &layer->cross_attn_norm,
+                                                norm, err);
+    if (status == AL_OK && layer->has_cross)
+        status = al_add(dmemory, dmemory, &d_memory, err);
+    /* sublayer 1, masked self-attention: d_after_self -> dx */
+    al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
+    al_matrix causal = al_matrix_cols(&rows, 0, length);
+    if (status == AL_OK)
+        status = al_attention_sublayer_backward(dx, NULL, &grad->self_attn,
+                                                &grad->self_attn_norm, bw, &d_after_self,
+                                                &ws->self_attn, x, NULL, &causal,
+                                                &layer->self_attn, &layer->self_attn_norm, norm,
+                                                err);
     return status;
 }

@@ -242,7 +242,8 @@ al_status al_ffn_sublayer_backward(al_matrix *dx, al_feed_forward *grad_f,
 void al_layer_backward_workspace_free(al_layer_backward_workspace *bw)
 {
     al_attention_backward_workspace_free(&bw->attn);
-    al_matrix *all[] = {&bw->d_middle, &bw->d_add, &bw->d_input, &bw->dhidden};
+    al_matrix *all[] = {&bw->d_middle, &bw->d_middle2, &bw->d_memory, &bw->d_add,
+                        &bw->d_input, &bw->dhidden};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         al_matrix_free(all[i]);
 }
@@ -253,10 +254,12 @@ al_status al_layer_backward_workspace_alloc(al_layer_backward_workspace *bw,
 {
     *bw = (al_layer_backward_workspace){0};
     int d = attn->d_model;
-    al_matrix *wide[] = {&bw->d_middle, &bw->d_add, &bw->d_input};
+    al_matrix *wide[] = {&bw->d_middle, &bw->d_middle2, &bw->d_add, &bw->d_input};
     al_status status = AL_OK;
-    for (int i = 0; i < 3 && status == AL_OK; i++)
+    for (int i = 0; i < 4 && status == AL_OK; i++)
         status = al_matrix_alloc(wide[i], max_rows, d, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->d_memory, max_keys, d, err);
     if (status == AL_OK && d_ff > 0)
         status = al_matrix_alloc(&bw->dhidden, max_rows, d_ff, err);
     if (status == AL_OK)
