@@ -122,14 +122,6 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
 
 /* --- backward ------------------------------------------------------------------ */
 
-/* What the sublayer wrote for the next one to read: norm_k (post-norm) or
- * add_k (pre-norm), its top L rows. */
-static al_matrix sublayer_result(const al_sublayer_workspace *ws, al_norm_placement norm,
-                                 int length)
-{
-    return al_matrix_rows(norm == AL_NORM_POST ? &ws->norm : &ws->add, 0, length);
-}
-
 al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                                     al_layer_backward_workspace *bw, const al_matrix *dy,
                                     const al_encoder_layer_workspace *ws, const al_matrix *x,
@@ -142,7 +134,7 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                        "on %d tokens; x, dy and dx must be %d x %d", length, length,
                        layer->attn.d_model);
     /* what sublayer 2 read: norm1 (post-norm) or add1 (pre-norm) */
-    al_matrix middle = sublayer_result(&ws->attn, norm, length);
+    al_matrix middle = al_sublayer_result(&ws->attn, norm, length);
     al_matrix d_middle = al_matrix_rows(&bw->d_middle, 0, length);
 
     /* sublayer 2, the FFN: dy -> d_middle */
@@ -172,8 +164,8 @@ al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decode
                              !al_same_shape(dmemory, memory)))
         return al_fail(err, AL_ERR_SHAPE, "decoder layer backward: cross-attention needs the "
                        "memory of the forward call (%d rows) and dmemory of its shape", s);
-    al_matrix after_self = sublayer_result(&ws->self_attn, norm, length);
-    al_matrix after_cross = layer->has_cross ? sublayer_result(&ws->cross_attn, norm, length)
+    al_matrix after_self = al_sublayer_result(&ws->self_attn, norm, length);
+    al_matrix after_cross = layer->has_cross ? al_sublayer_result(&ws->cross_attn, norm, length)
                                              : after_self;
     al_matrix d_after_self = al_matrix_rows(&bw->d_middle, 0, length);
     al_matrix d_after_cross = layer->has_cross ? al_matrix_rows(&bw->d_middle2, 0, length)

@@ -138,3 +138,23 @@ al_status al_transformer_output(al_transformer_workspace *ws, const al_transform
         status = summarise(ws, model, &n, trace, err);
     return status;
 }
+
+al_status al_output_backward(al_matrix *d_final, al_transformer *grad, const al_matrix *dlogits,
+                             const al_matrix *final, const al_transformer *model,
+                             al_error *err)
+{
+    al_status status = AL_OK;
+    /* db (1 x V) += Σ_i dlogits_i */
+    if (model->output.b.data)
+        status = al_add_column_sums(&grad->output.b, dlogits, err);
+    if (status != AL_OK)
+        return status;
+    if (model->config.tied_output) {
+        /* logits = final · Eᵀ:  dE (V x d) += dlogitsᵀ · final,  d_final = dlogits · E */
+        status = al_matmul_at_add(&grad->embed.table, dlogits, final, err);
+        return status == AL_OK ? al_matmul(d_final, dlogits, &model->embed.table, err) : status;
+    }
+    /* logits = final · W:  dW (d x V) += finalᵀ · dlogits,  d_final = dlogits · Wᵀ */
+    status = al_matmul_at_add(&grad->output.w, final, dlogits, err);
+    return status == AL_OK ? al_matmul_bt(d_final, dlogits, &model->output.w, err) : status;
+}

@@ -141,6 +141,12 @@ al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_name
     return sublayer_output(y, &v, x, norm, sublayer, &n, layer, err);
 }
 
+al_matrix al_sublayer_result(const al_sublayer_workspace *ws, al_norm_placement norm,
+                             int length)
+{
+    return al_matrix_rows(norm == AL_NORM_POST ? &ws->norm : &ws->add, 0, length);
+}
+
 /* --- backward ------------------------------------------------------------------ */
 
 /* The top L rows of the backward workspace's matrices. */

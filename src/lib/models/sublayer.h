@@ -29,6 +29,11 @@ al_status al_ffn_sublayer(al_layer_output *y, al_sublayer_workspace *ws, al_name
                           const al_feed_forward *ffn, const al_layer_norm *norm,
                           const al_sublayer *sublayer, al_trace_at layer, al_error *err);
 
+/* What the sublayer's last call wrote for the next one to read: norm_k
+ * (post-norm) or add_k (pre-norm), its top length rows. */
+al_matrix al_sublayer_result(const al_sublayer_workspace *ws, al_norm_placement norm,
+                             int length);
+
 /* Backward of the last al_attention_sublayer / al_ffn_sublayer call on ws
  * (blocks.h says how the add and norm pass the gradient): dy is the
  * gradient of the sublayer's output, dx (L x d_model) receives x's; the

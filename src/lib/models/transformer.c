@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "models/sublayer.h"
 #include "models/transformer_parts.h"
 
 static bool has_encoder(const al_transformer *model)
@@ -157,5 +158,83 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
         status = al_transformer_decode(ws, model, target ? target : input, NULL, trace, err);
     if (status == AL_OK)
         status = al_transformer_output(ws, model, words, NULL, trace, err);
+    return status;
+}
+
+/* --- backward: one-stack models ------------------------------------------------ */
+
+/* What layer l of the stack read: the stack's input for l = 0, else what
+ * layer l - 1 wrote (its last sublayer's result). */
+static al_matrix layer_input(const al_transformer_workspace *ws, const al_transformer *model,
+                             int l, int length)
+{
+    bool encoder = has_encoder(model);
+    const al_stack_input *in = &ws->source;
+    if (l == 0)
+        return al_matrix_rows(model->config.embedding_norm ? &in->norm : &in->x, 0, length);
+    const al_sublayer_workspace *last = encoder ? &ws->encoder[l - 1].ffn
+                                                : &ws->decoder[l - 1].ffn;
+    return al_sublayer_result(last, model->config.norm, length);
+}
+
+/* The stack's final layer norm (pre-norm only), from d_final in place. */
+static al_status final_norm_backward(al_transformer *grad, al_matrix *d_final,
+                                     const al_transformer_workspace *ws,
+                                     const al_transformer *model, int layers, int length,
+                                     al_error *err)
+{
+    bool encoder = has_encoder(model);
+    al_matrix last = layer_input(ws, model, layers, length);
+    al_matrix mean = al_matrix_rows(encoder ? &ws->encoder_mean : &ws->decoder_mean, 0, length);
+    al_matrix var = al_matrix_rows(encoder ? &ws->encoder_var : &ws->decoder_var, 0, length);
+    return al_layer_norm_backward(d_final, encoder ? &grad->encoder_norm : &grad->decoder_norm,
+                                  d_final, &last, &mean, &var,
+                                  encoder ? &model->encoder_norm : &model->decoder_norm, err);
+}
+
+al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_workspace *bw,
+                                  const al_matrix *dlogits, const al_transformer_workspace *ws,
+                                  const al_transformer *model, const al_sequence *input,
+                                  al_error *err)
+{
+    const al_model_config *c = &model->config;
+    if (c->family == AL_FAMILY_ENCODER_DECODER)
+        return al_fail(err, AL_ERR_ARG, "backward: encoder-decoder models have no backward yet");
+    int length = input->length;
+    if (ws->final.value.rows != length || dlogits->rows != length ||
+        dlogits->cols != c->vocab_size)
+        return al_fail(err, AL_ERR_SHAPE, "backward: the last pass read %d tokens; dlogits "
+                       "must be %d x %d, not %d x %d", ws->final.value.rows, length,
+                       c->vocab_size, dlogits->rows, dlogits->cols);
+    bool encoder = has_encoder(model);
+    int layers = encoder ? c->encoder_layers : c->decoder_layers;
+
+    /* the output layer, then the final norm of a pre-norm stack */
+    al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
+    al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
+                                          err);
+    if (status == AL_OK && c->norm == AL_NORM_PRE)
+        status = final_norm_backward(grad, &d_final, ws, model, layers, length, err);
+
+    /* the layers, last first: dy -> dx, dx becoming the next one's dy */
+    al_matrix d_a = al_matrix_rows(&bw->d_a, 0, length), d_b = al_matrix_rows(&bw->d_b, 0, length);
+    const al_matrix *dy = &d_final;
+    al_matrix *dx = &d_a;
+    for (int l = layers - 1; l >= 0 && status == AL_OK; l--) {
+        al_matrix x = layer_input(ws, model, l, length);
+        status = encoder ? al_encoder_layer_backward(dx, &grad->encoder[l], &bw->layer, dy,
+                                                     &ws->encoder[l], &x, &model->encoder[l],
+                                                     c->norm, err)
+                         : al_decoder_layer_backward(dx, NULL, &grad->decoder[l], &bw->layer,
+                                                     dy, &ws->decoder[l], &x, NULL,
+                                                     &model->decoder[l], c->norm, err);
+        dy = dx;
+        dx = dx == &d_a ? &d_b : &d_a;
+    }
+
+    /* the input layer: embeddings, positions, segments (and their norm) */
+    al_matrix d_input = *dy;
+    if (status == AL_OK)
+        status = al_stack_input_backward(grad, &d_input, &ws->source, model, input, err);
     return status;
 }

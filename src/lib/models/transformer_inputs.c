@@ -130,3 +130,30 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
     al_name(x->name, "%s", n.norm);
     return status;
 }
+
+al_status al_stack_input_backward(al_transformer *grad, al_matrix *dx, const al_stack_input *in,
+                                  const al_transformer *model, const al_sequence *seq,
+                                  al_error *err)
+{
+    int length = seq->length;
+    al_status status = AL_OK;
+    /* embed_norm = LayerNorm(x): back through the norm, in place */
+    if (model->config.embedding_norm) {
+        al_matrix x = al_matrix_rows(&in->x, 0, length);
+        al_matrix mean = al_matrix_rows(&in->mean, 0, length);
+        al_matrix var = al_matrix_rows(&in->var, 0, length);
+        status = al_layer_norm_backward(dx, &grad->embed_norm, dx, &x, &mean, &var,
+                                        &model->embed_norm, err);
+    }
+    /* x = embed + pos (+ segment): each term gets dx */
+    if (status == AL_OK)
+        status = al_embedding_backward(&grad->embed, dx, seq->ids, err);
+    if (status == AL_OK && model->config.positions == AL_POSITIONS_LEARNED) {
+        al_matrix first_rows = al_matrix_rows(&grad->pos_table, 0, length);
+        status = al_add(&first_rows, &first_rows, dx, err);
+    }
+    if (status == AL_OK && model->config.segments > 0)
+        status = al_embedding_backward(&grad->segment, dx,
+                                       seq->segments ? seq->segments : in->no_segments, err);
+    return status;
+}

@@ -209,3 +209,36 @@ al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
         al_transformer_workspace_free(ws);
     return status;
 }
+
+void al_transformer_backward_workspace_free(al_transformer_backward_workspace *bw)
+{
+    al_layer_backward_workspace_free(&bw->layer);
+    al_matrix_free(&bw->d_final);
+    al_matrix_free(&bw->d_a);
+    al_matrix_free(&bw->d_b);
+}
+
+al_status al_transformer_backward_workspace_alloc(al_transformer_backward_workspace *bw,
+                                                  const al_transformer *model, int max_length,
+                                                  al_error *err)
+{
+    *bw = (al_transformer_backward_workspace){0};
+    const al_model_config *c = &model->config;
+    const al_attention_params *attn = c->encoder_layers > 0 ? &model->encoder[0].attn
+                                    : c->decoder_layers > 0 ? &model->decoder[0].self_attn
+                                                            : NULL;
+    const al_feed_forward *ffn = c->encoder_layers > 0 ? &model->encoder[0].ffn
+                               : c->decoder_layers > 0 ? &model->decoder[0].ffn
+                                                       : NULL;
+    al_status status = al_matrix_alloc(&bw->d_final, max_length, c->d_model, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->d_a, max_length, c->d_model, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&bw->d_b, max_length, c->d_model, err);
+    if (status == AL_OK && attn)
+        status = al_layer_backward_workspace_alloc(&bw->layer, attn, ffn->first.w.cols,
+                                                   max_length, max_length, err);
+    if (status != AL_OK)
+        al_transformer_backward_workspace_free(bw);
+    return status;
+}

@@ -23,4 +23,17 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
                                  const char *prefix, char table_name[AL_NAME_SIZE],
                                  al_trace *trace, al_error *err);
 
+/* Backward of the output layer's logits (output_layer.c): the output
+ * weights' (or the tied table's) and bias's gradients added into grad,
+ * d_final (L x d) written. */
+al_status al_output_backward(al_matrix *d_final, al_transformer *grad, const al_matrix *dlogits,
+                             const al_matrix *final, const al_transformer *model,
+                             al_error *err);
+
+/* Backward of al_stack_input_forward (transformer_inputs.c) from dx, the
+ * gradient of what the first layer read; dx is used as scratch. */
+al_status al_stack_input_backward(al_transformer *grad, al_matrix *dx, const al_stack_input *in,
+                                  const al_transformer *model, const al_sequence *seq,
+                                  al_error *err);
+
 #endif
