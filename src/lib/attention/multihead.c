@@ -129,7 +129,8 @@ static al_status compute_layer(al_matrix *out, al_attention_workspace *ws, const
     int d_head = p->d_model / p->heads;
     al_scoring scoring = head_scoring(call);
 
-    /* q (Lq x d_model) = Xq · W_Q + b_Q;  k, v (Lk x d_model) = Xkv · W_K + b_K, Xkv · W_V + b_V */
+    /* q (Lq x d_model) = Xq · W_Q + b_Q
+     * k (Lk x d_model) = Xkv · W_K + b_K,  v (Lk x d_model) = Xkv · W_V + b_V */
     al_status status = project(&m.q, xq, &p->w_q, bias(p, &p->b_q), err);
     if (status == AL_OK)
         status = project(&m.k, xkv, &p->w_k, bias(p, &p->b_k), err);
@@ -237,8 +238,9 @@ static al_status trace_head_slice(al_trace *trace, const al_matrix *whole, int h
 /* One head as it was computed: its slices of q, k, v, then every step of
  * its attention under <P>.h<head>. */
 static al_status trace_one_head(al_trace *trace, const al_attention_workspace *ws, int head,
-                                const al_attention_layer_names *n, const char *prefix, al_named queries,
-                                al_named memory, const al_attention_call *call, al_error *err)
+                                const al_attention_layer_names *n, const char *prefix,
+                                al_named queries, al_named memory,
+                                const al_attention_call *call, al_error *err)
 {
     layer_views m = views(ws);
     int d_head = ws->d_model / ws->heads;
