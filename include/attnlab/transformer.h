@@ -102,6 +102,15 @@ void al_transformer_free(al_transformer *model);
  * weights by writing into it. */
 al_matrix *al_transformer_param(al_transformer *model, const char *name);
 
+/* How many parameter tensors the model has, and (when values is not NULL)
+ * each one, in model_layout.h's order: values[k] points at the model's own
+ * matrix k (names, when not NULL, receives its name). Two models of the
+ * same configuration list the same shapes in the same order, so a model,
+ * its gradient and an optimizer's moments can be walked side by side.
+ * Writes at most max entries; returns the count either way. */
+int al_transformer_param_list(al_transformer *model, al_matrix **values,
+                              char (*names)[AL_NAME_SIZE], int max);
+
 /* The number of floats in all the model's parameters, counted from the
  * allocated matrices (so tests can compare it with param_count.h). */
 long long al_transformer_param_total(const al_transformer *model);

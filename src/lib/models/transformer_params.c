@@ -135,6 +135,33 @@ long long al_transformer_param_total(const al_transformer *model)
     return c.floats;
 }
 
+/* The parameters in order, up to max of them. */
+typedef struct listing {
+    al_matrix **values;
+    char (*names)[AL_NAME_SIZE];
+    int count, max;
+} listing;
+
+static void list_one(void *context, const char *name, al_matrix *value)
+{
+    listing *l = context;
+    if (l->count < l->max) {
+        if (l->values)
+            l->values[l->count] = value;
+        if (l->names)
+            memcpy(l->names[l->count], name, AL_NAME_SIZE);
+    }
+    l->count++;
+}
+
+int al_transformer_param_list(al_transformer *model, al_matrix **values,
+                              char (*names)[AL_NAME_SIZE], int max)
+{
+    listing l = {.values = values, .names = names, .max = max};
+    walk_model(model, list_one, &l);
+    return l.count;
+}
+
 /* --- saving -------------------------------------------------------------------- */
 
 /* The tensors as named matrices for the file writer; names[k] holds the

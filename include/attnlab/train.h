@@ -1,0 +1,66 @@
+/* train.h: one training step of a one-stack Transformer (decoder-only or
+ * encoder-only) on a batch of sequences: for each sequence the forward
+ * pass, softmax cross-entropy against its targets and the backward pass,
+ * then the gradients clipped by their global norm and one AdamW update at
+ * the schedule's learning rate (layers.h, transformer.h, optimizer.h).
+ *
+ * The loss of a batch is the mean over every target that counts, in all
+ * its sequences together: a sequence with more real targets weighs more,
+ * and padding (AL_IGNORE_TARGET) weighs nothing. Everything is computed in
+ * a fixed order, so the same model, batch and settings give the same bytes.
+ *
+ * What a target is depends on the task: a decoder-only model learning the
+ * next token has targets[i] = ids[i + 1] (and AL_IGNORE_TARGET at the end);
+ * an encoder-only model learning masked words has the hidden word where
+ * the input says [MASK] and AL_IGNORE_TARGET elsewhere. */
+#ifndef ATTNLAB_TRAIN_H
+#define ATTNLAB_TRAIN_H
+
+#include "attnlab/optimizer.h"
+#include "attnlab/transformer.h"
+
+/* One sequence of a batch and its targets (input.length of them). */
+typedef struct al_batch_item {
+    al_sequence input;
+    const int *targets;
+} al_batch_item;
+
+typedef struct al_train_settings {
+    al_adamw_settings adamw;
+    al_lr_schedule schedule;
+    double clip_norm;                 /* the largest global gradient norm; 0: no clipping */
+} al_train_settings;
+
+/* Everything a step needs besides the model: the gradient and AdamW's two
+ * moments (each an al_transformer of the model's configuration), the
+ * passes' workspaces, and the parameter tensors listed side by side. */
+typedef struct al_trainer {
+    al_transformer grad, m, v;
+    al_transformer_workspace ws;
+    al_transformer_backward_workspace bw;
+    al_matrix probs, dlogits;         /* max_length x V                       */
+    int count;                        /* parameter tensors                    */
+    al_matrix **params, **grads, **ms, **vs;
+    long step;                        /* updates done; the next is step + 1   */
+} al_trainer;
+
+/* Room for training model on sequences of up to max_length tokens;
+ * moments at 0, step 0. On failure everything is freed. The model must
+ * stay where it is while the trainer is used. */
+al_status al_trainer_alloc(al_trainer *trainer, al_transformer *model, int max_length,
+                           al_error *err);
+void al_trainer_free(al_trainer *trainer);
+
+/* One step on batch (count sequences): *loss receives the batch's mean
+ * loss before the update, *grad_norm the gradients' global norm before
+ * clipping (either may be NULL). Fails before changing the model if a
+ * sequence does not fit, or a batch has no target that counts. */
+al_status al_train_step(al_trainer *trainer, al_transformer *model, const al_batch_item *batch,
+                        int count, const al_train_settings *settings, double *loss,
+                        double *grad_norm, al_error *err);
+
+/* The batch's mean loss, nothing learned (a validation set). */
+al_status al_evaluate(al_trainer *trainer, const al_transformer *model,
+                      const al_batch_item *batch, int count, double *loss, al_error *err);
+
+#endif

@@ -1,0 +1,167 @@
+/* train_step.c: one training step (train.h): every sequence forward, its
+ * loss and backward, the gradients weighted so that they are those of the
+ * batch's mean loss, then clipping and AdamW over every parameter tensor. */
+#include "attnlab/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void al_trainer_free(al_trainer *t)
+{
+    al_transformer_free(&t->grad), al_transformer_free(&t->m), al_transformer_free(&t->v);
+    al_transformer_workspace_free(&t->ws);
+    al_transformer_backward_workspace_free(&t->bw);
+    al_matrix_free(&t->probs), al_matrix_free(&t->dlogits);
+    free(t->params), free(t->grads), free(t->ms), free(t->vs);
+    *t = (al_trainer){0};
+}
+
+/* A model of the same configuration, every parameter 0. */
+static al_status zero_copy(al_transformer *copy, al_transformer *model, al_error *err)
+{
+    al_status status = al_transformer_alloc(copy, &model->config, err);
+    if (status != AL_OK)
+        return status;
+    int count = al_transformer_param_list(copy, NULL, NULL, 0);
+    al_matrix **all = calloc((size_t)count, sizeof *all);
+    if (!all)
+        return al_fail(err, AL_ERR_NOMEM, "trainer: no memory for %d tensors", count);
+    al_transformer_param_list(copy, all, NULL, count);
+    for (int k = 0; k < count; k++)
+        al_fill(all[k], 0.0f);
+    free(all);
+    return AL_OK;
+}
+
+static al_status list_params(al_matrix ***list, al_transformer *model, int count, al_error *err)
+{
+    *list = calloc((size_t)count, sizeof **list);
+    if (!*list)
+        return al_fail(err, AL_ERR_NOMEM, "trainer: no memory for %d tensors", count);
+    al_transformer_param_list(model, *list, NULL, count);
+    return AL_OK;
+}
+
+al_status al_trainer_alloc(al_trainer *t, al_transformer *model, int max_length, al_error *err)
+{
+    *t = (al_trainer){0};
+    const al_model_config *c = &model->config;
+    if (c->family == AL_FAMILY_ENCODER_DECODER)
+        return al_fail(err, AL_ERR_ARG, "trainer: encoder-decoder models cannot be trained yet");
+    al_status status = zero_copy(&t->grad, model, err);
+    if (status == AL_OK)
+        status = zero_copy(&t->m, model, err);
+    if (status == AL_OK)
+        status = zero_copy(&t->v, model, err);
+    if (status == AL_OK)
+        status = al_transformer_workspace_alloc(&t->ws, model, max_length, err);
+    if (status == AL_OK)
+        status = al_transformer_backward_workspace_alloc(&t->bw, model, max_length, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&t->probs, max_length, c->vocab_size, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&t->dlogits, max_length, c->vocab_size, err);
+    t->count = al_transformer_param_list(model, NULL, NULL, 0);
+    if (status == AL_OK)
+        status = list_params(&t->params, model, t->count, err);
+    if (status == AL_OK)
+        status = list_params(&t->grads, &t->grad, t->count, err);
+    if (status == AL_OK)
+        status = list_params(&t->ms, &t->m, t->count, err);
+    if (status == AL_OK)
+        status = list_params(&t->vs, &t->v, t->count, err);
+    if (status != AL_OK)
+        al_trainer_free(t);
+    return status;
+}
+
+/* The targets of the batch that count (not AL_IGNORE_TARGET). */
+static int counted_targets(const al_batch_item *batch, int count)
+{
+    int counted = 0;
+    for (int b = 0; b < count; b++)
+        for (int i = 0; i < batch[b].input.length; i++)
+            counted += batch[b].targets[i] != AL_IGNORE_TARGET;
+    return counted;
+}
+
+/* One sequence forward and its loss; with learning, also its share of the
+ * gradient: dlogits = (probs - onehot) / N_b, weighted by N_b / N, so the
+ * sum over the batch is the gradient of the batch's mean loss. */
+static al_status one_sequence(al_trainer *t, const al_transformer *model,
+                              const al_batch_item *item, int batch_counted, bool learn,
+                              double *weighted_loss, al_error *err)
+{
+    int length = item->input.length;
+    al_status status = al_transformer_forward(&t->ws, model, &item->input, NULL, NULL, NULL,
+                                              err);
+    al_matrix logits = al_matrix_rows(&t->ws.logits, 0, length);
+    al_matrix probs = al_matrix_rows(&t->probs, 0, length);
+    al_matrix dlogits = al_matrix_rows(&t->dlogits, 0, length);
+    double loss = 0.0;
+    if (status == AL_OK)
+        status = al_cross_entropy(&loss, &probs, &logits, item->targets, err);
+    int counted = counted_targets(item, 1);
+    *weighted_loss = loss * counted / batch_counted;
+    if (status != AL_OK || !learn || counted == 0)
+        return status;
+    status = al_cross_entropy_backward(&dlogits, &probs, item->targets, err);
+    if (status == AL_OK)
+        status = al_scale(&dlogits, &dlogits, (float)((double)counted / batch_counted), err);
+    if (status == AL_OK)
+        status = al_transformer_backward(&t->grad, &t->bw, &dlogits, &t->ws, model,
+                                         &item->input, err);
+    return status;
+}
+
+static al_status run_batch(al_trainer *t, const al_transformer *model,
+                           const al_batch_item *batch, int count, bool learn, double *loss,
+                           al_error *err)
+{
+    int batch_counted = counted_targets(batch, count);
+    if (batch_counted == 0)
+        return al_fail(err, AL_ERR_ARG, "trainer: the batch has no target that counts (all "
+                       "%d sequences are padding)", count);
+    double total = 0.0;
+    al_status status = AL_OK;
+    for (int b = 0; b < count && status == AL_OK; b++) {
+        double share = 0.0;
+        status = one_sequence(t, model, &batch[b], batch_counted, learn, &share, err);
+        total += share;
+    }
+    *loss = total;
+    return status;
+}
+
+al_status al_train_step(al_trainer *t, al_transformer *model, const al_batch_item *batch,
+                        int count, const al_train_settings *s, double *loss, double *grad_norm,
+                        al_error *err)
+{
+    for (int k = 0; k < t->count; k++)
+        al_fill(t->grads[k], 0.0f);
+    double batch_loss = 0.0;
+    al_status status = run_batch(t, model, batch, count, true, &batch_loss, err);
+    if (status != AL_OK)
+        return status;
+    /* clip, then one AdamW update of every tensor at step t + 1's rate */
+    double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
+    double norm = al_clip_grad_norm(t->grads, t->count, limit);
+    long step = t->step + 1;
+    float lr = (float)al_lr_at(&s->schedule, step);
+    for (int k = 0; k < t->count && status == AL_OK; k++)
+        status = al_adamw_update(t->params[k], t->grads[k], t->ms[k], t->vs[k], &s->adamw, lr,
+                                 step, err);
+    if (status == AL_OK)
+        t->step = step;
+    if (loss)
+        *loss = batch_loss;
+    if (grad_norm)
+        *grad_norm = norm;
+    return status;
+}
+
+al_status al_evaluate(al_trainer *t, const al_transformer *model, const al_batch_item *batch,
+                      int count, double *loss, al_error *err)
+{
+    return run_batch(t, model, batch, count, false, loss, err);
+}
