@@ -185,7 +185,8 @@ void al_output_names_init(al_output_names *names, const char *name_prefix);
 
 /* The prefix layer `layer` of the encoder (decoder) stack is traced under,
  * its own names then as blocks.h's: "enc.2", under name_prefix "bert."
- * "bert.enc.2". name_prefix may be NULL. */
+ * "bert.enc.2". name_prefix may be NULL. A layer < 0 gives the pattern of
+ * every layer, "enc.*", for a trace filter. */
 char *al_encoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer);
 char *al_decoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer);
 

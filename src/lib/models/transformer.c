@@ -38,16 +38,26 @@ static al_status final_norm(al_layer_output *out, al_matrix *norm, al_matrix *me
     return status;
 }
 
-char *al_encoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer)
+/* <name_prefix><stack>.<layer>, or <stack>.* for a layer < 0 */
+static char *layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, const char *stack,
+                          int layer)
 {
     char name[AL_NAME_SIZE];
-    return al_prefixed(buf, name_prefix, al_name(name, "enc.%d", layer));
+    if (layer < 0)
+        al_name(name, "%s.*", stack);
+    else
+        al_name(name, "%s.%d", stack, layer);
+    return al_prefixed(buf, name_prefix, name);
+}
+
+char *al_encoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer)
+{
+    return layer_prefix(buf, name_prefix, "enc", layer);
 }
 
 char *al_decoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer)
 {
-    char name[AL_NAME_SIZE];
-    return al_prefixed(buf, name_prefix, al_name(name, "dec.%d", layer));
+    return layer_prefix(buf, name_prefix, "dec", layer);
 }
 
 char *al_decoder_input_prefix(char buf[AL_NAME_SIZE], const al_transformer *model,
