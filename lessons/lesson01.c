@@ -15,6 +15,11 @@
 #define MAX_SOURCE (MAX_WORDS + 1)
 #define MAX_WIDTH 64          /* largest --d-hidden and --d-embed            */
 #define LABEL_SIZE 64
+/* al_compare_sources's names (source_comparison.h has no name builder
+ * yet), spelled once here */
+#define COMPARE_ENC_H "s2s.compare.enc.h"
+#define COMPARE_DISTANCE "s2s.compare.distance"
+#define COMPARE_KEPT "s2s.compare.kept"
 
 #define DEFAULT_SENTENCE "the agreement on the European Economic Area was signed in August 1992"
 #define DEFAULT_COMPARE "the treaty on the European Economic Area was signed in August 1992"
@@ -294,12 +299,12 @@ static void print_comparison(printout *p, const lesson01_state *s)
     print_text(p, "  The same encoder reads a second sentence that differs in a word, and "
                   "we measure,\n  after every token, how far apart the two states are.");
     al_matrix states = al_matrix_rows(&c->states, 0, S);
-    print_matrix(p, "s2s.compare.enc.h", "h'", &states, other, state_names(s));
+    print_matrix(p, COMPARE_ENC_H, "h'", &states, other, state_names(s));
     al_matrix distance = al_matrix_cols(&c->distance, 0, S);
     al_matrix kept = al_matrix_cols(&c->kept, 0, S);
     const char *d_row[1] = {"d"}, *kept_row[1] = {"kept"};
-    print_matrix(p, "s2s.compare.distance", "d", &distance, d_row, s->pairs);
-    print_matrix(p, "s2s.compare.kept", "kept", &kept, kept_row, s->pairs);
+    print_matrix(p, COMPARE_DISTANCE, "d", &distance, d_row, s->pairs);
+    print_matrix(p, COMPARE_KEPT, "kept", &kept, kept_row, s->pairs);
     if (f < 0) {
         print_text(p, "\n  The two sentences give the same states at every token: nothing to "
                       "compare.");
@@ -380,11 +385,11 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *states_args[] = {"--select", AL_S2S_ENC_H, "--select", "s2s.compare.enc.h",
+    const char *states_args[] = {"--select", AL_S2S_ENC_H, "--select", COMPARE_ENC_H,
                                  "--columns", "2", "--axes", "token read,state unit", "--title",
                                  "The encoder states of the two sentences", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-states.png", states_args);
-    const char *distance_args[] = {"--select", "s2s.compare.distance", "--bars", "--axes",
+    const char *distance_args[] = {"--select", COMPARE_DISTANCE, "--bars", "--axes",
                                    "distance,after the token", "--title",
                                    "How far apart the states of the two sentences are",
                                    "--svg", NULL};

@@ -192,7 +192,8 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
                              "the value each key holds", err);
     for (int m = 0; m < N_METHODS && status == AL_OK; m++) {
         char prefix[AL_NAME_SIZE];
-        al_attention_names names = {.prefix = lookup_prefix(prefix, list[m].name), .q = QUERIES, .k = KEYS, .v = VALUES,
+        al_attention_names names = {.prefix = lookup_prefix(prefix, list[m].name),
+                                    .q = QUERIES, .k = KEYS, .v = VALUES,
                                     .query_labels = queries, .key_labels = keys};
         status = al_attention_steps_alloc(&s->steps[m], s->q.rows, s->k.rows, &list[m].scoring,
                                           false, err);
