@@ -15,6 +15,11 @@
 #define MAX_SOURCE (MAX_WORDS + 1)
 #define MAX_WIDTH 64          /* largest --d-hidden and --d-embed            */
 #define LABEL_SIZE 64
+/* al_compare_sources's names (source_comparison.h has no name builder
+ * yet), spelled once here */
+#define COMPARE_ENC_H "s2s.compare.enc.h"
+#define COMPARE_DISTANCE "s2s.compare.distance"
+#define COMPARE_KEPT "s2s.compare.kept"
 
 #define DEFAULT_SENTENCE "the agreement on the European Economic Area was signed in August 1992"
 #define DEFAULT_COMPARE "the treaty on the European Economic Area was signed in August 1992"
@@ -261,7 +266,7 @@ static void print_encoder(printout *p, const lesson01_state *s,
                       "S = %d tokens, d_e = %d.", (unsigned long long)settings->seed,
                    al_rnn_kind_name(s->model.config.cell), S, d_e);
     al_matrix embed = al_matrix_rows(&s->ws.source_embed, 0, S);
-    print_matrix(p, "s2s.enc.embed", "e", &embed, tokens,
+    print_matrix(p, AL_S2S_ENC_EMBED, "e", &embed, tokens,
                  s->choice.hand_made ? (const char *const *)s->names.embed.col_labels : NULL);
 
     print_step(p, "the encoder reads one word at a time", encoder_equation(s));
@@ -270,7 +275,7 @@ static void print_encoder(printout *p, const lesson01_state *s,
     if (lesson_s2s_gru_form(s->model.config.cell))
         print_text(p, "%s", lesson_s2s_gru_form(s->model.config.cell));
     al_matrix states = al_matrix_rows(&s->ws.encoder_states, 0, S);
-    print_matrix(p, "s2s.enc.h", "h", &states, tokens, state_names(s));
+    print_matrix(p, AL_S2S_ENC_H, "h", &states, tokens, state_names(s));
     if (s->choice.hand_made)
         print_text(p, "  This encoder keeps only the word it just read (one column per word) "
                       "and how far it\n  has read (pos0, pos1, ...: a thermometer). It forgets "
@@ -278,7 +283,7 @@ static void print_encoder(printout *p, const lesson01_state *s,
 
     print_step(p, "the whole sentence in one vector: the context", "c = h_{S-1}    (1 x d_h)");
     al_matrix last = al_matrix_rows(&s->ws.encoder_states, S - 1, 1);
-    print_matrix(p, "s2s.context", "c", &last, tokens + S - 1, state_names(s));
+    print_matrix(p, AL_S2S_CONTEXT, "c", &last, tokens + S - 1, state_names(s));
     print_text(p, "  %d tokens went in; %d numbers come out. A sentence of 50 words would get "
                   "the same %d.\n  This vector is all the decoder will ever see of the source: "
                   "the bottleneck.", S, d_h, d_h);
@@ -294,12 +299,12 @@ static void print_comparison(printout *p, const lesson01_state *s)
     print_text(p, "  The same encoder reads a second sentence that differs in a word, and "
                   "we measure,\n  after every token, how far apart the two states are.");
     al_matrix states = al_matrix_rows(&c->states, 0, S);
-    print_matrix(p, "s2s.compare.enc.h", "h'", &states, other, state_names(s));
+    print_matrix(p, COMPARE_ENC_H, "h'", &states, other, state_names(s));
     al_matrix distance = al_matrix_cols(&c->distance, 0, S);
     al_matrix kept = al_matrix_cols(&c->kept, 0, S);
     const char *d_row[1] = {"d"}, *kept_row[1] = {"kept"};
-    print_matrix(p, "s2s.compare.distance", "d", &distance, d_row, s->pairs);
-    print_matrix(p, "s2s.compare.kept", "kept", &kept, kept_row, s->pairs);
+    print_matrix(p, COMPARE_DISTANCE, "d", &distance, d_row, s->pairs);
+    print_matrix(p, COMPARE_KEPT, "kept", &kept, kept_row, s->pairs);
     if (f < 0) {
         print_text(p, "\n  The two sentences give the same states at every token: nothing to "
                       "compare.");
@@ -335,20 +340,22 @@ static void print_decoder(printout *p, const lesson01_state *s)
     print_step(p, "the decoder starts from the context and is given it at every step",
                "s_{-1} = c;  s_t = cell([embed(y_{t-1}) ; c], s_{t-1});  "
                "y_t = argmax([s_t ; c] · W_out + b)");
+    char name[AL_NAME_SIZE], next_name[AL_NAME_SIZE];
     print_text(p, "  Each step reads the word said last (y_{t-1}, <bos> first) and the "
-                  "context c. One row\n  per step: s2s.step0.input, s2s.step1.input, ... "
-                  "(T x (d_e + d_h) = %d x %d).", T, d_e + d_h);
+                  "context c. One row\n  per step: %s, %s, ... (T x (d_e + d_h) = %d x %d).",
+               al_s2s_step_name(name, 0, "input"), al_s2s_step_name(next_name, 1, "input"), T,
+               d_e + d_h);
     al_matrix steps_input = al_matrix_rows(&ws->inputs, 0, T);
     print_matrix(p, "s2s.step*.input", "[y ; c]", &steps_input, read, inputs);
-    print_text(p, "  The last %d columns are the same in every row: c, s2s.context. No step "
-                  "can look back\n  at any other encoder state.", d_h);
+    print_text(p, "  The last %d columns are the same in every row: c, %s. No step "
+                  "can look back\n  at any other encoder state.", d_h, AL_S2S_CONTEXT);
     al_matrix states = al_matrix_rows(&ws->decoder_states, 0, T);
-    print_matrix(p, "s2s.dec.h", "s", &states, read, state_names(s));
+    print_matrix(p, AL_S2S_DEC_H, "s", &states, read, state_names(s));
     print_text(p, "%s", "");
     for (int t = 0; t < T; t++)
-        print_text(p, "  step %d reads '%s' and says '%s' (probability %.*f, "
-                      "s2s.step%d.next.token)", t, read[t], ws->output_labels[t],
-                   p->precision, (double)*al_at(&ws->probs, t, s->said[t]), t);
+        print_text(p, "  step %d reads '%s' and says '%s' (probability %.*f, %s)", t, read[t],
+                   ws->output_labels[t], p->precision, (double)*al_at(&ws->probs, t, s->said[t]),
+                   al_s2s_step_name(name, t, "next.token"));
     char sentence[512] = "";
     for (int t = 0; t < T; t++) {
         size_t used = strlen(sentence);
@@ -378,11 +385,11 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *states_args[] = {"--select", "s2s.enc.h", "--select", "s2s.compare.enc.h",
+    const char *states_args[] = {"--select", AL_S2S_ENC_H, "--select", COMPARE_ENC_H,
                                  "--columns", "2", "--axes", "token read,state unit", "--title",
                                  "The encoder states of the two sentences", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-states.png", states_args);
-    const char *distance_args[] = {"--select", "s2s.compare.distance", "--bars", "--axes",
+    const char *distance_args[] = {"--select", COMPARE_DISTANCE, "--bars", "--axes",
                                    "distance,after the token", "--title",
                                    "How far apart the states of the two sentences are",
                                    "--svg", NULL};

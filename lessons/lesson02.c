@@ -157,25 +157,44 @@ static al_status trace_input(al_trace *trace, const char *name, const al_matrix 
 }
 
 /* Trace q, k, v, then run every method on them. */
+/* The lesson's names: the inputs under RETRIEVE, and each method's lookup
+ * (al_attend's steps) under RETRIEVE.<method>. */
+#define RETRIEVE "retrieve"
+#define QUERIES RETRIEVE ".q"
+#define KEYS RETRIEVE ".k"
+#define VALUES RETRIEVE ".v"
+
+/* Where the lookup of the method called method_name is traced ("*": every
+ * method, a trace filter), and the names al_attend gives its steps there. */
+static char *lookup_prefix(char prefix[AL_NAME_SIZE], const char *method_name)
+{
+    return al_name(prefix, "%s.%s", RETRIEVE, method_name);
+}
+
+static void lookup_names(al_head_names *names, char prefix[AL_NAME_SIZE],
+                         const char *method_name)
+{
+    al_head_names_init(names, lookup_prefix(prefix, method_name), NULL);
+}
+
 static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
                          al_trace *trace, al_error *err)
 {
     lesson02_state *s = lesson_state;
     const method *list = s->list;
     const char *const *queries = s->query_labels, *const *keys = s->key_labels;
-    al_status status = trace_input(trace, "retrieve.q", &s->q, queries, "query",
+    al_status status = trace_input(trace, QUERIES, &s->q, queries, "query",
                                    "the queries, one number each", err);
     if (status == AL_OK)
-        status = trace_input(trace, "retrieve.k", &s->k, keys, "key", "the keys", err);
+        status = trace_input(trace, KEYS, &s->k, keys, "key", "the keys", err);
     if (status == AL_OK)
-        status = trace_input(trace, "retrieve.v", &s->v, keys, "value",
+        status = trace_input(trace, VALUES, &s->v, keys, "value",
                              "the value each key holds", err);
     for (int m = 0; m < N_METHODS && status == AL_OK; m++) {
         char prefix[AL_NAME_SIZE];
-        al_name(prefix, "retrieve.%s", list[m].name);
-        al_attention_names names = {.prefix = prefix, .q = "retrieve.q", .k = "retrieve.k",
-                                    .v = "retrieve.v", .query_labels = queries,
-                                    .key_labels = keys};
+        al_attention_names names = {.prefix = lookup_prefix(prefix, list[m].name),
+                                    .q = QUERIES, .k = KEYS, .v = VALUES,
+                                    .query_labels = queries, .key_labels = keys};
         status = al_attention_steps_alloc(&s->steps[m], s->q.rows, s->k.rows, &list[m].scoring,
                                           false, err);
         if (status == AL_OK)
@@ -232,9 +251,9 @@ static void print_table(printout *p, const lesson02_state *s)
     print_step(p, "the table to look things up in: keys and the values they hold", NULL);
     print_text(p, "  %d keys, each one number (d_k = 1), each holding one value (d_v = 1).",
                s->k.rows);
-    print_matrix(p, "retrieve.k", "K", &s->k, s->key_labels, (const char *const[]){"key"});
-    print_matrix(p, "retrieve.v", "V", &s->v, s->key_labels, (const char *const[]){"value"});
-    print_matrix(p, "retrieve.q", "q", &s->q, s->query_labels, (const char *const[]){"query"});
+    print_matrix(p, KEYS, "K", &s->k, s->key_labels, (const char *const[]){"key"});
+    print_matrix(p, VALUES, "V", &s->v, s->key_labels, (const char *const[]){"value"});
+    print_matrix(p, QUERIES, "q", &s->q, s->query_labels, (const char *const[]){"query"});
 }
 
 /* Steps 2 to 4: the chapter's lookup, the first query in full. */
@@ -243,10 +262,13 @@ static void print_first_query(printout *p, const lesson02_state *s)
     const al_attention_steps *st = &s->steps[INVERSE_SUM];
     const char *const *queries = s->query_labels, *const *keys = s->key_labels;
     double q0 = *al_at(&s->q, 0, 0);
+    char prefix[AL_NAME_SIZE];
+    al_head_names names;
+    lookup_names(&names, prefix, s->list[INVERSE_SUM].name);
 
     print_step(p, "how similar is each query to each key", "score_ij = 1 / |k_j - q_i|    "
                                                            "(Lq x Lk)");
-    print_matrix(p, "retrieve.inverse_sum.scores", "scores", &st->scores, queries, keys);
+    print_matrix(p, names.scores, "scores", &st->scores, queries, keys);
     if (st->exact_match_rows > 0)
         print_text(p, "  (\"masked\": a query lies exactly on a key; step 5 explains.)");
     print_text(p, "\n  Query %g: the nearer a key, the larger its score:", q0);
@@ -256,14 +278,14 @@ static void print_first_query(printout *p, const lesson02_state *s)
 
     print_step(p, "scores become weights that sum to 1",
                "weight_ij = score_ij / sum_j score_ij");
-    print_matrix(p, "retrieve.inverse_sum.weights", "weights", &st->weights, queries, keys);
+    print_matrix(p, names.weights, "weights", &st->weights, queries, keys);
     print_text(p, "\n  Query %g:", q0);
     for (int j = 0; j < s->k.rows; j++)
         print_division(p, st, 0, j, keys[j]);
 
     print_step(p, "the answer is the weighted mean of the values",
                "out_i = sum_j weight_ij · v_j    (Lq x Lk) · (Lk x d_v) = Lq x d_v");
-    print_matrix(p, "retrieve.inverse_sum.out", "out", &s->out[INVERSE_SUM], queries,
+    print_matrix(p, names.out, "out", &s->out[INVERSE_SUM], queries,
                  (const char *const[]){"retrieved"});
     for (int i = 0; i < s->q.rows; i++) {
         print_text(p, "\n  Query %g retrieves %g:", (double)*al_at(&s->q, i, 0),
@@ -297,15 +319,14 @@ static void print_exact_matches(printout *p, const lesson02_state *s)
 static void print_method(printout *p, const lesson02_state *s, const method *list, int m,
                          const char *title, const char *equation, const char *lesson)
 {
-    char name[AL_NAME_SIZE];
+    char prefix[AL_NAME_SIZE];
+    al_head_names names;
+    lookup_names(&names, prefix, list[m].name);
     const char *const *queries = s->query_labels, *const *keys = s->key_labels;
     print_step(p, title, equation);
-    print_matrix(p, al_name(name, "retrieve.%s.scores", list[m].name), "scores",
-                 &s->steps[m].scores, queries, keys);
-    print_matrix(p, al_name(name, "retrieve.%s.weights", list[m].name), "weights",
-                 &s->steps[m].weights, queries, keys);
-    print_matrix(p, al_name(name, "retrieve.%s.out", list[m].name), "out", &s->out[m], queries,
-                 (const char *const[]){"retrieved"});
+    print_matrix(p, names.scores, "scores", &s->steps[m].scores, queries, keys);
+    print_matrix(p, names.weights, "weights", &s->steps[m].weights, queries, keys);
+    print_matrix(p, names.out, "out", &s->out[m], queries, (const char *const[]){"retrieved"});
     print_text(p, "%s", lesson);
 }
 
@@ -360,13 +381,16 @@ static void print_summary(printout *p, const lesson02_state *s, const method *li
  * lesson02-bars-q75.png for query 75. */
 static void draw_bars(lesson_outputs *outputs, const lesson02_settings *settings)
 {
+    char prefix[AL_NAME_SIZE];
+    al_head_names every;
+    lookup_names(&every, prefix, "*");
     for (int i = 0; i < settings->queries.count && i < BAR_FIGURES; i++) {
         char row[16], suffix[64], title[128];
         double query = settings->queries.values[i];
         snprintf(row, sizeof row, "%d", i);
         snprintf(suffix, sizeof suffix, "-bars-q%g.png", query);
         snprintf(title, sizeof title, "The weights of query %g, by each similarity", query);
-        const char *bars_args[] = {"--select", "retrieve.*.weights", "--bars", "--row", row,
+        const char *bars_args[] = {"--select", every.weights, "--bars", "--row", row,
                                    "--title", title, "--svg", NULL};
         outputs_draw(outputs, "attnlab-heatmap", suffix, bars_args);
     }
@@ -385,7 +409,10 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *weights_args[] = {"--select", "retrieve.*.weights", "--annotate", "--svg", NULL};
+    char prefix[AL_NAME_SIZE];
+    al_head_names every;
+    lookup_names(&every, prefix, "*");
+    const char *weights_args[] = {"--select", every.weights, "--annotate", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
     draw_bars(outputs, lesson_settings);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

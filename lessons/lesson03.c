@@ -19,6 +19,14 @@
 #define MAX_TEMPERATURES 8
 #define MAX_DIMS 12
 
+/* The prefixes the lesson traces under, each written once: the softmax's
+ * steps (softmax_explained.h names them SOFTMAX ".shifted" ...), the
+ * temperature sweep and the scaling measurements (dot_variance.h). */
+#define SOFTMAX "softmax"
+#define SCORES SOFTMAX ".scores"    /* the input row, traced by the lesson */
+#define SWEEP "sweep"
+#define SCALING "scaling"
+
 static const lesson_about ABOUT = {
     .program = "lesson03",
     .title = "softmax, temperature and scaling",
@@ -137,7 +145,7 @@ static al_status allocate(void *lesson_state, const void *lesson_settings, print
 static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
 {
     char number[32];
-    return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
+    return al_name(buf, SWEEP ".T=%s", decimal_text(number, sizeof number, temperature));
 }
 
 static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
@@ -146,17 +154,17 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
     lesson03_state *s = lesson_state;
     const lesson03_settings *settings = lesson_settings;
     const char *const *labels = s->score_labels;
-    al_tensor_info scores_info = {.name = "softmax.scores", .role = AL_ROLE_INPUT,
+    al_tensor_info scores_info = {.name = SCORES, .role = AL_ROLE_INPUT,
                                   .col_labels = labels};
     al_status status = al_trace_matrix(trace, &scores_info, &s->scores, err);
     if (status == AL_OK)
-        status = al_softmax_explain(&s->steps, &s->scores, "softmax.scores", 1.0f, labels,
-                                    (al_trace_at){trace, "softmax"}, err);
+        status = al_softmax_explain(&s->steps, &s->scores, SCORES, 1.0f, labels,
+                                    (al_trace_at){trace, SOFTMAX}, err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
         float temperature = settings->temperatures.values[t];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        al_named scores = {&s->scores, "softmax.scores", NULL};
+        al_named scores = {&s->scores, SCORES, NULL};
         al_trace_at at = {trace, sweep_name(name, temperature)};
         status = al_temperature_probs(&row, scores, temperature, labels, at, err);
     }
@@ -167,10 +175,10 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
     al_rng_seed(&peak_rng, settings->seed, 1);
     if (status == AL_OK)
         status = al_dot_variance(&s->variance, s->dims, settings->dims.count, settings->samples,
-                                 &variance_rng, (al_trace_at){trace, "scaling"}, err);
+                                 &variance_rng, (al_trace_at){trace, SCALING}, err);
     if (status == AL_OK)
         status = al_softmax_peak(&s->peak, s->dims, settings->dims.count, settings->keys,
-                                 settings->draws, &peak_rng, (al_trace_at){trace, "scaling"},
+                                 settings->draws, &peak_rng, (al_trace_at){trace, SCALING},
                                  err);
     return status;
 }
@@ -198,25 +206,25 @@ static void print_softmax(printout *p, const lesson03_state *s)
 
     print_step(p, "the scores", "s = a row of any real numbers");
     print_text(p, "  %d scores; the softmax will turn them into %d weights.", n, n);
-    print_matrix(p, "softmax.scores", "s", &s->scores, NO_LABEL, labels);
+    print_matrix(p, SCORES, "s", &s->scores, NO_LABEL, labels);
 
     print_step(p, "subtract the largest score", "shifted_j = s_j - max_j s_j");
-    print_text(p, "  max = %.*f   (softmax.max)", p->precision, (double)st->max);
-    print_matrix(p, "softmax.shifted", "s - max", &st->shifted, NO_LABEL, labels);
+    print_text(p, "  max = %.*f   (" SOFTMAX ".max)", p->precision, (double)st->max);
+    print_matrix(p, SOFTMAX ".shifted", "s - max", &st->shifted, NO_LABEL, labels);
     print_text(p, "  Subtracting the same number from every score changes no weight (it "
                   "cancels\n  between numerator and denominator), but now every exponent is "
                   "<= 0, so exp\n  cannot overflow, however large the scores.");
 
     print_step(p, "exponentials", "exp_j = exp(shifted_j)");
-    print_matrix(p, "softmax.exp", "exp", &st->exps, NO_LABEL, labels);
+    print_matrix(p, SOFTMAX ".exp", "exp", &st->exps, NO_LABEL, labels);
     print_text(p, "  Every exponential is positive, and the largest score's is exp(0) = 1.");
 
     print_step(p, "their sum", "sum = sum_j exp_j");
-    print_text(p, "  sum = %.*f   (softmax.sum; at least 1, never 0)", p->precision,
+    print_text(p, "  sum = %.*f   (" SOFTMAX ".sum; at least 1, never 0)", p->precision,
                (double)st->sum);
 
     print_step(p, "divide: the weights", "weight_j = exp_j / sum");
-    print_matrix(p, "softmax.weights", "weights", &st->weights, NO_LABEL, labels);
+    print_matrix(p, SOFTMAX ".weights", "weights", &st->weights, NO_LABEL, labels);
     print_text(p, "\n  softmax%s = %s", scores, row_text(text, sizeof text, &st->weights, 3));
     print_text(p, "  Positive, summing to 1, in the order of the scores; the largest score "
                   "takes\n  more than its share.");
@@ -247,7 +255,7 @@ static void print_scaling(printout *p, const lesson03_state *s, const lesson03_s
     print_text(p, "  q and k have d random entries of mean 0 and variance 1 (seed %llu). Each\n"
                   "  product q_c k_c has variance 1, and q · k adds d of them. Measured over "
                   "%d\n  pairs per width:", (unsigned long long)settings->seed, settings->samples);
-    print_matrix(p, "scaling.variance", "Var", &s->variance, SCALING_ROWS, s->width_labels);
+    print_matrix(p, SCALING ".variance", "Var", &s->variance, SCALING_ROWS, s->width_labels);
     print_text(p, "  The first row grows like d; divided by √d (second row) it stays near 1.");
 
     print_step(p, "what the spread does to the softmax",
@@ -255,7 +263,7 @@ static void print_scaling(printout *p, const lesson03_state *s, const lesson03_s
     print_text(p, "  One query against %d random keys, %d draws per width: the mean of the "
                   "largest\n  weight. 1/%d would be an even split; 1 means one key takes "
                   "everything.", settings->keys, settings->draws, settings->keys);
-    print_matrix(p, "scaling.peak", "max weight", &s->peak, SCALING_ROWS, s->width_labels);
+    print_matrix(p, SCALING ".peak", "max weight", &s->peak, SCALING_ROWS, s->width_labels);
     print_text(p, "  Unscaled (first row), wide vectors give scores so far apart that the "
                   "softmax\n  is nearly one-hot: the other keys get weights, and gradients, "
                   "near 0, and\n  training stalls. Scaled by 1/√d_k (second row), the weights "
@@ -269,20 +277,20 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     char title[512], scores[256];
     row_text(scores, sizeof scores, &s->scores, 1);
     snprintf(title, sizeof title, "softmax%s, step by step", scores);
-    const char *steps_args[] = {"--select", "softmax.scores", "--select", "softmax.shifted",
-                                "--select", "softmax.exp", "--select", "softmax.weights",
+    const char *steps_args[] = {"--select", SCORES, "--select", SOFTMAX ".shifted",
+                                "--select", SOFTMAX ".exp", "--select", SOFTMAX ".weights",
                                 "--bars", "--axes", "step,score", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-softmax.png", steps_args);
     snprintf(title, sizeof title, "softmax%s at each temperature T", scores);
     char columns[16];
     snprintf(columns, sizeof columns, "%d", s->sweep.rows);
-    const char *sweep_args[] = {"--select", "sweep.*.probs", "--bars", "--columns", columns,
+    const char *sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns", columns,
                                 "--axes", "T,score", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
-    const char *variance_args[] = {"--select", "scaling.variance", "--annotate", "--axes",
+    const char *variance_args[] = {"--select", SCALING ".variance", "--annotate", "--axes",
                                    "score,width", "--scale", "64", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-variance.png", variance_args);
-    const char *peak_args[] = {"--select", "scaling.peak", "--annotate", "--range", "0,1",
+    const char *peak_args[] = {"--select", SCALING ".peak", "--annotate", "--range", "0,1",
                                "--axes", "score,width", "--scale", "64", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-peak.png", peak_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

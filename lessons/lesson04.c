@@ -207,7 +207,7 @@ static void print_source(printout *p, const lesson04_state *s, const lesson04_se
                        : "",
                    S);
     al_matrix embed = al_matrix_rows(&s->ws.source_embed, 0, S);
-    print_matrix(p, "s2s.enc.embed", "e", &embed, tokens,
+    print_matrix(p, AL_S2S_ENC_EMBED, "e", &embed, tokens,
                  s->choice.hand_made ? (const char *const *)s->names.embed.col_labels : NULL);
 }
 
@@ -223,7 +223,7 @@ static void print_encoder(printout *p, const lesson04_state *s)
     if (lesson_s2s_gru_form(s->model.config.cell))
         print_text(p, "%s", lesson_s2s_gru_form(s->model.config.cell));
     al_matrix states = al_matrix_rows(&s->ws.encoder_states, 0, S);
-    print_matrix(p, "s2s.enc.h", "h", &states, tokens, state_names(s));
+    print_matrix(p, AL_S2S_ENC_H, "h", &states, tokens, state_names(s));
     if (s->choice.hand_made)
         print_text(p, "  Each state says which word it just read (one column per word) and, "
                       "in pos0, pos1, ...,\n  how far the encoder has read: a thermometer.");
@@ -231,7 +231,7 @@ static void print_encoder(printout *p, const lesson04_state *s)
     print_step(p, "the decoder starts from the encoder's last state",
                "s_{-1} = h_{S-1}    (1 x d_h)");
     al_matrix last = al_matrix_rows(&s->ws.encoder_states, S - 1, 1);
-    print_matrix(p, "s2s.dec.init", "s_{-1}", &last, tokens + S - 1, state_names(s));
+    print_matrix(p, AL_S2S_DEC_INIT, "s_{-1}", &last, tokens + S - 1, state_names(s));
     print_text(p, "  Without attention this one vector would be all the decoder ever sees of "
                   "the source\n  (lesson01). Here it is only the start: every step looks at "
                   "all %d encoder states.", S);
@@ -253,20 +253,21 @@ static void print_decoder_step(printout *p, const lesson04_state *s, int t)
                       "        s_t = cell([embed(y_{t-1}) ; c_t], s_{t-1}),  "
                       "word = argmax([s_t ; c_t] · W_out + b_out)\n"
                       "  The query s_{t-1} is the decoder's state before the step; the keys "
-                      "and values are\n  the encoder states s2s.enc.h. Scores and weights: "
-                      "1 x S = 1 x %d; the context: 1 x d_h.", S);
+                      "and values are\n  the encoder states %s. Scores and weights: "
+                      "1 x S = 1 x %d; the context: 1 x d_h.", AL_S2S_ENC_H, S);
     else
-        print_text(p, "  The query is s2s.step%d.h, the state the last step left.", t - 1);
+        print_text(p, "  The query is %s, the state the last step left.",
+                   al_s2s_step_name(name, t - 1, "h"));
     al_matrix scores_row = al_matrix_rows(&ws->scores, t, 1);
     al_matrix weights_row = al_matrix_rows(&ws->alignment, t, 1);
     al_matrix scores = al_matrix_cols(&scores_row, 0, S);
     al_matrix weights = al_matrix_cols(&weights_row, 0, S);
     al_matrix context = al_matrix_rows(&ws->contexts, t, 1);
     al_matrix state = al_matrix_rows(&ws->decoder_states, t, 1);
-    print_matrix(p, al_name(name, "s2s.step%d.scores", t), "scores", &scores, read, tokens);
-    print_matrix(p, al_name(name, "s2s.step%d.weights", t), "a", &weights, read, tokens);
-    print_matrix(p, al_name(name, "s2s.step%d.context", t), "c", &context, read, state_names(s));
-    print_matrix(p, al_name(name, "s2s.step%d.h", t), "s", &state, read, state_names(s));
+    print_matrix(p, al_s2s_step_name(name, t, "scores"), "scores", &scores, read, tokens);
+    print_matrix(p, al_s2s_step_name(name, t, "weights"), "a", &weights, read, tokens);
+    print_matrix(p, al_s2s_step_name(name, t, "context"), "c", &context, read, state_names(s));
+    print_matrix(p, al_s2s_step_name(name, t, "h"), "s", &state, read, state_names(s));
     if (t == 0 && s->choice.score == AL_SCORE_ADDITIVE)
         print_text(p, "  The additive scores may all be negative: softmax sees only their "
                       "differences.");
@@ -276,8 +277,8 @@ static void print_decoder_step(printout *p, const lesson04_state *s, int t)
                       "left.");
     print_text(p, "\n  Where '%s' looks (most, and next most):", said);
     print_strongest_links(p, &weights, &said, tokens);
-    print_text(p, "  The decoder says '%s' (probability %.*f, s2s.step%d.next.token).", said,
-               p->precision, (double)*al_at(&ws->probs, t, s->said[t]), t);
+    print_text(p, "  The decoder says '%s' (probability %.*f, %s).", said, p->precision,
+               (double)*al_at(&ws->probs, t, s->said[t]), al_s2s_step_name(name, t, "next.token"));
 }
 
 static void print_alignment(printout *p, const lesson04_state *s)
@@ -289,7 +290,7 @@ static void print_alignment(printout *p, const lesson04_state *s)
                "alignment[t][j] = a_tj    (T x S)");
     al_matrix rows = al_matrix_rows(&ws->alignment, 0, T);
     al_matrix alignment = al_matrix_cols(&rows, 0, S);
-    print_matrix(p, "s2s.alignment", "A", &alignment, ws->output_labels, tokens);
+    print_matrix(p, AL_S2S_ALIGNMENT, "A", &alignment, ws->output_labels, tokens);
     print_text(p, "\n  Each word said, and the source word it used most:");
     print_strongest_links(p, &alignment, ws->output_labels, tokens);
     if (s->choice.hand_made)
@@ -349,7 +350,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
 {
     char title[512];
     alignment_title(title, sizeof title, lesson_state);
-    const char *alignment_args[] = {"--select", "s2s.alignment", "--annotate", "--title", title,
+    const char *alignment_args[] = {"--select", AL_S2S_ALIGNMENT, "--annotate", "--title", title,
                                     "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-alignment.png", alignment_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

@@ -46,7 +46,9 @@ static lesson_options options(void *lesson_settings)
 /* The figures, drawn from the trace once it is closed. */
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *weights_args[] = {"--select", "enc.0.attn.h0.weights", "--annotate", "--svg", NULL};
+    al_attention_head_names head;
+    al_attention_head_names_init(&head, LESSON_ATTENTION_PREFIX, 0);
+    const char *weights_args[] = {"--select", head.steps.weights, "--annotate", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
@@ -67,40 +69,44 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L);
     al_attention_steps head = al_attention_head_steps(ws, 0);
+    al_attention_layer_names layer;
+    al_attention_head_names head_0;
+    al_attention_layer_names_init(&layer, LESSON_ATTENTION_PREFIX);
+    al_attention_head_names_init(&head_0, LESSON_ATTENTION_PREFIX, 0);
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
                settings->weights.random ? " (random vectors, seed below)" : " named dimensions");
-    print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
+    print_matrix(p, LESSON_EMBED_NAME, "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values", "Q = X · W_Q,  K = X · W_K,  V = X · W_V    "
                                               "(L x d_model) · (d_model x d_k) = L x d_k");
-    print_matrix(p, "enc.0.attn.w_q", "W_Q", &s->params.w_q, dims, dims);
-    print_matrix(p, "enc.0.attn.q", "Q", &q, tokens, dims);
-    print_matrix(p, "enc.0.attn.k", "K", &k, tokens, dims);
-    print_matrix(p, "enc.0.attn.v", "V", &v, tokens, dims);
+    print_matrix(p, layer.w_q, "W_Q", &s->params.w_q, dims, dims);
+    print_matrix(p, layer.q, "Q", &q, tokens, dims);
+    print_matrix(p, layer.k, "K", &k, tokens, dims);
+    print_matrix(p, layer.v, "V", &v, tokens, dims);
 
     print_step(p, "every query against every key", "scores = Q · Kᵀ    (L x d_k) · (d_k x L) "
                                                    "= L x L");
-    print_matrix(p, "enc.0.attn.h0.scores", "Q·Kᵀ", &head.scores, tokens, tokens);
+    print_matrix(p, head_0.steps.scores, "Q·Kᵀ", &head.scores, tokens, tokens);
 
     print_step(p, "scale by the square root of d_k", "scaled = scores / √d_k");
     print_text(p, "  √%d = %.4f keeps the scores' spread independent of d_k", d,
                (double)sqrtf((float)d));
-    print_matrix(p, "enc.0.attn.h0.scaled", "scaled", &head.scaled, tokens, tokens);
+    print_matrix(p, head_0.steps.scaled, "scaled", &head.scaled, tokens, tokens);
 
     print_step(p, "softmax of each row: weights that sum to 1",
                "weights_ij = exp(scaled_ij - max_i) / sum_j exp(scaled_ij - max_i)");
-    print_matrix(p, "enc.0.attn.h0.weights", "weights", &head.weights, tokens, tokens);
+    print_matrix(p, head_0.steps.weights, "weights", &head.weights, tokens, tokens);
     print_text(p, "\n  Where each word looks most (and next most):");
     print_strongest_links(p, &head.weights, tokens, tokens);
 
     print_step(p, "the weighted mean of the values", "out = weights · V    (L x L) · (L x d_v) "
                                                      "= L x d_v");
-    print_matrix(p, "enc.0.attn.out", "out", &s->run.out, tokens, dims);
+    print_matrix(p, layer.out, "out", &s->run.out, tokens, dims);
     if (!settings->weights.random)
-        print_text(p, "  (W_O is the identity in this lesson, so enc.0.attn.out equals the "
-                      "head's output enc.0.attn.h0.out.)");
+        print_text(p, "  (W_O is the identity in this lesson, so %s equals the "
+                      "head's output %s.)", layer.out, head_0.steps.out);
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
                   "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
 }

@@ -64,6 +64,8 @@ static head_view view_head(const lesson06_state *s, const char *const *dims, int
     int L = s->tokens.count, d_head = s->params.d_model / s->params.heads;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
+    al_attention_layer_names layer;
+    al_attention_layer_names_init(&layer, LESSON_ATTENTION_PREFIX);
     return (head_view){
         .head = head, .d_head = d_head,
         .q = al_matrix_cols(&q, head * d_head, d_head),
@@ -96,7 +98,7 @@ static void describe_slice(char *buf, size_t size, const head_view *h)
 /* One head, start to finish: its slices, scores, scaling, weights, output. */
 static void narrate_head(printout *p, const head_view *h, const char *const *tokens)
 {
-    char slice[256], title[320], name[AL_NAME_SIZE], symbol[32];
+    char slice[256], title[320], symbol[32];
     describe_slice(slice, sizeof slice, h);
     snprintf(title, sizeof title, "head %d attends with %s", h->head, slice);
     int first = h->head * h->d_head;
@@ -105,31 +107,28 @@ static void narrate_head(printout *p, const head_view *h, const char *const *tok
              "(L x d_head)", h->head, h->head, h->head, first, first + h->d_head - 1);
     print_step(p, title, equation);
 
-    const char *parts[] = {"q", "k", "v"}, *letters[] = {"Q", "K", "V"};
+    al_attention_head_names names;
+    al_attention_head_names_init(&names, LESSON_ATTENTION_PREFIX, h->head);
+    const char *parts[] = {names.q, names.k, names.v}, *letters[] = {"Q", "K", "V"};
     const al_matrix *slices[] = {&h->q, &h->k, &h->v};
     for (int i = 0; i < 3; i++) {
-        al_name(name, "enc.0.attn.h%d.%s", h->head, parts[i]);
         snprintf(symbol, sizeof symbol, "%s_%d", letters[i], h->head);
-        print_matrix(p, name, symbol, slices[i], tokens, h->dims);
+        print_matrix(p, parts[i], symbol, slices[i], tokens, h->dims);
     }
 
     print_text(p, "\n  scores = Q_%d · K_%dᵀ, then ÷ √d_head = √%d = %.4f, then softmax of "
                "each row:", h->head, h->head, h->d_head, (double)sqrtf((float)h->d_head));
-    al_name(name, "enc.0.attn.h%d.scores", h->head);
     snprintf(symbol, sizeof symbol, "Q_%d·K_%dᵀ", h->head, h->head);
-    print_matrix(p, name, symbol, &h->steps.scores, tokens, tokens);
-    al_name(name, "enc.0.attn.h%d.scaled", h->head);
-    print_matrix(p, name, "scaled", &h->steps.scaled, tokens, tokens);
-    al_name(name, "enc.0.attn.h%d.weights", h->head);
-    print_matrix(p, name, "weights", &h->steps.weights, tokens, tokens);
+    print_matrix(p, names.steps.scores, symbol, &h->steps.scores, tokens, tokens);
+    print_matrix(p, names.steps.scaled, "scaled", &h->steps.scaled, tokens, tokens);
+    print_matrix(p, names.steps.weights, "weights", &h->steps.weights, tokens, tokens);
     print_text(p, "\n  Where each word looks most in head %d (and next most):", h->head);
     print_strongest_links(p, &h->steps.weights, tokens, tokens);
 
     print_text(p, "\n  out_%d = weights · V_%d    (L x L) · (L x d_head) = L x d_head", h->head,
                h->head);
-    al_name(name, "enc.0.attn.h%d.out", h->head);
     snprintf(symbol, sizeof symbol, "out_%d", h->head);
-    print_matrix(p, name, symbol, &h->out, tokens, h->dims);
+    print_matrix(p, names.steps.out, symbol, &h->out, tokens, h->dims);
 }
 
 /* Why the heads differ, in the words of the named dimensions. */
@@ -172,18 +171,20 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     int L = s->tokens.count, d = s->params.d_model, heads = s->params.heads;
     al_matrix q = al_matrix_rows(&ws->q, 0, L), k = al_matrix_rows(&ws->k, 0, L);
     al_matrix v = al_matrix_rows(&ws->v, 0, L), concat = al_matrix_rows(&ws->concat, 0, L);
+    al_attention_layer_names layer;
+    al_attention_layer_names_init(&layer, LESSON_ATTENTION_PREFIX);
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d%s", L, d,
                settings->weights.random ? " (random vectors, seed below)" : " named dimensions");
-    print_matrix(p, "embed", "X", &s->run.x, tokens, dims);
+    print_matrix(p, LESSON_EMBED_NAME, "X", &s->run.x, tokens, dims);
 
     print_step(p, "queries, keys and values, for all heads at once",
                "Q = X · W_Q,  K = X · W_K,  V = X · W_V    (L x d_model) · (d_model x d_model)");
-    print_matrix(p, "enc.0.attn.w_q", "W_Q", &s->params.w_q, dims, dims);
-    print_matrix(p, "enc.0.attn.q", "Q", &q, tokens, dims);
-    print_matrix(p, "enc.0.attn.k", "K", &k, tokens, dims);
-    print_matrix(p, "enc.0.attn.v", "V", &v, tokens, dims);
+    print_matrix(p, layer.w_q, "W_Q", &s->params.w_q, dims, dims);
+    print_matrix(p, layer.q, "Q", &q, tokens, dims);
+    print_matrix(p, layer.k, "K", &k, tokens, dims);
+    print_matrix(p, layer.v, "V", &v, tokens, dims);
 
     print_step(p, "cut Q, K and V into heads", "head i takes columns i·d_head to "
                                                "(i+1)·d_head - 1,   d_head = d_model / h");
@@ -196,18 +197,18 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
     print_step(p, "join the heads side by side", "concat = [out_0 | out_1 | ...]    "
                                                  "h · (L x d_head) = L x d_model");
-    print_matrix(p, "enc.0.attn.concat", "concat", &concat, tokens, dims);
+    print_matrix(p, layer.concat, "concat", &concat, tokens, dims);
 
     print_step(p, "mix the heads with W_O", "out = concat · W_O    (L x d_model) · "
                                             "(d_model x d_model) = L x d_model");
-    print_matrix(p, "enc.0.attn.w_o", "W_O", &s->params.w_o, dims, dims);
+    print_matrix(p, layer.w_o, "W_O", &s->params.w_o, dims, dims);
     if (settings->weights.random)
         print_text(p, "  W_O lets every output column draw on every head.");
     else
         print_text(p, "  W_O is the identity in this lesson (data/lesson05 has no W_O), so out "
                       "is concat:\n  each head's output stays in the columns its slice came "
                       "from. A trained W_O mixes them.");
-    print_matrix(p, "enc.0.attn.out", "out", &s->run.out, tokens, dims);
+    print_matrix(p, layer.out, "out", &s->run.out, tokens, dims);
     print_text(p, "\n  Shapes: X %d x %d -> %d heads, each with scores and weights %d x %d and "
                   "out %d x %d\n  -> concat %d x %d -> out %d x %d.", L, d, heads, L, L, L,
                d / heads, L, d, L, d);
@@ -219,10 +220,12 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const lesson06_state *s = lesson_state;
     static const char *const columns_for[] = {"1", "1", "2", "3"};
     const char *columns = columns_for[s->params.heads < 3 ? s->params.heads : 3];
-    char title[64];
-    snprintf(title, sizeof title, "%d head%s: enc.0.attn.h*.weights", s->params.heads,
-             s->params.heads == 1 ? "" : "s");
-    const char *heads_args[] = {"--select", "enc.0.attn.h*.weights", "--annotate",
+    char title[AL_NAME_SIZE + 32];
+    al_head_names every_head;  /* the names of every head at once: a --select pattern */
+    al_head_names_init(&every_head, LESSON_ATTENTION_PREFIX ".h*", NULL);
+    snprintf(title, sizeof title, "%d head%s: %s", s->params.heads,
+             s->params.heads == 1 ? "" : "s", every_head.weights);
+    const char *heads_args[] = {"--select", every_head.weights, "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

@@ -17,6 +17,7 @@
 
 #define MAX_TOKENS 32
 #define BATCH 3   /* the two sentences, and a slot with no sentence at all */
+#define CAUSAL_PREFIX "dec.0.self_attn"   /* where the causal sentence's layer is traced */
 
 static const lesson_about ABOUT = {
     .program = "lesson07",
@@ -52,7 +53,26 @@ typedef struct sequence {
     lesson_attention run;         /* X, out and every step between         */
     char prefix[AL_NAME_SIZE];    /* "dec.0.self_attn", "batch.1.enc.0.attn" */
     char input[AL_NAME_SIZE];     /* "embed", "batch.1.embed"              */
+    al_attention_layer_names layer;   /* what the layer traces under prefix */
+    al_attention_head_names head_0;   /* and under prefix.h0                */
 } sequence;
+
+/* The sequence traced under prefix (its input as input), and the names
+ * the library gives its steps there. */
+static void name_sequence(sequence *q, const char *prefix, const char *input)
+{
+    al_name(q->prefix, "%s", prefix);
+    al_name(q->input, "%s", input);
+    al_attention_layer_names_init(&q->layer, prefix);
+    al_attention_head_names_init(&q->head_0, prefix, 0);
+}
+
+/* A name of batch sequence `number` ("1", or "*" for a pattern of them
+ * all): "batch.1.embed". */
+static char *batch_name(char buf[AL_NAME_SIZE], const char *number, const char *name)
+{
+    return al_name(buf, "batch.%s.%s", number, name);
+}
 
 /* Everything the lesson builds, freed in one place. */
 typedef struct lesson07_state {
@@ -128,8 +148,10 @@ static al_status build_batch(lesson07_state *s, const lesson07_settings *setting
         al_status status = al_tokens_pad(&s->batch[b].tokens, length, err);
         if (status != AL_OK)
             return status;
-        al_name(s->batch[b].prefix, "batch.%d.enc.0.attn", b);
-        al_name(s->batch[b].input, "batch.%d.embed", b);
+        char number[16], prefix[AL_NAME_SIZE], input[AL_NAME_SIZE];
+        snprintf(number, sizeof number, "%d", b);
+        name_sequence(&s->batch[b], batch_name(prefix, number, LESSON_ATTENTION_PREFIX),
+                      batch_name(input, number, LESSON_EMBED_NAME));
     }
     return AL_OK;
 }
@@ -152,7 +174,7 @@ static al_status run_sequence(sequence *q, bool causal, const lesson07_state *s,
         .prefix = q->prefix, .input = q->input};
     if (status == AL_OK)
         status = lesson_embed_and_attend(&q->run, &q->tokens, &s->words, &s->params, &how,
-                                         causal ? "embed" : NULL, trace, err);
+                                         causal ? q->input : NULL, trace, err);
     return status;
 }
 
@@ -170,8 +192,7 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
     if (status != AL_OK)
         return status;
     s->causal.key_length = s->causal.tokens.count;
-    al_name(s->causal.prefix, "dec.0.self_attn");
-    al_name(s->causal.input, "embed");
+    name_sequence(&s->causal, CAUSAL_PREFIX, LESSON_EMBED_NAME);
     status = build_batch(s, settings, p, err);
     if (status == AL_OK)
         status = lesson_attention_params(&s->params, &s->words, &settings->weights, err);
@@ -193,13 +214,11 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
     return status;
 }
 
-/* An L x L matrix of one sequence under <prefix>.<part>: rows and columns
+/* An L x L matrix of one sequence under its trace name: rows and columns
  * are its tokens. */
-static void print_sequence_matrix(printout *p, const sequence *q, const char *part,
+static void print_sequence_matrix(printout *p, const sequence *q, const char *name,
                                   const char *symbol, const al_matrix *m)
 {
-    char name[AL_NAME_SIZE];
-    al_name(name, "%s.%s", q->prefix, part);
     const char *const *tokens = (const char *const *)q->tokens.labels;
     print_matrix(p, name, symbol, m, tokens, tokens);
 }
@@ -208,9 +227,7 @@ static void print_sequence_matrix(printout *p, const sequence *q, const char *pa
  * dimensions (dims; NULL, unlabelled, with --random). */
 static void print_sequence_output(printout *p, const sequence *q, const char *const *dims)
 {
-    char name[AL_NAME_SIZE];
-    al_name(name, "%s.out", q->prefix);
-    print_matrix(p, name, "out", &q->run.out, (const char *const *)q->tokens.labels, dims);
+    print_matrix(p, q->layer.out, "out", &q->run.out, (const char *const *)q->tokens.labels, dims);
 }
 
 /* Part 1: the causal mask, step by step. */
@@ -223,25 +240,25 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
 
     print_step(p, "the sentence as vectors", "X = embedding of each token    (L x d_model)");
     print_text(p, "  L = %d tokens, d_model = %d", L, s->params.d_model);
-    print_matrix(p, "embed", "X", &q->run.x, tokens, dims);
+    print_matrix(p, q->input, "X", &q->run.x, tokens, dims);
 
     print_step(p, "scores, as in lesson05", "scaled = (X·W_Q) · (X·W_K)ᵀ / √d_k    (L x L)");
-    print_sequence_matrix(p, q, "h0.scaled", "scaled", &head.scaled);
+    print_sequence_matrix(p, q, q->head_0.steps.scaled, "scaled", &head.scaled);
 
     print_step(p, "the causal mask: each word sees itself and the words before it",
                "mask_ij = 1 if j <= i, 0 if j > i    (rows: queries, columns: keys)");
-    print_sequence_matrix(p, q, "mask", "mask", &q->mask);
+    print_sequence_matrix(p, q, q->layer.mask, "mask", &q->mask);
 
     print_step(p, "apply the mask", "masked_ij = scaled_ij where mask_ij = 1, -∞ where "
                                     "mask_ij = 0");
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
+    print_sequence_matrix(p, q, q->head_0.steps.masked, "masked", &head.masked);
     print_text(p, "  Everything above the diagonal is masked: a word may not look at the "
                   "words after it.");
 
     print_step(p, "softmax of each row: masked keys get exactly 0",
                "weights_ij = exp(masked_ij - max_i) / sum_j exp(masked_ij - max_i),  "
                "exp(-∞) = 0");
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
+    print_sequence_matrix(p, q, q->head_0.steps.weights, "weights", &head.weights);
     print_text(p, "\n  Where each word looks most (and next most), among the words it may "
                   "see:");
     print_strongest_links(p, &head.weights, tokens, tokens);
@@ -281,15 +298,15 @@ static void narrate_padding(printout *p, const lesson07_state *s)
     print_step(p, "a padding mask per sentence: the keys past its length are masked",
                "mask_ij = 1 if j < key length, 0 otherwise    (the same for every row)");
     for (int b = 0; b < 2; b++)
-        print_sequence_matrix(p, &s->batch[b], "mask", "mask", &s->batch[b].mask);
+        print_sequence_matrix(p, &s->batch[b], s->batch[b].layer.mask, "mask", &s->batch[b].mask);
 
     print_step(p, "masked scores and weights for each sentence",
                "masked = scaled, -∞ in the <pad> columns;  weights = softmax of each row");
     for (int b = 0; b < 2; b++) {
         const sequence *q = &s->batch[b];
         al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
-        print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
-        print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
+        print_sequence_matrix(p, q, q->head_0.steps.masked, "masked", &head.masked);
+        print_sequence_matrix(p, q, q->head_0.steps.weights, "weights", &head.weights);
     }
     print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are exactly "
                   "what they\n  would be without the padding. The <pad> rows still get an "
@@ -308,14 +325,14 @@ static void narrate_fully_masked(printout *p, const lesson07_state *s, const cha
     print_text(p, "  Suppose the batch had a third slot with no sentence in it: all %d tokens "
                   "are <pad>,\n  its key length is 0, and every key of every row is masked.",
                q->tokens.count);
-    print_sequence_matrix(p, q, "h0.masked", "masked", &head.masked);
-    print_sequence_matrix(p, q, "h0.weights", "weights", &head.weights);
+    print_sequence_matrix(p, q, q->head_0.steps.masked, "masked", &head.masked);
+    print_sequence_matrix(p, q, q->head_0.steps.weights, "weights", &head.weights);
     print_sequence_output(p, q, dims);
     print_text(p, "\n  %d rows had every key masked. Dividing 0 by 0 would give NaN, and one "
                   "NaN spreads\n  through every later layer; instead the library gives such a "
                   "row weights of 0 and\n  an output of 0, and writes a warning into the "
-                  "trace. See it with\n    attnlab-trace show %s %s.h0.weights",
-               q->run.workspace.fully_masked_rows, trace_path, q->prefix);
+                  "trace. See it with\n    attnlab-trace show %s %s",
+               q->run.workspace.fully_masked_rows, trace_path, q->head_0.steps.weights);
 }
 
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
@@ -333,16 +350,19 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *masked_args[] = {"--select", "dec.0.self_attn.h0.masked", "--annotate", "--svg",
-                                 NULL};
+    const lesson07_state *s = lesson_state;
+    const al_head_names *causal = &s->causal.head_0.steps;
+    const char *masked_args[] = {"--select", causal->masked, "--annotate", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-causal-masked.png", masked_args);
-    const char *weights_args[] = {"--select", "dec.0.self_attn.h0.weights", "--annotate",
-                                  "--svg", NULL};
+    const char *weights_args[] = {"--select", causal->weights, "--annotate", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-causal-weights.png", weights_args);
-    const char *padding_args[] = {"--select", "batch.*.enc.0.attn.h0.masked", "--annotate",
-                                  "--columns", "3", "--title",
-                                  "batch.*.enc.0.attn.h0.masked: sequences 0, 1 and 2",
-                                  "--svg", NULL};
+    char every_prefix[AL_NAME_SIZE], title[AL_NAME_SIZE + 32];
+    al_attention_head_names every;  /* head 0 of every batch sequence: a --select pattern */
+    al_attention_head_names_init(&every, batch_name(every_prefix, "*", LESSON_ATTENTION_PREFIX),
+                                 0);
+    snprintf(title, sizeof title, "%s: sequences 0, 1 and 2", every.steps.masked);
+    const char *padding_args[] = {"--select", every.steps.masked, "--annotate",
+                                  "--columns", "3", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding_args);
 }
 

@@ -51,13 +51,35 @@ typedef struct lesson08_settings {
     const char *data_dir;
 } lesson08_settings;
 
+/* The names the lesson traces under, each written once. */
+#define ONE_HOT_POS "one_hot.pos"
+#define ONE_HOT_SIMILARITY "one_hot.similarity"
+#define SINUSOIDAL_POS "sinusoidal.pos"
+#define SINUSOIDAL_SIMILARITY "sinusoidal.similarity"
+#define BEYOND_POS "beyond.pos"
+#define BEYOND_SIMILARITY "beyond.similarity"
+#define LEARNED_POS "learned.pos"
+#define ORIGINAL "original"          /* the sentence ...                     */
+#define SHUFFLED "shuffled"          /* ... and its shuffled copy            */
+#define BARE "no_pos.attn"           /* attention on the bare embeddings     */
+#define WITH_POS "with_pos.attn"     /* attention on embeddings + positions  */
+#define ORIGINAL_TOKENS ORIGINAL ".tokens"
+#define ORIGINAL_EMBED ORIGINAL ".embed"
+#define SHUFFLED_EMBED SHUFFLED ".embed"
+#define ORIGINAL_X ORIGINAL ".x"
+#define SHUFFLED_X SHUFFLED ".x"
+#define SHUFFLE_ORDER "shuffle.order"
+#define POS "pos"
+#define EXPECTED_BARE SHUFFLED ".no_pos.expected"
+#define EXPECTED_POS SHUFFLED ".with_pos.expected"
+
 /* The four attention runs: the sentence and its shuffled copy, each
  * without and with positions. */
 enum { ORIGINAL_BARE, SHUFFLED_BARE, ORIGINAL_POS, SHUFFLED_POS, RUNS };
-static const char *const RUN_PREFIX[RUNS] = {"original.no_pos.attn", "shuffled.no_pos.attn",
-                                             "original.with_pos.attn", "shuffled.with_pos.attn"};
-static const char *const RUN_INPUT[RUNS] = {"original.embed", "shuffled.embed", "original.x",
-                                            "shuffled.x"};
+static const char *const RUN_PREFIX[RUNS] = {ORIGINAL "." BARE, SHUFFLED "." BARE,
+                                             ORIGINAL "." WITH_POS, SHUFFLED "." WITH_POS};
+static const char *const RUN_INPUT[RUNS] = {ORIGINAL_EMBED, SHUFFLED_EMBED, ORIGINAL_X,
+                                            SHUFFLED_X};
 
 /* Everything the lesson builds, freed in one place. */
 typedef struct lesson08_state {
@@ -190,31 +212,31 @@ static al_status encode_positions(lesson08_state *s, const lesson08_settings *se
 {
     const char *const *labels = s->positions, *const *beyond = s->beyond_labels;
     al_status status = al_positional_one_hot(&s->one_hot, 0, labels,
-                                             (al_trace_at){trace, "one_hot.pos"}, err);
+                                             (al_trace_at){trace, ONE_HOT_POS}, err);
     if (status == AL_OK)
         status = al_positional_sinusoidal(&s->sinusoidal, 0, labels,
-                                          (al_trace_at){trace, "sinusoidal.pos"}, err);
+                                          (al_trace_at){trace, SINUSOIDAL_POS}, err);
     if (status == AL_OK)
         status = al_gram_matrix(&s->one_hot_similarity,
-                                (al_named){&s->one_hot, "one_hot.pos", labels},
-                                (al_trace_at){trace, "one_hot.similarity"}, err);
+                                (al_named){&s->one_hot, ONE_HOT_POS, labels},
+                                (al_trace_at){trace, ONE_HOT_SIMILARITY}, err);
     if (status == AL_OK)
         status = al_gram_matrix(&s->sinusoidal_similarity,
-                                (al_named){&s->sinusoidal, "sinusoidal.pos", labels},
-                                (al_trace_at){trace, "sinusoidal.similarity"}, err);
+                                (al_named){&s->sinusoidal, SINUSOIDAL_POS, labels},
+                                (al_trace_at){trace, SINUSOIDAL_SIMILARITY}, err);
     if (status == AL_OK)
         status = al_positional_sinusoidal(&s->beyond, settings->position - BEYOND_ROWS + 1, beyond,
-                                          (al_trace_at){trace, "beyond.pos"}, err);
+                                          (al_trace_at){trace, BEYOND_POS}, err);
     if (status == AL_OK)
         status = al_gram_matrix(&s->beyond_similarity,
-                                (al_named){&s->beyond, "beyond.pos", beyond},
-                                (al_trace_at){trace, "beyond.similarity"}, err);
+                                (al_named){&s->beyond, BEYOND_POS, beyond},
+                                (al_trace_at){trace, BEYOND_SIMILARITY}, err);
     if (status != AL_OK)
         return status;
     al_error refusal = {0};
     s->learned_status = al_positional_learned(&s->learned_row, settings->position,
                                               &s->learned_table, &beyond[BEYOND_ROWS - 1],
-                                              (al_trace_at){trace, "learned.pos"}, &refusal);
+                                              (al_trace_at){trace, LEARNED_POS}, &refusal);
     snprintf(s->learned_message, sizeof s->learned_message, "%s", refusal.message);
     return AL_OK;
 }
@@ -228,26 +250,26 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
     const char *const *shuffled = s->shuffled_labels;
     int L = s->tokens.count;
     al_status status = al_embedding_forward(
-        &s->embed, (al_named_ids){s->tokens.ids, "original.tokens", tokens}, &s->words.embedding,
-        (al_trace_at){trace, "original.embed"}, err);
+        &s->embed, (al_named_ids){s->tokens.ids, ORIGINAL_TOKENS, tokens}, &s->words.embedding,
+        (al_trace_at){trace, ORIGINAL_EMBED}, err);
     if (status == AL_OK)
-        status = al_trace_order(trace, "shuffle.order", s->order, L, shuffled, err);
+        status = al_trace_order(trace, SHUFFLE_ORDER, s->order, L, shuffled, err);
     if (status == AL_OK)
-        status = al_permute_rows(&s->shuffled_embed, (al_named){&s->embed, "original.embed", NULL},
-                                 s->order, "shuffle.order", shuffled,
-                                 (al_trace_at){trace, "shuffled.embed"}, err);
+        status = al_permute_rows(&s->shuffled_embed, (al_named){&s->embed, ORIGINAL_EMBED, NULL},
+                                 s->order, SHUFFLE_ORDER, shuffled,
+                                 (al_trace_at){trace, SHUFFLED_EMBED}, err);
     /* x = embed + pos: the same positions 0 .. L-1 for both sentences */
     if (status == AL_OK)
-        status = al_positional_sinusoidal(&s->pos, 0, s->positions, (al_trace_at){trace, "pos"},
+        status = al_positional_sinusoidal(&s->pos, 0, s->positions, (al_trace_at){trace, POS},
                                           err);
-    al_named embed = {&s->embed, "original.embed", tokens};
-    al_named shuffled_embed = {&s->shuffled_embed, "shuffled.embed", shuffled};
-    al_named pos = {&s->pos, "pos", NULL};
+    al_named embed = {&s->embed, ORIGINAL_EMBED, tokens};
+    al_named shuffled_embed = {&s->shuffled_embed, SHUFFLED_EMBED, shuffled};
+    al_named pos = {&s->pos, POS, NULL};
     if (status == AL_OK)
-        status = al_residual_add(&s->x, embed, pos, (al_trace_at){trace, "original.x"}, err);
+        status = al_residual_add(&s->x, embed, pos, (al_trace_at){trace, ORIGINAL_X}, err);
     if (status == AL_OK)
         status = al_residual_add(&s->shuffled_x, shuffled_embed, pos,
-                                 (al_trace_at){trace, "shuffled.x"}, err);
+                                 (al_trace_at){trace, SHUFFLED_X}, err);
     const al_matrix *inputs[RUNS] = {&s->embed, &s->shuffled_embed, &s->x, &s->shuffled_x};
     for (int r = 0; r < RUNS && status == AL_OK; r++) {
         bool is_shuffled = r == SHUFFLED_BARE || r == SHUFFLED_POS;
@@ -256,14 +278,17 @@ static al_status attend_shuffled(lesson08_state *s, al_trace *trace, al_error *e
         status = al_self_attention(&s->out[r], &s->ws[r], x, &s->params, &call,
                                    (al_trace_at){trace, RUN_PREFIX[r]}, err);
     }
-    al_named bare = {&s->out[ORIGINAL_BARE], "original.no_pos.attn.out", NULL};
-    al_named with_pos = {&s->out[ORIGINAL_POS], "original.with_pos.attn.out", NULL};
+    al_attention_layer_names bare_names, with_pos_names;
+    al_attention_layer_names_init(&bare_names, RUN_PREFIX[ORIGINAL_BARE]);
+    al_attention_layer_names_init(&with_pos_names, RUN_PREFIX[ORIGINAL_POS]);
+    al_named bare = {&s->out[ORIGINAL_BARE], bare_names.out, NULL};
+    al_named with_pos = {&s->out[ORIGINAL_POS], with_pos_names.out, NULL};
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_bare, bare, s->order, "shuffle.order", shuffled,
-                                 (al_trace_at){trace, "shuffled.no_pos.expected"}, err);
+        status = al_permute_rows(&s->expected_bare, bare, s->order, SHUFFLE_ORDER, shuffled,
+                                 (al_trace_at){trace, EXPECTED_BARE}, err);
     if (status == AL_OK)
-        status = al_permute_rows(&s->expected_pos, with_pos, s->order, "shuffle.order", shuffled,
-                                 (al_trace_at){trace, "shuffled.with_pos.expected"}, err);
+        status = al_permute_rows(&s->expected_pos, with_pos, s->order, SHUFFLE_ORDER, shuffled,
+                                 (al_trace_at){trace, EXPECTED_POS}, err);
     return status;
 }
 
@@ -286,22 +311,22 @@ static void narrate_encodings(printout *p, const lesson08_state *s, int N, int d
                "one_hot[p][j] = 1 if j = p, else 0    (N x N_max)");
     print_text(p, "  N = %d positions, N_max = %d: position p has no vector past N_max - 1.", N,
                N);
-    print_matrix(p, "one_hot.pos", "PE", &s->one_hot, labels, labels);
+    print_matrix(p, ONE_HOT_POS, "PE", &s->one_hot, labels, labels);
 
     print_step(p, "sinusoidal positions: waves of many lengths",
                "PE[p][2i] = sin(p / 10000^(2i/d)),  PE[p][2i+1] = cos(p / 10000^(2i/d))");
     print_text(p, "  d = %d: column pair i turns at its own speed, the first once every 2π ≈ "
                   "6.28 positions,\n  the last once every 2π · 10000^(%d/%d) positions. "
                   "Read a row as the hands of %d clocks.", d, 2 * ((d - 1) / 2), d, (d + 1) / 2);
-    print_matrix(p, "sinusoidal.pos", "PE", &s->sinusoidal, labels, NULL);
+    print_matrix(p, SINUSOIDAL_POS, "PE", &s->sinusoidal, labels, NULL);
 
     print_step(p, "how alike are two positions? their dot products",
                "similarity = PE · PEᵀ    (N x d) · (d x N) = N x N");
-    print_matrix(p, "one_hot.similarity", "PE·PEᵀ", &s->one_hot_similarity, labels, labels);
+    print_matrix(p, ONE_HOT_SIMILARITY, "PE·PEᵀ", &s->one_hot_similarity, labels, labels);
     print_text(p, "  One-hot: 1 with itself and 0 with every other position. Position 1 is as "
                   "unlike\n  position 2 as it is unlike position %d: no sense of distance.",
                N - 1);
-    print_matrix(p, "sinusoidal.similarity", "PE·PEᵀ", &s->sinusoidal_similarity, labels, labels);
+    print_matrix(p, SINUSOIDAL_SIMILARITY, "PE·PEᵀ", &s->sinusoidal_similarity, labels, labels);
     const al_matrix *g = &s->sinusoidal_similarity;
     print_text(p, "  Sinusoidal: position 0 with itself %.4f, with 1 %.4f, with 2 %.4f, with %d "
                   "%.4f.\n  Nearby positions are alike and far ones less so, and every diagonal "
@@ -319,8 +344,8 @@ static void narrate_beyond(printout *p, const lesson08_state *s, int position)
                                               "tokens saw positions 0 to 511");
     print_text(p, "  Sinusoidal: the formula has no end. Positions %d to %d:", position - 2,
                position);
-    print_matrix(p, "beyond.pos", "PE", &s->beyond, beyond, NULL);
-    print_matrix(p, "beyond.similarity", "PE·PEᵀ", &s->beyond_similarity, beyond, beyond);
+    print_matrix(p, BEYOND_POS, "PE", &s->beyond, beyond, NULL);
+    print_matrix(p, BEYOND_SIMILARITY, "PE·PEᵀ", &s->beyond_similarity, beyond, beyond);
     print_text(p, "  Position %d with %d: %.4f, the same as position 0 with 1 (%.4f): "
                   "distances keep\n  their meaning wherever they are.",
                position, position - 1, (double)*al_at(&s->beyond_similarity, 2, 1),
@@ -328,7 +353,7 @@ static void narrate_beyond(printout *p, const lesson08_state *s, int position)
     if (s->learned_status == AL_OK) {
         print_text(p, "\n  Learned: a table of %d rows, one per position; position %d is in "
                       "it:", TRAINED_LENGTH, position);
-        print_matrix(p, "learned.pos", "PE", &s->learned_row, &beyond[BEYOND_ROWS - 1], NULL);
+        print_matrix(p, LEARNED_POS, "PE", &s->learned_row, &beyond[BEYOND_ROWS - 1], NULL);
         return;
     }
     print_text(p, "\n  Learned: a table of %d rows, one per position seen in training. Asked "
@@ -337,11 +362,9 @@ static void narrate_beyond(printout *p, const lesson08_state *s, int position)
                TRAINED_LENGTH, position, s->learned_message);
 }
 
-static void print_run(printout *p, const lesson08_state *s, int run, const char *part,
+static void print_run(printout *p, const lesson08_state *s, int run, const char *name,
                       const char *symbol, const al_matrix *m, const char *const *cols)
 {
-    char name[AL_NAME_SIZE];
-    al_name(name, "%s.%s", RUN_PREFIX[run], part);
     bool is_shuffled = run == SHUFFLED_BARE || run == SHUFFLED_POS;
     const char *const *rows = is_shuffled ? s->shuffled_labels
                                           : (const char *const *)s->tokens.labels;
@@ -363,38 +386,44 @@ static void narrate_shuffle(printout *p, const lesson08_state *s)
                  s->shuffled_labels[i]);
     }
     print_step(p, "a sentence and a shuffled copy", "shuffled row i = original row order[i]");
-    print_text(p, "  original: %s\n  shuffled: %s    (every word moved; shuffle.order says "
+    print_text(p, "  original: %s\n  shuffled: %s    (every word moved; " SHUFFLE_ORDER " says "
                   "from where)", original, shuffled);
 
     print_step(p, "self-attention without positions", "X = embed;  out = attention(X), as in "
                                                       "lesson05");
+    al_attention_layer_names layer;
+    al_attention_head_names head_0;
     for (int r = ORIGINAL_BARE; r <= SHUFFLED_BARE; r++) {
         al_attention_steps head = al_attention_head_steps(&s->ws[r], 0);
-        print_run(p, s, r, "h0.weights", "weights", &head.weights, NULL);
-        print_run(p, s, r, "out", "out", &s->out[r], dims);
+        al_attention_layer_names_init(&layer, RUN_PREFIX[r]);
+        al_attention_head_names_init(&head_0, RUN_PREFIX[r], 0);
+        print_run(p, s, r, head_0.steps.weights, "weights", &head.weights, NULL);
+        print_run(p, s, r, layer.out, "out", &s->out[r], dims);
     }
-    print_matrix(p, "shuffled.no_pos.expected", "expected", &s->expected_bare,
+    print_matrix(p, EXPECTED_BARE, "expected", &s->expected_bare,
                  s->shuffled_labels, dims);
     print_text(p, "  expected = the original outputs put in the shuffled order. Largest "
-                  "difference from\n  shuffled.no_pos.attn.out: %.4g (float32 rounding: the "
+                  "difference from\n  %s: %.4g (float32 rounding: the "
                   "same sums in another order).\n  Each word gets the same output wherever "
                   "it stands: without positions, attention\n  sees a bag of words.",
-               (double)al_max_abs_diff(&s->expected_bare, &s->out[SHUFFLED_BARE]));
+               layer.out, (double)al_max_abs_diff(&s->expected_bare, &s->out[SHUFFLED_BARE]));
 
     print_step(p, "self-attention with positions", "X = embed + pos,  pos = sinusoidal "
                                                    "encoding of places 0 to L-1");
-    print_matrix(p, "pos", "pos", &s->pos, s->positions, NULL);
+    print_matrix(p, POS, "pos", &s->pos, s->positions, NULL);
     for (int r = ORIGINAL_POS; r <= SHUFFLED_POS; r++) {
         al_attention_steps head = al_attention_head_steps(&s->ws[r], 0);
-        print_run(p, s, r, "h0.weights", "weights", &head.weights, NULL);
-        print_run(p, s, r, "out", "out", &s->out[r], dims);
+        al_attention_layer_names_init(&layer, RUN_PREFIX[r]);
+        al_attention_head_names_init(&head_0, RUN_PREFIX[r], 0);
+        print_run(p, s, r, head_0.steps.weights, "weights", &head.weights, NULL);
+        print_run(p, s, r, layer.out, "out", &s->out[r], dims);
     }
-    print_matrix(p, "shuffled.with_pos.expected", "expected", &s->expected_pos,
+    print_matrix(p, EXPECTED_POS, "expected", &s->expected_pos,
                  s->shuffled_labels, dims);
-    print_text(p, "  Largest difference from shuffled.with_pos.attn.out: %.4f. A word now "
+    print_text(p, "  Largest difference from %s: %.4f. A word now "
                   "carries its\n  place, so moving it changes what it attends to and what "
                   "comes out.",
-               (double)al_max_abs_diff(&s->expected_pos, &s->out[SHUFFLED_POS]));
+               layer.out, (double)al_max_abs_diff(&s->expected_pos, &s->out[SHUFFLED_POS]));
 }
 
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
@@ -409,19 +438,22 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
-    const char *encodings_args[] = {"--select", "one_hot.pos", "--select", "sinusoidal.pos",
+    const char *encodings_args[] = {"--select", ONE_HOT_POS, "--select", SINUSOIDAL_POS,
                                     "--axes", "positions,dimensions", "--columns", "2",
-                                    "--title", "one_hot.pos and sinusoidal.pos", "--svg", NULL};
+                                    "--title", ONE_HOT_POS " and " SINUSOIDAL_POS, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
     /* Apart: one colour scale for both would wash out the one-hot 1s. */
-    const char *one_hot_args[] = {"--select", "one_hot.similarity", "--axes",
+    const char *one_hot_args[] = {"--select", ONE_HOT_SIMILARITY, "--axes",
                                   "positions,positions", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-one-hot-similarity.png", one_hot_args);
-    const char *sinusoidal_args[] = {"--select", "sinusoidal.similarity", "--axes",
+    const char *sinusoidal_args[] = {"--select", SINUSOIDAL_SIMILARITY, "--axes",
                                      "positions,positions", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-sinusoidal-similarity.png", sinusoidal_args);
-    const char *shuffle_args[] = {"--select", "*.no_pos.attn.h0.weights", "--select",
-                                  "*.with_pos.attn.h0.weights", "--annotate", "--columns", "2",
+    al_attention_head_names bare, with_pos;  /* head 0 of both sentences: patterns */
+    al_attention_head_names_init(&bare, "*." BARE, 0);
+    al_attention_head_names_init(&with_pos, "*." WITH_POS, 0);
+    const char *shuffle_args[] = {"--select", bare.steps.weights, "--select",
+                                  with_pos.steps.weights, "--annotate", "--columns", "2",
                                   "--title", "a sentence and its shuffled copy, without and "
                                   "with positions", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);

@@ -95,6 +95,9 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
     return status;
 }
 
+/* Where the lesson traces the [CLS] row of every stage. */
+#define CLS_PATH "cls.path"
+
 /* Stage names of the [CLS] path: x, then each layer's output. */
 typedef struct stage_names {
     char names[MAX_LAYERS + 1][AL_NAME_SIZE];    /* "x", "enc.0.norm2", ...  */
@@ -109,12 +112,16 @@ static void list_stages(stage_names *n, const lesson09_state *s)
     int L = s->tokens.count, layers = s->model.config.encoder_layers;
     for (int l = 0; l <= layers; l++) {
         if (l == 0) {
-            al_name(n->names[0], "x");
-            al_name(n->labels[0], "x");
+            al_stack_input_names input;
+            al_stack_input_names_init(&input, NULL);
+            al_name(n->names[0], "%s", input.x);
+            al_name(n->labels[0], "%s", input.x);
             n->views[0] = al_matrix_rows(&s->ws.source.x, 0, L);
         } else {
-            al_name(n->names[l], "enc.%d.norm2", l - 1);
-            al_name(n->labels[l], "enc.%d", l - 1);
+            al_encoder_layer_names layer;
+            al_encoder_layer_prefix(n->labels[l], NULL, l - 1);
+            al_encoder_layer_names_init(&layer, n->labels[l], s->model.config.norm);
+            al_name(n->names[l], "%s", layer.output);
             n->views[l] = al_matrix_rows(&s->ws.encoder[l - 1].ffn.norm, 0, L);
         }
         n->name_list[l] = n->names[l];
@@ -138,7 +145,7 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
         list_stages(&n, s);
         status = al_token_path(&s->cls_path, n.stages, n.name_list,
                                s->model.config.encoder_layers + 1, 0, n.label_list, NULL,
-                               (al_trace_at){trace, "cls.path"}, err);
+                               (al_trace_at){trace, CLS_PATH}, err);
     }
     return status;
 }
@@ -152,15 +159,17 @@ static void narrate_inputs(printout *p, const lesson09_state *s, uint64_t seed)
     al_matrix embed = al_matrix_rows(&s->ws.source.embed, 0, L);
     al_matrix pos = al_matrix_rows(&s->ws.source.pos, 0, L);
     al_matrix x = al_matrix_rows(&s->ws.source.x, 0, L);
+    al_stack_input_names names;
+    al_stack_input_names_init(&names, NULL);
     print_step(p, "the sentence, [CLS] first, as vectors", "x = embed + pos    (L x d_model)");
     print_text(p, "  L = %d tokens ([CLS] included), d_model = %d, h = %d heads, %d layers, "
                   "V = %d words.", L, d, s->model.config.heads, s->model.config.encoder_layers,
                s->words.vocab.size);
     print_text(p, "  Every weight is drawn from seed %llu: this model is untrained.",
                (unsigned long long)seed);
-    print_matrix(p, "embed", "E[tokens]", &embed, tokens, NULL);
-    print_matrix(p, "pos", "PE", &pos, tokens, NULL);
-    print_matrix(p, "x", "x", &x, tokens, NULL);
+    print_matrix(p, names.embed, "E[tokens]", &embed, tokens, NULL);
+    print_matrix(p, names.pos, "PE", &pos, tokens, NULL);
+    print_matrix(p, names.x, "x", &x, tokens, NULL);
 }
 
 static void narrate_layer(printout *p, const lesson09_state *s, int layer)
@@ -170,13 +179,20 @@ static void narrate_layer(printout *p, const lesson09_state *s, int layer)
     const char *const *tokens = (const char *const *)s->tokens.labels;
     bool first = layer == 0;
     char prefix[AL_NAME_SIZE], title[256], input[AL_NAME_SIZE];
-    al_name(prefix, "enc.%d", layer);
-    if (first)
-        al_name(input, "x");
-    else
-        al_name(input, "enc.%d.norm2", layer - 1);
+    al_encoder_layer_names names;
+    if (first) {
+        al_stack_input_names inputs;
+        al_stack_input_names_init(&inputs, NULL);
+        al_name(input, "%s", inputs.x);
+    } else {
+        al_encoder_layer_names_init(&names, al_encoder_layer_prefix(prefix, NULL, layer - 1),
+                                    s->model.config.norm);
+        al_name(input, "%s", names.output);
+    }
+    al_encoder_layer_names_init(&names, al_encoder_layer_prefix(prefix, NULL, layer),
+                                s->model.config.norm);
 
-    sublayer_view attn = {.ws = &ws->attn, .layer = prefix, .name = "attn", .number = 1,
+    sublayer_view attn = {.ws = &ws->attn, .names = &names.attn,
                           .rows = L, .keys = L, .row_labels = tokens, .key_labels = tokens};
     snprintf(title, sizeof title, "layer %d: multi-head self-attention on %s", layer, input);
     print_step(p, title, "weights = softmax(Q_h · K_hᵀ / √d_head) for each head h,  out = "
@@ -201,7 +217,7 @@ static void narrate_layer(printout *p, const lesson09_state *s, int layer)
                       "and\n  variance 1 (γ = 1, β = 0 until trained).");
     print_add_norm(p, &attn, AL_NORM_POST);
 
-    sublayer_view ffn = {.ws = &ws->ffn, .layer = prefix, .name = "ffn", .number = 2, .rows = L,
+    sublayer_view ffn = {.ws = &ws->ffn, .names = &names.ffn, .rows = L,
                          .row_labels = tokens};
     snprintf(title, sizeof title, "layer %d: feed-forward network, then add & norm", layer);
     print_step(p, title, "FFN(x) = max(0, x · W1 + b1) · W2 + b2    (L x d_model) -> (L x d_ff) "
@@ -212,23 +228,27 @@ static void narrate_layer(printout *p, const lesson09_state *s, int layer)
     print_ffn(p, &ffn, first);
     print_add_norm(p, &ffn, AL_NORM_POST);
     if (layer + 1 < s->model.config.encoder_layers)
-        print_text(p, "\n  enc.%d.norm2 (%d x %d) is the next layer's input.", layer, L, d);
+        print_text(p, "\n  %s (%d x %d) is the next layer's input.", names.output, L, d);
 }
 
 static void narrate_cls(printout *p, const lesson09_state *s)
 {
-    int d = s->model.config.d_model, layers = s->model.config.encoder_layers;
-    print_step(p, "the [CLS] vector through the layers", "cls.path row l = row 0 of layer l's "
-                                                         "output    ((layers + 1) x d_model)");
+    int d = s->model.config.d_model;
+    char equation[160];
+    snprintf(equation, sizeof equation, "%s row l = row 0 of layer l's output    "
+             "((layers + 1) x d_model)", CLS_PATH);
+    print_step(p, "the [CLS] vector through the layers", equation);
     print_text(p, "  Row 0 of x, then of each layer's output: the [CLS] token's vector as "
                   "every layer\n  mixes in the rest of the sentence.");
     stage_names n;
     list_stages(&n, s);
-    print_matrix(p, "cls.path", "[CLS]", &s->cls_path, n.label_list, NULL);
-    print_text(p, "\n  The summary: cls = row 0 of enc.%d.norm2, and BERT's pooler, "
+    print_matrix(p, CLS_PATH, "[CLS]", &s->cls_path, n.label_list, NULL);
+    print_text(p, "\n  The summary: cls = row 0 of %s, and BERT's pooler, "
                   "tanh(cls · W + b),\n  what a sentence classifier would read (1 x %d).",
-               layers - 1, d);
-    print_matrix(p, "pooler", "tanh(cls·W+b)", &s->ws.pooled, (const char *const[]){"[CLS]"},
+               s->ws.final.name, d);
+    al_output_names output;
+    al_output_names_init(&output, NULL);
+    print_matrix(p, output.pooler, "tanh(cls·W+b)", &s->ws.pooled, (const char *const[]){"[CLS]"},
                  NULL);
 }
 
@@ -279,22 +299,28 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
     const lesson09_state *s = lesson_state;
-    char columns[16], title[160];
+    char columns[16], title[AL_NAME_SIZE + 64], every_layer[AL_NAME_SIZE], heads[AL_NAME_SIZE];
+    al_encoder_layer_names layers;  /* the pattern of every layer's names */
+    al_encoder_layer_names_init(&layers, al_encoder_layer_prefix(every_layer, NULL, -1),
+                                s->model.config.norm);
+    every_head_weights(heads, layers.attn.prefix);
     snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
-    snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s (enc.*.attn.h*.weights)",
+    snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s (%s)",
              s->model.config.encoder_layers, s->model.config.encoder_layers == 1 ? "" : "s",
-             s->model.config.heads, s->model.config.heads == 1 ? "" : "s");
-    const char *heads_args[] = {"--select", "enc.*.attn.h*.weights", "--columns", columns,
+             s->model.config.heads, s->model.config.heads == 1 ? "" : "s", heads);
+    const char *heads_args[] = {"--select", heads, "--columns", columns,
                                 "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
-    const char *cls_args[] = {"--select", "cls.path", "--annotate", "--axes", "stage,dimension",
+    const char *cls_args[] = {"--select", CLS_PATH, "--annotate", "--axes", "stage,dimension",
                               "--title", "the [CLS] vector through the layers", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-cls.png", cls_args);
     for (int i = 0; i < s->tokens.count; i++)
         if (s->tokens.ids[i] == AL_TOKEN_MASK) {
             char row[16];
             snprintf(row, sizeof row, "%d", i);
-            const char *mask_args[] = {"--select", "probs", "--bars", "--row", row, "--axes",
+            al_output_names output;
+            al_output_names_init(&output, NULL);
+            const char *mask_args[] = {"--select", output.probs, "--bars", "--row", row, "--axes",
                                        "probability,word", "--title",
                                        "masked-word prediction (untrained)", "--svg", NULL};
             outputs_draw(outputs, "attnlab-heatmap", "-mask.png", mask_args);

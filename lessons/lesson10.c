@@ -198,21 +198,23 @@ static void narrate_inputs(printout *p, const lesson10_state *s, const labels *l
     al_matrix embed = al_matrix_rows(&s->ws.source.embed, 0, S);
     al_matrix pos = al_matrix_rows(&s->ws.source.pos, 0, S);
     al_matrix x = al_matrix_rows(&s->ws.source.x, 0, S);
+    al_stack_input_names names;
+    al_stack_input_names_init(&names, NULL);
     print_step(p, "the question as vectors", "x = embed + pos    (S x d_model)");
     print_text(p, "  S = %d source tokens, d_model = %d%s, V = %d words in the vocabulary.", S,
                d, random ? "" : " named dimensions", s->vocab.size);
     if (random)
         print_text(p, "  --random: every weight is drawn from the seed; the model is untrained, "
                       "so its answer\n  is arbitrary. Watch the shapes and the steps.");
-    print_matrix(p, "embed", "E[tokens]", &embed, l->source, l->dims);
+    print_matrix(p, names.embed, "E[tokens]", &embed, l->source, l->dims);
     if (random) {
-        print_matrix(p, "pos", "PE", &pos, l->source, l->dims);
+        print_matrix(p, names.pos, "PE", &pos, l->source, l->dims);
     } else {
         print_text(p, "  Each word is 1 in the dimension that says what kind of word it is.\n"
                       "  pos is all 0: this hand-made model ignores word order (its learned "
                       "table\n  pos.table is zeros), so x = embed.");
     }
-    print_matrix(p, "x", "x", &x, l->source, l->dims);
+    print_matrix(p, names.x, "x", &x, l->source, l->dims);
 }
 
 static void narrate_encoder_layer(printout *p, const lesson10_state *s, const labels *l,
@@ -221,16 +223,21 @@ static void narrate_encoder_layer(printout *p, const lesson10_state *s, const la
     const al_encoder_layer_workspace *ws = &s->ws.encoder[layer];
     int S = s->tokens.count;
     char prefix[AL_NAME_SIZE], title[128];
-    al_name(prefix, "enc.%d", layer);
-    sublayer_view attn = {.ws = &ws->attn, .layer = prefix, .name = "attn", .number = 1,
-                          .rows = S, .keys = S, .row_labels = l->source,
-                          .key_labels = l->source, .dims = l->dims};
+    al_encoder_layer_names names, first;
+    al_encoder_layer_names_init(&names, al_encoder_layer_prefix(prefix, NULL, layer),
+                                s->model.config.norm);
+    al_encoder_layer_names_init(&first, al_encoder_layer_prefix(prefix, NULL, 0),
+                                s->model.config.norm);
+    al_attention_layer_names first_attn;
+    al_attention_layer_names_init(&first_attn, first.attn.prefix);
+    sublayer_view attn = {.ws = &ws->attn, .names = &names.attn, .rows = S, .keys = S,
+                          .row_labels = l->source, .key_labels = l->source, .dims = l->dims};
     snprintf(title, sizeof title, "encoder layer %d: self-attention, every word sees every "
                                   "word", layer);
     print_step(p, title, "weights = softmax(Q · Kᵀ / √d_head),  out = weights · V · W_O    "
                          "(S x S weights)");
     if (!random)
-        print_matrix(p, "enc.0.attn.w_q", "W_Q", &s->model.encoder[0].attn.w_q, l->dims, l->dims);
+        print_matrix(p, first_attn.w_q, "W_Q", &s->model.encoder[0].attn.w_q, l->dims, l->dims);
     print_projections(p, &attn);
     print_head_weights(p, &attn, true, false);
     if (!random)
@@ -244,7 +251,7 @@ static void narrate_encoder_layer(printout *p, const lesson10_state *s, const la
                                 "mean 0, variance 1");
     print_add_norm(p, &attn, AL_NORM_POST);
 
-    sublayer_view ffn = {.ws = &ws->ffn, .layer = prefix, .name = "ffn", .number = 2, .rows = S,
+    sublayer_view ffn = {.ws = &ws->ffn, .names = &names.ffn, .rows = S,
                          .row_labels = l->source, .dims = l->dims, .hidden = l->rules};
     snprintf(title, sizeof title, "encoder layer %d: feed-forward network, then add & norm",
              layer);
@@ -262,28 +269,32 @@ static void narrate_encoder_layer(printout *p, const lesson10_state *s, const la
 static void narrate_decoder_input(printout *p, const lesson10_state *s, const labels *l)
 {
     al_matrix x = al_matrix_rows(&s->ws.target.x, 0, 1);
+    char step[AL_NAME_SIZE], input[AL_NAME_SIZE];
+    al_generate_step_prefix(step, 0);
+    al_stack_input_names names;
+    al_stack_input_names_init(&names, al_decoder_input_prefix(input, &s->model, step));
     print_step(p, "the decoder starts from <bos>", "dec.x = embed(<bos>) + pos    (T x d_model, "
                                                    "T = 1)");
     print_text(p, "  The decoder writes the answer one token at a time. Before the first "
-                  "word it has\n  read only <bos>, so T = 1. Its trace names start with step0. "
-                  "(the first step).");
-    print_matrix(p, "step0.dec.x", "x", &x, l->target, l->dims);
+                  "word it has\n  read only <bos>, so T = 1. Its trace names start with %s "
+                  "(the first step).", step);
+    print_matrix(p, names.x, "x", &x, l->target, l->dims);
 }
 
 static void narrate_decoder_self(printout *p, const al_decoder_layer_workspace *ws,
-                                 const char *prefix, const labels *l)
+                                 const al_decoder_layer_names *names, const labels *l)
 {
-    sublayer_view self = {.ws = &ws->self_attn, .layer = prefix, .name = "self_attn",
-                          .number = 1, .rows = 1, .keys = 1, .row_labels = l->target,
-                          .key_labels = l->target, .dims = l->dims};
+    sublayer_view self = {.ws = &ws->self_attn, .names = &names->self_attn, .rows = 1,
+                          .keys = 1, .row_labels = l->target, .key_labels = l->target,
+                          .dims = l->dims};
     print_step(p, "masked self-attention: the decoder looks back at what it has written",
                "masked = scaled where mask = 1, -inf above the diagonal;  weights = "
                "softmax(masked)");
     al_matrix mask = al_matrix_rows(&ws->causal_mask, 0, 1);
     mask = al_matrix_cols(&mask, 0, 1);
-    char name[AL_NAME_SIZE];
-    print_matrix(p, al_name(name, "%s.self_attn.mask", prefix), "mask", &mask, l->target,
-                 l->target);
+    al_attention_layer_names attention;
+    al_attention_layer_names_init(&attention, names->self_attn.prefix);
+    print_matrix(p, attention.mask, "mask", &mask, l->target, l->target);
     print_head_weights(p, &self, true, true);
     print_text(p, "  Row t may see tokens 0 .. t only. With one token there is one key: "
                   "weight 1.");
@@ -292,24 +303,30 @@ static void narrate_decoder_self(printout *p, const al_decoder_layer_workspace *
 }
 
 static void narrate_cross(printout *p, const lesson10_state *s,
-                          const al_decoder_layer_workspace *ws, const char *prefix,
-                          const labels *l, bool random)
+                          const al_decoder_layer_workspace *ws,
+                          const al_decoder_layer_names *names, const labels *l, bool random)
 {
     int S = s->tokens.count;
-    sublayer_view cross = {.ws = &ws->cross_attn, .layer = prefix, .name = "cross_attn",
-                           .number = 2, .rows = 1, .keys = S, .row_labels = l->target,
-                           .key_labels = l->source, .dims = l->dims};
+    sublayer_view cross = {.ws = &ws->cross_attn, .names = &names->cross_attn, .rows = 1,
+                           .keys = S, .row_labels = l->target, .key_labels = l->source,
+                           .dims = l->dims};
     print_step(p, "cross-attention: decoder queries, encoder keys and values",
                "Q = dec · W_Q (T x d),  K = memory · W_K,  V = memory · W_V (S x d),  "
                "weights T x S");
-    char memory[AL_NAME_SIZE];
-    al_name(memory, "enc.%d.norm2", s->model.config.encoder_layers - 1);
     print_text(p, "  The queries come from the decoder (rows: target tokens); the keys and "
                   "values\n  from the encoder's output %s, the memory (columns: source "
-                  "tokens).", memory);
-    if (!random)
-        print_matrix(p, "step0.dec.0.cross_attn.w_q", "W_Q", &s->model.decoder[0].cross_attn.w_q,
-                     l->dims, l->dims);
+                  "tokens).", s->ws.memory.name);
+    if (!random) {
+        char step[AL_NAME_SIZE], prefix[AL_NAME_SIZE];
+        al_decoder_layer_names first;
+        al_generate_step_prefix(step, 0);
+        al_decoder_layer_names_init(&first, al_decoder_layer_prefix(prefix, step, 0), true,
+                                    s->model.config.norm);
+        al_attention_layer_names first_cross;
+        al_attention_layer_names_init(&first_cross, first.cross_attn.prefix);
+        print_matrix(p, first_cross.w_q, "W_Q", &s->model.decoder[0].cross_attn.w_q, l->dims,
+                     l->dims);
+    }
     print_projections(p, &cross);
     if (!random)
         print_text(p, "  <bos>'s query asks \"who is this question about?\": it is large in "
@@ -339,9 +356,10 @@ static void say_which_rules_fired(printout *p, const al_sublayer_workspace *ffn,
 }
 
 static void narrate_decoder_ffn(printout *p, const al_decoder_layer_workspace *ws,
-                                const char *prefix, const labels *l, bool random)
+                                const al_decoder_layer_names *names, const labels *l,
+                                bool random)
 {
-    sublayer_view ffn = {.ws = &ws->ffn, .layer = prefix, .name = "ffn", .number = 3, .rows = 1,
+    sublayer_view ffn = {.ws = &ws->ffn, .names = &names->ffn, .rows = 1,
                          .row_labels = l->target, .dims = l->dims, .hidden = l->rules};
     print_step(p, "the decoder's feed-forward network, then add & norm",
                "hidden = max(0, x · W1 + b1),  FFN(x) = hidden · W2,  norm3 = "
@@ -371,18 +389,20 @@ static void narrate_output(printout *p, const lesson10_state *s, const labels *l
     int V = s->vocab.size;
     al_matrix logits = al_matrix_rows(&s->ws.logits, 0, 1);
     al_matrix probs = al_matrix_rows(&s->ws.probs, 0, 1);
-    char last[AL_NAME_SIZE];
-    al_name(last, "step0.dec.%d.norm3", s->model.config.decoder_layers - 1);
+    char step[AL_NAME_SIZE];
+    al_output_names names;
+    al_output_names_init(&names, al_generate_step_prefix(step, 0));
     print_step(p, "the output projection and softmax over the vocabulary",
                "logits = dec · W_out    (T x d_model) · (d_model x V) = T x V;  probs = "
                "softmax(logits)");
-    print_text(p, "  The decoder's last vector (%s) scores each of the V = %d words.", last, V);
+    print_text(p, "  The decoder's last vector (%s) scores each of the V = %d words.",
+               s->ws.final.name, V);
     if (!random)
         print_text(p, "  W_out (logits.w) reads say.I as \"i\" (3), \"me\" (1.5) and \"we\" "
                       "(0.75), say.you as \"you\",\n  say.they as \"they\", and start as "
                       "<eos> (1): with no rule fired, the answer ends at once.");
-    print_matrix(p, "step0.logits", "logits", &logits, l->target, l->words);
-    print_matrix(p, "step0.probs", "probs", &probs, l->target, l->words);
+    print_matrix(p, names.logits, "logits", &logits, l->target, l->words);
+    print_matrix(p, names.probs, "probs", &probs, l->target, l->words);
     print_text(p, "\n  The most probable next words:");
     print_top_words(p, &probs, l->words, 5);
 
@@ -414,11 +434,14 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
         narrate_encoder_layer(p, s, &l, i, random);
     narrate_decoder_input(p, s, &l);
     for (int i = 0; i < s->model.config.decoder_layers; i++) {
-        char prefix[AL_NAME_SIZE];
-        al_name(prefix, "step0.dec.%d", i);
-        narrate_decoder_self(p, &s->ws.decoder[i], prefix, &l);
-        narrate_cross(p, s, &s->ws.decoder[i], prefix, &l, random);
-        narrate_decoder_ffn(p, &s->ws.decoder[i], prefix, &l, random);
+        char step[AL_NAME_SIZE], prefix[AL_NAME_SIZE];
+        al_decoder_layer_prefix(prefix, al_generate_step_prefix(step, 0), i);
+        al_decoder_layer_names names;
+        al_decoder_layer_names_init(&names, prefix, s->model.decoder[i].has_cross,
+                                    s->model.config.norm);
+        narrate_decoder_self(p, &s->ws.decoder[i], &names, &l);
+        narrate_cross(p, s, &s->ws.decoder[i], &names, &l, random);
+        narrate_decoder_ffn(p, &s->ws.decoder[i], &names, &l, random);
     }
     narrate_output(p, s, &l, random);
 }
@@ -440,18 +463,30 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
     const lesson10_state *s = lesson_state;
-    char columns[16];
+    char columns[16], every[AL_NAME_SIZE], step[AL_NAME_SIZE];
+    char encoder_heads[AL_NAME_SIZE], cross_heads[AL_NAME_SIZE];
+    al_encoder_layer_names encoder;  /* the patterns of every layer's names */
+    al_encoder_layer_names_init(&encoder, al_encoder_layer_prefix(every, NULL, -1),
+                                s->model.config.norm);
+    every_head_weights(encoder_heads, encoder.attn.prefix);
+    al_generate_step_prefix(step, 0);
+    al_decoder_layer_names decoder;
+    al_decoder_layer_names_init(&decoder, al_decoder_layer_prefix(every, step, -1), true,
+                                s->model.config.norm);
+    every_head_weights(cross_heads, decoder.cross_attn.prefix);
+    al_output_names output;
+    al_output_names_init(&output, step);
     snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
-    const char *encoder_args[] = {"--select", "enc.*.attn.h*.weights", "--annotate", "--columns",
+    const char *encoder_args[] = {"--select", encoder_heads, "--annotate", "--columns",
                                   columns, "--title", "encoder self-attention (S x S)", "--svg",
                                   NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_args);
-    const char *cross_args[] = {"--select", "step0.dec.*.cross_attn.h*.weights", "--annotate",
+    const char *cross_args[] = {"--select", cross_heads, "--annotate",
                                 "--columns", columns, "--title",
                                 "cross-attention: decoder rows, encoder columns (T x S)", "--svg",
                                 NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-cross.png", cross_args);
-    const char *probs_args[] = {"--select", "step0.probs", "--bars", "--axes", "probability,word",
+    const char *probs_args[] = {"--select", output.probs, "--bars", "--axes", "probability,word",
                                 "--title",
                                 "the first token: probabilities over the vocabulary", "--svg",
                                 NULL};
@@ -462,7 +497,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
 
 int main(int argc, char **argv)
 {
-    lesson10_settings settings = {.data_dir = AL_DATA_DIR};
+    lesson10_settings settings = {0};
     lesson10_state state = {0};
     const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
                                    .build = build, .compute = compute, .narrate = narrate,

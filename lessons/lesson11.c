@@ -21,6 +21,17 @@
 #define MAX_SAMPLES 16
 #define MAX_TEMPERATURES 8
 
+/* The names the lesson traces under, each written once; what decoding.h
+ * and beam_search.h write beneath them is theirs (<name>.probs, .cumsum,
+ * .token, <name>.step<t>.scores). */
+#define LOGITS "logits"
+#define SWEEP "sweep"
+#define ROULETTE "roulette"       /* ROULETTE.<draw> */
+#define TOP_K "top_k"
+#define TOP_P "top_p"
+#define SAMPLE "sample"           /* SAMPLE.<i>      */
+#define BEAM "beam"
+
 static const lesson_about ABOUT = {
     .program = "lesson11",
     .title = "choosing the next token",
@@ -183,7 +194,7 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
 static char *sweep_name(char buf[AL_NAME_SIZE], float temperature)
 {
     char number[32];
-    return al_name(buf, "sweep.T=%s", decimal_text(number, sizeof number, temperature));
+    return al_name(buf, SWEEP ".T=%s", decimal_text(number, sizeof number, temperature));
 }
 
 /* Greedy, the sweep, the roulette draws, top-k, top-p and the samples,
@@ -199,29 +210,29 @@ static al_status choose(lesson11_state *s, const lesson11_settings *settings, al
                             .col_labels = words,
                             .note = "the model: row = the word so far, column = the next "
                                     "word; the beam searches read it"};
-    al_tensor_info info = {.name = "logits", .role = AL_ROLE_INPUT, .row_labels = context,
+    al_tensor_info info = {.name = LOGITS, .role = AL_ROLE_INPUT, .row_labels = context,
                            .col_labels = words,
                            .note = "the row of bigrams for the context word"};
     al_status status = al_trace_matrix(trace, &model, &table->values, err);
     if (status == AL_OK)
         status = al_trace_matrix(trace, &info, &s->logits, err);
     if (status == AL_OK)
-        status = al_greedy(&s->greedy_token, (al_named){&s->logits, "logits", NULL}, words,
+        status = al_greedy(&s->greedy_token, (al_named){&s->logits, LOGITS, NULL}, words,
                            (al_trace_at){trace, "greedy"}, err);
     for (int t = 0; t < settings->temperatures.count && status == AL_OK; t++) {
         char name[AL_NAME_SIZE];
         float temperature = settings->temperatures.values[t];
         al_matrix row = al_matrix_rows(&s->sweep, t, 1);
-        al_named logits = {&s->logits, "logits", NULL};
+        al_named logits = {&s->logits, LOGITS, NULL};
         al_trace_at at = {trace, sweep_name(name, temperature)};
         status = al_temperature_probs(&row, logits, temperature, words, at, err);
     }
     /* The chapter's wheel: plain softmax (T = 1), one spin per draw. */
     for (int d = 0; d < settings->draws.count && status == AL_OK; d++) {
         char name[AL_NAME_SIZE];
-        al_name(name, "roulette.%d", d);
+        al_name(name, ROULETTE ".%d", d);
         al_sampler *w = &s->roulette[d];
-        status = al_temperature_probs(&w->probs, (al_named){&s->logits, "logits", NULL}, 1.0f,
+        status = al_temperature_probs(&w->probs, (al_named){&s->logits, LOGITS, NULL}, 1.0f,
                                       words, (al_trace_at){trace, name}, err);
         if (status == AL_OK)
             status = al_roulette(&s->roulette_token[d], &w->cumsum, &w->probs,
@@ -233,23 +244,23 @@ static al_status choose(lesson11_state *s, const lesson11_settings *settings, al
     float T = settings->temperature;
     if (status == AL_OK)
         status = al_top_k_probs(&s->top_k.probs, s->top_k.ranking,
-                                (al_named){&s->logits, "logits", NULL}, settings->top_k, T, words,
-                                (al_trace_at){trace, "top_k"}, err);
+                                (al_named){&s->logits, LOGITS, NULL}, settings->top_k, T, words,
+                                (al_trace_at){trace, TOP_K}, err);
     if (status == AL_OK)
         status = al_roulette(&s->top_k_token, &s->top_k.cumsum, &s->top_k.probs,
-                             al_rng_uniform(&rng), words, (al_trace_at){trace, "top_k"}, err);
+                             al_rng_uniform(&rng), words, (al_trace_at){trace, TOP_K}, err);
     if (status == AL_OK)
         status = al_top_p_probs(&s->top_p.probs, s->top_p.ranking,
-                                (al_named){&s->logits, "logits", NULL}, settings->top_p, T, words,
-                                (al_trace_at){trace, "top_p"}, err);
+                                (al_named){&s->logits, LOGITS, NULL}, settings->top_p, T, words,
+                                (al_trace_at){trace, TOP_P}, err);
     if (status == AL_OK)
         status = al_roulette(&s->top_p_token, &s->top_p.cumsum, &s->top_p.probs,
-                             al_rng_uniform(&rng), words, (al_trace_at){trace, "top_p"}, err);
+                             al_rng_uniform(&rng), words, (al_trace_at){trace, TOP_P}, err);
     al_sampling how = {.method = AL_SAMPLE_TEMPERATURE, .temperature = T};
     for (int i = 0; i < settings->samples && status == AL_OK; i++) {
         char name[AL_NAME_SIZE];
-        status = al_sample(&s->sampled[i], &s->sampler, (al_named){&s->logits, "logits", NULL},
-                           &how, &rng, words, (al_trace_at){trace, al_name(name, "sample.%d", i)},
+        status = al_sample(&s->sampled[i], &s->sampler, (al_named){&s->logits, LOGITS, NULL},
+                           &how, &rng, words, (al_trace_at){trace, al_name(name, SAMPLE ".%d", i)},
                            err);
     }
     return status;
@@ -268,7 +279,7 @@ static void print_logits_and_greedy(printout *p, const lesson11_state *s,
     print_text(p, "  The word so far is \"%s\"; V = %d words. The scores are row '%s' of the "
                   "model,\n  a bigram table (%s).", settings->context, V, settings->context,
                s->path);
-    print_matrix(p, "logits", "logits", &s->logits, context, words);
+    print_matrix(p, LOGITS, "logits", &s->logits, context, words);
 
     print_step(p, "greedy: take the largest logit", "token = argmax_i logits_i");
     print_text(p, "  greedy.token = %d: \"%s\", logit %.*f. Always the same word for the same "
@@ -303,19 +314,19 @@ static void print_roulette(printout *p, const lesson11_state *s,
     print_text(p, "  Lay the probabilities (T = 1) end to end on [0, 1): each word owns a "
                   "stretch as\n  long as its probability. A uniform draw u lands in one "
                   "stretch.");
-    print_matrix(p, "roulette.0.probs", "probs", &w->probs, (const char *const[]){"probs"},
+    print_matrix(p, ROULETTE ".0.probs", "probs", &w->probs, (const char *const[]){"probs"},
                  words);
-    print_matrix(p, "roulette.0.cumsum", "cumsum", &w->cumsum, (const char *const[]){"cumsum"},
+    print_matrix(p, ROULETTE ".0.cumsum", "cumsum", &w->cumsum, (const char *const[]){"cumsum"},
                  words);
     for (int d = 0; d < settings->draws.count; d++) {
         int token = s->roulette_token[d];
         double u = settings->draws.values[d];
         double upper = *al_at(&s->roulette[d].cumsum, 0, token);
         if (token == 0)
-            print_text(p, "  u = %g:  %g < %.*f  ->  roulette.%d.token = %d, \"%s\"", u, u,
+            print_text(p, "  u = %g:  %g < %.*f  ->  " ROULETTE ".%d.token = %d, \"%s\"", u, u,
                        p->precision, upper, d, token, words[token]);
         else
-            print_text(p, "  u = %g:  %.*f <= %g < %.*f  ->  roulette.%d.token = %d, \"%s\"", u,
+            print_text(p, "  u = %g:  %.*f <= %g < %.*f  ->  " ROULETTE ".%d.token = %d, \"%s\"", u,
                        p->precision, (double)*al_at(&s->roulette[d].cumsum, 0, token - 1), u,
                        p->precision, upper, d, token, words[token]);
     }
@@ -342,23 +353,23 @@ static void print_top_k_and_p(printout *p, const lesson11_state *s,
     snprintf(equation, sizeof equation, "keep the k = %d largest logits, softmax over them "
              "(T = %g); the rest get 0", settings->top_k, (double)settings->temperature);
     print_step(p, "top-k: only the k most likely words", equation);
-    print_matrix(p, "top_k.probs", "probs", &s->top_k.probs, (const char *const[]){"probs"},
+    print_matrix(p, TOP_K ".probs", "probs", &s->top_k.probs, (const char *const[]){"probs"},
                  words);
-    print_text(p, "  Kept: %s (top_k.kept in the trace: the logits, null where dropped).",
+    print_text(p, "  Kept: %s (" TOP_K ".kept in the trace: the logits, null where dropped).",
                kept_words(kept, sizeof kept, &s->top_k.probs, words));
-    print_text(p, "  A seeded draw on this wheel: top_k.token = %d, \"%s\".", s->top_k_token,
+    print_text(p, "  A seeded draw on this wheel: " TOP_K ".token = %d, \"%s\".", s->top_k_token,
                words[s->top_k_token]);
 
     snprintf(equation, sizeof equation, "keep the fewest most likely words whose probabilities "
              "add up to p = %g", (double)settings->top_p);
     print_step(p, "top-p (nucleus): as many words as it takes", equation);
-    print_matrix(p, "top_p.probs", "probs", &s->top_p.probs, (const char *const[]){"probs"},
+    print_matrix(p, TOP_P ".probs", "probs", &s->top_p.probs, (const char *const[]){"probs"},
                  words);
-    print_text(p, "  Kept: %s, renormalised to sum to 1 (top_p.all_probs in the trace: before "
+    print_text(p, "  Kept: %s, renormalised to sum to 1 (" TOP_P ".all_probs in the trace: before "
                   "the cut).", kept_words(kept, sizeof kept, &s->top_p.probs, words));
     print_text(p, "  A confident model keeps few words, an unsure one many: k adapts to the "
                   "distribution.");
-    print_text(p, "  A seeded draw on this wheel: top_p.token = %d, \"%s\".", s->top_p_token,
+    print_text(p, "  A seeded draw on this wheel: " TOP_P ".token = %d, \"%s\".", s->top_p_token,
                words[s->top_p_token]);
 }
 
@@ -406,8 +417,8 @@ static al_status search(al_beam_search *beams, int width, int max_length, lesson
                                .model = AL_BIGRAM_BEAM_MODEL, .model_table = "bigrams"};
     al_status status = al_beam_alloc(beams, &options, s->model.vocab_size, err);
     if (status == AL_OK)
-        status = al_beam_run(tokens, length, score, beams, al_bigram_next_logits, &s->model, trace, name,
-                             s->model.words, err);
+        status = al_beam_run(tokens, length, score, beams, al_bigram_next_logits, &s->model,
+                             trace, name, s->model.words, err);
     return status;
 }
 
@@ -416,7 +427,7 @@ static void print_beams(printout *p, const al_beam_search *beams, const al_bigra
                         int step)
 {
     char text[AL_BEAM_LABEL_SIZE * 2];
-    print_text(p, "  after step %d (beam.step%d.scores):", step, step);
+    print_text(p, "  after step %d (" BEAM ".step%d.scores):", step, step);
     for (int b = 0; b < beams->count; b++) {
         const int *row = beams->tokens + (size_t)b * ((size_t)beams->options.max_length + 1);
         print_text(p, "    %-40s log p = %8.*f%s",
@@ -473,12 +484,12 @@ static al_status decode(lesson11_state *s, const lesson11_settings *settings, pr
             break;
     }
     if (status == AL_OK)
-        status = search(&beams, settings->beam_width, settings->max_length, s, trace, "beam",
+        status = search(&beams, settings->beam_width, settings->max_length, s, trace, BEAM,
                         tokens, &length, &score, err);
     if (status == AL_OK) {
         print_text(p, "\n  Beam search's sentence: <bos> %s", sentence_text(text, sizeof text,
                                                                             tokens, length, m));
-        print_text(p, "  log p = %.*f%s (the first row of the last beam.step*.scores)",
+        print_text(p, "  log p = %.*f%s (the first row of the last " BEAM ".step*.scores)",
                    p->precision, score,
                    beams.finished[0] ? "" : ", not finished within --max-length");
         print_text(p, "  log p closer to 0 means more probable. Greedy commits to the best "
@@ -518,19 +529,19 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     snprintf(title, sizeof title, "The next word after \"%s\" at each temperature T",
              settings->context);
     snprintf(columns, sizeof columns, "%d", s->sweep.rows < 3 ? s->sweep.rows : 3);
-    const char *sweep_args[] = {"--select", "sweep.*.probs", "--bars", "--columns", columns,
+    const char *sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns", columns,
                                 "--axes", "T,next word", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
-    const char *roulette_args[] = {"--select", "roulette.0.probs", "--select",
-                                   "roulette.0.cumsum", "--bars", "--axes", "wheel,next word",
+    const char *roulette_args[] = {"--select", ROULETTE ".0.probs", "--select",
+                                   ROULETTE ".0.cumsum", "--bars", "--axes", "wheel,next word",
                                    "--title", "The roulette wheel: u picks the first word with "
                                    "u < cumsum", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-roulette.png", roulette_args);
-    const char *top_args[] = {"--select", "top_k.probs", "--select", "top_p.probs", "--bars",
+    const char *top_args[] = {"--select", TOP_K ".probs", "--select", TOP_P ".probs", "--bars",
                               "--axes", "cut,next word", "--title",
                               "What top-k and top-p keep", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-top.png", top_args);
-    const char *beam_args[] = {"--select", "beam.step*.scores", "--annotate", "--columns", "3",
+    const char *beam_args[] = {"--select", BEAM ".step*.scores", "--annotate", "--columns", "3",
                                "--axes", "beams,score", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-beam.png", beam_args);
     /* One node per part of the lesson: the full graph has a node per draw. */

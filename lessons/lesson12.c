@@ -189,6 +189,14 @@ static al_sequence sequence_of(const input *in)
 
 /* --- the passes ------------------------------------------------------------------- */
 
+/* The prefixes the lesson traces its four passes under (BERT, CHANGED BERT
+ * ...), and the names of the two comparisons. */
+#define BERT "bert."
+#define GPT "gpt."
+#define CHANGED "changed."
+#define CHANGE_BERT "change.bert"
+#define CHANGE_GPT "change.gpt"
+
 /* One encoder-only pass, traced under prefix ("bert." or "changed.bert."). */
 static al_status run_bert(al_transformer_workspace *ws, const lesson12_state *s, const input *in,
                           const char *prefix, al_trace *trace, al_error *err)
@@ -216,17 +224,17 @@ static al_status run_gpt(al_transformer_workspace *ws, const lesson12_state *s, 
 /* How much each row of each stack's output moved when the last word changed. */
 static al_status measure_changes(lesson12_state *s, al_trace *trace, al_error *err)
 {
-    int last = s->encoder_only.config.encoder_layers - 1;
-    char before[AL_NAME_SIZE], after[AL_NAME_SIZE];
-    al_status status = al_row_change(&s->bert_change,
-                                     (al_named){&s->bert_ws.final.value, al_name(before, "bert.enc.%d.norm2", last), s->bert.labels},
-                                     (al_named){&s->bert_changed_ws.final.value, al_name(after, "changed.bert.enc.%d.norm2", last), s->bert.labels},
-                                     (al_trace_at){trace, "change.bert"}, err);
+    al_named bert = {&s->bert_ws.final.value, s->bert_ws.final.name, s->bert.labels};
+    al_named bert_changed = {&s->bert_changed_ws.final.value, s->bert_changed_ws.final.name,
+                             s->bert.labels};
+    al_named gpt = {&s->gpt_ws.final.value, s->gpt_ws.final.name, s->gpt.labels};
+    al_named gpt_changed = {&s->gpt_changed_ws.final.value, s->gpt_changed_ws.final.name,
+                            s->gpt.labels};
+    al_status status = al_row_change(&s->bert_change, bert, bert_changed,
+                                     (al_trace_at){trace, CHANGE_BERT}, err);
     if (status == AL_OK)
-        status = al_row_change(&s->gpt_change,
-                               (al_named){&s->gpt_ws.final.value, al_name(before, "gpt.dec.%d.norm2", last), s->gpt.labels},
-                               (al_named){&s->gpt_changed_ws.final.value, al_name(after, "changed.gpt.dec.%d.norm2", last), s->gpt.labels},
-                               (al_trace_at){trace, "change.gpt"}, err);
+        status = al_row_change(&s->gpt_change, gpt, gpt_changed,
+                               (al_trace_at){trace, CHANGE_GPT}, err);
     return status;
 }
 
@@ -235,13 +243,13 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
                          al_trace *trace, al_error *err)
 {
     lesson12_state *s = lesson_state;
-    al_status status = run_bert(&s->bert_ws, s, &s->bert, "bert.", trace, err);
+    al_status status = run_bert(&s->bert_ws, s, &s->bert, BERT, trace, err);
     if (status == AL_OK)
-        status = run_gpt(&s->gpt_ws, s, &s->gpt, "gpt.", trace, err);
+        status = run_gpt(&s->gpt_ws, s, &s->gpt, GPT, trace, err);
     if (status == AL_OK)
-        status = run_bert(&s->bert_changed_ws, s, &s->bert_changed, "changed.bert.", trace, err);
+        status = run_bert(&s->bert_changed_ws, s, &s->bert_changed, CHANGED BERT, trace, err);
     if (status == AL_OK)
-        status = run_gpt(&s->gpt_changed_ws, s, &s->gpt_changed, "changed.gpt.", trace, err);
+        status = run_gpt(&s->gpt_changed_ws, s, &s->gpt_changed, CHANGED GPT, trace, err);
     if (status == AL_OK)
         status = measure_changes(s, trace, err);
     return status;
@@ -258,10 +266,22 @@ static void narrate_inputs(printout *p, const lesson12_state *s, const lesson12_
     print_text(p, "  Both stacks: d_model = %d, h = %d heads, %d layers, d_ff = %d, seed %llu "
                   "(untrained).", c->d_model, c->heads, c->encoder_layers, c->d_ff,
                (unsigned long long)set->shape.seed);
+    char prefix[AL_NAME_SIZE];
+    al_encoder_layer_names bert;
+    al_decoder_layer_names gpt;
+    al_encoder_layer_names_init(&bert, al_encoder_layer_prefix(prefix, BERT, 0), c->norm);
+    al_decoder_layer_names_init(&gpt, al_decoder_layer_prefix(prefix, GPT, 0), false, c->norm);
+    al_attention_layer_names bert_attn, gpt_attn;
+    al_attention_layer_names_init(&bert_attn, bert.attn.prefix);
+    al_attention_layer_names_init(&gpt_attn, gpt.self_attn.prefix);
     print_text(p, "  An encoder layer and a decoder-only layer have the same parameters, drawn "
-                  "in the\n  same order, so bert.enc.0.attn.w_q is gpt.dec.0.self_attn.w_q and "
-                  "so on: the only\n  difference between the two stacks is the mask.");
-    print_text(p, "\n  position  encoder-only (bert.tokens)  decoder-only (gpt.tokens)");
+                  "in the\n  same order, so %s is %s and so on: the only\n  difference between "
+                  "the two stacks is the mask.", bert_attn.w_q, gpt_attn.w_q);
+    al_stack_input_names bert_input, gpt_input;
+    al_stack_input_names_init(&bert_input, BERT);
+    al_stack_input_names_init(&gpt_input, al_decoder_input_prefix(prefix, &s->decoder_only, GPT));
+    print_text(p, "\n  position  encoder-only (%s)  decoder-only (%s)", bert_input.tokens,
+               gpt_input.tokens);
     for (int i = 0; i < s->bert.length; i++)
         print_text(p, "  %8d  %-26s  %s", i, s->bert.labels[i], s->gpt.labels[i]);
 }
@@ -270,14 +290,18 @@ static void narrate_inputs(printout *p, const lesson12_state *s, const lesson12_
 static void narrate_patterns(printout *p, const lesson12_state *s, int layer)
 {
     int L = s->bert.length;
-    char bert_layer[AL_NAME_SIZE], gpt_layer[AL_NAME_SIZE], title[160];
-    al_name(bert_layer, "bert.enc.%d", layer);
-    al_name(gpt_layer, "gpt.dec.%d", layer);
-    sublayer_view bert = {.ws = &s->bert_ws.encoder[layer].attn, .layer = bert_layer,
-                          .name = "attn", .rows = L, .keys = L, .row_labels = s->bert.labels,
+    char prefix[AL_NAME_SIZE], title[160];
+    al_encoder_layer_names bert_names;
+    al_decoder_layer_names gpt_names;
+    al_norm_placement norm = s->encoder_only.config.norm;
+    al_encoder_layer_names_init(&bert_names, al_encoder_layer_prefix(prefix, BERT, layer), norm);
+    al_decoder_layer_names_init(&gpt_names, al_decoder_layer_prefix(prefix, GPT, layer),
+                                s->decoder_only.decoder[layer].has_cross, norm);
+    sublayer_view bert = {.ws = &s->bert_ws.encoder[layer].attn, .names = &bert_names.attn,
+                          .rows = L, .keys = L, .row_labels = s->bert.labels,
                           .key_labels = s->bert.labels};
-    sublayer_view gpt = {.ws = &s->gpt_ws.decoder[layer].self_attn, .layer = gpt_layer,
-                         .name = "self_attn", .rows = L, .keys = L,
+    sublayer_view gpt = {.ws = &s->gpt_ws.decoder[layer].self_attn,
+                         .names = &gpt_names.self_attn, .rows = L, .keys = L,
                          .row_labels = s->gpt.labels, .key_labels = s->gpt.labels};
     snprintf(title, sizeof title, "layer %d, encoder-only: every token sees every token",
              layer);
@@ -289,7 +313,9 @@ static void narrate_patterns(printout *p, const lesson12_state *s, int layer)
     if (layer == 0) {
         al_matrix rows = al_matrix_rows(&s->gpt_ws.decoder[0].causal_mask, 0, L);
         al_matrix mask = al_matrix_cols(&rows, 0, L);
-        print_matrix(p, "gpt.dec.0.self_attn.mask", "mask", &mask, s->gpt.labels, s->gpt.labels);
+        al_attention_layer_names attention;
+        al_attention_layer_names_init(&attention, gpt_names.self_attn.prefix);
+        print_matrix(p, attention.mask, "mask", &mask, s->gpt.labels, s->gpt.labels);
     }
     print_head_weights(p, &gpt, false, false);
 }
@@ -329,15 +355,16 @@ static void narrate_objectives(printout *p, const lesson12_state *s, int hide)
 
 static void narrate_change(printout *p, const lesson12_state *s)
 {
-    int L = s->bert.length, last = s->encoder_only.config.encoder_layers - 1;
+    int L = s->bert.length;
     print_step(p, "change the last word, run both again",
                "change row i = max_j |after_ij - before_ij| of each stack's final output");
-    print_text(p, "  The last word \"%s\" becomes \"%s\" (the changed.bert.* and changed.gpt.* "
-                  "passes).", s->gpt.labels[L - 1], s->gpt_changed.labels[L - 1]);
-    print_text(p, "  Compared: bert.enc.%d.norm2 with changed.bert.enc.%d.norm2,\n"
-                  "  and gpt.dec.%d.norm2 with changed.gpt.dec.%d.norm2.", last, last, last, last);
-    print_matrix(p, "change.bert", "encoder-only", &s->bert_change, s->bert.labels, NULL);
-    print_matrix(p, "change.gpt", "decoder-only", &s->gpt_change, s->gpt.labels, NULL);
+    print_text(p, "  The last word \"%s\" becomes \"%s\" (the %s* and %s* "
+                  "passes).", s->gpt.labels[L - 1], s->gpt_changed.labels[L - 1], CHANGED BERT,
+               CHANGED GPT);
+    print_text(p, "  Compared: %s with %s,\n  and %s with %s.", s->bert_ws.final.name,
+               s->bert_changed_ws.final.name, s->gpt_ws.final.name, s->gpt_changed_ws.final.name);
+    print_matrix(p, CHANGE_BERT, "encoder-only", &s->bert_change, s->bert.labels, NULL);
+    print_matrix(p, CHANGE_GPT, "decoder-only", &s->gpt_change, s->gpt.labels, NULL);
     int bert_moved = 0, gpt_still = 0;
     for (int i = 0; i + 1 < L; i++) {
         bert_moved += *al_at(&s->bert_change, i, 0) != 0.0f;
@@ -366,15 +393,22 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
     const lesson12_state *s = lesson_state;
-    char columns[16];
+    char columns[16], prefix[AL_NAME_SIZE], bert_heads[AL_NAME_SIZE], gpt_heads[AL_NAME_SIZE];
+    al_norm_placement norm = s->encoder_only.config.norm;
+    al_encoder_layer_names bert;
+    al_decoder_layer_names gpt;
+    al_encoder_layer_names_init(&bert, al_encoder_layer_prefix(prefix, BERT, 0), norm);
+    al_decoder_layer_names_init(&gpt, al_decoder_layer_prefix(prefix, GPT, 0), false, norm);
+    every_head_weights(bert_heads, bert.attn.prefix);
+    every_head_weights(gpt_heads, gpt.self_attn.prefix);
     snprintf(columns, sizeof columns, "%d",
              s->encoder_only.config.heads < 4 ? s->encoder_only.config.heads : 4);
-    const char *patterns_args[] = {"--select", "bert.enc.0.attn.h*.weights", "--select",
-                                   "gpt.dec.0.self_attn.h*.weights", "--columns", columns,
+    const char *patterns_args[] = {"--select", bert_heads, "--select", gpt_heads,
+                                   "--columns", columns,
                                    "--title", "layer 0: encoder-only (top) and decoder-only "
                                    "(bottom)", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-patterns.png", patterns_args);
-    const char *change_args[] = {"--select", "change.bert", "--select", "change.gpt",
+    const char *change_args[] = {"--select", CHANGE_BERT, "--select", CHANGE_GPT,
                                  "--annotate", "--columns", "2", "--axes", "token,row change",
                                  "--title", "the last word changed: how far each row moved",
                                  "--svg", NULL};

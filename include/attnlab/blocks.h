@@ -122,12 +122,47 @@ al_status al_decoder_layer_workspace_alloc(al_decoder_layer_workspace *ws,
 void al_encoder_layer_workspace_free(al_encoder_layer_workspace *ws);
 void al_decoder_layer_workspace_free(al_decoder_layer_workspace *ws);
 
+/* --- trace names ---------------------------------------------------------------- */
+
+/* Every name a sublayer writes under its layer's prefix P (the list at the
+ * top of this file): its F's prefix, under which multihead.h's (or the
+ * FFN's) names follow, F's output, and the add and norm around it. */
+typedef struct al_sublayer_names {
+    char prefix[AL_NAME_SIZE];   /* "enc.0.attn", "dec.0.cross_attn", "enc.0.ffn" */
+    char out[AL_NAME_SIZE];      /* "enc.0.attn.out"                              */
+    char add[AL_NAME_SIZE];      /* "enc.0.add1"                                  */
+    char norm[AL_NAME_SIZE];     /* "enc.0.norm1"                                 */
+} al_sublayer_names;
+
+/* Every name a layer traced under prefix P writes, built by the functions
+ * below, which the layers use themselves, so that a program printing a step
+ * names it as the trace does: al_encoder_layer_names_init(&n, "enc.0",
+ * AL_NORM_POST) gives n.attn.prefix = "enc.0.attn", n.ffn.norm =
+ * "enc.0.norm2" and n.output = "enc.0.norm2", the name the next layer reads
+ * (al_layer_output's). A decoder layer without cross-attention numbers its
+ * FFN 2 and leaves cross_attn empty (""). */
+typedef struct al_encoder_layer_names {
+    al_sublayer_names attn, ffn;                   /* sublayers 1 and 2          */
+    char output[AL_NAME_SIZE];                     /* P.norm2 (post), P.add2 (pre) */
+} al_encoder_layer_names;
+
+typedef struct al_decoder_layer_names {
+    al_sublayer_names self_attn, cross_attn, ffn;  /* 1, 2 (if any), the last    */
+    char output[AL_NAME_SIZE];                     /* the last sublayer's output */
+} al_decoder_layer_names;
+
+void al_encoder_layer_names_init(al_encoder_layer_names *names, const char *prefix,
+                                 al_norm_placement norm);
+void al_decoder_layer_names_init(al_decoder_layer_names *names, const char *prefix,
+                                 bool has_cross, al_norm_placement norm);
+
 /* --- forward ------------------------------------------------------------------ */
 
 /* A layer's output: a view of L x d_model rows inside the workspace (valid
  * until the next call with that workspace), its trace name, which the
- * next layer names as its input ("enc.0.norm2" after a post-norm encoder
- * layer, "enc.0.add2" after a pre-norm one; "" when not traced), and the
+ * next layer names as its input (the layer names' output: "enc.0.norm2"
+ * after a post-norm encoder layer, "enc.0.add2" after a pre-norm one; ""
+ * when not traced), and the
  * row labels it came in with. */
 typedef struct al_layer_output {
     al_matrix value;

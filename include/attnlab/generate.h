@@ -56,4 +56,10 @@ al_status al_transformer_generate(int *tokens, int *length, al_transformer_works
                                   const al_generate_options *options, al_rng *rng,
                                   const char *const *words, al_trace *trace, al_error *err);
 
+/* "step<t>.", the prefix step t's decoder pass and output layer are traced
+ * under (above): al_generate_step_prefix(buf, 0) = "step0.". Given as
+ * name_prefix to transformer.h's name builders, it names the step's
+ * tensors: al_output_names_init(&n, "step0.") gives n.logits = "step0.logits". */
+char *al_generate_step_prefix(char buf[AL_NAME_SIZE], int t);
+
 #endif

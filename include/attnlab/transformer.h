@@ -167,6 +167,44 @@ al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
                                          al_error *err);
 void al_transformer_workspace_free(al_transformer_workspace *ws);
 
+/* --- trace names --------------------------------------------------------------- */
+
+/* The names of the pass (the list at the top of this file) under a
+ * prefix, built by the functions below, which the pass uses itself, so
+ * that a program printing a step names it as the trace does. */
+
+/* A stack's input layer under prefix: "" gives tokens, embed, pos, ...;
+ * the decoder's input prefix (al_decoder_input_prefix) dec.tokens ... */
+typedef struct al_stack_input_names {
+    char tokens[AL_NAME_SIZE], embed[AL_NAME_SIZE], pos[AL_NAME_SIZE];
+    char segments[AL_NAME_SIZE], segment[AL_NAME_SIZE], x[AL_NAME_SIZE];
+    char norm[AL_NAME_SIZE];                 /* embed_norm */
+} al_stack_input_names;
+
+void al_stack_input_names_init(al_stack_input_names *names, const char *prefix);
+
+/* The output layer under name_prefix: logits, logits.w, logits.b, probs,
+ * cls, pooler, pooler.pre_tanh. */
+typedef struct al_output_names {
+    char logits[AL_NAME_SIZE], w[AL_NAME_SIZE], b[AL_NAME_SIZE], probs[AL_NAME_SIZE];
+    char cls[AL_NAME_SIZE], pooler[AL_NAME_SIZE], pre_tanh[AL_NAME_SIZE];
+} al_output_names;
+
+void al_output_names_init(al_output_names *names, const char *name_prefix);
+
+/* The prefix layer `layer` of the encoder (decoder) stack is traced under,
+ * its own names then as blocks.h's: "enc.2", under name_prefix "bert."
+ * "bert.enc.2". name_prefix may be NULL. A layer < 0 gives the pattern of
+ * every layer, "enc.*", for a trace filter. */
+char *al_encoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer);
+char *al_decoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer);
+
+/* The prefix of the decoder's input layer: name_prefix then "dec." in an
+ * encoder-decoder model (dec.x, step0.dec.x), name_prefix alone in a
+ * decoder-only one (x, step0.x). */
+char *al_decoder_input_prefix(char buf[AL_NAME_SIZE], const al_transformer *model,
+                              const char *name_prefix);
+
 /* --- the forward pass ---------------------------------------------------------- */
 
 /* The whole pass. input is what the model reads: the source of an

@@ -27,8 +27,9 @@ al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens
                                   al_trace *trace, al_error *err)
 {
     const char *const *labels = (const char *const *)tokens->labels;
-    const lesson_attention_call plain = {.call = {.temperature = 1.0f}, .prefix = "enc.0.attn",
-                                         .input = "embed"};
+    const lesson_attention_call plain = {.call = {.temperature = 1.0f},
+                                         .prefix = LESSON_ATTENTION_PREFIX,
+                                         .input = LESSON_EMBED_NAME};
     if (!how)
         how = &plain;
     al_named_ids ids = {tokens->ids, "tokens", labels};
@@ -74,8 +75,8 @@ static al_status compute_step(void *state, const void *settings, printout *p, al
                               al_error *err)
 {
     lesson_self_attention *s = state;
-    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL, "embed",
-                                   trace, err);
+    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL,
+                                   LESSON_EMBED_NAME, trace, err);
 }
 
 static void free_step(void *state)

@@ -12,6 +12,13 @@
 #include "runner.h"
 #include "sentence.h"
 
+/* The names the plain layer (lesson_embed_and_attend with a NULL how) is
+ * traced under: its prefix, and X as looked up from the table. A lesson
+ * printing a step builds the step's name from the prefix with multihead.h's
+ * al_attention_layer_names_init / al_attention_head_names_init. */
+#define LESSON_ATTENTION_PREFIX "enc.0.attn"
+#define LESSON_EMBED_NAME "embed"
+
 /* One self-attention run over a sentence of L tokens. */
 typedef struct lesson_attention {
     al_matrix x;                      /* L x d_model: the tokens' vectors       */
@@ -29,7 +36,7 @@ void lesson_attention_free(lesson_attention *run);
  * traced: under prefix, reading X under the name input. */
 typedef struct lesson_attention_call {
     al_attention_call call;
-    const char *prefix;   /* "enc.0.attn"            */
+    const char *prefix;   /* LESSON_ATTENTION_PREFIX */
     const char *input;    /* the traced name of X    */
 } lesson_attention_call;
 
@@ -37,7 +44,7 @@ typedef struct lesson_attention_call {
  * embed_name with the ids as "tokens" (not traced when embed_name is
  * NULL); then out (L x d_model) = self-attention on X as how says, rows
  * labelled by the tokens. A NULL how is the plain layer: prefix
- * "enc.0.attn", input "embed", no mask, temperature 1. */
+ * LESSON_ATTENTION_PREFIX, input LESSON_EMBED_NAME, no mask, temperature 1. */
 al_status lesson_embed_and_attend(lesson_attention *run, const al_tokens *tokens,
                                   const al_word_embeddings *words,
                                   const al_attention_params *params,

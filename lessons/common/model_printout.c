@@ -12,32 +12,32 @@ void print_projections(printout *p, const sublayer_view *v)
     al_matrix q = al_matrix_rows(&a->q, 0, v->rows);
     al_matrix k = al_matrix_rows(&a->k, 0, v->keys);
     al_matrix val = al_matrix_rows(&a->v, 0, v->keys);
-    char name[AL_NAME_SIZE];
-    print_matrix(p, al_name(name, "%s.%s.q", v->layer, v->name), "Q", &q, v->row_labels,
-                 v->dims);
-    print_matrix(p, al_name(name, "%s.%s.k", v->layer, v->name), "K", &k, v->key_labels,
-                 v->dims);
-    print_matrix(p, al_name(name, "%s.%s.v", v->layer, v->name), "V", &val, v->key_labels,
-                 v->dims);
+    al_attention_layer_names names;
+    al_attention_layer_names_init(&names, v->names->prefix);
+    print_matrix(p, names.q, "Q", &q, v->row_labels, v->dims);
+    print_matrix(p, names.k, "K", &k, v->key_labels, v->dims);
+    print_matrix(p, names.v, "V", &val, v->key_labels, v->dims);
 }
 
 void print_head_weights(printout *p, const sublayer_view *v, bool with_scores, bool masked)
 {
     const al_attention_workspace *a = &v->ws->attn;
-    char name[AL_NAME_SIZE], symbol[64];
+    char symbol[64];
     for (int h = 0; h < a->heads; h++) {
         al_attention_steps steps = al_attention_head_steps(a, h);
+        al_attention_head_names names;
+        al_attention_head_names_init(&names, v->names->prefix, h);
         if (with_scores) {
             snprintf(symbol, sizeof symbol, "Q_%d·K_%dᵀ/√d", h, h);
-            print_matrix(p, al_name(name, "%s.%s.h%d.scaled", v->layer, v->name, h), symbol,
-                         &steps.scaled, v->row_labels, v->key_labels);
+            print_matrix(p, names.steps.scaled, symbol, &steps.scaled, v->row_labels,
+                         v->key_labels);
         }
         if (masked)
-            print_matrix(p, al_name(name, "%s.%s.h%d.masked", v->layer, v->name, h), "masked",
-                         &steps.masked, v->row_labels, v->key_labels);
+            print_matrix(p, names.steps.masked, "masked", &steps.masked, v->row_labels,
+                         v->key_labels);
         snprintf(symbol, sizeof symbol, "weights_%d", h);
-        print_matrix(p, al_name(name, "%s.%s.h%d.weights", v->layer, v->name, h), symbol,
-                     &steps.weights, v->row_labels, v->key_labels);
+        print_matrix(p, names.steps.weights, symbol, &steps.weights, v->row_labels,
+                     v->key_labels);
         print_text(p, "\n  Where each row looks most in head %d (and next most):", h);
         print_strongest_links(p, &steps.weights, v->row_labels, v->key_labels);
     }
@@ -46,37 +46,41 @@ void print_head_weights(printout *p, const sublayer_view *v, bool with_scores, b
 void print_attention_output(printout *p, const sublayer_view *v)
 {
     al_matrix out = al_matrix_rows(&v->ws->out, 0, v->rows);
-    char name[AL_NAME_SIZE];
-    print_matrix(p, al_name(name, "%s.%s.out", v->layer, v->name), "out", &out, v->row_labels,
-                 v->dims);
+    print_matrix(p, v->names->out, "out", &out, v->row_labels, v->dims);
 }
 
 void print_ffn(printout *p, const sublayer_view *v, bool with_hidden)
 {
-    char name[AL_NAME_SIZE];
     if (with_hidden) {
+        /* layers.h's FFN traces its hidden layer as <prefix>.hidden */
+        char name[AL_NAME_SIZE];
         al_matrix hidden = al_matrix_rows(&v->ws->hidden, 0, v->rows);
-        print_matrix(p, al_name(name, "%s.ffn.hidden", v->layer), "max(0, x·W1 + b1)", &hidden,
-                     v->row_labels, v->hidden);
+        print_matrix(p, al_name(name, "%s.hidden", v->names->prefix), "max(0, x·W1 + b1)",
+                     &hidden, v->row_labels, v->hidden);
     }
     al_matrix out = al_matrix_rows(&v->ws->out, 0, v->rows);
-    print_matrix(p, al_name(name, "%s.ffn.out", v->layer), "FFN(x)", &out, v->row_labels,
-                 v->dims);
+    print_matrix(p, v->names->out, "FFN(x)", &out, v->row_labels, v->dims);
 }
 
 void print_add_norm(printout *p, const sublayer_view *v, al_norm_placement norm)
 {
     al_matrix add = al_matrix_rows(&v->ws->add, 0, v->rows);
     al_matrix normed = al_matrix_rows(&v->ws->norm, 0, v->rows);
-    char add_name[AL_NAME_SIZE], norm_name[AL_NAME_SIZE];
-    al_name(add_name, "%s.add%d", v->layer, v->number);
-    al_name(norm_name, "%s.norm%d", v->layer, v->number);
+    const char *add_name = v->names->add, *norm_name = v->names->norm;
     if (norm == AL_NORM_PRE)
         print_matrix(p, norm_name, "LayerNorm(x)", &normed, v->row_labels, v->dims);
     print_matrix(p, add_name, norm == AL_NORM_PRE ? "x + F(LayerNorm(x))" : "x + F(x)", &add,
                  v->row_labels, v->dims);
     if (norm == AL_NORM_POST)
         print_matrix(p, norm_name, "LayerNorm(add)", &normed, v->row_labels, v->dims);
+}
+
+const char *every_head_weights(char buf[AL_NAME_SIZE], const char *prefix)
+{
+    char heads[AL_NAME_SIZE];
+    al_head_names names;  /* al_attend's names under the pattern of every head */
+    al_head_names_init(&names, al_name(heads, "%s.h*", prefix), NULL);
+    return al_name(buf, "%s", names.weights);
 }
 
 /* --- the most probable words ---------------------------------------------------- */

@@ -29,6 +29,47 @@ static al_status check_call(al_named x, al_named memory, bool cross, al_trace_at
     return AL_OK;
 }
 
+/* --- trace names ---------------------------------------------------------------- */
+
+/* Sublayer number k of layer P, its F called name: P.name, P.name.out,
+ * P.add<k>, P.norm<k>. */
+static void sublayer_names_init(al_sublayer_names *n, const char *prefix, const char *name,
+                                int number)
+{
+    al_name(n->prefix, "%s.%s", prefix, name);
+    al_name(n->out, "%s.%s.out", prefix, name);
+    al_name(n->add, "%s.add%d", prefix, number);
+    al_name(n->norm, "%s.norm%d", prefix, number);
+}
+
+/* What a layer hands on: its last sublayer's norm (post-norm) or add (pre-norm). */
+static void output_name(char output[AL_NAME_SIZE], const al_sublayer_names *last,
+                        al_norm_placement norm)
+{
+    al_name(output, "%s", norm == AL_NORM_POST ? last->norm : last->add);
+}
+
+void al_encoder_layer_names_init(al_encoder_layer_names *names, const char *prefix,
+                                 al_norm_placement norm)
+{
+    sublayer_names_init(&names->attn, prefix, "attn", 1);
+    sublayer_names_init(&names->ffn, prefix, "ffn", 2);
+    output_name(names->output, &names->ffn, norm);
+}
+
+void al_decoder_layer_names_init(al_decoder_layer_names *names, const char *prefix,
+                                 bool has_cross, al_norm_placement norm)
+{
+    sublayer_names_init(&names->self_attn, prefix, "self_attn", 1);
+    names->cross_attn = (al_sublayer_names){0};
+    if (has_cross)
+        sublayer_names_init(&names->cross_attn, prefix, "cross_attn", 2);
+    sublayer_names_init(&names->ffn, prefix, "ffn", has_cross ? 3 : 2);
+    output_name(names->output, &names->ffn, norm);
+}
+
+/* --- forward ------------------------------------------------------------------ */
+
 /* The layer's name in a message. */
 static const char *layer_name(al_trace_at at, const char *what)
 {
@@ -47,11 +88,13 @@ al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspac
         return status;
     ws->length = x.value->rows;
     al_named self = {0};
+    al_encoder_layer_names names;
+    al_encoder_layer_names_init(&names, at.name ? at.name : "", norm);
 
     /* sublayer 1: self-attention, no mask: every token sees all L tokens
      *   post-norm: norm1 = LayerNorm(x + MultiHead(x))
      *   pre-norm:  add1  = x + MultiHead(LayerNorm(x)) */
-    al_sublayer attn = {.name = "attn", .number = 1, .norm = norm};
+    al_sublayer attn = {.names = &names.attn, .norm = norm};
     al_layer_output middle;
     status = al_attention_sublayer(&middle, &ws->attn, x, self, NULL, &layer->attn,
                                    &layer->attn_norm, &attn, at, err);
@@ -59,7 +102,7 @@ al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspac
     /* sublayer 2: the feed-forward network, on each row alone
      *   post-norm: norm2 = LayerNorm(norm1 + FFN(norm1))
      *   pre-norm:  add2  = add1 + FFN(LayerNorm(add1)) */
-    al_sublayer ffn = {.name = "ffn", .number = 2, .norm = norm};
+    al_sublayer ffn = {.names = &names.ffn, .norm = norm};
     if (status == AL_OK)
         status = al_ffn_sublayer(y, &ws->ffn, al_layer_output_named(&middle), &layer->ffn,
                                  &layer->ffn_norm, &ffn, at, err);
@@ -87,13 +130,15 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
     ws->length = length;
     ws->memory_length = layer->has_cross ? memory.value->rows : 0;
     al_named self = {0};
+    al_decoder_layer_names names;
+    al_decoder_layer_names_init(&names, at.name ? at.name : "", layer->has_cross, norm);
 
     /* sublayer 1: self-attention under the causal mask (L x L):
      * mask[i][j] = 1 if j <= i, so token i sees tokens 0 .. i only */
     al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
     al_matrix causal = al_matrix_cols(&rows, 0, length);
     al_causal_mask(&causal);
-    al_sublayer self_attn = {.name = "self_attn", .number = 1, .norm = norm};
+    al_sublayer self_attn = {.names = &names.self_attn, .norm = norm};
     al_layer_output after_self;
     status = al_attention_sublayer(&after_self, &ws->self_attn, x, self, &causal,
                                    &layer->self_attn, &layer->self_attn_norm, &self_attn, at,
@@ -105,7 +150,7 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
      * values from the encoder's memory, no mask */
     al_layer_output after_cross = after_self;
     if (layer->has_cross) {
-        al_sublayer cross_attn = {.name = "cross_attn", .number = 2, .norm = norm};
+        al_sublayer cross_attn = {.names = &names.cross_attn, .norm = norm};
         status = al_attention_sublayer(&after_cross, &ws->cross_attn,
                                        al_layer_output_named(&after_self), memory, NULL,
                                        &layer->cross_attn, &layer->cross_attn_norm, &cross_attn,
@@ -115,7 +160,7 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
     }
 
     /* last sublayer: the feed-forward network */
-    al_sublayer ffn = {.name = "ffn", .number = layer->has_cross ? 3 : 2, .norm = norm};
+    al_sublayer ffn = {.names = &names.ffn, .norm = norm};
     return al_ffn_sublayer(y, &ws->ffn, al_layer_output_named(&after_cross), &layer->ffn,
                            &layer->ffn_norm, &ffn, at, err);
 }

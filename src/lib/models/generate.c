@@ -98,6 +98,11 @@ static al_status trace_next_logits(al_trace *trace, const al_matrix *next, const
     return al_trace_matrix(trace, &info, next, err);
 }
 
+char *al_generate_step_prefix(char buf[AL_NAME_SIZE], int t)
+{
+    return al_name(buf, "step%d.", t);
+}
+
 static al_status sample_tokens(int *tokens, int *length, generation *g,
                                const al_generate_options *options, al_rng *rng,
                                al_trace *trace, al_error *err)
@@ -107,9 +112,9 @@ static al_status sample_tokens(int *tokens, int *length, generation *g,
     *length = 0;
     for (int t = 0; t < options->max_tokens && status == AL_OK; t++) {
         char prefix[AL_NAME_SIZE], rule[AL_NAME_SIZE], next_name[AL_NAME_SIZE];
-        al_name(prefix, "step%d.", t);
-        al_name(rule, "step%d.next", t);
-        al_name(next_name, "step%d.next.logits", t);
+        al_generate_step_prefix(prefix, t);
+        al_name(rule, "%snext", prefix);
+        al_name(next_name, "%snext.logits", prefix);
         al_matrix next;
         status = run_decoder(&next, g, prefix, trace, err);
         if (status == AL_OK)

@@ -15,13 +15,7 @@
 #include "layers/linear_parts.h"
 #include "models/transformer_parts.h"
 
-/* Names of the output layer under a prefix. */
-typedef struct output_names {
-    char logits[AL_NAME_SIZE], w[AL_NAME_SIZE], b[AL_NAME_SIZE], probs[AL_NAME_SIZE];
-    char cls[AL_NAME_SIZE], pooler[AL_NAME_SIZE], pre_tanh[AL_NAME_SIZE];
-} output_names;
-
-static void build_names(output_names *n, const char *prefix)
+void al_output_names_init(al_output_names *n, const char *prefix)
 {
     al_prefixed(n->logits, prefix, "logits");
     al_prefixed(n->w, prefix, "logits.w");
@@ -43,7 +37,7 @@ static al_status trace_param(al_trace *trace, const char *name, const al_matrix 
  * (+ logits.b) with tied weights: the score of word v is how well the
  * final vector matches v's own embedding. */
 static al_status compute_logits(al_matrix *logits, const al_layer_output *final,
-                                const al_transformer *model, const output_names *n,
+                                const al_transformer *model, const al_output_names *n,
                                 const char *table_name, const char *const *rows,
                                 const char *const *words, al_trace *trace, al_error *err)
 {
@@ -69,7 +63,7 @@ static al_status compute_logits(al_matrix *logits, const al_layer_output *final,
 
 /* probs (L x V): each row of logits through softmax, so it sums to 1 */
 static al_status compute_probs(al_matrix *probs, const al_matrix *logits,
-                               const output_names *n, const char *const *rows,
+                               const al_output_names *n, const char *const *rows,
                                const char *const *words, al_trace *trace, al_error *err)
 {
     al_status status = al_softmax_rows(probs, logits, 1.0f, NULL, err);
@@ -85,7 +79,7 @@ static al_status compute_probs(al_matrix *probs, const al_matrix *logits,
 /* cls (1 x d) = row 0 of the encoder's output; with a pooler,
  * pooler (1 x d) = tanh(cls · pooler.w + pooler.b) */
 static al_status summarise(al_transformer_workspace *ws, const al_transformer *model,
-                           const output_names *n, al_trace *trace, al_error *err)
+                           const al_output_names *n, al_trace *trace, al_error *err)
 {
     al_matrix first_row = al_matrix_rows(&ws->final.value, 0, 1);
     al_copy(&ws->cls, &first_row, NULL);
@@ -124,8 +118,8 @@ al_status al_transformer_output(al_transformer_workspace *ws, const al_transform
 {
     if (!ws->final.value.data)
         return al_fail(err, AL_ERR_ARG, "output layer: no stack has run yet");
-    output_names n;
-    build_names(&n, name_prefix);
+    al_output_names n;
+    al_output_names_init(&n, name_prefix);
     int length = ws->final.value.rows;
     al_matrix logits = al_matrix_rows(&ws->logits, 0, length);
     al_matrix probs = al_matrix_rows(&ws->probs, 0, length);

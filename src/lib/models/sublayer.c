@@ -27,10 +27,10 @@ static void build_names(sublayer_names *n, const al_sublayer *s, al_trace_at lay
     n->named = layer.name != NULL;
     if (!n->named)
         return;
-    al_name(n->f, "%s.%s", layer.name, s->name);
-    al_name(n->f_out, "%s.%s.out", layer.name, s->name);
-    al_name(n->add, "%s.add%d", layer.name, s->number);
-    al_name(n->norm, "%s.norm%d", layer.name, s->number);
+    al_name(n->f, "%s", s->names->prefix);
+    al_name(n->f_out, "%s", s->names->out);
+    al_name(n->add, "%s", s->names->add);
+    al_name(n->norm, "%s", s->names->norm);
 }
 
 /* The name in buf, or NULL when the layer has none. */

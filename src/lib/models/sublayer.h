@@ -6,12 +6,11 @@
 
 #include "attnlab/blocks.h"
 
-/* Which sublayer of the layer: its names are <layer>.<name>.* for F,
- * <layer>.add<number> and <layer>.norm<number> for what wraps it, where
- * <layer> is the name of the al_trace_at passed with it ("enc.0"). */
+/* Which sublayer of the layer: its names (blocks.h's, built under the
+ * name of the al_trace_at passed with it, "enc.0"; used only when that
+ * name is set) and where its norm goes. */
 typedef struct al_sublayer {
-    const char *name;            /* "attn", "self_attn", "cross_attn", "ffn" */
-    int number;                  /* k, from 1                                */
+    const al_sublayer_names *names;
     al_norm_placement norm;
 } al_sublayer;
 

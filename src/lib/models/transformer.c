@@ -39,6 +39,35 @@ static al_status final_norm(al_layer_output *out, al_matrix *norm, al_matrix *me
     return status;
 }
 
+/* <name_prefix><stack>.<layer>, or <stack>.* for a layer < 0 */
+static char *layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, const char *stack,
+                          int layer)
+{
+    char name[AL_NAME_SIZE];
+    if (layer < 0)
+        al_name(name, "%s.*", stack);
+    else
+        al_name(name, "%s.%d", stack, layer);
+    return al_prefixed(buf, name_prefix, name);
+}
+
+char *al_encoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer)
+{
+    return layer_prefix(buf, name_prefix, "enc", layer);
+}
+
+char *al_decoder_layer_prefix(char buf[AL_NAME_SIZE], const char *name_prefix, int layer)
+{
+    return layer_prefix(buf, name_prefix, "dec", layer);
+}
+
+char *al_decoder_input_prefix(char buf[AL_NAME_SIZE], const al_transformer *model,
+                              const char *name_prefix)
+{
+    bool cross = model->config.family == AL_FAMILY_ENCODER_DECODER;
+    return al_prefixed(buf, name_prefix, cross ? "dec." : "");
+}
+
 al_status al_transformer_encode(al_transformer_workspace *ws, const al_transformer *model,
                                 const al_sequence *source, const char *name_prefix,
                                 al_trace *trace, al_error *err)
@@ -61,9 +90,7 @@ al_status al_transformer_encode(al_transformer_workspace *ws, const al_transform
     /* enc.0 .. enc.N-1: each layer reads the one before it */
     char name[AL_NAME_SIZE];
     for (int l = 0; l < c->encoder_layers && status == AL_OK; l++) {
-        char layer[AL_NAME_SIZE];
-        al_trace_at at = {.trace = trace,
-                          .name = al_prefixed(name, name_prefix, al_name(layer, "enc.%d", l))};
+        al_trace_at at = {.trace = trace, .name = al_encoder_layer_prefix(name, name_prefix, l)};
         al_layer_output y;
         status = al_encoder_layer_forward(&y, &ws->encoder[l], al_layer_output_named(&x),
                                           &model->encoder[l], c->norm, at, err);
@@ -99,16 +126,14 @@ al_status al_transformer_decode(al_transformer_workspace *ws, const al_transform
     if (status != AL_OK)
         return status;
     char input_prefix[AL_NAME_SIZE], name[AL_NAME_SIZE];
-    al_prefixed(input_prefix, name_prefix, cross ? "dec." : "");
+    al_decoder_input_prefix(input_prefix, model, name_prefix);
     al_layer_output x;
     status = al_stack_input_forward(&x, cross ? &ws->target : &ws->source, model,
                                     decoder_input, input_prefix, ws->table_name, trace, err);
 
     /* dec.0 .. dec.N-1, each attending to the encoder's memory if there is one */
     for (int l = 0; l < c->decoder_layers && status == AL_OK; l++) {
-        char layer[AL_NAME_SIZE];
-        al_trace_at at = {.trace = trace,
-                          .name = al_prefixed(name, name_prefix, al_name(layer, "dec.%d", l))};
+        al_trace_at at = {.trace = trace, .name = al_decoder_layer_prefix(name, name_prefix, l)};
         al_named memory = cross ? al_layer_output_named(&ws->memory) : (al_named){0};
         al_layer_output y;
         status = al_decoder_layer_forward(&y, &ws->decoder[l], al_layer_output_named(&x),

@@ -48,14 +48,7 @@ static al_status positions(al_matrix *pos, const al_transformer *model, const ch
     return al_positional_sinusoidal(pos, 0, labels, (al_trace_at){trace, name}, err);
 }
 
-/* Names of the input layer under a prefix. */
-typedef struct input_names {
-    char tokens[AL_NAME_SIZE], embed[AL_NAME_SIZE], pos[AL_NAME_SIZE];
-    char segments[AL_NAME_SIZE], segment[AL_NAME_SIZE], x[AL_NAME_SIZE];
-    char norm[AL_NAME_SIZE];
-} input_names;
-
-static void build_names(input_names *n, const char *prefix)
+void al_stack_input_names_init(al_stack_input_names *n, const char *prefix)
 {
     al_prefixed(n->tokens, prefix, "tokens");
     al_prefixed(n->embed, prefix, "embed");
@@ -68,7 +61,7 @@ static void build_names(input_names *n, const char *prefix)
 
 /* x (L x d) = embed + pos (+ segment), one record with every term. */
 static al_status sum_inputs(al_matrix *x, const al_matrix *embed, const al_matrix *pos,
-                            const al_matrix *segment, const input_names *n,
+                            const al_matrix *segment, const al_stack_input_names *n,
                             const char *const *labels, al_trace *trace, al_error *err)
 {
     al_add(x, embed, pos, NULL);
@@ -86,8 +79,8 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
                                  al_trace *trace, al_error *err)
 {
     int length = seq->length;
-    input_names n;
-    build_names(&n, prefix);
+    al_stack_input_names n;
+    al_stack_input_names_init(&n, prefix);
     al_name(table_name, "%s.table", n.embed);
     al_matrix embed = al_matrix_rows(&in->embed, 0, length);
     al_matrix pos = al_matrix_rows(&in->pos, 0, length);
