@@ -48,7 +48,8 @@ static int greedy_decode(int *tokens, int max_length, double seed)
     while (length - 1 < max_length) {
         wavy_model(&logits, prefix, length, &seed, NULL);
         int token;
-        assert_int_equal(al_greedy(&token, al_unnamed(&logits), NULL, (al_trace_at){0}, NULL), AL_OK);
+        assert_int_equal(al_greedy(&token, al_unnamed(&logits), NULL, (al_trace_at){0}, NULL),
+                         AL_OK);
         prefix[length++] = token;
         if (token == EOS)
             break;

@@ -25,7 +25,8 @@ static int spin(const float *p, int n, float draw)
     float cumsum_data[8];
     al_matrix probs = al_matrix_wrap((float *)p, 1, n), cumsum = al_matrix_wrap(cumsum_data, 1, n);
     int token = -1;
-    assert_int_equal(al_roulette(&token, &cumsum, &probs, draw, NULL, (al_trace_at){0}, NULL), AL_OK);
+    assert_int_equal(al_roulette(&token, &cumsum, &probs, draw, NULL, (al_trace_at){0}, NULL),
+                     AL_OK);
     return token;
 }
 
@@ -152,10 +153,12 @@ static void greedy_refuses_nan_and_all_ruled_out(void **state)
     al_matrix row = al_matrix_wrap(logits, 1, 2);
     int token;
     al_error err = {0};
-    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
     assert_string_equal(err.message, "greedy: logit 1 is nan");
     logits[0] = logits[1] = -INFINITY;
-    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_greedy(&token, al_unnamed(&row), NULL, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
 }
 
 /* T <= 0 is not a temperature: T -> 0 is the limit greedy decoding takes. */
@@ -262,7 +265,8 @@ static void top_k_renormalises_the_kept(void **state)
     al_ranked_token ranking[4];
     al_matrix row = al_matrix_wrap(logits, 1, 4), probs = al_matrix_wrap(p, 1, 4);
     assert_int_equal(
-        al_top_k_probs(&probs, ranking, al_unnamed(&row), 2, 1.0f, NULL, (al_trace_at){0}, NULL), AL_OK);
+        al_top_k_probs(&probs, ranking, al_unnamed(&row), 2, 1.0f, NULL, (al_trace_at){0},
+                       NULL), AL_OK);
     assert_same_float(p[0], 0.0f);
     assert_close(p[1], 0.75, PROBABILITY_TOLERANCE);
     assert_close(p[2], 0.25, PROBABILITY_TOLERANCE);

@@ -198,19 +198,24 @@ static void bad_input_is_refused(void **state)
     assert_int_equal(al_matrix_alloc(&table, 2, 2, NULL), AL_OK);
     al_error err = {0};
     const int good[] = {1, 4}, zero[] = {1, 0};
-    assert_int_equal(al_dot_variance(&table, good, 2, 1, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_dot_variance(&table, good, 2, 1, &rng, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "at least 2 samples"));
-    assert_int_equal(al_dot_variance(&table, zero, 2, 10, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_dot_variance(&table, zero, 2, 10, &rng, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "not 0"));
-    assert_int_equal(al_dot_variance(&table, good, 1, 10, &rng, (al_trace_at){0}, &err), AL_ERR_SHAPE);
-    assert_int_equal(al_dot_variance(&table, good, 0, 10, &rng, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_dot_variance(&table, good, 1, 10, &rng, (al_trace_at){0}, &err),
+                     AL_ERR_SHAPE);
+    assert_int_equal(al_dot_variance(&table, good, 0, 10, &rng, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
     assert_int_equal(al_softmax_peak(&table, good, 2, 1, 10, &rng, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     assert_int_equal(al_softmax_peak(&table, good, 2, 4, 0, &rng, (al_trace_at){0}, &err),
                      AL_ERR_VALUE);
     trace_capture c;
     capture_start(&c);
-    assert_int_equal(al_dot_variance(&table, good, 2, 10, &rng, (al_trace_at){c.trace, NULL}, &err), AL_ERR_ARG);
+    assert_int_equal(al_dot_variance(&table, good, 2, 10, &rng, (al_trace_at){c.trace, NULL},
+                                     &err), AL_ERR_ARG);
     capture_finish(&c);
     capture_free(&c);
     al_matrix_free(&table);

@@ -74,7 +74,8 @@ static void linear_names_the_shapes_that_disagree(void **state)
     float x_data[3] = {0}, y_data[3];
     al_matrix x = al_matrix_wrap(x_data, 1, 3), y = al_matrix_wrap(y_data, 1, 3);
     al_error err = {0};
-    assert_int_equal(al_linear_forward(&y, al_unnamed(&x), &layer, (al_trace_at){NULL, "logits"}, &err),
+    assert_int_equal(al_linear_forward(&y, al_unnamed(&x), &layer, (al_trace_at){NULL, "logits"},
+                                       &err),
                      AL_ERR_SHAPE);
     assert_string_equal(err.message,
                         "logits: x is 1 x 3 but W is 2 x 3 (x needs 2 columns)");
@@ -394,7 +395,8 @@ static void embedding_copies_rows_by_id(void **state)
     const int ids[] = {3, 0, 3};
     float out_data[6];
     al_matrix out = al_matrix_wrap(out_data, 3, 2);
-    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE, NULL),
+    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE,
+                                          NULL),
                      AL_OK);
     const float expected[6] = {30, 31, 0, 1, 30, 31};
     for (int j = 0; j < 6; j++)
@@ -411,7 +413,8 @@ static void embedding_refuses_an_id_outside_the_vocabulary(void **state)
     float out_data[4];
     al_matrix out = al_matrix_wrap(out_data, 2, 2);
     al_error err = {0};
-    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE, &err),
+    assert_int_equal(al_embedding_forward(&out, (al_named_ids){.ids = ids}, &embedding, NO_TRACE,
+                                          &err),
                      AL_ERR_VALUE);
     assert_string_equal(err.message,
                         "embedding: token 1 has id 4, outside the vocabulary (0 to 3)");

@@ -105,7 +105,8 @@ static void two_tokens_by_hand(void **state)
     set_identity(&l.params.w_q, 1), set_identity(&l.params.w_k, 1);
     set_identity(&l.params.w_v, 10), set_identity(&l.params.w_o, 1);
     set_rows(&l.x, (const float[]){1, 0, 1, 0, 0, 2, 0, 0});
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
 
     al_attention_steps h0 = al_attention_head_steps(&l.ws, 0);
@@ -141,7 +142,8 @@ static void three_tokens_with_zero_queries_average_the_values(void **state)
     set_identity(&l.params.w_k, 1), set_identity(&l.params.w_v, 1);
     set_identity(&l.params.w_o, 1);
     set_rows(&l.x, (const float[]){3, 0, 6, 0, 0, 3, 0, 6, 3, 3, 0, 0});
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 4; j++)
@@ -153,7 +155,8 @@ static void three_tokens_with_zero_queries_average_the_values(void **state)
     al_attention_call call = PLAIN;
     call.mask = &causal;
     call.mask_op = AL_MASK_OP_CAUSAL;
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE,
+                                       NULL),
                      AL_OK);
     const double expected[12] = {3, 0, 6, 0, 1.5, 1.5, 3, 3, 2, 2, 2, 2};
     for (int i = 0; i < 3; i++)
@@ -188,7 +191,8 @@ static void causal_weights_above_the_diagonal_are_exactly_zero(void **state)
     al_causal_mask(&causal);
     al_attention_call call = PLAIN;
     call.mask = &causal;
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE,
+                                       NULL),
                      AL_OK);
     for (int h = 0; h < 2; h++) {
         al_attention_steps steps = al_attention_head_steps(&l.ws, h);
@@ -219,7 +223,8 @@ static void padding_mask_zeroes_the_padded_keys(void **state)
     al_attention_call call = PLAIN;
     call.mask = &padding;
     call.mask_op = AL_MASK_OP_PADDING;
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE,
+                                       NULL),
                      AL_OK);
     for (int h = 0; h < 3; h++) {
         al_attention_steps steps = al_attention_head_steps(&l.ws, h);
@@ -289,9 +294,11 @@ static void permuting_the_input_rows_permutes_the_output_rows(void **state)
         al_matrix to = al_matrix_rows(&p.x, i, 1), from = al_matrix_rows(&l.x, order[i], 1);
         assert_int_equal(al_copy(&to, &from, NULL), AL_OK);
     }
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
-    assert_int_equal(al_self_attention(&p.out, &p.ws, al_unnamed(&p.x), &p.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&p.out, &p.ws, al_unnamed(&p.x), &p.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
     for (int i = 0; i < 5; i++) {
         al_matrix permuted = al_matrix_rows(&p.out, i, 1);
@@ -312,7 +319,8 @@ static void one_head_with_identity_w_o_is_plain_attention(void **state)
     layer_make(&l, 4, 4, 6, 1, false);
     layer_randomize(&l, 21);
     set_identity(&l.params.w_o, 1);
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
 
     al_matrix q, k, v, out;
@@ -343,7 +351,8 @@ static void each_head_is_attention_on_its_column_slice(void **state)
     layer l = {0};
     layer_make(&l, 3, 3, 8, 4, true);
     layer_randomize(&l, 33);
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
     al_matrix q = al_matrix_rows(&l.ws.q, 0, 3), k = al_matrix_rows(&l.ws.k, 0, 3);
     al_matrix v = al_matrix_rows(&l.ws.v, 0, 3), concat = al_matrix_rows(&l.ws.concat, 0, 3);
@@ -429,12 +438,15 @@ static void a_workspace_serves_shorter_sequences(void **state)
     layer_randomize(&small, 13);
     al_matrix x3 = al_matrix_rows(&big.x, 0, 3), out3 = al_matrix_rows(&big.out, 0, 3);
     assert_int_equal(al_copy(&small.x, &x3, NULL), AL_OK);
-    assert_int_equal(al_self_attention(&big.out, &big.ws, al_unnamed(&big.x), &big.params, &PLAIN, NO_TRACE,
+    assert_int_equal(al_self_attention(&big.out, &big.ws, al_unnamed(&big.x), &big.params, &PLAIN,
+                                       NO_TRACE,
                                        NULL),
                      AL_OK);
-    assert_int_equal(al_self_attention(&out3, &big.ws, al_unnamed(&x3), &big.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&out3, &big.ws, al_unnamed(&x3), &big.params, &PLAIN,
+                                       NO_TRACE, NULL),
                      AL_OK);
-    assert_int_equal(al_self_attention(&small.out, &small.ws, al_unnamed(&small.x), &small.params, &PLAIN, NO_TRACE, NULL),
+    assert_int_equal(al_self_attention(&small.out, &small.ws, al_unnamed(&small.x), &small.params,
+                                       &PLAIN, NO_TRACE, NULL),
                      AL_OK);
     assert_matrices_close(&out3, &small.out, OUTPUT_TOLERANCE);
     layer_free(&big);
@@ -464,7 +476,8 @@ static void shape_errors_name_both_shapes(void **state)
     al_error err = {0};
     al_matrix wide;
     assert_int_equal(al_matrix_alloc(&wide, 3, 6, NULL), AL_OK);
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&wide), &l.params, &PLAIN, NO_TRACE, &err),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&wide), &l.params, &PLAIN,
+                                       NO_TRACE, &err),
                      AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "3 x 6"));
     assert_non_null(strstr(err.message, "d_model is 4"));
@@ -482,13 +495,15 @@ static void shape_errors_name_both_shapes(void **state)
     al_matrix mask = al_matrix_wrap(mask_data, 2, 2);
     al_attention_call call = PLAIN;
     call.mask = &mask;
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE, &err),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE,
+                                       &err),
                      AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "the mask is 2 x 2 but the scores are 3 x 3"));
 
     call = PLAIN;
     call.temperature = 0.0f;
-    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE, &err),
+    assert_int_equal(al_self_attention(&l.out, &l.ws, al_unnamed(&l.x), &l.params, &call, NO_TRACE,
+                                       &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "temperature"));
     al_matrix_free(&wide), al_matrix_free(&long_x), al_matrix_free(&long_out);

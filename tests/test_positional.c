@@ -112,7 +112,8 @@ static void negative_position_is_refused(void **state)
     float data[4];
     al_matrix pos = al_matrix_wrap(data, 1, 4);
     al_error err = {0};
-    assert_int_equal(al_positional_sinusoidal(&pos, -1, NULL, (al_trace_at){0}, &err), AL_ERR_VALUE);
+    assert_int_equal(al_positional_sinusoidal(&pos, -1, NULL, (al_trace_at){0}, &err),
+                     AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "negative"));
 }
 
@@ -182,7 +183,8 @@ static void traces_record_op_and_labels(void **state)
                                            NULL),
                      AL_OK);
     assert_int_equal(
-        al_positional_learned(&pos, 0, &table, labels, (al_trace_at){capture.trace, "pos2"}, NULL), AL_OK);
+        al_positional_learned(&pos, 0, &table, labels, (al_trace_at){capture.trace, "pos2"},
+                              NULL), AL_OK);
     capture_finish(&capture);
     assert_trace_has(&capture, "\"name\": \"pos\", \"role\": \"activation\", \"op\": "
                                "\"sinusoidal\", \"inputs\": [], \"attrs\": {\"first_position\": "
