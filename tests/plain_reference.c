@@ -101,17 +101,23 @@ static void add(double *y, const double *x, const double *f, int length, int d)
 }
 
 /* y (L x d_model) = max(0, z · W1 + b1) · W2 + b2 */
-static void feed_forward(double *y, const double *z, const plain_encoder_weights *w,
-                         int length)
+static void ffn(double *y, const double *z, const double *w1, const double *b1,
+                const double *w2, const double *b2, int d_model, int d_ff, int length)
 {
     double hidden[PLAIN_MAX_L * PLAIN_MAX_D_FF];
     /* pass 1: hidden = z · W1 + b1 */
-    linear(hidden, z, w->w1, w->b1, length, w->d_model, w->d_ff);
+    linear(hidden, z, w1, b1, length, d_model, d_ff);
     /* pass 2: ReLU */
-    for (int n = 0; n < length * w->d_ff; n++)
+    for (int n = 0; n < length * d_ff; n++)
         hidden[n] = hidden[n] > 0.0 ? hidden[n] : 0.0;
     /* pass 3: y = hidden · W2 + b2 */
-    linear(y, hidden, w->w2, w->b2, length, w->d_ff, w->d_model);
+    linear(y, hidden, w2, b2, length, d_ff, d_model);
+}
+
+static void feed_forward(double *y, const double *z, const plain_encoder_weights *w,
+                         int length)
+{
+    ffn(y, z, w->w1, w->b1, w->w2, w->b2, w->d_model, w->d_ff, length);
 }
 
 static bool fits(const plain_encoder_weights *w, int length)
@@ -120,31 +126,48 @@ static bool fits(const plain_encoder_weights *w, int length)
            w->d_ff <= PLAIN_MAX_D_FF && w->heads >= 1 && w->d_model % w->heads == 0;
 }
 
-/* out (L x d_model) = MultiHead(x), no mask or the causal one, for sizes that fit. */
-static void multihead(double *out, const double *x, const plain_encoder_weights *w, int length)
+/* out (Lq x d) = MultiHead(queries from xq, keys and values from xkv),
+ * under mask (Lq x Lk, or NULL), for sizes that fit. */
+static void attention_layer(double *out, const double *xq, const double *xkv,
+                            const plain_attention_weights *a, int d, int heads, int lq,
+                            int lk, const int *mask)
 {
-    int d = w->d_model, d_head = d / w->heads;
+    int d_head = d / heads;
     double q[PLAIN_MAX_L * PLAIN_MAX_D_MODEL], k[PLAIN_MAX_L * PLAIN_MAX_D_MODEL];
     double v[PLAIN_MAX_L * PLAIN_MAX_D_MODEL], concat[PLAIN_MAX_L * PLAIN_MAX_D_MODEL];
     double weights[PLAIN_MAX_L * PLAIN_MAX_L];
-    int causal[PLAIN_MAX_L * PLAIN_MAX_L];
-    for (int i = 0; i < length; i++)
-        for (int j = 0; j < length; j++)
-            causal[i * length + j] = j <= i;
 
-    /* pass 1: the projections q = x · W_Q + b_Q, k = ..., v = ... */
-    linear(q, x, w->w_q, w->b_q, length, d, d);
-    linear(k, x, w->w_k, w->b_k, length, d, d);
-    linear(v, x, w->w_v, w->b_v, length, d, d);
+    /* pass 1: the projections q = xq · W_Q + b_Q, k = xkv · W_K + ..., v = ... */
+    linear(q, xq, a->w_q, a->b_q, lq, d, d);
+    linear(k, xkv, a->w_k, a->b_k, lk, d, d);
+    linear(v, xkv, a->w_v, a->b_v, lk, d, d);
     /* pass 2: head i attends on its d_head columns and writes its output
      * into the same columns of concat: the join is where it writes */
-    for (int head = 0; head < w->heads; head++) {
+    for (int head = 0; head < heads; head++) {
         int c = head * d_head;
-        plain_attention(concat + c, weights, q + c, k + c, v + c, w->causal ? causal : NULL,
-                        length, length, d_head, d_head, d, d);
+        plain_attention(concat + c, weights, q + c, k + c, v + c, mask, lq, lk, d_head, d_head,
+                        d, d);
     }
     /* pass 3: out = concat · W_O + b_O */
-    linear(out, concat, w->w_o, w->b_o, length, d, d);
+    linear(out, concat, a->w_o, a->b_o, lq, d, d);
+}
+
+/* The causal mask for L tokens: key j allowed for query i when j <= i. */
+static void causal_mask(int *mask, int length)
+{
+    for (int i = 0; i < length; i++)
+        for (int j = 0; j < length; j++)
+            mask[i * length + j] = j <= i;
+}
+
+/* out (L x d_model) = MultiHead(x), no mask or the causal one. */
+static void multihead(double *out, const double *x, const plain_encoder_weights *w, int length)
+{
+    plain_attention_weights a = {w->w_q, w->w_k, w->w_v, w->w_o, w->b_q, w->b_k, w->b_v, w->b_o};
+    int causal[PLAIN_MAX_L * PLAIN_MAX_L];
+    causal_mask(causal, length);
+    attention_layer(out, x, x, &a, w->d_model, w->heads, length, length,
+                    w->causal ? causal : NULL);
 }
 
 bool plain_multihead(double *out, const double *x, const plain_encoder_weights *w, int length)
@@ -184,5 +207,47 @@ bool plain_encoder_layer(double *y, const double *x, const plain_encoder_weights
         feed_forward(f, z, w, length);
         add(y, a, f, length, d);
     }
+    return true;
+}
+
+/* y (L x d_model) = one decoder layer on x with cross-attention over
+ * memory (S x d_model); see plain_reference.h. */
+bool plain_decoder_layer(double *y, const double *x, const double *memory,
+                         const plain_decoder_weights *w, int length, int memory_length,
+                         bool pre_norm)
+{
+    int d = w->d_model;
+    if (length < 1 || length > PLAIN_MAX_L || memory_length < 1 ||
+        memory_length > PLAIN_MAX_L || d > PLAIN_MAX_D_MODEL || w->d_ff > PLAIN_MAX_D_FF ||
+        w->heads < 1 || d % w->heads != 0)
+        return false;
+    int causal[PLAIN_MAX_L * PLAIN_MAX_L];
+    causal_mask(causal, length);
+    double a[PLAIN_MAX_L * PLAIN_MAX_D_MODEL] = {0}, f[PLAIN_MAX_L * PLAIN_MAX_D_MODEL] = {0};
+    double z[PLAIN_MAX_L * PLAIN_MAX_D_MODEL] = {0};
+    const double *gamma[3] = {w->gamma1, w->gamma2, w->gamma3};
+    const double *beta[3] = {w->beta1, w->beta2, w->beta3};
+    for (int n = 0; n < length * d; n++)
+        a[n] = x[n];
+    /* sublayer k = 1, 2, 3: masked self-attention, cross-attention, FFN;
+     *   post-norm: a = LayerNorm_k(a + F_k(a)),  pre-norm: a = a + F_k(LayerNorm_k(a)) */
+    for (int k = 0; k < 3; k++) {
+        const double *in = a;
+        if (pre_norm) {
+            layer_norm(z, a, gamma[k], beta[k], w->epsilon, length, d);
+            in = z;
+        }
+        if (k == 0)
+            attention_layer(f, in, in, &w->self, d, w->heads, length, length, causal);
+        else if (k == 1)
+            attention_layer(f, in, memory, &w->cross, d, w->heads, length, memory_length, NULL);
+        else
+            ffn(f, in, w->w1, w->b1, w->w2, w->b2, d, w->d_ff, length);
+        add(a, a, f, length, d);
+        if (!pre_norm)
+            layer_norm(a, a, gamma[k], beta[k], w->epsilon, length, d);
+    }
+    for (int n = 0; n < length * d; n++)
+        y[n] = a[n];
     return true;
 }

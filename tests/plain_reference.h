@@ -37,6 +37,13 @@ void plain_attention(double *out, double *weights, const double *q, const double
                      const double *v, const int *mask, int queries, int keys, int d_k,
                      int d_v, int qk_stride, int v_stride);
 
+/* One attention layer's projections: d_model x d_model, biases 1 x
+ * d_model or NULL. */
+typedef struct plain_attention_weights {
+    const double *w_q, *w_k, *w_v, *w_o;
+    const double *b_q, *b_k, *b_v, *b_o;
+} plain_attention_weights;
+
 /* The parameters of one encoder layer, borrowed (the caller owns them),
  * with the same meaning as attnlab's al_encoder_layer. */
 typedef struct plain_encoder_weights {
@@ -72,5 +79,27 @@ bool plain_multihead(double *out, const double *x, const plain_encoder_weights *
  * passes the PLAIN_MAX_ limits. */
 bool plain_encoder_layer(double *y, const double *x, const plain_encoder_weights *w,
                          int length, bool pre_norm);
+
+/* The parameters of one decoder layer of an encoder-decoder model:
+ * masked self-attention (norm 1), cross-attention over the encoder's
+ * memory (norm 2), the FFN (norm 3). */
+typedef struct plain_decoder_weights {
+    int d_model, heads, d_ff;
+    plain_attention_weights self, cross;
+    const double *gamma1, *beta1, *gamma2, *beta2, *gamma3, *beta3;
+    const double *w1, *b1, *w2, *b2;
+    double epsilon;
+} plain_decoder_weights;
+
+/* One decoder layer on x (L x d_model) reading memory (S x d_model):
+ *   post-norm: a1 = LayerNorm1(x + MHA_self(x) under the causal mask)
+ *              a2 = LayerNorm2(a1 + MHA_cross(queries a1, keys and values memory))
+ *              y  = LayerNorm3(a2 + FFN(a2))
+ *   pre-norm:  a1 = x + MHA_self(LayerNorm1(x)), a2 = a1 + MHA_cross(LayerNorm2(a1),
+ *              memory), y = a2 + FFN(LayerNorm3(a2))
+ * Returns false (computing nothing) if a size passes the PLAIN_MAX_ limits. */
+bool plain_decoder_layer(double *y, const double *x, const double *memory,
+                         const plain_decoder_weights *w, int length, int memory_length,
+                         bool pre_norm);
 
 #endif

@@ -1,8 +1,13 @@
-/* test_backward_blocks.c: al_encoder_layer_backward, post-norm and
- * pre-norm, against central finite differences of plain_encoder_layer
- * (plain_reference.c, plain loops over doubles) on the seeded layer of
- * encoder_fixture.c: dx and the gradient of every one of its 16
- * parameters (W_Q ... b_O, both norms' gamma and beta, W1, b1, W2, b2).
+/* test_backward_blocks.c: al_encoder_layer_backward and
+ * al_decoder_layer_backward, post-norm and pre-norm, against central
+ * finite differences of plain_encoder_layer and plain_decoder_layer
+ * (plain_reference.c, plain loops over doubles): the encoder layer of
+ * encoder_fixture.c (dx and all 16 parameters: W_Q ... b_O, both norms'
+ * gamma and beta, W1, b1, W2, b2), the same layer as a decoder-only
+ * model's (causal mask), and an encoder-decoder model's decoder layer
+ * with cross-attention (dx, dmemory, which is added to, and 22 of its
+ * tensors). Writing this test found the layer's backward workspace sized
+ * its attention for the memory's keys only, too few for self-attention.
  *
  * Can it fail? Tried while writing it, then undone: leaving out the
  * shortcut's share (dx = F's backward alone) fails "dx" in both
@@ -15,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -192,6 +198,150 @@ static void decoder_only_pre_norm(void **state)
     check_decoder_only_layer(AL_NORM_PRE, 44);
 }
 
+/* ---- a decoder layer with cross-attention ------------------------------------ */
+
+enum { MEMORY = 4, DECODER_TENSORS = 22 };
+
+/* Every parameter of an encoder-decoder model's decoder layer, as doubles,
+ * and the plain layer pointing into them. */
+typedef struct cross_case {
+    double values[DECODER_TENSORS][D_FF * D_MODEL];
+    double x[LENGTH * D_MODEL], memory[MEMORY * D_MODEL], r[LENGTH * D_MODEL];
+    plain_decoder_weights plain;
+    bool pre_norm;
+} cross_case;
+
+/* The 22 tensors checked here, in one fixed order: self-attention's 8,
+ * cross-attention's 8, the three norms' gamma, W1, W2, b1. (The betas and
+ * b2 are drawn too but only read: their gradients are plain sums that
+ * test_backward_layers.c checks.) */
+static void decoder_tensors(al_matrix *out[DECODER_TENSORS], al_decoder_layer *l)
+{
+    al_matrix *all[DECODER_TENSORS] = {
+        &l->self_attn.w_q, &l->self_attn.w_k, &l->self_attn.w_v, &l->self_attn.w_o,
+        &l->self_attn.b_q, &l->self_attn.b_k, &l->self_attn.b_v, &l->self_attn.b_o,
+        &l->cross_attn.w_q, &l->cross_attn.w_k, &l->cross_attn.w_v, &l->cross_attn.w_o,
+        &l->cross_attn.b_q, &l->cross_attn.b_k, &l->cross_attn.b_v, &l->cross_attn.b_o,
+        &l->self_attn_norm.gamma, &l->cross_attn_norm.gamma, &l->ffn_norm.gamma,
+        &l->ffn.first.w, &l->ffn.second.w, &l->ffn.first.b};
+    memcpy(out, all, sizeof all);
+}
+
+static double cross_loss(void *context)
+{
+    cross_case *c = context;
+    double y[LENGTH * D_MODEL];
+    assert_true(plain_decoder_layer(y, c->x, c->memory, &c->plain, LENGTH, MEMORY, c->pre_norm));
+    return gc_weighted_sum(y, c->r, LENGTH * D_MODEL);
+}
+
+static void check_cross_layer(al_norm_placement norm, uint64_t seed)
+{
+    al_rng rng;
+    al_rng_seed(&rng, seed, 0);
+    al_model_config config = {
+        .family = AL_FAMILY_ENCODER_DECODER, .norm = norm, .d_model = D_MODEL, .heads = HEADS,
+        .encoder_layers = 1, .decoder_layers = 1, .d_ff = D_FF, .vocab_size = 16,
+        .positions = AL_POSITIONS_SINUSOIDAL, .biases = true,
+        .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_decoder_layer layer, grad;
+    assert_int_equal(al_decoder_layer_alloc(&layer, &config, NULL), AL_OK);
+    assert_int_equal(al_decoder_layer_alloc(&grad, &config, NULL), AL_OK);
+    assert_true(layer.has_cross);
+    al_decoder_layer_init(&layer, &rng);
+    al_matrix *betas[] = {&layer.self_attn_norm.beta, &layer.cross_attn_norm.beta,
+                          &layer.ffn_norm.beta, &layer.ffn.second.b};
+    al_matrix *t[DECODER_TENSORS], *g[DECODER_TENSORS];
+    decoder_tensors(t, &layer), decoder_tensors(g, &grad);
+    for (int k = 4; k < 8; k++) {  /* the biases of both attentions */
+        al_rng_fill_uniform(t[k], &rng, -0.5f, 0.5f);
+        al_rng_fill_uniform(t[k + 8], &rng, -0.5f, 0.5f);
+    }
+    for (int k = 16; k < 19; k++)
+        al_rng_fill_uniform(t[k], &rng, 0.5f, 1.5f), al_fill(g[k], 0.0f);
+    al_rng_fill_uniform(t[21], &rng, -0.5f, 0.5f);
+    for (int k = 0; k < 4; k++)
+        al_rng_fill_uniform(betas[k], &rng, -0.5f, 0.5f);
+
+    static cross_case c;
+    c.pre_norm = norm == AL_NORM_PRE;
+    double beta_values[4][D_MODEL];
+    for (int k = 0; k < DECODER_TENSORS; k++)
+        gc_to_double(c.values[k], t[k]);
+    for (int k = 0; k < 4; k++)
+        gc_to_double(beta_values[k], betas[k]);
+    double *v[DECODER_TENSORS];
+    for (int k = 0; k < DECODER_TENSORS; k++)
+        v[k] = c.values[k];
+    c.plain = (plain_decoder_weights){
+        .d_model = D_MODEL, .heads = HEADS, .d_ff = D_FF,
+        .self = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]},
+        .cross = {v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]},
+        .gamma1 = v[16], .beta1 = beta_values[0], .gamma2 = v[17], .beta2 = beta_values[1],
+        .gamma3 = v[18], .beta3 = beta_values[2], .w1 = v[19], .b1 = v[21], .w2 = v[20],
+        .b2 = beta_values[3], .epsilon = layer.ffn_norm.epsilon};
+
+    float x_data[LENGTH * D_MODEL], m_data[MEMORY * D_MODEL], r_data[LENGTH * D_MODEL];
+    float dx_data[LENGTH * D_MODEL], dm_data[MEMORY * D_MODEL];
+    al_matrix x = al_matrix_wrap(x_data, LENGTH, D_MODEL);
+    al_matrix memory = al_matrix_wrap(m_data, MEMORY, D_MODEL);
+    al_matrix r = al_matrix_wrap(r_data, LENGTH, D_MODEL);
+    al_matrix dx = al_matrix_wrap(dx_data, LENGTH, D_MODEL);
+    al_matrix dmemory = al_matrix_wrap(dm_data, MEMORY, D_MODEL);
+    al_rng_fill_normal(&x, &rng, 0, 1), al_rng_fill_normal(&memory, &rng, 0, 1);
+    al_rng_fill_normal(&r, &rng, 0, 1);
+    /* dmemory is added to: start it at 1 and take the 1 off again below */
+    al_fill(&dmemory, 1.0f);
+    al_decoder_layer_workspace ws;
+    al_layer_backward_workspace bw;
+    assert_int_equal(al_decoder_layer_workspace_alloc(&ws, &layer, LENGTH, MEMORY, NULL), AL_OK);
+    assert_int_equal(al_layer_backward_workspace_alloc(&bw, &layer.self_attn, D_FF, LENGTH,
+                                                       MEMORY, NULL), AL_OK);
+    al_layer_output y;
+    assert_int_equal(al_decoder_layer_forward(&y, &ws, al_unnamed(&x), al_unnamed(&memory),
+                                              &layer, norm, (al_trace_at){0}, NULL), AL_OK);
+    assert_int_equal(al_decoder_layer_backward(&dx, &dmemory, &grad, &bw, &r, &ws, &x, &memory,
+                                               &layer, norm, NULL), AL_OK);
+    for (int i = 0; i < MEMORY * D_MODEL; i++)
+        dm_data[i] -= 1.0f;
+
+    gc_to_double(c.x, &x), gc_to_double(c.memory, &memory), gc_to_double(c.r, &r);
+    const char *placement = c.pre_norm ? "cross pre-norm" : "cross post-norm";
+    double numeric[MAX];
+    char what[64];
+    gc_central_differences(numeric, c.x, LENGTH * D_MODEL, cross_loss, &c);
+    snprintf(what, sizeof what, "%s dx", placement);
+    gc_expect_gradient(what, &dx, numeric, FLOAT_GRADIENT, REASON);
+    gc_central_differences(numeric, c.memory, MEMORY * D_MODEL, cross_loss, &c);
+    snprintf(what, sizeof what, "%s dmemory", placement);
+    gc_expect_gradient(what, &dmemory, numeric, FLOAT_GRADIENT, REASON);
+    const char *names[DECODER_TENSORS] = {
+        "self dW_Q", "self dW_K", "self dW_V", "self dW_O", "self db_Q", "self db_K",
+        "self db_V", "self db_O", "cross dW_Q", "cross dW_K", "cross dW_V", "cross dW_O",
+        "cross db_Q", "cross db_K", "cross db_V", "cross db_O", "dgamma1", "dgamma2",
+        "dgamma3", "dW1", "dW2", "db1"};
+    for (int k = 0; k < DECODER_TENSORS; k++) {
+        gc_central_differences(numeric, c.values[k], t[k]->rows * t[k]->cols, cross_loss, &c);
+        snprintf(what, sizeof what, "%s %s", placement, names[k]);
+        gc_expect_gradient(what, g[k], numeric, FLOAT_GRADIENT, REASON);
+    }
+    al_layer_backward_workspace_free(&bw);
+    al_decoder_layer_workspace_free(&ws);
+    al_decoder_layer_free(&layer), al_decoder_layer_free(&grad);
+}
+
+static void cross_post_norm(void **state)
+{
+    (void)state;
+    check_cross_layer(AL_NORM_POST, 45);
+}
+
+static void cross_pre_norm(void **state)
+{
+    (void)state;
+    check_cross_layer(AL_NORM_PRE, 46);
+}
+
 static void post_norm_layer(void **state)
 {
     (void)state;
@@ -211,6 +361,8 @@ int main(void)
         cmocka_unit_test(pre_norm_layer),
         cmocka_unit_test(decoder_only_post_norm),
         cmocka_unit_test(decoder_only_pre_norm),
+        cmocka_unit_test(cross_post_norm),
+        cmocka_unit_test(cross_pre_norm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,8 +200,9 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
 
 /* --- backward ------------------------------------------------------------------ */
 
-/* Room for the backward of one layer, for up to max_rows tokens (and
- * max_keys keys in cross-attention): the L x d_model gradients between and
+/* Room for the backward of one layer, for up to max_rows tokens (and a
+ * memory of up to max_keys tokens in cross-attention; self-attention's
+ * keys are the max_rows rows): the L x d_model gradients between and
  * inside the sublayers, the FFN's dhidden (L x d_ff), cross-attention's
  * share of the memory's gradient and one attention backward workspace,
  * used by each sublayer in turn. */

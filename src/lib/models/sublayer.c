@@ -266,10 +266,12 @@ al_status al_layer_backward_workspace_alloc(al_layer_backward_workspace *bw,
         status = al_matrix_alloc(wide[i], max_rows, d, err);
     if (status == AL_OK)
         status = al_matrix_alloc(&bw->d_memory, max_keys, d, err);
+    /* self-attention's keys are the layer's own rows */
+    int keys = max_keys > max_rows ? max_keys : max_rows;
     if (status == AL_OK && d_ff > 0)
         status = al_matrix_alloc(&bw->dhidden, max_rows, d_ff, err);
     if (status == AL_OK)
-        status = al_attention_backward_workspace_alloc(&bw->attn, attn, max_rows, max_keys, err);
+        status = al_attention_backward_workspace_alloc(&bw->attn, attn, max_rows, keys, err);
     if (status != AL_OK)
         al_layer_backward_workspace_free(bw);
     return status;
