@@ -241,11 +241,13 @@ al_status al_transformer_encode(al_transformer_workspace *ws, const al_transform
 al_status al_transformer_decode(al_transformer_workspace *ws, const al_transformer *model,
                                 const al_sequence *decoder_input, const char *name_prefix,
                                 al_trace *trace, al_error *err);
-/* --- backward: one-stack models ---------------------------------------------- */
+/* --- backward -------------------------------------------------------------------- */
 
 /* Room for the backward of a pass over up to max_length tokens. */
 typedef struct al_transformer_backward_workspace {
     al_matrix d_final;                  /* max_length x d_model: dL/d(what the output read) */
+    al_matrix d_memory;                 /* max_length x d_model: dL/d(the encoder's output),
+                                           encoder-decoder only                        */
     al_matrix d_a, d_b;                 /* max_length x d_model: between the layers  */
     al_layer_backward_workspace layer;  /* shared by the layers, one after another   */
 } al_transformer_backward_workspace;
@@ -255,27 +257,30 @@ al_status al_transformer_backward_workspace_alloc(al_transformer_backward_worksp
                                                   al_error *err);
 void al_transformer_backward_workspace_free(al_transformer_backward_workspace *bw);
 
-/* Backward of the last al_transformer_forward of a decoder-only or
- * encoder-only model on input, from dlogits (L x V; al_cross_entropy_backward
- * of ws->probs gives it). Every parameter's gradient is added into grad
- * (an al_transformer allocated for the same configuration, zeroed before
- * the step), from the top down:
+/* Backward of the last al_transformer_forward(ws, model, input, target),
+ * from dlogits (L x V, L the length of what the output layer read;
+ * al_cross_entropy_backward of ws->probs gives it). Every parameter's
+ * gradient is added into grad (an al_transformer allocated for the same
+ * configuration, zeroed before the step), from the top down:
  *
  *   logits = final · W (+ b):  dW += finalᵀ · dlogits, db += Σ_i dlogits_i,
  *                              d_final = dlogits · Wᵀ
  *     (tied to the embeddings, logits = final · Eᵀ:  dE += dlogitsᵀ · final,
  *                              d_final = dlogits · E)
- *   pre-norm: the stack's final layer norm
- *   each layer, last first: al_encoder_layer_backward / al_decoder_layer_backward
- *   embedding norm (if any); then x = embed + pos (+ segment) passes dx to
- *   each term: dE[id_i] += dx_i, learned positions dP[i] += dx_i, segments
- *   likewise; sinusoidal positions learn nothing.
+ *   each stack: its final layer norm (pre-norm), each layer last first
+ *     (al_encoder_layer_backward / al_decoder_layer_backward), the
+ *     embedding norm (if any), then x = embed + pos (+ segment) passes dx
+ *     to each term: dE[id_i] += dx_i, learned positions dP[i] += dx_i,
+ *     segments likewise; sinusoidal positions learn nothing
+ *   encoder-decoder: the decoder first, each of its layers adding its
+ *     share of the memory's gradient; the encoder then starts from that sum.
  * The pooler is not on the path to the logits and gets no gradient.
- * Encoder-decoder models fail with AL_ERR_ARG (not yet). */
+ * target is the decoder's input for an encoder-decoder model, NULL
+ * otherwise. */
 al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_workspace *bw,
                                   const al_matrix *dlogits, const al_transformer_workspace *ws,
                                   const al_transformer *model, const al_sequence *input,
-                                  al_error *err);
+                                  const al_sequence *target, al_error *err);
 
 al_status al_transformer_output(al_transformer_workspace *ws, const al_transformer *model,
                                 const char *const *words, const char *name_prefix,

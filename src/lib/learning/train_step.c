@@ -110,7 +110,7 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
         status = al_scale(&dlogits, &dlogits, (float)((double)counted / batch_counted), err);
     if (status == AL_OK)
         status = al_transformer_backward(&t->grad, &t->bw, &dlogits, &t->ws, model,
-                                         &item->input, err);
+                                         &item->input, NULL, err);
     return status;
 }
 

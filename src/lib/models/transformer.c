@@ -186,80 +186,133 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
     return status;
 }
 
-/* --- backward: one-stack models ------------------------------------------------ */
+/* --- backward ------------------------------------------------------------------ */
 
-/* What layer l of the stack read: the stack's input for l = 0, else what
- * layer l - 1 wrote (its last sublayer's result). */
-static al_matrix layer_input(const al_transformer_workspace *ws, const al_transformer *model,
-                             int l, int length)
+/* Which stack: the encoder's (reading the source) or the decoder's
+ * (reading the target in an encoder-decoder model, else the sentence). */
+typedef struct stack {
+    bool encoder;
+    int layers, length;
+    const al_stack_input *in;
+} stack;
+
+static stack stack_of(const al_transformer_workspace *ws, const al_transformer *model,
+                      bool encoder, int length)
 {
-    bool encoder = has_encoder(model);
-    const al_stack_input *in = &ws->source;
-    if (l == 0)
-        return al_matrix_rows(model->config.embedding_norm ? &in->norm : &in->x, 0, length);
-    const al_sublayer_workspace *last = encoder ? &ws->encoder[l - 1].ffn
-                                                : &ws->decoder[l - 1].ffn;
-    return al_sublayer_result(last, model->config.norm, length);
+    const al_model_config *c = &model->config;
+    bool cross = c->family == AL_FAMILY_ENCODER_DECODER;
+    return (stack){.encoder = encoder, .length = length,
+                   .layers = encoder ? c->encoder_layers : c->decoder_layers,
+                   .in = encoder || !cross ? &ws->source : &ws->target};
 }
 
-/* The stack's final layer norm (pre-norm only), from d_final in place. */
-static al_status final_norm_backward(al_transformer *grad, al_matrix *d_final,
+/* What layer l of the stack read: the stack's input for l = 0, else what
+ * layer l - 1 wrote (its last sublayer's result). l = layers gives the
+ * last layer's output. */
+static al_matrix layer_input(const al_transformer_workspace *ws, const al_transformer *model,
+                             const stack *st, int l)
+{
+    if (l == 0)
+        return al_matrix_rows(model->config.embedding_norm ? &st->in->norm : &st->in->x, 0,
+                              st->length);
+    const al_sublayer_workspace *last = st->encoder ? &ws->encoder[l - 1].ffn
+                                                    : &ws->decoder[l - 1].ffn;
+    return al_sublayer_result(last, model->config.norm, st->length);
+}
+
+/* The stack's final layer norm (pre-norm only), on d in place. */
+static al_status final_norm_backward(al_transformer *grad, al_matrix *d,
                                      const al_transformer_workspace *ws,
-                                     const al_transformer *model, int layers, int length,
+                                     const al_transformer *model, const stack *st,
                                      al_error *err)
 {
-    bool encoder = has_encoder(model);
-    al_matrix last = layer_input(ws, model, layers, length);
-    al_matrix mean = al_matrix_rows(encoder ? &ws->encoder_mean : &ws->decoder_mean, 0, length);
-    al_matrix var = al_matrix_rows(encoder ? &ws->encoder_var : &ws->decoder_var, 0, length);
-    return al_layer_norm_backward(d_final, encoder ? &grad->encoder_norm : &grad->decoder_norm,
-                                  d_final, &last, &mean, &var,
-                                  encoder ? &model->encoder_norm : &model->decoder_norm, err);
+    bool e = st->encoder;
+    al_matrix last = layer_input(ws, model, st, st->layers);
+    al_matrix mean = al_matrix_rows(e ? &ws->encoder_mean : &ws->decoder_mean, 0, st->length);
+    al_matrix var = al_matrix_rows(e ? &ws->encoder_var : &ws->decoder_var, 0, st->length);
+    return al_layer_norm_backward(d, e ? &grad->encoder_norm : &grad->decoder_norm, d, &last,
+                                  &mean, &var, e ? &model->encoder_norm : &model->decoder_norm,
+                                  err);
+}
+
+/* One stack from the gradient of its output (d_top, changed) down to its
+ * input: the final norm (pre-norm), each layer last first, then the
+ * embeddings of seq. The decoder's layers add the memory's gradient into
+ * d_memory (encoder-decoder only; else NULL). */
+static al_status stack_backward(al_transformer *grad, al_transformer_backward_workspace *bw,
+                                al_matrix *d_top, al_matrix *d_memory,
+                                const al_transformer_workspace *ws,
+                                const al_transformer *model, const stack *st,
+                                const al_sequence *seq, al_error *err)
+{
+    const al_model_config *c = &model->config;
+    al_status status = c->norm == AL_NORM_PRE
+                           ? final_norm_backward(grad, d_top, ws, model, st, err)
+                           : AL_OK;
+    /* the layers, last first: dy -> dx, dx becoming the next one's dy */
+    al_matrix d_a = al_matrix_rows(&bw->d_a, 0, st->length);
+    al_matrix d_b = al_matrix_rows(&bw->d_b, 0, st->length);
+    const al_matrix *memory = d_memory ? &ws->memory.value : NULL;
+    const al_matrix *dy = d_top;
+    al_matrix *dx = &d_a;
+    for (int l = st->layers - 1; l >= 0 && status == AL_OK; l--) {
+        al_matrix x = layer_input(ws, model, st, l);
+        status = st->encoder
+                     ? al_encoder_layer_backward(dx, &grad->encoder[l], &bw->layer, dy,
+                                                 &ws->encoder[l], &x, &model->encoder[l],
+                                                 c->norm, err)
+                     : al_decoder_layer_backward(dx, d_memory, &grad->decoder[l], &bw->layer,
+                                                 dy, &ws->decoder[l], &x, memory,
+                                                 &model->decoder[l], c->norm, err);
+        dy = dx;
+        dx = dx == &d_a ? &d_b : &d_a;
+    }
+    /* the input layer: embeddings, positions, segments (and their norm) */
+    al_matrix d_input = *dy;
+    if (status == AL_OK)
+        status = al_stack_input_backward(grad, &d_input, st->in, model, seq, err);
+    return status;
 }
 
 al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_workspace *bw,
                                   const al_matrix *dlogits, const al_transformer_workspace *ws,
                                   const al_transformer *model, const al_sequence *input,
-                                  al_error *err)
+                                  const al_sequence *target, al_error *err)
 {
     const al_model_config *c = &model->config;
-    if (c->family == AL_FAMILY_ENCODER_DECODER)
-        return al_fail(err, AL_ERR_ARG, "backward: encoder-decoder models have no backward yet");
-    int length = input->length;
+    bool cross = c->family == AL_FAMILY_ENCODER_DECODER;
+    const al_sequence *read_last = cross ? target : input;
+    if (!read_last)
+        return al_fail(err, AL_ERR_ARG, "backward: an encoder-decoder model needs the target "
+                       "its decoder read");
+    int length = read_last->length;
     if (ws->final.value.rows != length || dlogits->rows != length ||
         dlogits->cols != c->vocab_size)
         return al_fail(err, AL_ERR_SHAPE, "backward: the last pass read %d tokens; dlogits "
                        "must be %d x %d, not %d x %d", ws->final.value.rows, length,
                        c->vocab_size, dlogits->rows, dlogits->cols);
-    bool encoder = has_encoder(model);
-    int layers = encoder ? c->encoder_layers : c->decoder_layers;
+    if (cross && (ws->source_length != input->length || input->length > bw->d_memory.rows))
+        return al_fail(err, AL_ERR_SHAPE, "backward: the encoder read %d tokens, the source "
+                       "has %d", ws->source_length, input->length);
 
-    /* the output layer, then the final norm of a pre-norm stack */
+    /* the output layer reads the last stack: the decoder's, or the only one */
     al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
     al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
                                           err);
-    if (status == AL_OK && c->norm == AL_NORM_PRE)
-        status = final_norm_backward(grad, &d_final, ws, model, layers, length, err);
-
-    /* the layers, last first: dy -> dx, dx becoming the next one's dy */
-    al_matrix d_a = al_matrix_rows(&bw->d_a, 0, length), d_b = al_matrix_rows(&bw->d_b, 0, length);
-    const al_matrix *dy = &d_final;
-    al_matrix *dx = &d_a;
-    for (int l = layers - 1; l >= 0 && status == AL_OK; l--) {
-        al_matrix x = layer_input(ws, model, l, length);
-        status = encoder ? al_encoder_layer_backward(dx, &grad->encoder[l], &bw->layer, dy,
-                                                     &ws->encoder[l], &x, &model->encoder[l],
-                                                     c->norm, err)
-                         : al_decoder_layer_backward(dx, NULL, &grad->decoder[l], &bw->layer,
-                                                     dy, &ws->decoder[l], &x, NULL,
-                                                     &model->decoder[l], c->norm, err);
-        dy = dx;
-        dx = dx == &d_a ? &d_b : &d_a;
+    if (status != AL_OK)
+        return status;
+    if (!cross) {
+        stack only = stack_of(ws, model, has_encoder(model), length);
+        return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, input, err);
     }
-
-    /* the input layer: embeddings, positions, segments (and their norm) */
-    al_matrix d_input = *dy;
+    /* encoder-decoder: the decoder, every layer adding its share of the
+     * memory's gradient, then the encoder from that gradient */
+    al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, input->length);
+    al_fill(&d_memory, 0.0f);
+    stack decoder = stack_of(ws, model, false, length);
+    stack encoder = stack_of(ws, model, true, input->length);
+    status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, target, err);
     if (status == AL_OK)
-        status = al_stack_input_backward(grad, &d_input, &ws->source, model, input, err);
+        status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, input, err);
     return status;
 }

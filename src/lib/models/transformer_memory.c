@@ -214,6 +214,7 @@ void al_transformer_backward_workspace_free(al_transformer_backward_workspace *b
 {
     al_layer_backward_workspace_free(&bw->layer);
     al_matrix_free(&bw->d_final);
+    al_matrix_free(&bw->d_memory);
     al_matrix_free(&bw->d_a);
     al_matrix_free(&bw->d_b);
 }
@@ -224,13 +225,15 @@ al_status al_transformer_backward_workspace_alloc(al_transformer_backward_worksp
 {
     *bw = (al_transformer_backward_workspace){0};
     const al_model_config *c = &model->config;
-    const al_attention_params *attn = c->encoder_layers > 0 ? &model->encoder[0].attn
-                                    : c->decoder_layers > 0 ? &model->decoder[0].self_attn
+    const al_attention_params *attn = c->decoder_layers > 0 ? &model->decoder[0].self_attn
+                                    : c->encoder_layers > 0 ? &model->encoder[0].attn
                                                             : NULL;
     const al_feed_forward *ffn = c->encoder_layers > 0 ? &model->encoder[0].ffn
                                : c->decoder_layers > 0 ? &model->decoder[0].ffn
                                                        : NULL;
     al_status status = al_matrix_alloc(&bw->d_final, max_length, c->d_model, err);
+    if (status == AL_OK && c->family == AL_FAMILY_ENCODER_DECODER)
+        status = al_matrix_alloc(&bw->d_memory, max_length, c->d_model, err);
     if (status == AL_OK)
         status = al_matrix_alloc(&bw->d_a, max_length, c->d_model, err);
     if (status == AL_OK)
