@@ -1,0 +1,418 @@
+#!/usr/bin/python3
+"""train_reference.py: an independent NumPy reference for whole training
+steps of one-stack Transformers (al_train_step), from the equations, in
+float64: forward, softmax cross-entropy over the targets that count,
+the backward of every layer by hand, clipping by the global norm
+(torch.nn.utils.clip_grad_norm_), AdamW in PyTorch 1.13's order and the
+warm-up + cosine schedule. Nothing here calls attnlab or reads its code's
+intermediates: only the model file (tensors and "__metadata__"), the batch
+and the C's results, which it compares.
+
+    /usr/bin/python3 train_reference.py PATH/TO/train_steps
+
+runs train_steps (the C writer) into a temporary folder, then for each
+case (gpt, bert) checks
+  - the loss of one step:      |c - ref| <= LOSS_RTOL * |ref|
+  - every gradient tensor:     |c - ref| <= GRAD_RTOL * max|ref| of that
+                               tensor + GRAD_FLOOR * max|ref| of the model
+  - the 10 losses of training: |c - ref| <= STEPS_RTOL * |ref| each, and
+    the gradient norms clipping saw likewise
+and exits 1 on any mismatch (77, skipped, without NumPy).
+
+Measured on x86-64 (OpenBLAS, gcc, ASan): loss gaps 7.6e-9 (gpt) and
+6.3e-9 (bert); the worst gradient gap 4.8e-7 of its tensor's largest entry
+(gpt dec.1.ffn.w1; bert 3.2e-7); over the 10 losses the gap grows with the
+steps to 6.5e-8 (gpt) and 2.9e-7 (bert, step 10). The tolerances below
+leave a factor of 30 or more.
+
+Can it fail? Tried while writing it, then undone: beta2 0.99 here instead
+of the file's 0.999 fails the losses and gradient norms of steps 3 to 10
+of both cases (step 1's update, m / sqrt(v) = g / |g|, does not depend on
+beta2, so step 2's loss still agrees); the C's gradient of dec.1.ffn.w1
+scaled by 1.001 in train_steps.c fails that tensor alone (gap 3.7e-4,
+allowed 3.9e-5).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+except ImportError:
+    print("train_reference: NumPy is missing (apt install python3-numpy); skipped")
+    sys.exit(77)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from read_safetensors import read_safetensors  # noqa: E402  (struct and json only)
+
+# The C computes in float32 (about 6e-8 relative per operation) through two
+# layers, softmaxes and layer norms; the reference in float64. Ten steps of
+# AdamW carry the float32 rounding of each update forward, so the gap of the
+# losses grows with the steps (see the measurements above).
+LOSS_RTOL = 1e-5
+GRAD_RTOL = 1e-4
+# Some gradients are exactly 0 in exact arithmetic (the key biases: softmax
+# ignores a shift common to a row of scores), so the C holds rounding noise
+# there and no relative rule fits; they are allowed 1e-6 of the model's
+# largest gradient.
+GRAD_FLOOR = 1e-6
+STEPS_RTOL = 1e-5
+
+
+def load_tensors(path):
+    metadata, tensors, _ = read_safetensors(path)
+    arrays = {name: np.array(rows, dtype=np.float64) for name, (shape, rows) in tensors.items()}
+    return metadata, arrays
+
+
+def config(metadata):
+    cfg = dict(metadata)
+    for key in ("d_model", "heads", "encoder_layers", "decoder_layers", "d_ff", "vocab_size",
+                "max_positions", "segments"):
+        cfg[key] = int(cfg[key])
+    for key in ("biases", "tied_output", "output_bias", "embedding_norm", "pooler"):
+        cfg[key] = cfg[key] == "true"
+    cfg["norm_epsilon"] = float(cfg["norm_epsilon"])
+    return cfg
+
+
+# ---- layers: each forward returns its output and what its backward needs ----
+
+def layer_norm(x, gamma, beta, eps):
+    """y = gamma (x - mean) / sqrt(var + eps) + beta, each row (var over d)."""
+    mean = x.mean(axis=1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=1, keepdims=True)
+    inv = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean) * inv
+    return gamma * xhat + beta, (xhat, inv, gamma)
+
+
+def layer_norm_back(dy, cache):
+    """dgamma = Σ_i dy xhat, dbeta = Σ_i dy; with g = dy gamma,
+    dx = inv (g - mean(g) - xhat mean(g xhat)) (the mean and var depend on x)."""
+    xhat, inv, gamma = cache
+    g = dy * gamma
+    dx = inv * (g - g.mean(axis=1, keepdims=True)
+                - xhat * (g * xhat).mean(axis=1, keepdims=True))
+    return dx, (dy * xhat).sum(axis=0, keepdims=True), dy.sum(axis=0, keepdims=True)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Model:
+    """Parameters P (name -> float64 array) and their gradients G."""
+
+    def __init__(self, cfg, params):
+        self.cfg, self.P = cfg, params
+        self.G = {name: np.zeros_like(value) for name, value in params.items()}
+        self.stack = "dec" if cfg["family"] == "decoder-only" else "enc"
+        self.attn = "self_attn" if self.stack == "dec" else "attn"
+        self.layers = cfg["decoder_layers"] if self.stack == "dec" else cfg["encoder_layers"]
+
+    def linear(self, x, w, b):
+        y = x @ self.P[w]
+        return (y + self.P[b] if b else y), (x, w, b)
+
+    def linear_back(self, dy, cache):
+        """y = x W + b: dW += xᵀ dy, db += Σ_i dy, dx = dy Wᵀ."""
+        x, w, b = cache
+        self.G[w] += x.T @ dy
+        if b:
+            self.G[b] += dy.sum(axis=0, keepdims=True)
+        return dy @ self.P[w].T
+
+    def norm(self, x, name):
+        return layer_norm(x, self.P[name + ".gamma"], self.P[name + ".beta"],
+                          self.cfg["norm_epsilon"])
+
+    def norm_back(self, dy, cache, name):
+        dx, dgamma, dbeta = layer_norm_back(dy, cache)
+        self.G[name + ".gamma"] += dgamma
+        self.G[name + ".beta"] += dbeta
+        return dx
+
+    def bias(self, name):
+        return name if self.cfg["biases"] else None
+
+    # softmax(q_h k_hᵀ / sqrt(d_k), masked) v_h for each head, concatenated, · W_O
+    def attention(self, x, p, causal):
+        q, cq = self.linear(x, p + ".w_q", self.bias(p + ".b_q"))
+        k, ck = self.linear(x, p + ".w_k", self.bias(p + ".b_k"))
+        v, cv = self.linear(x, p + ".w_v", self.bias(p + ".b_v"))
+        n, heads = len(x), self.cfg["heads"]
+        d_k = self.cfg["d_model"] // heads
+        future = np.triu(np.ones((n, n), dtype=bool), 1) if causal else np.zeros((n, n), bool)
+        weights, outs = [], []
+        for h in range(heads):
+            c = slice(h * d_k, (h + 1) * d_k)
+            scores = q[:, c] @ k[:, c].T / np.sqrt(d_k)
+            scores[future] = -np.inf          # exp(-inf) = 0: no weight on the future
+            a = softmax(scores)
+            weights.append(a)
+            outs.append(a @ v[:, c])
+        out, co = self.linear(np.hstack(outs), p + ".w_o", self.bias(p + ".b_o"))
+        return out, (q, k, v, weights, cq, ck, cv, co, d_k)
+
+    def attention_back(self, dout, cache):
+        q, k, v, weights, cq, ck, cv, co, d_k = cache
+        dconcat = self.linear_back(dout, co)
+        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        for h, a in enumerate(weights):
+            c = slice(h * d_k, (h + 1) * d_k)
+            do = dconcat[:, c]
+            da = do @ v[:, c].T                      # out = a v
+            dv[:, c] = a.T @ do
+            ds = a * (da - (da * a).sum(axis=1, keepdims=True))   # softmax rows
+            ds /= np.sqrt(d_k)                       # masked entries: a = 0, so ds = 0
+            dq[:, c] = ds @ k[:, c]
+            dk[:, c] = ds.T @ q[:, c]
+        return self.linear_back(dq, cq) + self.linear_back(dk, ck) + self.linear_back(dv, cv)
+
+    # max(0, x W1 + b1) W2 + b2
+    def ffn(self, x, p):
+        pre, c1 = self.linear(x, p + ".w1", self.bias(p + ".b1"))
+        out, c2 = self.linear(np.maximum(pre, 0.0), p + ".w2", self.bias(p + ".b2"))
+        return out, (pre, c1, c2)
+
+    def ffn_back(self, dout, cache):
+        pre, c1, c2 = cache
+        dhidden = self.linear_back(dout, c2)
+        return self.linear_back(dhidden * (pre > 0), c1)
+
+    # post-norm: y = LN(x + F(x)); pre-norm: y = x + F(LN(x))
+    def sublayer(self, x, norm, f):
+        if self.cfg["norm"] == "pre":
+            z, cn = self.norm(x, norm)
+            out, cf = f(z)
+            return x + out, (cn, cf)
+        out, cf = f(x)
+        y, cn = self.norm(x + out, norm)
+        return y, (cn, cf)
+
+    def sublayer_back(self, dy, cache, norm, f_back):
+        cn, cf = cache
+        if self.cfg["norm"] == "pre":
+            return dy + self.norm_back(f_back(dy, cf), cn, norm)
+        ds = self.norm_back(dy, cn, norm)
+        return ds + f_back(ds, cf)
+
+    def sinusoidal(self, n):
+        """PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(the same angle)."""
+        d = self.cfg["d_model"]
+        p, i = np.arange(n)[:, None], np.arange(d)[None, :]
+        angle = p / 10000.0 ** ((i - i % 2) / d)
+        return np.where(i % 2 == 0, np.sin(angle), np.cos(angle))
+
+    def forward(self, ids, segments):
+        """ids -> logits (L x V), and the caches of every step."""
+        cfg, n = self.cfg, len(ids)
+        x = self.P["embed.table"][ids].copy()
+        x += self.P["pos.table"][:n] if cfg["positions"] == "learned" else self.sinusoidal(n)
+        if cfg["segments"]:
+            x += self.P["segment.table"][segments]
+        caches = {}
+        if cfg["embedding_norm"]:
+            x, caches["embed_norm"] = self.norm(x, "embed_norm")
+        causal = self.stack == "dec"
+        for l in range(self.layers):
+            p = f"{self.stack}.{l}"
+            x, caches[p + ".1"] = self.sublayer(
+                x, p + ".norm1", lambda z: self.attention(z, f"{p}.{self.attn}", causal))
+            x, caches[p + ".2"] = self.sublayer(
+                x, p + ".norm2", lambda z: self.ffn(z, p + ".ffn"))
+        if cfg["norm"] == "pre":
+            x, caches["final_norm"] = self.norm(x, self.stack + ".norm")
+        out_w = self.P["embed.table"].T if cfg["tied_output"] else self.P["logits.w"]
+        logits = x @ out_w
+        if cfg["output_bias"]:
+            logits = logits + self.P["logits.b"]
+        caches["final"] = x
+        return logits, caches
+
+    def backward(self, dlogits, caches, ids, segments):
+        cfg = self.cfg
+        final = caches["final"]
+        if cfg["output_bias"]:
+            self.G["logits.b"] += dlogits.sum(axis=0, keepdims=True)
+        if cfg["tied_output"]:                        # logits = final Eᵀ
+            self.G["embed.table"] += dlogits.T @ final
+            dx = dlogits @ self.P["embed.table"]
+        else:
+            self.G["logits.w"] += final.T @ dlogits
+            dx = dlogits @ self.P["logits.w"].T
+        if cfg["norm"] == "pre":
+            dx = self.norm_back(dx, caches["final_norm"], self.stack + ".norm")
+        for l in reversed(range(self.layers)):
+            p = f"{self.stack}.{l}"
+            dx = self.sublayer_back(dx, caches[p + ".2"], p + ".norm2", self.ffn_back)
+            dx = self.sublayer_back(dx, caches[p + ".1"], p + ".norm1", self.attention_back)
+        if cfg["embedding_norm"]:
+            dx = self.norm_back(dx, caches["embed_norm"], "embed_norm")
+        np.add.at(self.G["embed.table"], ids, dx)     # a token seen twice collects both
+        if cfg["positions"] == "learned":
+            self.G["pos.table"][:len(ids)] += dx
+        if cfg["segments"]:
+            np.add.at(self.G["segment.table"], segments, dx)
+
+    def batch_loss_and_gradient(self, batch):
+        """loss = (1/N) Σ over every counted target of the batch of -log p[target];
+        its gradient (p - onehot) / N on those rows, 0 on the others."""
+        for g in self.G.values():
+            g[...] = 0.0
+        n_counted = sum(t != -1 for item in batch for t in item["targets"])
+        total = 0.0
+        for item in batch:
+            ids = np.array(item["ids"])
+            segments = np.array(item["segments"]) if item["segments"] is not None else None
+            targets = np.array(item["targets"])
+            logits, caches = self.forward(ids, segments)
+            rows = np.nonzero(targets != -1)[0]
+            z = logits - logits.max(axis=1, keepdims=True)
+            log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            total -= log_probs[rows, targets[rows]].sum()
+            dlogits = np.zeros_like(logits)
+            dlogits[rows] = np.exp(log_probs[rows])
+            dlogits[rows, targets[rows]] -= 1.0
+            self.backward(dlogits / n_counted, caches, ids, segments)
+        return total / n_counted
+
+
+# ---- learning -------------------------------------------------------------------
+
+def clip_grad_norm(grads, max_norm):
+    """torch.nn.utils.clip_grad_norm_: scale by min(1, max / (norm + 1e-6))."""
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
+    if max_norm > 0:
+        coef = min(1.0, max_norm / (norm + 1e-6))
+        for g in grads.values():
+            g *= coef
+    return norm
+
+
+def lr_at(s, t):
+    """Linear warm-up to max_lr, then half a cosine down to min_lr at total."""
+    if t <= s["warmup"]:
+        return s["max_lr"] * t / s["warmup"]
+    if t > s["total"]:
+        return s["min_lr"]
+    p = (t - s["warmup"]) / (s["total"] - s["warmup"])
+    return s["min_lr"] + (s["max_lr"] - s["min_lr"]) * (1 + np.cos(np.pi * p)) / 2
+
+
+class AdamW:
+    """torch.optim.AdamW (1.13, single tensor) step by step."""
+
+    def __init__(self, params, s):
+        self.s, self.t = s, 0
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, params, grads, lr):
+        s = self.s
+        self.t += 1
+        b1, b2 = s["beta1"], s["beta2"]
+        for k, p in params.items():
+            g = grads[k]
+            p *= 1 - lr * s["weight_decay"]
+            self.m[k] = b1 * self.m[k] + (1 - b1) * g
+            self.v[k] = b2 * self.v[k] + (1 - b2) * g * g
+            step_size = lr / (1 - b1 ** self.t)
+            denom = np.sqrt(self.v[k]) / np.sqrt(1 - b2 ** self.t) + s["epsilon"]
+            p -= step_size * self.m[k] / denom
+
+
+# ---- the comparison ---------------------------------------------------------------
+
+def check_case(folder, case):
+    failures = []
+    metadata, params = load_tensors(os.path.join(folder, case + ".safetensors"))
+    cfg = config(metadata)
+    with open(os.path.join(folder, case + ".json")) as f:
+        run = json.load(f)
+    _, c_grads = load_tensors(os.path.join(folder, case + ".grad.safetensors"))
+
+    model = Model(cfg, {k: v.copy() for k, v in params.items()})
+    loss = model.batch_loss_and_gradient(run["batch"])
+    gap = abs(run["loss"] - loss) / abs(loss)
+    print(f"{case}: loss C {run['loss']:.9g}, NumPy {loss:.9g}, relative gap {gap:.3g} "
+          f"(allowed {LOSS_RTOL:g})")
+    if gap > LOSS_RTOL:
+        failures.append(f"{case}: the loss differs")
+
+    if sorted(c_grads) != sorted(model.G):
+        failures.append(f"{case}: gradient tensors {sorted(c_grads)} are not the model's "
+                        f"{sorted(model.G)}")
+    scale = max(np.abs(g).max() for g in model.G.values())
+    worst = (-1.0, None)
+    for name, ref in model.G.items():
+        got = c_grads.get(name)
+        if got is None or got.shape != ref.shape:
+            failures.append(f"{case}: gradient {name} missing or of another shape")
+            continue
+        allowed = GRAD_RTOL * np.abs(ref).max() + GRAD_FLOOR * scale
+        diff = np.abs(got - ref)
+        at = np.unravel_index(np.argmax(diff), diff.shape)
+        line = (f"{name}{list(at)} C {got[at]:.9g}, NumPy {ref[at]:.9g}, gap {diff[at]:.3g} "
+                f"= {diff[at] / np.abs(ref).max():.3g} of max|NumPy| {np.abs(ref).max():.3g}, "
+                f"allowed {allowed:.3g}")
+        print(f"{case}: {'ok  ' if diff[at] <= allowed else 'FAIL'} {line}")
+        if diff[at] / allowed > worst[0]:
+            worst = (diff[at] / allowed, line)
+        if diff[at] > allowed:
+            failures.append(f"{case}: gradient {line}")
+    print(f"{case}: worst gradient (gap / allowed = {worst[0]:.3g}): {worst[1]}")
+    relative = [(np.abs(c_grads[k] - g).max() / np.abs(g).max(), k) for k, g in model.G.items()
+                if k in c_grads and c_grads[k].shape == g.shape
+                and np.abs(g).max() > GRAD_FLOOR * scale]
+    print(f"{case}: worst gap / max|NumPy| among the tensors above the floor: "
+          f"{max(relative)[0]:.3g} ({max(relative)[1]})")
+
+    s = run["settings"]
+    model = Model(cfg, {k: v.copy() for k, v in params.items()})
+    adamw = AdamW(model.P, s)
+    worst_step = 0.0
+    for t in range(1, s["steps"] + 1):
+        loss = model.batch_loss_and_gradient(run["batch"])
+        norm = clip_grad_norm(model.G, s["clip_norm"])
+        adamw.step(model.P, model.G, lr_at(s, t))
+        c_loss = run["losses"][t - 1]
+        gap = abs(c_loss - loss) / abs(loss)
+        worst_step = max(worst_step, gap)
+        print(f"{case}: step {t:2d} loss C {c_loss:.9g}, NumPy {loss:.9g}, relative gap "
+              f"{gap:.3g}; norm C {run['grad_norms'][t - 1]:.9g}, NumPy {norm:.9g}")
+        if gap > STEPS_RTOL:
+            failures.append(f"{case}: step {t}'s loss C {c_loss:.9g}, NumPy {loss:.9g}")
+        c_norm = run["grad_norms"][t - 1]
+        if abs(c_norm - norm) > STEPS_RTOL * norm:
+            failures.append(f"{case}: step {t}'s gradient norm C {c_norm:.9g}, NumPy {norm:.9g}")
+    print(f"{case}: worst relative gap over the {s['steps']} losses {worst_step:.3g} "
+          f"(allowed {STEPS_RTOL:g})")
+    return failures
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    with tempfile.TemporaryDirectory() as folder:
+        written = subprocess.run([argv[1], folder])
+        if written.returncode != 0:
+            print(f"train_reference: {argv[1]} exited {written.returncode}")
+            return 1
+        failures = []
+        for case in ("gpt", "bert"):
+            failures += check_case(folder, case)
+    for line in failures:
+        print("FAIL: " + line)
+    print(f"train_reference: 2 cases, {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
