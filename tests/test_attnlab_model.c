@@ -1,0 +1,107 @@
+/* test_attnlab_model.c: `attnlab-model show` on a model file this test
+ * writes: the configuration in words, the vocabulary, one line per tensor
+ * (every name the library lists, with its shape) and a total equal to the
+ * library's own count; bad usage exits 2, a missing file 1, each with one
+ * line on stderr. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "attnlab/transformer.h"
+#include "run_program.h"
+
+static const char *tool;
+
+static const char *const WORDS[] = {"<pad>", "<unk>", "<bos>", "<eos>", "[CLS]", "[MASK]",
+                                    "the", "cat", "sat", "on", "mat"};
+
+static void shows_every_tensor_and_the_total(void **state)
+{
+    (void)state;
+    al_model_config config = {
+        .family = AL_FAMILY_DECODER_ONLY, .norm = AL_NORM_PRE, .d_model = 8, .heads = 2,
+        .decoder_layers = 2, .d_ff = 16, .vocab_size = 11, .positions = AL_POSITIONS_LEARNED,
+        .max_positions = 12, .biases = true, .tied_output = true,
+        .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_transformer model;
+    assert_int_equal(al_transformer_alloc(&model, &config, NULL), AL_OK);
+    al_vocab vocab;
+    assert_int_equal(al_vocab_from_words(&vocab, WORDS, 11, NULL), AL_OK);
+    char folder[] = "/tmp/attnlab-model-XXXXXX", path[64];
+    assert_non_null(mkdtemp(folder));
+    snprintf(path, sizeof path, "%s/m.safetensors", folder);
+    assert_int_equal(al_transformer_save(&model, &vocab, path, NULL), AL_OK);
+
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "show", path, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "a decoder-only Transformer, pre-norm"));
+    assert_non_null(strstr(r.out, "d_model 8, 2 heads of 4, d_ff 16"));
+    assert_non_null(strstr(r.out, "positions: learned, up to 12 tokens"));
+    assert_non_null(strstr(r.out, "vocabulary: 11 words: <pad> <unk> <bos> <eos> [CLS] [MASK] "
+                                  "the cat sat on mat\n"));
+    int count = al_transformer_param_list(&model, NULL, NULL, 0);
+    al_matrix *values[64];
+    char names[64][AL_NAME_SIZE];
+    assert_true(count <= 64);
+    al_transformer_param_list(&model, values, names, count);
+    for (int k = 0; k < count; k++) {
+        char line[160], shape[32];
+        snprintf(shape, sizeof shape, "%d x %d", values[k]->rows, values[k]->cols);
+        snprintf(line, sizeof line, "  %-32s %12s %12d\n", names[k], shape,
+                 values[k]->rows * values[k]->cols);
+        if (!strstr(r.out, line))
+            fail_msg("no line \"%s\" in:\n%s", line, r.out);
+    }
+    char total[160];
+    snprintf(total, sizeof total, "  %-32s %12s %12lld\n", "total", "",
+             al_transformer_param_total(&model));
+    assert_non_null(strstr(r.out, total));
+    run_result_free(&r);
+    remove(path), rmdir(folder);
+    al_vocab_free(&vocab);
+    al_transformer_free(&model);
+}
+
+static void bad_usage_and_missing_files(void **state)
+{
+    (void)state;
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-model: give 'show FILE' (see --help)\n");
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "show", "/nonexistent/m.safetensors",
+                                      NULL), 0);
+    assert_int_equal(r.exit_code, 1);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "attnlab-model: "));
+    assert_non_null(strstr(r.err, "/nonexistent/m.safetensors"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);  /* one line */
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--help", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "usage: attnlab-model show FILE"));
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_attnlab_model PATH-TO-attnlab-model\n");
+        return 2;
+    }
+    tool = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(shows_every_tensor_and_the_total),
+        cmocka_unit_test(bad_usage_and_missing_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
