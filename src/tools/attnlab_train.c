@@ -1,0 +1,415 @@
+/* attnlab-train: train a decoder-only Transformer on a text file to
+ * predict each next word, and save it as a model file.
+ *
+ *   corpus  -> words (the tokenizer of vocab.h, lower-cased), a vocabulary
+ *              of the words seen at least --min-count times (others <unk>)
+ *   split   -> the last --validation fraction of the words is held out
+ *   batches -> --batch windows of --context + 1 words at seeded offsets:
+ *              the model reads words 0 .. C-1 and learns words 1 .. C
+ *   steps   -> al_train_step (train.h): AdamW, clipping at 1, linear
+ *              warm-up then cosine decay to a tenth of --lr
+ *   report  -> every --report-every steps the training loss, the loss on
+ *              a fixed validation batch, words per second and time left
+ *
+ * Weights start as al_transformer_init draws them, with the token and
+ * position embeddings then scaled to a standard deviation of 0.02 (GPT-2's
+ * choice: the tied output starts near uniform, loss near log V). One
+ * thread, a fixed order: the same command writes the same bytes.
+ * Exit status 0, 2 for bad usage or an unusable corpus, 1 for a failure
+ * while running. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attnlab/atomic_file.h"
+#include "attnlab/blas.h"
+#include "attnlab/train.h"
+#include "attnlab/vocab.h"
+#include "cli_options.h"
+
+#define PROGRAM "attnlab-train"
+
+typedef struct settings {
+    const char *family, *corpus, *output, *loss_csv;
+    int min_count, d_model, heads, layers, d_ff, context, batch, steps, warmup, report_every;
+    float lr, validation;
+    uint64_t seed;
+    bool quiet;
+} settings;
+
+/* --- the corpus ------------------------------------------------------------------ */
+
+/* The whole file, NUL-terminated, or NULL with a message in err. */
+static char *read_corpus(const char *path, long *size, al_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        al_fail(err, AL_ERR_IO, "cannot open the corpus %s", path);
+        return NULL;
+    }
+    char *text = NULL;
+    if (fseek(file, 0, SEEK_END) == 0 && (*size = ftell(file)) >= 0 &&
+        fseek(file, 0, SEEK_SET) == 0 && (text = malloc((size_t)*size + 1)) &&
+        fread(text, 1, (size_t)*size, file) == (size_t)*size)
+        text[*size] = '\0';
+    else {
+        free(text);
+        text = NULL;
+        al_fail(err, AL_ERR_IO, "cannot read the corpus %s", path);
+    }
+    fclose(file);
+    return text;
+}
+
+/* The offset of the first byte that is not UTF-8, or -1 if all are. */
+static long first_bad_utf8(const unsigned char *s, long size)
+{
+    for (long i = 0; i < size;) {
+        int extra = s[i] < 0x80 ? 0 : (s[i] >> 5) == 0x6 ? 1 : (s[i] >> 4) == 0xe ? 2
+                  : (s[i] >> 3) == 0x1e ? 3 : -1;
+        if (extra < 0 || i + extra >= size)
+            return i;
+        for (int k = 1; k <= extra; k++)
+            if ((s[i + k] >> 6) != 0x2)
+                return i;
+        if (s[i] == 0)
+            return i;
+        i += extra + 1;
+    }
+    return -1;
+}
+
+/* The vocabulary: the six specials, then every word seen at least
+ * min_count times, in order of first appearance. */
+static al_status build_vocab(al_vocab *vocab, const char *text, int min_count, al_error *err)
+{
+    al_vocab seen;
+    al_tokens all = {0};
+    al_status status = al_vocab_init(&seen, err);
+    if (status == AL_OK)
+        status = al_vocab_add_text(&seen, text, err);
+    if (status == AL_OK)
+        status = al_tokenize(&all, text, &seen, AL_TOKENIZE_PLAIN, err);
+    int *counts = status == AL_OK ? calloc((size_t)seen.size, sizeof *counts) : NULL;
+    if (status == AL_OK && !counts)
+        status = al_fail(err, AL_ERR_NOMEM, "no memory to count %d words", seen.size);
+    for (int i = 0; status == AL_OK && i < all.count; i++)
+        counts[all.ids[i]]++;
+    if (status == AL_OK)
+        status = al_vocab_init(vocab, err);
+    for (int id = AL_SPECIAL_TOKENS; status == AL_OK && id < seen.size; id++) {
+        int added;
+        if (counts[id] >= min_count)
+            status = al_vocab_add(vocab, al_vocab_word(&seen, id), &added, err);
+    }
+    free(counts);
+    al_tokens_free(&all);
+    al_vocab_free(&seen);
+    return status;
+}
+
+/* --- batches ---------------------------------------------------------------------- */
+
+/* count windows of context + 1 words from ids[first .. first + span), at
+ * offsets drawn from rng: inputs and next-word targets. */
+static void draw_batch(al_batch_item *batch, int *inputs, int *targets, int count,
+                       int context, const int *ids, long first, long span, al_rng *rng)
+{
+    for (int b = 0; b < count; b++) {
+        long offset = first + (long)al_rng_below(rng, (uint32_t)(span - context));
+        memcpy(inputs + b * context, ids + offset, (size_t)context * sizeof *ids);
+        memcpy(targets + b * context, ids + offset + 1, (size_t)context * sizeof *ids);
+        batch[b] = (al_batch_item){.input = {.length = context, .ids = inputs + b * context},
+                                   .targets = targets + b * context};
+    }
+}
+
+/* --- progress ----------------------------------------------------------------------- */
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) * 1e-9;
+}
+
+/* One report: a bar redrawn in place on a terminal, a line otherwise. */
+static void report(bool terminal, int step, int steps, double loss, double val_loss,
+                   double words_per_second, double seconds_left)
+{
+    if (!terminal) {
+        printf("step %d/%d  loss %.4f  validation %.4f  %.0f words/s  %.0f s left\n", step,
+               steps, loss, val_loss, words_per_second, seconds_left);
+        return;
+    }
+    enum { WIDTH = 24 };
+    int filled = (int)((long)WIDTH * step / steps);
+    char bar[WIDTH + 1];
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    printf("\r[%s] step %d/%d  loss %.4f  validation %.4f  %.0f words/s  %.0f s left ", bar,
+           step, steps, loss, val_loss, words_per_second, seconds_left);
+    if (step == steps)
+        printf("\n");
+    fflush(stdout);
+}
+
+/* --- the run ------------------------------------------------------------------------ */
+
+typedef struct run {
+    char *text;
+    al_vocab vocab;
+    al_tokens tokens;
+    al_transformer model;
+    al_trainer trainer;
+    int *inputs, *targets, *val_inputs, *val_targets;
+    al_batch_item *batch, *val_batch;
+    double *losses, *val_losses;
+} run;
+
+static void run_free(run *r)
+{
+    free(r->text);
+    al_tokens_free(&r->tokens);
+    al_trainer_free(&r->trainer);
+    al_transformer_free(&r->model);
+    al_vocab_free(&r->vocab);
+    free(r->inputs), free(r->targets), free(r->val_inputs), free(r->val_targets);
+    free(r->batch), free(r->val_batch), free(r->losses), free(r->val_losses);
+}
+
+/* The loss curve as CSV: step, training loss, validation loss (empty
+ * where not measured). */
+static al_status write_losses(const char *path, const run *r, int steps, al_error *err)
+{
+    al_atomic_file file;
+    al_status status = al_atomic_begin(&file, path, err);
+    if (status != AL_OK)
+        return status;
+    fprintf(file.stream, "step,train_loss,validation_loss\n");
+    for (int s = 0; s < steps; s++) {
+        fprintf(file.stream, "%d,%.9g,", s + 1, r->losses[s]);
+        if (r->val_losses[s] >= 0)
+            fprintf(file.stream, "%.9g", r->val_losses[s]);
+        fprintf(file.stream, "\n");
+    }
+    status = al_atomic_finish(&file, err);
+    if (status == AL_OK)
+        status = al_atomic_commit(&file, err);
+    else
+        al_atomic_discard(&file);
+    return status;
+}
+
+/* Everything up to the first step; usage-like problems of the corpus
+ * return 2. */
+static int prepare(run *r, const settings *s, long *train_words, long *val_words,
+                   al_error *err)
+{
+    long size = 0;
+    r->text = read_corpus(s->corpus, &size, err);
+    if (!r->text)
+        return 2;
+    long bad = first_bad_utf8((const unsigned char *)r->text, size);
+    if (bad >= 0) {
+        al_fail(err, AL_ERR_FORMAT, "the corpus %s is not UTF-8 text (byte %ld)", s->corpus,
+                bad);
+        return 2;
+    }
+    if (build_vocab(&r->vocab, r->text, s->min_count, err) != AL_OK ||
+        al_tokenize(&r->tokens, r->text, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK) {
+        if (err->status == AL_ERR_VALUE)
+            al_fail(err, AL_ERR_VALUE, "the corpus %s has no words", s->corpus);
+        return err->status == AL_ERR_NOMEM || err->status == AL_ERR_IO ? 1 : 2;
+    }
+    long words = r->tokens.count;
+    *val_words = (long)(words * (double)s->validation);
+    *train_words = words - *val_words;
+    if (*train_words < s->context + 2 || *val_words < s->context + 2) {
+        al_fail(err, AL_ERR_VALUE, "the corpus %s has %ld words: too few for a context of %d "
+                "with %.0f%% held out (each part needs at least %d)", s->corpus, words,
+                s->context, 100.0 * s->validation, s->context + 2);
+        return 2;
+    }
+    return 0;
+}
+
+static al_status train(run *r, const settings *s, long train_words, long val_words,
+                       al_error *err)
+{
+    al_model_config config = {
+        .family = AL_FAMILY_DECODER_ONLY, .norm = AL_NORM_PRE, .d_model = s->d_model,
+        .heads = s->heads, .decoder_layers = s->layers,
+        .d_ff = s->d_ff ? s->d_ff : 4 * s->d_model, .vocab_size = r->vocab.size,
+        .positions = AL_POSITIONS_LEARNED, .max_positions = s->context, .biases = true,
+        .tied_output = true, .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_status status = al_transformer_alloc(&r->model, &config, err);
+    if (status != AL_OK)
+        return status;
+    al_rng init_rng, batch_rng;
+    al_rng_seed(&init_rng, s->seed, 0);
+    al_rng_seed(&batch_rng, s->seed, 1);
+    al_transformer_init(&r->model, &init_rng);
+    al_scale(&r->model.embed.table, &r->model.embed.table, 0.02f, NULL);
+    al_scale(&r->model.pos_table, &r->model.pos_table, 0.02f, NULL);
+    status = al_trainer_alloc(&r->trainer, &r->model, s->context, err);
+    size_t window = (size_t)s->batch * s->context;
+    r->inputs = calloc(window, sizeof *r->inputs), r->targets = calloc(window, sizeof(int));
+    r->val_inputs = calloc(window, sizeof(int)), r->val_targets = calloc(window, sizeof(int));
+    r->batch = calloc((size_t)s->batch, sizeof *r->batch);
+    r->val_batch = calloc((size_t)s->batch, sizeof *r->val_batch);
+    r->losses = calloc((size_t)s->steps, sizeof *r->losses);
+    r->val_losses = calloc((size_t)s->steps, sizeof *r->val_losses);
+    if (status == AL_OK && !(r->inputs && r->targets && r->val_inputs && r->val_targets &&
+                             r->batch && r->val_batch && r->losses && r->val_losses))
+        status = al_fail(err, AL_ERR_NOMEM, "no memory for batches of %d x %d words", s->batch,
+                         s->context);
+    if (status != AL_OK)
+        return status;
+    /* one fixed validation batch, from the held-out words */
+    draw_batch(r->val_batch, r->val_inputs, r->val_targets, s->batch, s->context,
+               r->tokens.ids, train_words, val_words, &batch_rng);
+
+    al_train_settings ts = {.adamw = AL_ADAMW_DEFAULTS,
+                            .schedule = {.max_lr = s->lr, .min_lr = s->lr / 10,
+                                         .warmup = s->warmup, .total = s->steps},
+                            .clip_norm = 1.0};
+    bool terminal = isatty(STDOUT_FILENO) && !s->quiet;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int step = 0; step < s->steps && status == AL_OK; step++) {
+        draw_batch(r->batch, r->inputs, r->targets, s->batch, s->context, r->tokens.ids, 0,
+                   train_words, &batch_rng);
+        status = al_train_step(&r->trainer, &r->model, r->batch, s->batch, &ts,
+                               &r->losses[step], NULL, err);
+        r->val_losses[step] = -1.0;
+        bool reporting = (step + 1) % s->report_every == 0 || step + 1 == s->steps;
+        if (status == AL_OK && reporting)
+            status = al_evaluate(&r->trainer, &r->model, r->val_batch, s->batch,
+                                 &r->val_losses[step], err);
+        if (status == AL_OK && reporting && !s->quiet) {
+            double elapsed = seconds_since(&start);
+            double rate = (double)(step + 1) * window / elapsed;
+            report(terminal, step + 1, s->steps, r->losses[step], r->val_losses[step], rate,
+                   elapsed / (step + 1) * (s->steps - step - 1));
+        }
+    }
+    return status;
+}
+
+static const char help_top[] =
+    "usage: attnlab-train --corpus FILE -o MODEL [options]\n"
+    "Train a decoder-only Transformer (GPT-style) on a UTF-8 text file to\n"
+    "predict each next word, and save it as a model file (attnlab-model show\n"
+    "MODEL says what it holds). The vocabulary is built from the corpus: its\n"
+    "words, lower-cased, that appear at least --min-count times; the others\n"
+    "become <unk>. The last --validation part of the words is held out and\n"
+    "measured at every report.\n"
+    "\n";
+
+static const char help_bottom[] =
+    "\n"
+    "example:\n"
+    "  attnlab-train --corpus book.txt -o book.safetensors --steps 300\n"
+    "\n"
+    "exit status: 0 done, 2 bad usage or an unusable corpus, 1 a failure while\n"
+    "running (one line on stderr; no file is left half written).\n";
+
+int main(int argc, char **argv)
+{
+    settings s = {.family = "decoder-only", .min_count = 1, .d_model = 64, .heads = 4,
+                  .layers = 2, .context = 32, .batch = 16, .steps = 200, .warmup = 20,
+                  .report_every = 10, .lr = 3e-3f, .validation = 0.1f, .seed = AL_DEFAULT_SEED};
+    const cli_option options[] = {
+        {.name = "corpus", .kind = CLI_STRING, .target = &s.corpus, .value_name = "FILE",
+         .help = "the text to learn from (UTF-8)"},
+        {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &s.output,
+         .value_name = "MODEL", .help = "where the model file goes (.safetensors)"},
+        {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
+         .choices = "decoder-only", .help = "the kind of model (decoder-only; the others "
+         "are not trained yet)"},
+        {.name = "min-count", .kind = CLI_INT, .target = &s.min_count, .value_name = "N",
+         .help = "a word needs N appearances to get its own id (default 1)", .min = 1,
+         .max = 1000000},
+        {.name = "d-model", .kind = CLI_INT, .target = &s.d_model, .value_name = "N",
+         .help = "width of every token vector (default 64)", .min = 2, .max = 1024},
+        {.name = "heads", .kind = CLI_INT, .target = &s.heads, .value_name = "N",
+         .help = "attention heads; d_model must split into them (default 4)", .min = 1,
+         .max = 16},
+        {.name = "layers", .kind = CLI_INT, .target = &s.layers, .value_name = "N",
+         .help = "decoder layers (default 2)", .min = 1, .max = 24},
+        {.name = "d-ff", .kind = CLI_INT, .target = &s.d_ff, .value_name = "N",
+         .help = "the FFN's hidden width (default 4 x d_model)", .min = 1, .max = 8192},
+        {.name = "context", .kind = CLI_INT, .target = &s.context, .value_name = "N",
+         .help = "words the model reads at once (default 32)", .min = 2, .max = 1024},
+        {.name = "batch", .kind = CLI_INT, .target = &s.batch, .value_name = "N",
+         .help = "windows per step (default 16)", .min = 1, .max = 4096},
+        {.name = "steps", .kind = CLI_INT, .target = &s.steps, .value_name = "N",
+         .help = "optimiser steps (default 200)", .min = 1, .max = 10000000},
+        {.name = "lr", .kind = CLI_NUMBER, .target = &s.lr, .value_name = "RATE",
+         .help = "the peak learning rate (default 0.003)"},
+        {.name = "warmup", .kind = CLI_INT, .target = &s.warmup, .value_name = "N",
+         .help = "steps of linear warm-up (default 20)", .min = 0, .max = 10000000},
+        {.name = "validation", .kind = CLI_NUMBER, .target = &s.validation,
+         .value_name = "FRACTION", .help = "the part of the words held out (default 0.1)"},
+        {.name = "seed", .kind = CLI_UINT64, .target = &s.seed, .value_name = "N",
+         .help = "seed of the weights and the batches (default 42)", .min = 0,
+         .max = 1LL << 53},
+        {.name = "report-every", .kind = CLI_INT, .target = &s.report_every, .value_name = "N",
+         .help = "steps between reports (default 10)", .min = 1, .max = 10000000},
+        {.name = "loss-csv", .kind = CLI_STRING, .target = &s.loss_csv, .value_name = "FILE",
+         .help = "also write step, training and validation loss as CSV"},
+        {.name = "quiet", .kind = CLI_FLAG, .target = &s.quiet, .help = "no progress"},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        {0},
+    };
+    cli_error error;
+    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
+    case CLI_PARSED:
+        break;
+    case CLI_HELP_ASKED:
+        fputs(help_top, stdout);
+        cli_print_options(stdout, options, 0);
+        fputs(help_bottom, stdout);
+        return 0;
+    case CLI_BAD_USAGE:
+        cli_report(PROGRAM, "%s (see --help)", error.message);
+        return 2;
+    }
+    if (!s.corpus || !s.output) {
+        cli_report(PROGRAM, "give --corpus FILE and -o MODEL (see --help)");
+        return 2;
+    }
+    if (s.d_model % s.heads != 0) {
+        cli_report(PROGRAM, "d_model %d does not split into %d heads", s.d_model, s.heads);
+        return 2;
+    }
+    if (!(s.lr > 0) || !(s.validation > 0 && s.validation < 1)) {
+        cli_report(PROGRAM, "--lr must be above 0 and --validation between 0 and 1");
+        return 2;
+    }
+    al_blas_set_threads(1);
+    run r = {0};
+    al_error err = {0};
+    long train_words = 0, val_words = 0;
+    int code = prepare(&r, &s, &train_words, &val_words, &err);
+    if (code == 0 && !s.quiet)
+        printf("%s: %ld words, vocabulary of %d; %ld to learn from, %ld held out\n", s.corpus,
+               (long)r.tokens.count, r.vocab.size, train_words, val_words);
+    if (code == 0 && train(&r, &s, train_words, val_words, &err) != AL_OK)
+        code = 1;
+    if (code == 0 && al_transformer_save(&r.model, &r.vocab, s.output, &err) != AL_OK)
+        code = 1;
+    if (code == 0 && s.loss_csv && write_losses(s.loss_csv, &r, s.steps, &err) != AL_OK)
+        code = 1;
+    if (code != 0)
+        cli_report(PROGRAM, "%s", err.message);
+    else if (!s.quiet)
+        printf("wrote %s%s%s\n", s.output, s.loss_csv ? " and " : "",
+               s.loss_csv ? s.loss_csv : "");
+    run_free(&r);
+    return code;
+}

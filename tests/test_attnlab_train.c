@@ -1,0 +1,221 @@
+/* test_attnlab_train.c: attnlab-train as a student runs it, on corpora this
+ * test writes. A repeated sentence is learned (the first loss is about
+ * log V, the last far below it, the model file loads with the corpus's
+ * words); the same command writes the same bytes twice; an empty, a
+ * non-UTF-8, a too small and a missing corpus each get one line and exit
+ * 2, an unwritable output exits 1, and no output file is left behind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "attnlab/transformer.h"
+#include "run_program.h"
+
+static const char *tool;
+static char folder[] = "/tmp/attnlab-train-XXXXXX";
+
+static void path_in(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", folder, name);
+}
+
+static void write_file(const char *path, const char *text, size_t length)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    assert_int_equal(fwrite(text, 1, length, file), length);
+    fclose(file);
+}
+
+static char *read_all(const char *path, long *size)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return NULL;
+    fseek(file, 0, SEEK_END);
+    *size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *data = calloc((size_t)*size + 1, 1);
+    assert_int_equal(fread(data, 1, (size_t)*size, file), (size_t)*size);
+    fclose(file);
+    return data;
+}
+
+/* "the cat sat on the mat ." 300 times: 2100 words, 6 words + specials. */
+static void write_repeated(const char *path)
+{
+    static char text[300 * 32];
+    text[0] = '\0';
+    for (int i = 0; i < 300; i++)
+        strcat(text, "the cat sat on the mat . ");
+    write_file(path, text, strlen(text));
+}
+
+static int train(const char *corpus, const char *model, const char *csv, run_result *r)
+{
+    return run_program_args(r, NULL, tool, "--corpus", corpus, "-o", model, "--loss-csv", csv,
+                            "--steps", "80", "--d-model", "16", "--heads", "2", "--layers",
+                            "1", "--context", "8", "--batch", "4", "--report-every", "20",
+                            NULL);
+}
+
+static void a_repeated_sentence_is_learned(void **state)
+{
+    (void)state;
+    char corpus[128], model[128], csv[128];
+    path_in(corpus, sizeof corpus, "cat.txt"), path_in(model, sizeof model, "cat.safetensors");
+    path_in(csv, sizeof csv, "cat.csv");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(train(corpus, model, csv, &r), 0);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "2100 words, vocabulary of 12; 1890 to learn from, 210 "
+                                  "held out"));
+    assert_non_null(strstr(r.out, "step 80/80  loss "));
+    run_result_free(&r);
+
+    /* the loss curve: 80 rows; the first about log 12, the last far lower,
+     * the validation loss measured every 20 steps */
+    long size;
+    char *text = read_all(csv, &size);
+    assert_non_null(text);
+    assert_true(strncmp(text, "step,train_loss,validation_loss\n", 32) == 0);
+    int rows = 0;
+    double first = 0, last = 0, last_val = 0;
+    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        int step, used = 0;
+        double loss, val = -1;
+        assert_int_equal(sscanf(line, "%d,%lf,%n", &step, &loss, &used), 2);
+        bool measured = line[used] != '\n';  /* an empty third field: not measured */
+        int fields = measured ? 2 + sscanf(line + used, "%lf", &val) : 2;
+        assert_int_equal(measured, step % 20 == 0);
+        rows++;
+        first = rows == 1 ? loss : first, last = loss, last_val = fields == 3 ? val : last_val;
+    }
+    print_message("loss at step 1 %.9g (log 12 = %.9g), step 80 %.9g, validation %.9g\n",
+                  first, log(12.0), last, last_val);
+    assert_int_equal(rows, 80);
+    assert_true(fabs(first - log(12.0)) < 0.3);
+    assert_true(last < 0.5 * first && last_val < 0.5 * first);
+    free(text);
+
+    /* the model file holds the corpus's words */
+    al_transformer loaded;
+    al_vocab vocab;
+    assert_int_equal(al_transformer_load(&loaded, &vocab, model, NULL, NULL), AL_OK);
+    assert_int_equal(vocab.size, 12);
+    assert_true(al_vocab_find(&vocab, "cat") >= 0);
+    assert_int_equal(loaded.config.family, AL_FAMILY_DECODER_ONLY);
+    al_transformer_free(&loaded);
+    al_vocab_free(&vocab);
+}
+
+static void the_same_command_writes_the_same_bytes(void **state)
+{
+    (void)state;
+    char corpus[128], m1[128], m2[128], c1[128], c2[128];
+    path_in(corpus, sizeof corpus, "again.txt");
+    path_in(m1, sizeof m1, "a1.safetensors"), path_in(m2, sizeof m2, "a2.safetensors");
+    path_in(c1, sizeof c1, "a1.csv"), path_in(c2, sizeof c2, "a2.csv");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(train(corpus, m1, c1, &r), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    assert_int_equal(train(corpus, m2, c2, &r), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    const char *pairs[2][2] = {{m1, m2}, {c1, c2}};
+    for (int p = 0; p < 2; p++) {
+        long size1, size2;
+        char *a = read_all(pairs[p][0], &size1), *b = read_all(pairs[p][1], &size2);
+        assert_int_equal(size1, size2);
+        assert_memory_equal(a, b, (size_t)size1);
+        free(a), free(b);
+    }
+}
+
+/* exit status and the one line on stderr for a corpus; the model must
+ * not appear */
+static void expect_refusal(const char *name, const char *text, size_t length, int status,
+                           const char *message)
+{
+    char corpus[128], model[128];
+    path_in(corpus, sizeof corpus, name), path_in(model, sizeof model, "never.safetensors");
+    if (text)
+        write_file(corpus, text, length);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", model, NULL),
+                     0);
+    assert_int_equal(r.exit_code, status);
+    if (!strstr(r.err, message))
+        fail_msg("expected \"%s\" in: %s", message, r.err);
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    assert_int_equal(access(model, F_OK), -1);
+    run_result_free(&r);
+}
+
+static void bad_corpora_are_refused(void **state)
+{
+    (void)state;
+    expect_refusal("empty.txt", "", 0, 2, "has no words");
+    expect_refusal("latin1.txt", "caf\xe9 au lait", 13, 2, "is not UTF-8 text (byte 3)");
+    expect_refusal("small.txt", "one two three", 13, 2, "has 3 words: too few");
+    expect_refusal("missing.txt", NULL, 0, 2, "cannot open the corpus");
+}
+
+static void an_unwritable_output_fails_at_the_end(void **state)
+{
+    (void)state;
+    char corpus[128];
+    path_in(corpus, sizeof corpus, "cat.txt");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o",
+                                      "/nonexistent/m.safetensors", "--steps", "2", "--quiet",
+                                      NULL), 0);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "attnlab-train: "));
+    assert_non_null(strstr(r.err, "/nonexistent/m.safetensors"));
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-train: give --corpus FILE and -o MODEL (see --help)\n");
+    run_result_free(&r);
+}
+
+static int remove_folder(void **state)
+{
+    (void)state;
+    char command[160];
+    snprintf(command, sizeof command, "rm -rf '%s'", folder);
+    return system(command) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_attnlab_train PATH-TO-attnlab-train\n");
+        return 2;
+    }
+    tool = argv[1];
+    if (!mkdtemp(folder))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_repeated_sentence_is_learned),
+        cmocka_unit_test(the_same_command_writes_the_same_bytes),
+        cmocka_unit_test(bad_corpora_are_refused),
+        cmocka_unit_test(an_unwritable_output_fails_at_the_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, remove_folder);
+}
