@@ -1,0 +1,189 @@
+/* attnlab-generate: continue a prompt with a trained decoder-only model
+ * (a file attnlab-train wrote, or any decoder-only model file): the prompt
+ * is split into words and looked up in the model's vocabulary, then the
+ * model chooses one word at a time (generate.h) by the rule asked for:
+ * greedy, or sampling at a temperature, from the top k, or from the top p.
+ * With --trace every step is recorded (step<t>.*, generate.h).
+ * Exit status 0, 2 for bad usage, 1 for a failure while running. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnlab/blas.h"
+#include "attnlab/generate.h"
+#include "attnlab/trace.h"
+#include "attnlab/vocab.h"
+#include "cli_options.h"
+
+#define PROGRAM "attnlab-generate"
+
+typedef struct settings {
+    const char *model, *prompt, *sampling, *trace_path;
+    int tokens, top_k;
+    float temperature, top_p;
+    uint64_t seed;
+} settings;
+
+static al_sampling sampling_of(const settings *s)
+{
+    al_sampling how = {.method = AL_SAMPLE_GREEDY, .temperature = s->temperature,
+                       .top_k = s->top_k, .top_p = s->top_p};
+    if (strcmp(s->sampling, "temperature") == 0)
+        how.method = AL_SAMPLE_TEMPERATURE;
+    else if (strcmp(s->sampling, "top-k") == 0)
+        how.method = AL_SAMPLE_TOP_K;
+    else if (strcmp(s->sampling, "top-p") == 0)
+        how.method = AL_SAMPLE_TOP_P;
+    return how;
+}
+
+typedef struct run {
+    al_transformer model;
+    al_vocab vocab;
+    al_tokens prompt;
+    al_transformer_workspace ws;
+    al_trace *trace;
+    int *tokens;
+} run;
+
+static void run_free(run *r)
+{
+    al_trace_discard(r->trace);
+    free(r->tokens);
+    al_transformer_workspace_free(&r->ws);
+    al_tokens_free(&r->prompt);
+    al_transformer_free(&r->model);
+    al_vocab_free(&r->vocab);
+}
+
+/* Load, check, tokenize: problems of the input return 2. */
+static int prepare(run *r, const settings *s, al_error *err)
+{
+    if (al_transformer_load(&r->model, &r->vocab, s->model, NULL, err) != AL_OK)
+        return 2;
+    const al_model_config *c = &r->model.config;
+    if (c->family != AL_FAMILY_DECODER_ONLY) {
+        al_fail(err, AL_ERR_ARG, "%s is an %s model; attnlab-generate continues prompts "
+                "with decoder-only models", s->model, al_family_name(c->family));
+        return 2;
+    }
+    if (al_tokenize(&r->prompt, s->prompt, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK)
+        return 2;
+    int room = c->positions == AL_POSITIONS_LEARNED ? c->max_positions : 1 << 20;
+    if (r->prompt.count + s->tokens > room) {
+        al_fail(err, AL_ERR_ARG, "the model reads at most %d tokens; the prompt has %d, so "
+                "--tokens can be at most %d", room, r->prompt.count, room - r->prompt.count);
+        return 2;
+    }
+    return 0;
+}
+
+static int generate(run *r, const settings *s, int argc, char **argv, al_error *err)
+{
+    int length = 0;
+    al_status status = al_transformer_workspace_alloc(&r->ws, &r->model,
+                                                      r->prompt.count + s->tokens, err);
+    r->tokens = calloc((size_t)s->tokens, sizeof *r->tokens);
+    if (status == AL_OK && !r->tokens)
+        status = al_fail(err, AL_ERR_NOMEM, "no memory for %d tokens", s->tokens);
+    al_trace_options options = {.program = PROGRAM, .argc = argc - 1,
+                                .argv = (const char *const *)argv + 1, .seed = s->seed};
+    if (status == AL_OK && s->trace_path)
+        status = al_trace_open(&r->trace, s->trace_path, &options, err);
+    al_rng rng;
+    al_rng_seed(&rng, s->seed, 0);
+    al_sequence input = {.length = r->prompt.count, .ids = r->prompt.ids,
+                         .labels = (const char *const *)r->prompt.labels};
+    al_generate_options how = {.sampling = sampling_of(s), .max_tokens = s->tokens};
+    if (status == AL_OK)
+        status = al_transformer_generate(r->tokens, &length, &r->ws, &r->model, &input, &how,
+                                         &rng, (const char *const *)r->vocab.words, r->trace,
+                                         err);
+    if (status == AL_OK && r->trace) {
+        al_trace *trace = r->trace;
+        r->trace = NULL;
+        status = al_trace_close(trace, err);
+    }
+    if (status != AL_OK)
+        return 1;
+    for (int i = 0; i < r->prompt.count; i++)
+        printf("%s%s", i ? " " : "", r->prompt.labels[i]);
+    for (int i = 0; i < length; i++)
+        printf(" %s", al_vocab_word(&r->vocab, r->tokens[i]));
+    printf("\n");
+    for (int i = 0; i < r->prompt.count; i++)
+        if (r->prompt.unknown[i])
+            fprintf(stderr, "%s: '%s' is not in the model's vocabulary; it was read as <unk>\n",
+                    PROGRAM, r->prompt.labels[i]);
+    return 0;
+}
+
+static const char help_top[] =
+    "usage: attnlab-generate --model FILE --prompt TEXT [options]\n"
+    "Continue the prompt with a decoder-only model (e.g. one attnlab-train\n"
+    "wrote), one word at a time, and print the prompt and what followed.\n"
+    "\n";
+
+static const char help_bottom[] =
+    "\n"
+    "examples:\n"
+    "  attnlab-generate --model book.safetensors --prompt \"in the beginning\"\n"
+    "  attnlab-generate --model book.safetensors --prompt \"and god\" --sampling top-p "
+    "--top-p 0.9 --seed 7\n";
+
+int main(int argc, char **argv)
+{
+    settings s = {.sampling = "greedy", .tokens = 20, .top_k = 5, .temperature = 1.0f,
+                  .top_p = 0.9f, .seed = AL_DEFAULT_SEED};
+    const cli_option options[] = {
+        {.name = "model", .kind = CLI_STRING, .target = &s.model, .value_name = "FILE",
+         .help = "the model file (decoder-only)"},
+        {.name = "prompt", .kind = CLI_STRING, .target = &s.prompt, .value_name = "TEXT",
+         .help = "the words to continue"},
+        {.name = "tokens", .kind = CLI_INT, .target = &s.tokens, .value_name = "N",
+         .help = "how many words to add at most (default 20; <eos> ends early)", .min = 1,
+         .max = 4096},
+        {.name = "sampling", .kind = CLI_CHOICE, .target = &s.sampling, .value_name = "RULE",
+         .choices = "greedy|temperature|top-k|top-p",
+         .help = "how each word is chosen (default greedy)"},
+        {.name = "temperature", .kind = CLI_NUMBER, .target = &s.temperature,
+         .value_name = "T", .help = "for the sampling rules (default 1)"},
+        {.name = "top-k", .kind = CLI_INT, .target = &s.top_k, .value_name = "K",
+         .help = "for top-k (default 5)", .min = 1, .max = 1 << 20},
+        {.name = "top-p", .kind = CLI_NUMBER, .target = &s.top_p, .value_name = "P",
+         .help = "for top-p (default 0.9)"},
+        {.name = "seed", .kind = CLI_UINT64, .target = &s.seed, .value_name = "N",
+         .help = "seed of the draws (default 42)", .min = 0, .max = 1LL << 53},
+        {.name = "trace", .kind = CLI_STRING, .target = &s.trace_path, .value_name = "PATH",
+         .help = "also record every step (traces/FORMAT.md)"},
+        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        {0},
+    };
+    cli_error error;
+    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
+    case CLI_PARSED:
+        break;
+    case CLI_HELP_ASKED:
+        fputs(help_top, stdout);
+        cli_print_options(stdout, options, 0);
+        fputs(help_bottom, stdout);
+        return 0;
+    case CLI_BAD_USAGE:
+        cli_report(PROGRAM, "%s (see --help)", error.message);
+        return 2;
+    }
+    if (!s.model || !s.prompt) {
+        cli_report(PROGRAM, "give --model FILE and --prompt TEXT (see --help)");
+        return 2;
+    }
+    al_blas_set_threads(1);
+    run r = {0};
+    al_error err = {0};
+    int code = prepare(&r, &s, &err);
+    if (code == 0)
+        code = generate(&r, &s, argc, argv, &err);
+    if (code != 0)
+        cli_report(PROGRAM, "%s", err.message);
+    run_free(&r);
+    return code;
+}

@@ -1,0 +1,127 @@
+/* test_attnlab_generate.c: attnlab-generate on a model attnlab-train
+ * learns here from a repeated sentence: greedy decoding continues "The
+ * cat" with the sentence; sampling with a seed repeats itself; --trace
+ * records each step's choice; an unknown word is said and read as <unk>;
+ * asking for more words than the model's context exits 2. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_program.h"
+
+static const char *generate, *train;
+static char folder[] = "/tmp/attnlab-generate-XXXXXX";
+static char model[128];
+
+static int train_model(void **state)
+{
+    (void)state;
+    if (!mkdtemp(folder))
+        return -1;
+    char corpus[128];
+    snprintf(corpus, sizeof corpus, "%s/cat.txt", folder);
+    snprintf(model, sizeof model, "%s/cat.safetensors", folder);
+    FILE *file = fopen(corpus, "w");
+    if (!file)
+        return -1;
+    for (int i = 0; i < 300; i++)
+        fputs("the cat sat on the mat . ", file);
+    fclose(file);
+    run_result r;
+    if (run_program_args(&r, NULL, train, "--corpus", corpus, "-o", model, "--steps", "200",
+                         "--d-model", "16", "--heads", "2", "--layers", "1", "--context",
+                         "12", "--batch", "8", "--quiet", NULL) != 0)
+        return -1;
+    int status = r.exit_code;
+    run_result_free(&r);
+    return status == 0 ? 0 : -1;
+}
+
+static int remove_folder(void **state)
+{
+    (void)state;
+    char command[160];
+    snprintf(command, sizeof command, "rm -rf '%s'", folder);
+    return system(command) == 0 ? 0 : -1;
+}
+
+static void greedy_continues_the_sentence(void **state)
+{
+    (void)state;
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, generate, "--model", model, "--prompt",
+                                      "The cat", "--tokens", "9", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "The cat sat on the mat . the cat sat on\n");
+    assert_string_equal(r.err, "");
+    run_result_free(&r);
+}
+
+static void sampling_with_a_seed_repeats_and_traces(void **state)
+{
+    (void)state;
+    char trace[160];
+    snprintf(trace, sizeof trace, "%s/g.jsonl", folder);
+    run_result a, b;
+    assert_int_equal(run_program_args(&a, NULL, generate, "--model", model, "--prompt", "the",
+                                      "--tokens", "8", "--sampling", "top-k", "--top-k", "3",
+                                      "--seed", "5", "--trace", trace, NULL), 0);
+    assert_int_equal(run_program_args(&b, NULL, generate, "--model", model, "--prompt", "the",
+                                      "--tokens", "8", "--sampling", "top-k", "--top-k", "3",
+                                      "--seed", "5", NULL), 0);
+    assert_int_equal(a.exit_code, 0);
+    assert_string_equal(a.out, b.out);
+    FILE *file = fopen(trace, "r");
+    assert_non_null(file);
+    char line[256];
+    int choices = 0;
+    while (fgets(line, sizeof line, file))
+        choices += strstr(line, "\"name\": \"step") && strstr(line, ".next.token\"");
+    fclose(file);
+    assert_int_equal(choices, 8);
+    run_result_free(&a), run_result_free(&b);
+}
+
+static void unknown_words_and_too_many_tokens(void **state)
+{
+    (void)state;
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, generate, "--model", model, "--prompt",
+                                      "the dog", "--tokens", "3", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err, "attnlab-generate: 'dog' is not in the model's vocabulary; "
+                               "it was read as <unk>\n");
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, generate, "--model", model, "--prompt",
+                                      "the cat", "--tokens", "11", NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-generate: the model reads at most 12 tokens; the "
+                               "prompt has 2, so --tokens can be at most 10\n");
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, generate, "--prompt", "the", NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    run_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_attnlab_generate attnlab-generate attnlab-train\n");
+        return 2;
+    }
+    generate = argv[1], train = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(greedy_continues_the_sentence),
+        cmocka_unit_test(sampling_with_a_seed_repeats_and_traces),
+        cmocka_unit_test(unknown_words_and_too_many_tokens),
+    };
+    return cmocka_run_group_tests(tests, train_model, remove_folder);
+}
