@@ -3,7 +3,9 @@
  * log V, the last far below it, the model file loads with the corpus's
  * words); the same command writes the same bytes twice; an empty, a
  * non-UTF-8, a too small and a missing corpus each get one line and exit
- * 2, an unwritable output exits 1, and no output file is left behind. */
+ * 2, an unwritable output exits 1, and no output file is left behind; a
+ * run stopped by --stop-after or by Ctrl-C and resumed with --resume
+ * writes the same bytes as one that never stopped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -194,6 +199,114 @@ static void an_unwritable_output_fails_at_the_end(void **state)
     run_result_free(&r);
 }
 
+/* A run stopped by --stop-after and resumed writes the bytes of the run
+ * that never stopped; a checkpoint from other settings is refused. */
+static void a_stopped_run_resumes_exactly(void **state)
+{
+    (void)state;
+    char corpus[128], full[128], full_csv[128], part[128], part_csv[128];
+    path_in(corpus, sizeof corpus, "resume.txt");
+    path_in(full, sizeof full, "full.safetensors"), path_in(full_csv, sizeof full_csv, "f.csv");
+    path_in(part, sizeof part, "part.safetensors"), path_in(part_csv, sizeof part_csv, "p.csv");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(train(corpus, full, full_csv, &r), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part,
+                                      "--loss-csv", part_csv, "--steps", "80", "--d-model", "16",
+                                      "--heads", "2", "--layers", "1", "--context", "8",
+                                      "--batch", "4", "--report-every", "20", "--stop-after",
+                                      "30", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "stopped after step 30 of 80"));
+    assert_int_equal(access(part, F_OK), -1);  /* no model yet, only the checkpoint */
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part,
+                                      "--loss-csv", part_csv, "--steps", "80", "--d-model", "16",
+                                      "--heads", "2", "--layers", "1", "--context", "8",
+                                      "--batch", "4", "--report-every", "20", "--resume", NULL),
+                     0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "at step 30 of 80"));
+    run_result_free(&r);
+    const char *pairs[2][2] = {{full, part}, {full_csv, part_csv}};
+    for (int p = 0; p < 2; p++) {
+        long size1, size2;
+        char *a = read_all(pairs[p][0], &size1), *b = read_all(pairs[p][1], &size2);
+        assert_non_null(b);
+        assert_int_equal(size1, size2);
+        assert_memory_equal(a, b, (size_t)size1);
+        free(a), free(b);
+    }
+    /* the same checkpoint with another learning rate: refused, exit 2 */
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part, "--steps",
+                                      "80", "--d-model", "16", "--heads", "2", "--layers", "1",
+                                      "--context", "8", "--batch", "4", "--lr", "0.01",
+                                      "--resume", "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "was made by a run with other settings"));
+    run_result_free(&r);
+}
+
+/* Ctrl-C: the run stops after its step with status 130 and a checkpoint;
+ * the same command with --resume finishes it as if nothing had happened. */
+static void ctrl_c_stops_and_the_run_goes_on(void **state)
+{
+    (void)state;
+    char corpus[128], model[128], whole[128];
+    path_in(corpus, sizeof corpus, "signal.txt"), path_in(model, sizeof model, "sig.safetensors");
+    path_in(whole, sizeof whole, "whole.safetensors");
+    write_repeated(corpus);
+    const char *args[] = {tool, "--corpus", corpus, "-o", model, "--steps", "1500",
+                          "--d-model", "16", "--heads", "2", "--layers", "1", "--context", "8",
+                          "--batch", "4", "--report-every", "1", NULL, NULL};
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]), close(out[1]);
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execv(tool, (char *const *)args);
+        _exit(127);
+    }
+    close(out[1]);
+    /* the first report comes after the handlers are in place: then Ctrl-C */
+    FILE *reports = fdopen(out[0], "r");
+    assert_non_null(reports);
+    char line[256];
+    while (fgets(line, sizeof line, reports) && !strstr(line, "step 5/1500"))
+        ;
+    kill(pid, SIGINT);
+    while (fgets(line, sizeof line, reports))
+        ;
+    fclose(reports);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    char checkpoint[160];
+    snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", model);
+    assert_int_equal(access(checkpoint, F_OK), 0);
+    run_result r;
+    args[19] = "--resume";
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    args[19] = NULL, args[4] = whole;
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    long size1, size2;
+    char *a = read_all(model, &size1), *b = read_all(whole, &size2);
+    assert_int_equal(size1, size2);
+    assert_memory_equal(a, b, (size_t)size1);
+    free(a), free(b);
+}
+
 static int remove_folder(void **state)
 {
     (void)state;
@@ -216,6 +329,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(the_same_command_writes_the_same_bytes),
         cmocka_unit_test(bad_corpora_are_refused),
         cmocka_unit_test(an_unwritable_output_fails_at_the_end),
+        cmocka_unit_test(a_stopped_run_resumes_exactly),
+        cmocka_unit_test(ctrl_c_stops_and_the_run_goes_on),
     };
     return cmocka_run_group_tests(tests, NULL, remove_folder);
 }

@@ -17,6 +17,7 @@
  * thread, a fixed order: the same command writes the same bytes.
  * Exit status 0, 2 for bad usage or an unusable corpus, 1 for a failure
  * while running. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +29,28 @@
 #include "attnlab/train.h"
 #include "attnlab/vocab.h"
 #include "cli_options.h"
+#include "train_checkpoint.h"
 
 #define PROGRAM "attnlab-train"
 
 typedef struct settings {
     const char *family, *corpus, *output, *loss_csv;
     int min_count, d_model, heads, layers, d_ff, context, batch, steps, warmup, report_every;
+    int checkpoint_every, stop_after;
     float lr, validation;
     uint64_t seed;
-    bool quiet;
+    bool quiet, resume;
 } settings;
+
+/* Set by SIGINT or SIGTERM: the run stops after the step it is in. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void ask_to_stop(int signal_number)
+{
+    stop_signal = signal_number;
+}
+
+
 
 /* --- the corpus ------------------------------------------------------------------ */
 
@@ -161,6 +174,9 @@ static void report(bool terminal, int step, int steps, double loss, double val_l
 
 typedef struct run {
     char *text;
+    long text_size;
+    char fingerprint[1024];
+    char checkpoint_path[4096];
     al_vocab vocab;
     al_tokens tokens;
     al_transformer model;
@@ -168,6 +184,7 @@ typedef struct run {
     int *inputs, *targets, *val_inputs, *val_targets;
     al_batch_item *batch, *val_batch;
     double *losses, *val_losses;
+    bool bad_checkpoint;    /* --resume found no usable checkpoint: exit 2 */
 } run;
 
 static void run_free(run *r)
@@ -211,6 +228,7 @@ static int prepare(run *r, const settings *s, long *train_words, long *val_words
 {
     long size = 0;
     r->text = read_corpus(s->corpus, &size, err);
+    r->text_size = size;
     if (!r->text)
         return 2;
     long bad = first_bad_utf8((const unsigned char *)r->text, size);
@@ -237,8 +255,34 @@ static int prepare(run *r, const settings *s, long *train_words, long *val_words
     return 0;
 }
 
+/* Everything that decides the run's numbers, and the corpus's size and
+ * FNV-1a hash: a checkpoint only resumes the run that made it. */
+static void fingerprint(run *r, const settings *s)
+{
+    uint64_t hash = 14695981039346656037ull;
+    for (long i = 0; i < r->text_size; i++)
+        hash = (hash ^ (unsigned char)r->text[i]) * 1099511628211ull;
+    snprintf(r->fingerprint, sizeof r->fingerprint,
+             "corpus %ld bytes fnv1a %016llx; min-count %d d-model %d heads %d layers %d "
+             "d-ff %d context %d batch %d steps %d lr %.9g warmup %d validation %.9g seed %llu",
+             r->text_size, (unsigned long long)hash, s->min_count, s->d_model, s->heads,
+             s->layers, s->d_ff, s->context, s->batch, s->steps, (double)s->lr, s->warmup,
+             (double)s->validation, (unsigned long long)s->seed);
+}
+
+static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rng,
+                                 al_error *err)
+{
+    train_state state = {.step = steps_done, .batch_rng = *batch_rng,
+                         .settings = r->fingerprint, .losses = r->losses,
+                         .val_losses = r->val_losses};
+    return train_checkpoint_write(r->checkpoint_path, &r->model, &r->trainer, &state, err);
+}
+
+/* The training loop; *stopped is set when it stopped early (Ctrl-C,
+ * SIGTERM, --stop-after), after writing the checkpoint. */
 static al_status train(run *r, const settings *s, long train_words, long val_words,
-                       al_error *err)
+                       bool *stopped, al_error *err)
 {
     al_model_config config = {
         .family = AL_FAMILY_DECODER_ONLY, .norm = AL_NORM_PRE, .d_model = s->d_model,
@@ -273,6 +317,21 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
     draw_batch(r->val_batch, r->val_inputs, r->val_targets, s->batch, s->context,
                r->tokens.ids, train_words, val_words, &batch_rng);
 
+    long first = 0;
+    if (s->resume) {
+        train_state state = {.settings = r->fingerprint, .losses = r->losses,
+                             .val_losses = r->val_losses};
+        status = train_checkpoint_read(r->checkpoint_path, &r->model, &r->trainer, &state,
+                                       s->steps, err);
+        r->bad_checkpoint = status != AL_OK && status != AL_ERR_NOMEM;
+        if (status != AL_OK)
+            return status;
+        first = state.step;
+        batch_rng = state.batch_rng;
+        if (!s->quiet)
+            printf("resuming from %s at step %ld of %d\n", r->checkpoint_path, first,
+                   s->steps);
+    }
     al_train_settings ts = {.adamw = AL_ADAMW_DEFAULTS,
                             .schedule = {.max_lr = s->lr, .min_lr = s->lr / 10,
                                          .warmup = s->warmup, .total = s->steps},
@@ -280,7 +339,7 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
     bool terminal = isatty(STDOUT_FILENO) && !s->quiet;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (int step = 0; step < s->steps && status == AL_OK; step++) {
+    for (int step = (int)first; step < s->steps && status == AL_OK; step++) {
         draw_batch(r->batch, r->inputs, r->targets, s->batch, s->context, r->tokens.ids, 0,
                    train_words, &batch_rng);
         status = al_train_step(&r->trainer, &r->model, r->batch, s->batch, &ts,
@@ -292,9 +351,23 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
                                  &r->val_losses[step], err);
         if (status == AL_OK && reporting && !s->quiet) {
             double elapsed = seconds_since(&start);
-            double rate = (double)(step + 1) * window / elapsed;
-            report(terminal, step + 1, s->steps, r->losses[step], r->val_losses[step], rate,
-                   elapsed / (step + 1) * (s->steps - step - 1));
+            double done = (double)(step + 1 - first);
+            report(terminal, step + 1, s->steps, r->losses[step], r->val_losses[step],
+                   done * window / elapsed, elapsed / done * (s->steps - step - 1));
+        }
+        /* a checkpoint every --checkpoint-every steps, at the end, and on stopping */
+        bool stopping = stop_signal || step + 1 == s->stop_after;
+        bool due = s->checkpoint_every && (step + 1) % s->checkpoint_every == 0;
+        if (status == AL_OK && (due || stopping || step + 1 == s->steps))
+            status = save_checkpoint(r, step + 1, &batch_rng, err);
+        if (status == AL_OK && stopping && step + 1 < s->steps) {
+            if (terminal)
+                printf("\n");
+            fprintf(stderr, "%s: stopped after step %d of %d; %s holds the run. Go on with "
+                    "the same command and --resume\n", PROGRAM, step + 1, s->steps,
+                    r->checkpoint_path);
+            *stopped = true;
+            return AL_OK;
         }
     }
     return status;
@@ -315,8 +388,12 @@ static const char help_bottom[] =
     "example:\n"
     "  attnlab-train --corpus book.txt -o book.safetensors --steps 300\n"
     "\n"
-    "exit status: 0 done, 2 bad usage or an unusable corpus, 1 a failure while\n"
-    "running (one line on stderr; no file is left half written).\n";
+    "Ctrl-C (or SIGTERM) stops after the current step and writes the checkpoint;\n"
+    "the same command with --resume goes on from it.\n"
+    "\n"
+    "exit status: 0 done (or stopped by --stop-after), 2 bad usage or an unusable\n"
+    "corpus, 1 a failure while running (one line on stderr; no file is left half\n"
+    "written), 130 or 143 stopped by SIGINT or SIGTERM.\n";
 
 int main(int argc, char **argv)
 {
@@ -362,6 +439,15 @@ int main(int argc, char **argv)
          .help = "steps between reports (default 10)", .min = 1, .max = 10000000},
         {.name = "loss-csv", .kind = CLI_STRING, .target = &s.loss_csv, .value_name = "FILE",
          .help = "also write step, training and validation loss as CSV"},
+        {.name = "checkpoint-every", .kind = CLI_INT, .target = &s.checkpoint_every,
+         .value_name = "N", .help = "also write MODEL.checkpoint every N steps (it is always "
+         "written at the end\nand when the run is stopped)", .min = 0, .max = 10000000},
+        {.name = "resume", .kind = CLI_FLAG, .target = &s.resume,
+         .help = "go on from MODEL.checkpoint: the same command with --resume gives the\n"
+                 "same bytes as a run that never stopped"},
+        {.name = "stop-after", .kind = CLI_INT, .target = &s.stop_after, .value_name = "N",
+         .help = "stop after step N, as Ctrl-C would, to go on later with --resume",
+         .min = 0, .max = 10000000},
         {.name = "quiet", .kind = CLI_FLAG, .target = &s.quiet, .help = "no progress"},
         {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
         {0},
@@ -392,15 +478,27 @@ int main(int argc, char **argv)
         return 2;
     }
     al_blas_set_threads(1);
+    struct sigaction stop = {.sa_handler = ask_to_stop};
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
     run r = {0};
     al_error err = {0};
     long train_words = 0, val_words = 0;
+    snprintf(r.checkpoint_path, sizeof r.checkpoint_path, "%s.checkpoint", s.output);
     int code = prepare(&r, &s, &train_words, &val_words, &err);
+    if (code == 0)
+        fingerprint(&r, &s);
     if (code == 0 && !s.quiet)
         printf("%s: %ld words, vocabulary of %d; %ld to learn from, %ld held out\n", s.corpus,
                (long)r.tokens.count, r.vocab.size, train_words, val_words);
-    if (code == 0 && train(&r, &s, train_words, val_words, &err) != AL_OK)
-        code = 1;
+    bool stopped = false;
+    if (code == 0 && train(&r, &s, train_words, val_words, &stopped, &err) != AL_OK)
+        code = r.bad_checkpoint ? 2 : 1;
+    if (code == 0 && stopped) {
+        run_free(&r);
+        return stop_signal ? 128 + stop_signal : 0;
+    }
     if (code == 0 && al_transformer_save(&r.model, &r.vocab, s.output, &err) != AL_OK)
         code = 1;
     if (code == 0 && s.loss_csv && write_losses(s.loss_csv, &r, s.steps, &err) != AL_OK)
