@@ -173,15 +173,23 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
                     const al_scoring *scoring, const al_attention_names *names,
                     al_trace *trace, al_error *err);
 
-/* Where the gradients of the general score's W_a go (added, as in
- * layers.h); NULL for the kinds without parameters. */
+/* Where the gradients of the score's matrices go (added, as in layers.h);
+ * NULL for the kinds without parameters, and any one may be NULL when it
+ * is not wanted. scratch_k is not a gradient: the additive backward's
+ * dk_proj (Lk x d_a), for which al_attend_backward's own arguments have
+ * no room. */
 typedef struct al_score_grads {
-    al_matrix *w_a;          /* general: d_q x d_k */
+    al_matrix *w_a;          /* general:  d_q x d_k */
+    al_matrix *w_q;          /* additive: d_q x d_a */
+    al_matrix *w_k;          /* additive: d_k x d_a */
+    al_matrix *v_a;          /* additive: d_a x 1   */
+    al_matrix *scratch_k;    /* additive: Lk x d_a, required */
 } al_score_grads;
 
 /* Backward of one head, from d_out (Lq x d_v) and what al_attend left in
- * steps, for the kinds a model trains: dot, scaled dot and general, with
- * the softmax normaliser at any temperature, with or without a mask:
+ * steps, for the kinds a model trains: dot, scaled dot, general and
+ * additive, with the softmax normaliser at any temperature, with or
+ * without a mask:
  *
  *   dweights (Lq x Lk) = d_out · vᵀ        dv (Lk x d_v) = weightsᵀ · d_out
  *   dlast    (Lq x Lk) = softmax backward of dweights (al_softmax_rows_backward):
@@ -191,11 +199,19 @@ typedef struct al_score_grads {
  *   dq (Lq x d_k)      = dscores · k        dk (Lk x d_k) = dscoresᵀ · q
  *   general, scores = (q · W_a) · kᵀ:  dq_proj = dscores · k,
  *     dk = dscoresᵀ · q_proj,  dW_a += qᵀ · dq_proj,  dq = dq_proj · W_aᵀ
+ *   additive, scores_ij = Σ_a v_a[a] · t_ija, t_ija = tanh(q_proj_ia + k_proj_ja):
+ *     dv_a[a] += Σ_ij dscores_ij · t_ija
+ *     dpre_ija = dscores_ij · v_a[a] · (1 − t_ija²)     (never stored)
+ *     dq_proj (Lq x d_a) = Σ_j dpre_ija,  dk_proj (Lk x d_a) = Σ_i dpre_ija
+ *     dW_q += qᵀ · dq_proj,  dq = dq_proj · W_qᵀ
+ *     dW_k += kᵀ · dk_proj,  dk = dk_proj · W_kᵀ
  *
  * dq, dk and dv are written, not added (a head owns its columns of the
  * layer's dQ, dK, dV); any may be NULL. scratch is Lq x Lk (and, for
- * general, scratch_q is Lq x d_k; NULL otherwise). The other kinds fail
- * with AL_ERR_ARG ("additive scores have no backward yet"). */
+ * general, scratch_q is Lq x d_k; for additive, scratch_q is Lq x d_a and
+ * grads->scratch_k Lk x d_a; NULL otherwise). The other kinds (inverse
+ * distance, Gaussian) fail with AL_ERR_ARG ("... scores have no backward
+ * yet"), as does the sum normaliser. */
 al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_score_grads *grads,
                              al_matrix *scratch, al_matrix *scratch_q, const al_matrix *d_out,
                              const al_attention_steps *steps, const al_matrix *q,

@@ -118,6 +118,63 @@ al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
                      const al_matrix *h_init, const al_rnn_cell *cell,
                      const al_rnn_names *names, al_trace *trace, al_error *err);
 
+/* --- backward (backpropagation through time) ---------------------------------- */
+
+/* What a backward step needs besides the forward's results, 1 x d_h each:
+ * the gradients of the sums inside the nonlinearities (the candidate's, or
+ * Elman's, inside tanh; the gates' inside σ), the hidden input of the
+ * candidate recomputed (Cho et al.: r ⊙ h_prev; PyTorch: h_prev · W_h +
+ * b_hn; the forward's scratch holds only the last step's) and its
+ * gradient, and two rows for the gradient a run carries from step to step.
+ * Allocated by al_rnn_backward_scratch_alloc, freed by
+ * al_rnn_backward_scratch_free. */
+typedef struct al_rnn_backward_scratch {
+    al_matrix d_pre_n, d_pre_z, d_pre_r;  /* d_pre_n is Elman's d(pre-tanh) too    */
+    al_matrix hidden, d_hidden;           /* the candidate's hidden input, its grad */
+    al_matrix carry[2];                   /* a run's dh, one step and the next      */
+} al_rnn_backward_scratch;
+
+al_status al_rnn_backward_scratch_alloc(al_rnn_backward_scratch *scratch,
+                                        const al_rnn_cell *cell, al_error *err);
+void al_rnn_backward_scratch_free(al_rnn_backward_scratch *scratch);
+
+/* Backward of one al_rnn_step, from dh = dL/dh (1 x d_h) and what the
+ * forward kept: x (1 x d_in), h_prev and h (1 x d_h), and for a GRU z, r, n
+ * (1 x d_h). Writes dx (1 x d_in) and dh_prev (1 x d_h), either may be
+ * NULL, and ADDS the parameters' gradients into grad (a cell of the same
+ * kind and shapes; layers.h's convention). dh_prev must not be dh.
+ *   Elman:  d_pre = dh ⊙ (1 − h²)
+ *           dW_x += xᵀ · d_pre, dW_h += h_prevᵀ · d_pre, db += d_pre
+ *           dx = d_pre · W_xᵀ,  dh_prev = d_pre · W_hᵀ
+ *   GRU, h = (1 − z) ⊙ n + z ⊙ h_prev:
+ *           dn = dh ⊙ (1 − z),  dz = dh ⊙ (h_prev − n),  dh_prev = dh ⊙ z + ...
+ *           d_pre_n = dn ⊙ (1 − n²)
+ *     Cho:  d(r ⊙ h_prev) = d_pre_n · W_hᵀ,  dr = that ⊙ h_prev,
+ *           dh_prev += that ⊙ r,  dW_h += (r ⊙ h_prev)ᵀ · d_pre_n
+ *     PyTorch: dr = d_pre_n ⊙ (h_prev · W_h + b_hn),  dp = d_pre_n ⊙ r,
+ *           dW_h += h_prevᵀ · dp,  db_hn += dp,  dh_prev += dp · W_hᵀ
+ *           d_pre_z = dz ⊙ z ⊙ (1 − z),  d_pre_r = dr ⊙ r ⊙ (1 − r)
+ *           dx = d_pre_n · W_xᵀ + d_pre_z · W_xzᵀ + d_pre_r · W_xrᵀ
+ *           dh_prev += d_pre_z · W_hzᵀ + d_pre_r · W_hrᵀ
+ *           and each gate's W_x?, W_h?, b_? as Elman's from its d_pre. */
+al_status al_rnn_step_backward(al_matrix *dx, al_matrix *dh_prev, al_rnn_cell *grad,
+                               al_rnn_backward_scratch *scratch, const al_matrix *dh,
+                               const al_matrix *x, const al_matrix *h_prev, const al_matrix *h,
+                               const al_matrix *z, const al_matrix *r, const al_matrix *n,
+                               const al_rnn_cell *cell, al_error *err);
+
+/* Backward of al_rnn_run through time, last step first. d_states
+ * (L x d_h, or NULL for none) is the caller's gradient of each state row;
+ * step t's dh is d_states row t plus the dh_prev step t + 1 sent back. dx
+ * (L x d_in, row t for x_t) and d_h_init (1 x d_h, what reaches h_init)
+ * are written; either may be NULL. grad collects every step's share (added).
+ * x, h_init, states and gates as the forward run left them. */
+al_status al_rnn_run_backward(al_matrix *dx, al_matrix *d_h_init, al_rnn_cell *grad,
+                              al_rnn_backward_scratch *scratch, const al_matrix *d_states,
+                              const al_matrix *x, const al_matrix *h_init,
+                              const al_matrix *states, const al_rnn_gates *gates,
+                              const al_rnn_cell *cell, al_error *err);
+
 /* Record the cell's parameters as <prefix>.w_x ..., role param. */
 al_status al_rnn_trace_params(al_trace *trace, const char *prefix, const al_rnn_cell *cell,
                               al_error *err);

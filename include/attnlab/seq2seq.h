@@ -1,7 +1,10 @@
 /* seq2seq.h: the RNN encoder-decoder of machine translation before the
  * Transformer, with and without attention: the model the chapter starts
- * from. Not training: weights are seeded random, or hand-chosen by the
- * caller (al_seq2seq_param) or read from text tables (al_seq2seq_read).
+ * from. Weights are seeded random, or hand-chosen by the caller
+ * (al_seq2seq_param) or read from text tables (al_seq2seq_read);
+ * al_seq2seq_backward gives every parameter's gradient under teacher
+ * forcing, but the loss and the optimizer step are the caller's (layers.h,
+ * optimizer.h).
  *
  * Dimension letters: S source tokens, T decoder steps, d_e the width of a
  * word vector, d_h the width of an RNN state, V vocabulary (one
@@ -183,5 +186,59 @@ al_status al_seq2seq_encode(al_seq2seq_workspace *ws, const al_seq2seq *model,
 al_status al_seq2seq_decode(int *tokens, int *length, al_seq2seq_workspace *ws,
                             const al_seq2seq *model, const al_sequence *target, int max_steps,
                             const char *const *words, al_trace *trace, al_error *err);
+
+/* --- backward (teacher forcing) ------------------------------------------------------ */
+
+/* Room for the backward of a pass over up to max_source source tokens and
+ * max_steps decoder steps. Allocated by al_seq2seq_backward_workspace_alloc,
+ * freed by al_seq2seq_backward_workspace_free. */
+typedef struct al_seq2seq_backward_workspace {
+    int max_source, max_steps;
+    al_matrix d_readouts;        /* max_steps x 2 d_h: dL/d[s_t ; c_t]            */
+    al_matrix d_state;           /* 1 x d_h: dL/ds_t, carried from step to step    */
+    al_matrix d_prev;            /* 1 x d_h: dL/ds_{t-1}, what step t sends back   */
+    al_matrix d_input;           /* 1 x (d_e + d_h): dL/d[e_t ; c_t]               */
+    al_matrix d_context;         /* 1 x d_h: dL/dc_t, from the input and readout   */
+    al_matrix d_query;           /* 1 x d_h: attention's dq                        */
+    al_matrix d_keys, d_values;  /* max_source x d_h: attention's dk, dv           */
+    al_matrix d_encoder_states;  /* max_source x d_h: dL/dh_j, summed over steps   */
+    al_matrix d_source_embed;    /* max_source x d_e                               */
+    al_matrix d_scores;          /* 1 x max_source: attention's scratch            */
+    al_matrix q_proj, d_q_proj;  /* 1 x d_a (additive) or d_h (general): step t's
+                                    q_proj again, and its gradient                */
+    al_matrix d_k_proj;          /* max_source x d_a, additive only                */
+    al_rnn_backward_scratch cell;/* both cells' (they share d_h)                   */
+} al_seq2seq_backward_workspace;
+
+al_status al_seq2seq_backward_workspace_alloc(al_seq2seq_backward_workspace *bw,
+                                              const al_seq2seq *model, int max_source,
+                                              int max_steps, al_error *err);
+void al_seq2seq_backward_workspace_free(al_seq2seq_backward_workspace *bw);
+
+/* Backward of the last al_seq2seq_encode(ws, model, source) and
+ * al_seq2seq_decode with a target (teacher forcing), from dlogits
+ * (T x V, one row per step; al_cross_entropy_backward of ws->probs gives
+ * it). Every parameter's gradient is added into grad (an al_seq2seq
+ * allocated for the same configuration, zeroed before the step):
+ *
+ *   logits_t = [s_t ; c_t] · W_out + b_out     every step at once (linear backward)
+ *   then t = T-1 down to 0:
+ *     ds_t    = d_readout_t[first d_h] + what step t + 1 sent back to s_t
+ *     s_t     = cell([e_t ; c_t], s_{t-1})       al_rnn_step_backward: d[e_t ; c_t],
+ *                                                and ds_{t-1} (sent back)
+ *     e_t     = target table row of y_{t-1}      dtable[y_{t-1}] += de_t
+ *     dc_t    = d_readout_t[last d_h] + d[e_t ; c_t][last d_h]
+ *     c_t     = attention(s_{t-1}, h, h)         al_attend_backward: ds_{t-1} += dq,
+ *                                                dh_j += dk_j + dv_j (keys and values
+ *                                                are both the encoder states)
+ *             (without attention c_t = h_{S-1}: dh_{S-1} += dc_t)
+ *   s_{-1} = h_{S-1}:  dh_{S-1} += ds_{-1}
+ *   the encoder through time from dh (al_rnn_run_backward; h_{-1} = 0 learns
+ *   nothing), then the source table: dtable[x_j] += de_j.
+ * source is the sequence encoded (the workspace keeps no ids of it). */
+al_status al_seq2seq_backward(al_seq2seq *grad, al_seq2seq_backward_workspace *bw,
+                              const al_matrix *dlogits, const al_seq2seq_workspace *ws,
+                              const al_seq2seq *model, const al_sequence *source,
+                              al_error *err);
 
 #endif

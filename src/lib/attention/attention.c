@@ -333,12 +333,13 @@ al_status al_attend(al_matrix *out, al_attention_steps *steps, const al_matrix *
 /* ---- the gradients -------------------------------------------------------- */
 
 static al_status check_backward(const al_matrix *scratch, const al_matrix *scratch_q,
-                                const al_matrix *d_out, const al_attention_steps *steps,
-                                const al_matrix *q, const al_matrix *v,
-                                const al_scoring *scoring, al_error *err)
+                                const al_score_grads *grads, const al_matrix *d_out,
+                                const al_attention_steps *steps, const al_matrix *q,
+                                const al_matrix *v, const al_scoring *scoring, al_error *err)
 {
     al_score_kind kind = scoring->kind;
-    if (kind != AL_SCORE_DOT && kind != AL_SCORE_SCALED_DOT && kind != AL_SCORE_GENERAL)
+    if (kind != AL_SCORE_DOT && kind != AL_SCORE_SCALED_DOT && kind != AL_SCORE_GENERAL &&
+        kind != AL_SCORE_ADDITIVE)
         return al_fail(err, AL_ERR_ARG, "attention backward: %s scores have no backward yet",
                        al_score_kind_name(kind));
     if (scoring->normalizer != AL_NORMALIZE_SOFTMAX)
@@ -351,10 +352,80 @@ static al_status check_backward(const al_matrix *scratch, const al_matrix *scrat
     if (kind == AL_SCORE_GENERAL && (!scratch_q || !al_same_shape(scratch_q, &steps->q_proj)))
         return al_fail(err, AL_ERR_SHAPE, "attention backward: general scores need scratch_q "
                        "shaped like q_proj (%d x %d)", steps->q_proj.rows, steps->q_proj.cols);
+    if (kind == AL_SCORE_ADDITIVE &&
+        (!scratch_q || !al_same_shape(scratch_q, &steps->q_proj) || !grads ||
+         !grads->scratch_k || !al_same_shape(grads->scratch_k, &steps->k_proj)))
+        return al_fail(err, AL_ERR_SHAPE, "attention backward: additive scores need scratch_q "
+                       "shaped like q_proj (%d x %d) and grads->scratch_k like k_proj "
+                       "(%d x %d)", steps->q_proj.rows, steps->q_proj.cols,
+                       steps->k_proj.rows, steps->k_proj.cols);
     if (d_out->rows != q->rows || d_out->cols != v->cols)
         return al_fail(err, AL_ERR_SHAPE, "attention backward: d_out is %d x %d but out is "
                        "%d x %d", d_out->rows, d_out->cols, q->rows, v->cols);
     return AL_OK;
+}
+
+/* t_ija = tanh(q_proj_ia + k_proj_ja), in double as al_additive_scores has it */
+static double additive_tanh(const al_attention_steps *steps, int i, int j, int a)
+{
+    return tanh((double)*al_at(&steps->q_proj, i, a) + (double)*al_at(&steps->k_proj, j, a));
+}
+
+/* dpre_ija = dscores_ij · v_a[a] · (1 − t_ija²): the gradient of the sum
+ * inside tanh for query i, key j, hidden unit a */
+static double additive_pre(const al_matrix *dscores, const al_attention_steps *steps,
+                           const al_matrix *v_a, int i, int j, int a)
+{
+    double t = additive_tanh(steps, i, j, a);
+    return (double)*al_at(dscores, i, j) * (double)*al_at(v_a, a, 0) * (1.0 - t * t);
+}
+
+/* Step 1 for Bahdanau's scores, scores_ij = Σ_a v_a[a] · tanh(q_proj_ia + k_proj_ja),
+ * with q_proj = q · W_q and k_proj = k · W_k (al_additive_scores). tanh sits
+ * between the sum and v_a, so these are loops, not products; each sum is
+ * taken in double and t recomputed for it rather than kept (Lq Lk d_a of them):
+ *   dv_a    (d_a x 1)  += Σ_ij dscores_ij · t_ija
+ *   dq_proj (Lq x d_a)  = Σ_j dpre_ija,   dk_proj (Lk x d_a) = Σ_i dpre_ija
+ *   dW_q += qᵀ · dq_proj,  dq = dq_proj · W_qᵀ,  dW_k += kᵀ · dk_proj,  dk = dk_proj · W_kᵀ */
+static al_status additive_backward(al_matrix *dq, al_matrix *dk, al_score_grads *grads,
+                                   al_matrix *dq_proj, const al_matrix *dscores,
+                                   const al_attention_steps *steps, const al_matrix *q,
+                                   const al_matrix *k, const al_scoring *scoring, al_error *err)
+{
+    const al_matrix *v_a = scoring->v_a;
+    al_matrix *dk_proj = grads->scratch_k;
+    int queries = dscores->rows, keys = dscores->cols, d_a = v_a->rows;
+    for (int a = 0; a < d_a && grads->v_a; a++) {
+        double sum = 0.0;
+        for (int i = 0; i < queries; i++)
+            for (int j = 0; j < keys; j++)
+                sum += (double)*al_at(dscores, i, j) * additive_tanh(steps, i, j, a);
+        *al_at(grads->v_a, a, 0) += (float)sum;
+    }
+    for (int i = 0; i < queries; i++)
+        for (int a = 0; a < d_a; a++) {
+            double sum = 0.0;
+            for (int j = 0; j < keys; j++)
+                sum += additive_pre(dscores, steps, v_a, i, j, a);
+            *al_at(dq_proj, i, a) = (float)sum;
+        }
+    for (int j = 0; j < keys; j++)
+        for (int a = 0; a < d_a; a++) {
+            double sum = 0.0;
+            for (int i = 0; i < queries; i++)
+                sum += additive_pre(dscores, steps, v_a, i, j, a);
+            *al_at(dk_proj, j, a) = (float)sum;
+        }
+    al_status status = AL_OK;
+    if (grads->w_q)
+        status = al_matmul_at_add(grads->w_q, q, dq_proj, err);
+    if (status == AL_OK && dq)
+        status = al_matmul_bt(dq, dq_proj, scoring->w_q, err);
+    if (status == AL_OK && grads->w_k)
+        status = al_matmul_at_add(grads->w_k, k, dk_proj, err);
+    if (status == AL_OK && dk)
+        status = al_matmul_bt(dk, dk_proj, scoring->w_k, err);
+    return status;
 }
 
 al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_score_grads *grads,
@@ -364,7 +435,8 @@ al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_sco
                              const al_scoring *scoring, al_error *err)
 {
     (void)mask;  /* the weights already hold its zeros, and so will the gradient */
-    al_status status = check_backward(scratch, scratch_q, d_out, steps, q, v, scoring, err);
+    al_status status = check_backward(scratch, scratch_q, grads, d_out, steps, q, v, scoring,
+                                      err);
     if (status != AL_OK)
         return status;
     al_matrix *d = scratch;  /* dweights, then dlast, then dscores, in place */
@@ -382,7 +454,9 @@ al_status al_attend_backward(al_matrix *dq, al_matrix *dk, al_matrix *dv, al_sco
     if (status == AL_OK && scoring->kind == AL_SCORE_SCALED_DOT)
         status = al_scale(d, d, 1.0f / sqrtf((float)k->cols), err);
 
-    /* 1. scores = q · kᵀ (or q_proj · kᵀ, q_proj = q · W_a) */
+    /* 1. scores = q · kᵀ (or q_proj · kᵀ, q_proj = q · W_a; or additive) */
+    if (status == AL_OK && scoring->kind == AL_SCORE_ADDITIVE)
+        return additive_backward(dq, dk, grads, scratch_q, d, steps, q, k, scoring, err);
     const al_matrix *left = scoring->kind == AL_SCORE_GENERAL ? &steps->q_proj : q;
     if (status == AL_OK && dk)
         status = al_matmul_at(dk, d, left, err);

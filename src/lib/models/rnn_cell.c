@@ -338,3 +338,283 @@ al_status al_rnn_run(al_matrix *states, al_rnn_gates *gates, const al_matrix *x,
         return status;
     return trace_run(trace, states, gates, cell, names, err);
 }
+
+/* --- backward ------------------------------------------------------------------------- */
+
+void al_rnn_backward_scratch_free(al_rnn_backward_scratch *scratch)
+{
+    al_matrix *all[] = {&scratch->d_pre_n, &scratch->d_pre_z, &scratch->d_pre_r,
+                        &scratch->hidden,  &scratch->d_hidden, &scratch->carry[0],
+                        &scratch->carry[1]};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        al_matrix_free(all[k]);
+}
+
+al_status al_rnn_backward_scratch_alloc(al_rnn_backward_scratch *scratch,
+                                        const al_rnn_cell *cell, al_error *err)
+{
+    *scratch = (al_rnn_backward_scratch){0};
+    al_matrix *all[] = {&scratch->d_pre_n, &scratch->d_pre_z, &scratch->d_pre_r,
+                        &scratch->hidden,  &scratch->d_hidden, &scratch->carry[0],
+                        &scratch->carry[1]};
+    al_status status = AL_OK;
+    for (size_t k = 0; k < sizeof all / sizeof all[0] && status == AL_OK; k++)
+        status = al_matrix_alloc(all[k], 1, cell->d_hidden, err);
+    if (status != AL_OK)
+        al_rnn_backward_scratch_free(scratch);
+    return status;
+}
+
+/* Backward of one sum s (1 x d_h) = x · W_x + h · W_h + b into the
+ * parameters, from d_pre = dL/ds:
+ *   dW_x (d_in x d_h) += xᵀ · d_pre,  dW_h (d_h x d_h) += hᵀ · d_pre,  db += d_pre */
+static al_status affine_backward(al_matrix *dw_x, al_matrix *dw_h, al_matrix *db,
+                                 const al_matrix *d_pre, const al_matrix *x,
+                                 const al_matrix *h, al_error *err)
+{
+    al_status status = al_matmul_at_add(dw_x, x, d_pre, err);
+    if (status == AL_OK)
+        status = al_matmul_at_add(dw_h, h, d_pre, err);
+    if (status == AL_OK)
+        status = al_add_column_sums(db, d_pre, err);
+    return status;
+}
+
+/* Elman, h = tanh(x · W_x + h_prev · W_h + b):
+ *   d_pre (1 x d_h) = dh ⊙ (1 − h²)          (tanh' = 1 − tanh²)
+ *   dx (1 x d_in)   = d_pre · W_xᵀ,  dh_prev (1 x d_h) = d_pre · W_hᵀ */
+static al_status elman_backward(al_matrix *dx, al_matrix *dh_prev, al_rnn_cell *grad,
+                                al_rnn_backward_scratch *s, const al_matrix *dh,
+                                const al_matrix *x, const al_matrix *h_prev, const al_matrix *h,
+                                const al_rnn_cell *cell, al_error *err)
+{
+    for (int j = 0; j < cell->d_hidden; j++) {
+        float hj = *al_at(h, 0, j);
+        *al_at(&s->d_pre_n, 0, j) = *al_at(dh, 0, j) * (1.0f - hj * hj);
+    }
+    al_status status = affine_backward(&grad->w_x, &grad->w_h, &grad->b, &s->d_pre_n, x, h_prev,
+                                       err);
+    if (status == AL_OK && dx)
+        status = al_matmul_bt(dx, &s->d_pre_n, &cell->w_x, err);
+    if (status == AL_OK && dh_prev)
+        status = al_matmul_bt(dh_prev, &s->d_pre_n, &cell->w_h, err);
+    return status;
+}
+
+/* The candidate's hidden input, recomputed from what the forward kept
+ * (its scratch holds only the last step's):
+ *   Cho et al.:  hidden = r ⊙ h_prev                  (gru_step)
+ *   PyTorch:     hidden = h_prev · W_h + b_hn          (gru_pytorch_step) */
+static al_status candidate_hidden(al_matrix *hidden, const al_matrix *h_prev,
+                                  const al_matrix *r, const al_rnn_cell *cell, al_error *err)
+{
+    if (cell->kind == AL_RNN_GRU_PYTORCH) {
+        al_status status = al_matmul(hidden, h_prev, &cell->w_h, err);
+        return status == AL_OK ? al_add_row_vector(hidden, hidden, &cell->b_hn, err) : status;
+    }
+    for (int j = 0; j < cell->d_hidden; j++)
+        *al_at(hidden, 0, j) = *al_at(r, 0, j) * *al_at(h_prev, 0, j);
+    return AL_OK;
+}
+
+/* Steps 3 of gru_backward: the candidate's sum back to its parameters, to
+ * d_hidden and to dr (left in d_pre_r).
+ *   Cho, n = tanh(x · W_x + hidden · W_h + b), hidden = r ⊙ h_prev:
+ *     dW_x += xᵀ · d_pre_n,  dW_h += hiddenᵀ · d_pre_n,  db += d_pre_n
+ *     d_hidden = d_pre_n · W_hᵀ,  dr = d_hidden ⊙ h_prev
+ *   PyTorch, n = tanh(x · W_x + b + r ⊙ hidden), hidden = h_prev · W_h + b_hn:
+ *     dW_x += xᵀ · d_pre_n,  db += d_pre_n
+ *     d_hidden = d_pre_n ⊙ r,  dr = d_pre_n ⊙ hidden
+ *     dW_h += h_prevᵀ · d_hidden,  db_hn += d_hidden */
+static al_status candidate_backward(al_rnn_cell *grad, al_rnn_backward_scratch *s,
+                                    const al_matrix *x, const al_matrix *h_prev,
+                                    const al_matrix *r, const al_rnn_cell *cell, al_error *err)
+{
+    int d = cell->d_hidden;
+    if (cell->kind == AL_RNN_GRU) {
+        al_status status = affine_backward(&grad->w_x, &grad->w_h, &grad->b, &s->d_pre_n, x,
+                                           &s->hidden, err);
+        if (status == AL_OK)
+            status = al_matmul_bt(&s->d_hidden, &s->d_pre_n, &cell->w_h, err);
+        for (int j = 0; j < d && status == AL_OK; j++)
+            *al_at(&s->d_pre_r, 0, j) = *al_at(&s->d_hidden, 0, j) * *al_at(h_prev, 0, j);
+        return status;
+    }
+    for (int j = 0; j < d; j++) {
+        float d_pre_nj = *al_at(&s->d_pre_n, 0, j);
+        *al_at(&s->d_hidden, 0, j) = d_pre_nj * *al_at(r, 0, j);
+        *al_at(&s->d_pre_r, 0, j) = d_pre_nj * *al_at(&s->hidden, 0, j);
+    }
+    al_status status = al_matmul_at_add(&grad->w_x, x, &s->d_pre_n, err);
+    if (status == AL_OK)
+        status = al_add_column_sums(&grad->b, &s->d_pre_n, err);
+    if (status == AL_OK)
+        status = al_matmul_at_add(&grad->w_h, h_prev, &s->d_hidden, err);
+    if (status == AL_OK)
+        status = al_add_column_sums(&grad->b_hn, &s->d_hidden, err);
+    return status;
+}
+
+/* Both GRU forms, backwards through the formulas of rnn.h. */
+static al_status gru_backward(al_matrix *dx, al_matrix *dh_prev, al_rnn_cell *grad,
+                              al_rnn_backward_scratch *s, const al_matrix *dh,
+                              const al_matrix *x, const al_matrix *h_prev, const al_matrix *z,
+                              const al_matrix *r, const al_matrix *n, const al_rnn_cell *cell,
+                              al_error *err)
+{
+    int d = cell->d_hidden;
+    /* 1. h = (1 − z) ⊙ n + z ⊙ h_prev, n = tanh(pre_n):
+     *    d_pre_n = dh ⊙ (1 − z) ⊙ (1 − n²),  dz = dh ⊙ (h_prev − n) (in d_pre_z) */
+    for (int j = 0; j < d; j++) {
+        float dhj = *al_at(dh, 0, j), zj = *al_at(z, 0, j), nj = *al_at(n, 0, j);
+        *al_at(&s->d_pre_n, 0, j) = dhj * (1.0f - zj) * (1.0f - nj * nj);
+        *al_at(&s->d_pre_z, 0, j) = dhj * (*al_at(h_prev, 0, j) - nj);
+    }
+    /* 2. and 3. the candidate: its hidden input again, then its gradients */
+    al_status status = candidate_hidden(&s->hidden, h_prev, r, cell, err);
+    if (status == AL_OK)
+        status = candidate_backward(grad, s, x, h_prev, r, cell, err);
+    if (status != AL_OK)
+        return status;
+    /* 4. z = σ(pre_z), r = σ(pre_r), σ' = σ (1 − σ):
+     *    d_pre_z = dz ⊙ z ⊙ (1 − z),  d_pre_r = dr ⊙ r ⊙ (1 − r) */
+    for (int j = 0; j < d; j++) {
+        float zj = *al_at(z, 0, j), rj = *al_at(r, 0, j);
+        *al_at(&s->d_pre_z, 0, j) *= zj * (1.0f - zj);
+        *al_at(&s->d_pre_r, 0, j) *= rj * (1.0f - rj);
+    }
+    status = affine_backward(&grad->w_xz, &grad->w_hz, &grad->b_z, &s->d_pre_z, x, h_prev, err);
+    if (status == AL_OK)
+        status = affine_backward(&grad->w_xr, &grad->w_hr, &grad->b_r, &s->d_pre_r, x, h_prev,
+                                 err);
+    /* 5. dx (1 x d_in) = d_pre_n · W_xᵀ + d_pre_z · W_xzᵀ + d_pre_r · W_xrᵀ */
+    if (status == AL_OK && dx)
+        status = al_matmul_bt(dx, &s->d_pre_n, &cell->w_x, err);
+    if (status == AL_OK && dx)
+        status = al_matmul_bt_add(dx, &s->d_pre_z, &cell->w_xz, err);
+    if (status == AL_OK && dx)
+        status = al_matmul_bt_add(dx, &s->d_pre_r, &cell->w_xr, err);
+    if (status != AL_OK || !dh_prev)
+        return status;
+    /* 6. dh_prev (1 x d_h) = dh ⊙ z                       (the kept share)
+     *      + d_hidden ⊙ r  (Cho)  or  d_hidden · W_hᵀ  (PyTorch)
+     *      + d_pre_z · W_hzᵀ + d_pre_r · W_hrᵀ              (through the gates) */
+    bool cho = cell->kind == AL_RNN_GRU;
+    for (int j = 0; j < d; j++)
+        *al_at(dh_prev, 0, j) = *al_at(dh, 0, j) * *al_at(z, 0, j) +
+                                (cho ? *al_at(&s->d_hidden, 0, j) * *al_at(r, 0, j) : 0.0f);
+    if (!cho)
+        status = al_matmul_bt_add(dh_prev, &s->d_hidden, &cell->w_h, err);
+    if (status == AL_OK)
+        status = al_matmul_bt_add(dh_prev, &s->d_pre_z, &cell->w_hz, err);
+    if (status == AL_OK)
+        status = al_matmul_bt_add(dh_prev, &s->d_pre_r, &cell->w_hr, err);
+    return status;
+}
+
+static bool is_row(const al_matrix *m, int cols)
+{
+    return m && m->rows == 1 && m->cols == cols;
+}
+
+static al_status check_step_backward(const al_matrix *dx, const al_matrix *dh_prev,
+                                     const al_rnn_cell *grad,
+                                     const al_rnn_backward_scratch *scratch,
+                                     const al_matrix *dh, const al_matrix *z,
+                                     const al_matrix *r, const al_matrix *n,
+                                     const al_rnn_cell *cell, al_error *err)
+{
+    const char *kind = al_rnn_kind_name(cell->kind);
+    int d = cell->d_hidden;
+    if (grad->kind != cell->kind || grad->d_in != cell->d_in || grad->d_hidden != d)
+        return al_fail(err, AL_ERR_SHAPE, "%s backward: the gradient is a %s cell of %d -> %d "
+                       "but the cell is %d -> %d", kind, al_rnn_kind_name(grad->kind),
+                       grad->d_in, grad->d_hidden, cell->d_in, d);
+    if (!is_row(dh, d) || (dh_prev && !is_row(dh_prev, d)) || (dx && !is_row(dx, cell->d_in)))
+        return al_fail(err, AL_ERR_SHAPE, "%s backward: dh and dh_prev must be 1 x %d (d_h) "
+                       "and dx 1 x %d (d_in)", kind, d, cell->d_in);
+    if (dh_prev == dh)
+        return al_fail(err, AL_ERR_ARG, "%s backward: dh_prev must not be dh", kind);
+    if (!is_row(&scratch->d_pre_n, d))
+        return al_fail(err, AL_ERR_SHAPE, "%s backward: the scratch is for d_h = %d, not %d",
+                       kind, scratch->d_pre_n.cols, d);
+    if (al_rnn_is_gru(cell->kind) && (!is_row(z, d) || !is_row(r, d) || !is_row(n, d)))
+        return al_fail(err, AL_ERR_SHAPE, "%s backward: z, r and n must be 1 x %d (d_h)", kind,
+                       d);
+    return AL_OK;
+}
+
+al_status al_rnn_step_backward(al_matrix *dx, al_matrix *dh_prev, al_rnn_cell *grad,
+                               al_rnn_backward_scratch *scratch, const al_matrix *dh,
+                               const al_matrix *x, const al_matrix *h_prev, const al_matrix *h,
+                               const al_matrix *z, const al_matrix *r, const al_matrix *n,
+                               const al_rnn_cell *cell, al_error *err)
+{
+    al_status status = check_step(h, x, h_prev, cell, err);
+    if (status == AL_OK)
+        status = check_step_backward(dx, dh_prev, grad, scratch, dh, z, r, n, cell, err);
+    if (status != AL_OK)
+        return status;
+    if (al_rnn_is_gru(cell->kind))
+        return gru_backward(dx, dh_prev, grad, scratch, dh, x, h_prev, z, r, n, cell, err);
+    return elman_backward(dx, dh_prev, grad, scratch, dh, x, h_prev, h, cell, err);
+}
+
+static al_status check_run_backward(const al_matrix *dx, const al_matrix *d_h_init,
+                                    const al_matrix *d_states, const al_matrix *x,
+                                    const al_matrix *states, const al_rnn_gates *gates,
+                                    const al_rnn_cell *cell, al_error *err)
+{
+    const char *kind = al_rnn_kind_name(cell->kind);
+    if (states->rows != x->rows || states->cols != cell->d_hidden)
+        return al_fail(err, AL_ERR_SHAPE, "%s run backward: the states are %d x %d but must "
+                       "be %d x %d", kind, states->rows, states->cols, x->rows, cell->d_hidden);
+    if ((d_states && !al_same_shape(d_states, states)) || (dx && !al_same_shape(dx, x)))
+        return al_fail(err, AL_ERR_SHAPE, "%s run backward: d_states must be shaped like the "
+                       "states (%d x %d) and dx like x (%d x %d)", kind, states->rows,
+                       states->cols, x->rows, x->cols);
+    if (d_h_init && !is_row(d_h_init, cell->d_hidden))
+        return al_fail(err, AL_ERR_SHAPE, "%s run backward: d_h_init must be 1 x %d", kind,
+                       cell->d_hidden);
+    if (al_rnn_is_gru(cell->kind) && x->rows > gates->z.rows)
+        return al_fail(err, AL_ERR_SHAPE, "%s run backward: %d steps but the gates hold %d",
+                       kind, x->rows, gates->z.rows);
+    return AL_OK;
+}
+
+al_status al_rnn_run_backward(al_matrix *dx, al_matrix *d_h_init, al_rnn_cell *grad,
+                              al_rnn_backward_scratch *scratch, const al_matrix *d_states,
+                              const al_matrix *x, const al_matrix *h_init,
+                              const al_matrix *states, const al_rnn_gates *gates,
+                              const al_rnn_cell *cell, al_error *err)
+{
+    al_status status = check_run_backward(dx, d_h_init, d_states, x, states, gates, cell, err);
+    if (status != AL_OK)
+        return status;
+    /* dh holds dL/dh_t, dh_before receives dL/dh_{t-1}; nothing comes after the last step */
+    al_matrix *dh = &scratch->carry[0], *dh_before = &scratch->carry[1];
+    al_fill(dh, 0.0f);
+    for (int t = x->rows - 1; t >= 0 && status == AL_OK; t--) {
+        /* h_t feeds the caller's loss (d_states row t) and step t + 1 (dh so far) */
+        al_matrix d_state_t = d_states ? al_matrix_rows(d_states, t, 1) : (al_matrix){0};
+        if (d_states)
+            status = al_add(dh, dh, &d_state_t, err);
+        al_matrix x_t = al_matrix_rows(x, t, 1), h_t = al_matrix_rows(states, t, 1);
+        al_matrix h_before = t == 0 ? *h_init : al_matrix_rows(states, t - 1, 1);
+        al_matrix dx_t = dx ? al_matrix_rows(dx, t, 1) : (al_matrix){0};
+        al_matrix z = {0}, r = {0}, n = {0};
+        if (al_rnn_is_gru(cell->kind)) {
+            z = al_matrix_rows(&gates->z, t, 1);
+            r = al_matrix_rows(&gates->r, t, 1);
+            n = al_matrix_rows(&gates->n, t, 1);
+        }
+        al_matrix *d_before = t == 0 ? d_h_init : dh_before;
+        if (status == AL_OK)
+            status = al_rnn_step_backward(dx ? &dx_t : NULL, d_before, grad, scratch, dh, &x_t,
+                                          &h_before, &h_t, &z, &r, &n, cell, err);
+        al_matrix *swap = dh;
+        dh = dh_before;
+        dh_before = swap;
+    }
+    return status;
+}
