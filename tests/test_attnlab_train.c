@@ -195,7 +195,7 @@ static void an_unwritable_output_fails_at_the_end(void **state)
     run_result_free(&r);
     assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, NULL), 0);
     assert_int_equal(r.exit_code, 2);
-    assert_string_equal(r.err, "attnlab-train: give --corpus FILE and -o MODEL (see --help)\n");
+    assert_string_equal(r.err, "attnlab-train: give --output MODEL (see --help)\n");
     run_result_free(&r);
 }
 

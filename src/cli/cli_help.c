@@ -58,3 +58,23 @@ void cli_print_options(FILE *out, const cli_option *options, int min_width)
         fputc('\n', out);
     }
 }
+
+int cli_parse_program(const cli_program *program, const cli_option *options,
+                      cli_list *operands, int argc, char **argv)
+{
+    cli_error error;
+    switch (cli_parse(options, operands, 1, argc, argv, &error)) {
+    case CLI_PARSED:
+        return -1;
+    case CLI_HELP_ASKED:
+        fputs(program->help_top, stdout);
+        cli_print_options(stdout, options, 0);
+        if (program->help_bottom)
+            fputs(program->help_bottom, stdout);
+        return 0;
+    case CLI_BAD_USAGE:
+        break;
+    }
+    cli_report(program->name, "%s (see --help)", error.message);
+    return 2;
+}

@@ -211,5 +211,9 @@ cli_result cli_parse(const cli_option *options, cli_list *operands, int first, i
         if (result != CLI_PARSED)
             return result;
     }
+    for (int k = 0; options[k].name && k < CLI_MAX_OPTIONS; k++)
+        if (options[k].required && !given[k])
+            return bad_usage(error, "give --%s %s", options[k].name,
+                             options[k].value_name ? options[k].value_name : "");
     return CLI_PARSED;
 }

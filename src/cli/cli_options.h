@@ -57,7 +57,11 @@ typedef struct cli_option {
     const char *needs;       /* CLI_CUSTOM: what the value must be, for the
                                 message "--range needs <needs>, not 'x'"    */
     bool once;               /* giving it twice is a mistake               */
+    bool required;           /* leaving it out is a mistake: "give --model FILE" */
 } cli_option;
+
+/* The -h, --help entry every program's table ends with (before {0}). */
+#define CLI_HELP_OPTION {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"}
 
 typedef enum cli_result {
     CLI_PARSED,      /* every word read; go on                              */
@@ -84,6 +88,21 @@ cli_result cli_parse(const cli_option *options, cli_list *operands, int first, i
  * Every text starts min_width columns after the indent, or further when
  * an option's left side needs it (then two spaces after the longest). */
 void cli_print_options(FILE *out, const cli_option *options, int min_width);
+
+/* What a small program says around its option lines. */
+typedef struct cli_program {
+    const char *name;         /* "attnlab-train"                              */
+    const char *help_top;     /* the usage line and what it does              */
+    const char *help_bottom;  /* examples, exit status; or NULL               */
+} cli_program;
+
+/* The usual handling of cli_parse for a program whose arguments start at
+ * argv[1]: on --help print help_top, the option lines and help_bottom on
+ * stdout and return 0; on bad usage print "<name>: <problem> (see --help)"
+ * and return 2; when every word was read return -1, and the program goes
+ * on. main() returns anything but -1. */
+int cli_parse_program(const cli_program *program, const cli_option *options,
+                      cli_list *operands, int argc, char **argv);
 
 /* Print the one line "<program>: <message>" on stderr (cli_report.c), for a
  * program about to stop: after a CLI_BAD_USAGE, or when its work failed. */

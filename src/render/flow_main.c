@@ -113,7 +113,7 @@ static int parse_options(flow_command *c, int argc, char **argv)
         {.name = "dot", .kind = CLI_STRING, .target = &c->dot_program, .value_name = "PROGRAM",
          .help = "the dot program (default: the one found when attnlab was\n"
                  "built, else dot on PATH)"},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
     cli_error error;

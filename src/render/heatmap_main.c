@@ -139,7 +139,7 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .parse = parse_range, .needs = "two numbers LOW,HIGH with LOW < HIGH"},
         {.name = "bare", .kind = CLI_FLAG, .target = &o->bare,
          .help = "the cells only, no text or margin (one tensor)"},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
     cli_error error;

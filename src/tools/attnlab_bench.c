@@ -251,21 +251,13 @@ int main(int argc, char **argv)
          .help = "where the trace files go (default /tmp)"},
         {.name = "train", .kind = CLI_FLAG, .target = &train,
          .help = "time training steps (the PyTorch comparison) instead"},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
-    cli_error error;
-    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
-    case CLI_PARSED:
-        break;
-    case CLI_HELP_ASKED:
-        fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
-        return 0;
-    case CLI_BAD_USAGE:
-        cli_report("attnlab-bench", "%s (see --help)", error.message);
-        return 2;
-    }
+    const cli_program program = {"attnlab-bench", help_top, NULL};
+    int parsed = cli_parse_program(&program, options, NULL, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     al_blas_set_threads(threads);
     al_rng rng;
     al_rng_seed(&rng, AL_DEFAULT_SEED, 0);

@@ -137,9 +137,9 @@ int main(int argc, char **argv)
                   .top_p = 0.9f, .seed = AL_DEFAULT_SEED};
     const cli_option options[] = {
         {.name = "model", .kind = CLI_STRING, .target = &s.model, .value_name = "FILE",
-         .help = "the model file (decoder-only)"},
+         .help = "the model file (decoder-only)", .required = true},
         {.name = "prompt", .kind = CLI_STRING, .target = &s.prompt, .value_name = "TEXT",
-         .help = "the words to continue"},
+         .help = "the words to continue", .required = true},
         {.name = "tokens", .kind = CLI_INT, .target = &s.tokens, .value_name = "N",
          .help = "how many words to add at most (default 20; <eos> ends early)", .min = 1,
          .max = 4096},
@@ -156,26 +156,13 @@ int main(int argc, char **argv)
          .help = "seed of the draws (default 42)", .min = 0, .max = 1LL << 53},
         {.name = "trace", .kind = CLI_STRING, .target = &s.trace_path, .value_name = "PATH",
          .help = "also record every step (traces/FORMAT.md)"},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
-    cli_error error;
-    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
-    case CLI_PARSED:
-        break;
-    case CLI_HELP_ASKED:
-        fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
-        fputs(help_bottom, stdout);
-        return 0;
-    case CLI_BAD_USAGE:
-        cli_report(PROGRAM, "%s (see --help)", error.message);
-        return 2;
-    }
-    if (!s.model || !s.prompt) {
-        cli_report(PROGRAM, "give --model FILE and --prompt TEXT (see --help)");
-        return 2;
-    }
+    const cli_program program = {PROGRAM, help_top, help_bottom};
+    int parsed = cli_parse_program(&program, options, NULL, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     al_blas_set_threads(1);
     run r = {0};
     al_error err = {0};

@@ -102,23 +102,15 @@ static int show(const char *path)
 int main(int argc, char **argv)
 {
     const cli_option options[] = {
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
     const char *items[4];
     cli_list operands = {.items = items, .capacity = 4};
-    cli_error error;
-    switch (cli_parse(options, &operands, 1, argc, argv, &error)) {
-    case CLI_PARSED:
-        break;
-    case CLI_HELP_ASKED:
-        fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
-        return 0;
-    case CLI_BAD_USAGE:
-        cli_report(PROGRAM, "%s (see --help)", error.message);
-        return 2;
-    }
+    const cli_program program = {PROGRAM, help_top, NULL};
+    int parsed = cli_parse_program(&program, options, &operands, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (operands.count != 2 || strcmp(operands.items[0], "show") != 0) {
         cli_report(PROGRAM, "give 'show FILE' (see --help)");
         return 2;

@@ -402,9 +402,10 @@ int main(int argc, char **argv)
                   .report_every = 10, .lr = 3e-3f, .validation = 0.1f, .seed = AL_DEFAULT_SEED};
     const cli_option options[] = {
         {.name = "corpus", .kind = CLI_STRING, .target = &s.corpus, .value_name = "FILE",
-         .help = "the text to learn from (UTF-8)"},
+         .help = "the text to learn from (UTF-8)", .required = true},
         {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &s.output,
-         .value_name = "MODEL", .help = "where the model file goes (.safetensors)"},
+         .value_name = "MODEL", .help = "where the model file goes (.safetensors)",
+         .required = true},
         {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
          .choices = "decoder-only", .help = "the kind of model (decoder-only; the others "
          "are not trained yet)"},
@@ -449,26 +450,13 @@ int main(int argc, char **argv)
          .help = "stop after step N, as Ctrl-C would, to go on later with --resume",
          .min = 0, .max = 10000000},
         {.name = "quiet", .kind = CLI_FLAG, .target = &s.quiet, .help = "no progress"},
-        {.name = "help", .short_name = 'h', .kind = CLI_HELP, .help = "this help"},
+        CLI_HELP_OPTION,
         {0},
     };
-    cli_error error;
-    switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
-    case CLI_PARSED:
-        break;
-    case CLI_HELP_ASKED:
-        fputs(help_top, stdout);
-        cli_print_options(stdout, options, 0);
-        fputs(help_bottom, stdout);
-        return 0;
-    case CLI_BAD_USAGE:
-        cli_report(PROGRAM, "%s (see --help)", error.message);
-        return 2;
-    }
-    if (!s.corpus || !s.output) {
-        cli_report(PROGRAM, "give --corpus FILE and -o MODEL (see --help)");
-        return 2;
-    }
+    const cli_program program = {PROGRAM, help_top, help_bottom};
+    int parsed = cli_parse_program(&program, options, NULL, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (s.d_model % s.heads != 0) {
         cli_report(PROGRAM, "d_model %d does not split into %d heads", s.d_model, s.heads);
         return 2;
