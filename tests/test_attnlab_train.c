@@ -5,7 +5,8 @@
  * non-UTF-8, a too small and a missing corpus each get one line and exit
  * 2, an unwritable output exits 1, and no output file is left behind; a
  * run stopped by --stop-after or by Ctrl-C and resumed with --resume
- * writes the same bytes as one that never stopped. */
+ * writes the same bytes as one that never stopped; an encoder-only model
+ * learns masked words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,37 @@ static char *read_all(const char *path, long *size)
     return data;
 }
 
+/* The loss CSV attnlab-train wrote: its rows, the first and last training
+ * loss and the last validation loss, which must be there exactly every
+ * report_every steps. */
+typedef struct curve {
+    int rows;
+    double first, last, last_val;
+} curve;
+
+static curve read_curve(const char *csv, int report_every)
+{
+    long size;
+    char *text = read_all(csv, &size);
+    assert_non_null(text);
+    assert_true(strncmp(text, "step,train_loss,validation_loss\n", 32) == 0);
+    curve c = {0};
+    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        int step, used = 0;
+        double loss, val = -1;
+        assert_int_equal(sscanf(line, "%d,%lf,%n", &step, &loss, &used), 2);
+        bool measured = line[used] != '\n';  /* an empty third field: not measured */
+        if (measured)
+            assert_int_equal(sscanf(line + used, "%lf", &val), 1);
+        assert_int_equal(measured, step % report_every == 0);
+        c.rows++;
+        c.first = c.rows == 1 ? loss : c.first, c.last = loss;
+        c.last_val = measured ? val : c.last_val;
+    }
+    free(text);
+    return c;
+}
+
 /* "the cat sat on the mat ." 300 times: 2100 words, 6 words + specials. */
 static void write_repeated(const char *path)
 {
@@ -91,28 +123,12 @@ static void a_repeated_sentence_is_learned(void **state)
 
     /* the loss curve: 80 rows; the first about log 12, the last far lower,
      * the validation loss measured every 20 steps */
-    long size;
-    char *text = read_all(csv, &size);
-    assert_non_null(text);
-    assert_true(strncmp(text, "step,train_loss,validation_loss\n", 32) == 0);
-    int rows = 0;
-    double first = 0, last = 0, last_val = 0;
-    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
-        int step, used = 0;
-        double loss, val = -1;
-        assert_int_equal(sscanf(line, "%d,%lf,%n", &step, &loss, &used), 2);
-        bool measured = line[used] != '\n';  /* an empty third field: not measured */
-        int fields = measured ? 2 + sscanf(line + used, "%lf", &val) : 2;
-        assert_int_equal(measured, step % 20 == 0);
-        rows++;
-        first = rows == 1 ? loss : first, last = loss, last_val = fields == 3 ? val : last_val;
-    }
+    curve c = read_curve(csv, 20);
     print_message("loss at step 1 %.9g (log 12 = %.9g), step 80 %.9g, validation %.9g\n",
-                  first, log(12.0), last, last_val);
-    assert_int_equal(rows, 80);
-    assert_true(fabs(first - log(12.0)) < 0.3);
-    assert_true(last < 0.5 * first && last_val < 0.5 * first);
-    free(text);
+                  c.first, log(12.0), c.last, c.last_val);
+    assert_int_equal(c.rows, 80);
+    assert_true(fabs(c.first - log(12.0)) < 0.3);
+    assert_true(c.last < 0.5 * c.first && c.last_val < 0.5 * c.first);
 
     /* the model file holds the corpus's words */
     al_transformer loaded;
@@ -307,6 +323,37 @@ static void ctrl_c_stops_and_the_run_goes_on(void **state)
     free(a), free(b);
 }
 
+/* Encoder-only: [CLS] and the words with 15% hidden; the hidden words are
+ * learned (the loss falls from about log 12 well below it) and the file
+ * is an encoder-only model. */
+static void an_encoder_learns_masked_words(void **state)
+{
+    (void)state;
+    char corpus[128], model[128], csv[128];
+    path_in(corpus, sizeof corpus, "bert.txt"), path_in(model, sizeof model, "bert.safetensors");
+    path_in(csv, sizeof csv, "bert.csv");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--family", "encoder-only", "--corpus",
+                                      corpus, "-o", model, "--loss-csv", csv, "--steps", "120",
+                                      "--d-model", "16", "--heads", "2", "--layers", "1",
+                                      "--context", "8", "--batch", "8", "--report-every", "40",
+                                      "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    curve c = read_curve(csv, 40);
+    print_message("masked words: loss at step 1 %.9g (log 12 = %.9g), step 120 %.9g, "
+                  "validation %.9g\n", c.first, log(12.0), c.last, c.last_val);
+    assert_true(fabs(c.first - log(12.0)) < 0.5);
+    assert_true(c.last < 0.8 * c.first && c.last_val < 0.8 * c.first);
+    al_transformer loaded;
+    al_vocab vocab;
+    assert_int_equal(al_transformer_load(&loaded, &vocab, model, NULL, NULL), AL_OK);
+    assert_int_equal(loaded.config.family, AL_FAMILY_ENCODER_ONLY);
+    al_transformer_free(&loaded);
+    al_vocab_free(&vocab);
+}
+
 static int remove_folder(void **state)
 {
     (void)state;
@@ -331,6 +378,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(an_unwritable_output_fails_at_the_end),
         cmocka_unit_test(a_stopped_run_resumes_exactly),
         cmocka_unit_test(ctrl_c_stops_and_the_run_goes_on),
+        cmocka_unit_test(an_encoder_learns_masked_words),
     };
     return cmocka_run_group_tests(tests, NULL, remove_folder);
 }

@@ -32,7 +32,8 @@ static const char *yes_no(bool value)
 /* The configuration, in words. */
 static void print_config(const char *path, const al_model_config *c)
 {
-    printf("%s: a %s Transformer, %s-norm\n", path, al_family_name(c->family),
+    const char *family = al_family_name(c->family);
+    printf("%s: %s %s Transformer, %s-norm\n", path, family[0] == 'e' ? "an" : "a", family,
            al_norm_name(c->norm));
     printf("  d_model %d, %d heads of %d, d_ff %d\n", c->d_model, c->heads,
            c->d_model / c->heads, c->d_ff);

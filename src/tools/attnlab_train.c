@@ -1,11 +1,16 @@
-/* attnlab-train: train a decoder-only Transformer on a text file to
- * predict each next word, and save it as a model file.
+/* attnlab-train: train a Transformer on a text file and save it as a
+ * model file: decoder-only (GPT-style) to predict each next word, or
+ * encoder-only (BERT-style) to recover masked words.
  *
  *   corpus  -> words (the tokenizer of vocab.h, lower-cased), a vocabulary
  *              of the words seen at least --min-count times (others <unk>)
  *   split   -> the last --validation fraction of the words is held out
- *   batches -> --batch windows of --context + 1 words at seeded offsets:
- *              the model reads words 0 .. C-1 and learns words 1 .. C
+ *   batches -> --batch windows at seeded offsets. Decoder-only: C + 1
+ *              words; the model reads words 0 .. C-1 and learns words
+ *              1 .. C. Encoder-only: [CLS] then C - 1 words, of which 15%
+ *              (at least one) are chosen; each chosen word is read as
+ *              [MASK] 8 times in 10, as a random word once, as itself once
+ *              (BERT's rule), and is the only thing the model is asked for
  *   steps   -> al_train_step (train.h): AdamW, clipping at 1, linear
  *              warm-up then cosine decay to a tenth of --lr
  *   report  -> every --report-every steps the training loss, the loss on
@@ -137,6 +142,46 @@ static void draw_batch(al_batch_item *batch, int *inputs, int *targets, int coun
         batch[b] = (al_batch_item){.input = {.length = context, .ids = inputs + b * context},
                                    .targets = targets + b * context};
     }
+}
+
+/* Encoder-only: the windows become [CLS] + C - 1 words, and 15% of the
+ * words (at least one) are hidden as BERT hides them; only those are
+ * targets. rng decides, after the offsets, so batches stay reproducible. */
+static void mask_batch(al_batch_item *batch, int *inputs, int *targets, int count,
+                       int context, int vocab_size, al_rng *rng)
+{
+    for (int b = 0; b < count; b++) {
+        int *in = inputs + b * context, *target = targets + b * context;
+        memmove(in + 1, in, (size_t)(context - 1) * sizeof *in);
+        in[0] = AL_TOKEN_CLS;
+        int chosen = 0;
+        for (int i = 0; i < context; i++) {
+            target[i] = AL_IGNORE_TARGET;
+            bool hide = i > 0 && (al_rng_uniform(rng) < 0.15f ||
+                                  (i == context - 1 && chosen == 0));
+            if (!hide)
+                continue;
+            chosen++;
+            target[i] = in[i];
+            float u = al_rng_uniform(rng);
+            if (u < 0.8f)
+                in[i] = AL_TOKEN_MASK;
+            else if (u < 0.9f)
+                in[i] = AL_SPECIAL_TOKENS +
+                        (int)al_rng_below(rng, (uint32_t)(vocab_size - AL_SPECIAL_TOKENS));
+        }
+        batch[b].targets = target;
+    }
+}
+
+/* A batch for the family: next words, or masked words. */
+static void draw_training_batch(al_batch_item *batch, int *inputs, int *targets,
+                                const settings *s, int vocab_size, const int *ids, long first,
+                                long span, al_rng *rng)
+{
+    draw_batch(batch, inputs, targets, s->batch, s->context, ids, first, span, rng);
+    if (strcmp(s->family, "encoder-only") == 0)
+        mask_batch(batch, inputs, targets, s->batch, s->context, vocab_size, rng);
 }
 
 /* --- progress ----------------------------------------------------------------------- */
@@ -284,9 +329,11 @@ static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rn
 static al_status train(run *r, const settings *s, long train_words, long val_words,
                        bool *stopped, al_error *err)
 {
+    bool encoder = strcmp(s->family, "encoder-only") == 0;
     al_model_config config = {
-        .family = AL_FAMILY_DECODER_ONLY, .norm = AL_NORM_PRE, .d_model = s->d_model,
-        .heads = s->heads, .decoder_layers = s->layers,
+        .family = encoder ? AL_FAMILY_ENCODER_ONLY : AL_FAMILY_DECODER_ONLY,
+        .norm = AL_NORM_PRE, .d_model = s->d_model, .heads = s->heads,
+        .encoder_layers = encoder ? s->layers : 0, .decoder_layers = encoder ? 0 : s->layers,
         .d_ff = s->d_ff ? s->d_ff : 4 * s->d_model, .vocab_size = r->vocab.size,
         .positions = AL_POSITIONS_LEARNED, .max_positions = s->context, .biases = true,
         .tied_output = true, .norm_epsilon = AL_LAYER_NORM_EPSILON};
@@ -314,8 +361,8 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
     if (status != AL_OK)
         return status;
     /* one fixed validation batch, from the held-out words */
-    draw_batch(r->val_batch, r->val_inputs, r->val_targets, s->batch, s->context,
-               r->tokens.ids, train_words, val_words, &batch_rng);
+    draw_training_batch(r->val_batch, r->val_inputs, r->val_targets, s, r->vocab.size,
+                        r->tokens.ids, train_words, val_words, &batch_rng);
 
     long first = 0;
     if (s->resume) {
@@ -340,8 +387,8 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int step = (int)first; step < s->steps && status == AL_OK; step++) {
-        draw_batch(r->batch, r->inputs, r->targets, s->batch, s->context, r->tokens.ids, 0,
-                   train_words, &batch_rng);
+        draw_training_batch(r->batch, r->inputs, r->targets, s, r->vocab.size, r->tokens.ids,
+                            0, train_words, &batch_rng);
         status = al_train_step(&r->trainer, &r->model, r->batch, s->batch, &ts,
                                &r->losses[step], NULL, err);
         r->val_losses[step] = -1.0;
@@ -375,12 +422,13 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
 
 static const char help_top[] =
     "usage: attnlab-train --corpus FILE -o MODEL [options]\n"
-    "Train a decoder-only Transformer (GPT-style) on a UTF-8 text file to\n"
-    "predict each next word, and save it as a model file (attnlab-model show\n"
-    "MODEL says what it holds). The vocabulary is built from the corpus: its\n"
-    "words, lower-cased, that appear at least --min-count times; the others\n"
-    "become <unk>. The last --validation part of the words is held out and\n"
-    "measured at every report.\n"
+    "Train a Transformer on a UTF-8 text file and save it as a model file\n"
+    "(attnlab-model show MODEL says what it holds): decoder-only (GPT-style)\n"
+    "learns to predict each next word; encoder-only (BERT-style) reads [CLS]\n"
+    "and the words with 15% of them hidden, and learns to recover them. The\n"
+    "vocabulary is the corpus's words, lower-cased, that appear at least\n"
+    "--min-count times; the others become <unk>. The last --validation part\n"
+    "of the words is held out and measured at every report.\n"
     "\n";
 
 static const char help_bottom[] =
@@ -407,8 +455,9 @@ int main(int argc, char **argv)
          .value_name = "MODEL", .help = "where the model file goes (.safetensors)",
          .required = true},
         {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
-         .choices = "decoder-only", .help = "the kind of model (decoder-only; the others "
-         "are not trained yet)"},
+         .choices = "decoder-only|encoder-only",
+         .help = "the kind of model (default decoder-only; encoder-decoder is not trained "
+         "yet)"},
         {.name = "min-count", .kind = CLI_INT, .target = &s.min_count, .value_name = "N",
          .help = "a word needs N appearances to get its own id (default 1)", .min = 1,
          .max = 1000000},
