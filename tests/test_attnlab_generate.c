@@ -14,20 +14,20 @@
 
 #include <cmocka.h>
 
+#include "lesson_check.h"
 #include "run_program.h"
 
 static const char *generate, *train;
-static char folder[] = "/tmp/attnlab-generate-XXXXXX";
+static lesson_folder folder;
 static char model[128];
 
 static int train_model(void **state)
 {
     (void)state;
-    if (!mkdtemp(folder))
-        return -1;
+    lesson_folder_make(&folder);
     char corpus[128];
-    snprintf(corpus, sizeof corpus, "%s/cat.txt", folder);
-    snprintf(model, sizeof model, "%s/cat.safetensors", folder);
+    snprintf(corpus, sizeof corpus, "%s/cat.txt", folder.path);
+    snprintf(model, sizeof model, "%s/cat.safetensors", folder.path);
     FILE *file = fopen(corpus, "w");
     if (!file)
         return -1;
@@ -47,9 +47,8 @@ static int train_model(void **state)
 static int remove_folder(void **state)
 {
     (void)state;
-    char command[160];
-    snprintf(command, sizeof command, "rm -rf '%s'", folder);
-    return system(command) == 0 ? 0 : -1;
+    lesson_folder_remove(&folder);
+    return 0;
 }
 
 static void greedy_continues_the_sentence(void **state)
@@ -68,7 +67,7 @@ static void sampling_with_a_seed_repeats_and_traces(void **state)
 {
     (void)state;
     char trace[160];
-    snprintf(trace, sizeof trace, "%s/g.jsonl", folder);
+    snprintf(trace, sizeof trace, "%s/g.jsonl", folder.path);
     run_result a, b;
     assert_int_equal(run_program_args(&a, NULL, generate, "--model", model, "--prompt", "the",
                                       "--tokens", "8", "--sampling", "top-k", "--top-k", "3",
@@ -78,14 +77,13 @@ static void sampling_with_a_seed_repeats_and_traces(void **state)
                                       "--seed", "5", NULL), 0);
     assert_int_equal(a.exit_code, 0);
     assert_string_equal(a.out, b.out);
-    FILE *file = fopen(trace, "r");
-    assert_non_null(file);
-    char line[256];
-    int choices = 0;
-    while (fgets(line, sizeof line, file))
-        choices += strstr(line, "\"name\": \"step") && strstr(line, ".next.token\"");
-    fclose(file);
-    assert_int_equal(choices, 8);
+    al_trace_file *steps = lesson_trace(&folder, "g.jsonl");
+    for (int t = 0; t < 8; t++) {
+        char name[32];
+        snprintf(name, sizeof name, "step%d.next.token", t);
+        expect_tensor(steps, name, 1, 1);
+    }
+    al_trace_file_free(steps);
     run_result_free(&a), run_result_free(&b);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "attnlab/transformer.h"
+#include "lesson_check.h"
 #include "run_program.h"
 
 static const char *tool;
@@ -34,9 +35,10 @@ static void shows_every_tensor_and_the_total(void **state)
     assert_int_equal(al_transformer_alloc(&model, &config, NULL), AL_OK);
     al_vocab vocab;
     assert_int_equal(al_vocab_from_words(&vocab, WORDS, 11, NULL), AL_OK);
-    char folder[] = "/tmp/attnlab-model-XXXXXX", path[64];
-    assert_non_null(mkdtemp(folder));
-    snprintf(path, sizeof path, "%s/m.safetensors", folder);
+    lesson_folder folder;
+    lesson_folder_make(&folder);
+    char path[96];
+    snprintf(path, sizeof path, "%s/m.safetensors", folder.path);
     assert_int_equal(al_transformer_save(&model, &vocab, path, NULL), AL_OK);
 
     run_result r;
@@ -65,7 +67,7 @@ static void shows_every_tensor_and_the_total(void **state)
              al_transformer_param_total(&model));
     assert_non_null(strstr(r.out, total));
     run_result_free(&r);
-    remove(path), rmdir(folder);
+    lesson_folder_remove(&folder);
     al_vocab_free(&vocab);
     al_transformer_free(&model);
 }

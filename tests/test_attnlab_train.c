@@ -24,14 +24,15 @@
 #include <cmocka.h>
 
 #include "attnlab/transformer.h"
+#include "lesson_check.h"
 #include "run_program.h"
 
 static const char *tool;
-static char folder[] = "/tmp/attnlab-train-XXXXXX";
+static lesson_folder folder;  /* one for the whole run; every test names its own files */
 
 static void path_in(char *out, size_t size, const char *name)
 {
-    snprintf(out, size, "%s/%s", folder, name);
+    snprintf(out, size, "%s/%s", folder.path, name);
 }
 
 static void write_file(const char *path, const char *text, size_t length)
@@ -42,18 +43,16 @@ static void write_file(const char *path, const char *text, size_t length)
     fclose(file);
 }
 
-static char *read_all(const char *path, long *size)
+/* The files called a and b in the folder hold the same bytes. */
+static void expect_same_files(const char *a, const char *b)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    *size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    char *data = calloc((size_t)*size + 1, 1);
-    assert_int_equal(fread(data, 1, (size_t)*size, file), (size_t)*size);
-    fclose(file);
-    return data;
+    size_t size_a, size_b;
+    char *text_a = lesson_file_text(&folder, a, &size_a);
+    char *text_b = lesson_file_text(&folder, b, &size_b);
+    if (size_a != size_b)
+        fail_msg("%s has %zu bytes but %s has %zu", a, size_a, b, size_b);
+    assert_memory_equal(text_a, text_b, size_a);
+    free(text_a), free(text_b);
 }
 
 /* The loss CSV attnlab-train wrote: its rows, the first and last training
@@ -64,11 +63,9 @@ typedef struct curve {
     double first, last, last_val;
 } curve;
 
-static curve read_curve(const char *csv, int report_every)
+static curve read_curve(const char *csv_name, int report_every)
 {
-    long size;
-    char *text = read_all(csv, &size);
-    assert_non_null(text);
+    char *text = lesson_file_text(&folder, csv_name, NULL);
     assert_true(strncmp(text, "step,train_loss,validation_loss\n", 32) == 0);
     curve c = {0};
     for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
@@ -97,12 +94,15 @@ static void write_repeated(const char *path)
     write_file(path, text, strlen(text));
 }
 
-static int train(const char *corpus, const char *model, const char *csv, run_result *r)
+/* 80 steps of a small model on corpus, into model and csv, with up to two
+ * more arguments (NULL: none). */
+static int train(const char *corpus, const char *model, const char *csv, run_result *r,
+                 const char *extra, const char *extra_value)
 {
     return run_program_args(r, NULL, tool, "--corpus", corpus, "-o", model, "--loss-csv", csv,
                             "--steps", "80", "--d-model", "16", "--heads", "2", "--layers",
                             "1", "--context", "8", "--batch", "4", "--report-every", "20",
-                            NULL);
+                            extra, extra_value, NULL);
 }
 
 static void a_repeated_sentence_is_learned(void **state)
@@ -113,7 +113,7 @@ static void a_repeated_sentence_is_learned(void **state)
     path_in(csv, sizeof csv, "cat.csv");
     write_repeated(corpus);
     run_result r;
-    assert_int_equal(train(corpus, model, csv, &r), 0);
+    assert_int_equal(train(corpus, model, csv, &r, NULL, NULL), 0);
     if (r.exit_code != 0)
         fail_msg("exit %d: %s", r.exit_code, r.err);
     assert_non_null(strstr(r.out, "2100 words, vocabulary of 12; 1890 to learn from, 210 "
@@ -123,7 +123,7 @@ static void a_repeated_sentence_is_learned(void **state)
 
     /* the loss curve: 80 rows; the first about log 12, the last far lower,
      * the validation loss measured every 20 steps */
-    curve c = read_curve(csv, 20);
+    curve c = read_curve("cat.csv", 20);
     print_message("loss at step 1 %.9g (log 12 = %.9g), step 80 %.9g, validation %.9g\n",
                   c.first, log(12.0), c.last, c.last_val);
     assert_int_equal(c.rows, 80);
@@ -150,25 +150,19 @@ static void the_same_command_writes_the_same_bytes(void **state)
     path_in(c1, sizeof c1, "a1.csv"), path_in(c2, sizeof c2, "a2.csv");
     write_repeated(corpus);
     run_result r;
-    assert_int_equal(train(corpus, m1, c1, &r), 0);
+    assert_int_equal(train(corpus, m1, c1, &r, NULL, NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
-    assert_int_equal(train(corpus, m2, c2, &r), 0);
+    assert_int_equal(train(corpus, m2, c2, &r, NULL, NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
-    const char *pairs[2][2] = {{m1, m2}, {c1, c2}};
-    for (int p = 0; p < 2; p++) {
-        long size1, size2;
-        char *a = read_all(pairs[p][0], &size1), *b = read_all(pairs[p][1], &size2);
-        assert_int_equal(size1, size2);
-        assert_memory_equal(a, b, (size_t)size1);
-        free(a), free(b);
-    }
+    expect_same_files("a1.safetensors", "a2.safetensors");
+    expect_same_files("a1.csv", "a2.csv");
 }
 
 /* exit status and the one line on stderr for a corpus; the model must
  * not appear */
-static void expect_refusal(const char *name, const char *text, size_t length, int status,
+static void expect_corpus_refused(const char *name, const char *text, size_t length, int status,
                            const char *message)
 {
     char corpus[128], model[128];
@@ -189,10 +183,10 @@ static void expect_refusal(const char *name, const char *text, size_t length, in
 static void bad_corpora_are_refused(void **state)
 {
     (void)state;
-    expect_refusal("empty.txt", "", 0, 2, "has no words");
-    expect_refusal("latin1.txt", "caf\xe9 au lait", 13, 2, "is not UTF-8 text (byte 3)");
-    expect_refusal("small.txt", "one two three", 13, 2, "has 3 words: too few");
-    expect_refusal("missing.txt", NULL, 0, 2, "cannot open the corpus");
+    expect_corpus_refused("empty.txt", "", 0, 2, "has no words");
+    expect_corpus_refused("latin1.txt", "caf\xe9 au lait", 13, 2, "is not UTF-8 text (byte 3)");
+    expect_corpus_refused("small.txt", "one two three", 13, 2, "has 3 words: too few");
+    expect_corpus_refused("missing.txt", NULL, 0, 2, "cannot open the corpus");
 }
 
 static void an_unwritable_output_fails_at_the_end(void **state)
@@ -226,40 +220,25 @@ static void a_stopped_run_resumes_exactly(void **state)
     path_in(part, sizeof part, "part.safetensors"), path_in(part_csv, sizeof part_csv, "p.csv");
     write_repeated(corpus);
     run_result r;
-    assert_int_equal(train(corpus, full, full_csv, &r), 0);
+    assert_int_equal(train(corpus, full, full_csv, &r, NULL, NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
-    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part,
-                                      "--loss-csv", part_csv, "--steps", "80", "--d-model", "16",
-                                      "--heads", "2", "--layers", "1", "--context", "8",
-                                      "--batch", "4", "--report-every", "20", "--stop-after",
-                                      "30", NULL), 0);
+    assert_int_equal(train(corpus, part, part_csv, &r, "--stop-after", "30"), 0);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.err, "stopped after step 30 of 80"));
     assert_int_equal(access(part, F_OK), -1);  /* no model yet, only the checkpoint */
     run_result_free(&r);
-    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part,
-                                      "--loss-csv", part_csv, "--steps", "80", "--d-model", "16",
-                                      "--heads", "2", "--layers", "1", "--context", "8",
-                                      "--batch", "4", "--report-every", "20", "--resume", NULL),
-                     0);
+    assert_int_equal(train(corpus, part, part_csv, &r, "--resume", NULL), 0);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "at step 30 of 80"));
     run_result_free(&r);
-    const char *pairs[2][2] = {{full, part}, {full_csv, part_csv}};
-    for (int p = 0; p < 2; p++) {
-        long size1, size2;
-        char *a = read_all(pairs[p][0], &size1), *b = read_all(pairs[p][1], &size2);
-        assert_non_null(b);
-        assert_int_equal(size1, size2);
-        assert_memory_equal(a, b, (size_t)size1);
-        free(a), free(b);
-    }
+    expect_same_files("full.safetensors", "part.safetensors");
+    expect_same_files("f.csv", "p.csv");
     /* the same checkpoint with another learning rate: refused, exit 2 */
     assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", part, "--steps",
                                       "80", "--d-model", "16", "--heads", "2", "--layers", "1",
                                       "--context", "8", "--batch", "4", "--lr", "0.01",
-                                      "--resume", "--quiet", NULL), 0);
+                                      "--resume", NULL), 0);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "was made by a run with other settings"));
     run_result_free(&r);
@@ -316,11 +295,7 @@ static void ctrl_c_stops_and_the_run_goes_on(void **state)
     assert_int_equal(run_program(&r, args, NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
-    long size1, size2;
-    char *a = read_all(model, &size1), *b = read_all(whole, &size2);
-    assert_int_equal(size1, size2);
-    assert_memory_equal(a, b, (size_t)size1);
-    free(a), free(b);
+    expect_same_files("sig.safetensors", "whole.safetensors");
 }
 
 /* Encoder-only: [CLS] and the words with 15% hidden; the hidden words are
@@ -341,7 +316,7 @@ static void an_encoder_learns_masked_words(void **state)
                                       "--quiet", NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
-    curve c = read_curve(csv, 40);
+    curve c = read_curve("bert.csv", 40);
     print_message("masked words: loss at step 1 %.9g (log 12 = %.9g), step 120 %.9g, "
                   "validation %.9g\n", c.first, log(12.0), c.last, c.last_val);
     assert_true(fabs(c.first - log(12.0)) < 0.5);
@@ -354,12 +329,18 @@ static void an_encoder_learns_masked_words(void **state)
     al_vocab_free(&vocab);
 }
 
+static int make_folder(void **state)
+{
+    (void)state;
+    lesson_folder_make(&folder);
+    return 0;
+}
+
 static int remove_folder(void **state)
 {
     (void)state;
-    char command[160];
-    snprintf(command, sizeof command, "rm -rf '%s'", folder);
-    return system(command) == 0 ? 0 : -1;
+    lesson_folder_remove(&folder);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -369,8 +350,6 @@ int main(int argc, char **argv)
         return 2;
     }
     tool = argv[1];
-    if (!mkdtemp(folder))
-        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_repeated_sentence_is_learned),
         cmocka_unit_test(the_same_command_writes_the_same_bytes),
@@ -380,5 +359,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(ctrl_c_stops_and_the_run_goes_on),
         cmocka_unit_test(an_encoder_learns_masked_words),
     };
-    return cmocka_run_group_tests(tests, NULL, remove_folder);
+    return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }
