@@ -8,14 +8,7 @@
 #include <cmocka.h>
 
 #include "encoder_fixture.h"
-
-/* out (rows x cols, packed) = m, each float widened to double exactly. */
-static void widen(double *out, const al_matrix *m)
-{
-    for (int i = 0; i < m->rows; i++)
-        for (int j = 0; j < m->cols; j++)
-            out[i * m->cols + j] = *al_at(m, i, j);
-}
+#include "gradient_check.h"
 
 void build_layers(both_layers *b, al_norm_placement norm, al_rng *rng)
 {
@@ -46,7 +39,7 @@ void build_layers(both_layers *b, al_norm_placement norm, al_rng *rng)
         {b->w2, &l->ffn.second.w}, {b->b2, &l->ffn.second.b},
         {b->gamma2, &l->ffn_norm.gamma}, {b->beta2, &l->ffn_norm.beta}};
     for (size_t n = 0; n < sizeof copies / sizeof copies[0]; n++)
-        widen(copies[n].plain, copies[n].library);
+        gc_to_double(copies[n].plain, copies[n].library);
     assert_true(l->attn_norm.epsilon == l->ffn_norm.epsilon);
     b->plain = (plain_encoder_weights){
         .d_model = D_MODEL, .heads = HEADS, .d_ff = D_FF,

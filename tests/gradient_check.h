@@ -33,7 +33,8 @@ void gc_central_differences(double *numeric, double *x, int n, gc_loss loss, voi
 void gc_expect_gradient(const char *what, const al_matrix *analytic, const double *numeric,
                         double tolerance, const char *reason);
 
-/* Copy a matrix into packed doubles, and back. */
+/* A matrix into packed doubles (row-major), each float widened exactly:
+ * what the double references read. */
 void gc_to_double(double *out, const al_matrix *m);
 
 /* Σ_ij r_ij · y_ij in double: the loss whose gradient with respect to y

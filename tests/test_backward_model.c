@@ -56,11 +56,6 @@ typedef struct plain_model {
     plain_encoder_weights plain[LAYERS];
 } plain_model;
 
-static void widen(double *out, const al_matrix *m)
-{
-    gc_to_double(out, m);
-}
-
 /* The layer's 16 matrices in plain_encoder_weights' order. */
 static void layer_matrices(const al_matrix *out[16], al_transformer *model, int l)
 {
@@ -79,27 +74,27 @@ static void layer_matrices(const al_matrix *out[16], al_transformer *model, int 
 static void copy_model(plain_model *p, al_transformer *model)
 {
     p->config = model->config;
-    widen(p->table, &model->embed.table);
+    gc_to_double(p->table, &model->embed.table);
     if (model->pos_table.data)
-        widen(p->pos, &model->pos_table);
+        gc_to_double(p->pos, &model->pos_table);
     if (model->segment.table.data)
-        widen(p->seg, &model->segment.table);
+        gc_to_double(p->seg, &model->segment.table);
     if (model->embed_norm.gamma.data) {
-        widen(p->embed_gamma, &model->embed_norm.gamma);
-        widen(p->embed_beta, &model->embed_norm.beta);
+        gc_to_double(p->embed_gamma, &model->embed_norm.gamma);
+        gc_to_double(p->embed_beta, &model->embed_norm.beta);
     }
     const al_layer_norm *final = &model->decoder_norm;
     if (final->gamma.data)
-        widen(p->final_gamma, &final->gamma), widen(p->final_beta, &final->beta);
+        gc_to_double(p->final_gamma, &final->gamma), gc_to_double(p->final_beta, &final->beta);
     if (model->output.w.data)
-        widen(p->w_out, &model->output.w);
+        gc_to_double(p->w_out, &model->output.w);
     if (model->output.b.data)
-        widen(p->b_out, &model->output.b);
+        gc_to_double(p->b_out, &model->output.b);
     for (int l = 0; l < LAYERS; l++) {
         const al_matrix *m[16];
         layer_matrices(m, model, l);
         for (int k = 0; k < 16; k++)
-            widen(p->layer[l][k], m[k]);
+            gc_to_double(p->layer[l][k], m[k]);
         p->plain[l] = (plain_encoder_weights){
             .d_model = D, .heads = HEADS, .d_ff = D_FF,
             .w_q = p->layer[l][0], .w_k = p->layer[l][1], .w_v = p->layer[l][2],

@@ -30,6 +30,7 @@
 #include "attnlab/multihead.h"
 #include "attnlab/rng.h"
 #include "encoder_fixture.h"
+#include "gradient_check.h"
 #include "plain_reference.h"
 
 /* One head and multi-head attention: entries of q, k, v are N(0, 1), so
@@ -55,15 +56,6 @@ static void random_matrix(al_matrix *m, int rows, int cols, al_rng *rng)
 {
     assert_int_equal(al_matrix_alloc(m, rows, cols, NULL), AL_OK);
     al_rng_fill_normal(m, rng, 0.0f, 1.0f);
-}
-
-/* out (rows x cols, packed, the caller's) = m, each float widened to
- * double exactly. */
-static void to_double(double *out, const al_matrix *m)
-{
-    for (int i = 0; i < m->rows; i++)
-        for (int j = 0; j < m->cols; j++)
-            out[i * m->cols + j] = *al_at(m, i, j);
 }
 
 /* Every entry of library against reference (packed, same shape); print
@@ -124,9 +116,9 @@ static void one_head(int queries, int keys, int d_k, int d_v, const int *mask, u
 
     double q_plain[MAX_ENTRIES], k_plain[MAX_ENTRIES], v_plain[MAX_ENTRIES];
     double out_plain[MAX_ENTRIES], weights_plain[MAX_ENTRIES];
-    to_double(q_plain, &q);
-    to_double(k_plain, &k);
-    to_double(v_plain, &v);
+    gc_to_double(q_plain, &q);
+    gc_to_double(k_plain, &k);
+    gc_to_double(v_plain, &v);
     plain_attention(out_plain, weights_plain, q_plain, k_plain, v_plain, mask, queries, keys,
                     d_k, d_v, d_k, d_v);
 
@@ -201,7 +193,7 @@ static void multihead_two_heads(void **state)
         fail_msg("al_self_attention: %s", err.message);
 
     double x_plain[LENGTH * D_MODEL], out_plain[LENGTH * D_MODEL];
-    to_double(x_plain, &x);
+    gc_to_double(x_plain, &x);
     assert_true(plain_multihead(out_plain, x_plain, &b.plain, LENGTH));
     compare("multi-head out", &out, out_plain, ATTENTION_TOLERANCE);
 
@@ -229,7 +221,7 @@ static void encoder_layer(al_norm_placement norm, uint64_t seed)
         fail_msg("al_encoder_layer_forward: %s", err.message);
 
     double x_plain[LENGTH * D_MODEL], y_plain[LENGTH * D_MODEL];
-    to_double(x_plain, &x);
+    gc_to_double(x_plain, &x);
     assert_true(plain_encoder_layer(y_plain, x_plain, &b.plain, LENGTH, norm == AL_NORM_PRE));
     compare(norm == AL_NORM_PRE ? "pre-norm layer out" : "post-norm layer out", &y.value,
             y_plain, LAYER_TOLERANCE);
