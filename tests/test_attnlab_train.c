@@ -187,6 +187,10 @@ static void bad_corpora_are_refused(void **state)
     expect_corpus_refused("latin1.txt", "caf\xe9 au lait", 13, 2, "is not UTF-8 text (byte 3)");
     expect_corpus_refused("small.txt", "one two three", 13, 2, "has 3 words: too few");
     expect_corpus_refused("missing.txt", NULL, 0, 2, "cannot open the corpus");
+    /* a problem of one word is named, not called "no words" */
+    static char long_word[300];
+    memset(long_word, 'a', sizeof long_word - 1);
+    expect_corpus_refused("long.txt", long_word, sizeof long_word - 1, 2, "longer than 200 bytes");
 }
 
 static void an_unwritable_output_fails_at_the_end(void **state)

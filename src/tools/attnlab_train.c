@@ -108,6 +108,8 @@ static al_status build_vocab(al_vocab *vocab, const char *text, int min_count, a
     al_status status = al_vocab_init(&seen, err);
     if (status == AL_OK)
         status = al_vocab_add_text(&seen, text, err);
+    if (status == AL_OK && seen.size == AL_SPECIAL_TOKENS)
+        status = al_fail(err, AL_ERR_VALUE, "has no words");
     if (status == AL_OK)
         status = al_tokenize(&all, text, &seen, AL_TOKENIZE_PLAIN, err);
     int *counts = status == AL_OK ? calloc((size_t)seen.size, sizeof *counts) : NULL;
@@ -284,9 +286,10 @@ static int prepare(run *r, const settings *s, long *train_words, long *val_words
     }
     if (build_vocab(&r->vocab, r->text, s->min_count, err) != AL_OK ||
         al_tokenize(&r->tokens, r->text, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK) {
-        if (err->status == AL_ERR_VALUE)
-            al_fail(err, AL_ERR_VALUE, "the corpus %s has no words", s->corpus);
-        return err->status == AL_ERR_NOMEM || err->status == AL_ERR_IO ? 1 : 2;
+        char problem[AL_ERROR_MESSAGE_SIZE];
+        snprintf(problem, sizeof problem, "%s", err->message);
+        al_fail(err, err->status, "the corpus %s: %s", s->corpus, problem);
+        return err->status == AL_ERR_NOMEM ? 1 : 2;
     }
     long words = r->tokens.count;
     *val_words = (long)(words * (double)s->validation);
