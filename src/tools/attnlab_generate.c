@@ -129,7 +129,7 @@ static const char help_bottom[] =
     "examples:\n"
     "  attnlab-generate --model book.safetensors --prompt \"in the beginning\"\n"
     "  attnlab-generate --model book.safetensors --prompt \"and god\" --sampling top-p "
-    "--top-p 0.9 --seed 7\n";
+    "--seed 7\n";
 
 int main(int argc, char **argv)
 {
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
          .max = 4096},
         {.name = "sampling", .kind = CLI_CHOICE, .target = &s.sampling, .value_name = "RULE",
          .choices = "greedy|temperature|top-k|top-p",
-         .help = "how each word is chosen (default greedy)"},
+         .help = "how each word is chosen\n(default greedy)"},
         {.name = "temperature", .kind = CLI_NUMBER, .target = &s.temperature,
          .value_name = "T", .help = "for the sampling rules (default 1)"},
         {.name = "top-k", .kind = CLI_INT, .target = &s.top_k, .value_name = "K",

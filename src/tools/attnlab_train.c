@@ -459,18 +459,18 @@ int main(int argc, char **argv)
          .required = true},
         {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
          .choices = "decoder-only|encoder-only",
-         .help = "the kind of model (default decoder-only; encoder-decoder is not trained "
-         "yet)"},
+         .help = "decoder-only learns the next word (the default),\n"
+                 "encoder-only masked words"},
         {.name = "min-count", .kind = CLI_INT, .target = &s.min_count, .value_name = "N",
-         .help = "a word needs N appearances to get its own id (default 1)", .min = 1,
+         .help = "N appearances give a word its own id (default 1)", .min = 1,
          .max = 1000000},
         {.name = "d-model", .kind = CLI_INT, .target = &s.d_model, .value_name = "N",
          .help = "width of every token vector (default 64)", .min = 2, .max = 1024},
         {.name = "heads", .kind = CLI_INT, .target = &s.heads, .value_name = "N",
-         .help = "attention heads; d_model must split into them (default 4)", .min = 1,
+         .help = "attention heads, d_model divisible by N (default 4)", .min = 1,
          .max = 16},
         {.name = "layers", .kind = CLI_INT, .target = &s.layers, .value_name = "N",
-         .help = "decoder layers (default 2)", .min = 1, .max = 24},
+         .help = "layers (default 2)", .min = 1, .max = 24},
         {.name = "d-ff", .kind = CLI_INT, .target = &s.d_ff, .value_name = "N",
          .help = "the FFN's hidden width (default 4 x d_model)", .min = 1, .max = 8192},
         {.name = "context", .kind = CLI_INT, .target = &s.context, .value_name = "N",
@@ -493,13 +493,13 @@ int main(int argc, char **argv)
         {.name = "loss-csv", .kind = CLI_STRING, .target = &s.loss_csv, .value_name = "FILE",
          .help = "also write step, training and validation loss as CSV"},
         {.name = "checkpoint-every", .kind = CLI_INT, .target = &s.checkpoint_every,
-         .value_name = "N", .help = "also write MODEL.checkpoint every N steps (it is always "
-         "written at the end\nand when the run is stopped)", .min = 0, .max = 10000000},
+         .value_name = "N", .help = "also write MODEL.checkpoint every N steps (it is\n"
+                                   "written at the end and when the run stops anyway)", .min = 0, .max = 10000000},
         {.name = "resume", .kind = CLI_FLAG, .target = &s.resume,
-         .help = "go on from MODEL.checkpoint: the same command with --resume gives the\n"
-                 "same bytes as a run that never stopped"},
+         .help = "go on from MODEL.checkpoint, to the bytes of a run that\n"
+                 "never stopped"},
         {.name = "stop-after", .kind = CLI_INT, .target = &s.stop_after, .value_name = "N",
-         .help = "stop after step N, as Ctrl-C would, to go on later with --resume",
+         .help = "stop after step N as Ctrl-C would (go on with --resume)",
          .min = 0, .max = 10000000},
         {.name = "quiet", .kind = CLI_FLAG, .target = &s.quiet, .help = "no progress"},
         CLI_HELP_OPTION,
