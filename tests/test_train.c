@@ -1,10 +1,12 @@
-/* test_train.c: al_train_step on a tiny decoder-only model. It learns
+/* test_train.c: al_train_step on tiny models. A decoder-only one learns
  * (the loss of one short sentence falls from about log V to near 0 in 150
  * steps), it is deterministic (two runs from the same seed give the same
  * losses bit for bit), a batch weighs its sequences by their targets
  * (two copies of a sentence make exactly the step one copy makes, a
  * sequence of padding adds nothing), and a batch with no target is
- * refused. Whether each gradient is right is test_backward_model.c's
+ * refused. An encoder-decoder model learns a translation of one sentence
+ * (its source read by the encoder, teacher forcing in the decoder) and
+ * refuses an item without a source. Whether each gradient is right is test_backward_model.c's
  * question; this one asks whether the step puts them together right.
  * Can it fail? Leaving out the N_b / N weighting (tried, then undone)
  * doubles the gradient of the pair: "norm2 = 4.83, expected 2.41". */
@@ -145,12 +147,58 @@ static void a_batch_weighs_sequences_by_their_targets(void **state)
     al_transformer_free(&one), al_transformer_free(&two), al_transformer_free(&padded);
 }
 
+/* "6 7 8" -> <bos> 9 10 11, learning 9 10 11 <eos>: only the encoder sees
+ * the source, so the loss can fall only through the cross-attention. */
+static void a_translation_is_learned(void **state)
+{
+    (void)state;
+    static const int SOURCE[3] = {6, 7, 8};
+    static const int READ[4] = {AL_TOKEN_BOS, 9, 10, 11};
+    static const int WRITE[4] = {9, 10, 11, AL_TOKEN_EOS};
+    al_model_config config = {
+        .family = AL_FAMILY_ENCODER_DECODER, .norm = AL_NORM_PRE, .d_model = 16, .heads = 2,
+        .encoder_layers = 1, .decoder_layers = 1, .d_ff = 32, .vocab_size = V,
+        .positions = AL_POSITIONS_SINUSOIDAL, .biases = true, .tied_output = true,
+        .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_transformer model;
+    assert_int_equal(al_transformer_alloc(&model, &config, NULL), AL_OK);
+    al_rng rng;
+    al_rng_seed(&rng, 10, 0);
+    al_transformer_init(&model, &rng);
+    al_scale(&model.embed.table, &model.embed.table, 0.02f, NULL);
+    al_trainer trainer;
+    assert_int_equal(al_trainer_alloc(&trainer, &model, L, NULL), AL_OK);
+    al_batch_item pair = {.input = {.length = 4, .ids = READ}, .targets = WRITE,
+                          .source = {.length = 3, .ids = SOURCE}};
+    al_train_settings s = settings();
+    al_error err;
+    double first = 0.0, last = 0.0;
+    for (int step = 0; step < 150; step++)
+        if (al_train_step(&trainer, &model, &pair, 1, &s, step ? &last : &first, NULL, &err) !=
+            AL_OK)
+            fail_msg("step %d: %s", step, err.message);
+    print_message("translation loss at step 1 %.9g (log V = %.9g), step 150 %.9g\n", first,
+                  log(V), last);
+    assert_true(fabs(first - log(V)) < 0.5);
+    assert_true(last < 0.05);
+
+    al_batch_item no_source = {.input = {.length = 4, .ids = READ}, .targets = WRITE};
+    assert_int_equal(al_train_step(&trainer, &model, &no_source, 1, &s, NULL, NULL, &err),
+                     AL_ERR_ARG);
+    assert_string_equal(err.message, "trainer: an encoder-decoder model needs a source for "
+                                     "every sequence");
+    assert_int_equal(trainer.step, 150);   /* the refused step changed nothing */
+    al_trainer_free(&trainer);
+    al_transformer_free(&model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_sentence_is_learned),
         cmocka_unit_test(the_same_seed_gives_the_same_run),
         cmocka_unit_test(a_batch_weighs_sequences_by_their_targets),
+        cmocka_unit_test(a_translation_is_learned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

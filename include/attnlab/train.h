@@ -1,6 +1,6 @@
-/* train.h: one training step of a one-stack Transformer (decoder-only or
- * encoder-only) on a batch of sequences: for each sequence the forward
- * pass, softmax cross-entropy against its targets and the backward pass,
+/* train.h: one training step of a Transformer of any family on a batch of
+ * sequences: for each sequence the forward pass, softmax cross-entropy
+ * against its targets and the backward pass,
  * then the gradients clipped by their global norm and one AdamW update at
  * the schedule's learning rate (layers.h, transformer.h, optimizer.h).
  *
@@ -12,17 +12,24 @@
  * What a target is depends on the task: a decoder-only model learning the
  * next token has targets[i] = ids[i + 1] (and AL_IGNORE_TARGET at the end);
  * an encoder-only model learning masked words has the hidden word where
- * the input says [MASK] and AL_IGNORE_TARGET elsewhere. */
+ * the input says [MASK] and AL_IGNORE_TARGET elsewhere; an encoder-decoder
+ * model learning to translate reads the source in the encoder and
+ * <bos> y_0 .. y_{T-1} in the decoder, with targets y_0 .. y_{T-1} <eos>
+ * (teacher forcing: each position learns the word after the one it reads). */
 #ifndef ATTNLAB_TRAIN_H
 #define ATTNLAB_TRAIN_H
 
 #include "attnlab/optimizer.h"
 #include "attnlab/transformer.h"
 
-/* One sequence of a batch and its targets (input.length of them). */
+/* One sequence of a batch and its targets (input.length of them): input is
+ * what the output layer's rows belong to, the one stack's input or, in an
+ * encoder-decoder model, the decoder's; source is the encoder's input in an
+ * encoder-decoder model and unused (length 0) otherwise. */
 typedef struct al_batch_item {
     al_sequence input;
     const int *targets;
+    al_sequence source;
 } al_batch_item;
 
 typedef struct al_train_settings {
@@ -44,7 +51,8 @@ typedef struct al_trainer {
     long step;                        /* updates done; the next is step + 1   */
 } al_trainer;
 
-/* Room for training model on sequences of up to max_length tokens;
+/* Room for training model on sequences (and sources) of up to max_length
+ * tokens;
  * moments at 0, step 0. On failure everything is freed. The model must
  * stay where it is while the trainer is used. */
 al_status al_trainer_alloc(al_trainer *trainer, al_transformer *model, int max_length,
@@ -54,7 +62,8 @@ void al_trainer_free(al_trainer *trainer);
 /* One step on batch (count sequences): *loss receives the batch's mean
  * loss before the update, *grad_norm the gradients' global norm before
  * clipping (either may be NULL). Fails before changing the model if a
- * sequence does not fit, or a batch has no target that counts. */
+ * sequence does not fit, an encoder-decoder item has no source, or a batch
+ * has no target that counts. */
 al_status al_train_step(al_trainer *trainer, al_transformer *model, const al_batch_item *batch,
                         int count, const al_train_settings *settings, double *loss,
                         double *grad_norm, al_error *err);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """train_reference.py: an independent NumPy reference for whole training
-steps of one-stack Transformers (al_train_step), from the equations, in
-float64: forward, softmax cross-entropy over the targets that count,
+steps of Transformers of the three families (al_train_step), from the
+equations, in float64: forward, softmax cross-entropy over the targets that count,
 the backward of every layer by hand, clipping by the global norm
 (torch.nn.utils.clip_grad_norm_), AdamW in PyTorch 1.13's order and the
 warm-up + cosine schedule. Nothing here calls attnlab or reads its code's
@@ -11,7 +11,8 @@ and the C's results, which it compares.
     /usr/bin/python3 train_reference.py PATH/TO/train_steps
 
 runs train_steps (the C writer) into a temporary folder, then for each
-case (gpt, bert) checks
+case (gpt: decoder-only, bert: encoder-only, translate: encoder-decoder)
+checks
   - the loss of one step:      |c - ref| <= LOSS_RTOL * |ref|
   - every gradient tensor:     |c - ref| <= GRAD_RTOL * max|ref| of that
                                tensor + GRAD_FLOOR * max|ref| of the model
@@ -19,10 +20,11 @@ case (gpt, bert) checks
     the gradient norms clipping saw likewise
 and exits 1 on any mismatch (77, skipped, without NumPy).
 
-Measured on x86-64 (OpenBLAS, gcc, ASan): loss gaps 7.6e-9 (gpt) and
-6.3e-9 (bert); the worst gradient gap 4.8e-7 of its tensor's largest entry
-(gpt dec.1.ffn.w1; bert 3.2e-7); over the 10 losses the gap grows with the
-steps to 6.5e-8 (gpt) and 2.9e-7 (bert, step 10). The tolerances below
+Measured on x86-64 (OpenBLAS, gcc, ASan): loss gaps 7.6e-9 (gpt),
+6.3e-9 (bert) and 1.1e-8 (translate); the worst gradient gap 4.8e-7 of its
+tensor's largest entry (gpt dec.1.ffn.w1; bert 3.2e-7; translate 6.7e-7,
+dec.0.cross_attn.b_q); over the 10 losses the gap grows with the steps to
+6.5e-8 (gpt), 2.9e-7 (bert) and 1.0e-7 (translate). The tolerances below
 leave a factor of 30 or more.
 
 Can it fail? Tried while writing it, then undone: beta2 0.99 here instead
@@ -30,7 +32,8 @@ of the file's 0.999 fails the losses and gradient norms of steps 3 to 10
 of both cases (step 1's update, m / sqrt(v) = g / |g|, does not depend on
 beta2, so step 2's loss still agrees); the C's gradient of dec.1.ffn.w1
 scaled by 1.001 in train_steps.c fails that tensor alone (gap 3.7e-4,
-allowed 3.9e-5).
+allowed 3.9e-5); the memory's gradient from the cross-attentions scaled by
+0.999 here fails translate's encoder tensors and embeddings (26 failures).
 """
 
 import json
@@ -60,6 +63,9 @@ GRAD_RTOL = 1e-4
 # largest gradient.
 GRAD_FLOOR = 1e-6
 STEPS_RTOL = 1e-5
+
+# decoder-only, encoder-only, encoder-decoder (train_steps.c)
+CASES = ("gpt", "bert", "translate")
 
 
 def load_tensors(path):
@@ -111,9 +117,7 @@ class Model:
     def __init__(self, cfg, params):
         self.cfg, self.P = cfg, params
         self.G = {name: np.zeros_like(value) for name, value in params.items()}
-        self.stack = "dec" if cfg["family"] == "decoder-only" else "enc"
-        self.attn = "self_attn" if self.stack == "dec" else "attn"
-        self.layers = cfg["decoder_layers"] if self.stack == "dec" else cfg["encoder_layers"]
+        self.two_stacks = cfg["family"] == "encoder-decoder"
 
     def linear(self, x, w, b):
         y = x @ self.P[w]
@@ -140,14 +144,15 @@ class Model:
     def bias(self, name):
         return name if self.cfg["biases"] else None
 
-    # softmax(q_h k_hᵀ / sqrt(d_k), masked) v_h for each head, concatenated, · W_O
-    def attention(self, x, p, causal):
+    # softmax(q_h k_hᵀ / sqrt(d_k), masked) v_h for each head, concatenated, · W_O;
+    # queries from x, keys and values from kv (x itself in self-attention)
+    def attention(self, x, kv, p, causal):
         q, cq = self.linear(x, p + ".w_q", self.bias(p + ".b_q"))
-        k, ck = self.linear(x, p + ".w_k", self.bias(p + ".b_k"))
-        v, cv = self.linear(x, p + ".w_v", self.bias(p + ".b_v"))
-        n, heads = len(x), self.cfg["heads"]
+        k, ck = self.linear(kv, p + ".w_k", self.bias(p + ".b_k"))
+        v, cv = self.linear(kv, p + ".w_v", self.bias(p + ".b_v"))
+        n, m, heads = len(x), len(kv), self.cfg["heads"]
         d_k = self.cfg["d_model"] // heads
-        future = np.triu(np.ones((n, n), dtype=bool), 1) if causal else np.zeros((n, n), bool)
+        future = np.triu(np.ones((n, m), dtype=bool), 1) if causal else np.zeros((n, m), bool)
         weights, outs = [], []
         for h in range(heads):
             c = slice(h * d_k, (h + 1) * d_k)
@@ -160,6 +165,7 @@ class Model:
         return out, (q, k, v, weights, cq, ck, cv, co, d_k)
 
     def attention_back(self, dout, cache):
+        """The gradients reaching the queries' input x and the keys' and values' kv."""
         q, k, v, weights, cq, ck, cv, co, d_k = cache
         dconcat = self.linear_back(dout, co)
         dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
@@ -172,7 +178,11 @@ class Model:
             ds /= np.sqrt(d_k)                       # masked entries: a = 0, so ds = 0
             dq[:, c] = ds @ k[:, c]
             dk[:, c] = ds.T @ q[:, c]
-        return self.linear_back(dq, cq) + self.linear_back(dk, ck) + self.linear_back(dv, cv)
+        return self.linear_back(dq, cq), self.linear_back(dk, ck) + self.linear_back(dv, cv)
+
+    def self_attention_back(self, dout, cache):
+        dx, dkv = self.attention_back(dout, cache)
+        return dx + dkv
 
     # max(0, x W1 + b1) W2 + b2
     def ffn(self, x, p):
@@ -209,25 +219,94 @@ class Model:
         angle = p / 10000.0 ** ((i - i % 2) / d)
         return np.where(i % 2 == 0, np.sin(angle), np.cos(angle))
 
-    def forward(self, ids, segments):
-        """ids -> logits (L x V), and the caches of every step."""
+    def inputs(self, ids, segments, caches, key):
+        """embed.table[ids] + positions (+ segments), then embed_norm if any."""
         cfg, n = self.cfg, len(ids)
         x = self.P["embed.table"][ids].copy()
         x += self.P["pos.table"][:n] if cfg["positions"] == "learned" else self.sinusoidal(n)
         if cfg["segments"]:
             x += self.P["segment.table"][segments]
-        caches = {}
         if cfg["embedding_norm"]:
-            x, caches["embed_norm"] = self.norm(x, "embed_norm")
-        causal = self.stack == "dec"
-        for l in range(self.layers):
-            p = f"{self.stack}.{l}"
+            x, caches[key] = self.norm(x, "embed_norm")
+        return x
+
+    def inputs_back(self, dx, ids, segments, caches, key):
+        if self.cfg["embedding_norm"]:
+            dx = self.norm_back(dx, caches[key], "embed_norm")
+        np.add.at(self.G["embed.table"], ids, dx)     # a token seen twice collects both
+        if self.cfg["positions"] == "learned":
+            self.G["pos.table"][:len(ids)] += dx
+        if self.cfg["segments"]:
+            np.add.at(self.G["segment.table"], segments, dx)
+
+    def encoder(self, x, caches):
+        """Encoder layers: self-attention (no mask), FFN; pre-norm: enc.norm last."""
+        for l in range(self.cfg["encoder_layers"]):
+            p = f"enc.{l}"
             x, caches[p + ".1"] = self.sublayer(
-                x, p + ".norm1", lambda z: self.attention(z, f"{p}.{self.attn}", causal))
-            x, caches[p + ".2"] = self.sublayer(
-                x, p + ".norm2", lambda z: self.ffn(z, p + ".ffn"))
-        if cfg["norm"] == "pre":
-            x, caches["final_norm"] = self.norm(x, self.stack + ".norm")
+                x, p + ".norm1", lambda z: self.attention(z, z, p + ".attn", False))
+            x, caches[p + ".2"] = self.sublayer(x, p + ".norm2", lambda z: self.ffn(z, p + ".ffn"))
+        if self.cfg["norm"] == "pre":
+            x, caches["enc.norm"] = self.norm(x, "enc.norm")
+        return x
+
+    def encoder_back(self, dx, caches):
+        if self.cfg["norm"] == "pre":
+            dx = self.norm_back(dx, caches["enc.norm"], "enc.norm")
+        for l in reversed(range(self.cfg["encoder_layers"])):
+            p = f"enc.{l}"
+            dx = self.sublayer_back(dx, caches[p + ".2"], p + ".norm2", self.ffn_back)
+            dx = self.sublayer_back(dx, caches[p + ".1"], p + ".norm1", self.self_attention_back)
+        return dx
+
+    def decoder(self, x, memory, caches):
+        """Decoder layers: causal self-attention, cross-attention to memory (queries
+        from the decoder, keys and values from the memory, no mask), FFN."""
+        for l in range(self.cfg["decoder_layers"]):
+            p = f"dec.{l}"
+            x, caches[p + ".1"] = self.sublayer(
+                x, p + ".norm1", lambda z: self.attention(z, z, p + ".self_attn", True))
+            ffn_norm = p + ".norm2"
+            if memory is not None:
+                x, caches[p + ".x"] = self.sublayer(
+                    x, p + ".norm2", lambda z: self.attention(z, memory, p + ".cross_attn",
+                                                              False))
+                ffn_norm = p + ".norm3"
+            x, caches[p + ".2"] = self.sublayer(x, ffn_norm, lambda z: self.ffn(z, p + ".ffn"))
+        if self.cfg["norm"] == "pre":
+            x, caches["dec.norm"] = self.norm(x, "dec.norm")
+        return x
+
+    def decoder_back(self, dx, caches, dmemory):
+        """Back through the decoder; the cross-attentions' key and value gradients
+        are added into dmemory."""
+        if self.cfg["norm"] == "pre":
+            dx = self.norm_back(dx, caches["dec.norm"], "dec.norm")
+        for l in reversed(range(self.cfg["decoder_layers"])):
+            p = f"dec.{l}"
+            ffn_norm = p + ".norm3" if dmemory is not None else p + ".norm2"
+            dx = self.sublayer_back(dx, caches[p + ".2"], ffn_norm, self.ffn_back)
+            if dmemory is not None:
+                def cross_back(dout, cache):
+                    dq, dkv = self.attention_back(dout, cache)
+                    dmemory[...] += dkv
+                    return dq
+                dx = self.sublayer_back(dx, caches[p + ".x"], p + ".norm2", cross_back)
+            dx = self.sublayer_back(dx, caches[p + ".1"], p + ".norm1", self.self_attention_back)
+        return dx
+
+    def forward(self, ids, segments, source):
+        """ids (the decoder's input in an encoder-decoder model, the one stack's
+        otherwise) -> logits (L x V), and the caches of every step."""
+        cfg, caches = self.cfg, {}
+        if self.two_stacks:
+            memory = self.encoder(self.inputs(source, None, caches, "enc.in"), caches)
+            x = self.decoder(self.inputs(ids, segments, caches, "dec.in"), memory, caches)
+            caches["memory"] = memory
+        elif cfg["family"] == "decoder-only":
+            x = self.decoder(self.inputs(ids, segments, caches, "dec.in"), None, caches)
+        else:
+            x = self.encoder(self.inputs(ids, segments, caches, "enc.in"), caches)
         out_w = self.P["embed.table"].T if cfg["tied_output"] else self.P["logits.w"]
         logits = x @ out_w
         if cfg["output_bias"]:
@@ -235,7 +314,7 @@ class Model:
         caches["final"] = x
         return logits, caches
 
-    def backward(self, dlogits, caches, ids, segments):
+    def backward(self, dlogits, caches, ids, segments, source):
         cfg = self.cfg
         final = caches["final"]
         if cfg["output_bias"]:
@@ -246,19 +325,16 @@ class Model:
         else:
             self.G["logits.w"] += final.T @ dlogits
             dx = dlogits @ self.P["logits.w"].T
-        if cfg["norm"] == "pre":
-            dx = self.norm_back(dx, caches["final_norm"], self.stack + ".norm")
-        for l in reversed(range(self.layers)):
-            p = f"{self.stack}.{l}"
-            dx = self.sublayer_back(dx, caches[p + ".2"], p + ".norm2", self.ffn_back)
-            dx = self.sublayer_back(dx, caches[p + ".1"], p + ".norm1", self.attention_back)
-        if cfg["embedding_norm"]:
-            dx = self.norm_back(dx, caches["embed_norm"], "embed_norm")
-        np.add.at(self.G["embed.table"], ids, dx)     # a token seen twice collects both
-        if cfg["positions"] == "learned":
-            self.G["pos.table"][:len(ids)] += dx
-        if cfg["segments"]:
-            np.add.at(self.G["segment.table"], segments, dx)
+        if self.two_stacks:
+            dmemory = np.zeros_like(caches["memory"])
+            dx = self.decoder_back(dx, caches, dmemory)
+            self.inputs_back(dx, ids, segments, caches, "dec.in")
+            self.inputs_back(self.encoder_back(dmemory, caches), source, None, caches, "enc.in")
+        elif cfg["family"] == "decoder-only":
+            self.inputs_back(self.decoder_back(dx, caches, None), ids, segments, caches,
+                             "dec.in")
+        else:
+            self.inputs_back(self.encoder_back(dx, caches), ids, segments, caches, "enc.in")
 
     def batch_loss_and_gradient(self, batch):
         """loss = (1/N) Σ over every counted target of the batch of -log p[target];
@@ -271,7 +347,8 @@ class Model:
             ids = np.array(item["ids"])
             segments = np.array(item["segments"]) if item["segments"] is not None else None
             targets = np.array(item["targets"])
-            logits, caches = self.forward(ids, segments)
+            source = np.array(item["source"]) if item.get("source") is not None else None
+            logits, caches = self.forward(ids, segments, source)
             rows = np.nonzero(targets != -1)[0]
             z = logits - logits.max(axis=1, keepdims=True)
             log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -279,7 +356,7 @@ class Model:
             dlogits = np.zeros_like(logits)
             dlogits[rows] = np.exp(log_probs[rows])
             dlogits[rows, targets[rows]] -= 1.0
-            self.backward(dlogits / n_counted, caches, ids, segments)
+            self.backward(dlogits / n_counted, caches, ids, segments, source)
         return total / n_counted
 
 
@@ -406,11 +483,11 @@ def main(argv):
             print(f"train_reference: {argv[1]} exited {written.returncode}")
             return 1
         failures = []
-        for case in ("gpt", "bert"):
+        for case in CASES:
             failures += check_case(folder, case)
     for line in failures:
         print("FAIL: " + line)
-    print(f"train_reference: 2 cases, {len(failures)} failures")
+    print(f"train_reference: {len(CASES)} cases, {len(failures)} failures")
     return 1 if failures else 0
 
 

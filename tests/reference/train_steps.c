@@ -1,14 +1,15 @@
-/* train_steps.c: writes whole training steps of two small seeded models
- * (decoder-only and encoder-only) for the NumPy reference
+/* train_steps.c: writes whole training steps of three small seeded models
+ * (decoder-only, encoder-only and encoder-decoder) for the NumPy reference
  * (train_reference.py) to redo from the model file and the batch alone.
  * Not a test by itself: it checks nothing, it only computes.
  *
- *   train_steps FOLDER     writes, for each case (gpt, bert):
+ *   train_steps FOLDER     writes, for each case (gpt, bert, translate):
  *     FOLDER/<case>.safetensors       the initial model (al_transformer_save)
  *     FOLDER/<case>.grad.safetensors  every parameter's gradient after one
  *                                     al_train_step without clipping, each
  *                                     under its parameter's name
- *     FOLDER/<case>.json              the batch (ids, segments, targets),
+ *     FOLDER/<case>.json              the batch (ids, segments, targets and,
+ *                                     encoder-decoder, the source ids),
  *                                     the settings, that step's loss and
  *                                     gradient norm, then the losses and
  *                                     norms of 10 steps from the saved model
@@ -21,7 +22,7 @@
 #include "attnlab/safetensors.h"
 #include "attnlab/train.h"
 
-enum { V = 20, D = 16, MAX_LENGTH = 8, STEPS = 10, MAX_TENSORS = 64 };
+enum { V = 20, D = 16, MAX_LENGTH = 8, STEPS = 10, MAX_TENSORS = 96 };
 
 static const char *const WORDS[V - AL_SPECIAL_TOKENS] = {
     "the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "and", "slept", "in",
@@ -31,8 +32,9 @@ static const char *const WORDS[V - AL_SPECIAL_TOKENS] = {
  * (id 0) whose targets are AL_IGNORE_TARGET. */
 typedef struct case_batch {
     int count;
-    int lengths[3];
+    int lengths[3], source_lengths[3];
     int ids[3][MAX_LENGTH], segments[3][MAX_LENGTH], targets[3][MAX_LENGTH];
+    int sources[3][MAX_LENGTH];
 } case_batch;
 
 enum { I = AL_IGNORE_TARGET };
@@ -51,6 +53,17 @@ static const case_batch BERT_BATCH = {
             {AL_TOKEN_CLS, 5, 17, 18, 0, 0}},
     .segments = {{0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 1, 1}, {0, 0, 1, 1, 1, 1}},
     .targets = {{I, I, 7, I, I, 6, I}, {I, I, I, 13, I}, {I, 16, I, I, I, I}}};
+
+/* Translation: sources of different lengths (none padded: each item is its
+ * own pass); the decoder reads <bos> y_0 .. and learns y_0 .. <eos>, its
+ * padding ignored. A word of the source appears twice in the first. */
+static const case_batch TRANSLATE_BATCH = {
+    .count = 3, .lengths = {5, 4, 6}, .source_lengths = {6, 3, 7},
+    .sources = {{6, 7, 8, 9, 6, 10}, {11, 12, 13}, {14, 15, 16, 17, 18, 19, 7}},
+    .ids = {{AL_TOKEN_BOS, 13, 14, 15, 16}, {AL_TOKEN_BOS, 17, 18, 19},
+            {AL_TOKEN_BOS, 6, 8, 10, 0, 0}},
+    .targets = {{13, 14, 15, 16, AL_TOKEN_EOS}, {17, 18, 19, AL_TOKEN_EOS},
+                {6, 8, 10, AL_TOKEN_EOS, I, I}}};
 
 static int fail(const char *what, const al_error *err)
 {
@@ -88,7 +101,8 @@ static void batch_items(al_batch_item *items, const case_batch *b, bool segments
         items[s] = (al_batch_item){
             .input = {.length = b->lengths[s], .ids = b->ids[s],
                       .segments = segments ? b->segments[s] : NULL},
-            .targets = b->targets[s]};
+            .targets = b->targets[s],
+            .source = {.length = b->source_lengths[s], .ids = b->sources[s]}};
 }
 
 static void write_ints(FILE *f, const int *values, int n)
@@ -112,6 +126,11 @@ static void write_batch(FILE *f, const case_batch *b, bool segments)
             fprintf(f, "null");
         fprintf(f, ", \"targets\": ");
         write_ints(f, b->targets[s], b->lengths[s]);
+        fprintf(f, ", \"source\": ");
+        if (b->source_lengths[s] > 0)
+            write_ints(f, b->sources[s], b->source_lengths[s]);
+        else
+            fprintf(f, "null");
         fprintf(f, "}%s\n", s + 1 < b->count ? "," : "");
     }
     fprintf(f, "  ],\n");
@@ -262,9 +281,18 @@ int main(int argc, char **argv)
         .positions = AL_POSITIONS_SINUSOIDAL, .segments = 2, .biases = true,
         .tied_output = true, .output_bias = true, .embedding_norm = true,
         .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    /* the paper's layout (post-norm, sinusoidal), an untied output with its
+     * bias, and stacks of different depths */
+    al_model_config translate = {
+        .family = AL_FAMILY_ENCODER_DECODER, .norm = AL_NORM_POST, .d_model = D, .heads = 2,
+        .encoder_layers = 1, .decoder_layers = 2, .d_ff = 32, .vocab_size = V,
+        .positions = AL_POSITIONS_SINUSOIDAL, .biases = true, .output_bias = true,
+        .norm_epsilon = AL_LAYER_NORM_EPSILON};
     int failed = run_case(argv[1], "gpt", &gpt, &GPT_BATCH, 61, &vocab);
     if (!failed)
         failed = run_case(argv[1], "bert", &bert, &BERT_BATCH, 62, &vocab);
+    if (!failed)
+        failed = run_case(argv[1], "translate", &translate, &TRANSLATE_BATCH, 63, &vocab);
     al_vocab_free(&vocab);
     return failed;
 }

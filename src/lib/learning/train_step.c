@@ -46,8 +46,6 @@ al_status al_trainer_alloc(al_trainer *t, al_transformer *model, int max_length,
 {
     *t = (al_trainer){0};
     const al_model_config *c = &model->config;
-    if (c->family == AL_FAMILY_ENCODER_DECODER)
-        return al_fail(err, AL_ERR_ARG, "trainer: encoder-decoder models cannot be trained yet");
     al_status status = zero_copy(&t->grad, model, err);
     if (status == AL_OK)
         status = zero_copy(&t->m, model, err);
@@ -93,8 +91,14 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
                               double *weighted_loss, al_error *err)
 {
     int length = item->input.length;
-    al_status status = al_transformer_forward(&t->ws, model, &item->input, NULL, NULL, NULL,
-                                              err);
+    /* encoder-decoder: the encoder reads the source, the decoder the input */
+    bool two_stacks = model->config.family == AL_FAMILY_ENCODER_DECODER;
+    const al_sequence *first = two_stacks ? &item->source : &item->input;
+    const al_sequence *second = two_stacks ? &item->input : NULL;
+    if (two_stacks && item->source.length <= 0)
+        return al_fail(err, AL_ERR_ARG, "trainer: an encoder-decoder model needs a source for "
+                       "every sequence");
+    al_status status = al_transformer_forward(&t->ws, model, first, second, NULL, NULL, err);
     al_matrix logits = al_matrix_rows(&t->ws.logits, 0, length);
     al_matrix probs = al_matrix_rows(&t->probs, 0, length);
     al_matrix dlogits = al_matrix_rows(&t->dlogits, 0, length);
@@ -109,8 +113,8 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
     if (status == AL_OK)
         status = al_scale(&dlogits, &dlogits, (float)((double)counted / batch_counted), err);
     if (status == AL_OK)
-        status = al_transformer_backward(&t->grad, &t->bw, &dlogits, &t->ws, model,
-                                         &item->input, NULL, err);
+        status = al_transformer_backward(&t->grad, &t->bw, &dlogits, &t->ws, model, first,
+                                         second, err);
     return status;
 }
 
