@@ -2,7 +2,10 @@
  * learns here from a repeated sentence: greedy decoding continues "The
  * cat" with the sentence; sampling with a seed repeats itself; --trace
  * records each step's choice; an unknown word is said and read as <unk>;
- * asking for more words than the model's context exits 2. */
+ * asking for more words than the model's context exits 2. An
+ * encoder-decoder model trained on English-French noun phrases translates
+ * one it never saw ("the red car": red and car only apart), putting the
+ * adjective after the noun. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +112,44 @@ static void unknown_words_and_too_many_tokens(void **state)
     run_result_free(&r);
 }
 
+/* 24 phrases "the ADJ NOUN<TAB>la NOM ADJ" (all but the red car) 12 times */
+static void write_phrase_pairs(const char *path)
+{
+    static const char *const en_adj[] = {"red", "blue", "green", "big", "small"};
+    static const char *const fr_adj[] = {"rouge", "bleue", "verte", "grande", "petite"};
+    static const char *const en_noun[] = {"car", "house", "door", "table", "bottle"};
+    static const char *const fr_noun[] = {"voiture", "maison", "porte", "table", "bouteille"};
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    for (int round = 0; round < 12; round++)
+        for (int a = 0; a < 5; a++)
+            for (int n = 0; n < 5; n++)
+                if (a != 0 || n != 0)
+                    fprintf(file, "the %s %s\tla %s %s\n", en_adj[a], en_noun[n], fr_noun[n],
+                            fr_adj[a]);
+    fclose(file);
+}
+
+static void a_translation_model_translates_a_phrase_it_never_saw(void **state)
+{
+    (void)state;
+    char pairs[160], translator[160];
+    snprintf(pairs, sizeof pairs, "%s/en-fr.tsv", folder.path);
+    snprintf(translator, sizeof translator, "%s/en-fr.safetensors", folder.path);
+    write_phrase_pairs(pairs);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, train, "--family", "encoder-decoder",
+                                      "--corpus", pairs, "-o", translator, "--steps", "150",
+                                      "--d-model", "32", "--context", "8", "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, generate, "--model", translator, "--prompt",
+                                      "the red car", "--tokens", "6", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "the red car -> la voiture rouge <eos>\n");
+    run_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -120,6 +161,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(greedy_continues_the_sentence),
         cmocka_unit_test(sampling_with_a_seed_repeats_and_traces),
         cmocka_unit_test(unknown_words_and_too_many_tokens),
+        cmocka_unit_test(a_translation_model_translates_a_phrase_it_never_saw),
     };
     return cmocka_run_group_tests(tests, train_model, remove_folder);
 }

@@ -6,7 +6,9 @@
  * 2, an unwritable output exits 1, and no output file is left behind; a
  * run stopped by --stop-after or by Ctrl-C and resumed with --resume
  * writes the same bytes as one that never stopped; an encoder-only model
- * learns masked words. */
+ * learns masked words; an encoder-decoder model learns to translate a
+ * file of pairs, and a pairs file with a broken line is refused naming the
+ * line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,7 +186,8 @@ static void bad_corpora_are_refused(void **state)
 {
     (void)state;
     expect_corpus_refused("empty.txt", "", 0, 2, "has no words");
-    expect_corpus_refused("latin1.txt", "caf\xe9 au lait", 13, 2, "is not UTF-8 text (byte 3)");
+    expect_corpus_refused("latin1.txt", "caf\xe9 au lait", 13, 2,
+                          "is not UTF-8 text (line 1, byte 3)");
     expect_corpus_refused("small.txt", "one two three", 13, 2, "has 3 words: too few");
     expect_corpus_refused("missing.txt", NULL, 0, 2, "cannot open the corpus");
     /* a problem of one word is named, not called "no words" */
@@ -333,6 +336,80 @@ static void an_encoder_learns_masked_words(void **state)
     al_vocab_free(&vocab);
 }
 
+/* "the X sat\tX s'est assis" for X in 10 names, 20 times: 200 pairs */
+static void write_pairs(const char *path)
+{
+    static const char *const names[] = {"ann", "bob", "cy", "dee", "eve",
+                                        "fay", "gus", "hal", "ivy", "jo"};
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    for (int round = 0; round < 20; round++)
+        for (int n = 0; n < 10; n++)
+            fprintf(file, "%s sat down\t%s s'est assis\n", names[n], names[n]);
+    fclose(file);
+}
+
+static void an_encoder_decoder_learns_pairs(void **state)
+{
+    (void)state;
+    char pairs[128], model[128], csv[128];
+    path_in(pairs, sizeof pairs, "pairs.tsv"), path_in(model, sizeof model, "ed.safetensors");
+    path_in(csv, sizeof csv, "ed.csv");
+    write_pairs(pairs);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--family", "encoder-decoder",
+                                      "--corpus", pairs, "-o", model, "--loss-csv", csv,
+                                      "--steps", "100", "--d-model", "32", "--context", "6",
+                                      "--report-every", "50", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "200 pairs, vocabulary of 20; 180 to learn from, 20 held "
+                                  "out"));
+    run_result_free(&r);
+    curve c = read_curve("ed.csv", 50);
+    print_message("pairs: loss at step 1 %.9g (log 20 = %.9g), step 100 %.9g, validation "
+                  "%.9g\n", c.first, log(20.0), c.last, c.last_val);
+    assert_true(fabs(c.first - log(20.0)) < 0.5);
+    assert_true(c.last < 0.25 * c.first && c.last_val < 0.25 * c.first);
+    al_transformer loaded;
+    al_vocab vocab;
+    assert_int_equal(al_transformer_load(&loaded, &vocab, model, NULL, NULL), AL_OK);
+    assert_int_equal(loaded.config.family, AL_FAMILY_ENCODER_DECODER);
+    al_transformer_free(&loaded);
+    al_vocab_free(&vocab);
+}
+
+/* exit 2 and one line for a broken pairs file (naming the line, if one) */
+static void expect_pairs_refused(const char *text, const char *message)
+{
+    char pairs[128], model[128];
+    path_in(pairs, sizeof pairs, "bad.tsv"), path_in(model, sizeof model, "never.safetensors");
+    write_file(pairs, text, strlen(text));
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--family", "encoder-decoder",
+                                      "--corpus", pairs, "-o", model, "--context", "4", NULL),
+                     0);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, message))
+        fail_msg("expected \"%s\" in: %s", message, r.err);
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    assert_int_equal(access(model, F_OK), -1);
+    run_result_free(&r);
+}
+
+static void broken_pairs_are_refused(void **state)
+{
+    (void)state;
+    expect_pairs_refused("a b\tc d\n\nno tab here\n", "bad.tsv:3: no tab between");
+    expect_pairs_refused("a b\t \n", "bad.tsv:1: the target (after the tab) is empty");
+    expect_pairs_refused("\tc d\n", "bad.tsv:1: the source (before the tab) is empty");
+    expect_pairs_refused("a\tb\tc\n", "bad.tsv:1: more than one tab");
+    expect_pairs_refused("a b c d e\tf\n", "bad.tsv:1: the source has 5 words, more than "
+                                           "the context of 4");
+    expect_pairs_refused("a\tb c d e\n", "bad.tsv:1: the target has 4 words, and with "
+                                         "<eos> that is more than the context of 4");
+    expect_pairs_refused("a\tb\n", "bad.tsv has 1 pair: too few for training");
+}
+
 static int make_folder(void **state)
 {
     (void)state;
@@ -362,6 +439,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_stopped_run_resumes_exactly),
         cmocka_unit_test(ctrl_c_stops_and_the_run_goes_on),
         cmocka_unit_test(an_encoder_learns_masked_words),
+        cmocka_unit_test(an_encoder_decoder_learns_pairs),
+        cmocka_unit_test(broken_pairs_are_refused),
     };
     return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }

@@ -43,18 +43,23 @@ void cli_print_options(FILE *out, const cli_option *options, int min_width)
         write_left_side(left, sizeof left, option);
         fprintf(out, "  %-*s", width - 1, left);
         /* Every line of a help text starts in the same column. */
+        int length = 0;
         for (const char *line = option->help;;) {
             const char *newline = strchr(line, '\n');
-            int length = newline ? (int)(newline - line) : (int)strlen(line);
+            length = newline ? (int)(newline - line) : (int)strlen(line);
             fprintf(out, " %.*s", length, line);
             if (!newline)
                 break;
             fprintf(out, "\n  %-*s", width - 1, "");
             line = newline + 1;
         }
-        /* A single choice is already the value name (--collapse heads). */
-        if (option->kind == CLI_CHOICE && count_choices(option->choices) > 1)
+        /* A single choice is already the value name (--collapse heads);
+         * choices that would pass column 80 get a line of their own. */
+        if (option->kind == CLI_CHOICE && count_choices(option->choices) > 1) {
+            if (width + 2 + length + 3 + (int)strlen(option->choices) > 80)
+                fprintf(out, "\n  %-*s", width - 1, "");
             fprintf(out, " (%s)", option->choices);
+        }
         fputc('\n', out);
     }
 }

@@ -1,8 +1,10 @@
-/* attnlab-generate: continue a prompt with a trained decoder-only model
- * (a file attnlab-train wrote, or any decoder-only model file): the prompt
- * is split into words and looked up in the model's vocabulary, then the
- * model chooses one word at a time (generate.h) by the rule asked for:
- * greedy, or sampling at a temperature, from the top k, or from the top p.
+/* attnlab-generate: continue a prompt with a trained decoder-only model,
+ * or translate it with an encoder-decoder model (a file attnlab-train
+ * wrote, or any such model file): the prompt is split into words and
+ * looked up in the model's vocabulary, then the model chooses one word at
+ * a time (generate.h) by the rule asked for: greedy, or sampling at a
+ * temperature, from the top k, or from the top p. An encoder-decoder model
+ * reads the prompt in its encoder and writes from <bos> on.
  * With --trace every step is recorded (step<t>.*, generate.h).
  * Exit status 0, 2 for bad usage, 1 for a failure while running. */
 #include <stdio.h>
@@ -62,14 +64,24 @@ static int prepare(run *r, const settings *s, al_error *err)
     if (al_transformer_load(&r->model, &r->vocab, s->model, NULL, err) != AL_OK)
         return 2;
     const al_model_config *c = &r->model.config;
-    if (c->family != AL_FAMILY_DECODER_ONLY) {
-        al_fail(err, AL_ERR_ARG, "%s is an %s model; attnlab-generate continues prompts "
-                "with decoder-only models", s->model, al_family_name(c->family));
+    if (c->family == AL_FAMILY_ENCODER_ONLY) {
+        al_fail(err, AL_ERR_ARG, "%s is an encoder-only model; attnlab-generate continues "
+                "prompts with decoder-only models and translates with encoder-decoder ones",
+                s->model);
         return 2;
     }
     if (al_tokenize(&r->prompt, s->prompt, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK)
         return 2;
     int room = c->positions == AL_POSITIONS_LEARNED ? c->max_positions : 1 << 20;
+    if (c->family == AL_FAMILY_ENCODER_DECODER) {
+        /* the encoder reads the prompt; the decoder <bos> and all but the last word */
+        if (r->prompt.count > room || s->tokens > room) {
+            al_fail(err, AL_ERR_ARG, "the model reads at most %d tokens; the prompt has %d "
+                    "and --tokens is %d", room, r->prompt.count, s->tokens);
+            return 2;
+        }
+        return 0;
+    }
     if (r->prompt.count + s->tokens > room) {
         al_fail(err, AL_ERR_ARG, "the model reads at most %d tokens; the prompt has %d, so "
                 "--tokens can be at most %d", room, r->prompt.count, room - r->prompt.count);
@@ -81,8 +93,11 @@ static int prepare(run *r, const settings *s, al_error *err)
 static int generate(run *r, const settings *s, int argc, char **argv, al_error *err)
 {
     int length = 0;
-    al_status status = al_transformer_workspace_alloc(&r->ws, &r->model,
-                                                      r->prompt.count + s->tokens, err);
+    bool translating = r->model.config.family == AL_FAMILY_ENCODER_DECODER;
+    int longest = r->prompt.count + s->tokens;
+    if (translating)
+        longest = r->prompt.count > s->tokens ? r->prompt.count : s->tokens;
+    al_status status = al_transformer_workspace_alloc(&r->ws, &r->model, longest, err);
     r->tokens = calloc((size_t)s->tokens, sizeof *r->tokens);
     if (status == AL_OK && !r->tokens)
         status = al_fail(err, AL_ERR_NOMEM, "no memory for %d tokens", s->tokens);
@@ -108,6 +123,8 @@ static int generate(run *r, const settings *s, int argc, char **argv, al_error *
         return 1;
     for (int i = 0; i < r->prompt.count; i++)
         printf("%s%s", i ? " " : "", r->prompt.labels[i]);
+    if (translating)
+        printf(" ->");
     for (int i = 0; i < length; i++)
         printf(" %s", al_vocab_word(&r->vocab, r->tokens[i]));
     printf("\n");
@@ -121,7 +138,9 @@ static int generate(run *r, const settings *s, int argc, char **argv, al_error *
 static const char help_top[] =
     "usage: attnlab-generate --model FILE --prompt TEXT [options]\n"
     "Continue the prompt with a decoder-only model (e.g. one attnlab-train\n"
-    "wrote), one word at a time, and print the prompt and what followed.\n"
+    "wrote), one word at a time, and print the prompt and what followed; or,\n"
+    "with an encoder-decoder model, translate it: print the prompt, '->' and\n"
+    "the words the decoder wrote.\n"
     "\n";
 
 static const char help_bottom[] =
@@ -129,7 +148,8 @@ static const char help_bottom[] =
     "examples:\n"
     "  attnlab-generate --model book.safetensors --prompt \"in the beginning\"\n"
     "  attnlab-generate --model book.safetensors --prompt \"and god\" --sampling top-p "
-    "--seed 7\n";
+    "--seed 7\n"
+    "  attnlab-generate --model en-fr.safetensors --prompt \"the red car\"\n";
 
 int main(int argc, char **argv)
 {
@@ -137,9 +157,9 @@ int main(int argc, char **argv)
                   .top_p = 0.9f, .seed = AL_DEFAULT_SEED};
     const cli_option options[] = {
         {.name = "model", .kind = CLI_STRING, .target = &s.model, .value_name = "FILE",
-         .help = "the model file (decoder-only)", .required = true},
+         .help = "the model file (decoder-only or encoder-decoder)", .required = true},
         {.name = "prompt", .kind = CLI_STRING, .target = &s.prompt, .value_name = "TEXT",
-         .help = "the words to continue", .required = true},
+         .help = "the words to continue (or to translate)", .required = true},
         {.name = "tokens", .kind = CLI_INT, .target = &s.tokens, .value_name = "N",
          .help = "how many words to add at most (default 20; <eos> ends early)", .min = 1,
          .max = 4096},

@@ -1,16 +1,21 @@
 /* attnlab-train: train a Transformer on a text file and save it as a
- * model file: decoder-only (GPT-style) to predict each next word, or
- * encoder-only (BERT-style) to recover masked words.
+ * model file: decoder-only (GPT-style) to predict each next word,
+ * encoder-only (BERT-style) to recover masked words, or encoder-decoder
+ * to translate (a file of source<TAB>target lines, train_corpus.h).
  *
  *   corpus  -> words (the tokenizer of vocab.h, lower-cased), a vocabulary
  *              of the words seen at least --min-count times (others <unk>)
- *   split   -> the last --validation fraction of the words is held out
+ *   split   -> the last --validation fraction of the words (or the pairs)
+ *              is held out
  *   batches -> --batch windows at seeded offsets. Decoder-only: C + 1
  *              words; the model reads words 0 .. C-1 and learns words
  *              1 .. C. Encoder-only: [CLS] then C - 1 words, of which 15%
  *              (at least one) are chosen; each chosen word is read as
  *              [MASK] 8 times in 10, as a random word once, as itself once
- *              (BERT's rule), and is the only thing the model is asked for
+ *              (BERT's rule), and is the only thing the model is asked for.
+ *              Encoder-decoder: --batch pairs drawn at random; the encoder
+ *              reads the source, the decoder <bos> and the target, and
+ *              learns the target and <eos>
  *   steps   -> al_train_step (train.h): AdamW, clipping at 1, linear
  *              warm-up then cosine decay to a tenth of --lr
  *   report  -> every --report-every steps the training loss, the loss on
@@ -35,6 +40,7 @@
 #include "attnlab/vocab.h"
 #include "cli_options.h"
 #include "train_checkpoint.h"
+#include "train_corpus.h"
 
 #define PROGRAM "attnlab-train"
 
@@ -58,77 +64,6 @@ static void ask_to_stop(int signal_number)
 
 
 /* --- the corpus ------------------------------------------------------------------ */
-
-/* The whole file, NUL-terminated, or NULL with a message in err. */
-static char *read_corpus(const char *path, long *size, al_error *err)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        al_fail(err, AL_ERR_IO, "cannot open the corpus %s", path);
-        return NULL;
-    }
-    char *text = NULL;
-    if (fseek(file, 0, SEEK_END) == 0 && (*size = ftell(file)) >= 0 &&
-        fseek(file, 0, SEEK_SET) == 0 && (text = malloc((size_t)*size + 1)) &&
-        fread(text, 1, (size_t)*size, file) == (size_t)*size)
-        text[*size] = '\0';
-    else {
-        free(text);
-        text = NULL;
-        al_fail(err, AL_ERR_IO, "cannot read the corpus %s", path);
-    }
-    fclose(file);
-    return text;
-}
-
-/* The offset of the first byte that is not UTF-8, or -1 if all are. */
-static long first_bad_utf8(const unsigned char *s, long size)
-{
-    for (long i = 0; i < size;) {
-        int extra = s[i] < 0x80 ? 0 : (s[i] >> 5) == 0x6 ? 1 : (s[i] >> 4) == 0xe ? 2
-                  : (s[i] >> 3) == 0x1e ? 3 : -1;
-        if (extra < 0 || i + extra >= size)
-            return i;
-        for (int k = 1; k <= extra; k++)
-            if ((s[i + k] >> 6) != 0x2)
-                return i;
-        if (s[i] == 0)
-            return i;
-        i += extra + 1;
-    }
-    return -1;
-}
-
-/* The vocabulary: the six specials, then every word seen at least
- * min_count times, in order of first appearance. */
-static al_status build_vocab(al_vocab *vocab, const char *text, int min_count, al_error *err)
-{
-    al_vocab seen;
-    al_tokens all = {0};
-    al_status status = al_vocab_init(&seen, err);
-    if (status == AL_OK)
-        status = al_vocab_add_text(&seen, text, err);
-    if (status == AL_OK && seen.size == AL_SPECIAL_TOKENS)
-        status = al_fail(err, AL_ERR_VALUE, "has no words");
-    if (status == AL_OK)
-        status = al_tokenize(&all, text, &seen, AL_TOKENIZE_PLAIN, err);
-    int *counts = status == AL_OK ? calloc((size_t)seen.size, sizeof *counts) : NULL;
-    if (status == AL_OK && !counts)
-        status = al_fail(err, AL_ERR_NOMEM, "no memory to count %d words", seen.size);
-    for (int i = 0; status == AL_OK && i < all.count; i++)
-        counts[all.ids[i]]++;
-    if (status == AL_OK)
-        status = al_vocab_init(vocab, err);
-    for (int id = AL_SPECIAL_TOKENS; status == AL_OK && id < seen.size; id++) {
-        int added;
-        if (counts[id] >= min_count)
-            status = al_vocab_add(vocab, al_vocab_word(&seen, id), &added, err);
-    }
-    free(counts);
-    al_tokens_free(&all);
-    al_vocab_free(&seen);
-    return status;
-}
 
 /* --- batches ---------------------------------------------------------------------- */
 
@@ -176,14 +111,22 @@ static void mask_batch(al_batch_item *batch, int *inputs, int *targets, int coun
     }
 }
 
-/* A batch for the family: next words, or masked words. */
-static void draw_training_batch(al_batch_item *batch, int *inputs, int *targets,
-                                const settings *s, int vocab_size, const int *ids, long first,
-                                long span, al_rng *rng)
+/* count pairs drawn from pairs[first .. first + span): each item reads
+ * the pair's rows where they are. */
+static void draw_pairs(al_batch_item *batch, int count, const train_pairs *pairs, long first,
+                       long span, al_rng *rng)
 {
-    draw_batch(batch, inputs, targets, s->batch, s->context, ids, first, span, rng);
-    if (strcmp(s->family, "encoder-only") == 0)
-        mask_batch(batch, inputs, targets, s->batch, s->context, vocab_size, rng);
+    for (int b = 0; b < count; b++) {
+        const train_pair *p = &pairs->pairs[first + (long)al_rng_below(rng, (uint32_t)span)];
+        batch[b] = (al_batch_item){
+            .input = {.length = p->target_length, .ids = p->read}, .targets = p->write,
+            .source = {.length = p->source_length, .ids = p->source}};
+    }
+}
+
+static bool translating(const settings *s)
+{
+    return strcmp(s->family, "encoder-decoder") == 0;
 }
 
 /* --- progress ----------------------------------------------------------------------- */
@@ -225,7 +168,9 @@ typedef struct run {
     char fingerprint[1024];
     char checkpoint_path[4096];
     al_vocab vocab;
-    al_tokens tokens;
+    al_tokens tokens;       /* the words (one-stack families)       */
+    train_pairs pairs;      /* the pairs (encoder-decoder)          */
+    long train_part, held_part;   /* words or pairs to learn from, held out */
     al_transformer model;
     al_trainer trainer;
     int *inputs, *targets, *val_inputs, *val_targets;
@@ -238,6 +183,7 @@ static void run_free(run *r)
 {
     free(r->text);
     al_tokens_free(&r->tokens);
+    train_pairs_free(&r->pairs);
     al_trainer_free(&r->trainer);
     al_transformer_free(&r->model);
     al_vocab_free(&r->vocab);
@@ -268,39 +214,76 @@ static al_status write_losses(const char *path, const run *r, int steps, al_erro
     return status;
 }
 
+/* A batch for the family: next words, masked words or pairs; from the
+ * part to learn from, or (held_out) from the part held out. */
+static void draw_training_batch(run *r, al_batch_item *batch, int *inputs, int *targets,
+                                const settings *s, bool held_out, al_rng *rng)
+{
+    long first = held_out ? r->train_part : 0;
+    long span = held_out ? r->held_part : r->train_part;
+    if (translating(s)) {
+        draw_pairs(batch, s->batch, &r->pairs, first, span, rng);
+        return;
+    }
+    draw_batch(batch, inputs, targets, s->batch, s->context, r->tokens.ids, first, span, rng);
+    if (strcmp(s->family, "encoder-only") == 0)
+        mask_batch(batch, inputs, targets, s->batch, s->context, r->vocab.size, rng);
+}
+
+/* The words (or tokens) a batch reads, for words per second. */
+static long batch_words(const al_batch_item *batch, int count)
+{
+    long words = 0;
+    for (int b = 0; b < count; b++)
+        words += batch[b].input.length + batch[b].source.length;
+    return words;
+}
+
+/* Split words (or pairs) into the part to learn from and the part held
+ * out; each must hold at least least of them. */
+static int split(run *r, const settings *s, long all, long least, const char *what,
+                 al_error *err)
+{
+    r->held_part = (long)(all * (double)s->validation);
+    r->train_part = all - r->held_part;
+    if (r->train_part >= least && r->held_part >= least)
+        return 0;
+    char purpose[64] = "training";
+    if (!translating(s))
+        snprintf(purpose, sizeof purpose, "a context of %d", s->context);
+    al_fail(err, AL_ERR_VALUE, "the corpus %s has %ld %s%s: too few for %s with %.0f%% "
+            "held out (each part needs at least %ld)", s->corpus, all, what,
+            all == 1 ? "" : "s", purpose,
+            100.0 * s->validation, least);
+    return 2;
+}
+
 /* Everything up to the first step; usage-like problems of the corpus
  * return 2. */
-static int prepare(run *r, const settings *s, long *train_words, long *val_words,
-                   al_error *err)
+static int prepare(run *r, const settings *s, al_error *err)
 {
     long size = 0;
-    r->text = read_corpus(s->corpus, &size, err);
+    r->text = train_read_text(s->corpus, &size, err);
     r->text_size = size;
     if (!r->text)
-        return 2;
-    long bad = first_bad_utf8((const unsigned char *)r->text, size);
-    if (bad >= 0) {
-        al_fail(err, AL_ERR_FORMAT, "the corpus %s is not UTF-8 text (byte %ld)", s->corpus,
-                bad);
-        return 2;
-    }
-    if (build_vocab(&r->vocab, r->text, s->min_count, err) != AL_OK ||
-        al_tokenize(&r->tokens, r->text, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK) {
+        return err->status == AL_ERR_NOMEM ? 1 : 2;
+    al_status status = train_build_vocab(&r->vocab, r->text, s->min_count, err);
+    if (status == AL_OK && translating(s))
+        status = train_read_pairs(&r->pairs, r->text, s->corpus, &r->vocab, s->context, err);
+    else if (status == AL_OK)
+        status = al_tokenize(&r->tokens, r->text, &r->vocab, AL_TOKENIZE_PLAIN, err);
+    if (status != AL_OK) {
         char problem[AL_ERROR_MESSAGE_SIZE];
         snprintf(problem, sizeof problem, "%s", err->message);
-        al_fail(err, err->status, "the corpus %s: %s", s->corpus, problem);
-        return err->status == AL_ERR_NOMEM ? 1 : 2;
+        if (status == AL_ERR_FORMAT && translating(s))   /* "PATH:LINE: ..." */
+            al_fail(err, status, "%s", problem);
+        else
+            al_fail(err, status, "the corpus %s: %s", s->corpus, problem);
+        return status == AL_ERR_NOMEM ? 1 : 2;
     }
-    long words = r->tokens.count;
-    *val_words = (long)(words * (double)s->validation);
-    *train_words = words - *val_words;
-    if (*train_words < s->context + 2 || *val_words < s->context + 2) {
-        al_fail(err, AL_ERR_VALUE, "the corpus %s has %ld words: too few for a context of %d "
-                "with %.0f%% held out (each part needs at least %d)", s->corpus, words,
-                s->context, 100.0 * s->validation, s->context + 2);
-        return 2;
-    }
-    return 0;
+    if (translating(s))
+        return split(r, s, r->pairs.count, 1, "pair", err);
+    return split(r, s, r->tokens.count, s->context + 2, "word", err);
 }
 
 /* Everything that decides the run's numbers, and the corpus's size and
@@ -311,9 +294,10 @@ static void fingerprint(run *r, const settings *s)
     for (long i = 0; i < r->text_size; i++)
         hash = (hash ^ (unsigned char)r->text[i]) * 1099511628211ull;
     snprintf(r->fingerprint, sizeof r->fingerprint,
-             "corpus %ld bytes fnv1a %016llx; min-count %d d-model %d heads %d layers %d "
-             "d-ff %d context %d batch %d steps %d lr %.9g warmup %d validation %.9g seed %llu",
-             r->text_size, (unsigned long long)hash, s->min_count, s->d_model, s->heads,
+             "corpus %ld bytes fnv1a %016llx; family %s min-count %d d-model %d heads %d "
+             "layers %d d-ff %d context %d batch %d steps %d lr %.9g warmup %d validation %.9g "
+             "seed %llu", r->text_size, (unsigned long long)hash, s->family, s->min_count,
+             s->d_model, s->heads,
              s->layers, s->d_ff, s->context, s->batch, s->steps, (double)s->lr, s->warmup,
              (double)s->validation, (unsigned long long)s->seed);
 }
@@ -329,14 +313,15 @@ static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rn
 
 /* The training loop; *stopped is set when it stopped early (Ctrl-C,
  * SIGTERM, --stop-after), after writing the checkpoint. */
-static al_status train(run *r, const settings *s, long train_words, long val_words,
-                       bool *stopped, al_error *err)
+static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
 {
-    bool encoder = strcmp(s->family, "encoder-only") == 0;
+    bool encoder = strcmp(s->family, "encoder-only") == 0, decoder = !encoder;
+    al_family family = encoder ? AL_FAMILY_ENCODER_ONLY : AL_FAMILY_DECODER_ONLY;
+    if (translating(s))
+        family = AL_FAMILY_ENCODER_DECODER, encoder = decoder = true;
     al_model_config config = {
-        .family = encoder ? AL_FAMILY_ENCODER_ONLY : AL_FAMILY_DECODER_ONLY,
-        .norm = AL_NORM_PRE, .d_model = s->d_model, .heads = s->heads,
-        .encoder_layers = encoder ? s->layers : 0, .decoder_layers = encoder ? 0 : s->layers,
+        .family = family, .norm = AL_NORM_PRE, .d_model = s->d_model, .heads = s->heads,
+        .encoder_layers = encoder ? s->layers : 0, .decoder_layers = decoder ? s->layers : 0,
         .d_ff = s->d_ff ? s->d_ff : 4 * s->d_model, .vocab_size = r->vocab.size,
         .positions = AL_POSITIONS_LEARNED, .max_positions = s->context, .biases = true,
         .tied_output = true, .norm_epsilon = AL_LAYER_NORM_EPSILON};
@@ -363,9 +348,16 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
                          s->context);
     if (status != AL_OK)
         return status;
-    /* one fixed validation batch, from the held-out words */
-    draw_training_batch(r->val_batch, r->val_inputs, r->val_targets, s, r->vocab.size,
-                        r->tokens.ids, train_words, val_words, &batch_rng);
+    /* one fixed validation batch: windows of the held-out words, or the
+     * first held-out pairs, each once */
+    int val_count = s->batch;
+    if (translating(s)) {
+        val_count = r->held_part < s->batch ? (int)r->held_part : s->batch;
+        for (int b = 0; b < val_count; b++)
+            draw_pairs(&r->val_batch[b], 1, &r->pairs, r->train_part + b, 1, &batch_rng);
+    } else
+        draw_training_batch(r, r->val_batch, r->val_inputs, r->val_targets, s, true,
+                            &batch_rng);
 
     long first = 0;
     if (s->resume) {
@@ -389,21 +381,22 @@ static al_status train(run *r, const settings *s, long train_words, long val_wor
     bool terminal = isatty(STDOUT_FILENO) && !s->quiet;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
+    long words_read = 0;
     for (int step = (int)first; step < s->steps && status == AL_OK; step++) {
-        draw_training_batch(r->batch, r->inputs, r->targets, s, r->vocab.size, r->tokens.ids,
-                            0, train_words, &batch_rng);
+        draw_training_batch(r, r->batch, r->inputs, r->targets, s, false, &batch_rng);
+        words_read += batch_words(r->batch, s->batch);
         status = al_train_step(&r->trainer, &r->model, r->batch, s->batch, &ts,
                                &r->losses[step], NULL, err);
         r->val_losses[step] = -1.0;
         bool reporting = (step + 1) % s->report_every == 0 || step + 1 == s->steps;
         if (status == AL_OK && reporting)
-            status = al_evaluate(&r->trainer, &r->model, r->val_batch, s->batch,
+            status = al_evaluate(&r->trainer, &r->model, r->val_batch, val_count,
                                  &r->val_losses[step], err);
         if (status == AL_OK && reporting && !s->quiet) {
             double elapsed = seconds_since(&start);
             double done = (double)(step + 1 - first);
             report(terminal, step + 1, s->steps, r->losses[step], r->val_losses[step],
-                   done * window / elapsed, elapsed / done * (s->steps - step - 1));
+                   words_read / elapsed, elapsed / done * (s->steps - step - 1));
         }
         /* a checkpoint every --checkpoint-every steps, at the end, and on stopping */
         bool stopping = stop_signal || step + 1 == s->stop_after;
@@ -428,16 +421,19 @@ static const char help_top[] =
     "Train a Transformer on a UTF-8 text file and save it as a model file\n"
     "(attnlab-model show MODEL says what it holds): decoder-only (GPT-style)\n"
     "learns to predict each next word; encoder-only (BERT-style) reads [CLS]\n"
-    "and the words with 15% of them hidden, and learns to recover them. The\n"
-    "vocabulary is the corpus's words, lower-cased, that appear at least\n"
-    "--min-count times; the others become <unk>. The last --validation part\n"
-    "of the words is held out and measured at every report.\n"
+    "and the words with 15% of them hidden, and learns to recover them;\n"
+    "encoder-decoder learns to translate from a file of pairs, one a line,\n"
+    "the source and the target separated by a tab. The vocabulary is the\n"
+    "corpus's words, lower-cased, that appear at least --min-count times; the\n"
+    "others become <unk>. The last --validation part of the words (or pairs)\n"
+    "is held out and measured at every report.\n"
     "\n";
 
 static const char help_bottom[] =
     "\n"
     "example:\n"
     "  attnlab-train --corpus book.txt -o book.safetensors --steps 300\n"
+    "  attnlab-train --family encoder-decoder --corpus en-fr.tsv -o en-fr.safetensors\n"
     "\n"
     "Ctrl-C (or SIGTERM) stops after the current step and writes the checkpoint;\n"
     "the same command with --resume goes on from it.\n"
@@ -458,9 +454,10 @@ int main(int argc, char **argv)
          .value_name = "MODEL", .help = "where the model file goes (.safetensors)",
          .required = true},
         {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
-         .choices = "decoder-only|encoder-only",
+         .choices = "decoder-only|encoder-only|encoder-decoder",
          .help = "decoder-only learns the next word (the default),\n"
-                 "encoder-only masked words"},
+                 "encoder-only masked words, encoder-decoder to\n"
+                 "translate (the corpus: source<TAB>target lines)"},
         {.name = "min-count", .kind = CLI_INT, .target = &s.min_count, .value_name = "N",
          .help = "N appearances give a word its own id (default 1)", .min = 1,
          .max = 1000000},
@@ -474,9 +471,10 @@ int main(int argc, char **argv)
         {.name = "d-ff", .kind = CLI_INT, .target = &s.d_ff, .value_name = "N",
          .help = "the FFN's hidden width (default 4 x d_model)", .min = 1, .max = 8192},
         {.name = "context", .kind = CLI_INT, .target = &s.context, .value_name = "N",
-         .help = "words the model reads at once (default 32)", .min = 2, .max = 1024},
+         .help = "words the model reads at once (default 32); for\n"
+                 "pairs, the longest source or target with <eos>", .min = 2, .max = 1024},
         {.name = "batch", .kind = CLI_INT, .target = &s.batch, .value_name = "N",
-         .help = "windows per step (default 16)", .min = 1, .max = 4096},
+         .help = "windows (or pairs) per step (default 16)", .min = 1, .max = 4096},
         {.name = "steps", .kind = CLI_INT, .target = &s.steps, .value_name = "N",
          .help = "optimiser steps (default 200)", .min = 1, .max = 10000000},
         {.name = "lr", .kind = CLI_NUMBER, .target = &s.lr, .value_name = "RATE",
@@ -484,7 +482,8 @@ int main(int argc, char **argv)
         {.name = "warmup", .kind = CLI_INT, .target = &s.warmup, .value_name = "N",
          .help = "steps of linear warm-up (default 20)", .min = 0, .max = 10000000},
         {.name = "validation", .kind = CLI_NUMBER, .target = &s.validation,
-         .value_name = "FRACTION", .help = "the part of the words held out (default 0.1)"},
+         .value_name = "FRACTION",
+         .help = "the part of the words (or pairs) held out (default 0.1)"},
         {.name = "seed", .kind = CLI_UINT64, .target = &s.seed, .value_name = "N",
          .help = "seed of the weights and the batches (default 42)", .min = 0,
          .max = 1LL << 53},
@@ -493,8 +492,10 @@ int main(int argc, char **argv)
         {.name = "loss-csv", .kind = CLI_STRING, .target = &s.loss_csv, .value_name = "FILE",
          .help = "also write step, training and validation loss as CSV"},
         {.name = "checkpoint-every", .kind = CLI_INT, .target = &s.checkpoint_every,
-         .value_name = "N", .help = "also write MODEL.checkpoint every N steps (it is\n"
-                                   "written at the end and when the run stops anyway)", .min = 0, .max = 10000000},
+         .value_name = "N",
+         .help = "also write MODEL.checkpoint every N steps (it is\n"
+                 "written at the end and when the run stops anyway)",
+         .min = 0, .max = 10000000},
         {.name = "resume", .kind = CLI_FLAG, .target = &s.resume,
          .help = "go on from MODEL.checkpoint, to the bytes of a run that\n"
                  "never stopped"},
@@ -524,16 +525,18 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &stop, NULL);
     run r = {0};
     al_error err = {0};
-    long train_words = 0, val_words = 0;
     snprintf(r.checkpoint_path, sizeof r.checkpoint_path, "%s.checkpoint", s.output);
-    int code = prepare(&r, &s, &train_words, &val_words, &err);
+    int code = prepare(&r, &s, &err);
     if (code == 0)
         fingerprint(&r, &s);
-    if (code == 0 && !s.quiet)
+    if (code == 0 && !s.quiet && translating(&s))
+        printf("%s: %d pairs, vocabulary of %d; %ld to learn from, %ld held out\n", s.corpus,
+               r.pairs.count, r.vocab.size, r.train_part, r.held_part);
+    else if (code == 0 && !s.quiet)
         printf("%s: %ld words, vocabulary of %d; %ld to learn from, %ld held out\n", s.corpus,
-               (long)r.tokens.count, r.vocab.size, train_words, val_words);
+               (long)r.tokens.count, r.vocab.size, r.train_part, r.held_part);
     bool stopped = false;
-    if (code == 0 && train(&r, &s, train_words, val_words, &stopped, &err) != AL_OK)
+    if (code == 0 && train(&r, &s, &stopped, &err) != AL_OK)
         code = r.bad_checkpoint ? 2 : 1;
     if (code == 0 && stopped) {
         run_free(&r);
