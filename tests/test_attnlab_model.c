@@ -1,8 +1,9 @@
 /* test_attnlab_model.c: `attnlab-model show` on a model file this test
  * writes: the configuration in words, the vocabulary, one line per tensor
  * (every name the library lists, with its shape) and a total equal to the
- * library's own count; bad usage exits 2, a missing file 1, each with one
- * line on stderr. */
+ * library's own count; a file without a training record says so, one with
+ * it shows the task, corpus, losses and the command that makes it again;
+ * bad usage exits 2, a missing file 1, each with one line on stderr. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@ static void shows_every_tensor_and_the_total(void **state)
     assert_non_null(strstr(r.out, "positions: learned, up to 12 tokens"));
     assert_non_null(strstr(r.out, "vocabulary: 11 words: <pad> <unk> <bos> <eos> [CLS] [MASK] "
                                   "the cat sat on mat\n"));
+    assert_non_null(strstr(r.out, "  training: not recorded in this file\n"));
     int count = al_transformer_param_list(&model, NULL, NULL, 0);
     al_matrix *values[64];
     char names[64][AL_NAME_SIZE];
@@ -66,6 +68,50 @@ static void shows_every_tensor_and_the_total(void **state)
     snprintf(total, sizeof total, "  %-32s %12s %12lld\n", "total", "",
              al_transformer_param_total(&model));
     assert_non_null(strstr(r.out, total));
+    run_result_free(&r);
+    lesson_folder_remove(&folder);
+    al_vocab_free(&vocab);
+    al_transformer_free(&model);
+}
+
+static void shows_the_training_record(void **state)
+{
+    (void)state;
+    al_model_config config = {
+        .family = AL_FAMILY_ENCODER_ONLY, .norm = AL_NORM_POST, .d_model = 4, .heads = 1,
+        .encoder_layers = 1, .d_ff = 8, .vocab_size = 11, .positions = AL_POSITIONS_SINUSOIDAL,
+        .tied_output = true, .norm_epsilon = AL_LAYER_NORM_EPSILON};
+    al_transformer model;
+    assert_int_equal(al_transformer_alloc(&model, &config, NULL), AL_OK);
+    al_vocab vocab;
+    assert_int_equal(al_vocab_from_words(&vocab, WORDS, 11, NULL), AL_OK);
+    lesson_folder folder;
+    lesson_folder_make(&folder);
+    char path[96];
+    snprintf(path, sizeof path, "%s/r.safetensors", folder.path);
+    const al_metadata_entry record[] = {
+        {"training.program", "attnlab-train"},
+        {"training.command", "attnlab-train --family encoder-only --corpus cat.txt "
+                             "--min-count 1 --d-model 4 --heads 1 --layers 1 --d-ff 8 "
+                             "--context 8 --seed 42"},
+        {"training.task", "masked words"}, {"training.corpus", "cat.txt (21 bytes)"},
+        {"training.steps", "30"}, {"training.loss", "1.25"},
+        {"training.validation_loss", "1.5"}};
+    assert_int_equal(al_transformer_save_with(&model, &vocab, path, record, 7, NULL), AL_OK);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "show", path, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    char made[512];
+    snprintf(made, sizeof made,
+             "  training: 30 steps of masked words\n"
+             "  corpus: cat.txt (21 bytes)\n"
+             "  last loss 1.25 on its training batch, 1.5 on the held-out one\n"
+             "  to make it again:\n"
+             "    attnlab-train --family encoder-only --corpus cat.txt --min-count 1 \\\n"
+             "      --d-model 4 --heads 1 --layers 1 --d-ff 8 --context 8 --seed 42 \\\n"
+             "      -o %s\n", path);
+    if (!strstr(r.out, made))
+        fail_msg("expected\n%s\nin:\n%s", made, r.out);
     run_result_free(&r);
     lesson_folder_remove(&folder);
     al_vocab_free(&vocab);
@@ -103,6 +149,7 @@ int main(int argc, char **argv)
     tool = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shows_every_tensor_and_the_total),
+        cmocka_unit_test(shows_the_training_record),
         cmocka_unit_test(bad_usage_and_missing_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
  * writes the same bytes as one that never stopped; an encoder-only model
  * learns masked words; an encoder-decoder model learns to translate a
  * file of pairs, and a pairs file with a broken line is refused naming the
- * line. */
+ * line; the command the model file records remakes it byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "attnlab/model_file.h"
 #include "attnlab/transformer.h"
 #include "lesson_check.h"
 #include "run_program.h"
@@ -410,6 +411,47 @@ static void broken_pairs_are_refused(void **state)
     expect_pairs_refused("a\tb\n", "bad.tsv has 1 pair: too few for training");
 }
 
+/* The file's training.command, run (from the corpus's folder) with -o
+ * elsewhere, writes the same bytes; the record names the corpus and steps. */
+static void the_record_remakes_the_file(void **state)
+{
+    (void)state;
+    char corpus[128], model[128], csv[128], again[128];
+    path_in(corpus, sizeof corpus, "rec.txt"), path_in(model, sizeof model, "rec.safetensors");
+    path_in(csv, sizeof csv, "rec.csv"), path_in(again, sizeof again, "again.safetensors");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(train(corpus, model, csv, &r, "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    al_model_file file;
+    assert_int_equal(al_model_file_read(&file, model, NULL, NULL), AL_OK);
+    assert_string_equal(al_model_file_metadata(&file, "training.program"), "attnlab-train");
+    assert_string_equal(al_model_file_metadata(&file, "training.task"), "next word");
+    assert_string_equal(al_model_file_metadata(&file, "training.steps"), "80");
+    const char *corpus_id = al_model_file_metadata(&file, "training.corpus");
+    assert_true(strncmp(corpus_id, corpus, strlen(corpus)) == 0);
+    assert_non_null(strstr(corpus_id, "(7500 bytes, FNV-1a "));
+    static char command[2048];
+    snprintf(command, sizeof command, "%s", al_model_file_metadata(&file, "training.command"));
+    al_model_file_free(&file);
+    print_message("recorded: %s\n", command);
+    assert_null(strstr(command, " -o "));
+    assert_null(strstr(command, "--loss-csv"));
+    /* the corpus's path has no space: the command splits at spaces */
+    const char *args[64];
+    int n = 0;
+    for (char *word = strtok(command, " "); word && n < 60; word = strtok(NULL, " "))
+        args[n++] = word;
+    assert_string_equal(args[0], "attnlab-train");
+    args[0] = tool;
+    args[n++] = "-o", args[n++] = again, args[n++] = "--quiet", args[n] = NULL;
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    expect_same_files("rec.safetensors", "again.safetensors");
+}
+
 static int make_folder(void **state)
 {
     (void)state;
@@ -441,6 +483,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(an_encoder_learns_masked_words),
         cmocka_unit_test(an_encoder_decoder_learns_pairs),
         cmocka_unit_test(broken_pairs_are_refused),
+        cmocka_unit_test(the_record_remakes_the_file),
     };
     return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }

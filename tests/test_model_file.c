@@ -271,6 +271,43 @@ static void writer_refuses_wrong_shapes_and_vocabulary_size(void **state)
     assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* A training record rides along in the metadata, read back by key; the
+ * configuration is read as without it. Keys must say training.NAME, once. */
+static void a_training_record_is_kept_and_checked(void **state)
+{
+    fixture *f = *state;
+    const al_metadata_entry record[] = {{"training.command", "attnlab-train --steps 3"},
+                                        {"training.steps", "3"}};
+    assert_int_equal(al_model_file_write_with(f->path, &f->config, &f->vocab, f->tensors,
+                                              f->count, record, 2, NULL),
+                     AL_OK);
+    al_model_file model;
+    assert_int_equal(al_model_file_read(&model, f->path, &f->config, NULL), AL_OK);
+    assert_string_equal(al_model_file_metadata(&model, "training.command"),
+                        "attnlab-train --steps 3");
+    assert_string_equal(al_model_file_metadata(&model, "training.steps"), "3");
+    assert_null(al_model_file_metadata(&model, "training.loss"));
+    assert_string_equal(al_model_file_metadata(&model, "family"), "encoder-decoder");
+    assert_int_equal(model.contents.metadata_count, 22);
+    al_model_file_free(&model);
+    remove(f->path);
+
+    al_error err = {0};
+    const al_metadata_entry unprefixed[] = {{"steps", "3"}};
+    assert_int_equal(al_model_file_write_with(f->path, &f->config, &f->vocab, f->tensors,
+                                              f->count, unprefixed, 1, &err),
+                     AL_ERR_VALUE);
+    assert_string_equal(err.message, "model file: a training record's key must be "
+                                     "training.NAME with a value, not 'steps'");
+    const al_metadata_entry twice[] = {{"training.steps", "3"}, {"training.steps", "4"}};
+    assert_int_equal(al_model_file_write_with(f->path, &f->config, &f->vocab, f->tensors,
+                                              f->count, twice, 2, &err),
+                     AL_ERR_VALUE);
+    assert_string_equal(err.message, "model file: the training record has 'training.steps' "
+                                     "twice");
+    assert_int_equal(access(f->path, F_OK), -1);
+}
+
 int main(void)
 {
 #define TEST(name) cmocka_unit_test_setup_teardown(name, make_fixture, free_fixture)
@@ -282,6 +319,7 @@ int main(void)
         TEST(missing_and_extra_tensors_are_refused),
         TEST(malformed_metadata_is_refused),
         TEST(writer_refuses_wrong_shapes_and_vocabulary_size),
+        TEST(a_training_record_is_kept_and_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

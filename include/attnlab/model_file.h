@@ -18,6 +18,19 @@
  *                   "[\"<pad>\", \"<unk>\", \"<bos>\", \"<eos>\", \"[CLS]\",
  *                   \"[MASK]\", \"the\", ...]" (json.loads gives the list)
  *
+ * and, optionally, the training record: how the weights were made, in
+ * entries whose keys start with "training." (AL_TRAINING_KEY_PREFIX).
+ * Reading ignores them; attnlab-model show prints them. attnlab-train
+ * writes
+ *   training.program          "attnlab-train"
+ *   training.command          the command that makes the file again, every
+ *                             setting that decides the numbers spelled out
+ *   training.task             "next word", "masked words" or "translation"
+ *   training.corpus           the corpus's path, size and FNV-1a hash
+ *   training.steps            the steps taken, e.g. "200"
+ *   training.loss             the last step's training loss ("%.9g")
+ *   training.validation_loss  the last held-out loss measured
+ *
  * Reading checks, on top of everything the safetensors reader checks, that
  * the metadata is complete and consistent, that the file's configuration
  * matches the one the caller expects (if any; every field but norm_epsilon
@@ -51,6 +64,16 @@ al_status al_model_file_write(const char *path, const al_model_config *config,
                               const al_vocab *vocab, const al_named_tensor *tensors, int count,
                               al_error *err);
 
+#define AL_TRAINING_KEY_PREFIX "training."
+
+/* al_model_file_write with a training record (record_count entries, each
+ * key AL_TRAINING_KEY_PREFIX and a name, none twice; AL_ERR_VALUE
+ * otherwise) after the configuration's entries. */
+al_status al_model_file_write_with(const char *path, const al_model_config *config,
+                                   const al_vocab *vocab, const al_named_tensor *tensors,
+                                   int count, const al_metadata_entry *record,
+                                   int record_count, al_error *err);
+
 /* Read and check path into *model. expected may be NULL (take whatever
  * configuration the file has). The caller owns *model and frees it with
  * al_model_file_free; on failure it is empty. */
@@ -58,6 +81,9 @@ al_status al_model_file_read(al_model_file *model, const char *path,
                              const al_model_config *expected, al_error *err);
 
 void al_model_file_free(al_model_file *model);
+
+/* The metadata entry called key (e.g. "training.command"), or NULL. */
+const char *al_model_file_metadata(const al_model_file *model, const char *key);
 
 /* The tensor called name (e.g. "enc.0.attn.w_q"), or NULL. */
 const al_matrix *al_model_file_tensor(const al_model_file *model, const char *name);

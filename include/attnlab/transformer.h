@@ -61,6 +61,7 @@
 #include "attnlab/layers.h"
 #include "attnlab/model_config.h"
 #include "attnlab/rng.h"
+#include "attnlab/safetensors.h"
 #include "attnlab/sequence.h"
 #include "attnlab/trace.h"
 #include "attnlab/vocab.h"
@@ -119,6 +120,12 @@ long long al_transformer_param_total(const al_transformer *model);
  * file (model_file.h): atomic, every tensor under its layout name. */
 al_status al_transformer_save(const al_transformer *model, const al_vocab *vocab,
                               const char *path, al_error *err);
+
+/* The same with a training record (model_file.h: entries "training.*"
+ * that say how the weights were made). */
+al_status al_transformer_save_with(const al_transformer *model, const al_vocab *vocab,
+                                   const char *path, const al_metadata_entry *record,
+                                   int record_count, al_error *err);
 
 /* Read a model file into a freshly allocated *model and *vocab (both the
  * caller's, freed with al_transformer_free and al_vocab_free). expected

@@ -1,14 +1,14 @@
 /* attnlab-model: what a model file holds. `attnlab-model show FILE` prints
- * its configuration in words, its vocabulary's size and first words, and
- * every tensor with its shape and parameter count, in model_layout.h's
- * order, with the total: what "the model file" of the chapter contains.
+ * its configuration in words, its vocabulary's size and first words, the
+ * training run that made it (if the file records one), and every tensor
+ * with its shape and parameter count, in model_layout.h's order, with the
+ * total: what "the model file" of the chapter contains.
  * Exit status 0, 2 for bad usage, 1 for a file that cannot be read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/model_file.h"
-#include "attnlab/transformer.h"
 #include "cli_options.h"
 
 #define PROGRAM "attnlab-model"
@@ -17,8 +17,9 @@
 static const char help_top[] =
     "usage: attnlab-model show FILE\n"
     "Print what a model file (.safetensors, written by attnlab) holds: the\n"
-    "configuration, the vocabulary's size and first words, and every tensor\n"
-    "with its shape and number of parameters.\n"
+    "configuration, the vocabulary's size and first words, how it was trained\n"
+    "(when attnlab-train made it), and every tensor with its shape and number\n"
+    "of parameters.\n"
     "\n"
     "example:\n"
     "  attnlab-model show model.safetensors\n"
@@ -56,18 +57,60 @@ static void print_vocab(const al_vocab *vocab)
     printf("%s\n", vocab->size > FIRST_WORDS ? " ..." : "");
 }
 
-/* One line per tensor, then the total. */
-static void print_tensors(al_transformer *model, al_matrix **values,
-                          char (*names)[AL_NAME_SIZE], int count)
+/* command, then "-o path", as shell lines of at most 80 columns joined by
+ * backslashes (a word longer than a line stands alone on its line). */
+static void print_wrapped(const char *command, const char *path)
 {
-    al_transformer_param_list(model, values, names, count);
+    int column = printf("    ");
+    for (const char *word = command; *word;) {
+        /* an option and its value stay together: "--seed 42" */
+        int length = (int)strcspn(word, " ");
+        if (word[0] == '-' && word[length] == ' ' && word[length + 1] != '-')
+            length += 1 + (int)strcspn(word + length + 1, " ");
+        if (column > 4 && column + 1 + length > 78)
+            column = printf(" \\\n      ");
+        else if (column > 4)
+            column += printf(" ");
+        column += printf("%.*s", length, word);
+        word += length + (word[length] == ' ');
+    }
+    printf("%s-o %s\n", column + 4 + (int)strlen(path) > 78 ? " \\\n      " : " ", path);
+}
+
+/* The training record (model_file.h), or that there is none. */
+static void print_training(const al_model_file *file, const char *path)
+{
+    const char *command = al_model_file_metadata(file, "training.command");
+    if (!command) {
+        printf("  training: not recorded in this file\n");
+        return;
+    }
+    const char *steps = al_model_file_metadata(file, "training.steps");
+    const char *task = al_model_file_metadata(file, "training.task");
+    const char *corpus = al_model_file_metadata(file, "training.corpus");
+    const char *loss = al_model_file_metadata(file, "training.loss");
+    const char *val_loss = al_model_file_metadata(file, "training.validation_loss");
+    printf("  training: %s steps of %s\n  corpus: %s\n", steps ? steps : "?",
+           task ? task : "?", corpus ? corpus : "?");
+    if (loss && val_loss)
+        printf("  last loss %s on its training batch, %s on the held-out one\n", loss,
+               val_loss);
+    printf("  to make it again:\n");
+    print_wrapped(command, path);
+}
+
+/* One line per tensor (the file keeps model_layout.h's order), then the
+ * total. */
+static void print_tensors(const al_safetensors *contents)
+{
     printf("\n  %-32s %12s %12s\n", "tensor", "shape", "parameters");
     long long total = 0;
-    for (int k = 0; k < count; k++) {
+    for (int k = 0; k < contents->count; k++) {
+        const al_matrix *value = &contents->tensors[k].value;
         char shape[32];
-        snprintf(shape, sizeof shape, "%d x %d", values[k]->rows, values[k]->cols);
-        long long n = (long long)values[k]->rows * values[k]->cols;
-        printf("  %-32s %12s %12lld\n", names[k], shape, n);
+        snprintf(shape, sizeof shape, "%d x %d", value->rows, value->cols);
+        long long n = (long long)value->rows * value->cols;
+        printf("  %-32s %12s %12lld\n", contents->tensors[k].name, shape, n);
         total += n;
     }
     printf("  %-32s %12s %12lld\n", "total", "", total);
@@ -75,29 +118,18 @@ static void print_tensors(al_transformer *model, al_matrix **values,
 
 static int show(const char *path)
 {
-    al_transformer model;
-    al_vocab vocab;
+    al_model_file file;
     al_error err;
-    if (al_transformer_load(&model, &vocab, path, NULL, &err) != AL_OK) {
+    if (al_model_file_read(&file, path, NULL, &err) != AL_OK) {
         cli_report(PROGRAM, "%s", err.message);
         return 1;
     }
-    print_config(path, &model.config);
-    print_vocab(&vocab);
-    printf("  training: not recorded in this file\n");
-    int count = al_transformer_param_list(&model, NULL, NULL, 0);
-    al_matrix **values = calloc((size_t)count, sizeof *values);
-    char (*names)[AL_NAME_SIZE] = calloc((size_t)count, sizeof *names);
-    int status = 0;
-    if (values && names)
-        print_tensors(&model, values, names, count);
-    else
-        cli_report(PROGRAM, "no memory to list %d tensors", count), status = 1;
-    free(values);
-    free(names);
-    al_transformer_free(&model);
-    al_vocab_free(&vocab);
-    return status;
+    print_config(path, &file.config);
+    print_vocab(&file.vocab);
+    print_training(&file, path);
+    print_tensors(&file.contents);
+    al_model_file_free(&file);
+    return 0;
 }
 
 int main(int argc, char **argv)

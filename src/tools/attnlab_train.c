@@ -165,7 +165,8 @@ static void report(bool terminal, int step, int steps, double loss, double val_l
 typedef struct run {
     char *text;
     long text_size;
-    char fingerprint[1024];
+    char fingerprint[1024];  /* corpus; settings: what a checkpoint must match */
+    char corpus_id[512];     /* the corpus's path, size and hash              */
     char checkpoint_path[4096];
     al_vocab vocab;
     al_tokens tokens;       /* the words (one-stack families)       */
@@ -293,6 +294,8 @@ static void fingerprint(run *r, const settings *s)
     uint64_t hash = 14695981039346656037ull;
     for (long i = 0; i < r->text_size; i++)
         hash = (hash ^ (unsigned char)r->text[i]) * 1099511628211ull;
+    snprintf(r->corpus_id, sizeof r->corpus_id, "%s (%ld bytes, FNV-1a %016llx)", s->corpus,
+             r->text_size, (unsigned long long)hash);
     snprintf(r->fingerprint, sizeof r->fingerprint,
              "corpus %ld bytes fnv1a %016llx; family %s min-count %d d-model %d heads %d "
              "layers %d d-ff %d context %d batch %d steps %d lr %.9g warmup %d validation %.9g "
@@ -309,6 +312,65 @@ static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rn
                          .settings = r->fingerprint, .losses = r->losses,
                          .val_losses = r->val_losses};
     return train_checkpoint_write(r->checkpoint_path, &r->model, &r->trainer, &state, err);
+}
+
+/* The shortest text of x that reads back as the same float. */
+static void shortest_float(char *out, size_t size, float x)
+{
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(out, size, "%.*g", digits, (double)x);
+        if (strtof(out, NULL) == x)
+            return;
+    }
+}
+
+/* The command that makes this model again, every setting spelled out (the
+ * defaults too, so the record does not depend on them), the corpus's path
+ * in single quotes if it needs them. Options that do not change the
+ * numbers (-o, --resume, --quiet, ...) are left out, so a resumed run and
+ * one that never stopped write the same file. */
+static void remaking_command(char *out, size_t size, const settings *s)
+{
+    char corpus[1024], lr[32], validation[32];
+    size_t n = 0;
+    bool quote = strspn(s->corpus, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789-_./=:,+@%") != strlen(s->corpus);
+    if (quote)
+        corpus[n++] = '\'';
+    for (const char *c = s->corpus; *c && n + 6 < sizeof corpus; c++)
+        if (*c == '\'')
+            memcpy(corpus + n, "'\\''", 4), n += 4;   /* ' becomes '\'' */
+        else
+            corpus[n++] = *c;
+    if (quote)
+        corpus[n++] = '\'';
+    corpus[n] = '\0';
+    shortest_float(lr, sizeof lr, s->lr);
+    shortest_float(validation, sizeof validation, s->validation);
+    snprintf(out, size, "%s --family %s --corpus %s --min-count %d --d-model %d --heads %d "
+             "--layers %d --d-ff %d --context %d --batch %d --steps %d --lr %s --warmup %d "
+             "--validation %s --seed %llu", PROGRAM, s->family, corpus, s->min_count,
+             s->d_model, s->heads, s->layers, s->d_ff ? s->d_ff : 4 * s->d_model, s->context,
+             s->batch, s->steps, lr, s->warmup, validation, (unsigned long long)s->seed);
+}
+
+/* How the weights were made, for the model file (model_file.h). */
+static al_status save_model(run *r, const settings *s, al_error *err)
+{
+    char command[2048], steps[32], loss[32], val_loss[32];
+    remaking_command(command, sizeof command, s);
+    const char *task = translating(s) ? "translation"
+                     : strcmp(s->family, "encoder-only") == 0 ? "masked words" : "next word";
+    snprintf(steps, sizeof steps, "%d", s->steps);
+    snprintf(loss, sizeof loss, "%.9g", r->losses[s->steps - 1]);
+    snprintf(val_loss, sizeof val_loss, "%.9g", r->val_losses[s->steps - 1]);
+    const al_metadata_entry record[] = {
+        {"training.program", PROGRAM}, {"training.command", command},
+        {"training.task", task}, {"training.corpus", r->corpus_id},
+        {"training.steps", steps}, {"training.loss", loss},
+        {"training.validation_loss", val_loss}};
+    return al_transformer_save_with(&r->model, &r->vocab, s->output, record,
+                                    (int)(sizeof record / sizeof record[0]), err);
 }
 
 /* The training loop; *stopped is set when it stopped early (Ctrl-C,
@@ -542,7 +604,7 @@ int main(int argc, char **argv)
         run_free(&r);
         return stop_signal ? 128 + stop_signal : 0;
     }
-    if (code == 0 && al_transformer_save(&r.model, &r.vocab, s.output, &err) != AL_OK)
+    if (code == 0 && save_model(&r, &s, &err) != AL_OK)
         code = 1;
     if (code == 0 && s.loss_csv && write_losses(s.loss_csv, &r, s.steps, &err) != AL_OK)
         code = 1;

@@ -82,13 +82,41 @@ static al_status match_tensors(al_named_tensor *ordered, const al_param_spec *sp
     return AL_OK;
 }
 
+/* Every key of the record starts with AL_TRAINING_KEY_PREFIX, once. */
+static al_status check_record(const al_metadata_entry *record, int count, al_error *err)
+{
+    size_t prefix = strlen(AL_TRAINING_KEY_PREFIX);
+    for (int k = 0; k < count; k++) {
+        if (!record[k].key || strncmp(record[k].key, AL_TRAINING_KEY_PREFIX, prefix) != 0 ||
+            !record[k].key[prefix] || !record[k].value)
+            return al_fail(err, AL_ERR_VALUE, "model file: a training record's key must be "
+                           "%sNAME with a value, not '%s'", AL_TRAINING_KEY_PREFIX,
+                           record[k].key ? record[k].key : "(none)");
+        for (int j = 0; j < k; j++)
+            if (strcmp(record[j].key, record[k].key) == 0)
+                return al_fail(err, AL_ERR_VALUE, "model file: the training record has '%s' "
+                               "twice", record[k].key);
+    }
+    return AL_OK;
+}
+
 al_status al_model_file_write(const char *path, const al_model_config *config,
                               const al_vocab *vocab, const al_named_tensor *tensors, int count,
                               al_error *err)
 {
-    al_param_spec *specs;
+    return al_model_file_write_with(path, config, vocab, tensors, count, NULL, 0, err);
+}
+
+al_status al_model_file_write_with(const char *path, const al_model_config *config,
+                                   const al_vocab *vocab, const al_named_tensor *tensors,
+                                   int count, const al_metadata_entry *record,
+                                   int record_count, al_error *err)
+{
+    al_param_spec *specs = NULL;
     int n;
-    al_status status = list_tensors(&specs, &n, config, err);
+    al_status status = check_record(record, record_count, err);
+    if (status == AL_OK)
+        status = list_tensors(&specs, &n, config, err);
     if (status == AL_OK && vocab->size != config->vocab_size)
         status = al_fail(err, AL_ERR_VALUE, "model file: the vocabulary has %d words but the "
                          "configuration's vocab_size is %d", vocab->size, config->vocab_size);
@@ -100,8 +128,19 @@ al_status al_model_file_write(const char *path, const al_model_config *config,
     model_metadata metadata = {0};
     if (status == AL_OK)
         status = model_metadata_make(&metadata, config, vocab, err);
-    if (status == AL_OK)
-        status = al_safetensors_write(path, ordered, n, metadata.entries, metadata.count, err);
+    /* the configuration's entries, then the record's */
+    al_metadata_entry *entries = NULL;
+    if (status == AL_OK &&
+        !(entries = malloc((size_t)(metadata.count + record_count) * sizeof *entries)))
+        status = al_fail(err, AL_ERR_NOMEM, "out of memory writing %s", path);
+    if (status == AL_OK) {
+        memcpy(entries, metadata.entries, (size_t)metadata.count * sizeof *entries);
+        if (record_count > 0)
+            memcpy(entries + metadata.count, record, (size_t)record_count * sizeof *entries);
+        status = al_safetensors_write(path, ordered, n, entries, metadata.count + record_count,
+                                      err);
+    }
+    free(entries);
     model_metadata_free(&metadata);
     free(ordered);
     free(specs);
@@ -184,4 +223,12 @@ al_status al_model_file_read(al_model_file *model, const char *path,
     if (status != AL_OK)
         al_model_file_free(model);
     return status;
+}
+
+const char *al_model_file_metadata(const al_model_file *model, const char *key)
+{
+    for (int k = 0; k < model->contents.metadata_count; k++)
+        if (strcmp(model->contents.metadata[k].key, key) == 0)
+            return model->contents.metadata[k].value;
+    return NULL;
 }

@@ -183,6 +183,13 @@ static void collect_one(void *context, const char *name, al_matrix *value)
 al_status al_transformer_save(const al_transformer *model, const al_vocab *vocab,
                               const char *path, al_error *err)
 {
+    return al_transformer_save_with(model, vocab, path, NULL, 0, err);
+}
+
+al_status al_transformer_save_with(const al_transformer *model, const al_vocab *vocab,
+                                   const char *path, const al_metadata_entry *record,
+                                   int record_count, al_error *err)
+{
     counting total = {0};
     walk_model((al_transformer *)model, count_one, &total);
     collecting c = {.tensors = malloc((size_t)total.tensors * sizeof *c.tensors),
@@ -192,7 +199,8 @@ al_status al_transformer_save(const al_transformer *model, const al_vocab *vocab
         status = al_fail(err, AL_ERR_NOMEM, "out of memory listing %d tensors", total.tensors);
     if (status == AL_OK) {
         walk_model((al_transformer *)model, collect_one, &c);
-        status = al_model_file_write(path, &model->config, vocab, c.tensors, c.count, err);
+        status = al_model_file_write_with(path, &model->config, vocab, c.tensors, c.count,
+                                          record, record_count, err);
     }
     free(c.tensors);
     free(c.names);
