@@ -8,7 +8,10 @@
  * writes the same bytes as one that never stopped; an encoder-only model
  * learns masked words; an encoder-decoder model learns to translate a
  * file of pairs, and a pairs file with a broken line is refused naming the
- * line; the command the model file records remakes it byte for byte. */
+ * line; the command the model file records remakes it byte for byte; a
+ * traced step changes nothing the run writes, the trace has every part of
+ * the step, and a trace whose step never came is not left behind (whether
+ * its numbers redo the step is train_reference.py --traced's question). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -452,6 +455,61 @@ static void the_record_remakes_the_file(void **state)
     expect_same_files("rec.safetensors", "again.safetensors");
 }
 
+static void a_traced_step_changes_nothing(void **state)
+{
+    (void)state;
+    char corpus[128], plain[128], traced[128], csv[128], trace[128];
+    path_in(corpus, sizeof corpus, "tr.txt"), path_in(csv, sizeof csv, "tr.csv");
+    path_in(plain, sizeof plain, "plain.safetensors");
+    path_in(traced, sizeof traced, "traced.safetensors");
+    path_in(trace, sizeof trace, "step.jsonl");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(train(corpus, plain, csv, &r, "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", traced,
+                                      "--steps", "80", "--d-model", "16", "--heads", "2",
+                                      "--layers", "1", "--context", "8", "--batch", "4",
+                                      "--trace", trace, "--trace-step", "40", "--quiet", NULL),
+                     0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    expect_same_files("plain.safetensors", "traced.safetensors");
+    al_trace_file *t = lesson_trace(&folder, "step.jsonl");
+    assert_float_equal(al_trace_file_find(t, "train.step")->data[0], 40.0, 0.0);
+    static const char *const parts[] = {
+        "train.lr", "embed.table", "embed.table.m", "embed.table.v", "batch0.tokens",
+        "batch3.dec.0.self_attn.h1.weights", "batch3.targets", "batch3.loss", "train.loss",
+        "dec.0.ffn.w1.grad", "train.grad_norm", "train.clip_scale", "dec.0.ffn.w1.new"};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+        if (!al_trace_file_find(t, parts[k]))
+            fail_msg("the trace has no %s", parts[k]);
+    assert_null(al_trace_file_find(t, "batch4.tokens"));   /* a batch of 4 */
+    al_trace_file_free(t);
+
+    /* stopped before the traced step: no trace */
+    char stopped[128], late[128];
+    path_in(stopped, sizeof stopped, "stopped.safetensors");
+    path_in(late, sizeof late, "late.jsonl");
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", stopped,
+                                      "--steps", "80", "--d-model", "16", "--heads", "2",
+                                      "--layers", "1", "--context", "8", "--batch", "4",
+                                      "--trace", late, "--trace-step", "50", "--stop-after",
+                                      "20", "--quiet", NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    assert_int_equal(access(late, F_OK), -1);
+
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", stopped,
+                                      "--steps", "10", "--trace", late, "--trace-step", "11",
+                                      NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-train: --trace-step must be at most --steps, and "
+                               "--trace-step and --trace-filter need --trace\n");
+    run_result_free(&r);
+}
+
 static int make_folder(void **state)
 {
     (void)state;
@@ -484,6 +542,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(an_encoder_decoder_learns_pairs),
         cmocka_unit_test(broken_pairs_are_refused),
         cmocka_unit_test(the_record_remakes_the_file),
+        cmocka_unit_test(a_traced_step_changes_nothing),
     };
     return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }

@@ -48,6 +48,7 @@ typedef struct al_trainer {
     al_matrix probs, dlogits;         /* max_length x V                       */
     int count;                        /* parameter tensors                    */
     al_matrix **params, **grads, **ms, **vs;
+    char (*names)[AL_NAME_SIZE];      /* the parameters' names, side by side  */
     long step;                        /* updates done; the next is step + 1   */
 } al_trainer;
 
@@ -67,6 +68,19 @@ void al_trainer_free(al_trainer *trainer);
 al_status al_train_step(al_trainer *trainer, al_transformer *model, const al_batch_item *batch,
                         int count, const al_train_settings *settings, double *loss,
                         double *grad_norm, al_error *err);
+
+/* The same step, recorded in trace (traces/FORMAT.md, "A training
+ * step"): train.step and train.lr; every parameter P and AdamW's moments
+ * P.m, P.v as the step finds them; each sequence's forward pass under
+ * batch<b>. with batch<b>.targets and batch<b>.loss; train.loss; every
+ * gradient P.grad before clipping; train.grad_norm and train.clip_scale;
+ * every new value P.new: enough to redo the step from the trace alone.
+ * words (V strings, or NULL) label the trace. trace NULL is al_train_step. */
+al_status al_train_step_traced(al_trainer *trainer, al_transformer *model,
+                               const al_batch_item *batch, int count,
+                               const al_train_settings *settings, double *loss,
+                               double *grad_norm, const char *const *words, al_trace *trace,
+                               al_error *err);
 
 /* The batch's mean loss, nothing learned (a validation set). */
 al_status al_evaluate(al_trainer *trainer, const al_transformer *model,

@@ -230,6 +230,15 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
                                  const al_sequence *input, const al_sequence *target,
                                  const char *const *words, al_trace *trace, al_error *err);
 
+/* The same pass with every name prefixed by name_prefix ("batch2." writes
+ * batch2.tokens, batch2.dec.0.self_attn.h0.weights, batch2.logits ...);
+ * NULL or "" for none. */
+al_status al_transformer_forward_prefixed(al_transformer_workspace *ws,
+                                          const al_transformer *model,
+                                          const al_sequence *input, const al_sequence *target,
+                                          const char *const *words, const char *name_prefix,
+                                          al_trace *trace, al_error *err);
+
 /* The parts of the pass, for generation (generate.h), which encodes once
  * and decodes many times. Names are prefixed by name_prefix ("" or NULL
  * for none; "step3." writes step3.dec.0.self_attn.h0.weights ...).

@@ -45,9 +45,11 @@
 #define PROGRAM "attnlab-train"
 
 typedef struct settings {
-    const char *family, *corpus, *output, *loss_csv;
+    const char *family, *corpus, *output, *loss_csv, *trace_path, *trace_filter;
     int min_count, d_model, heads, layers, d_ff, context, batch, steps, warmup, report_every;
-    int checkpoint_every, stop_after;
+    int checkpoint_every, stop_after, trace_step;
+    int argc;
+    char **argv;
     float lr, validation;
     uint64_t seed;
     bool quiet, resume;
@@ -177,6 +179,7 @@ typedef struct run {
     int *inputs, *targets, *val_inputs, *val_targets;
     al_batch_item *batch, *val_batch;
     double *losses, *val_losses;
+    al_trace *trace;        /* --trace: open until its step is recorded */
     bool bad_checkpoint;    /* --resume found no usable checkpoint: exit 2 */
 } run;
 
@@ -190,6 +193,7 @@ static void run_free(run *r)
     al_vocab_free(&r->vocab);
     free(r->inputs), free(r->targets), free(r->val_inputs), free(r->val_targets);
     free(r->batch), free(r->val_batch), free(r->losses), free(r->val_losses);
+    al_trace_discard(r->trace);   /* a trace whose step never came leaves nothing */
 }
 
 /* The loss curve as CSV: step, training loss, validation loss (empty
@@ -421,6 +425,14 @@ static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
         draw_training_batch(r, r->val_batch, r->val_inputs, r->val_targets, s, true,
                             &batch_rng);
 
+    if (s->trace_path) {
+        al_trace_options options = {.program = PROGRAM, .argc = s->argc - 1,
+                                    .argv = (const char *const *)s->argv + 1, .seed = s->seed,
+                                    .filter = s->trace_filter};
+        status = al_trace_open(&r->trace, s->trace_path, &options, err);
+        if (status != AL_OK)
+            return status;
+    }
     long first = 0;
     if (s->resume) {
         train_state state = {.settings = r->fingerprint, .losses = r->losses,
@@ -447,8 +459,16 @@ static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
     for (int step = (int)first; step < s->steps && status == AL_OK; step++) {
         draw_training_batch(r, r->batch, r->inputs, r->targets, s, false, &batch_rng);
         words_read += batch_words(r->batch, s->batch);
-        status = al_train_step(&r->trainer, &r->model, r->batch, s->batch, &ts,
-                               &r->losses[step], NULL, err);
+        bool tracing = r->trace && step + 1 == s->trace_step;
+        status = al_train_step_traced(&r->trainer, &r->model, r->batch, s->batch, &ts,
+                                      &r->losses[step], NULL,
+                                      (const char *const *)r->vocab.words,
+                                      tracing ? r->trace : NULL, err);
+        if (status == AL_OK && tracing) {
+            al_trace *trace = r->trace;
+            r->trace = NULL;
+            status = al_trace_close(trace, err);
+        }
         r->val_losses[step] = -1.0;
         bool reporting = (step + 1) % s->report_every == 0 || step + 1 == s->steps;
         if (status == AL_OK && reporting)
@@ -508,7 +528,8 @@ int main(int argc, char **argv)
 {
     settings s = {.family = "decoder-only", .min_count = 1, .d_model = 64, .heads = 4,
                   .layers = 2, .context = 32, .batch = 16, .steps = 200, .warmup = 20,
-                  .report_every = 10, .lr = 3e-3f, .validation = 0.1f, .seed = AL_DEFAULT_SEED};
+                  .report_every = 10, .lr = 3e-3f, .validation = 0.1f, .seed = AL_DEFAULT_SEED,
+                  .trace_step = 1, .argc = argc, .argv = argv};
     const cli_option options[] = {
         {.name = "corpus", .kind = CLI_STRING, .target = &s.corpus, .value_name = "FILE",
          .help = "the text to learn from (UTF-8)", .required = true},
@@ -564,6 +585,14 @@ int main(int argc, char **argv)
         {.name = "stop-after", .kind = CLI_INT, .target = &s.stop_after, .value_name = "N",
          .help = "stop after step N as Ctrl-C would (go on with --resume)",
          .min = 0, .max = 10000000},
+        {.name = "trace", .kind = CLI_STRING, .target = &s.trace_path, .value_name = "PATH",
+         .help = "record one step (--trace-step) whole: the batch, every\n"
+                 "forward pass, the loss, every gradient and the update\n"
+                 "(traces/FORMAT.md, \"A training step\")"},
+        {.name = "trace-step", .kind = CLI_INT, .target = &s.trace_step, .value_name = "N",
+         .help = "the step --trace records (default 1)", .min = 1, .max = 10000000},
+        {.name = "trace-filter", .kind = CLI_STRING, .target = &s.trace_filter,
+         .value_name = "GLOB", .help = "record only the names that match (e.g. '*.grad')"},
         {.name = "quiet", .kind = CLI_FLAG, .target = &s.quiet, .help = "no progress"},
         CLI_HELP_OPTION,
         {0},
@@ -574,6 +603,11 @@ int main(int argc, char **argv)
         return parsed;
     if (s.d_model % s.heads != 0) {
         cli_report(PROGRAM, "d_model %d does not split into %d heads", s.d_model, s.heads);
+        return 2;
+    }
+    if (s.trace_step > s.steps || ((s.trace_filter || s.trace_step > 1) && !s.trace_path)) {
+        cli_report(PROGRAM, "--trace-step must be at most --steps, and --trace-step and "
+                   "--trace-filter need --trace");
         return 2;
     }
     if (!(s.lr > 0) || !(s.validation > 0 && s.validation < 1)) {

@@ -20,6 +20,17 @@ checks
     the gradient norms clipping saw likewise
 and exits 1 on any mismatch (77, skipped, without NumPy).
 
+    /usr/bin/python3 train_reference.py --traced PATH/TO/attnlab-train
+
+runs attnlab-train on a small corpus for each family with --trace
+--trace-step 3 and redoes that step from the trace alone (traces/FORMAT.md,
+"A training step"): the configuration from train.step's attrs and the
+parameters' names and shapes, the batch from batch<b>.tokens (.dec.tokens)
+and batch<b>.targets, then the loss and every gradient as above (same
+tolerances), train.lr from its schedule, train.grad_norm and
+train.clip_scale from the traced gradients, and every P.new from P, P.grad,
+P.m, P.v, the rate and the step (within TRACE_TOL, below).
+
 Measured on x86-64 (OpenBLAS, gcc, ASan): loss gaps 7.6e-9 (gpt),
 6.3e-9 (bert) and 1.1e-8 (translate); the worst gradient gap 4.8e-7 of its
 tensor's largest entry (gpt dec.1.ffn.w1; bert 3.2e-7; translate 6.7e-7,
@@ -33,7 +44,9 @@ of both cases (step 1's update, m / sqrt(v) = g / |g|, does not depend on
 beta2, so step 2's loss still agrees); the C's gradient of dec.1.ffn.w1
 scaled by 1.001 in train_steps.c fails that tensor alone (gap 3.7e-4,
 allowed 3.9e-5); the memory's gradient from the cross-attentions scaled by
-0.999 here fails translate's encoder tensors and embeddings (26 failures).
+0.999 here fails translate's encoder tensors and embeddings (26 failures);
+in --traced, leaving out the weight decay fails 88 new values, and clipping
+at max / (norm + 1e-5) fails the three clip scales.
 """
 
 import json
@@ -473,7 +486,162 @@ def check_case(folder, case):
     return failures
 
 
+# ---- a traced step of attnlab-train, redone from its trace alone ----------------
+
+# An update redone from the traced gradient differs only by float32's rounding
+# of a few elementwise passes (about 6e-8 each): 1e-6 leaves a factor of ten.
+TRACE_TOL = 1e-6
+
+
+def read_trace(path):
+    with open(path, encoding="utf-8") as f:
+        lines = [json.loads(line) for line in f]
+    assert lines[-1]["kind"] == "end" and lines[-1]["records"] == len(lines) - 2, "truncated"
+    return {r["name"]: r for r in lines[1:-1] if r["kind"] == "tensor"}
+
+
+def array(record):
+    return np.array(record["data"], dtype=np.float64)
+
+
+def trace_config(records, params):
+    """The configuration: the attrs of train.step, the rest from the names."""
+    attrs = records["train.step"]["attrs"]
+    layers = lambda stack: len({n.split(".")[1] for n in params if n.startswith(stack + ".")
+                                and n.split(".")[1].isdigit()})
+    return {"family": attrs["family"], "norm": attrs["norm"], "heads": attrs["heads"],
+            "positions": attrs["positions"], "norm_epsilon": attrs["norm_epsilon"],
+            "tied_output": bool(attrs["tied_output"]),
+            "d_model": params["embed.table"].shape[1],
+            "vocab_size": params["embed.table"].shape[0],
+            "encoder_layers": layers("enc"), "decoder_layers": layers("dec"),
+            "segments": params["segment.table"].shape[0] if "segment.table" in params else 0,
+            "biases": any(n.endswith(".b_q") for n in params),
+            "output_bias": "logits.b" in params, "embedding_norm": "embed_norm.gamma" in params}
+
+
+def trace_batch(records, two_stacks):
+    batch, b = [], 0
+    while f"batch{b}.targets" in records:
+        ids = lambda name: [int(x) for x in records[name]["data"][0]]
+        item = {"targets": ids(f"batch{b}.targets"),
+                "segments": ids(f"batch{b}.segments") if f"batch{b}.segments" in records
+                else None}
+        if two_stacks:
+            item["source"], item["ids"] = ids(f"batch{b}.tokens"), ids(f"batch{b}.dec.tokens")
+        else:
+            item["ids"] = ids(f"batch{b}.tokens")
+        batch.append(item)
+        b += 1
+    return batch
+
+
+def check_trace(path, label):
+    """Redo the step of an attnlab-train --trace file: the loss and every gradient
+    from the parameters and the batch; clipping, the rate and the update from the
+    traced gradient, AdamW's moments and the step."""
+    failures = []
+    records = read_trace(path)
+    params = {n: array(r) for n, r in records.items()
+              if r["role"] == "param" and not n.startswith("batch")}
+    cfg = trace_config(records, params)
+    model = Model(cfg, {k: v.copy() for k, v in params.items()})
+    batch = trace_batch(records, model.two_stacks)
+    loss = model.batch_loss_and_gradient(batch)
+    c_loss = array(records["train.loss"])[0, 0]
+    gap = abs(c_loss - loss) / abs(loss)
+    print(f"{label}: {len(batch)} sequences, {len(params)} parameters; loss C {c_loss:.9g}, "
+          f"NumPy {loss:.9g}, relative gap {gap:.3g} (allowed {LOSS_RTOL:g}: float32 "
+          f"against float64, and the trace keeps float32)")
+    if gap > LOSS_RTOL:
+        failures.append(f"{label}: train.loss differs")
+    scale = max(np.abs(g).max() for g in model.G.values())
+    worst = 0.0
+    for name, ref in model.G.items():
+        got = array(records[name + ".grad"])
+        allowed = GRAD_RTOL * np.abs(ref).max() + GRAD_FLOOR * scale
+        diff = np.abs(got - ref).max()
+        worst = max(worst, diff / allowed)
+        if diff > allowed:
+            failures.append(f"{label}: {name}.grad differs by {diff:.3g} (allowed {allowed:.3g})")
+    print(f"{label}: every gradient within its tolerance (worst gap / allowed {worst:.3g})")
+
+    step = records["train.step"]["data"][0][0]
+    lr_attrs = records["train.lr"]["attrs"]
+    lr = lr_at({k: lr_attrs[k] for k in ("max_lr", "min_lr", "warmup", "total")}, step)
+    grads = {n: array(records[n + ".grad"]) for n in params}
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
+    max_norm = records["train.clip_scale"]["attrs"]["max_norm"]
+    clip = 1.0 if max_norm <= 0 or norm <= max_norm else max_norm / (norm + 1e-6)
+    for name, ref in (("train.lr", lr), ("train.grad_norm", norm), ("train.clip_scale", clip)):
+        got = array(records[name])[0, 0]
+        print(f"{label}: {name} C {got:.9g}, NumPy {ref:.9g}")
+        if abs(got - ref) > 1e-6 * abs(ref):
+            failures.append(f"{label}: {name} C {got:.9g}, NumPy {ref:.9g}")
+    # attrs are written as the shortest text of the float32 the C used (0.999
+    # for 0.999000013): the C's own value is that text read back as float32
+    attrs = records[next(iter(params)) + ".new"]["attrs"]
+    a = {k: float(np.float32(x)) for k, x in attrs.items()}
+    b1, b2 = a["beta1"], a["beta2"]
+    worst = 0.0
+    for name, p in params.items():
+        g = grads[name] * array(records["train.clip_scale"])[0, 0]
+        m_old, v_old = array(records[name + ".m"]), array(records[name + ".v"])
+        m = b1 * m_old + (1 - b1) * g
+        v = b2 * v_old + (1 - b2) * g * g
+        step_size = lr / (1 - b1 ** step)
+        denom = np.sqrt(v) / np.sqrt(1 - b2 ** step) + a["epsilon"]
+        new = p * (1 - lr * a["weight_decay"]) - step_size * m / denom
+        got = array(records[name + ".new"])
+        # float32 rounds each term of each pass: |p| and, through m / denom, the
+        # terms m was summed from (a moment that nearly cancels keeps their noise)
+        allowed = TRACE_TOL * (np.abs(p) + step_size * (np.abs(b1 * m_old) +
+                                                         np.abs((1 - b1) * g)) / denom)
+        allowed = np.maximum(allowed, 1e-30)   # an entry 0 before and after: gap 0
+        ratio = (np.abs(got - new) / allowed).max()
+        worst = max(worst, ratio)
+        if ratio > 1:
+            at = np.unravel_index(np.argmax(np.abs(got - new) / allowed), p.shape)
+            failures.append(f"{label}: {name}.new{list(at)} C {got[at]:.9g}, NumPy "
+                            f"{new[at]:.9g}, allowed {allowed[at]:.3g}")
+    print(f"{label}: step {step:g} at rate {lr:.6g}: every new value within {TRACE_TOL:g} of "
+          f"|p| + step size x |terms of m| / denominator (worst gap / allowed {worst:.3g})")
+    return failures
+
+
+def check_traced_runs(train):
+    """Three small attnlab-train runs, each tracing its third step."""
+    sentence = "the cat sat on the mat . the dog ran to the park . " * 30
+    pairs = "".join(f"the {a} {n}\tla {n} {a}\n" for a in ("red", "big", "old")
+                    for n in ("car", "door", "cup")) * 6
+    common = ["--d-model", "8", "--heads", "2", "--layers", "1", "--context", "6",
+              "--batch", "3", "--steps", "5", "--warmup", "1", "--lr", "0.01", "--quiet",
+              "--trace-step", "3"]
+    failures = []
+    with tempfile.TemporaryDirectory() as folder:
+        for family, text in (("decoder-only", sentence), ("encoder-only", sentence),
+                             ("encoder-decoder", pairs)):
+            corpus = os.path.join(folder, family + ".txt")
+            with open(corpus, "w", encoding="utf-8") as f:
+                f.write(text)
+            trace = os.path.join(folder, family + ".jsonl")
+            run = subprocess.run([train, "--family", family, "--corpus", corpus, "-o",
+                                  os.path.join(folder, family + ".safetensors"),
+                                  "--trace", trace] + common)
+            if run.returncode != 0:
+                failures.append(f"{family}: attnlab-train exited {run.returncode}")
+                continue
+            failures += check_trace(trace, family)
+    return failures
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--traced":
+        failures = check_traced_runs(argv[2])
+        for line in failures:
+            print("FAIL: " + line)
+        print(f"train_reference --traced: 3 traced steps, {len(failures)} failures")
+        return 1 if failures else 0
     if len(argv) != 2:
         print(__doc__)
         return 2

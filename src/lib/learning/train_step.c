@@ -6,13 +6,15 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "learning/train_record.h"
+
 void al_trainer_free(al_trainer *t)
 {
     al_transformer_free(&t->grad), al_transformer_free(&t->m), al_transformer_free(&t->v);
     al_transformer_workspace_free(&t->ws);
     al_transformer_backward_workspace_free(&t->bw);
     al_matrix_free(&t->probs), al_matrix_free(&t->dlogits);
-    free(t->params), free(t->grads), free(t->ms), free(t->vs);
+    free(t->params), free(t->grads), free(t->ms), free(t->vs), free(t->names);
     *t = (al_trainer){0};
 }
 
@@ -68,6 +70,10 @@ al_status al_trainer_alloc(al_trainer *t, al_transformer *model, int max_length,
         status = list_params(&t->ms, &t->m, t->count, err);
     if (status == AL_OK)
         status = list_params(&t->vs, &t->v, t->count, err);
+    if (status == AL_OK && !(t->names = calloc((size_t)t->count, sizeof *t->names)))
+        status = al_fail(err, AL_ERR_NOMEM, "trainer: no memory for %d names", t->count);
+    if (status == AL_OK)
+        al_transformer_param_list(model, NULL, t->names, t->count);
     if (status != AL_OK)
         al_trainer_free(t);
     return status;
@@ -83,12 +89,19 @@ static int counted_targets(const al_batch_item *batch, int count)
     return counted;
 }
 
-/* One sequence forward and its loss; with learning, also its share of the
- * gradient: dlogits = (probs - onehot) / N_b, weighted by N_b / N, so the
- * sum over the batch is the gradient of the batch's mean loss. */
+/* Where a step records what it does (trace NULL: nowhere). */
+typedef struct step_trace {
+    al_trace *trace;
+    const char *const *words;
+} step_trace;
+
+/* One sequence (the b-th) forward and its loss; with learning, also its
+ * share of the gradient: dlogits = (probs - onehot) / N_b, weighted by
+ * N_b / N, so the sum over the batch is the gradient of the batch's mean
+ * loss. */
 static al_status one_sequence(al_trainer *t, const al_transformer *model,
-                              const al_batch_item *item, int batch_counted, bool learn,
-                              double *weighted_loss, al_error *err)
+                              const al_batch_item *item, int b, int batch_counted, bool learn,
+                              step_trace at, double *weighted_loss, al_error *err)
 {
     int length = item->input.length;
     /* encoder-decoder: the encoder reads the source, the decoder the input */
@@ -98,13 +111,18 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
     if (two_stacks && item->source.length <= 0)
         return al_fail(err, AL_ERR_ARG, "trainer: an encoder-decoder model needs a source for "
                        "every sequence");
-    al_status status = al_transformer_forward(&t->ws, model, first, second, NULL, NULL, err);
+    char prefix[AL_NAME_SIZE];
+    al_status status = al_transformer_forward_prefixed(&t->ws, model, first, second, at.words,
+                                                       al_batch_prefix(prefix, b), at.trace,
+                                                       err);
     al_matrix logits = al_matrix_rows(&t->ws.logits, 0, length);
     al_matrix probs = al_matrix_rows(&t->probs, 0, length);
     al_matrix dlogits = al_matrix_rows(&t->dlogits, 0, length);
     double loss = 0.0;
     if (status == AL_OK)
         status = al_cross_entropy(&loss, &probs, &logits, item->targets, err);
+    if (status == AL_OK && at.trace)
+        status = al_record_item_loss(at.trace, b, item, loss, at.words, err);
     int counted = counted_targets(item, 1);
     *weighted_loss = loss * counted / batch_counted;
     if (status != AL_OK || !learn || counted == 0)
@@ -119,8 +137,8 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
 }
 
 static al_status run_batch(al_trainer *t, const al_transformer *model,
-                           const al_batch_item *batch, int count, bool learn, double *loss,
-                           al_error *err)
+                           const al_batch_item *batch, int count, bool learn, step_trace at,
+                           double *loss, al_error *err)
 {
     int batch_counted = counted_targets(batch, count);
     if (batch_counted == 0)
@@ -130,10 +148,12 @@ static al_status run_batch(al_trainer *t, const al_transformer *model,
     al_status status = AL_OK;
     for (int b = 0; b < count && status == AL_OK; b++) {
         double share = 0.0;
-        status = one_sequence(t, model, &batch[b], batch_counted, learn, &share, err);
+        status = one_sequence(t, model, &batch[b], b, batch_counted, learn, at, &share, err);
         total += share;
     }
     *loss = total;
+    if (status == AL_OK && at.trace)
+        status = al_record_batch_loss(at.trace, count, total, err);
     return status;
 }
 
@@ -141,20 +161,50 @@ al_status al_train_step(al_trainer *t, al_transformer *model, const al_batch_ite
                         int count, const al_train_settings *s, double *loss, double *grad_norm,
                         al_error *err)
 {
+    return al_train_step_traced(t, model, batch, count, s, loss, grad_norm, NULL, NULL, err);
+}
+
+/* The factor al_clip_grad_norm multiplied the gradients by. */
+static double clip_scale(double norm, double limit)
+{
+    return norm <= limit ? 1.0 : (double)(float)(limit / (norm + 1e-6));
+}
+
+al_status al_train_step_traced(al_trainer *t, al_transformer *model,
+                               const al_batch_item *batch, int count,
+                               const al_train_settings *s, double *loss, double *grad_norm,
+                               const char *const *words, al_trace *trace, al_error *err)
+{
+    long step = t->step + 1;
+    step_trace at = {.trace = trace, .words = words};
     for (int k = 0; k < t->count; k++)
         al_fill(t->grads[k], 0.0f);
+    al_status status = AL_OK;
+    if (trace)
+        status = al_record_step_start(trace, t, model, step, s, err);
     double batch_loss = 0.0;
-    al_status status = run_batch(t, model, batch, count, true, &batch_loss, err);
+    if (status == AL_OK)
+        status = run_batch(t, model, batch, count, true, at, &batch_loss, err);
     if (status != AL_OK)
         return status;
     /* clip, then one AdamW update of every tensor at step t + 1's rate */
     double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
+    if (trace) {   /* the gradients before clipping changes them */
+        double squares = 0.0;
+        for (int k = 0; k < t->count; k++)
+            for (int i = 0; i < t->grads[k]->rows; i++)
+                for (int j = 0; j < t->grads[k]->cols; j++)
+                    squares += (double)*al_at(t->grads[k], i, j) * *al_at(t->grads[k], i, j);
+        status = al_record_gradients(trace, t, sqrt(squares), clip_scale(sqrt(squares), limit),
+                                     s->clip_norm, err);
+    }
     double norm = al_clip_grad_norm(t->grads, t->count, limit);
-    long step = t->step + 1;
     float lr = (float)al_lr_at(&s->schedule, step);
     for (int k = 0; k < t->count && status == AL_OK; k++)
         status = al_adamw_update(t->params[k], t->grads[k], t->ms[k], t->vs[k], &s->adamw, lr,
                                  step, err);
+    if (status == AL_OK && trace)
+        status = al_record_update(trace, t, s, err);
     if (status == AL_OK)
         t->step = step;
     if (loss)
@@ -167,5 +217,5 @@ al_status al_train_step(al_trainer *t, al_transformer *model, const al_batch_ite
 al_status al_evaluate(al_trainer *t, const al_transformer *model, const al_batch_item *batch,
                       int count, double *loss, al_error *err)
 {
-    return run_batch(t, model, batch, count, false, loss, err);
+    return run_batch(t, model, batch, count, false, (step_trace){0}, loss, err);
 }

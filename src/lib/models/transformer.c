@@ -176,13 +176,23 @@ al_status al_transformer_forward(al_transformer_workspace *ws, const al_transfor
                                  const al_sequence *input, const al_sequence *target,
                                  const char *const *words, al_trace *trace, al_error *err)
 {
+    return al_transformer_forward_prefixed(ws, model, input, target, words, NULL, trace, err);
+}
+
+al_status al_transformer_forward_prefixed(al_transformer_workspace *ws,
+                                          const al_transformer *model,
+                                          const al_sequence *input, const al_sequence *target,
+                                          const char *const *words, const char *name_prefix,
+                                          al_trace *trace, al_error *err)
+{
     al_status status = check_inputs(ws, model, input, target, err);
     if (status == AL_OK && has_encoder(model))
-        status = al_transformer_encode(ws, model, input, NULL, trace, err);
+        status = al_transformer_encode(ws, model, input, name_prefix, trace, err);
     if (status == AL_OK && has_decoder(model))
-        status = al_transformer_decode(ws, model, target ? target : input, NULL, trace, err);
+        status = al_transformer_decode(ws, model, target ? target : input, name_prefix, trace,
+                                       err);
     if (status == AL_OK)
-        status = al_transformer_output(ws, model, words, NULL, trace, err);
+        status = al_transformer_output(ws, model, words, name_prefix, trace, err);
     return status;
 }
 
