@@ -56,12 +56,19 @@ static const int SOURCE_1[4] = {9, 10, 9, 11}, TARGET_1[3] = {12, AL_TOKEN_PAD, 
 static const int SCORED_1[3] = {12, AL_IGNORE_TARGET, 13};
 static const int SOURCE_2[2] = {13, 6}, TARGET_2[2] = {6, AL_TOKEN_EOS};
 
+/* A pair from S source ids and T target ids; targets NULL or T ids. */
+static al_seq2seq_pair make_pair(const int *source, int s, const int *target, int t,
+                                 const int *targets)
+{
+    return (al_seq2seq_pair){.source = {.length = s, .ids = source},
+                             .target = {.length = t, .ids = target}, .targets = targets};
+}
+
 static void three_pairs(al_seq2seq_pair pairs[3])
 {
-    pairs[0] = (al_seq2seq_pair){.source = {3, SOURCE_0}, .target = {4, TARGET_0}};
-    pairs[1] = (al_seq2seq_pair){.source = {4, SOURCE_1}, .target = {3, TARGET_1},
-                                 .targets = SCORED_1};
-    pairs[2] = (al_seq2seq_pair){.source = {2, SOURCE_2}, .target = {2, TARGET_2}};
+    pairs[0] = make_pair(SOURCE_0, 3, TARGET_0, 4, NULL);
+    pairs[1] = make_pair(SOURCE_1, 4, TARGET_1, 3, SCORED_1);
+    pairs[2] = make_pair(SOURCE_2, 2, TARGET_2, 2, NULL);
 }
 
 /* Learning nothing: a learning rate of 0 leaves every weight as it was
@@ -252,8 +259,7 @@ static void draw_pairs(reverse_pair *data, al_seq2seq_pair *pairs, int count, al
         for (int i = 0; i < 3; i++)
             data[b].target[i] = data[b].source[2 - i];
         data[b].target[3] = AL_TOKEN_EOS;
-        pairs[b] = (al_seq2seq_pair){.source = {3, data[b].source},
-                                     .target = {4, data[b].target}};
+        pairs[b] = make_pair(data[b].source, 3, data[b].target, 4, NULL);
     }
 }
 
@@ -347,9 +353,8 @@ static void a_batch_with_nothing_to_score_is_refused(void **state)
     al_seq2seq model;
     make_model(&model, AL_RNN_ELMAN, AL_SCORE_DOT, 4, 5);
     static const int NONE[2] = {AL_IGNORE_TARGET, AL_IGNORE_TARGET};
-    al_seq2seq_pair pairs[2] = {
-        {.source = {3, SOURCE_0}, .target = {2, TARGET_2}, .targets = NONE},
-        {.source = {2, SOURCE_2}, .target = {2, TARGET_2}, .targets = NONE}};
+    al_seq2seq_pair pairs[2] = {make_pair(SOURCE_0, 3, TARGET_2, 2, NONE),
+                                make_pair(SOURCE_2, 2, TARGET_2, 2, NONE)};
     al_seq2seq_trainer trainer;
     assert_int_equal(al_seq2seq_trainer_alloc(&trainer, &model, MAX_SOURCE, MAX_TARGET, NULL),
                      AL_OK);
