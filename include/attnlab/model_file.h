@@ -34,8 +34,10 @@
  * Reading checks, on top of everything the safetensors reader checks, that
  * the metadata is complete and consistent, that the file's configuration
  * matches the one the caller expects (if any; every field but norm_epsilon
- * is compared), and that every tensor of the configuration is present with
- * its shape and no other tensor is, with messages such as
+ * is compared; an RNN seq2seq model's file, family "rnn-seq2seq", is
+ * refused as "holds an RNN seq2seq model"), and that every tensor of the
+ * configuration is present with its shape and no other tensor is, with
+ * messages such as
  *   "m.safetensors: tensor 'enc.0.ffn.w1' is 4 x 6 but the configuration
  *    needs d_model x d_ff = 4 x 8"
  *   "m.safetensors: the file's d_model is 8 but 6 was expected". */
@@ -84,6 +86,13 @@ void al_model_file_free(al_model_file *model);
 
 /* The metadata entry called key (e.g. "training.command"), or NULL. */
 const char *al_model_file_metadata(const al_model_file *model, const char *key);
+
+/* Which kind of model the file at path holds, from its header alone (no
+ * tensor is read): *is_seq2seq true for an RNN seq2seq model (family
+ * "rnn-seq2seq", read with al_seq2seq_file_read, seq2seq_file.h), false
+ * for a Transformer (read with al_model_file_read). Fails, naming the
+ * file, for what is not an attnlab model file or has another family. */
+al_status al_model_file_family(const char *path, bool *is_seq2seq, al_error *err);
 
 /* The tensor called name (e.g. "enc.0.attn.w_q"), or NULL. */
 const al_matrix *al_model_file_tensor(const al_model_file *model, const char *name);

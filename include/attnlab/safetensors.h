@@ -77,6 +77,12 @@ al_status al_safetensors_write(const char *path, const al_named_tensor *tensors,
  * al_safetensors_free. On failure *file is empty. */
 al_status al_safetensors_read(al_safetensors *file, const char *path, al_error *err);
 
+/* The header alone: the same checks as al_safetensors_read, the metadata
+ * read into *file, but no tensor's data (file->count is 0). Cheap: for a
+ * program that only wants to know what a file holds. Freed by
+ * al_safetensors_free. */
+al_status al_safetensors_read_metadata(al_safetensors *file, const char *path, al_error *err);
+
 void al_safetensors_free(al_safetensors *file);
 
 /* The tensor called name, or NULL. */

@@ -124,6 +124,18 @@ void al_seq2seq_free(al_seq2seq *model);
  * matrix, for a lesson to fill with hand-chosen weights. */
 al_matrix *al_seq2seq_param(al_seq2seq *model, const char *name);
 
+/* How many parameter tensors the model has, and (when values is not NULL)
+ * each one in the order of the struct (the source table, the encoder's
+ * w_x w_h b [w_xz w_hz b_z w_xr w_hr b_r [b_hn]], the target table, the
+ * decoder's, the attention's that exist, s2s.output.w and .b): values[k]
+ * points at the model's own matrix k, and names (when not NULL) receives
+ * its trace name. Two models of one configuration list the same shapes in
+ * the same order, so a model, its gradient and an optimizer's moments can
+ * be walked side by side (as al_transformer_param_list). Writes at most
+ * max entries; returns the count either way. */
+int al_seq2seq_param_list(al_seq2seq *model, al_matrix **values, char (*names)[AL_NAME_SIZE],
+                          int max);
+
 /* Fill every parameter from text tables (table_file.h) in folder, one file
  * per parameter named <name>.txt ("s2s.enc.w_x.txt"); a parameter without
  * a file keeps its value. Each table must have the parameter's shape; the

@@ -232,3 +232,14 @@ const char *al_model_file_metadata(const al_model_file *model, const char *key)
             return model->contents.metadata[k].value;
     return NULL;
 }
+
+al_status al_model_file_family(const char *path, bool *is_seq2seq, al_error *err)
+{
+    *is_seq2seq = false;
+    al_safetensors header;
+    al_status status = al_safetensors_read_metadata(&header, path, err);
+    if (status == AL_OK)
+        status = model_metadata_family(is_seq2seq, &header, path, err);
+    al_safetensors_free(&header);
+    return status;
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnlab/seq2seq_file.h"
 #include "trace/float_text.h"
 
 #define FORMAT_NAME "attnlab-model"
@@ -84,6 +85,30 @@ void model_metadata_free(model_metadata *m)
 {
     free(m->vocab_json);
     *m = (model_metadata){0};
+}
+
+al_status seq2seq_metadata_make(model_metadata *m, const al_seq2seq_config *c,
+                                const al_vocab *vocab, al_error *err)
+{
+    *m = (model_metadata){0};
+    m->vocab_json = vocab_to_json(vocab);
+    if (!m->vocab_json)
+        return al_fail(err, AL_ERR_VALUE, "cannot write the vocabulary as JSON (is every "
+                       "word UTF-8 text?)");
+    put(m, "format", FORMAT_NAME);
+    put(m, "format_version", FORMAT_VERSION);
+    put(m, "family", AL_SEQ2SEQ_FAMILY);
+    put(m, "cell", al_rnn_kind_name(c->cell));
+    put(m, "attention", truth(c->attention));
+    if (c->attention)
+        put(m, "score", al_score_kind_name(c->score));
+    put_number(m, "d_embed", c->d_embed);
+    put_number(m, "d_hidden", c->d_hidden);
+    if (c->attention && c->score == AL_SCORE_ADDITIVE)
+        put_number(m, "d_attention", c->d_attention);
+    put_number(m, "vocab_size", c->vocab_size);
+    put(m, "vocab", m->vocab_json);
+    return AL_OK;
 }
 
 /* --- reading -------------------------------------------------------------------------- */
@@ -174,6 +199,10 @@ static al_status check_format(const source *s, al_error *err)
 static al_status parse_config(al_model_config *c, const source *s, al_error *err)
 {
     *c = (al_model_config){0};
+    const char *family = al_safetensors_metadata(s->file, "family");
+    if (family && strcmp(family, AL_SEQ2SEQ_FAMILY) == 0)
+        return al_fail(err, AL_ERR_FORMAT, "%s holds an RNN seq2seq model (family "
+                       AL_SEQ2SEQ_FAMILY "), not a Transformer", s->path);
     GET_CHOICE(&c->family, s, "family", al_family_parse, err);
     GET_CHOICE(&c->norm, s, "norm", al_norm_parse, err);
     GET_CHOICE(&c->positions, s, "positions", al_positions_parse, err);
@@ -243,4 +272,106 @@ al_status model_metadata_parse(al_model_config *config, al_vocab *vocab,
     if (status == AL_OK)
         status = parse_vocab(vocab, config->vocab_size, &s, err);
     return status;
+}
+
+/* --- the RNN seq2seq model's ------------------------------------------------------------ */
+
+/* "family" must be rnn-seq2seq; a Transformer's family gets its own message. */
+static al_status check_seq2seq_family(const source *s, al_error *err)
+{
+    const char *family;
+    al_status status = get_text(&family, s, "family", err);
+    if (status != AL_OK || strcmp(family, AL_SEQ2SEQ_FAMILY) == 0)
+        return status;
+    al_family transformer;
+    if (al_family_parse(&transformer, family, NULL) == AL_OK)
+        return al_fail(err, AL_ERR_FORMAT, "%s holds a Transformer model (family %s), not an "
+                       "RNN seq2seq model", s->path, family);
+    return al_fail(err, AL_ERR_FORMAT, "%s: metadata 'family' is '%s', not " AL_SEQ2SEQ_FAMILY,
+                   s->path, family);
+}
+
+/* "cell": one of al_rnn_kind_name's names. */
+static al_status get_cell(al_rnn_kind *out, const source *s, al_error *err)
+{
+    const char *text;
+    al_status status = get_text(&text, s, "cell", err);
+    if (status != AL_OK)
+        return status;
+    const al_rnn_kind kinds[] = {AL_RNN_ELMAN, AL_RNN_GRU, AL_RNN_GRU_PYTORCH};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strcmp(text, al_rnn_kind_name(kinds[k])) == 0) {
+            *out = kinds[k];
+            return AL_OK;
+        }
+    return al_fail(err, AL_ERR_FORMAT, "%s: metadata 'cell' is '%s', not %s, %s or %s", s->path,
+                   text, al_rnn_kind_name(kinds[0]), al_rnn_kind_name(kinds[1]),
+                   al_rnn_kind_name(kinds[2]));
+}
+
+/* "score": one of the four kinds seq2seq.h uses, by al_score_kind_name. */
+static al_status get_score(al_score_kind *out, const source *s, al_error *err)
+{
+    const char *text;
+    al_status status = get_text(&text, s, "score", err);
+    if (status != AL_OK)
+        return status;
+    const al_score_kind kinds[] = {AL_SCORE_DOT, AL_SCORE_SCALED_DOT, AL_SCORE_GENERAL,
+                                   AL_SCORE_ADDITIVE};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strcmp(text, al_score_kind_name(kinds[k])) == 0) {
+            *out = kinds[k];
+            return AL_OK;
+        }
+    return al_fail(err, AL_ERR_FORMAT, "%s: metadata 'score' is '%s', not %s, %s, %s or %s",
+                   s->path, text, al_score_kind_name(kinds[0]), al_score_kind_name(kinds[1]),
+                   al_score_kind_name(kinds[2]), al_score_kind_name(kinds[3]));
+}
+
+al_status seq2seq_metadata_parse(al_seq2seq_config *c, al_vocab *vocab,
+                                 const al_safetensors *file, const char *path, al_error *err)
+{
+    *c = (al_seq2seq_config){0};
+    *vocab = (al_vocab){0};
+    source s = {.file = file, .path = path};
+    al_status status = check_format(&s, err);
+    if (status == AL_OK)
+        status = check_seq2seq_family(&s, err);
+    if (status == AL_OK)
+        status = get_cell(&c->cell, &s, err);
+    if (status == AL_OK)
+        status = get_truth(&c->attention, &s, "attention", err);
+    if (status == AL_OK && c->attention)
+        status = get_score(&c->score, &s, err);
+    if (status == AL_OK)
+        status = get_number(&c->d_embed, &s, "d_embed", err);
+    if (status == AL_OK)
+        status = get_number(&c->d_hidden, &s, "d_hidden", err);
+    if (status == AL_OK && c->attention && c->score == AL_SCORE_ADDITIVE)
+        status = get_number(&c->d_attention, &s, "d_attention", err);
+    if (status == AL_OK)
+        status = get_number(&c->vocab_size, &s, "vocab_size", err);
+    if (status == AL_OK)
+        status = parse_vocab(vocab, c->vocab_size, &s, err);
+    return status;
+}
+
+al_status model_metadata_family(bool *is_seq2seq, const al_safetensors *file, const char *path,
+                                al_error *err)
+{
+    *is_seq2seq = false;
+    source s = {.file = file, .path = path};
+    al_status status = check_format(&s, err);
+    const char *family;
+    if (status == AL_OK)
+        status = get_text(&family, &s, "family", err);
+    if (status != AL_OK)
+        return status;
+    *is_seq2seq = strcmp(family, AL_SEQ2SEQ_FAMILY) == 0;
+    al_family transformer;
+    al_error family_error;
+    if (!*is_seq2seq && al_family_parse(&transformer, family, &family_error) != AL_OK)
+        return al_fail(err, AL_ERR_FORMAT, "%s: metadata %s, or " AL_SEQ2SEQ_FAMILY, path,
+                       family_error.message);
+    return AL_OK;
 }

@@ -1,11 +1,13 @@
 /* model_metadata.h: a model configuration and vocabulary to and from the
  * "__metadata__" strings of a model file (the entries are listed in
- * model_file.h). Internal; not installed. */
+ * model_file.h, and for the RNN seq2seq model in seq2seq_file.h).
+ * Internal; not installed. */
 #ifndef ATTNLAB_MODEL_METADATA_H
 #define ATTNLAB_MODEL_METADATA_H
 
 #include "attnlab/model_config.h"
 #include "attnlab/safetensors.h"
+#include "attnlab/seq2seq.h"
 #include "attnlab/vocab.h"
 
 #define MODEL_METADATA_KEYS 20
@@ -28,5 +30,23 @@ void model_metadata_free(model_metadata *metadata);
  * the file in messages. On success the caller owns *vocab. */
 al_status model_metadata_parse(al_model_config *config, al_vocab *vocab,
                                const al_safetensors *file, const char *path, al_error *err);
+
+/* The same for an RNN seq2seq model (the entries are listed in
+ * seq2seq_file.h): score only with attention, d_attention only for
+ * additive attention. */
+al_status seq2seq_metadata_make(model_metadata *metadata, const al_seq2seq_config *config,
+                                const al_vocab *vocab, al_error *err);
+
+/* Read an RNN seq2seq model's configuration (fields the model does not use
+ * are 0) and vocabulary. The configuration's consistency is the caller's
+ * to check (al_seq2seq_alloc). On success the caller owns *vocab. */
+al_status seq2seq_metadata_parse(al_seq2seq_config *config, al_vocab *vocab,
+                                 const al_safetensors *file, const char *path, al_error *err);
+
+/* Whether file's metadata (an attnlab model file's, format checked) says
+ * rnn-seq2seq (*is_seq2seq true) or one of the Transformer families
+ * (false); anything else fails with AL_ERR_FORMAT. */
+al_status model_metadata_family(bool *is_seq2seq, const al_safetensors *file, const char *path,
+                                al_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +327,10 @@ static al_status load_metadata(al_safetensors *file, const reader *r, al_error *
     return AL_OK;
 }
 
-al_status al_safetensors_read(al_safetensors *file, const char *path, al_error *err)
+/* The whole file, or (with_tensors false) its header alone, checked the
+ * same way. */
+static al_status read_file(al_safetensors *file, const char *path, bool with_tensors,
+                           al_error *err)
 {
     *file = (al_safetensors){0};
     reader r = {.path = path, .file = fopen(path, "rb")};
@@ -337,7 +341,7 @@ al_status al_safetensors_read(al_safetensors *file, const char *path, al_error *
         status = read_entries(&r, err);
     if (status == AL_OK)
         status = check_tiling(&r, err);
-    if (status == AL_OK)
+    if (status == AL_OK && with_tensors)
         status = load_tensors(file, &r, err);
     if (status == AL_OK)
         status = load_metadata(file, &r, err);
@@ -347,4 +351,14 @@ al_status al_safetensors_read(al_safetensors *file, const char *path, al_error *
     if (status != AL_OK)
         al_safetensors_free(file);
     return status;
+}
+
+al_status al_safetensors_read(al_safetensors *file, const char *path, al_error *err)
+{
+    return read_file(file, path, true, err);
+}
+
+al_status al_safetensors_read_metadata(al_safetensors *file, const char *path, al_error *err)
+{
+    return read_file(file, path, false, err);
 }

@@ -54,6 +54,20 @@ static int list_params(named_param *list, al_seq2seq *m)
     return count;
 }
 
+int al_seq2seq_param_list(al_seq2seq *model, al_matrix **values, char (*names)[AL_NAME_SIZE],
+                          int max)
+{
+    named_param list[MAX_PARAMS];
+    int count = list_params(list, model);
+    for (int k = 0; k < count && k < max; k++) {
+        if (values)
+            values[k] = list[k].m;
+        if (names)
+            memcpy(names[k], list[k].name, AL_NAME_SIZE);
+    }
+    return count;
+}
+
 al_matrix *al_seq2seq_param(al_seq2seq *model, const char *name)
 {
     named_param list[MAX_PARAMS];
