@@ -5,7 +5,8 @@
  * asking for more words than the model's context exits 2. An
  * encoder-decoder model trained on English-French noun phrases translates
  * one it never saw ("the red car": red and car only apart), putting the
- * adjective after the noun. */
+ * adjective after the noun; so does the RNN seq2seq with attention, and
+ * asking it to sample is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,17 +131,17 @@ static void write_phrase_pairs(const char *path)
     fclose(file);
 }
 
-static void a_translation_model_translates_a_phrase_it_never_saw(void **state)
+/* family's model trained on the phrases translates "the red car" */
+static void expect_unseen_phrase_translated(const char *family, const char *lr)
 {
-    (void)state;
     char pairs[160], translator[160];
     snprintf(pairs, sizeof pairs, "%s/en-fr.tsv", folder.path);
-    snprintf(translator, sizeof translator, "%s/en-fr.safetensors", folder.path);
+    snprintf(translator, sizeof translator, "%s/en-fr-%s.safetensors", folder.path, family);
     write_phrase_pairs(pairs);
     run_result r;
-    assert_int_equal(run_program_args(&r, NULL, train, "--family", "encoder-decoder",
-                                      "--corpus", pairs, "-o", translator, "--steps", "150",
-                                      "--d-model", "32", "--context", "8", "--quiet", NULL), 0);
+    assert_int_equal(run_program_args(&r, NULL, train, "--family", family, "--corpus", pairs,
+                                      "-o", translator, "--steps", "150", "--d-model", "32",
+                                      "--context", "8", "--lr", lr, "--quiet", NULL), 0);
     assert_int_equal(r.exit_code, 0);
     run_result_free(&r);
     assert_int_equal(run_program_args(&r, NULL, generate, "--model", translator, "--prompt",
@@ -148,6 +149,21 @@ static void a_translation_model_translates_a_phrase_it_never_saw(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "the red car -> la voiture rouge <eos>\n");
     run_result_free(&r);
+    if (strcmp(family, "rnn-seq2seq") == 0) {
+        assert_int_equal(run_program_args(&r, NULL, generate, "--model", translator,
+                                          "--prompt", "the red car", "--sampling", "top-k",
+                                          NULL), 0);
+        assert_int_equal(r.exit_code, 2);
+        assert_non_null(strstr(r.err, "which decodes greedily"));
+        run_result_free(&r);
+    }
+}
+
+static void a_translation_model_translates_a_phrase_it_never_saw(void **state)
+{
+    (void)state;
+    expect_unseen_phrase_translated("encoder-decoder", "0.003");
+    expect_unseen_phrase_translated("rnn-seq2seq", "0.01");
 }
 
 int main(int argc, char **argv)

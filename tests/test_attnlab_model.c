@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "attnlab/seq2seq_file.h"
 #include "attnlab/transformer.h"
 #include "lesson_check.h"
 #include "run_program.h"
@@ -118,6 +119,46 @@ static void shows_the_training_record(void **state)
     al_transformer_free(&model);
 }
 
+/* An RNN seq2seq file: its cells, attention and widths in words */
+static void shows_an_rnn_seq2seq_file(void **state)
+{
+    (void)state;
+    al_seq2seq_config config = {.cell = AL_RNN_GRU, .vocab_size = 11, .d_embed = 4,
+                                .d_hidden = 6, .attention = true, .score = AL_SCORE_ADDITIVE,
+                                .d_attention = 3};
+    al_seq2seq model;
+    assert_int_equal(al_seq2seq_alloc(&model, &config, NULL), AL_OK);
+    al_vocab vocab;
+    assert_int_equal(al_vocab_from_words(&vocab, WORDS, 11, NULL), AL_OK);
+    lesson_folder folder;
+    lesson_folder_make(&folder);
+    char path[96];
+    snprintf(path, sizeof path, "%s/s.safetensors", folder.path);
+    assert_int_equal(al_seq2seq_file_write(path, &model, &vocab, NULL), AL_OK);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "show", path, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "an RNN encoder-decoder (gru cells) with additive "
+                                  "attention\n  d_embed 4, d_hidden 6, d_attention 3\n"));
+    assert_non_null(strstr(r.out, "  training: not recorded in this file\n"));
+    char line[160], total[160];
+    snprintf(line, sizeof line, "  %-32s %12s %12d\n", "s2s.dec.w_x", "10 x 6", 60);
+    assert_non_null(strstr(r.out, line));   /* (d_embed + d_hidden) x d_hidden */
+    int count = al_seq2seq_param_list(&model, NULL, NULL, 0);
+    al_matrix *values[32];
+    assert_true(count <= 32);
+    al_seq2seq_param_list(&model, values, NULL, count);
+    long long sum = 0;
+    for (int k = 0; k < count; k++)
+        sum += (long long)values[k]->rows * values[k]->cols;
+    snprintf(total, sizeof total, "  %-32s %12s %12lld\n", "total", "", sum);
+    assert_non_null(strstr(r.out, total));
+    run_result_free(&r);
+    lesson_folder_remove(&folder);
+    al_vocab_free(&vocab);
+    al_seq2seq_free(&model);
+}
+
 static void bad_usage_and_missing_files(void **state)
 {
     (void)state;
@@ -150,6 +191,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shows_every_tensor_and_the_total),
         cmocka_unit_test(shows_the_training_record),
+        cmocka_unit_test(shows_an_rnn_seq2seq_file),
         cmocka_unit_test(bad_usage_and_missing_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

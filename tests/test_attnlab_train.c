@@ -11,7 +11,9 @@
  * line; the command the model file records remakes it byte for byte; a
  * traced step changes nothing the run writes, the trace has every part of
  * the step, and a trace whose step never came is not left behind (whether
- * its numbers redo the step is train_reference.py --traced's question). */
+ * its numbers redo the step is train_reference.py --traced's question);
+ * the RNN seq2seq learns the pairs too, resumes exactly, and its options
+ * are refused for the other families. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -510,6 +512,52 @@ static void a_traced_step_changes_nothing(void **state)
     run_result_free(&r);
 }
 
+/* --family rnn-seq2seq on the pairs: the loss falls, the file is the RNN's,
+ * and a stopped run resumes to the same bytes. */
+static void an_rnn_seq2seq_learns_pairs_and_resumes(void **state)
+{
+    (void)state;
+    char pairs[128], model[128], csv[128], part[128], part_csv[128];
+    path_in(pairs, sizeof pairs, "rnn.tsv"), path_in(model, sizeof model, "rnn.safetensors");
+    path_in(csv, sizeof csv, "rnn.csv"), path_in(part, sizeof part, "rnn-part.safetensors");
+    path_in(part_csv, sizeof part_csv, "rnn-part.csv");
+    write_pairs(pairs);
+    const char *args[] = {tool, "--family", "rnn-seq2seq", "--corpus", pairs, "-o", model,
+                          "--loss-csv", csv, "--steps", "100", "--d-model", "16",
+                          "--context", "6", "--cell", "gru", "--score", "general",
+                          "--report-every", "50", "--quiet", NULL, NULL, NULL};
+    run_result r;
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    curve c = read_curve("rnn.csv", 50);
+    print_message("rnn pairs: loss at step 1 %.9g (log 20 = %.9g), step 100 %.9g, validation "
+                  "%.9g\n", c.first, log(20.0), c.last, c.last_val);
+    assert_true(fabs(c.first - log(20.0)) < 0.5);
+    assert_true(c.last < 0.25 * c.first && c.last_val < 0.25 * c.first);
+    bool rnn = false;
+    assert_int_equal(al_model_file_family(model, &rnn, NULL), AL_OK);
+    assert_true(rnn);
+
+    args[6] = part, args[8] = part_csv, args[21] = "--stop-after", args[22] = "40";
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    args[21] = "--resume", args[22] = NULL;
+    assert_int_equal(run_program(&r, args, NULL), 0);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    expect_same_files("rnn.safetensors", "rnn-part.safetensors");
+    expect_same_files("rnn.csv", "rnn-part.csv");
+
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", pairs, "-o", model,
+                                      "--score", "dot", NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-train: --cell, --score and --d-embed are for --family "
+                               "rnn-seq2seq\n");
+    run_result_free(&r);
+}
+
 static int make_folder(void **state)
 {
     (void)state;
@@ -543,6 +591,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(broken_pairs_are_refused),
         cmocka_unit_test(the_record_remakes_the_file),
         cmocka_unit_test(a_traced_step_changes_nothing),
+        cmocka_unit_test(an_rnn_seq2seq_learns_pairs_and_resumes),
     };
     return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }

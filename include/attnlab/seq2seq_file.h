@@ -36,6 +36,7 @@
 #ifndef ATTNLAB_SEQ2SEQ_FILE_H
 #define ATTNLAB_SEQ2SEQ_FILE_H
 
+#include "attnlab/safetensors.h"
 #include "attnlab/seq2seq.h"
 #include "attnlab/vocab.h"
 
@@ -47,6 +48,13 @@
  * all. Fails with AL_ERR_VALUE naming the problem, leaving no file. */
 al_status al_seq2seq_file_write(const char *path, const al_seq2seq *model,
                                 const al_vocab *vocab, al_error *err);
+
+/* The same with a training record: entries "training.*" after the
+ * configuration's, as model_file.h describes them (keys checked the same
+ * way). */
+al_status al_seq2seq_file_write_with(const char *path, const al_seq2seq *model,
+                                     const al_vocab *vocab, const al_metadata_entry *record,
+                                     int record_count, al_error *err);
 
 /* Read and check path into *model (allocated here for the file's
  * configuration, free with al_seq2seq_free) and *vocab (free with

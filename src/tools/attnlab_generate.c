@@ -4,7 +4,8 @@
  * looked up in the model's vocabulary, then the model chooses one word at
  * a time (generate.h) by the rule asked for: greedy, or sampling at a
  * temperature, from the top k, or from the top p. An encoder-decoder model
- * reads the prompt in its encoder and writes from <bos> on.
+ * reads the prompt in its encoder and writes from <bos> on; so does the
+ * RNN seq2seq with attention (seq2seq.h), greedily, traced as s2s.*.
  * With --trace every step is recorded (step<t>.*, generate.h).
  * Exit status 0, 2 for bad usage, 1 for a failure while running. */
 #include <stdio.h>
@@ -13,6 +14,8 @@
 
 #include "attnlab/blas.h"
 #include "attnlab/generate.h"
+#include "attnlab/model_file.h"
+#include "attnlab/seq2seq_file.h"
 #include "attnlab/trace.h"
 #include "attnlab/vocab.h"
 #include "cli_options.h"
@@ -40,6 +43,9 @@ static al_sampling sampling_of(const settings *s)
 }
 
 typedef struct run {
+    bool rnn;                  /* an RNN seq2seq file, not a Transformer's */
+    al_seq2seq seq2seq;
+    al_seq2seq_workspace s2s_ws;
     al_transformer model;
     al_vocab vocab;
     al_tokens prompt;
@@ -53,6 +59,8 @@ static void run_free(run *r)
     al_trace_discard(r->trace);
     free(r->tokens);
     al_transformer_workspace_free(&r->ws);
+    al_seq2seq_workspace_free(&r->s2s_ws);
+    al_seq2seq_free(&r->seq2seq);
     al_tokens_free(&r->prompt);
     al_transformer_free(&r->model);
     al_vocab_free(&r->vocab);
@@ -61,6 +69,19 @@ static void run_free(run *r)
 /* Load, check, tokenize: problems of the input return 2. */
 static int prepare(run *r, const settings *s, al_error *err)
 {
+    if (al_model_file_family(s->model, &r->rnn, err) != AL_OK)
+        return 2;
+    if (r->rnn) {
+        if (strcmp(s->sampling, "greedy") != 0) {
+            al_fail(err, AL_ERR_ARG, "%s is an RNN seq2seq model, which decodes greedily; "
+                    "--sampling is for Transformers", s->model);
+            return 2;
+        }
+        if (al_seq2seq_file_read(&r->seq2seq, &r->vocab, s->model, err) != AL_OK ||
+            al_tokenize(&r->prompt, s->prompt, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK)
+            return 2;
+        return 0;
+    }
     if (al_transformer_load(&r->model, &r->vocab, s->model, NULL, err) != AL_OK)
         return 2;
     const al_model_config *c = &r->model.config;
@@ -90,14 +111,30 @@ static int prepare(run *r, const settings *s, al_error *err)
     return 0;
 }
 
+/* The RNN: encode the prompt, decode greedily up to s->tokens steps. */
+static al_status rnn_translate(run *r, const settings *s, int *length, al_error *err)
+{
+    al_sequence source = {.length = r->prompt.count, .ids = r->prompt.ids,
+                          .labels = (const char *const *)r->prompt.labels};
+    al_status status = al_seq2seq_workspace_alloc(&r->s2s_ws, &r->seq2seq, r->prompt.count,
+                                                  s->tokens, err);
+    if (status == AL_OK)
+        status = al_seq2seq_encode(&r->s2s_ws, &r->seq2seq, &source, r->trace, err);
+    if (status == AL_OK)
+        status = al_seq2seq_decode(r->tokens, length, &r->s2s_ws, &r->seq2seq, NULL, s->tokens,
+                                   (const char *const *)r->vocab.words, r->trace, err);
+    return status;
+}
+
 static int generate(run *r, const settings *s, int argc, char **argv, al_error *err)
 {
     int length = 0;
-    bool translating = r->model.config.family == AL_FAMILY_ENCODER_DECODER;
+    bool translating = r->rnn || r->model.config.family == AL_FAMILY_ENCODER_DECODER;
     int longest = r->prompt.count + s->tokens;
     if (translating)
         longest = r->prompt.count > s->tokens ? r->prompt.count : s->tokens;
-    al_status status = al_transformer_workspace_alloc(&r->ws, &r->model, longest, err);
+    al_status status = r->rnn ? AL_OK
+                     : al_transformer_workspace_alloc(&r->ws, &r->model, longest, err);
     r->tokens = calloc((size_t)s->tokens, sizeof *r->tokens);
     if (status == AL_OK && !r->tokens)
         status = al_fail(err, AL_ERR_NOMEM, "no memory for %d tokens", s->tokens);
@@ -110,7 +147,9 @@ static int generate(run *r, const settings *s, int argc, char **argv, al_error *
     al_sequence input = {.length = r->prompt.count, .ids = r->prompt.ids,
                          .labels = (const char *const *)r->prompt.labels};
     al_generate_options how = {.sampling = sampling_of(s), .max_tokens = s->tokens};
-    if (status == AL_OK)
+    if (status == AL_OK && r->rnn)
+        status = rnn_translate(r, s, &length, err);
+    else if (status == AL_OK)
         status = al_transformer_generate(r->tokens, &length, &r->ws, &r->model, &input, &how,
                                          &rng, (const char *const *)r->vocab.words, r->trace,
                                          err);
@@ -139,8 +178,9 @@ static const char help_top[] =
     "usage: attnlab-generate --model FILE --prompt TEXT [options]\n"
     "Continue the prompt with a decoder-only model (e.g. one attnlab-train\n"
     "wrote), one word at a time, and print the prompt and what followed; or,\n"
-    "with an encoder-decoder model, translate it: print the prompt, '->' and\n"
-    "the words the decoder wrote.\n"
+    "with an encoder-decoder model (a Transformer, or the RNN seq2seq with\n"
+    "attention, which decodes greedily), translate it: print the prompt, '->'\n"
+    "and the words the decoder wrote.\n"
     "\n";
 
 static const char help_bottom[] =
@@ -157,7 +197,8 @@ int main(int argc, char **argv)
                   .top_p = 0.9f, .seed = AL_DEFAULT_SEED};
     const cli_option options[] = {
         {.name = "model", .kind = CLI_STRING, .target = &s.model, .value_name = "FILE",
-         .help = "the model file (decoder-only or encoder-decoder)", .required = true},
+         .help = "the model file (decoder-only, encoder-decoder or\n"
+                 "rnn-seq2seq)", .required = true},
         {.name = "prompt", .kind = CLI_STRING, .target = &s.prompt, .value_name = "TEXT",
          .help = "the words to continue (or to translate)", .required = true},
         {.name = "tokens", .kind = CLI_INT, .target = &s.tokens, .value_name = "N",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attnlab/model_file.h"
+#include "attnlab/seq2seq_file.h"
 #include "cli_options.h"
 
 #define PROGRAM "attnlab-model"
@@ -78,18 +79,18 @@ static void print_wrapped(const char *command, const char *path)
 }
 
 /* The training record (model_file.h), or that there is none. */
-static void print_training(const al_model_file *file, const char *path)
+static void print_training(const al_safetensors *file, const char *path)
 {
-    const char *command = al_model_file_metadata(file, "training.command");
+    const char *command = al_safetensors_metadata(file, "training.command");
     if (!command) {
         printf("  training: not recorded in this file\n");
         return;
     }
-    const char *steps = al_model_file_metadata(file, "training.steps");
-    const char *task = al_model_file_metadata(file, "training.task");
-    const char *corpus = al_model_file_metadata(file, "training.corpus");
-    const char *loss = al_model_file_metadata(file, "training.loss");
-    const char *val_loss = al_model_file_metadata(file, "training.validation_loss");
+    const char *steps = al_safetensors_metadata(file, "training.steps");
+    const char *task = al_safetensors_metadata(file, "training.task");
+    const char *corpus = al_safetensors_metadata(file, "training.corpus");
+    const char *loss = al_safetensors_metadata(file, "training.loss");
+    const char *val_loss = al_safetensors_metadata(file, "training.validation_loss");
     printf("  training: %s steps of %s\n  corpus: %s\n", steps ? steps : "?",
            task ? task : "?", corpus ? corpus : "?");
     if (loss && val_loss)
@@ -116,20 +117,62 @@ static void print_tensors(const al_safetensors *contents)
     printf("  %-32s %12s %12lld\n", "total", "", total);
 }
 
-static int show(const char *path)
+/* The RNN seq2seq's configuration, in words. */
+static void print_seq2seq_config(const char *path, const al_seq2seq_config *c)
 {
-    al_model_file file;
-    al_error err;
-    if (al_model_file_read(&file, path, NULL, &err) != AL_OK) {
-        cli_report(PROGRAM, "%s", err.message);
+    printf("%s: an RNN encoder-decoder (%s cells) ", path, al_rnn_kind_name(c->cell));
+    if (c->attention)
+        printf("with %s attention\n", al_score_kind_name(c->score));
+    else
+        printf("without attention (one fixed context)\n");
+    printf("  d_embed %d, d_hidden %d", c->d_embed, c->d_hidden);
+    if (c->attention && c->score == AL_SCORE_ADDITIVE)
+        printf(", d_attention %d", c->d_attention);
+    printf("\n");
+}
+
+/* An RNN seq2seq file: checked and described by its reader; the tensors
+ * and the record from the container itself. */
+static int show_seq2seq(const char *path, al_error *err)
+{
+    al_seq2seq model;
+    al_vocab vocab;
+    al_safetensors contents;
+    if (al_seq2seq_file_read(&model, &vocab, path, err) != AL_OK)
+        return 1;
+    if (al_safetensors_read(&contents, path, err) != AL_OK) {
+        al_seq2seq_free(&model), al_vocab_free(&vocab);
         return 1;
     }
-    print_config(path, &file.config);
-    print_vocab(&file.vocab);
-    print_training(&file, path);
-    print_tensors(&file.contents);
-    al_model_file_free(&file);
+    print_seq2seq_config(path, &model.config);
+    print_vocab(&vocab);
+    print_training(&contents, path);
+    print_tensors(&contents);
+    al_safetensors_free(&contents);
+    al_seq2seq_free(&model), al_vocab_free(&vocab);
     return 0;
+}
+
+static int show(const char *path)
+{
+    al_error err;
+    bool rnn = false;
+    al_model_file file;
+    int status = al_model_file_family(path, &rnn, &err) == AL_OK ? 0 : 1;
+    if (status == 0 && rnn)
+        status = show_seq2seq(path, &err);
+    else if (status == 0 && al_model_file_read(&file, path, NULL, &err) != AL_OK)
+        status = 1;
+    else if (status == 0) {
+        print_config(path, &file.config);
+        print_vocab(&file.vocab);
+        print_training(&file.contents, path);
+        print_tensors(&file.contents);
+        al_model_file_free(&file);
+    }
+    if (status != 0)
+        cli_report(PROGRAM, "%s", err.message);
+    return status;
 }
 
 int main(int argc, char **argv)

@@ -1,7 +1,8 @@
 /* attnlab-train: train a Transformer on a text file and save it as a
  * model file: decoder-only (GPT-style) to predict each next word,
  * encoder-only (BERT-style) to recover masked words, or encoder-decoder
- * to translate (a file of source<TAB>target lines, train_corpus.h).
+ * to translate (a file of source<TAB>target lines, train_corpus.h), as the
+ * RNN seq2seq with attention does too (train_learner.h).
  *
  *   corpus  -> words (the tokenizer of vocab.h, lower-cased), a vocabulary
  *              of the words seen at least --min-count times (others <unk>)
@@ -41,11 +42,14 @@
 #include "cli_options.h"
 #include "train_checkpoint.h"
 #include "train_corpus.h"
+#include "train_learner.h"
 
 #define PROGRAM "attnlab-train"
 
 typedef struct settings {
     const char *family, *corpus, *output, *loss_csv, *trace_path, *trace_filter;
+    const char *cell, *score;
+    int d_embed;
     int min_count, d_model, heads, layers, d_ff, context, batch, steps, warmup, report_every;
     int checkpoint_every, stop_after, trace_step;
     int argc;
@@ -126,9 +130,10 @@ static void draw_pairs(al_batch_item *batch, int count, const train_pairs *pairs
     }
 }
 
+/* The families that learn from pairs. */
 static bool translating(const settings *s)
 {
-    return strcmp(s->family, "encoder-decoder") == 0;
+    return strcmp(s->family, "encoder-decoder") == 0 || strcmp(s->family, "rnn-seq2seq") == 0;
 }
 
 /* --- progress ----------------------------------------------------------------------- */
@@ -174,8 +179,7 @@ typedef struct run {
     al_tokens tokens;       /* the words (one-stack families)       */
     train_pairs pairs;      /* the pairs (encoder-decoder)          */
     long train_part, held_part;   /* words or pairs to learn from, held out */
-    al_transformer model;
-    al_trainer trainer;
+    learner learner;        /* the model and its trainer                */
     int *inputs, *targets, *val_inputs, *val_targets;
     al_batch_item *batch, *val_batch;
     double *losses, *val_losses;
@@ -188,8 +192,7 @@ static void run_free(run *r)
     free(r->text);
     al_tokens_free(&r->tokens);
     train_pairs_free(&r->pairs);
-    al_trainer_free(&r->trainer);
-    al_transformer_free(&r->model);
+    learner_free(&r->learner);
     al_vocab_free(&r->vocab);
     free(r->inputs), free(r->targets), free(r->val_inputs), free(r->val_targets);
     free(r->batch), free(r->val_batch), free(r->losses), free(r->val_losses);
@@ -303,10 +306,10 @@ static void fingerprint(run *r, const settings *s)
     snprintf(r->fingerprint, sizeof r->fingerprint,
              "corpus %ld bytes fnv1a %016llx; family %s min-count %d d-model %d heads %d "
              "layers %d d-ff %d context %d batch %d steps %d lr %.9g warmup %d validation %.9g "
-             "seed %llu", r->text_size, (unsigned long long)hash, s->family, s->min_count,
-             s->d_model, s->heads,
-             s->layers, s->d_ff, s->context, s->batch, s->steps, (double)s->lr, s->warmup,
-             (double)s->validation, (unsigned long long)s->seed);
+             "seed %llu cell %s score %s d-embed %d", r->text_size, (unsigned long long)hash,
+             s->family, s->min_count, s->d_model, s->heads, s->layers, s->d_ff, s->context,
+             s->batch, s->steps, (double)s->lr, s->warmup, (double)s->validation,
+             (unsigned long long)s->seed, s->cell, s->score, s->d_embed);
 }
 
 static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rng,
@@ -315,7 +318,8 @@ static al_status save_checkpoint(run *r, long steps_done, const al_rng *batch_rn
     train_state state = {.step = steps_done, .batch_rng = *batch_rng,
                          .settings = r->fingerprint, .losses = r->losses,
                          .val_losses = r->val_losses};
-    return train_checkpoint_write(r->checkpoint_path, &r->model, &r->trainer, &state, err);
+    train_tensors tensors = learner_tensors(&r->learner);
+    return train_checkpoint_write(r->checkpoint_path, &tensors, &state, err);
 }
 
 /* The shortest text of x that reads back as the same float. */
@@ -351,11 +355,18 @@ static void remaking_command(char *out, size_t size, const settings *s)
     corpus[n] = '\0';
     shortest_float(lr, sizeof lr, s->lr);
     shortest_float(validation, sizeof validation, s->validation);
-    snprintf(out, size, "%s --family %s --corpus %s --min-count %d --d-model %d --heads %d "
-             "--layers %d --d-ff %d --context %d --batch %d --steps %d --lr %s --warmup %d "
-             "--validation %s --seed %llu", PROGRAM, s->family, corpus, s->min_count,
-             s->d_model, s->heads, s->layers, s->d_ff ? s->d_ff : 4 * s->d_model, s->context,
-             s->batch, s->steps, lr, s->warmup, validation, (unsigned long long)s->seed);
+    char shape[128];
+    if (strcmp(s->family, "rnn-seq2seq") == 0)
+        snprintf(shape, sizeof shape, "--cell %s --score %s --d-embed %d", s->cell, s->score,
+                 s->d_embed ? s->d_embed : s->d_model);
+    else
+        snprintf(shape, sizeof shape, "--heads %d --layers %d --d-ff %d", s->heads, s->layers,
+                 s->d_ff ? s->d_ff : 4 * s->d_model);
+    snprintf(out, size, "%s --family %s --corpus %s --min-count %d --d-model %d %s "
+             "--context %d --batch %d --steps %d --lr %s --warmup %d --validation %s "
+             "--seed %llu", PROGRAM, s->family, corpus, s->min_count, s->d_model, shape,
+             s->context, s->batch, s->steps, lr, s->warmup, validation,
+             (unsigned long long)s->seed);
 }
 
 /* How the weights were made, for the model file (model_file.h). */
@@ -373,34 +384,22 @@ static al_status save_model(run *r, const settings *s, al_error *err)
         {"training.task", task}, {"training.corpus", r->corpus_id},
         {"training.steps", steps}, {"training.loss", loss},
         {"training.validation_loss", val_loss}};
-    return al_transformer_save_with(&r->model, &r->vocab, s->output, record,
-                                    (int)(sizeof record / sizeof record[0]), err);
+    return learner_save(&r->learner, &r->vocab, s->output, record,
+                        (int)(sizeof record / sizeof record[0]), err);
 }
 
 /* The training loop; *stopped is set when it stopped early (Ctrl-C,
  * SIGTERM, --stop-after), after writing the checkpoint. */
 static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
 {
-    bool encoder = strcmp(s->family, "encoder-only") == 0, decoder = !encoder;
-    al_family family = encoder ? AL_FAMILY_ENCODER_ONLY : AL_FAMILY_DECODER_ONLY;
-    if (translating(s))
-        family = AL_FAMILY_ENCODER_DECODER, encoder = decoder = true;
-    al_model_config config = {
-        .family = family, .norm = AL_NORM_PRE, .d_model = s->d_model, .heads = s->heads,
-        .encoder_layers = encoder ? s->layers : 0, .decoder_layers = decoder ? s->layers : 0,
-        .d_ff = s->d_ff ? s->d_ff : 4 * s->d_model, .vocab_size = r->vocab.size,
-        .positions = AL_POSITIONS_LEARNED, .max_positions = s->context, .biases = true,
-        .tied_output = true, .norm_epsilon = AL_LAYER_NORM_EPSILON};
-    al_status status = al_transformer_alloc(&r->model, &config, err);
-    if (status != AL_OK)
-        return status;
+    learner_config config = {
+        .family = s->family, .vocab_size = r->vocab.size, .d_model = s->d_model,
+        .heads = s->heads, .layers = s->layers, .d_ff = s->d_ff, .context = s->context,
+        .cell = s->cell, .score = s->score, .d_embed = s->d_embed};
     al_rng init_rng, batch_rng;
     al_rng_seed(&init_rng, s->seed, 0);
     al_rng_seed(&batch_rng, s->seed, 1);
-    al_transformer_init(&r->model, &init_rng);
-    al_scale(&r->model.embed.table, &r->model.embed.table, 0.02f, NULL);
-    al_scale(&r->model.pos_table, &r->model.pos_table, 0.02f, NULL);
-    status = al_trainer_alloc(&r->trainer, &r->model, s->context, err);
+    al_status status = learner_init(&r->learner, &config, &init_rng, s->batch, err);
     size_t window = (size_t)s->batch * s->context;
     r->inputs = calloc(window, sizeof *r->inputs), r->targets = calloc(window, sizeof(int));
     r->val_inputs = calloc(window, sizeof(int)), r->val_targets = calloc(window, sizeof(int));
@@ -437,8 +436,10 @@ static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
     if (s->resume) {
         train_state state = {.settings = r->fingerprint, .losses = r->losses,
                              .val_losses = r->val_losses};
-        status = train_checkpoint_read(r->checkpoint_path, &r->model, &r->trainer, &state,
-                                       s->steps, err);
+        train_tensors tensors = learner_tensors(&r->learner);
+        status = train_checkpoint_read(r->checkpoint_path, &tensors, &state, s->steps, err);
+        if (status == AL_OK)
+            learner_set_step(&r->learner, state.step);
         r->bad_checkpoint = status != AL_OK && status != AL_ERR_NOMEM;
         if (status != AL_OK)
             return status;
@@ -460,10 +461,9 @@ static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
         draw_training_batch(r, r->batch, r->inputs, r->targets, s, false, &batch_rng);
         words_read += batch_words(r->batch, s->batch);
         bool tracing = r->trace && step + 1 == s->trace_step;
-        status = al_train_step_traced(&r->trainer, &r->model, r->batch, s->batch, &ts,
-                                      &r->losses[step], NULL,
-                                      (const char *const *)r->vocab.words,
-                                      tracing ? r->trace : NULL, err);
+        status = learner_step(&r->learner, r->batch, s->batch, &ts,
+                              (const char *const *)r->vocab.words, tracing ? r->trace : NULL,
+                              &r->losses[step], err);
         if (status == AL_OK && tracing) {
             al_trace *trace = r->trace;
             r->trace = NULL;
@@ -472,8 +472,8 @@ static al_status train(run *r, const settings *s, bool *stopped, al_error *err)
         r->val_losses[step] = -1.0;
         bool reporting = (step + 1) % s->report_every == 0 || step + 1 == s->steps;
         if (status == AL_OK && reporting)
-            status = al_evaluate(&r->trainer, &r->model, r->val_batch, val_count,
-                                 &r->val_losses[step], err);
+            status = learner_evaluate(&r->learner, r->val_batch, val_count,
+                                      &r->val_losses[step], err);
         if (status == AL_OK && reporting && !s->quiet) {
             double elapsed = seconds_since(&start);
             double done = (double)(step + 1 - first);
@@ -504,11 +504,12 @@ static const char help_top[] =
     "(attnlab-model show MODEL says what it holds): decoder-only (GPT-style)\n"
     "learns to predict each next word; encoder-only (BERT-style) reads [CLS]\n"
     "and the words with 15% of them hidden, and learns to recover them;\n"
-    "encoder-decoder learns to translate from a file of pairs, one a line,\n"
-    "the source and the target separated by a tab. The vocabulary is the\n"
-    "corpus's words, lower-cased, that appear at least --min-count times; the\n"
-    "others become <unk>. The last --validation part of the words (or pairs)\n"
-    "is held out and measured at every report.\n"
+    "encoder-decoder (or rnn-seq2seq, the RNN encoder-decoder with attention)\n"
+    "learns to translate from a file of pairs, one a line, the source and the\n"
+    "target separated by a tab. The vocabulary is the corpus's words,\n"
+    "lower-cased, that appear at least --min-count times; the others become\n"
+    "<unk>. The last --validation part of the words (or pairs) is held out\n"
+    "and measured at every report.\n"
     "\n";
 
 static const char help_bottom[] =
@@ -537,10 +538,22 @@ int main(int argc, char **argv)
          .value_name = "MODEL", .help = "where the model file goes (.safetensors)",
          .required = true},
         {.name = "family", .kind = CLI_CHOICE, .target = &s.family, .value_name = "KIND",
-         .choices = "decoder-only|encoder-only|encoder-decoder",
+         .choices = "decoder-only|encoder-only|encoder-decoder|rnn-seq2seq",
          .help = "decoder-only learns the next word (the default),\n"
-                 "encoder-only masked words, encoder-decoder to\n"
-                 "translate (the corpus: source<TAB>target lines)"},
+                 "encoder-only masked words, encoder-decoder and\n"
+                 "rnn-seq2seq (an RNN encoder and decoder with\n"
+                 "attention) to translate (the corpus: source<TAB>target\n"
+                 "lines)"},
+        {.name = "cell", .kind = CLI_CHOICE, .target = &s.cell, .value_name = "CELL",
+         .choices = "elman|gru|gru-pytorch",
+         .help = "rnn-seq2seq: the RNN cell (default gru)"},
+        {.name = "score", .kind = CLI_CHOICE, .target = &s.score, .value_name = "KIND",
+         .choices = "additive|dot|scaled-dot|general|none",
+         .help = "rnn-seq2seq: how the decoder scores the encoder's\n"
+                 "states (default additive; none: no attention)"},
+        {.name = "d-embed", .kind = CLI_INT, .target = &s.d_embed, .value_name = "N",
+         .help = "rnn-seq2seq: the width of a word vector (default\n"
+                 "d_model, which is the width of a state)", .min = 1, .max = 1024},
         {.name = "min-count", .kind = CLI_INT, .target = &s.min_count, .value_name = "N",
          .help = "N appearances give a word its own id (default 1)", .min = 1,
          .max = 1000000},
@@ -601,7 +614,18 @@ int main(int argc, char **argv)
     int parsed = cli_parse_program(&program, options, NULL, argc, argv);
     if (parsed >= 0)
         return parsed;
-    if (s.d_model % s.heads != 0) {
+    bool rnn = strcmp(s.family, "rnn-seq2seq") == 0;
+    if (!rnn && (s.cell || s.score || s.d_embed)) {
+        cli_report(PROGRAM, "--cell, --score and --d-embed are for --family rnn-seq2seq");
+        return 2;
+    }
+    if (rnn && s.trace_path) {
+        cli_report(PROGRAM, "--trace records a Transformer's step; an rnn-seq2seq step is "
+                   "not traced yet");
+        return 2;
+    }
+    s.cell = s.cell ? s.cell : "gru", s.score = s.score ? s.score : "additive";
+    if (!rnn && s.d_model % s.heads != 0) {
         cli_report(PROGRAM, "d_model %d does not split into %d heads", s.d_model, s.heads);
         return 2;
     }

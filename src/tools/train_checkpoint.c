@@ -41,24 +41,28 @@ typedef struct tensor_names {
     al_named_tensor *tensors;       /* 3 · count  */
 } tensor_names;
 
-static al_status list_tensors(tensor_names *t, al_transformer *model, const al_trainer *trainer,
-                              al_error *err)
+/* The k-th of the 3 · count tensors: parameter, first or second moment. */
+static al_matrix *tensor_at(const train_tensors *p, int k)
 {
-    t->count = trainer->count;
+    return k < p->count ? p->params[k] : k < 2 * p->count ? p->ms[k - p->count]
+                                                          : p->vs[k - 2 * p->count];
+}
+
+static al_status list_tensors(tensor_names *t, const train_tensors *p, al_error *err)
+{
+    t->count = p->count;
     t->names = calloc((size_t)t->count * 3, sizeof *t->names);
     t->tensors = calloc((size_t)t->count * 3, sizeof *t->tensors);
     if (!t->names || !t->tensors)
         return al_fail(err, AL_ERR_NOMEM, "no memory for a checkpoint of %d tensors",
                        t->count);
-    al_transformer_param_list(model, NULL, t->names, t->count);
     for (int k = 0; k < t->count; k++) {
-        al_name(t->names[t->count + k], "adam.m.%s", t->names[k]);
-        al_name(t->names[2 * t->count + k], "adam.v.%s", t->names[k]);
-        const al_matrix *values[3] = {trainer->params[k], trainer->ms[k], trainer->vs[k]};
-        for (int part = 0; part < 3; part++)
-            t->tensors[part * t->count + k] = (al_named_tensor){
-                .name = t->names[part * t->count + k], .value = *values[part]};
+        al_name(t->names[k], "%s", p->names[k]);
+        al_name(t->names[t->count + k], "adam.m.%s", p->names[k]);
+        al_name(t->names[2 * t->count + k], "adam.v.%s", p->names[k]);
     }
+    for (int k = 0; k < 3 * t->count; k++)
+        t->tensors[k] = (al_named_tensor){.name = t->names[k], .value = *tensor_at(p, k)};
     return AL_OK;
 }
 
@@ -68,12 +72,11 @@ static void free_tensors(tensor_names *t)
     free(t->tensors);
 }
 
-al_status train_checkpoint_write(const char *path, al_transformer *model,
-                                 const al_trainer *trainer, const train_state *state,
-                                 al_error *err)
+al_status train_checkpoint_write(const char *path, const train_tensors *p,
+                                 const train_state *state, al_error *err)
 {
     tensor_names t = {0};
-    al_status status = list_tensors(&t, model, trainer, err);
+    al_status status = list_tensors(&t, p, err);
     char step[32], rng_state[32], rng_increment[32];
     snprintf(step, sizeof step, "%ld", state->step);
     snprintf(rng_state, sizeof rng_state, "%" PRIu64, state->batch_rng.state);
@@ -138,8 +141,8 @@ static al_status read_state(train_state *state, const al_safetensors *file, cons
     return AL_OK;
 }
 
-al_status train_checkpoint_read(const char *path, al_transformer *model, al_trainer *trainer,
-                                train_state *state, long max_steps, al_error *err)
+al_status train_checkpoint_read(const char *path, const train_tensors *p, train_state *state,
+                                long max_steps, al_error *err)
 {
     al_safetensors file;
     al_status status = al_safetensors_read(&file, path, err);
@@ -148,20 +151,16 @@ al_status train_checkpoint_read(const char *path, al_transformer *model, al_trai
     status = read_state(state, &file, path, max_steps, err);
     tensor_names t = {0};
     if (status == AL_OK)
-        status = list_tensors(&t, model, trainer, err);
+        status = list_tensors(&t, p, err);
     for (int k = 0; status == AL_OK && k < 3 * t.count; k++) {
         const al_matrix *saved = al_safetensors_find(&file, t.names[k]);
-        al_matrix *into = k < t.count ? trainer->params[k]
-                        : k < 2 * t.count ? trainer->ms[k - t.count]
-                                          : trainer->vs[k - 2 * t.count];
+        al_matrix *into = tensor_at(p, k);
         if (!saved || !al_same_shape(saved, into))
             status = al_fail(err, AL_ERR_FORMAT, "%s: tensor %s is missing or has another "
                              "shape", path, t.names[k]);
         else
             al_copy(into, saved, NULL);
     }
-    if (status == AL_OK)
-        trainer->step = state->step;
     free_tensors(&t);
     al_safetensors_free(&file);
     return status;

@@ -24,17 +24,26 @@ typedef struct train_state {
     double *losses, *val_losses; /* step entries each                         */
 } train_state;
 
-/* Write the checkpoint of model and trainer to path. */
-al_status train_checkpoint_write(const char *path, al_transformer *model,
-                                 const al_trainer *trainer, const train_state *state,
-                                 al_error *err);
+/* The tensors of a checkpoint: count parameters under their model-file
+ * names, and AdamW's two moments of each (side by side, as the trainers
+ * of train.h and seq2seq_train.h list them). */
+typedef struct train_tensors {
+    int count;
+    const char (*names)[AL_NAME_SIZE];
+    al_matrix *const *params, *const *ms, *const *vs;
+} train_tensors;
 
-/* Read path into model (already allocated for the same configuration),
- * trainer's moments and step, and *state (whose losses arrays hold room
- * for max_steps entries). Fails with AL_ERR_FORMAT naming the problem if
- * the file is not such a checkpoint, if its settings are not
- * state->settings, or if a tensor is missing or has another shape. */
-al_status train_checkpoint_read(const char *path, al_transformer *model, al_trainer *trainer,
-                                train_state *state, long max_steps, al_error *err);
+/* Write the checkpoint of t and state to path. */
+al_status train_checkpoint_write(const char *path, const train_tensors *t,
+                                 const train_state *state, al_error *err);
+
+/* Read path into t's tensors (already allocated, the same shapes) and
+ * *state (whose losses arrays hold room for max_steps entries); the
+ * caller sets its trainer's step from state->step. Fails with
+ * AL_ERR_FORMAT naming the problem if the file is not such a checkpoint,
+ * if its settings are not state->settings, or if a tensor is missing or
+ * has another shape. */
+al_status train_checkpoint_read(const char *path, const train_tensors *t, train_state *state,
+                                long max_steps, al_error *err);
 
 #endif

@@ -82,24 +82,6 @@ static al_status match_tensors(al_named_tensor *ordered, const al_param_spec *sp
     return AL_OK;
 }
 
-/* Every key of the record starts with AL_TRAINING_KEY_PREFIX, once. */
-static al_status check_record(const al_metadata_entry *record, int count, al_error *err)
-{
-    size_t prefix = strlen(AL_TRAINING_KEY_PREFIX);
-    for (int k = 0; k < count; k++) {
-        if (!record[k].key || strncmp(record[k].key, AL_TRAINING_KEY_PREFIX, prefix) != 0 ||
-            !record[k].key[prefix] || !record[k].value)
-            return al_fail(err, AL_ERR_VALUE, "model file: a training record's key must be "
-                           "%sNAME with a value, not '%s'", AL_TRAINING_KEY_PREFIX,
-                           record[k].key ? record[k].key : "(none)");
-        for (int j = 0; j < k; j++)
-            if (strcmp(record[j].key, record[k].key) == 0)
-                return al_fail(err, AL_ERR_VALUE, "model file: the training record has '%s' "
-                               "twice", record[k].key);
-    }
-    return AL_OK;
-}
-
 al_status al_model_file_write(const char *path, const al_model_config *config,
                               const al_vocab *vocab, const al_named_tensor *tensors, int count,
                               al_error *err)
@@ -114,7 +96,7 @@ al_status al_model_file_write_with(const char *path, const al_model_config *conf
 {
     al_param_spec *specs = NULL;
     int n;
-    al_status status = check_record(record, record_count, err);
+    al_status status = model_record_check(record, record_count, err);
     if (status == AL_OK)
         status = list_tensors(&specs, &n, config, err);
     if (status == AL_OK && vocab->size != config->vocab_size)
@@ -128,18 +110,12 @@ al_status al_model_file_write_with(const char *path, const al_model_config *conf
     model_metadata metadata = {0};
     if (status == AL_OK)
         status = model_metadata_make(&metadata, config, vocab, err);
-    /* the configuration's entries, then the record's */
     al_metadata_entry *entries = NULL;
-    if (status == AL_OK &&
-        !(entries = malloc((size_t)(metadata.count + record_count) * sizeof *entries)))
-        status = al_fail(err, AL_ERR_NOMEM, "out of memory writing %s", path);
-    if (status == AL_OK) {
-        memcpy(entries, metadata.entries, (size_t)metadata.count * sizeof *entries);
-        if (record_count > 0)
-            memcpy(entries + metadata.count, record, (size_t)record_count * sizeof *entries);
+    if (status == AL_OK)
+        status = model_record_append(&entries, &metadata, record, record_count, err);
+    if (status == AL_OK)
         status = al_safetensors_write(path, ordered, n, entries, metadata.count + record_count,
                                       err);
-    }
     free(entries);
     model_metadata_free(&metadata);
     free(ordered);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnlab/model_file.h"
 #include "attnlab/seq2seq_file.h"
 #include "trace/float_text.h"
 
@@ -373,5 +374,37 @@ al_status model_metadata_family(bool *is_seq2seq, const al_safetensors *file, co
     if (!*is_seq2seq && al_family_parse(&transformer, family, &family_error) != AL_OK)
         return al_fail(err, AL_ERR_FORMAT, "%s: metadata %s, or " AL_SEQ2SEQ_FAMILY, path,
                        family_error.message);
+    return AL_OK;
+}
+
+/* Every key of the record starts with AL_TRAINING_KEY_PREFIX, once. */
+al_status model_record_check(const al_metadata_entry *record, int count, al_error *err)
+{
+    size_t prefix = strlen(AL_TRAINING_KEY_PREFIX);
+    for (int k = 0; k < count; k++) {
+        if (!record[k].key || strncmp(record[k].key, AL_TRAINING_KEY_PREFIX, prefix) != 0 ||
+            !record[k].key[prefix] || !record[k].value)
+            return al_fail(err, AL_ERR_VALUE, "model file: a training record's key must be "
+                           "%sNAME with a value, not '%s'", AL_TRAINING_KEY_PREFIX,
+                           record[k].key ? record[k].key : "(none)");
+        for (int j = 0; j < k; j++)
+            if (strcmp(record[j].key, record[k].key) == 0)
+                return al_fail(err, AL_ERR_VALUE, "model file: the training record has '%s' "
+                               "twice", record[k].key);
+    }
+    return AL_OK;
+}
+
+al_status model_record_append(al_metadata_entry **entries, const model_metadata *metadata,
+                              const al_metadata_entry *record, int record_count,
+                              al_error *err)
+{
+    *entries = malloc((size_t)(metadata->count + record_count) * sizeof **entries);
+    if (!*entries)
+        return al_fail(err, AL_ERR_NOMEM, "model file: no memory for %d metadata entries",
+                       metadata->count + record_count);
+    memcpy(*entries, metadata->entries, (size_t)metadata->count * sizeof **entries);
+    if (record_count > 0)
+        memcpy(*entries + metadata->count, record, (size_t)record_count * sizeof **entries);
     return AL_OK;
 }

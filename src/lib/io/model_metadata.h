@@ -49,4 +49,14 @@ al_status seq2seq_metadata_parse(al_seq2seq_config *config, al_vocab *vocab,
 al_status model_metadata_family(bool *is_seq2seq, const al_safetensors *file, const char *path,
                                 al_error *err);
 
+/* The training record's keys (model_file.h): each AL_TRAINING_KEY_PREFIX
+ * and a name, once; AL_ERR_VALUE naming the first that is not. */
+al_status model_record_check(const al_metadata_entry *record, int count, al_error *err);
+
+/* *entries (malloc'd, the caller frees): metadata's entries, then the
+ * record's; metadata->count + record_count of them. */
+al_status model_record_append(al_metadata_entry **entries, const model_metadata *metadata,
+                              const al_metadata_entry *record, int record_count,
+                              al_error *err);
+
 #endif

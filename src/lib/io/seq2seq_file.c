@@ -5,6 +5,7 @@
 #include "attnlab/seq2seq_file.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/safetensors.h"
@@ -58,6 +59,16 @@ static void model_text(char *out, size_t size, const al_seq2seq_config *c)
 al_status al_seq2seq_file_write(const char *path, const al_seq2seq *model,
                                 const al_vocab *vocab, al_error *err)
 {
+    return al_seq2seq_file_write_with(path, model, vocab, NULL, 0, err);
+}
+
+al_status al_seq2seq_file_write_with(const char *path, const al_seq2seq *model,
+                                     const al_vocab *vocab, const al_metadata_entry *record,
+                                     int record_count, al_error *err)
+{
+    al_status checked = model_record_check(record, record_count, err);
+    if (checked != AL_OK)
+        return checked;
     if (vocab->size != model->config.vocab_size)
         return al_fail(err, AL_ERR_VALUE, "%s: the vocabulary has %d words but the model's "
                        "vocab_size is %d", path, vocab->size, model->config.vocab_size);
@@ -70,9 +81,13 @@ al_status al_seq2seq_file_write(const char *path, const al_seq2seq *model,
         tensors[k] = (al_named_tensor){.name = names[k], .value = *values[k]};
     model_metadata metadata;
     al_status status = seq2seq_metadata_make(&metadata, &model->config, vocab, err);
+    al_metadata_entry *entries = NULL;
     if (status == AL_OK)
-        status = al_safetensors_write(path, tensors, count, metadata.entries, metadata.count,
-                                      err);
+        status = model_record_append(&entries, &metadata, record, record_count, err);
+    if (status == AL_OK)
+        status = al_safetensors_write(path, tensors, count, entries,
+                                      metadata.count + record_count, err);
+    free(entries);
     model_metadata_free(&metadata);
     return status;
 }
