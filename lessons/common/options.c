@@ -51,13 +51,13 @@ static int add_sentence(cli_option *out, int n, const lesson_about *about,
 /* Room for --seed's and --data's help, which name their defaults. */
 typedef struct default_helps {
     char seed[160];                        /* "<about's words> (default 42)"   */
-    char data[LESSON_LOCATION_SIZE + 64];  /* "the data folder (default: DIR)" */
+    char data[PROGRAM_LOCATION_SIZE + 64];  /* "the data folder (default: DIR)" */
 } default_helps;
 
 /* --seed and --data, as about asks, at out[n...]; each set to its default
  * first: 42, and where->data_dir. */
 static int add_seed_and_data(cli_option *out, int n, const lesson_about *about,
-                             const lesson_inputs *inputs, const lesson_locations *where,
+                             const lesson_inputs *inputs, const program_locations *where,
                              default_helps *helps)
 {
     if (about->seed_help) {
@@ -119,7 +119,7 @@ void parse_lesson_options(const lesson_about *about, const cli_option *lesson_op
                           const lesson_inputs *inputs, lesson_common *common, int argc,
                           char **argv)
 {
-    lesson_locations_find(&common->where);
+    program_locations_find(&common->where);
     cli_option options[MAX_OPTIONS];
     default_helps helps;
     int n = add_sentence(options, 0, about, inputs);

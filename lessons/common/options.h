@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "cli_options.h"
-#include "locations.h"
+#include "program_locations.h"
 
 /* A lesson's own options are a cli_option table (cli_options.h), ended by
  * {0}; a list of numbers (--keys 70,80) is a cli_numbers. */
@@ -26,8 +26,8 @@ typedef struct lesson_common {
     bool quiet;                /* --quiet: only the final paths            */
     bool no_color;             /* --no-color (NO_COLOR is honoured too)    */
     int precision;             /* --precision N: decimals in tables        */
-    lesson_locations where;    /* data/ and the renderers: the build tree's
-                                  or the installed ones (locations.h);
+    program_locations where;   /* data/ and the renderers: the build tree's
+                                  or the installed ones (program_locations.h);
                                   filled by parse_lesson_options          */
 } lesson_common;
 

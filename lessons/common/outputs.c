@@ -1,6 +1,6 @@
 /* outputs.c: a lesson's trace file and figures (see outputs.h).
  * Renderers are separate programs, started directly (no shell) from the
- * folder locations.h chose (the build tree's, or the installed bindir),
+ * folder program_locations.h chose (the build tree's, or the installed bindir),
  * or from PATH when they are not there. */
 #include "outputs.h"
 
@@ -58,7 +58,7 @@ void outputs_close_trace(lesson_outputs *outputs)
 }
 
 /* The renderer in render_dir (the build tree's or the installed bindir,
- * locations.h) if it is there, else its bare name for posix_spawnp to
+ * program_locations.h) if it is there, else its bare name for posix_spawnp to
  * find on PATH. */
 static void renderer_path(char *buf, size_t size, const char *render_dir, const char *renderer)
 {
@@ -129,7 +129,7 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
     char *out = outputs->figure_paths[index], *command = outputs->redraw_commands[index];
     figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, outputs->common->figures_dir, suffix);
 
-    char path[LESSON_LOCATION_SIZE + 32];
+    char path[PROGRAM_LOCATION_SIZE + 32];
     renderer_path(path, sizeof path, outputs->common->where.render_dir, renderer);
     const char *argv[MAX_FIGURE_ARGS + 5] = {renderer, outputs->trace_path};
     int n = 2;

@@ -1,8 +1,9 @@
-/* locations.c: the build tree or the installed folders (see locations.h).
- * The five folders come from meson as compile-time strings (lessons/
- * meson.build); this file only chooses between the two pairs. */
+/* program_locations.c: the build tree or the installed folders (see
+ * program_locations.h). The five folders come from meson as compile-time
+ * strings (src/meson.build); this file only chooses between the two
+ * pairs. */
 #define _XOPEN_SOURCE 700  /* realpath */
-#include "locations.h"
+#include "program_locations.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static bool running_from(const char *build_root)
     return strncmp(exe, root, n) == 0 && exe[n] == '/';
 }
 
-void lesson_locations_find(lesson_locations *where)
+void program_locations_find(program_locations *where)
 {
     where->in_build_tree = running_from(AL_BUILD_ROOT);
     snprintf(where->data_dir, sizeof where->data_dir, "%s",
