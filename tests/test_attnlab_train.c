@@ -13,7 +13,8 @@
  * the step, and a trace whose step never came is not left behind (whether
  * its numbers redo the step is train_reference.py --traced's question);
  * the RNN seq2seq learns the pairs too, resumes exactly, and its options
- * are refused for the other families. */
+ * are refused for the other families; --loss-curve writes the CSV, the
+ * trace and a drawn PNG and SVG whose numbers are the run's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -558,6 +559,45 @@ static void an_rnn_seq2seq_learns_pairs_and_resumes(void **state)
     run_result_free(&r);
 }
 
+static void the_loss_curve_is_written_and_drawn(void **state)
+{
+    (void)state;
+    char corpus[128], model[128], stem[128];
+    path_in(corpus, sizeof corpus, "curve.txt"), path_in(model, sizeof model, "cv.safetensors");
+    path_in(stem, sizeof stem, "cv-loss");
+    write_repeated(corpus);
+    run_result r;
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", model,
+                                      "--steps", "40", "--d-model", "16", "--heads", "2",
+                                      "--layers", "1", "--context", "8", "--batch", "4",
+                                      "--report-every", "10", "--loss-curve", stem, "--quiet",
+                                      NULL), 0);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    run_result_free(&r);
+    curve c = read_curve("cv-loss.csv", 10);
+    assert_int_equal(c.rows, 40);
+    al_trace_file *t = lesson_trace(&folder, "cv-loss.jsonl");
+    const al_trace_tensor *train = al_trace_file_find(t, "loss.train");
+    const al_trace_tensor *held = al_trace_file_find(t, "loss.validation");
+    assert_non_null(train), assert_non_null(held);
+    assert_int_equal(train->cols, 40);
+    /* the trace holds the CSV's numbers (float32 of them) */
+    assert_float_equal(train->data[0], (float)c.first, 0.0);
+    assert_float_equal(train->data[39], (float)c.last, 0.0);
+    assert_float_equal(held->data[39], (float)c.last_val, 0.0);
+    assert_true(isnan(held->data[0]));   /* not measured at step 1: null */
+    al_trace_file_free(t);
+    size_t png_size, svg_size;
+    char *png = lesson_file_text(&folder, "cv-loss.png", &png_size);
+    char *svg = lesson_file_text(&folder, "cv-loss.svg", &svg_size);
+    assert_true(png_size > 8 && memcmp(png, "\x89PNG", 4) == 0);
+    assert_non_null(strstr(svg, "held-out batch"));
+    assert_non_null(strstr(svg, "step"));
+    assert_non_null(strstr(svg, "Loss of the decoder-only model on curve.txt"));
+    free(png), free(svg);
+}
+
 static int make_folder(void **state)
 {
     (void)state;
@@ -592,6 +632,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(the_record_remakes_the_file),
         cmocka_unit_test(a_traced_step_changes_nothing),
         cmocka_unit_test(an_rnn_seq2seq_learns_pairs_and_resumes),
+        cmocka_unit_test(the_loss_curve_is_written_and_drawn),
     };
     return cmocka_run_group_tests(tests, make_folder, remove_folder);
 }

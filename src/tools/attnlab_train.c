@@ -42,12 +42,13 @@
 #include "cli_options.h"
 #include "train_checkpoint.h"
 #include "train_corpus.h"
+#include "train_curve.h"
 #include "train_learner.h"
 
 #define PROGRAM "attnlab-train"
 
 typedef struct settings {
-    const char *family, *corpus, *output, *loss_csv, *trace_path, *trace_filter;
+    const char *family, *corpus, *output, *loss_csv, *loss_curve, *trace_path, *trace_filter;
     const char *cell, *score;
     int d_embed;
     int min_count, d_model, heads, layers, d_ff, context, batch, steps, warmup, report_every;
@@ -197,29 +198,6 @@ static void run_free(run *r)
     free(r->inputs), free(r->targets), free(r->val_inputs), free(r->val_targets);
     free(r->batch), free(r->val_batch), free(r->losses), free(r->val_losses);
     al_trace_discard(r->trace);   /* a trace whose step never came leaves nothing */
-}
-
-/* The loss curve as CSV: step, training loss, validation loss (empty
- * where not measured). */
-static al_status write_losses(const char *path, const run *r, int steps, al_error *err)
-{
-    al_atomic_file file;
-    al_status status = al_atomic_begin(&file, path, err);
-    if (status != AL_OK)
-        return status;
-    fprintf(file.stream, "step,train_loss,validation_loss\n");
-    for (int s = 0; s < steps; s++) {
-        fprintf(file.stream, "%d,%.9g,", s + 1, r->losses[s]);
-        if (r->val_losses[s] >= 0)
-            fprintf(file.stream, "%.9g", r->val_losses[s]);
-        fprintf(file.stream, "\n");
-    }
-    status = al_atomic_finish(&file, err);
-    if (status == AL_OK)
-        status = al_atomic_commit(&file, err);
-    else
-        al_atomic_discard(&file);
-    return status;
 }
 
 /* A batch for the family: next words, masked words or pairs; from the
@@ -587,6 +565,10 @@ int main(int argc, char **argv)
          .help = "steps between reports (default 10)", .min = 1, .max = 10000000},
         {.name = "loss-csv", .kind = CLI_STRING, .target = &s.loss_csv, .value_name = "FILE",
          .help = "also write step, training and validation loss as CSV"},
+        {.name = "loss-curve", .kind = CLI_STRING, .target = &s.loss_curve,
+         .value_name = "STEM",
+         .help = "also write STEM.csv and the trace STEM.jsonl, and draw\n"
+                 "them as STEM.png and STEM.svg (attnlab-heatmap --lines)"},
         {.name = "checkpoint-every", .kind = CLI_INT, .target = &s.checkpoint_every,
          .value_name = "N",
          .help = "also write MODEL.checkpoint every N steps (it is\n"
@@ -664,13 +646,29 @@ int main(int argc, char **argv)
     }
     if (code == 0 && save_model(&r, &s, &err) != AL_OK)
         code = 1;
-    if (code == 0 && s.loss_csv && write_losses(s.loss_csv, &r, s.steps, &err) != AL_OK)
+    if (code == 0 && s.loss_csv &&
+        train_curve_csv(s.loss_csv, r.losses, r.val_losses, s.steps, &err) != AL_OK)
         code = 1;
+    if (code == 0 && s.loss_curve) {
+        const char *slash = strrchr(s.corpus, '/');
+        char title[256];
+        snprintf(title, sizeof title, "Loss of the %s model on %s", s.family,
+                 slash ? slash + 1 : s.corpus);
+        if (train_curve_write(s.loss_curve, r.losses, r.val_losses, s.steps, title, argc, argv,
+                              &err) != AL_OK)
+            code = 1;
+    }
     if (code != 0)
         cli_report(PROGRAM, "%s", err.message);
-    else if (!s.quiet)
-        printf("wrote %s%s%s\n", s.output, s.loss_csv ? " and " : "",
-               s.loss_csv ? s.loss_csv : "");
+    else if (!s.quiet) {
+        printf("wrote %s", s.output);
+        if (s.loss_csv)
+            printf(", %s", s.loss_csv);
+        if (s.loss_curve)
+            printf(", %s.csv, %s.jsonl, %s.png and %s.svg", s.loss_curve, s.loss_curve,
+                   s.loss_curve, s.loss_curve);
+        printf("\n");
+    }
     run_free(&r);
     return code;
 }
