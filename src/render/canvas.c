@@ -176,7 +176,8 @@ void canvas_stroke_polyline(canvas *c, const double *xy, int n, double width,
         top = fmin(top, xy[2 * k + 1]);
         bottom = fmax(bottom, xy[2 * k + 1]);
     }
-    int row0 = (int)fmax(0, floor(top - half)), row1 = (int)fmin(c->height - 1, ceil(bottom + half));
+    int row0 = (int)fmax(0, floor(top - half));
+    int row1 = (int)fmin(c->height - 1, ceil(bottom + half));
     /* Row by row: each segment near the row sets the samples it covers,
      * so where two segments overlap (at a join) a sample counts once. */
     for (int row = row0; row <= row1; row++) {

@@ -1,7 +1,8 @@
 /* scene.h: a figure as a list of things to draw (filled rectangles,
- * masked cells, text, and for line charts polylines and markers), in pixels with y growing downwards. Layout code
- * builds a scene once; the same scene is then drawn into a canvas for the
- * PNG (scene_draw) and written as SVG (svg_out.h), so the two agree.
+ * masked cells, text, and for line charts polylines and markers), in
+ * pixels with y growing downwards. Layout code builds a scene once; the
+ * same scene is then drawn into a canvas for the PNG (scene_draw) and
+ * written as SVG (svg_out.h), so the two agree.
  * It does not decide where anything goes. */
 #ifndef ATTNLAB_RENDER_SCENE_H
 #define ATTNLAB_RENDER_SCENE_H
