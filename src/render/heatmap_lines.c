@@ -443,11 +443,14 @@ static void add_axes(box *x_numbers, box *y_numbers, scene *s, const axis *x_axi
         const axis *a = vertical ? y_axis : x_axis;
         int n = axis_ticks(ticks, a);
         for (int k = 0; k < n; k++) {
+            /* A tick on the plot's far edge (--range) takes its last pixel. */
             double position = axis_position(a, ticks[k].value);
+            int end = vertical ? h : w;
             int p = (int)floor(position);
-            if (p < 0 || p >= (vertical ? h : w)) {
+            if (position < -1e-6 || position > end + 1e-6) {
                 continue;
             }
+            p = p < 0 ? 0 : p >= end ? end - 1 : p;
             int length = ticks[k].labelled ? style->tick_length : style->minor_length;
             if (ticks[k].labelled && vertical) {
                 scene_add_rect(s, 0, p, w, 1, RGB_GRID);
