@@ -210,7 +210,7 @@ static void the_line_y_equals_x_is_where_the_axes_put_it(void **state)
         }
     }
     /* Where no line is: (3, 7) and (7, 3), away from the grid lines at
-     * multiples of 2.5 (x) and 5 (y). */
+     * multiples of 2 (x) and 5 (y). */
     double x = a.left + x_pixel(3, 0, 10, a.width), y = a.top + a.height - 12 / 20.0 * a.height;
     assert_true(colour_equal(png_pixel(&p, (int)floor(x), (int)floor(y)), white));
     x = a.left + x_pixel(7, 0, 10, a.width);
@@ -243,9 +243,9 @@ static void the_svg_polyline_holds_the_computed_coordinates(void **state)
         assert_near(xy[2 * j + 1], a.top + a.height - (j + 5) / 20.0 * a.height, SVG_TOLERANCE,
                     what);
     }
-    /* Real text: ticks at multiples of 2.5 (x) and 5 (y), the default axis
+    /* Real text: ticks at multiples of 2 (x) and 5 (y), the default axis
      * names. */
-    assert_non_null(strstr(svg, ">7.5</text>"));
+    assert_non_null(strstr(svg, ">8</text>"));
     assert_non_null(strstr(svg, ">-5</text>"));
     assert_non_null(strstr(svg, ">t.x</text>"));
     assert_non_null(strstr(svg, ">value</text>"));

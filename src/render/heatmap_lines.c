@@ -3,8 +3,9 @@
  * row is a series with its own colour and its own dash pattern (and marker
  * shape, when it has few points), so the chart reads in grayscale print
  * too; null entries are skipped and the line joins their neighbours. Axes
- * carry ticks at nice values (linear) or decades (log10), light grid
- * lines, names, and a legend placed where no line passes.
+ * carry ticks at 1, 2 or 5 times a power of ten (linear) or at decades
+ * (log10), light grid lines and names; a legend stands where no line
+ * passes.
  * It checks the data before anything is laid out; it is not a general
  * plotting library (one plot, one x shared by every series). */
 #include "heatmap.h"
@@ -139,15 +140,31 @@ static void decade_label(char *text, size_t size, int k)
     }
 }
 
-/* Ticks of a linear axis: nice_ticks' values, every one labelled. */
+/* Ticks of a linear axis, every one labelled: multiples of the largest
+ * step of 1, 2 or 5 times a power of ten that puts at least four inside
+ * the axis. (The colour bars' nice_ticks also allows 2.5, right for
+ * [0, 1] but odd for steps and positions, which are whole numbers.) */
 static int linear_ticks(tick *ticks, const axis *a)
 {
-    double values[MAX_TICKS];
-    int decimals;
-    int n = nice_ticks(values, MAX_TICKS, &decimals, a->low, a->high);
-    for (int k = 0; k < n; k++) {
-        ticks[k] = (tick){.value = values[k], .labelled = true};
-        snprintf(ticks[k].label, sizeof ticks[k].label, "%.*f", decimals, values[k]);
+    double span = a->high - a->low;
+    double power = pow(10, floor(log10(span)));
+    static const double factors[] = {5, 2, 1, 0.5, 0.2, 0.1};
+    double step = factors[5] * power;
+    for (int k = 0; k < 6; k++) {
+        double candidate = factors[k] * power;
+        if (floor(a->high / candidate + 1e-9) - ceil(a->low / candidate - 1e-9) + 1 >= 4) {
+            step = candidate;
+            break;
+        }
+    }
+    int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    int n = 0;
+    for (double k = ceil(a->low / step - 1e-9); k * step <= a->high + 1e-9 * span &&
+                                                 n < MAX_TICKS; k++) {
+        double value = fabs(k * step) < 1e-12 * span ? 0 : k * step;  /* no "-0" */
+        ticks[n] = (tick){.value = value, .labelled = true};
+        snprintf(ticks[n].label, sizeof ticks[n].label, "%.*f", decimals, value);
+        n++;
     }
     return n;
 }
