@@ -402,8 +402,8 @@ static void bad_series_and_bad_x_are_refused(void **state)
     char trace[PATH_SIZE];
     write_trace(trace, t, "bad.jsonl", "t.x", ZERO_TO_TEN, "t.y", ZERO_TO_TEN, "t.short",
                 "[1, 2, 3, 4, 5]", "t.empty", "[null, null, null]", "t.down",
-                "[0, 1, 2, 3, 4, 4, 6, 7, 8, 9, 10]", "t.minus", "[-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]",
-                NULL);
+                "[0, 1, 2, 3, 4, 4, 6, 7, 8, 9, 10]", "t.minus",
+                "[-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", NULL);
     const char *lengths[] = {trace, "--lines", "--select", "t.y", "--select", "t.short", NULL};
     assert_refused(t, 1, "'t.short' has 5 values", lengths);
     const char *x_length[] = {trace, "--lines", "--select", "t.short", "--x", "t.x", NULL};
