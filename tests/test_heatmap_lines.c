@@ -418,6 +418,8 @@ static void bad_series_and_bad_x_are_refused(void **state)
     assert_refused(t, 1, "'t.x' has 0 at position 0", log_x);
     const char *log_zero_y[] = {trace, "--lines", "--select", "t.y", "--log-y", NULL};
     assert_refused(t, 1, "'t.y' has 0 at position 0", log_zero_y);
+    const char *only_x[] = {trace, "--lines", "--select", "t.x", "--x", "t.x", NULL};
+    assert_refused(t, 1, "nothing to draw", only_x);
     const char *legend[] = {trace, "--lines", "--select", "t.y", "--legend", "a,b", NULL};
     assert_refused(t, 1, "--legend names 2 series, and 1 are drawn", legend);
 }

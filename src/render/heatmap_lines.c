@@ -707,9 +707,10 @@ al_status heatmap_lines_figure(scene *figure, int *width, int *height, text_font
     series all[MAX_SERIES];
     int n_series;
     al_status status = collect_series(all, &n_series, tensors, n, x, options, err);
-    char title_text[NAME_SIZE + 8];
-    const char *title = chart_title(title_text, sizeof title_text, tensors, n, x, options);
     if (status == AL_OK) {
+        /* After collect_series: at least one tensor besides x is drawn. */
+        char title_text[NAME_SIZE + 8];
+        const char *title = chart_title(title_text, sizeof title_text, tensors, n, x, options);
         status = compose(figure, all, n_series, x, title, options, err);
     }
     status = status == AL_OK ? scene_status(figure, err) : status;
