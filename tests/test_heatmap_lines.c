@@ -252,6 +252,41 @@ static void the_svg_polyline_holds_the_computed_coordinates(void **state)
     free(svg);
 }
 
+static void a_fixed_range_cuts_the_line_at_the_plot_edges(void **state)
+{
+    lines_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE], svg_path[PATH_SIZE];
+    write_trace(trace, t, "cut.jsonl", "t.x", ZERO_TO_TEN, "t.y", ZERO_TO_TEN, NULL);
+    const char *args[] = {trace, "--lines", "--select", "t.y", "--x", "t.x", "--range", "2,8",
+                          "--svg", "-o", scratch_file(out, t, "cut.png"), NULL};
+    run_ok(t, args);
+    png_picture p;
+    assert_true(png_picture_read(&p, out));
+    /* The line crosses the top frame near its right end, so the run found
+     * there is short: the plot is 600 pixels wide at 150 dpi (as the first
+     * test checks), its corner and left side are whole. */
+    plot_area a = find_plot(&p);
+    a.width = 600;
+    png_picture_free(&p);
+    char *svg = read_text(scratch_file(svg_path, t, "cut.svg"));
+    assert_non_null(svg);
+    double xy[2 * MAX_POINTS];
+    /* y = 2 ... 8 is inside: the points x = 3 ... 7 and where the line
+     * meets the bottom (y = 2) and the top (y = 8) edge. */
+    assert_int_equal(polyline_points(xy, svg), 7);
+    assert_near(xy[0], a.left + x_pixel(2, 0, 10, a.width), SVG_TOLERANCE, "x entering");
+    assert_near(xy[1], a.top + a.height, SVG_TOLERANCE, "y entering");
+    assert_near(xy[12], a.left + x_pixel(8, 0, 10, a.width), SVG_TOLERANCE, "x leaving");
+    assert_near(xy[13], a.top, SVG_TOLERANCE, "y leaving");
+    /* Markers only at the points inside: x = 2 ... 8. */
+    int markers = 0;
+    for (const char *c = svg; (c = strstr(c, "<circle")) != NULL; c++) {
+        markers++;
+    }
+    assert_int_equal(markers, 7);
+    free(svg);
+}
+
 static void a_null_is_skipped_and_its_neighbours_joined(void **state)
 {
     lines_test *t = *state;
@@ -450,6 +485,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         TEST(the_line_y_equals_x_is_where_the_axes_put_it),
         TEST(the_svg_polyline_holds_the_computed_coordinates),
+        TEST(a_fixed_range_cuts_the_line_at_the_plot_edges),
         TEST(a_null_is_skipped_and_its_neighbours_joined),
         TEST(log_axes_have_decades_and_equal_ratios_equally_spaced),
         TEST(two_series_differ_in_colour_and_dashes_and_gray_has_only_grays),

@@ -374,14 +374,18 @@ static rgb series_colour(int k, bool gray)
     return gray ? series_grays[k % 4] : series_colours[k % 7];
 }
 
-/* Whether the segment from (x0, y0) to (x1, y1) meets box b (Liang and
- * Barsky's clipping: the part of the segment inside each of the four
- * half-planes). */
-static bool segment_meets_box(double x0, double y0, double x1, double y1, box b)
+/* The part of the segment from (x0, y0) to (x1, y1) inside box b, as the
+ * parameters *t0 <= *t1 (0 the start, 1 the end) along it; false when no
+ * part is inside. Liang and Barsky's clipping: the segment is cut by each
+ * of the box's four half-planes in turn. */
+static bool clip_segment(double *t0, double *t1, double x0, double y0, double x1, double y1,
+                         box b)
 {
-    double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+    double dx = x1 - x0, dy = y1 - y0;
     const double p[4] = {-dx, dx, -dy, dy};
     const double q[4] = {x0 - b.x0, b.x1 - x0, y0 - b.y0, b.y1 - y0};
+    *t0 = 0;
+    *t1 = 1;
     for (int k = 0; k < 4; k++) {
         if (p[k] == 0) {
             if (q[k] < 0) {
@@ -391,15 +395,21 @@ static bool segment_meets_box(double x0, double y0, double x1, double y1, box b)
         }
         double t = q[k] / p[k];
         if (p[k] < 0) {
-            t0 = fmax(t0, t);
+            *t0 = fmax(*t0, t);
         } else {
-            t1 = fmin(t1, t);
+            *t1 = fmin(*t1, t);
         }
-        if (t0 > t1) {
+        if (*t0 > *t1) {
             return false;
         }
     }
     return true;
+}
+
+static bool segment_meets_box(double x0, double y0, double x1, double y1, box b)
+{
+    double t0, t1;
+    return clip_segment(&t0, &t1, x0, y0, x1, y1, b);
 }
 
 /* The points of series s in plot pixels, into xy (2 per point); returns how many. */
@@ -433,16 +443,54 @@ static void add_series_line(scene *s, const double *xy, int n, int k, const line
     }
 }
 
-/* Draw series k: its line, and markers when it has few points. */
-static void add_series(scene *s, const double *xy, int n, int k, const lines_style *style,
-                       bool gray)
+/* Point t of the segment from point j of xy to point j + 1, into at; the
+ * ends exactly, so that an unclipped line keeps its points' every bit. */
+static void point_along(double *at, const double *xy, int j, double t)
 {
-    rgb colour = series_colour(k, gray);
-    add_series_line(s, xy, n, k, style, gray);
+    for (int c = 0; c < 2; c++) {
+        double from = xy[2 * j + c], to = xy[2 * j + 2 + c];
+        at[c] = t == 0 ? from : t == 1 ? to : from + t * (to - from);
+    }
+}
+
+/* Draw series k: the parts of its line inside the plot (a fixed --range
+ * may leave points outside), and markers at the points inside when it
+ * has few points. piece has room for n + 2 points. */
+static void add_series(scene *s, double *piece, const double *xy, int n, int k,
+                       const lines_style *style, bool gray)
+{
+    box plot = {0, 0, style->plot_width, style->plot_height};
+    int m = 0;  /* points in the piece being built */
+    for (int j = 0; j + 1 < n; j++) {
+        double t0, t1;
+        if (!clip_segment(&t0, &t1, xy[2 * j], xy[2 * j + 1], xy[2 * j + 2], xy[2 * j + 3],
+                          plot)) {
+            add_series_line(s, piece, m, k, style, gray);
+            m = 0;
+            continue;
+        }
+        if (m == 0 || t0 > 0) {  /* the line comes back into the plot */
+            add_series_line(s, piece, m, k, style, gray);
+            point_along(piece, xy, j, t0);
+            m = 1;
+        }
+        point_along(piece + 2 * m, xy, j, t1);
+        /* A segment that only touches an edge gives one point twice. */
+        bool repeated = piece[2 * m] == piece[2 * m - 2] && piece[2 * m + 1] == piece[2 * m - 1];
+        m += !repeated;
+        if (t1 < 1) {  /* and leaves it */
+            add_series_line(s, piece, m, k, style, gray);
+            m = 0;
+        }
+    }
+    add_series_line(s, piece, m, k, style, gray);
     if (n <= FEW_POINTS) {
         for (int j = 0; j < n; j++) {
-            scene_add_marker(s, (marker_shape)(k % MARKER_SHAPES), xy[2 * j], xy[2 * j + 1],
-                             style->marker_size, colour);
+            double x = xy[2 * j], y = xy[2 * j + 1];
+            if (x >= plot.x0 && x <= plot.x1 && y >= plot.y0 && y <= plot.y1) {
+                scene_add_marker(s, (marker_shape)(k % MARKER_SHAPES), x, y,
+                                 style->marker_size, series_colour(k, gray));
+            }
         }
     }
 }
@@ -649,16 +697,19 @@ static al_status compose(scene *s, const series *all, int n, const al_trace_tens
 
     double *points[MAX_SERIES] = {0};
     int n_points[MAX_SERIES] = {0};
-    al_status status = AL_OK;
-    for (int k = 0; k < n; k++) {
-        points[k] = malloc((size_t)2 * all[k].tensor->cols * sizeof *points[k]);
+    int cols = all[0].tensor->cols;  /* every series' */
+    double *piece = malloc((size_t)2 * (cols + 2) * sizeof *piece);
+    al_status status = piece ? AL_OK : al_fail(err, AL_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < n && status == AL_OK; k++) {
+        points[k] = malloc((size_t)2 * cols * sizeof *points[k]);
         if (!points[k]) {
             status = al_fail(err, AL_ERR_NOMEM, "out of memory");
             break;
         }
         n_points[k] = series_points(points[k], &all[k], x, &x_axis, &y_axis);
-        add_series(s, points[k], n_points[k], k, &style, o->gray);
+        add_series(s, piece, points[k], n_points[k], k, &style, o->gray);
     }
+    free(piece);
     if (status == AL_OK && n > 1) {
         legend_layout l = legend_size(s->font, all, n, &style);
         add_legend(s, &l, legend_place(&l, points, n_points, n, &style), all, n, &style,
