@@ -271,22 +271,18 @@ static al_status check_series(series *s, const heatmap_options *o, al_error *err
 /* Legend names from --legend: exactly one name per series. */
 static al_status names_from_legend(series *all, int n, const char *legend, al_error *err)
 {
+    int given = 1;
+    for (const char *c = legend; *c; c++) {
+        given += *c == ',';
+    }
+    if (given != n) {
+        return al_fail(err, AL_ERR_ARG, "--legend names %d series, and %d are drawn", given, n);
+    }
     const char *part = legend;
     for (int k = 0; k < n; k++) {
         size_t length = strcspn(part, ",");
         snprintf(all[k].name, NAME_SIZE, "%.*s", (int)length, part);
-        if (part[length] == '\0' && k + 1 < n) {
-            return al_fail(err, AL_ERR_ARG, "--legend names %d series, and %d are drawn",
-                           k + 1, n);
-        }
         part += length + (part[length] == ',');
-    }
-    if (*part != '\0' || (n > 0 && part[-1] == ',')) {
-        int given = 1;
-        for (const char *c = legend; *c; c++) {
-            given += *c == ',';
-        }
-        return al_fail(err, AL_ERR_ARG, "--legend names %d series, and %d are drawn", given, n);
     }
     return AL_OK;
 }
