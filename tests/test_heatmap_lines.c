@@ -375,6 +375,62 @@ static void two_series_differ_in_colour_and_dashes_and_gray_has_only_grays(void 
     png_picture_free(&p);
 }
 
+/* The pen position of the <text> element holding exactly `content`. */
+static void text_position(double *x, double *y, const char *svg, const char *content)
+{
+    char closing[128];
+    snprintf(closing, sizeof closing, ">%s</text>", content);
+    const char *end = strstr(svg, closing);
+    assert_non_null(end);
+    const char *start = end;
+    while (start > svg && strncmp(start, "<text x=\"", 9) != 0) {
+        start--;
+    }
+    assert_int_equal(sscanf(start, "<text x=\"%lf\" y=\"%lf\"", x, y), 2);
+}
+
+static void the_legend_takes_a_free_corner_or_stands_beside(void **state)
+{
+    lines_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE], svg_path[PATH_SIZE];
+    /* Falling lines leave the upper right free. */
+    write_trace(trace, t, "fall.jsonl", "loss.train", "[10, 5, 3, 2, 1.5, 1.2, 1.1, 1]",
+                "loss.validation", "[11, 6, 4, 3, 2.5, 2.2, 2.1, 2]", NULL);
+    const char *falling[] = {trace, "--lines", "--select", "loss.*", "--svg", "-o",
+                             scratch_file(out, t, "fall.png"), NULL};
+    run_ok(t, falling);
+    png_picture p;
+    assert_true(png_picture_read(&p, out));
+    plot_area a = find_plot(&p);
+    png_picture_free(&p);
+    char *svg = read_text(scratch_file(svg_path, t, "fall.svg"));
+    assert_non_null(svg);
+    double x, y;
+    text_position(&x, &y, svg, "validation");
+    if (!(x > a.left + a.width / 2.0 && x < a.left + a.width && y < a.top + a.height / 2.0)) {
+        fail_msg("the legend's 'validation' at (%.9g, %.9g) is not in the upper right of the "
+                 "plot (%d, %d, %d x %d)", x, y, a.left, a.top, a.width, a.height);
+    }
+    free(svg);
+    /* Crossing lines take every corner: the legend stands right of the plot. */
+    write_trace(trace, t, "cross.jsonl", "loss.train", ZERO_TO_TEN, "loss.validation",
+                "[10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]", NULL);
+    const char *crossing[] = {trace, "--lines", "--select", "loss.*", "--svg", "-o",
+                              scratch_file(out, t, "cross.png"), NULL};
+    run_ok(t, crossing);
+    assert_true(png_picture_read(&p, out));
+    a = find_plot(&p);
+    png_picture_free(&p);
+    svg = read_text(scratch_file(svg_path, t, "cross.svg"));
+    assert_non_null(svg);
+    text_position(&x, &y, svg, "train");
+    if (!(x > a.left + a.width)) {
+        fail_msg("the legend's 'train' at x = %.9g is not right of the plot (right edge %d)", x,
+                 a.left + a.width);
+    }
+    free(svg);
+}
+
 static void the_same_command_gives_the_same_bytes(void **state)
 {
     lines_test *t = *state;
@@ -489,6 +545,7 @@ int main(int argc, char **argv)
         TEST(a_null_is_skipped_and_its_neighbours_joined),
         TEST(log_axes_have_decades_and_equal_ratios_equally_spaced),
         TEST(two_series_differ_in_colour_and_dashes_and_gray_has_only_grays),
+        TEST(the_legend_takes_a_free_corner_or_stands_beside),
         TEST(the_same_command_gives_the_same_bytes),
         TEST(bad_series_and_bad_x_are_refused),
         TEST(lines_with_bars_annotate_or_bare_is_refused),

@@ -584,16 +584,16 @@ static box legend_place(const legend_layout *l, double *const *points, const int
             break;  /* the legend is larger than the plot */
         }
         box wide = {b.x0 - clearance, b.y0 - clearance, b.x1 + clearance, b.y1 + clearance};
-        bool free = true;
-        for (int k = 0; k < n && free; k++) {
+        bool clear = true;
+        for (int k = 0; k < n && clear; k++) {
             const double *xy = points[k];
-            for (int j = 0; j < n_points[k] && free; j++) {
+            for (int j = 0; j < n_points[k] && clear; j++) {
                 int next = j + 1 < n_points[k] ? j + 1 : j;
-                free = !segment_meets_box(xy[2 * j], xy[2 * j + 1], xy[2 * next],
-                                          xy[2 * next + 1], wide);
+                clear = !segment_meets_box(xy[2 * j], xy[2 * j + 1], xy[2 * next],
+                                           xy[2 * next + 1], wide);
             }
         }
-        if (free) {
+        if (clear) {
             return b;
         }
     }
