@@ -5,7 +5,8 @@
  * the axis rule stated in heatmap_lines.c: a linear axis spans the data
  * widened by 4% of its span at each end (log10 of the data on a log axis),
  * --range fixes the y axis as given, and the plot area is 4 by 2.6 inches
- * at --dpi. The SVG's polyline points are checked against the same rule.
+ * at --dpi. The SVG's polyline points are checked against the same rule;
+ * the legend's place, gray print, repeatability and every refusal follow.
  *
  * Arguments (from tests/meson.build): the attnlab-heatmap program. */
 #include <math.h>
