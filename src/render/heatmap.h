@@ -6,6 +6,8 @@
  *   heatmap_bars.c    one row as a labelled bar chart
  *   heatmap_figure.c  panels in a grid, their titles, the shared colour bar,
  *                     the legend
+ *   heatmap_lines.c   --lines: rows of tensors as a line chart with axes,
+ *                     ticks (linear or log10) and a legend
  * Every position is in pixels, y growing downwards. A panel is laid out
  * with its plot area's top-left corner at (0, 0); the figure then moves
  * panels into place by whole pixels. */
@@ -13,6 +15,7 @@
 #define ATTNLAB_RENDER_HEATMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "attnlab/trace_file.h"
 #include "colormap.h"
@@ -24,8 +27,12 @@ typedef struct heatmap_options {
     const char **selects;          /* --select patterns */
     int n_selects;
     const char *title;             /* --title, or NULL */
-    const char *row_axis, *col_axis;  /* --axes, or NULL for automatic */
+    const char *row_axis, *col_axis;  /* --axes, or NULL for automatic; with
+                                         --lines the x and y axis names */
     bool svg, gray, annotate, bars, bare;
+    bool lines, log_x, log_y;      /* --lines, --log-x, --log-y */
+    const char *x_name;            /* --x: the tensor of x values, or NULL */
+    const char *legend;            /* --legend "a,b,...", or NULL */
     int row;                       /* --row for --bars, or -1 */
     int columns;                   /* --columns, or 0 for automatic */
     int scale;                     /* pixels per cell */
@@ -109,6 +116,13 @@ void heatmap_panel_free(heatmap_panel *panel);
 
 /* ---- heatmap_figure.c ------------------------------------------------------ */
 
+/* Lengths of the longest prefix and suffix, each ending (or starting) at a
+ * dot, that every one of the n names shares, provided every name keeps
+ * something in the middle; otherwise both 0 ("loss.train", "loss.validation":
+ * prefix 5, suffix 0, so the parts that tell them apart are "train" and
+ * "validation"). */
+void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_tensor *const *t, int n);
+
 /* The whole figure for the selected tensors: panels in a grid, a shared
  * colour bar (for matrices), a "masked" legend when any cell is masked,
  * a figure title above several panels. On success *figure holds the
@@ -117,5 +131,19 @@ void heatmap_panel_free(heatmap_panel *panel);
 al_status heatmap_figure(scene *figure, int *width, int *height, text_font *font,
                          const al_trace_tensor *const *tensors, int n,
                          const heatmap_options *options, al_error *err);
+
+/* ---- heatmap_lines.c ------------------------------------------------------- */
+
+/* The line chart (--lines) of the selected tensors: every row a series
+ * against x (the tensor options->x_name of trace, or 1 .. n). Checks the
+ * data first and refuses (AL_ERR_ARG, naming the tensor) series of
+ * different lengths, a series with no value, an x that does not increase,
+ * and a value <= 0 on a log axis. On success *figure holds the scene from
+ * (margin, margin) and *width, *height the picture's size; the caller frees
+ * it with scene_free. */
+al_status heatmap_lines_figure(scene *figure, int *width, int *height, text_font *font,
+                               const al_trace_tensor *const *tensors, int n,
+                               const al_trace_file *trace, const heatmap_options *options,
+                               al_error *err);
 
 #endif

@@ -16,11 +16,7 @@
 
 /* ---- names ------------------------------------------------------------------ */
 
-/* Lengths of the longest prefix and suffix, each ending (or starting) at a
- * dot, that every name shares, provided every name keeps something in the
- * middle; otherwise both 0. */
-static void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_tensor *const *t,
-                              int n)
+void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_tensor *const *t, int n)
 {
     *prefix = *suffix = 0;
     size_t shortest = strlen(t[0]->name), p = shortest, q = shortest;

@@ -24,7 +24,8 @@
 /* The lines around the generated option lines of --help. */
 static const char help_top[] =
     "usage: attnlab-heatmap TRACE -o OUT.png [options]\n"
-    "Draw traced matrices as heatmaps: PNG, and SVG with --svg.\n"
+    "Draw traced matrices as heatmaps (or rows as bars or lines): PNG, and SVG\n"
+    "with --svg.\n"
     "\n";
 static const char help_bottom[] =
     "\n"
@@ -111,7 +112,7 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .help = "the title (default: the tensor's name)"},
         {.name = "axes", .kind = CLI_CUSTOM, .target = &axes, .value_name = "ROWS,COLS",
          .help = "axis names (default: queries,keys; target,source for\n"
-                 "cross-attention and s2s.* tensors)",
+                 "cross-attention and s2s.* tensors); with --lines X,Y",
          .parse = parse_axes, .needs = "two names, ROWS,COLS"},
         {.name = "gray", .kind = CLI_FLAG, .target = &o->gray, .help = "grayscale, for print"},
         {.name = "grey", .kind = CLI_FLAG, .target = &o->gray}, /* no help: an alias */
@@ -135,10 +136,24 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .parse = parse_angle, .needs = "90 or 45"},
         {.name = "range", .kind = CLI_CUSTOM, .target = o, .value_name = "LOW,HIGH",
          .help = "the colour range (default: [0, 1] for weights, +-max|x| for\n"
-                 "signed values, [min, max] otherwise)",
+                 "signed values, [min, max] otherwise); with --lines the\n"
+                 "y range",
          .parse = parse_range, .needs = "two numbers LOW,HIGH with LOW < HIGH"},
         {.name = "bare", .kind = CLI_FLAG, .target = &o->bare,
          .help = "the cells only, no text or margin (one tensor)"},
+        {.name = "lines", .kind = CLI_FLAG, .target = &o->lines,
+         .help = "draw each row of the selected tensors as a line of a\n"
+                 "line chart (null entries skipped)"},
+        {.name = "x", .kind = CLI_STRING, .target = &o->x_name, .value_name = "NAME",
+         .help = "with --lines: the 1 x n tensor of x values (strictly\n"
+                 "increasing; default 1 .. n)"},
+        {.name = "log-x", .kind = CLI_FLAG, .target = &o->log_x,
+         .help = "with --lines: a log10 x axis"},
+        {.name = "log-y", .kind = CLI_FLAG, .target = &o->log_y,
+         .help = "with --lines: a log10 y axis"},
+        {.name = "legend", .kind = CLI_STRING, .target = &o->legend, .value_name = "A,B,...",
+         .help = "with --lines: the series' names (default: what tells\n"
+                 "the tensor names apart, or the row labels)"},
         CLI_HELP_OPTION,
         {0},
     };
@@ -177,6 +192,20 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     }
     if (o->row >= 0 && !o->bars) {
         cli_report(PROGRAM, "--row chooses the row for --bars; add --bars");
+        return BAD_OPTION;
+    }
+    if (o->lines && (o->bars || o->annotate || o->bare)) {
+        cli_report(PROGRAM, "--lines draws a line chart; it cannot go with %s",
+                   o->bars ? "--bars" : o->annotate ? "--annotate" : "--bare");
+        return BAD_OPTION;
+    }
+    if (!o->lines && (o->x_name || o->log_x || o->log_y || o->legend)) {
+        cli_report(PROGRAM, "%s belongs to line charts; add --lines",
+                   o->x_name ? "--x" : o->log_x ? "--log-x" : o->log_y ? "--log-y" : "--legend");
+        return BAD_OPTION;
+    }
+    if (o->lines && o->n_selects == 0) {
+        cli_report(PROGRAM, "--lines needs --select NAME for the series to draw");
         return BAD_OPTION;
     }
     if (o->bare && (o->bars || o->annotate)) {
@@ -287,7 +316,10 @@ int main(int argc, char **argv)
         status = text_font_open(&font, &err);
     }
     if (status == AL_OK) {
-        status = heatmap_figure(&figure, &width, &height, font, chosen, n, &options, &err);
+        status = options.lines ? heatmap_lines_figure(&figure, &width, &height, font, chosen, n,
+                                                      trace, &options, &err)
+                               : heatmap_figure(&figure, &width, &height, font, chosen, n,
+                                                &options, &err);
     }
     if (status == AL_OK) {
         status = write_figure(&figure, width, height, &options, &err);

@@ -15,6 +15,7 @@ void scene_free(scene *s)
 {
     for (int k = 0; k < s->n_items; k++) {
         free(s->items[k].text);
+        free(s->items[k].points);
     }
     free(s->items);
     *s = (scene){0};
@@ -76,6 +77,43 @@ box scene_add_text(scene *s, const char *utf8, double size_px, double angle_deg,
     return p.extent;
 }
 
+void scene_add_line(scene *s, const double *xy, int n, double width, const double *dash,
+                    int n_dash, rgb colour)
+{
+    double *copy = malloc((size_t)2 * (n > 0 ? n : 1) * sizeof *copy);
+    scene_item *item = copy ? new_item(s) : NULL;
+    if (!item) {
+        s->out_of_memory = true;
+        free(copy);
+        return;
+    }
+    memcpy(copy, xy, (size_t)2 * n * sizeof *copy);
+    box extent = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int k = 0; k < n; k++) {
+        extent = box_union(extent, (box){xy[2 * k] - width / 2, xy[2 * k + 1] - width / 2,
+                                         xy[2 * k] + width / 2, xy[2 * k + 1] + width / 2});
+    }
+    *item = (scene_item){.kind = ITEM_LINE, .colour = colour, .points = copy, .n_points = n,
+                         .line_width = width, .n_dash = n_dash < SCENE_MAX_DASH ? n_dash
+                                                                             : SCENE_MAX_DASH,
+                         .extent = n > 0 ? extent : (box){0, 0, 0, 0}};
+    for (int k = 0; k < item->n_dash; k++) {
+        item->dash[k] = dash[k];
+    }
+}
+
+void scene_add_marker(scene *s, marker_shape shape, double x, double y, double size,
+                      rgb colour)
+{
+    scene_item *item = new_item(s);
+    if (item) {
+        double reach = 0.75 * size;
+        *item = (scene_item){.kind = ITEM_MARKER, .colour = colour, .marker = shape,
+                             .pen_x = x, .pen_y = y, .size_px = size,
+                             .extent = {x - reach, y - reach, x + reach, y + reach}};
+    }
+}
+
 box box_union(box a, box b)
 {
     return (box){fmin(a.x0, b.x0), fmin(a.y0, b.y0), fmax(a.x1, b.x1), fmax(a.y1, b.y1)};
@@ -101,6 +139,10 @@ static void move_item(scene_item *item, double dx, double dy)
     item->y += (int)lround(dy);
     item->pen_x += dx;
     item->pen_y += dy;
+    for (int k = 0; k < item->n_points; k++) {
+        item->points[2 * k] += dx;
+        item->points[2 * k + 1] += dy;
+    }
     item->extent = (box){item->extent.x0 + dx, item->extent.y0 + dy, item->extent.x1 + dx,
                          item->extent.y1 + dy};
 }
@@ -117,6 +159,7 @@ void scene_append(scene *dst, const scene *src, double dx, double dy)
     for (int k = 0; k < src->n_items; k++) {
         const scene_item *from = &src->items[k];
         char *copy = NULL;
+        double *points = NULL;
         if (from->text) {
             copy = malloc(strlen(from->text) + 1);
             if (!copy) {
@@ -125,13 +168,24 @@ void scene_append(scene *dst, const scene *src, double dx, double dy)
             }
             strcpy(copy, from->text);
         }
+        if (from->points) {
+            points = malloc((size_t)2 * from->n_points * sizeof *points + 1);
+            if (!points) {
+                free(copy);
+                dst->out_of_memory = true;
+                return;
+            }
+            memcpy(points, from->points, (size_t)2 * from->n_points * sizeof *points);
+        }
         scene_item *item = new_item(dst);
         if (!item) {
             free(copy);
+            free(points);
             return;
         }
         *item = *from;
         item->text = copy;
+        item->points = points;
         move_item(item, dx, dy);
     }
 }
@@ -156,6 +210,14 @@ void scene_draw(canvas *c, const scene *s)
         case ITEM_TEXT:
             text_draw(c, s->font, item->text, item->size_px, item->angle_deg, item->pen_x,
                       item->pen_y, item->colour);
+            break;
+        case ITEM_LINE:
+            canvas_stroke_polyline(c, item->points, item->n_points, item->line_width, item->dash,
+                                   item->n_dash, item->colour);
+            break;
+        case ITEM_MARKER:
+            canvas_fill_marker(c, item->marker, item->pen_x, item->pen_y, item->size_px,
+                               item->colour);
             break;
         }
     }

@@ -71,6 +71,43 @@ static void write_item(FILE *stream, const scene_item *item)
         xml_write_escaped(stream, item->text);
         fputs("</text>\n", stream);
         break;
+    case ITEM_LINE:
+        /* Lines and markers are smooth, not crisp like the cells. */
+        fputs("<polyline points=\"", stream);
+        for (int k = 0; k < item->n_points; k++) {
+            fprintf(stream, "%s%.2f,%.2f", k ? " " : "", item->points[2 * k],
+                    item->points[2 * k + 1]);
+        }
+        fputs("\" fill=\"none\" stroke=\"", stream);
+        write_colour(stream, item->colour);
+        fprintf(stream, "\" stroke-width=\"%.2f\" stroke-linejoin=\"round\"", item->line_width);
+        if (item->n_dash > 0) {
+            fputs(" stroke-dasharray=\"", stream);
+            for (int k = 0; k < item->n_dash; k++) {
+                fprintf(stream, "%s%.2f", k ? "," : "", item->dash[k]);
+            }
+            fputc('"', stream);
+        }
+        fputs(" shape-rendering=\"geometricPrecision\"/>\n", stream);
+        break;
+    case ITEM_MARKER: {
+        double corners[2 * MARKER_MAX_CORNERS];
+        int n = marker_corners(corners, item->marker, item->pen_x, item->pen_y, item->size_px);
+        if (n == 0) {
+            fprintf(stream, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\"", item->pen_x,
+                    item->pen_y, item->size_px / 2);
+        } else {
+            fputs("<polygon points=\"", stream);
+            for (int k = 0; k < n; k++) {
+                fprintf(stream, "%s%.2f,%.2f", k ? " " : "", corners[2 * k], corners[2 * k + 1]);
+            }
+            fputc('"', stream);
+        }
+        fputs(" fill=\"", stream);
+        write_colour(stream, item->colour);
+        fputs("\" shape-rendering=\"geometricPrecision\"/>\n", stream);
+        break;
+    }
     }
 }
 
