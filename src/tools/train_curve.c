@@ -87,7 +87,7 @@ static al_status draw(const char *trace_path, const char *png, const char *title
         snprintf(renderer, sizeof renderer, "attnlab-heatmap");   /* from PATH */
     const char *argv[] = {"attnlab-heatmap", trace_path, "--lines", "--select", "loss.train",
                           "--select", "loss.validation", "--x", "loss.step", "--axes",
-                          "step,loss (nats a word)", "--legend",
+                          "step,cross-entropy loss (nats)", "--legend",
                           "training batch,held-out batch", "--title", title, "-o", png,
                           "--svg", NULL};
     pid_t pid;
