@@ -49,14 +49,14 @@ static void folder_path(char *buf, size_t size, const lesson_folder *folder, con
 
 int lesson_file_exists(const lesson_folder *folder, const char *name)
 {
-    char path[256];
+    char path[4096];
     folder_path(path, sizeof path, folder, name);
     return access(path, F_OK) == 0;
 }
 
 char *lesson_file_text(const lesson_folder *folder, const char *name, size_t *length)
 {
-    char path[256];
+    char path[4096];
     folder_path(path, sizeof path, folder, name);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -83,7 +83,7 @@ char *lesson_file_text(const lesson_folder *folder, const char *name, size_t *le
 void lesson_run(run_result *result, const char *exe, const lesson_folder *folder,
                 const char *trace_name, int with_figures, const char *const *extra)
 {
-    char trace[256];
+    char trace[4096];
     snprintf(trace, sizeof trace, "%s/%s", folder->path, trace_name);
     const char *argv[64] = {exe, "--trace", trace, "--no-color"};
     int n = 4;
@@ -102,7 +102,7 @@ void lesson_run(run_result *result, const char *exe, const lesson_folder *folder
 
 al_trace_file *lesson_trace(const lesson_folder *folder, const char *trace_name)
 {
-    char path[256];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", folder->path, trace_name);
     al_trace_file *trace = NULL;
     al_error err = {0};

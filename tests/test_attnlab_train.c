@@ -221,6 +221,14 @@ static void an_unwritable_output_fails_at_the_end(void **state)
     assert_int_equal(r.exit_code, 2);
     assert_string_equal(r.err, "attnlab-train: give --output MODEL (see --help)\n");
     run_result_free(&r);
+    static char too_long[3100];
+    memset(too_long, 'm', 3001);
+    assert_int_equal(run_program_args(&r, NULL, tool, "--corpus", corpus, "-o", too_long, NULL),
+                     0);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "attnlab-train: -o and --loss-curve take paths of up to 3000 "
+                               "bytes\n");
+    run_result_free(&r);
 }
 
 /* A run stopped by --stop-after and resumed writes the bytes of the run

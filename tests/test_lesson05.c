@@ -1,6 +1,7 @@
 /* test_lesson05.c: lesson05 (self-attention step by step) as a student runs
  * it: defaults, the polysemy of "bank", an unknown word, random weights,
- * figures, determinism and every refusal. */
+ * figures, determinism and every refusal; a long --trace path is used
+ * whole (never cut short onto another file) and a too long one refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -146,6 +149,8 @@ static void bad_input_is_refused_with_one_line(void **state)
     expect_refusal(lesson05, *state, d_model, "--d-model needs a whole number from 1 to 512");
     const char *missing[] = {"--sentence", NULL};
     expect_refusal(lesson05, *state, missing, "--sentence needs a value");
+    const char *latin1[] = {"--sentence", "The caf\xe9 bank", NULL};
+    expect_refusal(lesson05, *state, latin1, "the text is not UTF-8: byte 8 is 0xe9");
 }
 
 /* Good input, then a failure (the trace's folder is not there): a runtime
@@ -161,6 +166,51 @@ static void a_trace_that_cannot_be_written_exits_1(void **state)
     if (!newline || newline + 1 != r.err + r.err_length)
         fail_msg("stderr is not exactly one line: '%s'", r.err);
     run_result_free(&r);
+}
+
+/* A 521-byte trace path whose first 511 bytes name another file (as a
+ * 512-byte buffer would cut it): the whole path is written and the other
+ * file is untouched. A --figures path over 3000 bytes is refused. */
+static void long_paths_are_used_whole_or_refused(void **state)
+{
+    lesson_folder *folder = *state;
+    size_t base = strlen(folder->path) + 1;           /* "<folder>/" */
+    const char *file = "important.trace.jsonl";
+    size_t cut = 511 - strlen("important.t") - base;  /* bytes of the folders, slashes in */
+    char rel[600] = "", dir[600];
+    while (cut > 0) {                                 /* folders of up to 200 bytes */
+        size_t n = cut > 201 ? 200 : cut - 1;
+        if (cut - (n + 1) == 1)                       /* never leave a 1-byte remainder */
+            n--;
+        size_t used = strlen(rel);
+        memset(rel + used, 'd', n);
+        rel[used + n] = '/', rel[used + n + 1] = '\0';
+        snprintf(dir, sizeof dir, "%s/%s", folder->path, rel);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        cut -= n + 1;
+    }
+    char important[700], full_rel[700];
+    snprintf(important, sizeof important, "%s/%simportant.t", folder->path, rel);
+    snprintf(full_rel, sizeof full_rel, "%s%s", rel, file);
+    assert_int_equal(strlen(important), 511);
+    FILE *f = fopen(important, "w");
+    assert_non_null(f);
+    fputs("precious", f);
+    fclose(f);
+    run_result r;
+    lesson_run(&r, lesson05, folder, full_rel, 0, NULL);
+    assert_int_equal(r.exit_code, 0);
+    run_result_free(&r);
+    char *kept = lesson_file_text(folder, important + base, NULL);
+    assert_string_equal(kept, "precious");
+    free(kept);
+    assert_true(lesson_file_exists(folder, full_rel));
+
+    static char too_long[3100];
+    memset(too_long, 'x', 3001);
+    const char *figures[] = {"--figures", too_long, NULL};
+    expect_refusal(lesson05, folder, figures,
+                   "--figures: the path has 3001 bytes; paths of up to 3000 bytes are taken");
 }
 
 /* The seed is written into the trace header, which readers hold exactly
@@ -195,6 +245,7 @@ int main(int argc, char **argv)
         lesson_test(figures_are_drawn_beside_when_asked),
         lesson_test(bad_input_is_refused_with_one_line),
         lesson_test(a_trace_that_cannot_be_written_exits_1),
+        lesson_test(long_paths_are_used_whole_or_refused),
         lesson_test(a_seed_past_2_to_the_53_is_refused),
         cmocka_unit_test(help_example_works_as_typed),
     };

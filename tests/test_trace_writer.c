@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "attnlab/trace.h"
+#include "attnlab/utf8.h"
 #include "check.h"
 
 /* A fresh folder per test, removed afterwards. */
@@ -87,6 +88,25 @@ static void header_and_tensor_record_bytes(void **state)
              "{\"kind\": \"end\", \"records\": 1}\n",
              al_library_version());
     assert_string_equal(slurp(f->file), expected);
+}
+
+/* A Latin-1 byte among the arguments is written as U+FFFD; good UTF-8
+ * (é, 世, 😀) stays as it is; the file is valid UTF-8 throughout. */
+static void bytes_that_are_not_utf8_become_replacement_characters(void **state)
+{
+    folder *f = *state;
+    static const char *const args[] = {"--trace", "caf\xe9.jsonl", "caf\xc3\xa9 \xe4\xb8\x96 "
+                                       "\xf0\x9f\x98\x80 \xed\xa0\x80 \xc3"};
+    al_trace_options options = OPTIONS;
+    options.argc = 3, options.argv = args;
+    al_trace *trace;
+    assert_int_equal(al_trace_open(&trace, f->file, &options, NULL), AL_OK);
+    assert_int_equal(al_trace_close(trace, NULL), AL_OK);
+    const char *text = slurp(f->file);
+    assert_non_null(strstr(text, "\"args\": [\"--trace\", \"caf\\ufffd.jsonl\", "
+                                 "\"caf\xc3\xa9 \xe4\xb8\x96 \xf0\x9f\x98\x80 "
+                                 "\\ufffd\\ufffd\\ufffd \\ufffd\"]"));
+    assert_int_equal(al_utf8_invalid(text, strlen(text)), -1);
 }
 
 /* Shortest text that reads back exactly: 0.1f is "0.1" although the float
@@ -263,6 +283,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(nan_fails_and_leaves_no_file, make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(discard_leaves_no_file, make_folder, remove_folder),
         cmocka_unit_test(open_in_missing_folder_fails_cleanly),
+        cmocka_unit_test_setup_teardown(bytes_that_are_not_utf8_become_replacement_characters,
+                                        make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(filter_limits_names, make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(softmax_rows_record_every_step, make_folder, remove_folder),
     };

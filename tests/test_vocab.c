@@ -192,6 +192,30 @@ static void empty_sentence_is_refused(void **state)
     al_vocab_free(&vocab);
 }
 
+/* A Latin-1 "café" is refused naming the byte; so are a cut sequence, an
+ * overlong "/" and a surrogate; "café" in UTF-8, a CJK character and an
+ * emoji are words. */
+static void text_that_is_not_utf8_is_refused(void **state)
+{
+    (void)state;
+    al_vocab vocab = small_vocab();
+    al_tokens tokens;
+    al_error err = {0};
+    assert_int_equal(al_tokenize(&tokens, "the caf\xe9", &vocab, 0, &err), AL_ERR_VALUE);
+    assert_string_equal(err.message, "the text is not UTF-8: byte 8 is 0xe9 (in another "
+                                     "encoding, such as Latin-1?)");
+    assert_int_equal(tokens.count, 0);
+    static const char *const bad[] = {"cut \xe4\xb8", "overlong \xc0\xaf",
+                                      "surrogate \xed\xa0\x80", "past \xf4\x90\x80\x80"};
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(al_tokenize(&tokens, bad[k], &vocab, 0, NULL), AL_ERR_VALUE);
+    assert_int_equal(al_tokenize(&tokens, "caf\xc3\xa9 \xe4\xb8\x96 \xf0\x9f\x98\x80", &vocab,
+                                 0, NULL), AL_OK);
+    assert_int_equal(tokens.count, 3);
+    al_tokens_free(&tokens);
+    al_vocab_free(&vocab);
+}
+
 /* "the cat" padded to 5: ids 6, 7, 0, 0, 0 (the pad id), labels "<pad>",
  * nothing unknown; padding to fewer tokens than there are is refused and
  * leaves the tokens as they were. */
@@ -327,6 +351,7 @@ int main(void)
         cmocka_unit_test(flags_add_cls_bos_and_eos_around_the_sentence),
         cmocka_unit_test(only_ascii_letters_are_lower_cased),
         cmocka_unit_test(empty_sentence_is_refused),
+        cmocka_unit_test(text_that_is_not_utf8_is_refused),
         cmocka_unit_test(padding_appends_pad_tokens_to_the_length),
         cmocka_unit_test(many_words_are_all_found),
         cmocka_unit_test(word_list_file_gives_ids_in_file_order),

@@ -19,9 +19,12 @@ typedef struct al_atomic_file {
     char *temporary_path;  /* where the bytes are until commit    */
 } al_atomic_file;
 
-/* Create the temporary file (mode 0644) and open file->stream on it. On
- * failure nothing is left on disk, *file is cleared and the error names
- * path. */
+/* Create the temporary file and open file->stream on it. It gets the mode
+ * of the file it will replace, or for a new file 0666 less the umask (as
+ * fopen's files). Something at path that is not a regular file (a folder,
+ * a FIFO, a device, a symbolic link) is refused: AL_ERR_IO "PATH is a
+ * FIFO; attnlab replaces only regular files". On failure nothing is left
+ * on disk, *file is cleared and the error names path. */
 al_status al_atomic_begin(al_atomic_file *file, const char *path, al_error *err);
 
 /* Flush to disk, close the stream and check that every byte arrived. The

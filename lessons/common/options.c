@@ -115,6 +115,23 @@ static void print_help(const lesson_about *about, const cli_option *options)
     printf("\nExample:\n  %s\n", about->example);
 }
 
+/* A path longer than LESSON_MAX_PATH is refused, not cut. */
+static void check_path_length(const lesson_about *about, const char *option, const char *path)
+{
+    if (path && strlen(path) > LESSON_MAX_PATH)
+        lesson_usage_error(about, "%s: the path has %zu bytes; paths of up to %d bytes are "
+                           "taken", option, strlen(path), LESSON_MAX_PATH);
+}
+
+static void check_path_lengths(const lesson_about *about, const lesson_inputs *inputs,
+                               const lesson_common *common)
+{
+    check_path_length(about, "--trace", common->trace_path);
+    check_path_length(about, "--figures", common->figures_dir);
+    if (inputs && inputs->data_dir)
+        check_path_length(about, "--data", *inputs->data_dir);
+}
+
 void parse_lesson_options(const lesson_about *about, const cli_option *lesson_options,
                           const lesson_inputs *inputs, lesson_common *common, int argc,
                           char **argv)
@@ -131,6 +148,7 @@ void parse_lesson_options(const lesson_about *about, const cli_option *lesson_op
     cli_error error;
     switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
     case CLI_PARSED:
+        check_path_lengths(about, inputs, common);
         return;
     case CLI_HELP_ASKED:
         print_help(about, options);

@@ -16,6 +16,12 @@
  * {0}; a list of numbers (--keys 70,80) is a cli_numbers. */
 #define LESSON_SEED_MAX (1LL << 53) /* a seed every JSON reader holds exactly */
 
+/* The longest path a lesson takes for --trace, --figures and --data: what
+ * it builds from them (a figure's name, a data file) then always fits a
+ * buffer of LESSON_PATH_SIZE, so no path is ever cut short. */
+#define LESSON_MAX_PATH 3000
+#define LESSON_PATH_SIZE 4096
+
 /* What every lesson understands. */
 typedef struct lesson_common {
     const char *trace_path;    /* --trace PATH (default "<program>.jsonl") */

@@ -11,7 +11,7 @@
 
 #define MAX_FIGURES 16
 #define MAX_FIGURE_ARGS 24
-#define OUTPUT_PATH_SIZE 512
+#define OUTPUT_PATH_SIZE LESSON_PATH_SIZE
 
 typedef struct lesson_outputs {
     const lesson_about *about;
@@ -20,7 +20,7 @@ typedef struct lesson_outputs {
     al_trace *trace;
     int n_figures;
     char figure_paths[MAX_FIGURES][OUTPUT_PATH_SIZE];
-    char redraw_commands[MAX_FIGURES][1024];
+    char redraw_commands[MAX_FIGURES][3 * LESSON_PATH_SIZE];
     int failures;          /* figures that could not be drawn */
 } lesson_outputs;
 

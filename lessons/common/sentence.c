@@ -6,6 +6,7 @@
 
 #include "attnlab/attention_tables.h"
 #include "attnlab/rng.h"
+#include "options.h"
 
 static void embeddings_path(char *buf, size_t size, const char *data_dir)
 {
@@ -14,7 +15,7 @@ static void embeddings_path(char *buf, size_t size, const char *data_dir)
 
 al_status lesson_words_read(al_word_embeddings *words, const char *data_dir, al_error *err)
 {
-    char path[512];
+    char path[LESSON_PATH_SIZE];
     embeddings_path(path, sizeof path, data_dir);
     return al_word_embeddings_read(words, path, err);
 }
@@ -31,7 +32,7 @@ al_status lesson_sentence(al_tokens *tokens, al_word_embeddings *words, const ch
         status = al_word_embeddings_cover(words, tokens, &added, err);
     if (status != AL_OK)
         return status;
-    char path[512];
+    char path[LESSON_PATH_SIZE];
     embeddings_path(path, sizeof path, data_dir);
     for (int i = 0; i < tokens->count; i++)
         if (tokens->unknown[i])

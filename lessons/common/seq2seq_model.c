@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attnlab/rng.h"
+#include "options.h"
 
 static void lesson04_path(char *buf, size_t size, const char *data_dir, const char *file)
 {
@@ -41,7 +42,7 @@ const char *lesson_s2s_gru_form(al_rnn_kind cell)
 
 al_status lesson_s2s_vocab_read(al_vocab *vocab, const char *data_dir, al_error *err)
 {
-    char path[512];
+    char path[LESSON_PATH_SIZE];
     lesson04_path(path, sizeof path, data_dir, "vocab.txt");
     return al_vocab_read(vocab, path, err);
 }
@@ -86,7 +87,7 @@ al_status lesson_s2s_names_read(lesson_s2s_names *names, const char *data_dir, a
     al_table *tables[3] = {&names->embed, &names->state, &names->input};
     al_status status = AL_OK;
     for (int k = 0; k < 3 && status == AL_OK; k++) {
-        char path[512];
+        char path[LESSON_PATH_SIZE];
         lesson04_path(path, sizeof path, data_dir, files[k]);
         status = al_table_read(tables[k], path, err);
     }

@@ -18,9 +18,36 @@ static char *copy_string(const char *text)
     return copy;
 }
 
+/* What stands at path, in words, if it is not a regular file. */
+static const char *not_regular(mode_t mode)
+{
+    return S_ISDIR(mode) ? "a folder" : S_ISLNK(mode) ? "a symbolic link"
+         : S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+         : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/* The mode the finished file gets: the old file's, or what a new file
+ * made with 0666 gets under the umask (read by setting it and back: a
+ * program that writes from several threads at once must not rely on it). */
+static mode_t new_mode(const struct stat *old, bool exists)
+{
+    if (exists)
+        return old->st_mode & 07777;
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 al_status al_atomic_begin(al_atomic_file *file, const char *path, al_error *err)
 {
     *file = (al_atomic_file){0};
+    /* only a regular file is ever replaced: renaming over a FIFO, a device
+     * or a link would put a file where something else was */
+    struct stat old;
+    bool exists = lstat(path, &old) == 0;
+    if (exists && !S_ISREG(old.st_mode))
+        return al_fail(err, AL_ERR_IO, "%s is %s; attnlab replaces only regular files", path,
+                       not_regular(old.st_mode));
     size_t size = strlen(path) + sizeof ".XXXXXX";
     file->path = copy_string(path);
     file->temporary_path = malloc(size);
@@ -38,7 +65,7 @@ al_status al_atomic_begin(al_atomic_file *file, const char *path, al_error *err)
         al_atomic_discard(file);
         return status;
     }
-    fchmod(fd, 0644); /* mkstemp makes 0600; what attnlab writes is meant to be shared */
+    fchmod(fd, new_mode(&old, exists)); /* mkstemp makes 0600 */
     file->stream = fdopen(fd, "wb");
     if (!file->stream) {
         close(fd);

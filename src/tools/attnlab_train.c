@@ -596,6 +596,11 @@ int main(int argc, char **argv)
     int parsed = cli_parse_program(&program, options, NULL, argc, argv);
     if (parsed >= 0)
         return parsed;
+    /* MODEL.checkpoint and the loss curve's files are built from these */
+    if (strlen(s.output) > 3000 || (s.loss_curve && strlen(s.loss_curve) > 3000)) {
+        cli_report(PROGRAM, "-o and --loss-curve take paths of up to 3000 bytes");
+        return 2;
+    }
     bool rnn = strcmp(s.family, "rnn-seq2seq") == 0;
     if (!rnn && (s.cell || s.score || s.d_embed)) {
         cli_report(PROGRAM, "--cell, --score and --d-embed are for --family rnn-seq2seq");

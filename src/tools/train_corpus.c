@@ -5,22 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The offset of the first byte that is not UTF-8 (or is NUL), or -1. */
-static long first_bad_utf8(const unsigned char *s, long size)
+#include "attnlab/utf8.h"
+
+/* The offset of the first byte that is not UTF-8, or is NUL, or -1. */
+static long first_bad_utf8(const char *s, long size)
 {
-    for (long i = 0; i < size;) {
-        int extra = s[i] < 0x80 ? 0 : (s[i] >> 5) == 0x6 ? 1 : (s[i] >> 4) == 0xe ? 2
-                  : (s[i] >> 3) == 0x1e ? 3 : -1;
-        if (extra < 0 || i + extra >= size)
-            return i;
-        for (int k = 1; k <= extra; k++)
-            if ((s[i + k] >> 6) != 0x2)
-                return i;
-        if (s[i] == 0)
-            return i;
-        i += extra + 1;
-    }
-    return -1;
+    long bad = al_utf8_invalid(s, (size_t)size);
+    const char *nul = memchr(s, '\0', (size_t)(bad >= 0 ? bad : size));
+    return nul ? (long)(nul - s) : bad;
 }
 
 static long line_of(const char *text, long offset)
@@ -49,7 +41,7 @@ char *train_read_text(const char *path, long *size, al_error *err)
         al_fail(err, AL_ERR_IO, "cannot read the corpus %s", path);
     }
     fclose(file);
-    long bad = text ? first_bad_utf8((const unsigned char *)text, *size) : -1;
+    long bad = text ? first_bad_utf8(text, *size) : -1;
     if (bad >= 0) {
         al_fail(err, AL_ERR_FORMAT, "the corpus %s is not UTF-8 text (line %ld, byte %ld)",
                 path, line_of(text, bad), bad);

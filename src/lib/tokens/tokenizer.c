@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnlab/utf8.h"
 #include "tokens/word_split.h"
 
 void al_tokens_free(al_tokens *tokens)
@@ -100,6 +101,11 @@ al_status al_tokenize(al_tokens *tokens, const char *text, const al_vocab *vocab
                       al_error *err)
 {
     *tokens = (al_tokens){0};
+    long bad = al_utf8_invalid(text, strlen(text));
+    if (bad >= 0)
+        return al_fail(err, AL_ERR_VALUE, "the text is not UTF-8: byte %ld is 0x%02x (in "
+                       "another encoding, such as Latin-1?)", bad + 1,
+                       (unsigned char)text[bad]);
     const char *cursor = text;
     word_span span;
     if (!next_word(&span, &cursor))

@@ -13,6 +13,7 @@
 
 #include "attnlab/atomic_file.h"
 #include "attnlab/softmax.h"
+#include "attnlab/utf8.h"
 #include "attnlab_config.h"
 #include "trace/float_text.h"
 
@@ -54,16 +55,25 @@ static char *copy_string(const char *s)
 
 /* A JSON string: quotes and backslashes escaped, control characters as
  * \u00XX, everything else (UTF-8 included) as it is. */
+/* A JSON string. A byte that is not UTF-8 (a Latin-1 file name among the
+ * arguments) is written as U+FFFD, the replacement character, so the
+ * trace is valid UTF-8 whatever it was given (FORMAT.md, "Numbers"). */
 static void write_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    while (left > 0) {
+        int length = al_utf8_sequence(p, left);
+        if (length == 0)
+            fputs("\\ufffd", f), length = 1;
+        else if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
         else if (*p < 0x20)
             fprintf(f, "\\u%04x", *p);
         else
-            fputc(*p, f);
+            fwrite(p, 1, (size_t)length, f);
+        p += length, left -= (size_t)length;
     }
     fputc('"', f);
 }
