@@ -26,6 +26,7 @@ static const lesson_about ABOUT = {
     .example = "lesson05 --sentence \"The cat walks by the river bank\"",
     .sentence_help = "the sentence (default \"The cat walks by the bank\")",
     .seed_help = "seed for --random",
+    .seed_only_with = "random",
     .takes_data = true,
     .sentence = "The cat walks by the bank",
 };

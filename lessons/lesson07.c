@@ -35,6 +35,7 @@ static const lesson_about ABOUT = {
     .sentence_help = "the sentence for the causal mask (default \"the cat walks by the bank to "
                      "find fish\")",
     .seed_help = "seed for --random",
+    .seed_only_with = "random",
     .takes_data = true,
     .sentence = "the cat walks by the bank to find fish",
 };

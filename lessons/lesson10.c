@@ -32,6 +32,7 @@ static const lesson_about ABOUT = {
     .example = "lesson10 --sentence \"what can they do\"",
     .sentence_help = "the question (default \"what can you do\")",
     .seed_help = "seed for --random",
+    .seed_only_with = "random",
     .takes_data = true,
     .sentence = "what can you do",
 };

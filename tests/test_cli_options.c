@@ -220,6 +220,27 @@ static void test_help_min_width(void **state)
     free(text);
 }
 
+/* An option that only changes what a flag turns on is refused without it. */
+static void test_only_with_needs_its_flag(void **state)
+{
+    (void)state;
+    program p;
+    program_init(&p);
+    p.options[1].only_with = "quiet";   /* --heads */
+    const char *alone[] = {"--heads", "3", NULL};
+    assert_int_equal(parse(&p, alone), CLI_BAD_USAGE);
+    assert_string_equal(p.error.message, "--heads only applies with --quiet");
+    program_init(&p);
+    p.options[1].only_with = "quiet";
+    const char *with[] = {"--heads", "3", "-q", NULL};
+    assert_int_equal(parse(&p, with), CLI_PARSED);
+    assert_int_equal(p.s.heads, 3);
+    const char *neither[] = {"--seed", "3", NULL};   /* --heads not given: nothing to say */
+    program_init(&p);
+    p.options[1].only_with = "quiet";
+    assert_int_equal(parse(&p, neither), CLI_PARSED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_no_operands_wanted),
         cmocka_unit_test(test_help_lines),
         cmocka_unit_test(test_help_min_width),
+        cmocka_unit_test(test_only_with_needs_its_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,21 @@ static void bad_input_is_refused_with_one_line(void **state)
     expect_refusal(lesson05, *state, d_model, "--d-model needs a whole number from 1 to 512");
     const char *missing[] = {"--sentence", NULL};
     expect_refusal(lesson05, *state, missing, "--sentence needs a value");
+    const char *seed_alone[] = {"--seed", "7", NULL};
+    expect_refusal(lesson05, *state, seed_alone, "--seed only applies with --random");
+    const char *d_alone[] = {"--d-model", "8", NULL};
+    expect_refusal(lesson05, *state, d_alone, "--d-model only applies with --random");
+    const char *glob[] = {"--trace-filter", "[", NULL};
+    expect_refusal(lesson05, *state, glob, "the '[' at character 1 is never closed");
+    /* --figures a regular file: refused before anything is written */
+    const char *figures_file[] = {"--figures", "/etc/hostname", NULL};
+    run_result r;
+    lesson_run(&r, lesson05, *state, "t.jsonl", 1, figures_file);
+    assert_int_equal(r.exit_code, 2);
+    assert_string_equal(r.err, "lesson05: --figures /etc/hostname: no such folder, or not "
+                               "writable\n");
+    assert_false(lesson_file_exists(*state, "t.jsonl"));
+    run_result_free(&r);
     const char *latin1[] = {"--sentence", "The caf\xe9 bank", NULL};
     expect_refusal(lesson05, *state, latin1, "the text is not UTF-8: byte 8 is 0xe9");
 }

@@ -220,6 +220,25 @@ static void open_in_missing_folder_fails_cleanly(void **state)
 
 /* With filter "*.weights" only names ending in .weights are written, and
  * the end record counts what was written. A NULL trace accepts anything. */
+/* A filter whose '[' is never closed would match nothing meant: refused
+ * before any file is made; a ']' first in a set is part of it. */
+static void a_filter_with_an_open_bracket_is_refused(void **state)
+{
+    folder *f = *state;
+    al_trace_options options = OPTIONS;
+    options.filter = "enc.*.h[01";
+    al_trace *trace;
+    al_error err = {0};
+    assert_int_equal(al_trace_open(&trace, f->file, &options, &err), AL_ERR_ARG);
+    assert_string_equal(err.message, "the trace filter 'enc.*.h[01' is not a glob: the '[' at "
+                                     "character 8 is never closed by a ']'");
+    assert_null(trace);
+    assert_null(slurp(f->file));
+    options.filter = "x[]]y*";
+    assert_int_equal(al_trace_open(&trace, f->file, &options, NULL), AL_OK);
+    al_trace_discard(trace);
+}
+
 static void filter_limits_names(void **state)
 {
     folder *f = *state;
@@ -286,6 +305,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(bytes_that_are_not_utf8_become_replacement_characters,
                                         make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(filter_limits_names, make_folder, remove_folder),
+        cmocka_unit_test_setup_teardown(a_filter_with_an_open_bracket_is_refused, make_folder,
+                                        remove_folder),
         cmocka_unit_test_setup_teardown(softmax_rows_record_every_step, make_folder, remove_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,7 +106,8 @@ static inline al_named al_unnamed(const al_matrix *value)
 
 /* Open a trace that will become path, and write its header. On success the
  * caller owns *trace and must end it with al_trace_close or
- * al_trace_discard. On failure *trace is NULL and nothing is left on disk. */
+ * al_trace_discard. On failure *trace is NULL and nothing is left on disk;
+ * a filter with a '[' that no ']' closes fails first, with AL_ERR_ARG. */
 al_status al_trace_open(al_trace **trace, const char *path, const al_trace_options *options,
                         al_error *err);
 

@@ -66,7 +66,7 @@ static int add_seed_and_data(cli_option *out, int n, const lesson_about *about,
                  (unsigned long long)AL_DEFAULT_SEED);
         out[n++] = (cli_option){.name = "seed", .kind = CLI_UINT64, .target = inputs->seed,
                                 .value_name = "N", .help = helps->seed,
-                                .max = LESSON_SEED_MAX};
+                                .max = LESSON_SEED_MAX, .only_with = about->seed_only_with};
     }
     if (about->takes_data) {
         *inputs->data_dir = where->data_dir;

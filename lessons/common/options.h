@@ -53,6 +53,8 @@ typedef struct lesson_about {
     const char *sentence;      /* the default sentence (NULL: the lesson
                                   chooses after parsing)                   */
     const char *seed_help;     /* "seed of the weights"; NULL: no --seed    */
+    const char *seed_only_with;/* "random": --seed changes only a --random
+                                  model, and is refused without it          */
     bool takes_data;           /* --data DIR                               */
 } lesson_about;
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +30,10 @@ void outputs_open(lesson_outputs *outputs, const lesson_about *about,
         .level = strcmp(common->trace_level, "rows") == 0 ? AL_TRACE_ROWS : AL_TRACE_TENSORS,
         .filter = common->trace_filter,
     };
-    if (common->figures_dir && !common->no_figures && access(common->figures_dir, W_OK) != 0)
+    struct stat folder;
+    if (common->figures_dir && !common->no_figures &&
+        (stat(common->figures_dir, &folder) != 0 || !S_ISDIR(folder.st_mode) ||
+         access(common->figures_dir, W_OK) != 0))
         lesson_usage_error(about, "--figures %s: no such folder, or not writable",
                            common->figures_dir);
     al_error err = {0};

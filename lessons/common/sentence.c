@@ -66,7 +66,8 @@ void lesson_weights_options(lesson_options *o, int n, const char **sentence,
         .help = "seeded random embeddings and weights instead of data/lesson05"};
     o->own[n++] = (cli_option){
         .name = "d-model", .kind = CLI_INT, .target = &weights->d_model, .value_name = "N",
-        .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512};
+        .help = "d_model with --random (default 6; the data fixes 6)", .min = 1, .max = 512,
+        .only_with = "random"};
     o->inputs = (lesson_inputs){.sentence = sentence, .seed = &weights->seed,
                                 .data_dir = &weights->data_dir};
 }

@@ -215,5 +215,16 @@ cli_result cli_parse(const cli_option *options, cli_list *operands, int first, i
         if (options[k].required && !given[k])
             return bad_usage(error, "give --%s %s", options[k].name,
                              options[k].value_name ? options[k].value_name : "");
+    /* an option that changes only what a flag turns on needs that flag */
+    for (int k = 0; options[k].name && k < CLI_MAX_OPTIONS; k++) {
+        if (!given[k] || !options[k].only_with)
+            continue;
+        int flag = 0;
+        while (options[flag].name && strcmp(options[flag].name, options[k].only_with) != 0)
+            flag++;
+        if (!options[flag].name || flag >= CLI_MAX_OPTIONS || !given[flag])
+            return bad_usage(error, "--%s only applies with --%s", options[k].name,
+                             options[k].only_with);
+    }
     return CLI_PARSED;
 }

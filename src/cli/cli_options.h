@@ -58,6 +58,9 @@ typedef struct cli_option {
                                 message "--range needs <needs>, not 'x'"    */
     bool once;               /* giving it twice is a mistake               */
     bool required;           /* leaving it out is a mistake: "give --model FILE" */
+    const char *only_with;   /* the flag it needs ("random": --d-model changes
+                                only a --random model); given without that
+                                flag it is a mistake, not silently ignored  */
 } cli_option;
 
 /* The -h, --help entry every program's table ends with (before {0}). */

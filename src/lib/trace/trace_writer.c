@@ -180,10 +180,40 @@ static void free_trace(al_trace *trace)
     free(trace);
 }
 
+/* The offset of a '[' that no ']' closes (fnmatch would take it as a
+ * plain character, so the filter would match nothing meant), or -1. A
+ * backslash escapes the next character; a ']' first in a set is in it. */
+static long unclosed_bracket(const char *glob)
+{
+    for (const char *c = glob; *c; c++) {
+        if (*c == '\\' && c[1]) {
+            c++;
+            continue;
+        }
+        if (*c != '[')
+            continue;
+        const char *end = c + 1;
+        if (*end == '!' || *end == '^')
+            end++;
+        if (*end == ']')
+            end++;
+        while (*end && *end != ']')
+            end++;
+        if (!*end)
+            return (long)(c - glob);
+        c = end;
+    }
+    return -1;
+}
+
 al_status al_trace_open(al_trace **out, const char *path, const al_trace_options *options,
                         al_error *err)
 {
     *out = NULL;
+    long bracket = options->filter ? unclosed_bracket(options->filter) : -1;
+    if (bracket >= 0)
+        return al_fail(err, AL_ERR_ARG, "the trace filter '%s' is not a glob: the '[' at "
+                       "character %ld is never closed by a ']'", options->filter, bracket + 1);
     al_trace *trace = calloc(1, sizeof *trace);
     if (!trace)
         return al_fail(err, AL_ERR_NOMEM, "out of memory opening trace %s", path);
