@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -201,6 +205,48 @@ static void help_example_works_as_typed(void **state)
     run_result_free(&r);
 }
 
+/* The names in the folder other than . and .., joined by spaces. */
+static void folder_names(const lesson_folder *folder, char *out, size_t size)
+{
+    out[0] = '\0';
+    DIR *dir = opendir(folder->path);
+    assert_non_null(dir);
+    for (struct dirent *e; (e = readdir(dir));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            snprintf(out + strlen(out), size - strlen(out), " %s", e->d_name);
+    closedir(dir);
+}
+
+/* "lesson09 | head -1": the reader has gone, so the first line written
+ * ends the lesson with SIGPIPE, while its trace is still being written.
+ * The temporary trace is removed; nothing is left in the folder. */
+static void a_closed_pipe_leaves_no_temporary(void **state)
+{
+    lesson_folder *folder = *state;
+    char trace[128];
+    snprintf(trace, sizeof trace, "%s/piped.jsonl", folder->path);
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    close(out[0]);                       /* nobody will read */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        signal(SIGPIPE, SIG_DFL);
+        execl(lesson09, lesson09, "--trace", trace, "--no-figures", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGPIPE);
+    char names[512];
+    folder_names(folder, names, sizeof names);
+    if (names[0])
+        fail_msg("left behind:%s", names);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -219,6 +265,7 @@ int main(int argc, char **argv)
         lesson_test(figures_are_drawn_when_asked),
         lesson_test(bad_input_is_refused_with_one_line),
         lesson_test(help_example_works_as_typed),
+        lesson_test(a_closed_pipe_leaves_no_temporary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

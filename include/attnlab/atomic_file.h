@@ -2,7 +2,8 @@
  * The bytes go to a fresh temporary file beside the destination
  * ("PATH.XXXXXX", made by mkstemp, so two programs writing the same path
  * never share one), which is renamed over PATH only when every byte was
- * written and flushed to disk; any failure deletes it. Used for traces,
+ * written and flushed to disk; any failure deletes it, and so does a
+ * signal that ends the program (cleanup.h). Used for traces,
  * model files and figures. Not a general file API: one writer, one
  * destination. Part of the small common library, so the renderers can use
  * it without the computing code. */

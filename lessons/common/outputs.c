@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attnlab/cleanup.h"
+
 extern char **environ;
 
 void outputs_open(lesson_outputs *outputs, const lesson_about *about,
@@ -118,8 +120,11 @@ static int run(const char *path, char *const *argv)
     pid_t pid;
     if (posix_spawnp(&pid, path, NULL, NULL, argv, environ) != 0)
         return -1;
+    al_cleanup_add_child(pid);   /* a lesson ended by a signal ends its renderer too */
     int status;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+    int waited = waitpid(pid, &status, 0);
+    al_cleanup_forget_child(pid);
+    if (waited < 0 || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
 }

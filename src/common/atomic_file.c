@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attnlab/cleanup.h"
+
 static char *copy_string(const char *text)
 {
     size_t size = strlen(text) + 1;
@@ -66,6 +68,7 @@ al_status al_atomic_begin(al_atomic_file *file, const char *path, al_error *err)
         return status;
     }
     fchmod(fd, new_mode(&old, exists)); /* mkstemp makes 0600 */
+    al_cleanup_add_file(file->temporary_path);   /* a signal removes it */
     file->stream = fdopen(fd, "wb");
     if (!file->stream) {
         close(fd);
@@ -94,6 +97,7 @@ al_status al_atomic_commit(al_atomic_file *file, al_error *err)
         al_atomic_discard(file);
         return status;
     }
+    al_cleanup_forget_file(file->temporary_path);
     free(file->temporary_path);
     free(file->path);
     *file = (al_atomic_file){0};
@@ -104,8 +108,10 @@ void al_atomic_discard(al_atomic_file *file)
 {
     if (file->stream)
         fclose(file->stream);
-    if (file->temporary_path)
+    if (file->temporary_path) {
         unlink(file->temporary_path);
+        al_cleanup_forget_file(file->temporary_path);
+    }
     free(file->temporary_path);
     free(file->path);
     *file = (al_atomic_file){0};

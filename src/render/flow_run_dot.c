@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "attnlab/atomic_file.h"
+#include "attnlab/cleanup.h"
 
 extern char **environ;
 
@@ -92,14 +93,17 @@ dot_result flow_run_dot(const char *dot_program, const char *format, const char 
         al_atomic_discard(&picture);
         return DOT_NOT_FOUND;
     }
+    al_cleanup_add_child(pid);   /* ended by a signal, the renderer ends dot too */
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
+            al_cleanup_forget_child(pid);
             al_fail(err, AL_ERR_IO, "lost track of dot: %s", strerror(errno));
             al_atomic_discard(&picture);
             return DOT_FAILED;
         }
     }
+    al_cleanup_forget_child(pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         al_atomic_discard(&picture);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {

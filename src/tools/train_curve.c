@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attnlab/atomic_file.h"
+#include "attnlab/cleanup.h"
 #include "attnlab/trace.h"
 #include "program_locations.h"
 
@@ -94,7 +95,10 @@ static al_status draw(const char *trace_path, const char *png, const char *title
     int status;
     if (posix_spawnp(&pid, renderer, NULL, NULL, (char *const *)argv, environ) != 0)
         return al_fail(err, AL_ERR_IO, "cannot start %s to draw %s", renderer, png);
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    al_cleanup_add_child(pid);
+    int waited = waitpid(pid, &status, 0);
+    al_cleanup_forget_child(pid);
+    if (waited < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return al_fail(err, AL_ERR_IO, "%s could not draw %s", renderer, png);
     return AL_OK;
 }
