@@ -53,6 +53,7 @@ typedef struct lesson10_state {
     al_transformer_workspace ws;
     al_table dims, rules;          /* the hand-made tables' column names */
     int token;                     /* the first token chosen */
+    int kept;                      /* parameters data/lesson10/defaults.txt keeps at 0 or 1 */
 } lesson10_state;
 
 static void free_state(void *lesson_state)
@@ -152,7 +153,7 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
         al_rng_seed(&rng, settings->seed, 0);
         al_transformer_init(&s->model, &rng);
     } else {
-        status = al_transformer_read_tables(&s->model, &s->vocab, folder, NULL, err);
+        status = al_transformer_read_tables(&s->model, &s->vocab, folder, NULL, &s->kept, err);
         if (status == AL_OK)
             status = read_names(&s->dims, folder, "embed.table.txt", err);
         if (status == AL_OK)
@@ -214,6 +215,9 @@ static void narrate_inputs(printout *p, const lesson10_state *s, const labels *l
         print_text(p, "  Each word is 1 in the dimension that says what kind of word it is.\n"
                       "  pos is all 0: this hand-made model ignores word order (its learned "
                       "table\n  pos.table is zeros), so x = embed.");
+        print_text(p, "  %d parameters have no table and keep their start value (0, or the "
+                      "identity for\n  a layer norm): data/lesson10/defaults.txt names them.",
+                   s->kept);
     }
     print_matrix(p, names.x, "x", &x, l->source, l->dims);
 }
@@ -259,7 +263,7 @@ static void narrate_encoder_layer(printout *p, const lesson10_state *s, const la
     print_step(p, title, "FFN(x) = max(0, x · W1 + b1) · W2 + b2,  add2 = norm1 + FFN,  "
                          "norm2 = LayerNorm(add2)");
     if (!random)
-        print_text(p, "  This encoder's FFN weights are all 0 (no file in data/lesson10): "
+        print_text(p, "  This encoder's FFN weights are all 0 (defaults.txt keeps them): "
                       "FFN(x) = 0, and norm2\n  is norm1 normalised once more.");
     print_ffn(p, &ffn, random);
     print_add_norm(p, &ffn, AL_NORM_POST);

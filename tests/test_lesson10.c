@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -232,6 +234,52 @@ static void help_example_works_as_typed(void **state)
     run_result_free(&r);
 }
 
+static const char *data_dir;   /* the source tree's data/, from argv[2] */
+
+/* Copy data/lesson10 into <folder>/lesson10, all but the file left_out. */
+static void copy_lesson10_data(const lesson_folder *folder, const char *left_out)
+{
+    char from[4096], to[4096];
+    snprintf(from, sizeof from, "%s/lesson10", data_dir);
+    snprintf(to, sizeof to, "%s/lesson10", folder->path);
+    assert_int_equal(mkdir(to, 0700), 0);
+    DIR *dir = opendir(from);
+    assert_non_null(dir);
+    for (struct dirent *e; (e = readdir(dir));) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, left_out) == 0)
+            continue;
+        char a[8192], b[8192];
+        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+        FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+        assert_non_null(in), assert_non_null(out);
+        char buf[4096];
+        for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
+            assert_int_equal(fwrite(buf, 1, n, out), n);
+        fclose(in), fclose(out);
+    }
+    closedir(dir);
+}
+
+/* The printout says which parameters keep their start; with one weight
+ * table deleted the lesson stops, naming it, instead of using zeros. */
+static void a_missing_weight_table_is_an_error(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    al_trace_file *t = lesson_run_ok(&r, lesson10, folder, "t.jsonl", NULL);
+    assert_non_null(strstr(r.out, "28 parameters have no table and keep their start value"));
+    al_trace_file_free(t);
+    run_result_free(&r);
+    char trace[128];
+    snprintf(trace, sizeof trace, "%s/t.jsonl", folder->path);
+    remove(trace);   /* expect_refusal wants no t.jsonl afterwards */
+    copy_lesson10_data(folder, "dec.0.ffn.w2.txt");
+    const char *data[] = {"--data", folder->path, NULL};
+    expect_refusal(lesson10, folder, data, "lesson10/dec.0.ffn.w2.txt is missing: give the "
+                                           "table, or name dec.0.ffn.w2 in");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -239,12 +287,14 @@ int main(int argc, char **argv)
         return 2;
     }
     lesson10 = argv[1];
+    data_dir = argc > 2 ? argv[2] : "data";
     const struct CMUnitTest tests[] = {
         lesson_test(what_can_you_do_begins_with_i),
         lesson_test(every_step_is_traced_with_its_shape_and_labels),
         lesson_test(cross_attention_is_target_rows_by_source_columns),
         lesson_test(the_rule_asked_you_fires_and_i_is_the_argmax),
         lesson_test(other_questions_get_other_answers),
+        lesson_test(a_missing_weight_table_is_an_error),
         lesson_test(an_unknown_word_is_announced),
         lesson_test(random_models_take_their_shape),
         lesson_test(runs_repeat_exactly),

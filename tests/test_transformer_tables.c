@@ -41,6 +41,15 @@ static void remove_file(const fixture *f, const char *name)
     remove(path);
 }
 
+/* Every parameter but embed.table and dec.0.ffn.w1, which the tests give
+ * as tables, keeps its start value. */
+static const char DEFAULTS[] = "# kept at their start\n"
+                               "dec.0.self_attn.w_q\ndec.0.self_attn.w_k\n"
+                               "dec.0.self_attn.w_v   # with a comment\n"
+                               "dec.0.self_attn.w_o\n\n"
+                               "dec.0.norm1.gamma\ndec.0.norm1.beta\ndec.0.ffn.w2\n"
+                               "dec.0.norm2.gamma\ndec.0.norm2.beta\nlogits.w\n";
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -54,10 +63,12 @@ static int setup(void **state)
                          .positions = AL_POSITIONS_SINUSOIDAL, .norm_epsilon = 1e-5f};
     assert_int_equal(al_transformer_alloc(&f->model, &c, NULL), AL_OK);
     *state = f;
+    write_file(f, "defaults.txt", DEFAULTS);
     return 0;
 }
 
-static const char *const TABLE_FILES[] = {"embed.table.txt", "dec.0.ffn.w1.txt", "logits.w.txt"};
+static const char *const TABLE_FILES[] = {"embed.table.txt", "dec.0.ffn.w1.txt", "logits.w.txt",
+                                          "defaults.txt"};
 
 static int teardown(void **state)
 {
@@ -81,10 +92,12 @@ static void tables_are_copied_and_the_rest_keeps_its_start(void **state)
     fixture *f = *state;
     write_file(f, "embed.table.txt", EMBED);
     write_file(f, "dec.0.ffn.w1.txt", "columns: h0 h1\na 1 2\nb 3 4\n");
-    int read = -1;
-    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, &read, NULL),
+    int read = -1, kept = -1;
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, &read, &kept,
+                                                NULL),
                      AL_OK);
     assert_int_equal(read, 2);
+    assert_int_equal(kept, 10);
     al_matrix *embed = al_transformer_param(&f->model, "embed.table");
     assert_same_float(*al_at(embed, 2, 0), 1.0f);
     assert_same_float(*al_at(embed, 6, 0), 0.5f);
@@ -101,9 +114,10 @@ static void tables_are_copied_and_the_rest_keeps_its_start(void **state)
 static void a_table_of_another_shape_is_refused(void **state)
 {
     fixture *f = *state;
+    write_file(f, "embed.table.txt", EMBED);
     write_file(f, "dec.0.ffn.w1.txt", "columns: h0 h1 h2\na 1 2 3\nb 3 4 5\n");
     al_error err = {0};
-    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, &err),
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL, &err),
                      AL_ERR_SHAPE);
     assert_non_null(strstr(err.message, "dec.0.ffn.w1.txt: the table is 2 x 3 but "
                                         "dec.0.ffn.w1 is 2 x 2"));
@@ -116,16 +130,53 @@ static void word_rows_and_output_columns_must_be_the_vocabulary(void **state)
     write_file(f, "embed.table.txt", "columns: a b\n<pad> 0 0\n<unk> 0 0\n<bos> 1 0\n"
                                      "<eos> 0 0\n[CLS] 0 0\n[MASK] 0 0\ndog 0.5 -2\n");
     al_error err = {0};
-    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, &err),
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL, &err),
                      AL_ERR_FORMAT);
     assert_non_null(strstr(err.message, "row 7 is labelled 'dog' but word 6 of the vocabulary "
                                         "is 'cat'"));
     write_file(f, "embed.table.txt", EMBED);
+    write_file(f, "defaults.txt", "dec.0.self_attn.w_q\ndec.0.self_attn.w_k\n"
+                                  "dec.0.self_attn.w_v\ndec.0.self_attn.w_o\n"
+                                  "dec.0.norm1.gamma\ndec.0.norm1.beta\ndec.0.ffn.w2\n"
+                                  "dec.0.norm2.gamma\ndec.0.norm2.beta\n");
+    write_file(f, "dec.0.ffn.w1.txt", "columns: h0 h1\na 1 2\nb 3 4\n");
     write_file(f, "logits.w.txt", "columns: <pad> <unk> <bos> <eos> [CLS] [MASK] dog\n"
                                   "a 0 0 0 0 0 0 1\nb 0 0 0 0 0 0 0\n");
-    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, &err),
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL, &err),
                      AL_ERR_FORMAT);
     assert_non_null(strstr(err.message, "logits.w.txt: column 7 is labelled 'dog'"));
+}
+
+/* A table that went missing is not a silent zero; defaults.txt must name
+ * parameters, and not ones that have a table too. */
+static void a_missing_table_is_an_error_unless_defaults_keep_it(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "embed.table.txt", EMBED);   /* dec.0.ffn.w1.txt is not there */
+    al_error err = {0};
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s/dec.0.ffn.w1.txt is missing: give the table, or "
+             "name dec.0.ffn.w1 in %s/defaults.txt to keep its start value", f->folder,
+             f->folder);
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL,
+                                                &err),
+                     AL_ERR_FORMAT);
+    assert_string_equal(err.message, expected);
+    write_file(f, "dec.0.ffn.w1.txt", "columns: h0 h1\na 1 2\nb 3 4\n");
+    write_file(f, "defaults.txt", "dec.0.ffn.w3\n");
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL,
+                                                &err),
+                     AL_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "defaults.txt names 'dec.0.ffn.w3', which is not a "
+                                        "parameter of this model"));
+    char both[sizeof DEFAULTS + 16];
+    snprintf(both, sizeof both, "%sdec.0.ffn.w1\n", DEFAULTS);
+    write_file(f, "defaults.txt", both);
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL,
+                                                &err),
+                     AL_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "defaults.txt names dec.0.ffn.w1, which has a table "
+                                        "too: one or the other"));
 }
 
 static void a_vocabulary_of_another_size_is_refused(void **state)
@@ -134,7 +185,7 @@ static void a_vocabulary_of_another_size_is_refused(void **state)
     int id;
     assert_int_equal(al_vocab_add(&f->vocab, "dog", &id, NULL), AL_OK);
     al_error err = {0};
-    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, &err),
+    assert_int_equal(al_transformer_read_tables(&f->model, &f->vocab, f->folder, NULL, NULL, &err),
                      AL_ERR_VALUE);
     assert_non_null(strstr(err.message, "the vocabulary has 8 words but the model 7"));
 }
@@ -146,6 +197,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_table_of_another_shape_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(word_rows_and_output_columns_must_be_the_vocabulary,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_missing_table_is_an_error_unless_defaults_keep_it,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_vocabulary_of_another_size_is_refused, setup,
                                         teardown),

@@ -10,17 +10,29 @@
 #include "attnlab/transformer.h"
 #include "attnlab/vocab.h"
 
+/* The file of a tables folder that names the parameters with no table,
+ * one a line ('#' starts a comment): they keep the value they start with
+ * (after al_transformer_alloc: weights and biases 0, layer norms the
+ * identity). Saying so in a file is what tells a parameter left at its
+ * start on purpose from a table that went missing. */
+#define AL_TABLE_DEFAULTS_FILE "defaults.txt"
+
 /* For every parameter of model (model_layout.h's list), read
- * <folder>/<name>.txt if it exists and copy it in; a parameter without a
- * file keeps the value it has (after al_transformer_alloc: weights 0,
- * layer norms the identity). Every table must have its parameter's shape;
- * embed.table's rows and logits.w's columns must be labelled by the
- * vocabulary's words in id order, so a table cannot silently put a vector
- * on the wrong word. vocab->size must be the model's V. *files_read (may
- * be NULL) receives how many tables were read. Fails with the table
- * reader's message (file, line, problem), AL_ERR_SHAPE or AL_ERR_FORMAT
- * naming the file; then the model may hold some tables already. */
+ * <folder>/<name>.txt and copy it in, or, if <folder>/defaults.txt names
+ * it, leave it as it is. A parameter with neither is an error
+ * (AL_ERR_FORMAT, "<folder>/dec.0.ffn.b2.txt is missing: give the table,
+ * or name dec.0.ffn.b2 in <folder>/defaults.txt ..."), and so are a name
+ * in defaults.txt that is not a parameter and one that has a table too.
+ * Every table must have its parameter's shape; embed.table's rows and
+ * logits.w's columns must be labelled by the vocabulary's words in id
+ * order, so a table cannot silently put a vector on the wrong word.
+ * vocab->size must be the model's V. *files_read and *kept (either may be
+ * NULL) receive how many tables were read and how many parameters kept
+ * their start value. Fails with the table reader's message (file, line,
+ * problem), AL_ERR_SHAPE or AL_ERR_FORMAT naming the file; then the model
+ * may hold some tables already. */
 al_status al_transformer_read_tables(al_transformer *model, const al_vocab *vocab,
-                                     const char *folder, int *files_read, al_error *err);
+                                     const char *folder, int *files_read, int *kept,
+                                     al_error *err);
 
 #endif

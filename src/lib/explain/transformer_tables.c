@@ -52,11 +52,77 @@ static bool file_exists(const char *path)
     return probe != NULL;
 }
 
+/* <folder>/defaults.txt: the parameters that keep their start value, one
+ * name a line ('#' comments, blank lines). *names holds the file's text,
+ * NUL-separated; *count the names. No file: no names. */
+static al_status read_defaults(char **text, char ***names, int *count, const char *folder,
+                               al_error *err)
+{
+    *text = NULL, *names = NULL, *count = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", folder, AL_TABLE_DEFAULTS_FILE);
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return AL_OK;
+    size_t size = 0, used = 0;
+    for (int c; (c = fgetc(file)) != EOF;) {
+        if (used + 2 > size) {
+            char *grown = realloc(*text, size = size ? 2 * size : 1024);
+            if (!grown) {
+                fclose(file);
+                return al_fail(err, AL_ERR_NOMEM, "out of memory reading %s", path);
+            }
+            *text = grown;
+        }
+        (*text)[used++] = (char)c;
+    }
+    fclose(file);
+    if (!*text)
+        return AL_OK;
+    (*text)[used] = '\0';
+    *names = calloc(used / 2 + 2, sizeof **names);
+    if (!*names)
+        return al_fail(err, AL_ERR_NOMEM, "out of memory reading %s", path);
+    for (char *line = strtok(*text, "\n"); line; line = strtok(NULL, "\n")) {
+        line += strspn(line, " \t\r");
+        line[strcspn(line, " \t\r#")] = '\0';
+        if (line[0])
+            (*names)[(*count)++] = line;
+    }
+    return AL_OK;
+}
+
+static bool listed(char *const *names, int count, const char *name)
+{
+    for (int k = 0; k < count; k++)
+        if (strcmp(names[k], name) == 0)
+            return true;
+    return false;
+}
+
+/* Every name of defaults.txt is a parameter of the model. */
+static al_status check_defaults(char *const *names, int count, const al_param_spec *specs,
+                                int n_specs, const char *folder, al_error *err)
+{
+    for (int k = 0; k < count; k++) {
+        bool known = false;
+        for (int j = 0; j < n_specs && !known; j++)
+            known = strcmp(specs[j].name, names[k]) == 0;
+        if (!known)
+            return al_fail(err, AL_ERR_FORMAT, "%s/%s names '%s', which is not a parameter of "
+                           "this model", folder, AL_TABLE_DEFAULTS_FILE, names[k]);
+    }
+    return AL_OK;
+}
+
 al_status al_transformer_read_tables(al_transformer *model, const al_vocab *vocab,
-                                     const char *folder, int *files_read, al_error *err)
+                                     const char *folder, int *files_read, int *kept,
+                                     al_error *err)
 {
     if (files_read)
         *files_read = 0;
+    if (kept)
+        *kept = 0;
     if (vocab->size != model->config.vocab_size)
         return al_fail(err, AL_ERR_VALUE, "the vocabulary has %d words but the model %d",
                        vocab->size, model->config.vocab_size);
@@ -67,6 +133,12 @@ al_status al_transformer_read_tables(al_transformer *model, const al_vocab *voca
         status = al_fail(err, AL_ERR_NOMEM, "out of memory listing %d parameters", count);
     if (status == AL_OK)
         status = al_model_layout(specs, count, &count, &model->config, err);
+    char *text = NULL, **defaults = NULL;
+    int n_defaults = 0;
+    if (status == AL_OK)
+        status = read_defaults(&text, &defaults, &n_defaults, folder, err);
+    if (status == AL_OK)
+        status = check_defaults(defaults, n_defaults, specs, count, folder, err);
     for (int k = 0; k < count && status == AL_OK; k++) {
         char path[4096];
         int needed = snprintf(path, sizeof path, "%s/%s.txt", folder, specs[k].name);
@@ -74,13 +146,25 @@ al_status al_transformer_read_tables(al_transformer *model, const al_vocab *voca
             status = al_fail(err, AL_ERR_ARG, "the folder name is too long");
             break;
         }
-        if (!file_exists(path))
-            continue; /* no file: the parameter keeps its value */
+        bool is_default = listed(defaults, n_defaults, specs[k].name);
+        bool exists = file_exists(path);
+        if (exists && is_default)
+            status = al_fail(err, AL_ERR_FORMAT, "%s/%s names %s, which has a table too: "
+                             "one or the other", folder, AL_TABLE_DEFAULTS_FILE, specs[k].name);
+        else if (!exists && !is_default)
+            status = al_fail(err, AL_ERR_FORMAT, "%s is missing: give the table, or name %s "
+                             "in %s/%s to keep its start value", path, specs[k].name, folder,
+                             AL_TABLE_DEFAULTS_FILE);
+        else if (is_default && kept)
+            (*kept)++;
+        if (status != AL_OK || !exists)
+            continue;
         status = read_one(al_transformer_param(model, specs[k].name), specs[k].name, path,
                           vocab, err);
         if (status == AL_OK && files_read)
             (*files_read)++;
     }
+    free(text), free(defaults);
     free(specs);
     return status;
 }
