@@ -122,6 +122,18 @@ al_status al_decoder_layer_workspace_alloc(al_decoder_layer_workspace *ws,
 void al_encoder_layer_workspace_free(al_encoder_layer_workspace *ws);
 void al_decoder_layer_workspace_free(al_decoder_layer_workspace *ws);
 
+/* The same for packed calls (al_layer_blocks): up to max_rows rows of
+ * sequences of up to max_length tokens each (and memories of up to
+ * max_memory_rows rows, max_memory tokens each). The plain _alloc is this
+ * with max_rows = max_length (and max_memory_rows = max_memory). */
+al_status al_encoder_layer_workspace_alloc_packed(al_encoder_layer_workspace *ws,
+                                                  const al_encoder_layer *layer, int max_rows,
+                                                  int max_length, al_error *err);
+al_status al_decoder_layer_workspace_alloc_packed(al_decoder_layer_workspace *ws,
+                                                  const al_decoder_layer *layer, int max_rows,
+                                                  int max_length, int max_memory_rows,
+                                                  int max_memory, al_error *err);
+
 /* --- trace names ---------------------------------------------------------------- */
 
 /* Every name a sublayer writes under its layer's prefix P (the list at the
@@ -157,6 +169,17 @@ void al_decoder_layer_names_init(al_decoder_layer_names *names, const char *pref
                                  bool has_cross, al_norm_placement norm);
 
 /* --- forward ------------------------------------------------------------------ */
+
+/* Several sequences through a layer at once (training's batches): x holds
+ * their rows one after another (rows), the memory their sources' (memory,
+ * block b the source of x's block b; cross-attention only). Every
+ * position-wise step (projections, FFN, adds, norms) runs once on all the
+ * rows; attention runs block by block, so each sequence sees only itself
+ * (multihead.h). rows NULL: x is one sequence. */
+typedef struct al_layer_blocks {
+    const al_row_blocks *rows;
+    const al_row_blocks *memory;
+} al_layer_blocks;
 
 /* A layer's output: a view of L x d_model rows inside the workspace (valid
  * until the next call with that workspace), its trace name, which the
@@ -197,6 +220,17 @@ al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspac
 al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
                                    al_named x, al_named memory, const al_decoder_layer *layer,
                                    al_norm_placement norm, al_trace_at at, al_error *err);
+
+/* The two layers on packed sequences (untraced): each block exactly as the
+ * calls above on that sequence alone, the causal mask per block. */
+al_status al_encoder_layer_forward_packed(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                          const al_matrix *x, al_layer_blocks blocks,
+                                          const al_encoder_layer *layer,
+                                          al_norm_placement norm, al_error *err);
+al_status al_decoder_layer_forward_packed(al_layer_output *y, al_decoder_layer_workspace *ws,
+                                          const al_matrix *x, const al_matrix *memory,
+                                          al_layer_blocks blocks, const al_decoder_layer *layer,
+                                          al_norm_placement norm, al_error *err);
 
 /* --- backward ------------------------------------------------------------------ */
 
@@ -253,5 +287,24 @@ al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decode
                                     const al_decoder_layer_workspace *ws, const al_matrix *x,
                                     const al_matrix *memory, const al_decoder_layer *layer,
                                     al_norm_placement norm, al_error *err);
+
+/* Backward of the last _forward_packed call, with its blocks (bw allocated
+ * for all the rows: max_rows and max_keys the rows of every block). */
+al_status al_encoder_layer_backward_packed(al_matrix *dx, al_encoder_layer *grad,
+                                           al_layer_backward_workspace *bw,
+                                           const al_matrix *dy,
+                                           const al_encoder_layer_workspace *ws,
+                                           const al_matrix *x, al_layer_blocks blocks,
+                                           const al_encoder_layer *layer,
+                                           al_norm_placement norm, al_error *err);
+al_status al_decoder_layer_backward_packed(al_matrix *dx, al_matrix *dmemory,
+                                           al_decoder_layer *grad,
+                                           al_layer_backward_workspace *bw,
+                                           const al_matrix *dy,
+                                           const al_decoder_layer_workspace *ws,
+                                           const al_matrix *x, const al_matrix *memory,
+                                           al_layer_blocks blocks,
+                                           const al_decoder_layer *layer,
+                                           al_norm_placement norm, al_error *err);
 
 #endif

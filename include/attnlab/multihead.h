@@ -52,6 +52,15 @@
  * output among its inputs, and a record holds AL_TRACE_MAX_INPUTS names. */
 #define AL_MAX_HEADS AL_TRACE_MAX_INPUTS
 
+/* Several sequences packed one after another in the rows of one matrix
+ * (training runs a whole batch through each projection at once): block b
+ * is the rows start_b .. start_b + rows[b] - 1, with start_b the sum of
+ * rows[0 .. b-1]. count 1 with rows[0] the matrix's rows is one sequence. */
+typedef struct al_row_blocks {
+    int count;
+    const int *rows;
+} al_row_blocks;
+
 /* The learned parameters of one multi-head attention layer, stored
  * d_in x d_out and applied as x · W. Allocated as one owner by
  * al_attention_params_alloc, released by al_attention_params_free; a caller
@@ -89,9 +98,10 @@ void al_attention_params_free(al_attention_params *params);
  * al_attention_workspace_free. */
 typedef struct al_attention_workspace {
     int d_model, heads;
-    int max_queries, max_keys;     /* capacity                              */
+    int max_queries, max_keys;     /* capacity: query rows, one block's keys */
+    int max_key_rows;              /* capacity: key rows of every block      */
     al_matrix q;                   /* max_queries x d_model                 */
-    al_matrix k, v;                /* max_keys x d_model                    */
+    al_matrix k, v;                /* max_key_rows x d_model                */
     al_matrix scores, scaled;      /* (heads · max_queries) x max_keys:     */
     al_matrix masked, weights;     /*   head i's block starts at row i · max_queries */
     al_matrix concat;              /* max_queries x d_model                 */
@@ -105,11 +115,28 @@ al_status al_attention_workspace_alloc(al_attention_workspace *ws,
                                        const al_attention_params *params, int max_queries,
                                        int max_keys, al_error *err);
 
+/* The same for packed calls (al_attention_call's query_blocks): up to
+ * max_queries query rows in all, max_key_rows key rows in all, and a
+ * block of at most max_keys keys. Block b's scores sit in the rows of its
+ * queries, in their first Lk_b columns. al_attention_workspace_alloc is
+ * this with max_key_rows = max_keys. */
+al_status al_attention_workspace_alloc_packed(al_attention_workspace *ws,
+                                              const al_attention_params *params,
+                                              int max_queries, int max_keys, int max_key_rows,
+                                              al_error *err);
+
 void al_attention_workspace_free(al_attention_workspace *ws);
 
 /* Head `head`'s steps of the last call, as Lq x Lk views into ws (scores,
- * scaled, masked, weights; masked is meaningful only if a mask applied). */
+ * scaled, masked, weights; masked is meaningful only if a mask applied).
+ * A call of one block only. */
 al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int head);
+
+/* Head `head`'s steps for the block of lq queries starting at query row
+ * first_row and its lk keys, in a packed call (first_row 0, lq = Lq and
+ * lk = Lk give al_attention_head_steps). */
+al_attention_steps al_attention_block_steps(const al_attention_workspace *ws, int head,
+                                            int first_row, int lq, int lk);
 
 /* Every name a layer writes under its prefix P (the list at the top of
  * this file), and those of head h, built by the functions below so that a
@@ -143,6 +170,12 @@ typedef struct al_attention_call {
     const char *mask_op;              /* AL_MASK_OP_CAUSAL, _PADDING or NULL ("given") */
     float temperature;                /* softmax temperature: > 0 and finite; 1 is the
                                          usual attention (0 is an error, not a default) */
+    const al_row_blocks *query_blocks;  /* packed sequences (untraced), or NULL for one:
+                                           block b of the queries attends to block b of
+                                           the keys only, under the top-left Lq_b x Lk_b
+                                           corner of the mask                          */
+    const al_row_blocks *key_blocks;    /* the keys' blocks (cross-attention); NULL: the
+                                           queries' (self-attention)                     */
 } al_attention_call;
 
 /* Multi-head attention: queries from queries.value (Lq x d_model), keys and
@@ -158,7 +191,13 @@ typedef struct al_attention_call {
  * sequences exceed the workspace; AL_ERR_VALUE for a bad temperature or
  * mask entry; AL_ERR_ARG for a traced call missing a name. A query row
  * with every key masked gets zeros (not NaN) and a warning on each head's
- * weights record. */
+ * weights record.
+ *
+ * With call->query_blocks the rows hold several sequences (al_row_blocks):
+ * the projections and W_O run once on every row, and only the scores,
+ * softmax and weighted sum run block by block, each block exactly as a
+ * call on that sequence alone would. The mask must then be at least as
+ * large as the largest block; a packed call cannot be traced. */
 al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws, al_named queries,
                                  al_named memory, const al_attention_params *params,
                                  const al_attention_call *call, al_trace_at at, al_error *err);
@@ -205,7 +244,8 @@ void al_attention_backward_workspace_free(al_attention_backward_workspace *bw);
  *   dXkv = dK · W_Kᵀ + dV · W_Vᵀ
  * For self-attention (queries and memory the same matrix) Xq is Xkv, and
  * dx_query receives all three terms; dx_memory is then not used. Either
- * may be NULL. */
+ * may be NULL. A packed call (call->query_blocks) goes back block by
+ * block through the heads and once through the projections. */
 al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_memory,
                                           al_attention_params *grad,
                                           al_attention_backward_workspace *bw,

@@ -142,11 +142,16 @@ al_status al_transformer_load(al_transformer *model, al_vocab *vocab, const char
 typedef struct al_stack_input {
     al_matrix embed, pos, segment, x;
     al_matrix norm, mean, var;
-    int *no_segments;    /* max_length zeros: the segment ids when none are given */
+    int *no_segments;    /* max_tokens zeros: the segment ids when none are given */
+    int *ids, *segments; /* packed passes: every sequence's ids (segments) in a row */
+    int *rows;           /* packed passes: each sequence's length                  */
+    al_row_blocks blocks;/* packed passes: the sequences, over rows                */
 } al_stack_input;
 
 typedef struct al_transformer_workspace {
     int max_length;                          /* longest source, target or sentence  */
+    int max_tokens;                          /* rows: max_length, or, packed, every
+                                                sequence's tokens together          */
     al_stack_input source, target;           /* target: encoder-decoder only        */
     al_encoder_layer_workspace *encoder;     /* one per encoder layer               */
     al_decoder_layer_workspace *decoder;     /* one per decoder layer               */
@@ -173,6 +178,14 @@ al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
                                          const al_transformer *model, int max_length,
                                          al_error *err);
 void al_transformer_workspace_free(al_transformer_workspace *ws);
+
+/* The same for packed passes (al_transformer_forward_packed): sequences of
+ * up to max_length tokens, max_tokens in all (on each side). The matrices
+ * above then have max_tokens rows. al_transformer_workspace_alloc is this
+ * with max_tokens = max_length. */
+al_status al_transformer_workspace_alloc_packed(al_transformer_workspace *ws,
+                                                const al_transformer *model, int max_length,
+                                                int max_tokens, al_error *err);
 
 /* --- trace names --------------------------------------------------------------- */
 
@@ -239,6 +252,23 @@ al_status al_transformer_forward_prefixed(al_transformer_workspace *ws,
                                           const char *const *words, const char *name_prefix,
                                           al_trace *trace, al_error *err);
 
+/* The pass on count sequences at once, packed one after another in the
+ * rows of every matrix (training's batches), untraced: inputs[b] (and, in
+ * an encoder-decoder model, targets[b], its decoder's input; else targets
+ * is NULL) as al_transformer_forward would read them, each sequence's
+ * positions starting at 0. Every position-wise step runs once on all the
+ * rows, with one product for the whole batch; attention runs sequence by
+ * sequence (multihead.h's packed calls), so row for row the result is the
+ * one each sequence gives alone, up to the rounding of the longer sums.
+ * After the call ws->logits holds the Σ L_b x V rows, sequence after
+ * sequence; ws->probs is NOT computed (the loss computes its own softmax),
+ * nor are cls and pooler. Fails as al_transformer_forward, and with
+ * AL_ERR_SHAPE if the sequences hold more than ws->max_tokens tokens. */
+al_status al_transformer_forward_packed(al_transformer_workspace *ws,
+                                        const al_transformer *model,
+                                        const al_sequence *inputs, const al_sequence *targets,
+                                        int count, al_error *err);
+
 /* The parts of the pass, for generation (generate.h), which encodes once
  * and decodes many times. Names are prefixed by name_prefix ("" or NULL
  * for none; "step3." writes step3.dec.0.self_attn.h0.weights ...).
@@ -259,7 +289,8 @@ al_status al_transformer_decode(al_transformer_workspace *ws, const al_transform
                                 al_trace *trace, al_error *err);
 /* --- backward -------------------------------------------------------------------- */
 
-/* Room for the backward of a pass over up to max_length tokens. */
+/* Room for the backward of a pass over up to max_length tokens (a packed
+ * pass: max_length every sequence's tokens together). */
 typedef struct al_transformer_backward_workspace {
     al_matrix d_final;                  /* max_length x d_model: dL/d(what the output read) */
     al_matrix d_memory;                 /* max_length x d_model: dL/d(the encoder's output),
@@ -297,6 +328,18 @@ al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_
                                   const al_matrix *dlogits, const al_transformer_workspace *ws,
                                   const al_transformer *model, const al_sequence *input,
                                   const al_sequence *target, al_error *err);
+
+/* Backward of the last al_transformer_forward_packed(ws, model, inputs,
+ * targets, count), from dlogits (Σ L_b x V): the same steps as
+ * al_transformer_backward, each sequence's share of every gradient summed
+ * over the batch by the products themselves. */
+al_status al_transformer_backward_packed(al_transformer *grad,
+                                         al_transformer_backward_workspace *bw,
+                                         const al_matrix *dlogits,
+                                         const al_transformer_workspace *ws,
+                                         const al_transformer *model,
+                                         const al_sequence *inputs,
+                                         const al_sequence *targets, int count, al_error *err);
 
 al_status al_transformer_output(al_transformer_workspace *ws, const al_transformer *model,
                                 const char *const *words, const char *name_prefix,

@@ -219,13 +219,18 @@ static void bench_training(al_rng *rng)
     c.settings = (al_train_settings){.adamw = AL_ADAMW_DEFAULTS,
                                      .schedule = {.max_lr = 1e-3, .min_lr = 1e-3},
                                      .clip_norm = 1.0};
-    double t = fastest(run_training, &c);
-    if (t < 0)
-        die(&(al_error){.message = "a training step failed"});
-    double tokens = (double)TRAIN_STEPS * TRAIN_BATCH * TRAIN_CONTEXT;
-    printf("%-48s %10.1f ms a step %10.0f tokens/s\n",
-           "training step: d 128, 4 heads, 2 layers, 16 x 64", 1e3 * t / TRAIN_STEPS,
-           tokens / t);
+    /* one sequence at a time, then the batch packed as one matrix */
+    for (int packed = 0; packed <= 1; packed++) {
+        c.trainer.packed = packed;
+        double t = fastest(run_training, &c);
+        if (t < 0)
+            die(&(al_error){.message = "a training step failed"});
+        double tokens = (double)TRAIN_STEPS * TRAIN_BATCH * TRAIN_CONTEXT;
+        printf("%-48s %10.1f ms a step %10.0f tokens/s\n",
+               packed ? "training step, packed: d 128, 4 heads, 2 layers, 16 x 64"
+                      : "training step: d 128, 4 heads, 2 layers, 16 x 64",
+               1e3 * t / TRAIN_STEPS, tokens / t);
+    }
     al_trainer_free(&c.trainer);
     al_transformer_free(&c.model);
 }

@@ -49,11 +49,81 @@ static al_status check_inputs(const al_matrix *out, const al_attention_workspace
     if (out->rows != x_query->rows || out->cols != d)
         return al_fail(err, AL_ERR_SHAPE, "attention: out is %d x %d but must be %d x %d",
                        out->rows, out->cols, x_query->rows, d);
-    if (x_query->rows > ws->max_queries || x_memory->rows > ws->max_keys)
+    if (x_query->rows > ws->max_queries || x_memory->rows > ws->max_key_rows)
         return al_fail(err, AL_ERR_SHAPE, "attention: %d queries and %d keys do not fit a "
                        "workspace made for %d queries and %d keys", x_query->rows,
-                       x_memory->rows, ws->max_queries, ws->max_keys);
+                       x_memory->rows, ws->max_queries, ws->max_key_rows);
     return AL_OK;
+}
+
+/* ---- packed sequences ------------------------------------------------------ */
+
+/* One block of a call: its first query and key rows and how many of each. */
+typedef struct block {
+    int q0, lq, k0, lk;
+} block;
+
+static int block_count(const al_attention_call *call)
+{
+    return call->query_blocks ? call->query_blocks->count : 1;
+}
+
+static const al_row_blocks *key_blocks(const al_attention_call *call)
+{
+    return call->key_blocks ? call->key_blocks : call->query_blocks;
+}
+
+/* Block b, whose rows start where block b - 1's end (prev; {0} before the
+ * first); a call without blocks is one block of every row. */
+static block next_block(const al_attention_call *call, int b, block prev, int lq, int lk)
+{
+    if (!call->query_blocks)
+        return (block){.lq = lq, .lk = lk};
+    return (block){.q0 = prev.q0 + prev.lq, .lq = call->query_blocks->rows[b],
+                   .k0 = prev.k0 + prev.lk, .lk = key_blocks(call)->rows[b]};
+}
+
+/* The blocks cover the rows exactly, each fits the workspace (one block's
+ * keys are the scores' columns) and the mask, and a packed call is not
+ * traced (its trace names are one sequence's). */
+static al_status check_blocks(const al_attention_call *call, const al_attention_workspace *ws,
+                              int lq, int lk, al_trace_at at, al_error *err)
+{
+    const al_row_blocks *qb = call->query_blocks, *kb = key_blocks(call);
+    if (!qb && lk > ws->max_keys)
+        return al_fail(err, AL_ERR_SHAPE, "attention: %d keys do not fit a workspace made for "
+                       "%d keys", lk, ws->max_keys);
+    if (!qb)
+        return AL_OK;
+    if (at.trace)
+        return al_fail(err, AL_ERR_ARG, "attention: a packed call (several sequences) is not "
+                       "traced; trace one sequence at a time");
+    if (qb->count < 1 || kb->count != qb->count)
+        return al_fail(err, AL_ERR_ARG, "attention: %d query blocks and %d key blocks",
+                       qb->count, kb->count);
+    const al_matrix *mask = call->mask;
+    int queries = 0, keys = 0;
+    for (int b = 0; b < qb->count; b++) {
+        int q = qb->rows[b], k = kb->rows[b];
+        if (q < 1 || k < 1 || k > ws->max_keys)
+            return al_fail(err, AL_ERR_SHAPE, "attention: block %d has %d queries and %d keys; "
+                           "the workspace holds blocks of 1 to %d keys", b, q, k, ws->max_keys);
+        if (mask && (q > mask->rows || k > mask->cols))
+            return al_fail(err, AL_ERR_SHAPE, "attention: block %d is %d x %d but the mask "
+                           "only %d x %d", b, q, k, mask->rows, mask->cols);
+        queries += q, keys += k;
+    }
+    if (queries != lq || keys != lk)
+        return al_fail(err, AL_ERR_SHAPE, "attention: the blocks hold %d queries and %d keys, "
+                       "the inputs %d and %d", queries, keys, lq, lk);
+    return AL_OK;
+}
+
+/* Block b's corner of the mask (its top-left Lq_b x Lk_b), or NULL. */
+static al_matrix block_mask(const al_matrix *mask, block bl)
+{
+    al_matrix rows = al_matrix_rows(mask, 0, bl.lq);
+    return al_matrix_cols(&rows, 0, bl.lk);
 }
 
 /* The mask and temperature fit, and a traced call has its names. */
@@ -74,7 +144,7 @@ static al_status check_call(const al_attention_call *call, al_named queries, al_
                        "number, not %g (1 is the usual softmax)", what, (double)t);
     const al_matrix *mask = call->mask;
     int lq = queries.value->rows, lk = memory.value->rows;
-    if (mask && (mask->rows != lq || mask->cols != lk))
+    if (mask && !call->query_blocks && (mask->rows != lq || mask->cols != lk))
         return al_fail(err, AL_ERR_SHAPE, "%s: the mask is %d x %d but the scores "
                        "are %d x %d (queries x keys)", what, mask->rows, mask->cols, lq, lk);
     return mask ? al_mask_check(mask, err) : AL_OK;
@@ -138,17 +208,27 @@ static al_status compute_layer(al_matrix *out, al_attention_workspace *ws, const
         status = project(&m.v, xkv, &p->w_v, bias(p, &p->b_v), err);
 
     /* head i: attention on columns i·d_head .. (i+1)·d_head − 1 of q, k, v,
-     * its out (Lq x d_head) written into the same columns of concat */
+     * its out (Lq x d_head) written into the same columns of concat; with
+     * packed sequences, block by block: block b's queries see block b's keys */
     for (int h = 0; h < p->heads && status == AL_OK; h++) {
         al_matrix q_h = al_matrix_cols(&m.q, h * d_head, d_head);
         al_matrix k_h = al_matrix_cols(&m.k, h * d_head, d_head);
         al_matrix v_h = al_matrix_cols(&m.v, h * d_head, d_head);
         al_matrix out_h = al_matrix_cols(&m.concat, h * d_head, d_head);
-        al_attention_steps steps = al_attention_head_steps(ws, h);
-        status = al_attend(&out_h, &steps, &q_h, &k_h, &v_h, call->mask, &scoring, NULL, NULL,
-                           err);
-        if (status == AL_OK && h == 0)
-            ws->fully_masked_rows = steps.fully_masked_rows;
+        block bl = {0};
+        for (int b = 0; b < block_count(call) && status == AL_OK; b++) {
+            bl = next_block(call, b, bl, ws->queries, ws->keys);
+            al_matrix q_b = al_matrix_rows(&q_h, bl.q0, bl.lq);
+            al_matrix k_b = al_matrix_rows(&k_h, bl.k0, bl.lk);
+            al_matrix v_b = al_matrix_rows(&v_h, bl.k0, bl.lk);
+            al_matrix out_b = al_matrix_rows(&out_h, bl.q0, bl.lq);
+            al_matrix mask_b = call->mask ? block_mask(call->mask, bl) : (al_matrix){0};
+            al_attention_steps steps = al_attention_block_steps(ws, h, bl.q0, bl.lq, bl.lk);
+            status = al_attend(&out_b, &steps, &q_b, &k_b, &v_b, call->mask ? &mask_b : NULL,
+                               &scoring, NULL, NULL, err);
+            if (status == AL_OK && h == 0)
+                ws->fully_masked_rows += steps.fully_masked_rows;
+        }
     }
 
     /* out (Lq x d_model) = concat · W_O + b_O */
@@ -316,6 +396,8 @@ al_status al_multihead_attention(al_matrix *out, al_attention_workspace *ws, al_
         status = check_inputs(out, ws, queries.value, memory.value, params, err);
     if (status == AL_OK)
         status = check_call(call, queries, memory, at, err);
+    if (status == AL_OK)
+        status = check_blocks(call, ws, queries.value->rows, memory.value->rows, at, err);
     if (status != AL_OK)
         return status;
     ws->queries = queries.value->rows;
@@ -393,8 +475,6 @@ al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_mem
     al_matrix dq = al_matrix_rows(&bw->dq, 0, lq), dk = al_matrix_rows(&bw->dk, 0, lk);
     al_matrix dv = al_matrix_rows(&bw->dv, 0, lk);
     al_matrix dconcat = al_matrix_rows(&bw->dconcat, 0, lq);
-    al_matrix dweights_rows = al_matrix_rows(&bw->dweights, 0, lq);
-    al_matrix dweights = al_matrix_cols(&dweights_rows, 0, lk);
     al_scoring scoring = head_scoring(call);
 
     al_matrix *db_q = p->has_bias ? &grad->b_q : NULL, *db_k = p->has_bias ? &grad->b_k : NULL;
@@ -405,7 +485,8 @@ al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_mem
     if (status == AL_OK)
         status = al_matmul_bt(&dconcat, d_out, &p->w_o, err);
 
-    /* each head on its columns: dq_i, dk_i, dv_i from dconcat's columns */
+    /* each head on its columns: dq_i, dk_i, dv_i from dconcat's columns,
+     * block by block with packed sequences */
     for (int h = 0; h < p->heads && status == AL_OK; h++) {
         al_matrix q_h = al_matrix_cols(&m.q, h * d_head, d_head);
         al_matrix k_h = al_matrix_cols(&m.k, h * d_head, d_head);
@@ -414,9 +495,23 @@ al_status al_multihead_attention_backward(al_matrix *dx_query, al_matrix *dx_mem
         al_matrix dk_h = al_matrix_cols(&dk, h * d_head, d_head);
         al_matrix dv_h = al_matrix_cols(&dv, h * d_head, d_head);
         al_matrix dout_h = al_matrix_cols(&dconcat, h * d_head, d_head);
-        al_attention_steps steps = al_attention_head_steps(ws, h);
-        status = al_attend_backward(&dq_h, &dk_h, &dv_h, NULL, &dweights, NULL, &dout_h, &steps,
-                                    &q_h, &k_h, &v_h, call->mask, &scoring, err);
+        block bl = {0};
+        for (int b = 0; b < block_count(call) && status == AL_OK; b++) {
+            bl = next_block(call, b, bl, lq, lk);
+            al_matrix q_b = al_matrix_rows(&q_h, bl.q0, bl.lq);
+            al_matrix k_b = al_matrix_rows(&k_h, bl.k0, bl.lk);
+            al_matrix v_b = al_matrix_rows(&v_h, bl.k0, bl.lk);
+            al_matrix dq_b = al_matrix_rows(&dq_h, bl.q0, bl.lq);
+            al_matrix dk_b = al_matrix_rows(&dk_h, bl.k0, bl.lk);
+            al_matrix dv_b = al_matrix_rows(&dv_h, bl.k0, bl.lk);
+            al_matrix dout_b = al_matrix_rows(&dout_h, bl.q0, bl.lq);
+            al_matrix dweights_b = block_mask(&bw->dweights, bl);
+            al_matrix mask_b = call->mask ? block_mask(call->mask, bl) : (al_matrix){0};
+            al_attention_steps steps = al_attention_block_steps(ws, h, bl.q0, bl.lq, bl.lk);
+            status = al_attend_backward(&dq_b, &dk_b, &dv_b, NULL, &dweights_b, NULL, &dout_b,
+                                        &steps, &q_b, &k_b, &v_b,
+                                        call->mask ? &mask_b : NULL, &scoring, err);
+        }
     }
 
     /* q = Xq · W_Q + b_Q;  k = Xkv · W_K + b_K;  v = Xkv · W_V + b_V */

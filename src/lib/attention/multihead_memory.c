@@ -75,20 +75,31 @@ al_status al_attention_workspace_alloc(al_attention_workspace *ws,
                                        const al_attention_params *params, int max_queries,
                                        int max_keys, al_error *err)
 {
+    return al_attention_workspace_alloc_packed(ws, params, max_queries, max_keys, max_keys,
+                                               err);
+}
+
+al_status al_attention_workspace_alloc_packed(al_attention_workspace *ws,
+                                              const al_attention_params *params,
+                                              int max_queries, int max_keys, int max_key_rows,
+                                              al_error *err)
+{
     int d_model = params->d_model, heads = params->heads;
     *ws = (al_attention_workspace){.d_model = d_model, .heads = heads,
-                                   .max_queries = max_queries, .max_keys = max_keys};
+                                   .max_queries = max_queries, .max_keys = max_keys,
+                                   .max_key_rows = max_key_rows};
     al_status status = check_heads(d_model, heads, err);
-    if (status == AL_OK && (max_queries < 1 || max_keys < 1 ||
+    if (status == AL_OK && (max_queries < 1 || max_keys < 1 || max_key_rows < max_keys ||
                             max_queries > AL_MATRIX_MAX_DIM / heads))
         status = al_fail(err, AL_ERR_ARG, "attention workspace: cannot hold %d queries and %d "
-                         "keys for %d heads", max_queries, max_keys, heads);
+                         "keys (%d key rows) for %d heads", max_queries, max_keys,
+                         max_key_rows, heads);
     if (status == AL_OK)
         status = al_matrix_alloc(&ws->q, max_queries, d_model, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&ws->k, max_keys, d_model, err);
+        status = al_matrix_alloc(&ws->k, max_key_rows, d_model, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&ws->v, max_keys, d_model, err);
+        status = al_matrix_alloc(&ws->v, max_key_rows, d_model, err);
     if (status == AL_OK)
         status = al_matrix_alloc(&ws->concat, max_queries, d_model, err);
     /* One block of rows per head for each step, so that every head's
@@ -101,19 +112,27 @@ al_status al_attention_workspace_alloc(al_attention_workspace *ws,
     return status;
 }
 
-/* Rows [head · max_queries, head · max_queries + Lq), cols [0, Lk) of m. */
-static al_matrix head_block(const al_matrix *m, const al_attention_workspace *ws, int head)
+/* Rows [head · max_queries + first_row, .. + lq), cols [0, lk) of m. */
+static al_matrix head_block(const al_matrix *m, const al_attention_workspace *ws, int head,
+                            int first_row, int lq, int lk)
 {
-    al_matrix rows = al_matrix_rows(m, head * ws->max_queries, ws->queries);
-    return al_matrix_cols(&rows, 0, ws->keys);
+    al_matrix rows = al_matrix_rows(m, head * ws->max_queries + first_row, lq);
+    return al_matrix_cols(&rows, 0, lk);
+}
+
+al_attention_steps al_attention_block_steps(const al_attention_workspace *ws, int head,
+                                            int first_row, int lq, int lk)
+{
+    return (al_attention_steps){.scores = head_block(&ws->scores, ws, head, first_row, lq, lk),
+                                .scaled = head_block(&ws->scaled, ws, head, first_row, lq, lk),
+                                .masked = head_block(&ws->masked, ws, head, first_row, lq, lk),
+                                .weights = head_block(&ws->weights, ws, head, first_row, lq,
+                                                      lk)};
 }
 
 al_attention_steps al_attention_head_steps(const al_attention_workspace *ws, int head)
 {
-    return (al_attention_steps){.scores = head_block(&ws->scores, ws, head),
-                                .scaled = head_block(&ws->scaled, ws, head),
-                                .masked = head_block(&ws->masked, ws, head),
-                                .weights = head_block(&ws->weights, ws, head)};
+    return al_attention_block_steps(ws, head, 0, ws->queries, ws->keys);
 }
 
 void al_attention_backward_workspace_free(al_attention_backward_workspace *bw)

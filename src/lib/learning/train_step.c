@@ -1,6 +1,7 @@
-/* train_step.c: one training step (train.h): every sequence forward, its
- * loss and backward, the gradients weighted so that they are those of the
- * batch's mean loss, then clipping and AdamW over every parameter tensor. */
+/* train_step.c: one training step (train.h): the batch forward (one
+ * sequence at a time, or packed), the loss and backward, the gradients
+ * those of the batch's mean loss, then clipping and AdamW over every
+ * parameter tensor. */
 #include "attnlab/train.h"
 
 #include <math.h>
@@ -15,6 +16,10 @@ void al_trainer_free(al_trainer *t)
     al_transformer_backward_workspace_free(&t->bw);
     al_matrix_free(&t->probs), al_matrix_free(&t->dlogits);
     free(t->params), free(t->grads), free(t->ms), free(t->vs), free(t->names);
+    al_transformer_workspace_free(&t->packed_ws);
+    al_transformer_backward_workspace_free(&t->packed_bw);
+    al_matrix_free(&t->packed_probs), al_matrix_free(&t->packed_dlogits);
+    free(t->firsts), free(t->seconds);
     *t = (al_trainer){0};
 }
 
@@ -136,6 +141,106 @@ static al_status one_sequence(al_trainer *t, const al_transformer *model,
     return status;
 }
 
+/* Room for a packed pass over tokens rows (each side) and count
+ * sequences: kept when big enough, else freed and made again. */
+static al_status packed_room(al_trainer *t, const al_transformer *model, int tokens, int count,
+                             al_error *err)
+{
+    if (tokens <= t->packed_tokens && count <= t->packed_count)
+        return AL_OK;
+    al_transformer_workspace_free(&t->packed_ws);
+    al_transformer_backward_workspace_free(&t->packed_bw);
+    al_matrix_free(&t->packed_probs), al_matrix_free(&t->packed_dlogits);
+    free(t->firsts), free(t->seconds);
+    t->firsts = t->seconds = NULL;
+    t->packed_tokens = t->packed_count = 0;
+    int max_length = t->ws.max_length, v = model->config.vocab_size;
+    tokens = tokens > max_length ? tokens : max_length;
+    al_status status = al_transformer_workspace_alloc_packed(&t->packed_ws, model, max_length,
+                                                             tokens, err);
+    if (status == AL_OK)
+        status = al_transformer_backward_workspace_alloc(&t->packed_bw, model, tokens, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&t->packed_probs, tokens, v, err);
+    if (status == AL_OK)
+        status = al_matrix_alloc(&t->packed_dlogits, tokens, v, err);
+    t->firsts = calloc((size_t)count, sizeof *t->firsts);
+    t->seconds = calloc((size_t)count, sizeof *t->seconds);
+    if (status == AL_OK && (!t->firsts || !t->seconds))
+        status = al_fail(err, AL_ERR_NOMEM, "trainer: no memory for a batch of %d sequences",
+                         count);
+    if (status != AL_OK)
+        return status;
+    t->packed_tokens = tokens, t->packed_count = count;
+    return AL_OK;
+}
+
+/* Each sequence's loss and its share of the gradient, from its rows of
+ * the packed logits: loss_b over its N_b targets, weighted N_b / N, and
+ * dlogits_b = (probs_b - onehot) / N_b · N_b / N, as one_sequence does, so
+ * that a batch of one gives the loss one sequence alone gives. */
+static al_status packed_losses(al_trainer *t, const al_batch_item *batch, int count,
+                               int batch_counted, bool learn, double *loss, al_error *err)
+{
+    double total = 0.0;
+    al_status status = AL_OK;
+    for (int b = 0, row = 0; b < count && status == AL_OK; row += batch[b].input.length, b++) {
+        int length = batch[b].input.length, counted = counted_targets(&batch[b], 1);
+        al_matrix logits = al_matrix_rows(&t->packed_ws.logits, row, length);
+        al_matrix probs = al_matrix_rows(&t->packed_probs, row, length);
+        al_matrix dlogits = al_matrix_rows(&t->packed_dlogits, row, length);
+        double loss_b = 0.0;
+        status = al_cross_entropy(&loss_b, &probs, &logits, batch[b].targets, err);
+        total += loss_b * counted / batch_counted;
+        if (status != AL_OK || !learn)
+            continue;
+        if (counted == 0) {   /* padding only: no share of the gradient */
+            al_fill(&dlogits, 0.0f);
+            continue;
+        }
+        status = al_cross_entropy_backward(&dlogits, &probs, batch[b].targets, err);
+        if (status == AL_OK)
+            status = al_scale(&dlogits, &dlogits, (float)((double)counted / batch_counted), err);
+    }
+    *loss = total;
+    return status;
+}
+
+/* The whole batch at once (transformer.h's packed pass): one forward of
+ * the Σ L_b rows, each sequence's loss, one backward. */
+static al_status packed_batch(al_trainer *t, const al_transformer *model,
+                              const al_batch_item *batch, int count, int batch_counted,
+                              bool learn, double *loss, al_error *err)
+{
+    bool two_stacks = model->config.family == AL_FAMILY_ENCODER_DECODER;
+    int tokens = 0, sources = 0;
+    for (int b = 0; b < count; b++) {
+        if (two_stacks && batch[b].source.length <= 0)
+            return al_fail(err, AL_ERR_ARG, "trainer: an encoder-decoder model needs a source "
+                           "for every sequence");
+        tokens += batch[b].input.length > 0 ? batch[b].input.length : 0;
+        sources += two_stacks ? batch[b].source.length : 0;
+    }
+    al_status status = packed_room(t, model, tokens > sources ? tokens : sources, count, err);
+    if (status != AL_OK)
+        return status;
+    /* encoder-decoder: the encoder reads the sources, the decoder the inputs */
+    for (int b = 0; b < count; b++) {
+        t->firsts[b] = two_stacks ? batch[b].source : batch[b].input;
+        t->seconds[b] = batch[b].input;
+    }
+    const al_sequence *seconds = two_stacks ? t->seconds : NULL;
+    status = al_transformer_forward_packed(&t->packed_ws, model, t->firsts, seconds, count,
+                                           err);
+    if (status == AL_OK)
+        status = packed_losses(t, batch, count, batch_counted, learn, loss, err);
+    if (status != AL_OK || !learn)
+        return status;
+    al_matrix dlogits = al_matrix_rows(&t->packed_dlogits, 0, tokens);
+    return al_transformer_backward_packed(&t->grad, &t->packed_bw, &dlogits, &t->packed_ws,
+                                          model, t->firsts, seconds, count, err);
+}
+
 static al_status run_batch(al_trainer *t, const al_transformer *model,
                            const al_batch_item *batch, int count, bool learn, step_trace at,
                            double *loss, al_error *err)
@@ -144,6 +249,8 @@ static al_status run_batch(al_trainer *t, const al_transformer *model,
     if (batch_counted == 0)
         return al_fail(err, AL_ERR_ARG, "trainer: the batch has no target that counts (all "
                        "%d sequences are padding)", count);
+    if (!at.trace && t->packed)
+        return packed_batch(t, model, batch, count, batch_counted, learn, loss, err);
     double total = 0.0;
     al_status status = AL_OK;
     for (int b = 0; b < count && status == AL_OK; b++) {

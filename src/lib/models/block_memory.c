@@ -113,31 +113,49 @@ al_status al_encoder_layer_workspace_alloc(al_encoder_layer_workspace *ws,
                                            const al_encoder_layer *layer, int max_length,
                                            al_error *err)
 {
-    *ws = (al_encoder_layer_workspace){0};
-    int d_model = layer->attn.d_model, d_ff = layer->ffn.first.w.cols;
-    al_status status = al_sublayer_workspace_alloc(&ws->attn, max_length, d_model, 0,
-                                                   &layer->attn, max_length, err);
-    if (status == AL_OK)
-        status = al_sublayer_workspace_alloc(&ws->ffn, max_length, d_model, d_ff, NULL, 0,
-                                             err);
-    if (status != AL_OK)
-        al_encoder_layer_workspace_free(ws);
-    return status;
+    return al_encoder_layer_workspace_alloc_packed(ws, layer, max_length, max_length, err);
 }
 
 al_status al_decoder_layer_workspace_alloc(al_decoder_layer_workspace *ws,
                                            const al_decoder_layer *layer, int max_length,
                                            int max_memory, al_error *err)
 {
+    return al_decoder_layer_workspace_alloc_packed(ws, layer, max_length, max_length,
+                                                   max_memory, max_memory, err);
+}
+
+al_status al_encoder_layer_workspace_alloc_packed(al_encoder_layer_workspace *ws,
+                                                  const al_encoder_layer *layer, int max_rows,
+                                                  int max_length, al_error *err)
+{
+    *ws = (al_encoder_layer_workspace){0};
+    int d_model = layer->attn.d_model, d_ff = layer->ffn.first.w.cols;
+    al_status status = al_sublayer_workspace_alloc(&ws->attn, max_rows, d_model, 0,
+                                                   &layer->attn, max_length, max_rows, err);
+    if (status == AL_OK)
+        status = al_sublayer_workspace_alloc(&ws->ffn, max_rows, d_model, d_ff, NULL, 0, 0,
+                                             err);
+    if (status != AL_OK)
+        al_encoder_layer_workspace_free(ws);
+    return status;
+}
+
+al_status al_decoder_layer_workspace_alloc_packed(al_decoder_layer_workspace *ws,
+                                                  const al_decoder_layer *layer, int max_rows,
+                                                  int max_length, int max_memory_rows,
+                                                  int max_memory, al_error *err)
+{
     *ws = (al_decoder_layer_workspace){0};
     int d_model = layer->self_attn.d_model, d_ff = layer->ffn.first.w.cols;
-    al_status status = al_sublayer_workspace_alloc(&ws->self_attn, max_length, d_model, 0,
-                                                   &layer->self_attn, max_length, err);
+    al_status status = al_sublayer_workspace_alloc(&ws->self_attn, max_rows, d_model, 0,
+                                                   &layer->self_attn, max_length, max_rows,
+                                                   err);
     if (status == AL_OK && layer->has_cross)
-        status = al_sublayer_workspace_alloc(&ws->cross_attn, max_length, d_model, 0,
-                                             &layer->cross_attn, max_memory, err);
+        status = al_sublayer_workspace_alloc(&ws->cross_attn, max_rows, d_model, 0,
+                                             &layer->cross_attn, max_memory, max_memory_rows,
+                                             err);
     if (status == AL_OK)
-        status = al_sublayer_workspace_alloc(&ws->ffn, max_length, d_model, d_ff, NULL, 0,
+        status = al_sublayer_workspace_alloc(&ws->ffn, max_rows, d_model, d_ff, NULL, 0, 0,
                                              err);
     /* Room for the causal mask of the longest sequence; each call fills
      * the top-left L x L corner it uses (blocks.c). */

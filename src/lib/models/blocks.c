@@ -76,9 +76,21 @@ static const char *layer_name(al_trace_at at, const char *what)
     return at.name ? at.name : what;
 }
 
-al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
-                                   al_named x, const al_encoder_layer *layer,
-                                   al_norm_placement norm, al_trace_at at, al_error *err)
+/* The rows of the longest sequence: x's rows when x is one sequence. */
+static int longest_block(const al_row_blocks *blocks, int rows)
+{
+    if (!blocks)
+        return rows;
+    int longest = 0;
+    for (int b = 0; b < blocks->count; b++)
+        longest = blocks->rows[b] > longest ? blocks->rows[b] : longest;
+    return longest;
+}
+
+static al_status encoder_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                 al_named x, al_layer_blocks blocks,
+                                 const al_encoder_layer *layer, al_norm_placement norm,
+                                 al_trace_at at, al_error *err)
 {
     al_status status = check_call(x, (al_named){0}, false, at, err);
     if (status == AL_OK)
@@ -94,7 +106,7 @@ al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspac
     /* sublayer 1: self-attention, no mask: every token sees all L tokens
      *   post-norm: norm1 = LayerNorm(x + MultiHead(x))
      *   pre-norm:  add1  = x + MultiHead(LayerNorm(x)) */
-    al_sublayer attn = {.names = &names.attn, .norm = norm};
+    al_sublayer attn = {.names = &names.attn, .norm = norm, .blocks = blocks};
     al_layer_output middle;
     status = al_attention_sublayer(&middle, &ws->attn, x, self, NULL, &layer->attn,
                                    &layer->attn_norm, &attn, at, err);
@@ -109,9 +121,25 @@ al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspac
     return status;
 }
 
-al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
-                                   al_named x, al_named memory, const al_decoder_layer *layer,
+al_status al_encoder_layer_forward(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                   al_named x, const al_encoder_layer *layer,
                                    al_norm_placement norm, al_trace_at at, al_error *err)
+{
+    return encoder_forward(y, ws, x, (al_layer_blocks){0}, layer, norm, at, err);
+}
+
+al_status al_encoder_layer_forward_packed(al_layer_output *y, al_encoder_layer_workspace *ws,
+                                          const al_matrix *x, al_layer_blocks blocks,
+                                          const al_encoder_layer *layer,
+                                          al_norm_placement norm, al_error *err)
+{
+    return encoder_forward(y, ws, al_unnamed(x), blocks, layer, norm, (al_trace_at){0}, err);
+}
+
+static al_status decoder_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
+                                 al_named x, al_named memory, al_layer_blocks blocks,
+                                 const al_decoder_layer *layer, al_norm_placement norm,
+                                 al_trace_at at, al_error *err)
 {
     int d_model = layer->self_attn.d_model;
     const char *what = layer_name(at, "decoder layer");
@@ -122,8 +150,12 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
         status = al_fail(err, AL_ERR_ARG, "%s: cross-attention needs the encoder's memory",
                          what);
     if (status == AL_OK && layer->has_cross)
-        status = check_rows(memory.value, d_model, ws->cross_attn.attn.max_keys, "the memory",
-                            what, err);
+        status = check_rows(memory.value, d_model, ws->cross_attn.attn.max_key_rows,
+                            "the memory", what, err);
+    int longest = longest_block(blocks.rows, x.value->rows);
+    if (status == AL_OK && longest > ws->causal_mask.rows)
+        status = al_fail(err, AL_ERR_SHAPE, "%s: a sequence of %d tokens; the workspace holds "
+                         "up to %d", what, longest, ws->causal_mask.rows);
     if (status != AL_OK)
         return status;
     int length = x.value->rows;
@@ -134,11 +166,12 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
     al_decoder_layer_names_init(&names, at.name ? at.name : "", layer->has_cross, norm);
 
     /* sublayer 1: self-attention under the causal mask (L x L):
-     * mask[i][j] = 1 if j <= i, so token i sees tokens 0 .. i only */
-    al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
-    al_matrix causal = al_matrix_cols(&rows, 0, length);
+     * mask[i][j] = 1 if j <= i, so token i sees tokens 0 .. i only (packed,
+     * each sequence's block under its own top-left corner of it) */
+    al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, longest);
+    al_matrix causal = al_matrix_cols(&rows, 0, longest);
     al_causal_mask(&causal);
-    al_sublayer self_attn = {.names = &names.self_attn, .norm = norm};
+    al_sublayer self_attn = {.names = &names.self_attn, .norm = norm, .blocks = blocks};
     al_layer_output after_self;
     status = al_attention_sublayer(&after_self, &ws->self_attn, x, self, &causal,
                                    &layer->self_attn, &layer->self_attn_norm, &self_attn, at,
@@ -150,7 +183,7 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
      * values from the encoder's memory, no mask */
     al_layer_output after_cross = after_self;
     if (layer->has_cross) {
-        al_sublayer cross_attn = {.names = &names.cross_attn, .norm = norm};
+        al_sublayer cross_attn = {.names = &names.cross_attn, .norm = norm, .blocks = blocks};
         status = al_attention_sublayer(&after_cross, &ws->cross_attn,
                                        al_layer_output_named(&after_self), memory, NULL,
                                        &layer->cross_attn, &layer->cross_attn_norm, &cross_attn,
@@ -165,6 +198,23 @@ al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspac
                            &layer->ffn_norm, &ffn, at, err);
 }
 
+al_status al_decoder_layer_forward(al_layer_output *y, al_decoder_layer_workspace *ws,
+                                   al_named x, al_named memory, const al_decoder_layer *layer,
+                                   al_norm_placement norm, al_trace_at at, al_error *err)
+{
+    return decoder_forward(y, ws, x, memory, (al_layer_blocks){0}, layer, norm, at, err);
+}
+
+al_status al_decoder_layer_forward_packed(al_layer_output *y, al_decoder_layer_workspace *ws,
+                                          const al_matrix *x, const al_matrix *memory,
+                                          al_layer_blocks blocks, const al_decoder_layer *layer,
+                                          al_norm_placement norm, al_error *err)
+{
+    al_named memory_named = memory ? al_unnamed(memory) : (al_named){0};
+    return decoder_forward(y, ws, al_unnamed(x), memory_named, blocks, layer, norm,
+                           (al_trace_at){0}, err);
+}
+
 /* --- backward ------------------------------------------------------------------ */
 
 al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
@@ -172,6 +222,18 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                                     const al_encoder_layer_workspace *ws, const al_matrix *x,
                                     const al_encoder_layer *layer, al_norm_placement norm,
                                     al_error *err)
+{
+    return al_encoder_layer_backward_packed(dx, grad, bw, dy, ws, x, (al_layer_blocks){0},
+                                            layer, norm, err);
+}
+
+al_status al_encoder_layer_backward_packed(al_matrix *dx, al_encoder_layer *grad,
+                                           al_layer_backward_workspace *bw,
+                                           const al_matrix *dy,
+                                           const al_encoder_layer_workspace *ws,
+                                           const al_matrix *x, al_layer_blocks blocks,
+                                           const al_encoder_layer *layer,
+                                           al_norm_placement norm, al_error *err)
 {
     int length = ws->length;
     if (x->rows != length || !al_same_shape(dy, x) || !al_same_shape(dx, x))
@@ -187,10 +249,11 @@ al_status al_encoder_layer_backward(al_matrix *dx, al_encoder_layer *grad,
                                                 &ws->ffn, &middle, &layer->ffn,
                                                 &layer->ffn_norm, norm, err);
     /* sublayer 1, self-attention: d_middle -> dx */
+    al_sublayer attn = {.norm = norm, .blocks = blocks};
     if (status == AL_OK)
         status = al_attention_sublayer_backward(dx, NULL, &grad->attn, &grad->attn_norm, bw,
                                                 &d_middle, &ws->attn, x, NULL, NULL,
-                                                &layer->attn, &layer->attn_norm, norm, err);
+                                                &layer->attn, &layer->attn_norm, &attn, err);
     return status;
 }
 
@@ -199,6 +262,20 @@ al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decode
                                     const al_decoder_layer_workspace *ws, const al_matrix *x,
                                     const al_matrix *memory, const al_decoder_layer *layer,
                                     al_norm_placement norm, al_error *err)
+{
+    return al_decoder_layer_backward_packed(dx, dmemory, grad, bw, dy, ws, x, memory,
+                                            (al_layer_blocks){0}, layer, norm, err);
+}
+
+al_status al_decoder_layer_backward_packed(al_matrix *dx, al_matrix *dmemory,
+                                           al_decoder_layer *grad,
+                                           al_layer_backward_workspace *bw,
+                                           const al_matrix *dy,
+                                           const al_decoder_layer_workspace *ws,
+                                           const al_matrix *x, const al_matrix *memory,
+                                           al_layer_blocks blocks,
+                                           const al_decoder_layer *layer,
+                                           al_norm_placement norm, al_error *err)
 {
     int length = ws->length, s = ws->memory_length;
     if (x->rows != length || !al_same_shape(dy, x) || !al_same_shape(dx, x))
@@ -223,22 +300,24 @@ al_status al_decoder_layer_backward(al_matrix *dx, al_matrix *dmemory, al_decode
     /* sublayer 2, cross-attention: d_after_cross -> d_after_self, and the
      * memory's share, added into dmemory */
     al_matrix d_memory = layer->has_cross ? al_matrix_rows(&bw->d_memory, 0, s) : (al_matrix){0};
+    al_sublayer sublayer = {.norm = norm, .blocks = blocks};
     if (status == AL_OK && layer->has_cross)
         status = al_attention_sublayer_backward(&d_after_self, &d_memory, &grad->cross_attn,
                                                 &grad->cross_attn_norm, bw, &d_after_cross,
                                                 &ws->cross_attn, &after_self, memory, NULL,
                                                 &layer->cross_attn, &layer->cross_attn_norm,
-                                                norm, err);
+                                                &sublayer, err);
     if (status == AL_OK && layer->has_cross)
         status = al_add(dmemory, dmemory, &d_memory, err);
     /* sublayer 1, masked self-attention: d_after_self -> dx */
-    al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, length);
-    al_matrix causal = al_matrix_cols(&rows, 0, length);
+    int longest = longest_block(blocks.rows, length);
+    al_matrix rows = al_matrix_rows(&ws->causal_mask, 0, longest);
+    al_matrix causal = al_matrix_cols(&rows, 0, longest);
     if (status == AL_OK)
         status = al_attention_sublayer_backward(dx, NULL, &grad->self_attn,
                                                 &grad->self_attn_norm, bw, &d_after_self,
                                                 &ws->self_attn, x, NULL, &causal,
-                                                &layer->self_attn, &layer->self_attn_norm, norm,
-                                                err);
+                                                &layer->self_attn, &layer->self_attn_norm,
+                                                &sublayer, err);
     return status;
 }

@@ -133,6 +133,16 @@ al_status al_transformer_output(al_transformer_workspace *ws, const al_transform
     return status;
 }
 
+al_status al_output_logits(al_transformer_workspace *ws, const al_transformer *model,
+                           al_error *err)
+{
+    al_output_names n;
+    al_output_names_init(&n, NULL);
+    al_matrix logits = al_matrix_rows(&ws->logits, 0, ws->final.value.rows);
+    return compute_logits(&logits, &ws->final, model, &n, ws->table_name, NULL, NULL, NULL,
+                          err);
+}
+
 al_status al_output_backward(al_matrix *d_final, al_transformer *grad, const al_matrix *dlogits,
                              const al_matrix *final, const al_transformer *model,
                              al_error *err)

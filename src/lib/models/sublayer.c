@@ -114,7 +114,9 @@ al_status al_attention_sublayer(al_layer_output *y, al_sublayer_workspace *ws, a
 
     /* F: queries from the sublayer's input; keys and values from the same
      * rows (self-attention) or from the encoder's memory (cross-attention) */
-    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f};
+    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f,
+                              .query_blocks = sublayer->blocks.rows,
+                              .key_blocks = memory.value ? sublayer->blocks.memory : NULL};
     al_named keys = memory.value ? memory : f_input;
     status = al_multihead_attention(&v.out, &ws->attn, f_input, keys, params, &call,
                                     step_at(layer, &n, n.f), err);
@@ -207,15 +209,18 @@ al_status al_attention_sublayer_backward(al_matrix *dx, al_matrix *dmemory,
                                          const al_sublayer_workspace *ws, const al_matrix *x,
                                          const al_matrix *memory, const al_matrix *mask,
                                          const al_attention_params *params,
-                                         const al_layer_norm *norm, al_norm_placement placement,
+                                         const al_layer_norm *norm, const al_sublayer *sublayer,
                                          al_error *err)
 {
+    al_norm_placement placement = sublayer->norm;
     sublayer_views v = views(ws, x->rows);
     backward_views b = backward_rows(bw, x->rows);
     const al_matrix *f_in = f_input_of(&v, x, placement), *df;
     al_status status = f_output_gradient(&df, &b, grad_norm, dy, &v, norm, placement, err);
     /* F's backward: attention with queries from f_in, keys from the memory or f_in */
-    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f};
+    al_attention_call call = {.mask = mask, .mask_op = AL_MASK_OP_CAUSAL, .temperature = 1.0f,
+                              .query_blocks = sublayer->blocks.rows,
+                              .key_blocks = memory ? sublayer->blocks.memory : NULL};
     if (status == AL_OK)
         status = al_multihead_attention_backward(&b.d_input, dmemory, grad_f, &bw->attn, df,
                                                  &ws->attn, f_in, memory ? memory : f_in,
@@ -289,7 +294,7 @@ void al_sublayer_workspace_free(al_sublayer_workspace *ws)
 
 al_status al_sublayer_workspace_alloc(al_sublayer_workspace *ws, int max_rows, int d_model,
                                       int d_ff, const al_attention_params *attention,
-                                      int max_keys, al_error *err)
+                                      int max_keys, int max_key_rows, al_error *err)
 {
     *ws = (al_sublayer_workspace){0};
     al_matrix *wide[] = {&ws->out, &ws->add, &ws->norm};
@@ -303,7 +308,8 @@ al_status al_sublayer_workspace_alloc(al_sublayer_workspace *ws, int max_rows, i
     if (status == AL_OK && d_ff > 0)
         status = al_matrix_alloc(&ws->hidden, max_rows, d_ff, err);
     if (status == AL_OK && attention)
-        status = al_attention_workspace_alloc(&ws->attn, attention, max_rows, max_keys, err);
+        status = al_attention_workspace_alloc_packed(&ws->attn, attention, max_rows, max_keys,
+                                                     max_key_rows, err);
     if (status != AL_OK)
         al_sublayer_workspace_free(ws);
     return status;

@@ -12,6 +12,7 @@
 typedef struct al_sublayer {
     const al_sublayer_names *names;
     al_norm_placement norm;
+    al_layer_blocks blocks;     /* packed sequences (multihead.h), or {0} for one */
 } al_sublayer;
 
 /* Multi-head attention as sublayer k: F(z) = attention with queries from z
@@ -45,7 +46,7 @@ al_status al_attention_sublayer_backward(al_matrix *dx, al_matrix *dmemory,
                                          const al_sublayer_workspace *ws, const al_matrix *x,
                                          const al_matrix *memory, const al_matrix *mask,
                                          const al_attention_params *params,
-                                         const al_layer_norm *norm, al_norm_placement placement,
+                                         const al_layer_norm *norm, const al_sublayer *sublayer,
                                          al_error *err);
 al_status al_ffn_sublayer_backward(al_matrix *dx, al_feed_forward *grad_f,
                                    al_layer_norm *grad_norm, al_layer_backward_workspace *bw,
@@ -54,13 +55,14 @@ al_status al_ffn_sublayer_backward(al_matrix *dx, al_feed_forward *grad_f,
                                    const al_layer_norm *norm, al_norm_placement placement,
                                    al_error *err);
 
-/* Allocate one sublayer's outputs for up to max_rows tokens; with_hidden
- * also the FFN's hidden layer (max_rows x d_ff). attention (may be NULL)
- * also gets an attention workspace for up to max_keys keys. On failure
+/* Allocate one sublayer's outputs for up to max_rows tokens (every packed
+ * sequence's together); d_ff > 0 also the FFN's hidden layer (max_rows x
+ * d_ff). attention (may be NULL) also gets an attention workspace for
+ * blocks of up to max_keys keys, max_key_rows keys in all. On failure
  * everything is freed. */
 al_status al_sublayer_workspace_alloc(al_sublayer_workspace *ws, int max_rows, int d_model,
                                       int d_ff, const al_attention_params *attention,
-                                      int max_keys, al_error *err);
+                                      int max_keys, int max_key_rows, al_error *err);
 void al_sublayer_workspace_free(al_sublayer_workspace *ws);
 
 #endif

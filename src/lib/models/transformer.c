@@ -204,16 +204,22 @@ typedef struct stack {
     bool encoder;
     int layers, length;
     const al_stack_input *in;
+    bool packed;                 /* several sequences (in->blocks), or one */
+    al_layer_blocks blocks;
 } stack;
 
 static stack stack_of(const al_transformer_workspace *ws, const al_transformer *model,
-                      bool encoder, int length)
+                      bool encoder, int length, bool packed)
 {
     const al_model_config *c = &model->config;
     bool cross = c->family == AL_FAMILY_ENCODER_DECODER;
-    return (stack){.encoder = encoder, .length = length,
-                   .layers = encoder ? c->encoder_layers : c->decoder_layers,
-                   .in = encoder || !cross ? &ws->source : &ws->target};
+    stack st = {.encoder = encoder, .length = length, .packed = packed,
+                .layers = encoder ? c->encoder_layers : c->decoder_layers,
+                .in = encoder || !cross ? &ws->source : &ws->target};
+    if (packed)
+        st.blocks = (al_layer_blocks){.rows = &st.in->blocks,
+                                      .memory = cross && !encoder ? &ws->source.blocks : NULL};
+    return st;
 }
 
 /* What layer l of the stack read: the stack's input for l = 0, else what
@@ -268,17 +274,20 @@ static al_status stack_backward(al_transformer *grad, al_transformer_backward_wo
     for (int l = st->layers - 1; l >= 0 && status == AL_OK; l--) {
         al_matrix x = layer_input(ws, model, st, l);
         status = st->encoder
-                     ? al_encoder_layer_backward(dx, &grad->encoder[l], &bw->layer, dy,
-                                                 &ws->encoder[l], &x, &model->encoder[l],
-                                                 c->norm, err)
-                     : al_decoder_layer_backward(dx, d_memory, &grad->decoder[l], &bw->layer,
-                                                 dy, &ws->decoder[l], &x, memory,
-                                                 &model->decoder[l], c->norm, err);
+                     ? al_encoder_layer_backward_packed(dx, &grad->encoder[l], &bw->layer, dy,
+                                                        &ws->encoder[l], &x, st->blocks,
+                                                        &model->encoder[l], c->norm, err)
+                     : al_decoder_layer_backward_packed(dx, d_memory, &grad->decoder[l],
+                                                        &bw->layer, dy, &ws->decoder[l], &x,
+                                                        memory, st->blocks, &model->decoder[l],
+                                                        c->norm, err);
         dy = dx;
         dx = dx == &d_a ? &d_b : &d_a;
     }
     /* the input layer: embeddings, positions, segments (and their norm) */
     al_matrix d_input = *dy;
+    if (status == AL_OK && st->packed)
+        return al_stack_input_backward_packed(grad, &d_input, st->in, model, err);
     if (status == AL_OK)
         status = al_stack_input_backward(grad, &d_input, st->in, model, seq, err);
     return status;
@@ -312,17 +321,155 @@ al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_
     if (status != AL_OK)
         return status;
     if (!cross) {
-        stack only = stack_of(ws, model, has_encoder(model), length);
+        stack only = stack_of(ws, model, has_encoder(model), length, false);
         return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, input, err);
     }
     /* encoder-decoder: the decoder, every layer adding its share of the
      * memory's gradient, then the encoder from that gradient */
     al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, input->length);
     al_fill(&d_memory, 0.0f);
-    stack decoder = stack_of(ws, model, false, length);
-    stack encoder = stack_of(ws, model, true, input->length);
+    stack decoder = stack_of(ws, model, false, length, false);
+    stack encoder = stack_of(ws, model, true, input->length, false);
     status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, target, err);
     if (status == AL_OK)
         status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, input, err);
+    return status;
+}
+
+/* --- packed passes ------------------------------------------------------------ */
+
+/* Every sequence usable (as al_check_sequence), and all of them together
+ * within the workspace's rows; *total receives their tokens. */
+static al_status check_packed(int *total, const al_transformer_workspace *ws,
+                              const al_transformer *model, const al_sequence *seqs, int count,
+                              const char *what, al_error *err)
+{
+    if (!seqs || count < 1)
+        return al_fail(err, AL_ERR_ARG, "a packed pass needs at least one %s", what);
+    *total = 0;
+    for (int b = 0; b < count; b++) {
+        al_status status = al_check_sequence(&seqs[b], model, ws->max_length, what, err);
+        if (status != AL_OK)
+            return status;
+        if (model->config.family == AL_FAMILY_ENCODER_ONLY && seqs[b].ids[0] != AL_TOKEN_CLS)
+            return al_fail(err, AL_ERR_ARG, "an encoder-only model reads [CLS] first; "
+                           "sentence %d starts with id %d", b, seqs[b].ids[0]);
+        *total += seqs[b].length;
+    }
+    if (*total > ws->max_tokens)
+        return al_fail(err, AL_ERR_SHAPE, "the %d %ss hold %d tokens; the workspace holds %d",
+                       count, what, *total, ws->max_tokens);
+    return AL_OK;
+}
+
+/* One stack on packed sequences: its input layer, each layer (block b of
+ * the decoder's rows attending to block b of ws->memory), then the final
+ * norm (pre-norm). */
+static al_status stack_forward_packed(al_layer_output *x, al_transformer_workspace *ws,
+                                      const al_transformer *model, bool encoder,
+                                      const al_sequence *seqs, int count, al_error *err)
+{
+    const al_model_config *c = &model->config;
+    stack st = stack_of(ws, model, encoder, 0, true);
+    al_stack_input *in = encoder || c->family != AL_FAMILY_ENCODER_DECODER ? &ws->source
+                                                                           : &ws->target;
+    al_status status = al_stack_input_forward_packed(x, in, model, seqs, count, err);
+    const al_matrix *memory = st.blocks.memory ? &ws->memory.value : NULL;
+    for (int l = 0; l < st.layers && status == AL_OK; l++) {
+        al_layer_output y;
+        status = encoder ? al_encoder_layer_forward_packed(&y, &ws->encoder[l], &x->value,
+                                                           st.blocks, &model->encoder[l],
+                                                           c->norm, err)
+                         : al_decoder_layer_forward_packed(&y, &ws->decoder[l], &x->value,
+                                                           memory, st.blocks,
+                                                           &model->decoder[l], c->norm, err);
+        *x = y;
+    }
+    if (status != AL_OK || c->norm != AL_NORM_PRE)
+        return status;
+    return encoder ? final_norm(x, &ws->encoder_norm, &ws->encoder_mean, &ws->encoder_var,
+                                &model->encoder_norm, "", NULL, NULL, err)
+                   : final_norm(x, &ws->decoder_norm, &ws->decoder_mean, &ws->decoder_var,
+                                &model->decoder_norm, "", NULL, NULL, err);
+}
+
+al_status al_transformer_forward_packed(al_transformer_workspace *ws,
+                                        const al_transformer *model,
+                                        const al_sequence *inputs, const al_sequence *targets,
+                                        int count, al_error *err)
+{
+    bool cross = model->config.family == AL_FAMILY_ENCODER_DECODER;
+    if (cross != (targets != NULL))
+        return al_fail(err, AL_ERR_ARG, cross ? "an encoder-decoder model needs targets as "
+                       "well as sources" : "a single-stack model takes no targets");
+    int input_total = 0, target_total = 0;
+    al_status status = check_packed(&input_total, ws, model, inputs, count, "input", err);
+    if (status == AL_OK && cross)
+        status = check_packed(&target_total, ws, model, targets, count, "target", err);
+    if (status != AL_OK)
+        return status;
+    ws->source_length = 0;
+    ws->final = (al_layer_output){0};
+    al_layer_output x = {0};
+    if (has_encoder(model))
+        status = stack_forward_packed(&x, ws, model, true, inputs, count, err);
+    if (status == AL_OK && has_encoder(model)) {
+        ws->memory = x;
+        ws->source_length = input_total;
+    }
+    if (status == AL_OK && has_decoder(model))
+        status = stack_forward_packed(&x, ws, model, false, cross ? targets : inputs, count,
+                                      err);
+    if (status != AL_OK)
+        return status;
+    ws->target_length = cross ? target_total : input_total;
+    ws->final = x;
+    ws->final_labels = ws->source_labels = NULL;
+    return al_output_logits(ws, model, err);
+}
+
+al_status al_transformer_backward_packed(al_transformer *grad,
+                                         al_transformer_backward_workspace *bw,
+                                         const al_matrix *dlogits,
+                                         const al_transformer_workspace *ws,
+                                         const al_transformer *model,
+                                         const al_sequence *inputs,
+                                         const al_sequence *targets, int count, al_error *err)
+{
+    const al_model_config *c = &model->config;
+    bool cross = c->family == AL_FAMILY_ENCODER_DECODER;
+    const al_stack_input *last = cross ? &ws->target : &ws->source;
+    int length = ws->final.value.rows, total = 0;
+    for (int b = 0; b < count; b++)
+        total += (cross ? targets : inputs)[b].length;
+    if (last->blocks.count != count || total != length || dlogits->rows != length ||
+        dlogits->cols != c->vocab_size || length > bw->d_final.rows)
+        return al_fail(err, AL_ERR_SHAPE, "packed backward: the last pass read %d sequences, "
+                       "%d tokens; dlogits must be %d x %d, not %d x %d", last->blocks.count,
+                       length, length, c->vocab_size, dlogits->rows, dlogits->cols);
+    if (cross && ws->source_length > bw->d_memory.rows)
+        return al_fail(err, AL_ERR_SHAPE, "packed backward: %d source tokens; the backward "
+                       "workspace holds %d", ws->source_length, bw->d_memory.rows);
+
+    /* the output layer reads the last stack: the decoder's, or the only one */
+    al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
+    al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
+                                          err);
+    if (status != AL_OK)
+        return status;
+    if (!cross) {
+        stack only = stack_of(ws, model, has_encoder(model), length, true);
+        return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, NULL, err);
+    }
+    /* encoder-decoder: the decoder, every layer adding its share of the
+     * memory's gradient (block b's into the rows of source b), then the
+     * encoder from that gradient */
+    al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, ws->source_length);
+    al_fill(&d_memory, 0.0f);
+    stack decoder = stack_of(ws, model, false, length, true);
+    stack encoder = stack_of(ws, model, true, ws->source_length, true);
+    status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, NULL, err);
+    if (status == AL_OK)
+        status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, NULL, err);
     return status;
 }

@@ -150,3 +150,90 @@ al_status al_stack_input_backward(al_transformer *grad, al_matrix *dx, const al_
                                        seq->segments ? seq->segments : in->no_segments, err);
     return status;
 }
+
+/* Gather the sequences into in (ids, segments, rows, blocks). */
+static int gather(al_stack_input *in, const al_sequence *seqs, int count)
+{
+    int total = 0;
+    for (int b = 0; b < count; b++) {
+        for (int i = 0; i < seqs[b].length; i++) {
+            in->ids[total + i] = seqs[b].ids[i];
+            in->segments[total + i] = seqs[b].segments ? seqs[b].segments[i] : 0;
+        }
+        in->rows[b] = seqs[b].length;
+        total += seqs[b].length;
+    }
+    in->blocks = (al_row_blocks){.count = count, .rows = in->rows};
+    return total;
+}
+
+al_status al_stack_input_forward_packed(al_layer_output *x, al_stack_input *in,
+                                        const al_transformer *model, const al_sequence *seqs,
+                                        int count, al_error *err)
+{
+    int total = gather(in, seqs, count);
+    al_matrix embed = al_matrix_rows(&in->embed, 0, total);
+    al_matrix pos = al_matrix_rows(&in->pos, 0, total);
+    al_matrix segment = al_matrix_rows(&in->segment, 0, total);
+    al_matrix sum = al_matrix_rows(&in->x, 0, total);
+    bool segments = model->config.segments > 0;
+    al_trace_at none = {0};
+
+    /* embed (Σ L_b x d_model): row i = embed.table row ids[i], every sequence at once */
+    al_status status = al_embedding_forward(&embed, (al_named_ids){.ids = in->ids},
+                                            &model->embed, none, err);
+    /* pos: each sequence's own positions 0 .. L_b - 1, block by block */
+    for (int b = 0, first = 0; b < count && status == AL_OK; first += in->rows[b], b++) {
+        al_matrix pos_b = al_matrix_rows(&pos, first, in->rows[b]);
+        status = positions(&pos_b, model, NULL, NULL, NULL, err);
+    }
+    if (status == AL_OK && segments)
+        status = al_embedding_forward(&segment, (al_named_ids){.ids = in->segments},
+                                      &model->segment, none, err);
+    if (status != AL_OK)
+        return status;
+    /* x = embed + pos (+ segment) */
+    al_add(&sum, &embed, &pos, NULL);
+    if (segments)
+        al_add(&sum, &sum, &segment, NULL);
+    *x = (al_layer_output){.value = sum};
+    if (!model->config.embedding_norm)
+        return AL_OK;
+    /* embed_norm (Σ L_b x d_model) = LayerNorm(x) */
+    al_matrix norm = al_matrix_rows(&in->norm, 0, total);
+    al_matrix mean = al_matrix_rows(&in->mean, 0, total);
+    al_matrix var = al_matrix_rows(&in->var, 0, total);
+    x->value = norm;
+    return al_layer_norm_forward(&norm, &mean, &var, al_unnamed(&sum), &model->embed_norm,
+                                 none, err);
+}
+
+al_status al_stack_input_backward_packed(al_transformer *grad, al_matrix *dx,
+                                         const al_stack_input *in,
+                                         const al_transformer *model, al_error *err)
+{
+    int total = dx->rows;
+    al_status status = AL_OK;
+    /* embed_norm = LayerNorm(x): back through the norm, in place */
+    if (model->config.embedding_norm) {
+        al_matrix x = al_matrix_rows(&in->x, 0, total);
+        al_matrix mean = al_matrix_rows(&in->mean, 0, total);
+        al_matrix var = al_matrix_rows(&in->var, 0, total);
+        status = al_layer_norm_backward(dx, &grad->embed_norm, dx, &x, &mean, &var,
+                                        &model->embed_norm, err);
+    }
+    /* x = embed + pos (+ segment): each term gets dx; dP[i] += dx_i of every
+     * sequence's row i */
+    if (status == AL_OK)
+        status = al_embedding_backward(&grad->embed, dx, in->ids, err);
+    for (int b = 0, first = 0; b < in->blocks.count && status == AL_OK &&
+                               model->config.positions == AL_POSITIONS_LEARNED;
+         first += in->rows[b], b++) {
+        al_matrix first_rows = al_matrix_rows(&grad->pos_table, 0, in->rows[b]);
+        al_matrix dx_b = al_matrix_rows(dx, first, in->rows[b]);
+        status = al_add(&first_rows, &first_rows, &dx_b, err);
+    }
+    if (status == AL_OK && model->config.segments > 0)
+        status = al_embedding_backward(&grad->segment, dx, in->segments, err);
+    return status;
+}

@@ -119,8 +119,8 @@ static void free_stack_input(al_stack_input *in)
                         &in->norm, &in->mean, &in->var};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         al_matrix_free(all[i]);
-    free(in->no_segments);
-    in->no_segments = NULL;
+    free(in->no_segments), free(in->ids), free(in->segments), free(in->rows);
+    in->no_segments = in->ids = in->segments = in->rows = NULL;
 }
 
 static al_status alloc_stack_input(al_stack_input *in, const al_model_config *c, int rows,
@@ -134,8 +134,10 @@ static al_status alloc_stack_input(al_stack_input *in, const al_model_config *c,
         status = al_matrix_alloc(&in->mean, rows, 1, err);
     if (status == AL_OK)
         status = al_matrix_alloc(&in->var, rows, 1, err);
-    if (status == AL_OK && !(in->no_segments = calloc((size_t)rows, sizeof(int))))
-        status = al_fail(err, AL_ERR_NOMEM, "out of memory for %d segment ids", rows);
+    int **ids[] = {&in->no_segments, &in->ids, &in->segments, &in->rows};
+    for (int i = 0; i < 4 && status == AL_OK; i++)
+        if (!(*ids[i] = calloc((size_t)rows, sizeof(int))))
+            status = al_fail(err, AL_ERR_NOMEM, "out of memory for %d token ids", rows);
     return status;
 }
 
@@ -163,17 +165,18 @@ static al_status alloc_layers(al_transformer_workspace *ws, const al_transformer
                               al_error *err)
 {
     const al_model_config *c = &model->config;
-    int max = ws->max_length;
+    int max = ws->max_length, rows = ws->max_tokens;
     ws->encoder = calloc((size_t)c->encoder_layers + 1, sizeof *ws->encoder);
     ws->decoder = calloc((size_t)c->decoder_layers + 1, sizeof *ws->decoder);
     if (!ws->encoder || !ws->decoder)
         return al_fail(err, AL_ERR_NOMEM, "out of memory for the layers' workspaces");
     al_status status = AL_OK;
     for (int l = 0; l < c->encoder_layers && status == AL_OK; l++)
-        status = al_encoder_layer_workspace_alloc(&ws->encoder[l], &model->encoder[l], max, err);
+        status = al_encoder_layer_workspace_alloc_packed(&ws->encoder[l], &model->encoder[l],
+                                                         rows, max, err);
     for (int l = 0; l < c->decoder_layers && status == AL_OK; l++)
-        status = al_decoder_layer_workspace_alloc(&ws->decoder[l], &model->decoder[l], max, max,
-                                                  err);
+        status = al_decoder_layer_workspace_alloc_packed(&ws->decoder[l], &model->decoder[l],
+                                                         rows, max, rows, max, err);
     return status;
 }
 
@@ -181,27 +184,39 @@ al_status al_transformer_workspace_alloc(al_transformer_workspace *ws,
                                          const al_transformer *model, int max_length,
                                          al_error *err)
 {
+    return al_transformer_workspace_alloc_packed(ws, model, max_length, max_length, err);
+}
+
+al_status al_transformer_workspace_alloc_packed(al_transformer_workspace *ws,
+                                                const al_transformer *model, int max_length,
+                                                int max_tokens, al_error *err)
+{
     const al_model_config *c = &model->config;
-    *ws = (al_transformer_workspace){.max_length = max_length};
+    *ws = (al_transformer_workspace){.max_length = max_length, .max_tokens = max_tokens};
     if (max_length < 1 || max_length > AL_MATRIX_MAX_DIM / AL_MAX_HEADS)
         return al_fail(err, AL_ERR_ARG, "transformer workspace: max_length must be between 1 "
                        "and %d, not %d", AL_MATRIX_MAX_DIM / AL_MAX_HEADS, max_length);
-    al_status status = alloc_stack_input(&ws->source, c, max_length, err);
+    if (max_tokens < max_length || max_tokens > AL_MATRIX_MAX_DIM / AL_MAX_HEADS)
+        return al_fail(err, AL_ERR_ARG, "transformer workspace: max_tokens must be between %d "
+                       "and %d, not %d", max_length, AL_MATRIX_MAX_DIM / AL_MAX_HEADS,
+                       max_tokens);
+    int max = max_tokens;
+    al_status status = alloc_stack_input(&ws->source, c, max, err);
     if (status == AL_OK && c->family == AL_FAMILY_ENCODER_DECODER)
-        status = alloc_stack_input(&ws->target, c, max_length, err);
+        status = alloc_stack_input(&ws->target, c, max, err);
     if (status == AL_OK)
         status = alloc_layers(ws, model, err);
     al_matrix *wide[] = {&ws->encoder_norm, &ws->decoder_norm};
     al_matrix *narrow[] = {&ws->encoder_mean, &ws->encoder_var, &ws->decoder_mean,
                            &ws->decoder_var};
     for (int i = 0; i < 2 && status == AL_OK; i++)
-        status = al_matrix_alloc(wide[i], max_length, c->d_model, err);
+        status = al_matrix_alloc(wide[i], max, c->d_model, err);
     for (int i = 0; i < 4 && status == AL_OK; i++)
-        status = al_matrix_alloc(narrow[i], max_length, 1, err);
+        status = al_matrix_alloc(narrow[i], max, 1, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&ws->logits, max_length, c->vocab_size, err);
+        status = al_matrix_alloc(&ws->logits, max, c->vocab_size, err);
     if (status == AL_OK)
-        status = al_matrix_alloc(&ws->probs, max_length, c->vocab_size, err);
+        status = al_matrix_alloc(&ws->probs, max, c->vocab_size, err);
     al_matrix *summary[] = {&ws->cls, &ws->pooler_pre, &ws->pooled};
     for (int i = 0; i < 3 && status == AL_OK; i++)
         status = al_matrix_alloc(summary[i], 1, c->d_model, err);

@@ -23,6 +23,23 @@ al_status al_stack_input_forward(al_layer_output *x, al_stack_input *in,
                                  const char *prefix, char table_name[AL_NAME_SIZE],
                                  al_trace *trace, al_error *err);
 
+/* The same for count sequences packed one after another (untraced): ids
+ * and segments gathered into in->ids and in->segments, in->blocks set to
+ * their lengths, each sequence's positions starting at 0. The sequences
+ * are checked already. */
+al_status al_stack_input_forward_packed(al_layer_output *x, al_stack_input *in,
+                                        const al_transformer *model, const al_sequence *seqs,
+                                        int count, al_error *err);
+
+/* Backward of al_stack_input_forward_packed, as al_stack_input_backward. */
+al_status al_stack_input_backward_packed(al_transformer *grad, al_matrix *dx,
+                                         const al_stack_input *in,
+                                         const al_transformer *model, al_error *err);
+
+/* logits (L x V) = ws->final · W (+ b), untraced, without probs. */
+al_status al_output_logits(al_transformer_workspace *ws, const al_transformer *model,
+                           al_error *err);
+
 /* Backward of the output layer's logits (output_layer.c): the output
  * weights' (or the tied table's) and bias's gradients added into grad,
  * d_final (L x d) written. */
