@@ -95,8 +95,8 @@ static void header_and_tensor_record_bytes(void **state)
 static void bytes_that_are_not_utf8_become_replacement_characters(void **state)
 {
     folder *f = *state;
-    static const char *const args[] = {"--trace", "caf\xe9.jsonl", "caf\xc3\xa9 \xe4\xb8\x96 "
-                                       "\xf0\x9f\x98\x80 \xed\xa0\x80 \xc3"};
+    static const char mixed[] = "caf\xc3\xa9 \xe4\xb8\x96 \xf0\x9f\x98\x80 \xed\xa0\x80 \xc3";
+    static const char *const args[] = {"--trace", "caf\xe9.jsonl", mixed};
     al_trace_options options = OPTIONS;
     options.argc = 3, options.argv = args;
     al_trace *trace;
