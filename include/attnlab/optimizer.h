@@ -38,9 +38,15 @@ al_status al_adamw_update(al_matrix *param, const al_matrix *grad, al_matrix *m,
 /* Plain stochastic gradient descent: param = param - lr · grad. */
 al_status al_sgd_update(al_matrix *param, const al_matrix *grad, float lr, al_error *err);
 
+/* sqrt(Σ over every entry of every tensor of g²), summed in double. */
+double al_global_norm(al_matrix *const *grads, int count);
+
+/* What clipping multiplies every gradient by: 1 if norm <= max_norm, else
+ * max_norm / (norm + 1e-6), as the float32 it is applied in. */
+double al_clip_scale(double norm, double max_norm);
+
 /* Clip the gradients together, as torch.nn.utils.clip_grad_norm_ does:
- * norm = sqrt(Σ over every entry of every tensor of g²), and if norm >
- * max_norm every gradient is multiplied by max_norm / (norm + 1e-6).
+ * every gradient times al_clip_scale(al_global_norm(grads), max_norm).
  * Returns the norm before clipping (for the progress line). */
 double al_clip_grad_norm(al_matrix *const *grads, int count, double max_norm);
 

@@ -105,6 +105,16 @@ al_status al_train_step_traced(al_trainer *trainer, al_transformer *model,
                                double *grad_norm, const char *const *words, al_trace *trace,
                                al_error *err);
 
+/* The second half of any training step, whatever the model: the count
+ * gradients clipped by their global norm (settings->clip_norm; 0: not at
+ * all), then one AdamW update of every parameter at step's rate
+ * (al_lr_at). *grad_norm (may be NULL) receives the norm before clipping.
+ * params, grads, ms and vs are side by side, as the trainers list them. */
+al_status al_train_update(al_matrix *const *params, al_matrix *const *grads,
+                          al_matrix *const *ms, al_matrix *const *vs, int count,
+                          const al_train_settings *settings, long step, double *grad_norm,
+                          al_error *err);
+
 /* The batch's mean loss, nothing learned (a validation set), packed when
  * trainer->packed is set, as al_train_step. */
 al_status al_evaluate(al_trainer *trainer, const al_transformer *model,

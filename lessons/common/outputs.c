@@ -63,16 +63,6 @@ void outputs_close_trace(lesson_outputs *outputs)
         lesson_runtime_error(outputs->about, "%s", err.message);
 }
 
-/* The renderer in render_dir (the build tree's or the installed bindir,
- * program_locations.h) if it is there, else its bare name for posix_spawnp to
- * find on PATH. */
-static void renderer_path(char *buf, size_t size, const char *render_dir, const char *renderer)
-{
-    int n = snprintf(buf, size, "%s/%s", render_dir, renderer);
-    if (!render_dir[0] || n < 0 || (size_t)n >= size || access(buf, X_OK) != 0)
-        snprintf(buf, size, "%s", renderer);
-}
-
 /* The figure's file: the trace path without ".jsonl", then suffix; in
  * figures_dir instead of the trace's folder when one is given. */
 static void figure_path(char *buf, size_t size, const char *trace_path, const char *figures_dir,
@@ -90,29 +80,6 @@ static void figure_path(char *buf, size_t size, const char *trace_path, const ch
         snprintf(buf, size, "%s/%.*s%s", figures_dir, (int)n, stem, suffix);
     else
         snprintf(buf, size, "%.*s%s", (int)n, stem, suffix);
-}
-
-/* Quote a word for the redraw command only if the shell would need it;
- * a quote inside the word becomes '\'' (close, escaped quote, reopen). */
-static void append_word(char *command, size_t size, const char *word)
-{
-    size_t used = strlen(command);
-    bool plain = strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                              "0123456789-_./=,:") == strlen(word);
-    if (plain) {
-        snprintf(command + used, size - used, " %s", word);
-        return;
-    }
-    snprintf(command + used, size - used, " '");
-    for (const char *c = word; *c; c++) {
-        used = strlen(command);
-        if (*c == '\'')
-            snprintf(command + used, size - used, "%s", "'\\''");
-        else
-            snprintf(command + used, size - used, "%c", *c);
-    }
-    used = strlen(command);
-    snprintf(command + used, size - used, "'");
 }
 
 static int run(const char *path, char *const *argv)
@@ -139,19 +106,19 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
     figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, outputs->common->figures_dir, suffix);
 
     char path[PROGRAM_LOCATION_SIZE + 32];
-    renderer_path(path, sizeof path, outputs->common->where.render_dir, renderer);
+    program_renderer_path(path, sizeof path, &outputs->common->where, renderer);
     const char *argv[MAX_FIGURE_ARGS + 5] = {renderer, outputs->trace_path};
     int n = 2;
     snprintf(command, sizeof outputs->redraw_commands[0], "%s", path);
-    append_word(command, sizeof outputs->redraw_commands[0], outputs->trace_path);
+    cli_shell_append(command, sizeof outputs->redraw_commands[0], outputs->trace_path);
     for (int i = 0; args && args[i] && n < MAX_FIGURE_ARGS; i++) {
         argv[n++] = args[i];
-        append_word(command, sizeof outputs->redraw_commands[0], args[i]);
+        cli_shell_append(command, sizeof outputs->redraw_commands[0], args[i]);
     }
     argv[n++] = "-o";
     argv[n++] = out;
-    append_word(command, sizeof outputs->redraw_commands[0], "-o");
-    append_word(command, sizeof outputs->redraw_commands[0], out);
+    cli_shell_append(command, sizeof outputs->redraw_commands[0], "-o");
+    cli_shell_append(command, sizeof outputs->redraw_commands[0], out);
 
     int status = run(path, (char *const *)argv);
     if (status != 0) {

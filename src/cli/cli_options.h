@@ -107,6 +107,11 @@ typedef struct cli_program {
 int cli_parse_program(const cli_program *program, const cli_option *options,
                       cli_list *operands, int argc, char **argv);
 
+/* Append " word" to the NUL-terminated command (size bytes in all, cut
+ * short rather than overrun), in single quotes if a shell would need them;
+ * a quote inside becomes '\'' (close, escaped quote, reopen). */
+void cli_shell_append(char *command, size_t size, const char *word);
+
 /* Print the one line "<program>: <message>" on stderr (cli_report.c), for a
  * program about to stop: after a CLI_BAD_USAGE, or when its work failed. */
 void cli_report(const char *program, const char *format, ...)

@@ -33,3 +33,11 @@ void program_locations_find(program_locations *where)
     snprintf(where->render_dir, sizeof where->render_dir, "%s",
              where->in_build_tree ? AL_BUILD_RENDER_DIR : AL_INSTALLED_BIN_DIR);
 }
+
+void program_renderer_path(char *buf, size_t size, const program_locations *where,
+                           const char *renderer)
+{
+    int n = snprintf(buf, size, "%s/%s", where->render_dir, renderer);
+    if (!where->render_dir[0] || n < 0 || (size_t)n >= size || access(buf, X_OK) != 0)
+        snprintf(buf, size, "%s", renderer);
+}

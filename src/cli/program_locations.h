@@ -11,6 +11,7 @@
 #define CLI_PROGRAM_LOCATIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define PROGRAM_LOCATION_SIZE 512
 
@@ -24,5 +25,10 @@ typedef struct program_locations {
  * (locations.c says which). An executable whose path cannot be read
  * counts as installed. Never fails. */
 void program_locations_find(program_locations *where);
+
+/* The renderer (e.g. "attnlab-heatmap") in where->render_dir if it is
+ * there, else its bare name, for posix_spawnp to find on PATH. */
+void program_renderer_path(char *buf, size_t size, const program_locations *where,
+                           const char *renderer);
 
 #endif

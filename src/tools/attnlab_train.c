@@ -317,20 +317,8 @@ static void shortest_float(char *out, size_t size, float x)
  * one that never stopped write the same file. */
 static void remaking_command(char *out, size_t size, const settings *s)
 {
-    char corpus[1024], lr[32], validation[32];
-    size_t n = 0;
-    bool quote = strspn(s->corpus, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                   "0123456789-_./=:,+@%") != strlen(s->corpus);
-    if (quote)
-        corpus[n++] = '\'';
-    for (const char *c = s->corpus; *c && n + 6 < sizeof corpus; c++)
-        if (*c == '\'')
-            memcpy(corpus + n, "'\\''", 4), n += 4;   /* ' becomes '\'' */
-        else
-            corpus[n++] = *c;
-    if (quote)
-        corpus[n++] = '\'';
-    corpus[n] = '\0';
+    char corpus[1024] = "", lr[32], validation[32];
+    cli_shell_append(corpus, sizeof corpus, s->corpus);   /* " book.txt", quoted if need be */
     shortest_float(lr, sizeof lr, s->lr);
     shortest_float(validation, sizeof validation, s->validation);
     char shape[128];
@@ -340,7 +328,7 @@ static void remaking_command(char *out, size_t size, const settings *s)
     else
         snprintf(shape, sizeof shape, "--heads %d --layers %d --d-ff %d", s->heads, s->layers,
                  s->d_ff ? s->d_ff : 4 * s->d_model);
-    snprintf(out, size, "%s --family %s --corpus %s --min-count %d --d-model %d %s "
+    snprintf(out, size, "%s --family %s --corpus%s --min-count %d --d-model %d %s "
              "--context %d --batch %d --steps %d --lr %s --warmup %d --validation %s "
              "--seed %llu", PROGRAM, s->family, corpus, s->min_count, s->d_model, shape,
              s->context, s->batch, s->steps, lr, s->warmup, validation,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "attnlab/atomic_file.h"
 #include "attnlab/cleanup.h"
@@ -83,9 +82,7 @@ static al_status draw(const char *trace_path, const char *png, const char *title
     program_locations where;
     program_locations_find(&where);
     char renderer[PROGRAM_LOCATION_SIZE + 32];
-    snprintf(renderer, sizeof renderer, "%s/attnlab-heatmap", where.render_dir);
-    if (access(renderer, X_OK) != 0)
-        snprintf(renderer, sizeof renderer, "attnlab-heatmap");   /* from PATH */
+    program_renderer_path(renderer, sizeof renderer, &where, "attnlab-heatmap");
     const char *argv[] = {"attnlab-heatmap", trace_path, "--lines", "--select", "loss.train",
                           "--select", "loss.validation", "--x", "loss.step", "--axes",
                           "step,cross-entropy loss (nats)", "--legend",

@@ -51,8 +51,9 @@ static char *vocab_to_json(const al_vocab *vocab)
     return text;
 }
 
-al_status model_metadata_make(model_metadata *m, const al_model_config *c,
-                              const al_vocab *vocab, al_error *err)
+/* Every model file's first entries (format, format_version), and the
+ * vocabulary as JSON for the last. */
+static al_status start_metadata(model_metadata *m, const al_vocab *vocab, al_error *err)
 {
     *m = (model_metadata){0};
     m->vocab_json = vocab_to_json(vocab);
@@ -61,6 +62,15 @@ al_status model_metadata_make(model_metadata *m, const al_model_config *c,
                        "word UTF-8 text?)");
     put(m, "format", FORMAT_NAME);
     put(m, "format_version", FORMAT_VERSION);
+    return AL_OK;
+}
+
+al_status model_metadata_make(model_metadata *m, const al_model_config *c,
+                              const al_vocab *vocab, al_error *err)
+{
+    al_status status = start_metadata(m, vocab, err);
+    if (status != AL_OK)
+        return status;
     put(m, "family", al_family_name(c->family));
     put(m, "norm", al_norm_name(c->norm));
     put_number(m, "d_model", c->d_model);
@@ -91,13 +101,9 @@ void model_metadata_free(model_metadata *m)
 al_status seq2seq_metadata_make(model_metadata *m, const al_seq2seq_config *c,
                                 const al_vocab *vocab, al_error *err)
 {
-    *m = (model_metadata){0};
-    m->vocab_json = vocab_to_json(vocab);
-    if (!m->vocab_json)
-        return al_fail(err, AL_ERR_VALUE, "cannot write the vocabulary as JSON (is every "
-                       "word UTF-8 text?)");
-    put(m, "format", FORMAT_NAME);
-    put(m, "format_version", FORMAT_VERSION);
+    al_status status = start_metadata(m, vocab, err);
+    if (status != AL_OK)
+        return status;
     put(m, "family", AL_SEQ2SEQ_FAMILY);
     put(m, "cell", al_rnn_kind_name(c->cell));
     put(m, "attention", truth(c->attention));

@@ -56,7 +56,7 @@ al_status al_sgd_update(al_matrix *param, const al_matrix *grad, float lr, al_er
     return AL_OK;
 }
 
-double al_clip_grad_norm(al_matrix *const *grads, int count, double max_norm)
+double al_global_norm(al_matrix *const *grads, int count)
 {
     double squares = 0.0;
     for (int n = 0; n < count; n++)
@@ -65,12 +65,21 @@ double al_clip_grad_norm(al_matrix *const *grads, int count, double max_norm)
                 double g = *al_at(grads[n], i, j);
                 squares += g * g;
             }
-    double norm = sqrt(squares);
-    if (norm <= max_norm)
-        return norm;
-    float scale = (float)(max_norm / (norm + 1e-6));
-    for (int n = 0; n < count; n++)
-        al_scale(grads[n], grads[n], scale, NULL);
+    return sqrt(squares);
+}
+
+double al_clip_scale(double norm, double max_norm)
+{
+    return norm <= max_norm ? 1.0 : (double)(float)(max_norm / (norm + 1e-6));
+}
+
+double al_clip_grad_norm(al_matrix *const *grads, int count, double max_norm)
+{
+    double norm = al_global_norm(grads, count);
+    double scale = al_clip_scale(norm, max_norm);
+    if (scale != 1.0)
+        for (int n = 0; n < count; n++)
+            al_scale(grads[n], grads[n], (float)scale, NULL);
     return norm;
 }
 

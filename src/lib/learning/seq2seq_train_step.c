@@ -147,13 +147,9 @@ al_status al_seq2seq_train_step(al_seq2seq_trainer *t, al_seq2seq *model,
     if (status != AL_OK)
         return status;
     /* clip, then one AdamW update of every tensor at step t + 1's rate */
-    double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
-    double norm = al_clip_grad_norm(t->grads, t->count, limit);
     long step = t->step + 1;
-    float lr = (float)al_lr_at(&s->schedule, step);
-    for (int k = 0; k < t->count && status == AL_OK; k++)
-        status = al_adamw_update(t->params[k], t->grads[k], t->ms[k], t->vs[k], &s->adamw, lr,
-                                 step, err);
+    double norm = 0.0;
+    status = al_train_update(t->params, t->grads, t->ms, t->vs, t->count, s, step, &norm, err);
     if (status == AL_OK)
         t->step = step;
     if (loss)

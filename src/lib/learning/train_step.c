@@ -271,10 +271,20 @@ al_status al_train_step(al_trainer *t, al_transformer *model, const al_batch_ite
     return al_train_step_traced(t, model, batch, count, s, loss, grad_norm, NULL, NULL, err);
 }
 
-/* The factor al_clip_grad_norm multiplied the gradients by. */
-static double clip_scale(double norm, double limit)
+al_status al_train_update(al_matrix *const *params, al_matrix *const *grads,
+                          al_matrix *const *ms, al_matrix *const *vs, int count,
+                          const al_train_settings *s, long step, double *grad_norm,
+                          al_error *err)
 {
-    return norm <= limit ? 1.0 : (double)(float)(limit / (norm + 1e-6));
+    double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
+    double norm = al_clip_grad_norm(grads, count, limit);
+    float lr = (float)al_lr_at(&s->schedule, step);
+    al_status status = AL_OK;
+    for (int k = 0; k < count && status == AL_OK; k++)
+        status = al_adamw_update(params[k], grads[k], ms[k], vs[k], &s->adamw, lr, step, err);
+    if (grad_norm)
+        *grad_norm = norm;
+    return status;
 }
 
 al_status al_train_step_traced(al_trainer *t, al_transformer *model,
@@ -294,22 +304,16 @@ al_status al_train_step_traced(al_trainer *t, al_transformer *model,
         status = run_batch(t, model, batch, count, true, at, &batch_loss, err);
     if (status != AL_OK)
         return status;
-    /* clip, then one AdamW update of every tensor at step t + 1's rate */
-    double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
-    if (trace) {   /* the gradients before clipping changes them */
-        double squares = 0.0;
-        for (int k = 0; k < t->count; k++)
-            for (int i = 0; i < t->grads[k]->rows; i++)
-                for (int j = 0; j < t->grads[k]->cols; j++)
-                    squares += (double)*al_at(t->grads[k], i, j) * *al_at(t->grads[k], i, j);
-        status = al_record_gradients(trace, t, sqrt(squares), clip_scale(sqrt(squares), limit),
-                                     s->clip_norm, err);
+    if (status == AL_OK && trace) {   /* the gradients before clipping scales them */
+        double norm = al_global_norm(t->grads, t->count);
+        double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
+        status = al_record_gradients(trace, t, norm, al_clip_scale(norm, limit), s->clip_norm,
+                                     err);
     }
-    double norm = al_clip_grad_norm(t->grads, t->count, limit);
-    float lr = (float)al_lr_at(&s->schedule, step);
-    for (int k = 0; k < t->count && status == AL_OK; k++)
-        status = al_adamw_update(t->params[k], t->grads[k], t->ms[k], t->vs[k], &s->adamw, lr,
-                                 step, err);
+    double norm = 0.0;
+    if (status == AL_OK)   /* clip, then one AdamW update at step t + 1's rate */
+        status = al_train_update(t->params, t->grads, t->ms, t->vs, t->count, s, step, &norm,
+                                 err);
     if (status == AL_OK && trace)
         status = al_record_update(trace, t, s, err);
     if (status == AL_OK)

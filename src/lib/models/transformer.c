@@ -293,6 +293,39 @@ static al_status stack_backward(al_transformer *grad, al_transformer_backward_wo
     return status;
 }
 
+/* Both backward passes from the logits: the output layer, then the one
+ * stack, or the decoder (adding the memory's gradient, block b's into the
+ * rows of source b when packed) and then the encoder from it. input and
+ * target are the sequences the stacks read (NULL when packed). */
+static al_status backward_from_output(al_transformer *grad,
+                                      al_transformer_backward_workspace *bw,
+                                      const al_matrix *dlogits,
+                                      const al_transformer_workspace *ws,
+                                      const al_transformer *model, int length,
+                                      int source_length, bool packed,
+                                      const al_sequence *input, const al_sequence *target,
+                                      al_error *err)
+{
+    bool cross = model->config.family == AL_FAMILY_ENCODER_DECODER;
+    al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
+    al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
+                                          err);
+    if (status != AL_OK)
+        return status;
+    if (!cross) {
+        stack only = stack_of(ws, model, has_encoder(model), length, packed);
+        return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, input, err);
+    }
+    al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, source_length);
+    al_fill(&d_memory, 0.0f);
+    stack decoder = stack_of(ws, model, false, length, packed);
+    stack encoder = stack_of(ws, model, true, source_length, packed);
+    status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, target, err);
+    if (status == AL_OK)
+        status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, input, err);
+    return status;
+}
+
 al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_workspace *bw,
                                   const al_matrix *dlogits, const al_transformer_workspace *ws,
                                   const al_transformer *model, const al_sequence *input,
@@ -314,26 +347,8 @@ al_status al_transformer_backward(al_transformer *grad, al_transformer_backward_
         return al_fail(err, AL_ERR_SHAPE, "backward: the encoder read %d tokens, the source "
                        "has %d", ws->source_length, input->length);
 
-    /* the output layer reads the last stack: the decoder's, or the only one */
-    al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
-    al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
-                                          err);
-    if (status != AL_OK)
-        return status;
-    if (!cross) {
-        stack only = stack_of(ws, model, has_encoder(model), length, false);
-        return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, input, err);
-    }
-    /* encoder-decoder: the decoder, every layer adding its share of the
-     * memory's gradient, then the encoder from that gradient */
-    al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, input->length);
-    al_fill(&d_memory, 0.0f);
-    stack decoder = stack_of(ws, model, false, length, false);
-    stack encoder = stack_of(ws, model, true, input->length, false);
-    status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, target, err);
-    if (status == AL_OK)
-        status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, input, err);
-    return status;
+    return backward_from_output(grad, bw, dlogits, ws, model, length, input->length, false,
+                                input, target, err);
 }
 
 /* --- packed passes ------------------------------------------------------------ */
@@ -451,25 +466,6 @@ al_status al_transformer_backward_packed(al_transformer *grad,
         return al_fail(err, AL_ERR_SHAPE, "packed backward: %d source tokens; the backward "
                        "workspace holds %d", ws->source_length, bw->d_memory.rows);
 
-    /* the output layer reads the last stack: the decoder's, or the only one */
-    al_matrix d_final = al_matrix_rows(&bw->d_final, 0, length);
-    al_status status = al_output_backward(&d_final, grad, dlogits, &ws->final.value, model,
-                                          err);
-    if (status != AL_OK)
-        return status;
-    if (!cross) {
-        stack only = stack_of(ws, model, has_encoder(model), length, true);
-        return stack_backward(grad, bw, &d_final, NULL, ws, model, &only, NULL, err);
-    }
-    /* encoder-decoder: the decoder, every layer adding its share of the
-     * memory's gradient (block b's into the rows of source b), then the
-     * encoder from that gradient */
-    al_matrix d_memory = al_matrix_rows(&bw->d_memory, 0, ws->source_length);
-    al_fill(&d_memory, 0.0f);
-    stack decoder = stack_of(ws, model, false, length, true);
-    stack encoder = stack_of(ws, model, true, ws->source_length, true);
-    status = stack_backward(grad, bw, &d_final, &d_memory, ws, model, &decoder, NULL, err);
-    if (status == AL_OK)
-        status = stack_backward(grad, bw, &d_memory, NULL, ws, model, &encoder, NULL, err);
-    return status;
+    return backward_from_output(grad, bw, dlogits, ws, model, length, ws->source_length, true,
+                                NULL, NULL, err);
 }
