@@ -11,8 +11,19 @@ random tokens: the fastest of repeated runs of 10 steps, as attnlab-bench.
 
 Needs Debian's python3-torch (PyTorch 1.13). Prints one line, as attnlab-bench."""
 import argparse
+import os
 import sys
 import time
+
+PARSER = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+PARSER.add_argument("--threads", type=int, default=1)
+ARGS = PARSER.parse_args()
+# PyTorch's set_num_threads bounds its own thread pool but not OpenBLAS's,
+# which otherwise starts one thread per core for every product: without
+# these two lines "one thread" would run its products on two cores. They
+# must be set before OpenBLAS is loaded, so before torch is imported.
+os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
+os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
 
 try:
     import torch
@@ -55,10 +66,7 @@ class Model(nn.Module):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(ARGS.threads)
     torch.manual_seed(42)
     model = Model()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)

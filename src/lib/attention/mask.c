@@ -29,6 +29,15 @@ al_status al_padding_mask(al_matrix *mask, int key_length, al_error *err)
 al_status al_mask_check(const al_matrix *mask, al_error *err)
 {
     for (int i = 0; i < mask->rows; i++) {
+        /* how many entries of the row are neither 0 nor 1: counted over
+         * the whole row (no early exit, so it runs in vector registers);
+         * the first one is looked for only when there is one */
+        const float *row = al_at(mask, i, 0);
+        int bad = 0;
+        for (int j = 0; j < mask->cols; j++)
+            bad += row[j] != 0.0f && row[j] != 1.0f;
+        if (bad == 0)
+            continue;
         for (int j = 0; j < mask->cols; j++) {
             float keep = *al_at(mask, i, j);
             if (keep != 0.0f && keep != 1.0f)

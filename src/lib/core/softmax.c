@@ -33,8 +33,8 @@ al_softmax_steps al_softmax_row(float *weights, float *exps, const float *scores
 
     double sum = 0.0;
     for (int j = 0; j < n; j++) {
-        /* A masked score gives exp(-inf) = 0 exactly. */
-        float e = expf((scores[j] - steps.max) / temperature);
+        /* A masked score gives exp(-inf) = 0 exactly, so it is not taken. */
+        float e = scores[j] == -INFINITY ? 0.0f : expf((scores[j] - steps.max) / temperature);
         if (exps)
             exps[j] = e;
         weights[j] = e;

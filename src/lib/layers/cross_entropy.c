@@ -4,6 +4,7 @@
 #include "attnlab/layers.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* The rows that count, N, after checking every target. */
 static al_status count_targets(int *counted, const al_matrix *logits, const int *targets,
@@ -31,21 +32,31 @@ al_status al_cross_entropy(double *loss, al_matrix *probs, const al_matrix *logi
     al_status status = count_targets(&counted, logits, targets, err);
     if (status != AL_OK)
         return status;
+    /* each row's exponentials, kept in double between the sum and the divide */
+    double *exps = malloc((size_t)logits->cols * sizeof *exps);
+    if (!exps)
+        return al_fail(err, AL_ERR_NOMEM, "cross-entropy: no memory for a row of %d "
+                       "exponentials", logits->cols);
     double total = 0.0;
     for (int i = 0; i < logits->rows; i++) {
+        const float *z = al_at(logits, i, 0);
+        float *p = al_at(probs, i, 0);
         /* log Σ_j exp(z_j - max): the softmax's denominator, kept in logs */
-        double max = *al_at(logits, i, 0);
+        float max = z[0];
         for (int j = 1; j < logits->cols; j++)
-            max = fmax(max, *al_at(logits, i, j));
+            max = z[j] > max ? z[j] : max;
         double sum = 0.0;
+        for (int j = 0; j < logits->cols; j++) {
+            exps[j] = exp((double)z[j] - max);
+            sum += exps[j];
+        }
         for (int j = 0; j < logits->cols; j++)
-            sum += exp(*al_at(logits, i, j) - max);
-        for (int j = 0; j < logits->cols; j++)
-            *al_at(probs, i, j) = (float)(exp(*al_at(logits, i, j) - max) / sum);
+            p[j] = (float)(exps[j] / sum);
         /* -log p[target] = log Σ_j exp(z_j - max) - (z_target - max) */
         if (targets[i] != AL_IGNORE_TARGET)
-            total += log(sum) - (*al_at(logits, i, targets[i]) - max);
+            total += log(sum) - ((double)z[targets[i]] - max);
     }
+    free(exps);
     *loss = counted > 0 ? total / counted : 0.0;
     return AL_OK;
 }
@@ -63,11 +74,17 @@ al_status al_cross_entropy_backward(al_matrix *dlogits, const al_matrix *probs,
         return status;
     /* dlogits_i = (probs_i - onehot(target_i)) / N; 0 for ignored rows */
     for (int i = 0; i < probs->rows; i++) {
-        bool ignored = targets[i] == AL_IGNORE_TARGET;
-        for (int j = 0; j < probs->cols; j++) {
-            double p = *al_at(probs, i, j) - (j == targets[i] ? 1.0 : 0.0);
-            *al_at(dlogits, i, j) = ignored ? 0.0f : (float)(p / counted);
+        const float *p = al_at(probs, i, 0);
+        float *d = al_at(dlogits, i, 0);
+        if (targets[i] == AL_IGNORE_TARGET) {
+            for (int j = 0; j < probs->cols; j++)
+                d[j] = 0.0f;
+            continue;
         }
+        double target_p = p[targets[i]]; /* read before d (which may be p) is written */
+        for (int j = 0; j < probs->cols; j++)
+            d[j] = (float)((double)p[j] / counted);
+        d[targets[i]] = (float)((target_p - 1.0) / counted);
     }
     return AL_OK;
 }

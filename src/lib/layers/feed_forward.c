@@ -140,10 +140,12 @@ al_status al_feed_forward_backward(al_matrix *dx, al_feed_forward *grad, al_matr
         return status;
     /* dpre = dhidden ⊙ [hidden > 0]: the ReLU passes a gradient where it
      * passed the value */
-    for (int i = 0; i < hidden->rows; i++)
+    for (int i = 0; i < hidden->rows; i++) {
+        const float *h = al_at(hidden, i, 0);
+        float *d = al_at(dhidden, i, 0);
         for (int j = 0; j < hidden->cols; j++)
-            if (!(*al_at(hidden, i, j) > 0.0f))
-                *al_at(dhidden, i, j) = 0.0f;
+            d[j] = h[j] > 0.0f ? d[j] : 0.0f;
+    }
     /* dx (L x d_model) = dpre · W1ᵀ;  dW1 += xᵀ · dpre;  db1 += Σ_i dpre_i */
     return al_linear_backward(dx, &grad->first, dhidden, x, &ffn->first, err);
 }

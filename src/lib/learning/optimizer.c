@@ -31,17 +31,20 @@ al_status al_adamw_update(al_matrix *param, const al_matrix *grad, al_matrix *m,
     float decay = (float)(1.0 - (double)lr * s->weight_decay);
     float step_size = (float)(lr / correction1);
     float correction2_sqrt = (float)sqrt(correction2);
-    float one_minus_beta1 = (float)(1.0 - s->beta1), one_minus_beta2 = (float)(1.0 - s->beta2);
-    for (int i = 0; i < param->rows; i++)
+    float beta1 = s->beta1, beta2 = s->beta2, epsilon = s->epsilon;
+    float one_minus_beta1 = (float)(1.0 - beta1), one_minus_beta2 = (float)(1.0 - beta2);
+    for (int i = 0; i < param->rows; i++) {
+        float *p = al_at(param, i, 0), *mean = al_at(m, i, 0), *square = al_at(v, i, 0);
+        const float *gradient = al_at(grad, i, 0);
         for (int j = 0; j < param->cols; j++) {
-            float g = *al_at(grad, i, j);
-            float *p = al_at(param, i, j), *mean = al_at(m, i, j), *square = al_at(v, i, j);
-            *p = *p * decay;
-            *mean = *mean * s->beta1 + one_minus_beta1 * g;
-            *square = *square * s->beta2 + one_minus_beta2 * (g * g);
-            float denominator = sqrtf(*square) / correction2_sqrt + s->epsilon;
-            *p = *p - step_size * (*mean / denominator);
+            float g = gradient[j];
+            p[j] = p[j] * decay;
+            mean[j] = mean[j] * beta1 + one_minus_beta1 * g;
+            square[j] = square[j] * beta2 + one_minus_beta2 * (g * g);
+            float denominator = sqrtf(square[j]) / correction2_sqrt + epsilon;
+            p[j] = p[j] - step_size * (mean[j] / denominator);
         }
+    }
     return AL_OK;
 }
 
