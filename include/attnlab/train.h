@@ -52,9 +52,9 @@ typedef struct al_trainer {
     char (*names)[AL_NAME_SIZE];      /* the parameters' names, side by side  */
     long step;                        /* updates done; the next is step + 1   */
     /* Packed steps (al_transformer_forward_packed): the whole batch's rows
-     * at once, with room grown to the largest batch seen. packed is false
-     * after al_trainer_alloc; the caller may set it for untraced steps. */
-    bool packed;                      /* run untraced steps packed        */
+     * at once, with room grown to the largest batch seen. packed is true
+     * after al_trainer_alloc; set it false to run one sequence at a time. */
+    bool packed;                      /* run steps packed                 */
     int packed_tokens, packed_count;  /* its room: tokens (on each side), sequences */
     al_transformer_workspace packed_ws;
     al_transformer_backward_workspace packed_bw;
@@ -76,15 +76,15 @@ void al_trainer_free(al_trainer *trainer);
  * sequence does not fit, an encoder-decoder item has no source, or a batch
  * has no target that counts.
  *
- * Each sequence runs forward and backward on its own, unless
- * trainer->packed is set: then the batch runs packed, its sequences
+ * The batch runs packed (trainer->packed, the default): its sequences
  * stacked as one matrix of Σ L_b rows, every position-wise product once
  * for the whole batch and only attention sequence by sequence
  * (transformer.h's packed pass), then each sequence's cross-entropy on its
- * rows. That is about 1.3 times faster (README, "Speed"); the loss and
- * gradients are those of the sequences run one at a time up to float
- * rounding, not bit for bit, because OpenBLAS rounds a row's products
- * differently by where the row sits in the matrix. A batch with more
+ * rows. With trainer->packed false each sequence runs forward and
+ * backward on its own, about 1.1 times slower (README, "Speed"); the two
+ * give the same loss and gradients up to float rounding, not bit for bit,
+ * because OpenBLAS rounds a row's products differently by where the row
+ * sits in the matrix. A batch with more
  * tokens or sequences than any before first grows the trainer's packed
  * room (AL_ERR_NOMEM if it cannot). */
 al_status al_train_step(al_trainer *trainer, al_transformer *model, const al_batch_item *batch,
@@ -92,13 +92,16 @@ al_status al_train_step(al_trainer *trainer, al_transformer *model, const al_bat
                         double *grad_norm, al_error *err);
 
 /* The same step, recorded in trace (traces/FORMAT.md, "A training
- * step"), each sequence forward and backward on its own (never packed):
- * train.step and train.lr; every parameter P and AdamW's moments P.m, P.v
+ * step"): train.step and train.lr; every parameter P and AdamW's moments P.m, P.v
  * as the step finds them; each sequence's forward pass under batch<b>.
  * with batch<b>.targets and batch<b>.loss; train.loss; every gradient
  * P.grad before clipping; train.grad_norm and train.clip_scale; every new
- * value P.new: enough to redo the step from the trace alone.
- * words (V strings, or NULL) label the trace. trace NULL is al_train_step. */
+ * value P.new: enough to redo the step from the trace alone. The step's
+ * own numbers are computed as al_train_step computes them, so tracing
+ * changes nothing; packed, each sequence's forward is run once more on its
+ * own to be recorded (batch<b>.*), and agrees with its packed rows up to
+ * float rounding. words (V strings, or NULL) label the trace. trace NULL
+ * is al_train_step. */
 al_status al_train_step_traced(al_trainer *trainer, al_transformer *model,
                                const al_batch_item *batch, int count,
                                const al_train_settings *settings, double *loss,

@@ -13,41 +13,8 @@
 #include "attnlab/rng.h"
 #include "attnlab/trace.h"
 #include "attnlab/trace_file.h"
-#include "attnlab/train.h"
+#include "bench_timing.h"
 #include "cli_options.h"
-
-#define MIN_SECONDS 0.25
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-typedef int (*bench_fn)(void *context);
-
-/* Fastest of repeated runs of fn, in seconds; -1 if fn failed. */
-static double fastest(bench_fn fn, void *context)
-{
-    double best = 1e30, started = now();
-    int runs = 0;
-    while ((runs < 3 && now() - started < 3.0) || now() - started < MIN_SECONDS) {
-        double t0 = now();
-        if (fn(context) != 0)
-            return -1;
-        double t = now() - t0;
-        best = t < best ? t : best;
-        runs++;
-    }
-    return best;
-}
-
-static void die(const al_error *err)
-{
-    cli_report("attnlab-bench", "%s", err->message);
-    exit(1);
-}
 
 /* --- products ------------------------------------------------------------ */
 
@@ -168,80 +135,14 @@ static void bench_attention(al_rng *rng, int length, int d_model, int heads, con
     al_matrix_free(&c.out);
 }
 
-/* --- a training step ------------------------------------------------------ */
-
-/* The model the README compares with PyTorch (src/tools/train_speed_torch.py
- * builds the same): decoder-only, pre-norm, d_model 128, 4 heads, 2
- * layers, d_ff 512, V 1000, learned positions, tied output; batches of 16
- * windows of 64 random tokens; AdamW. */
-enum { TRAIN_D = 128, TRAIN_HEADS = 4, TRAIN_LAYERS = 2, TRAIN_V = 1000, TRAIN_CONTEXT = 64,
-       TRAIN_BATCH = 16, TRAIN_STEPS = 10 };
-
-typedef struct train_case {
-    al_transformer model;
-    al_trainer trainer;
-    int ids[TRAIN_BATCH][TRAIN_CONTEXT + 1];
-    al_batch_item batch[TRAIN_BATCH];
-    al_train_settings settings;
-} train_case;
-
-static int run_training(void *context)
-{
-    train_case *c = context;
-    for (int step = 0; step < TRAIN_STEPS; step++)
-        if (al_train_step(&c->trainer, &c->model, c->batch, TRAIN_BATCH, &c->settings, NULL,
-                          NULL, NULL) != AL_OK)
-            return 1;
-    return 0;
-}
-
-static void bench_training(al_rng *rng)
-{
-    static train_case c;
-    al_model_config config = {
-        .family = AL_FAMILY_DECODER_ONLY, .norm = AL_NORM_PRE, .d_model = TRAIN_D,
-        .heads = TRAIN_HEADS, .decoder_layers = TRAIN_LAYERS, .d_ff = 4 * TRAIN_D,
-        .vocab_size = TRAIN_V, .positions = AL_POSITIONS_LEARNED,
-        .max_positions = TRAIN_CONTEXT, .biases = true, .tied_output = true,
-        .norm_epsilon = AL_LAYER_NORM_EPSILON};
-    al_error err;
-    if (al_transformer_alloc(&c.model, &config, &err) != AL_OK)
-        die(&err);
-    al_transformer_init(&c.model, rng);
-    if (al_trainer_alloc(&c.trainer, &c.model, TRAIN_CONTEXT, &err) != AL_OK)
-        die(&err);
-    for (int b = 0; b < TRAIN_BATCH; b++) {
-        for (int i = 0; i <= TRAIN_CONTEXT; i++)
-            c.ids[b][i] = AL_SPECIAL_TOKENS + (int)al_rng_below(rng, TRAIN_V - AL_SPECIAL_TOKENS);
-        c.batch[b] = (al_batch_item){.input = {.length = TRAIN_CONTEXT, .ids = c.ids[b]},
-                                     .targets = c.ids[b] + 1};
-    }
-    c.settings = (al_train_settings){.adamw = AL_ADAMW_DEFAULTS,
-                                     .schedule = {.max_lr = 1e-3, .min_lr = 1e-3},
-                                     .clip_norm = 1.0};
-    /* one sequence at a time, then the batch packed as one matrix */
-    for (int packed = 0; packed <= 1; packed++) {
-        c.trainer.packed = packed;
-        double t = fastest(run_training, &c);
-        if (t < 0)
-            die(&(al_error){.message = "a training step failed"});
-        double tokens = (double)TRAIN_STEPS * TRAIN_BATCH * TRAIN_CONTEXT;
-        printf("%-48s %10.1f ms a step %10.0f tokens/s\n",
-               packed ? "training step, packed: d 128, 4 heads, 2 layers, 16 x 64"
-                      : "training step: d 128, 4 heads, 2 layers, 16 x 64",
-               1e3 * t / TRAIN_STEPS, tokens / t);
-    }
-    al_trainer_free(&c.trainer);
-    al_transformer_free(&c.model);
-}
-
 /* The help around the generated option lines. */
 static const char help_top[] =
-    "usage: attnlab-bench [--threads N] [--folder DIR] [--train]\n"
+    "usage: attnlab-bench [--threads N] [--folder DIR] [--train [--torch SCRIPT]]\n"
     "Times products, multi-head self-attention with and without a trace,\n"
     "and reading the trace back. Trace files go to DIR (default /tmp).\n"
-    "With --train, times training steps of a small decoder-only model instead\n"
-    "(the one src/tools/train_speed_torch.py times in PyTorch).\n"
+    "With --train, times training steps of a small decoder-only model instead,\n"
+    "beside the same step's products alone (the GEMM bound); with --torch\n"
+    "src/tools/train_speed_torch.py also PyTorch's steps of the same model.\n"
     "\n";
 
 int main(int argc, char **argv)
@@ -249,6 +150,7 @@ int main(int argc, char **argv)
     int threads = 1;
     const char *folder = "/tmp";
     bool train = false;
+    const char *torch = NULL;
     const cli_option options[] = {
         {.name = "threads", .kind = CLI_INT, .target = &threads, .value_name = "N",
          .help = "OpenBLAS threads (default 1)", .min = 1, .max = 256},
@@ -256,6 +158,9 @@ int main(int argc, char **argv)
          .help = "where the trace files go (default /tmp)"},
         {.name = "train", .kind = CLI_FLAG, .target = &train,
          .help = "time training steps (the PyTorch comparison) instead"},
+        {.name = "torch", .kind = CLI_STRING, .target = &torch, .value_name = "SCRIPT",
+         .help = "with --train: run SCRIPT with python3 (PyTorch's side)",
+         .only_with = "train"},
         CLI_HELP_OPTION,
         {0},
     };
@@ -268,7 +173,7 @@ int main(int argc, char **argv)
     al_rng_seed(&rng, AL_DEFAULT_SEED, 0);
     printf("attnlab-bench: OpenBLAS threads %d; fastest of repeated runs\n\n", threads);
     if (train) {
-        bench_training(&rng);
+        bench_training(&rng, threads, torch);
         return 0;
     }
     bench_products(&rng);

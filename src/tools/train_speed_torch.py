@@ -7,9 +7,10 @@ thread (as attnlab runs), and times steps of forward, cross-entropy,
 backward, clipping at norm 1 and AdamW on batches of 16 windows of 64
 random tokens: the fastest of repeated runs of 10 steps, as attnlab-bench.
 
-    /usr/bin/python3 src/tools/train_speed_torch.py [--threads N]
+    /usr/bin/python3 src/tools/train_speed_torch.py [--threads N] [--bound-ms MS]
 
-Needs Debian's python3-torch (PyTorch 1.13). Prints one line, as attnlab-bench."""
+Needs Debian's python3-torch (PyTorch 1.13). Prints one line, as attnlab-bench --train
+(which runs this script with --torch and passes --bound-ms)."""
 import argparse
 import os
 import sys
@@ -17,6 +18,7 @@ import time
 
 PARSER = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 PARSER.add_argument("--threads", type=int, default=1)
+PARSER.add_argument("--bound-ms", type=float, help="the GEMM bound attnlab-bench measured")
 ARGS = PARSER.parse_args()
 # PyTorch's set_num_threads bounds its own thread pool but not OpenBLAS's,
 # which otherwise starts one thread per core for every product: without
@@ -88,11 +90,10 @@ def main():
         ten_steps()
         best = min(best, time.monotonic() - t0)
         runs += 1
-    tokens = STEPS * BATCH * CONTEXT
-    print("%-48s %10.1f ms a step %10.0f tokens/s" %
-          ("PyTorch %s, the same model and batches" % torch.__version__,
-           1e3 * best / STEPS, tokens / best))
-
+    tokens, step_ms = STEPS * BATCH * CONTEXT, 1e3 * best / STEPS
+    ratio = "  (%.2f x the bound)" % (step_ms / ARGS.bound_ms) if ARGS.bound_ms else ""
+    print("  %-46s %8.1f ms %10.0f tokens/s%s" %
+          ("PyTorch %s" % torch.__version__, step_ms, tokens / best, ratio))
 
 if __name__ == "__main__":
     main()

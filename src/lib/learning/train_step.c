@@ -81,6 +81,8 @@ al_status al_trainer_alloc(al_trainer *t, al_transformer *model, int max_length,
         al_transformer_param_list(model, NULL, t->names, t->count);
     if (status != AL_OK)
         al_trainer_free(t);
+    else
+        t->packed = true;
     return status;
 }
 
@@ -241,6 +243,10 @@ static al_status packed_batch(al_trainer *t, const al_transformer *model,
                                           model, t->firsts, seconds, count, err);
 }
 
+/* The batch's loss and (learning) its gradient. Packed, the numbers come
+ * from the packed pass; a traced packed step also runs each sequence's
+ * forward on its own first, only to record it (batch<b>.*), so that a
+ * traced step changes the model exactly as an untraced one does. */
 static al_status run_batch(al_trainer *t, const al_transformer *model,
                            const al_batch_item *batch, int count, bool learn, step_trace at,
                            double *loss, al_error *err)
@@ -249,15 +255,17 @@ static al_status run_batch(al_trainer *t, const al_transformer *model,
     if (batch_counted == 0)
         return al_fail(err, AL_ERR_ARG, "trainer: the batch has no target that counts (all "
                        "%d sequences are padding)", count);
-    if (!at.trace && t->packed)
-        return packed_batch(t, model, batch, count, batch_counted, learn, loss, err);
+    bool one_at_a_time_learns = learn && !t->packed;
     double total = 0.0;
     al_status status = AL_OK;
-    for (int b = 0; b < count && status == AL_OK; b++) {
+    for (int b = 0; b < count && status == AL_OK && (at.trace || !t->packed); b++) {
         double share = 0.0;
-        status = one_sequence(t, model, &batch[b], b, batch_counted, learn, at, &share, err);
+        status = one_sequence(t, model, &batch[b], b, batch_counted, one_at_a_time_learns, at,
+                              &share, err);
         total += share;
     }
+    if (status == AL_OK && t->packed)
+        status = packed_batch(t, model, batch, count, batch_counted, learn, &total, err);
     *loss = total;
     if (status == AL_OK && at.trace)
         status = al_record_batch_loss(at.trace, count, total, err);
