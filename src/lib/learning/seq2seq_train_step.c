@@ -109,12 +109,11 @@ static al_status pair_forward(al_seq2seq_trainer *t, const al_seq2seq *model,
         status = al_seq2seq_decode(t->tokens, steps, &t->ws, model, &pair->target,
                                    t->ws.max_steps, at.words, at.trace, err);
     al_trace_set_prefix(at.trace, NULL);
+    if (status != AL_OK || !at.trace)
+        return status;
     al_matrix logits = al_matrix_rows(&t->ws.logits, 0, *steps);
-    if (status == AL_OK && at.trace)
-        status = al_record_stacked_logits(at.trace, b, &logits,
-                                          at.words ? t->ws.decoder_labels : NULL, at.words,
-                                          err);
-    return status;
+    return al_record_stacked_logits(at.trace, b, &logits, at.words ? t->ws.decoder_labels : NULL,
+                                    at.words, err);
 }
 
 /* One pair (the b-th) forward (teacher forcing) and its loss; with
