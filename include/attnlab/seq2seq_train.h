@@ -43,6 +43,7 @@ typedef struct al_seq2seq_trainer {
     int *tokens;                      /* max_target: the decoder's choices    */
     int count;                        /* parameter tensors                    */
     al_matrix **params, **grads, **ms, **vs;
+    char (*names)[AL_NAME_SIZE];      /* the parameters' names, side by side  */
     long step;                        /* updates done; the next is step + 1   */
 } al_seq2seq_trainer;
 
@@ -63,6 +64,24 @@ al_status al_seq2seq_train_step(al_seq2seq_trainer *trainer, al_seq2seq *model,
                                 const al_seq2seq_pair *pairs, int count,
                                 const al_train_settings *settings, double *loss,
                                 double *grad_norm, al_error *err);
+
+/* The same step, recorded in trace (traces/FORMAT.md, "A training
+ * step"): train.step (attrs: family rnn-seq2seq, cell, attention, score)
+ * and train.lr; every parameter P (s2s.enc.w_x, ... as seq2seq.h names
+ * them) and AdamW's moments P.m, P.v as the step finds them; each pair's
+ * encoder and teacher-forced decoder (seq2seq.h's s2s.* names) under the
+ * prefix batch<b>. (al_trace_set_prefix, set around the pair's pass and
+ * cleared after), then batch<b>.logits (the steps' logits stacked, T x V),
+ * batch<b>.targets and batch<b>.loss; train.loss; every gradient P.grad
+ * before clipping; train.grad_norm and train.clip_scale; every new value
+ * P.new: enough to redo the step from the trace alone. The numbers are
+ * those of al_seq2seq_train_step, bit for bit. words (V strings, or NULL)
+ * label the trace. trace NULL is al_seq2seq_train_step. */
+al_status al_seq2seq_train_step_traced(al_seq2seq_trainer *trainer, al_seq2seq *model,
+                                       const al_seq2seq_pair *pairs, int count,
+                                       const al_train_settings *settings, double *loss,
+                                       double *grad_norm, const char *const *words,
+                                       al_trace *trace, al_error *err);
 
 /* The batch's mean loss, nothing learned (a validation set). */
 al_status al_seq2seq_evaluate(al_seq2seq_trainer *trainer, const al_seq2seq *model,

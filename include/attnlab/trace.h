@@ -111,11 +111,23 @@ static inline al_named al_unnamed(const al_matrix *value)
 al_status al_trace_open(al_trace **trace, const char *path, const al_trace_options *options,
                         al_error *err);
 
-/* True when trace is not NULL, has not failed, and name passes the filter:
- * callers can skip building a record nobody will write. */
+/* Put prefix (copied; NULL or "" for none) before every name the trace
+ * writes from now on: each record's name, its inputs' names, its mask's
+ * and a softmax row record's, and the filter sees the name with the
+ * prefix. A pass that records fixed names (seq2seq.h's s2s.*) can so be
+ * recorded several times in one trace, e.g. once per pair of a batch under
+ * "batch0.", "batch1.", ..., with every name its records refer to under the
+ * same prefix; the caller clears it after the pass. A NULL trace does
+ * nothing. */
+void al_trace_set_prefix(al_trace *trace, const char *prefix);
+
+/* True when trace is not NULL, has not failed, and name (with the prefix
+ * before it) passes the filter: callers can skip building a record nobody
+ * will write. */
 bool al_trace_wants(const al_trace *trace, const char *name);
 
-/* Record m under info. Entries of -INFINITY are written as null (masked);
+/* Record m under info (its names with the prefix before them, if one is
+ * set). Entries of -INFINITY are written as null (masked);
  * any other NaN or infinity fails with AL_ERR_VALUE naming the tensor and
  * the entry. A NULL trace or a filtered-out name does nothing and returns
  * AL_OK. */

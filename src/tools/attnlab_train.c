@@ -594,11 +594,6 @@ int main(int argc, char **argv)
         cli_report(PROGRAM, "--cell, --score and --d-embed are for --family rnn-seq2seq");
         return 2;
     }
-    if (rnn && s.trace_path) {
-        cli_report(PROGRAM, "--trace records a Transformer's step; an rnn-seq2seq step is "
-                   "not traced yet");
-        return 2;
-    }
     s.cell = s.cell ? s.cell : "gru", s.score = s.score ? s.score : "additive";
     if (!rnn && s.d_model % s.heads != 0) {
         cli_report(PROGRAM, "d_model %d does not split into %d heads", s.d_model, s.heads);

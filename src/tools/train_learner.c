@@ -44,15 +44,8 @@ static al_status rnn_init(learner *l, const learner_config *c, al_rng *rng, al_e
     if (status != AL_OK)
         return status;
     al_seq2seq_init(&l->seq2seq, rng);
-    status = al_seq2seq_trainer_alloc(&l->s2s_trainer, &l->seq2seq, c->context, c->context,
-                                      err);
-    int count = l->s2s_trainer.count;
-    l->s2s_names = status == AL_OK ? calloc((size_t)count, sizeof *l->s2s_names) : NULL;
-    if (status == AL_OK && !l->s2s_names)
-        return al_fail(err, AL_ERR_NOMEM, "no memory for %d names", count);
-    if (status == AL_OK)
-        al_seq2seq_param_list(&l->seq2seq, NULL, l->s2s_names, count);
-    return status;
+    return al_seq2seq_trainer_alloc(&l->s2s_trainer, &l->seq2seq, c->context, c->context,
+                                    err);
 }
 
 al_status learner_init(learner *l, const learner_config *c, al_rng *rng, int max_batch,
@@ -73,7 +66,7 @@ void learner_free(learner *l)
     al_transformer_free(&l->transformer);
     al_seq2seq_trainer_free(&l->s2s_trainer);
     al_seq2seq_free(&l->seq2seq);
-    free(l->s2s_names), free(l->pairs);
+    free(l->pairs);
     *l = (learner){0};
 }
 
@@ -93,8 +86,9 @@ al_status learner_step(learner *l, const al_batch_item *batch, int count,
                        al_trace *trace, double *loss, al_error *err)
 {
     if (l->rnn)
-        return al_seq2seq_train_step(&l->s2s_trainer, &l->seq2seq, as_pairs(l, batch, count),
-                                     count, settings, loss, NULL, err);
+        return al_seq2seq_train_step_traced(&l->s2s_trainer, &l->seq2seq,
+                                            as_pairs(l, batch, count), count, settings, loss,
+                                            NULL, words, trace, err);
     return al_train_step_traced(&l->trainer, &l->transformer, batch, count, settings, loss,
                                 NULL, words, trace, err);
 }
@@ -121,7 +115,7 @@ train_tensors learner_tensors(const learner *l)
 {
     if (l->rnn)
         return (train_tensors){.count = l->s2s_trainer.count,
-                               .names = (const char(*)[AL_NAME_SIZE])l->s2s_names,
+                               .names = (const char(*)[AL_NAME_SIZE])l->s2s_trainer.names,
                                .params = l->s2s_trainer.params, .ms = l->s2s_trainer.ms,
                                .vs = l->s2s_trainer.vs};
     return (train_tensors){.count = l->trainer.count,

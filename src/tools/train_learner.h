@@ -30,7 +30,6 @@ typedef struct learner {
     al_trainer trainer;
     al_seq2seq seq2seq;
     al_seq2seq_trainer s2s_trainer;
-    char (*s2s_names)[AL_NAME_SIZE];
     al_seq2seq_pair *pairs;   /* a batch's items as pairs (max_batch) */
     int max_batch;
 } learner;
@@ -45,8 +44,9 @@ void learner_free(learner *l);
 
 /* One step on count items (train.h's al_batch_item; for the RNN, source
  * and input as an encoder-decoder's, targets the words to write): the
- * batch's mean loss before the update into *loss. words label a trace;
- * trace (Transformers only) records the step. */
+ * batch's mean loss before the update into *loss. trace (or NULL) records
+ * the step (al_train_step_traced, al_seq2seq_train_step_traced), words
+ * label it. */
 al_status learner_step(learner *l, const al_batch_item *batch, int count,
                        const al_train_settings *settings, const char *const *words,
                        al_trace *trace, double *loss, al_error *err);

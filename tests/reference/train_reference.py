@@ -29,7 +29,16 @@ parameters' names and shapes, the batch from batch<b>.tokens (.dec.tokens)
 and batch<b>.targets, then the loss and every gradient as above (same
 tolerances), train.lr from its schedule, train.grad_norm and
 train.clip_scale from the traced gradients, and every P.new from P, P.grad,
-P.m, P.v, the rate and the step (within TRACE_TOL, below).
+P.m, P.v, the rate and the step (within TRACE_TOL, below). It then does
+the same for five runs of --family rnn-seq2seq (RNN_RUNS: every cell, every
+score, and no attention): the cell and score from train.step's attrs, the
+pairs from batch<b>.s2s.enc.tokens, .s2s.dec.tokens (checked to be <bos>
+and all but the last target: teacher forcing) and batch<b>.targets; each
+pair's loss from its traced batch<b>.logits and from this file's own
+forward (class Seq2seq, seq2seq.h's equations, whose logits must match the
+traced ones within LOGIT_TOL); train.loss as the counted mean of the traced
+pair losses and from the forward; every gradient by central differences of
+that forward's loss (no backward by hand); then the update as above.
 
 Measured on x86-64 (OpenBLAS, gcc, ASan): loss gaps 7.6e-9 (gpt),
 6.3e-9 (bert) and 1.1e-8 (translate); the worst gradient gap 4.8e-7 of its
@@ -47,6 +56,17 @@ allowed 3.9e-5); the memory's gradient from the cross-attentions scaled by
 0.999 here fails translate's encoder tensors and embeddings (26 failures);
 in --traced, leaving out the weight decay fails 88 new values, and clipping
 at max / (norm + 1e-5) fails the three clip scales.
+
+The rnn-seq2seq runs, measured the same way: traced logits within 2.3e-7 of
+the forward's largest, pair losses within 6.1e-8 relative of those from the
+traced logits and from the forward, train.loss gaps below 1e-7, the worst
+gradient gap 3.6e-7 of its tensor's largest entry (elman scaled-dot
+s2s.enc.w_x), every new value within 0.19 of its allowance. Tried, then
+undone: one gradient tensor scaled by 1.001 in seq2seq_train_step.c fails
+that tensor in all five runs (gap / allowed 7 to 10); the PyTorch GRU
+computed as Cho's here fails every logit, loss and gradient of the
+gru-pytorch run; each pair's loss recorded times 1.0001 fails every
+batch<b>.loss and train.loss check (35 failures).
 """
 
 import json
@@ -565,7 +585,14 @@ def check_trace(path, label):
         if diff > allowed:
             failures.append(f"{label}: {name}.grad differs by {diff:.3g} (allowed {allowed:.3g})")
     print(f"{label}: every gradient within its tolerance (worst gap / allowed {worst:.3g})")
+    return failures + check_update(records, params, label)
 
+
+def check_update(records, params, label):
+    """train.lr from its schedule, train.grad_norm and train.clip_scale from the
+    traced gradients, and every P.new from P, P.grad, P.m, P.v, the rate and
+    the step (AdamW, PyTorch's order), for any model."""
+    failures = []
     step = records["train.step"]["data"][0][0]
     lr_attrs = records["train.lr"]["attrs"]
     lr = lr_at({k: lr_attrs[k] for k in ("max_lr", "min_lr", "warmup", "total")}, step)
@@ -609,38 +636,261 @@ def check_trace(path, label):
     return failures
 
 
+# ---- a traced rnn-seq2seq step of attnlab-train, redone from its trace alone ------
+
+# The RNN seq2seq of seq2seq.h in float64, its parameters (and so every
+# tensor it makes) with a leading axis of K copies: one forward then gives
+# the loss of K models at once, which is how the gradient below is taken by
+# central differences (no backward by hand, and nothing shared with the C's).
+BOS = 2
+# A central difference of step FD_STEP errs by about FD_STEP² times the third
+# derivative (~1e-10 here) plus float64's rounding / FD_STEP (~1e-11): far
+# below GRAD_RTOL of any gradient the C holds.
+FD_STEP = 1e-5
+# The C's forward in float32 against this one in float64: a logit is a sum
+# over a few recurrent steps, each rounding to about 6e-8 of the largest term.
+LOGIT_TOL = 1e-5
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def rows_times(x, w):
+    """x (K, d_in) · w (K or 1, d_in, d_out) -> (K, d_out)"""
+    return np.matmul(x[:, None, :], w)[:, 0, :]
+
+
+class Seq2seq:
+    """seq2seq.h's equations; cfg holds train.step's attrs (cell, attention, score)."""
+
+    def __init__(self, cfg, params):
+        self.cfg, self.P = cfg, params   # name -> (K or 1, rows, cols)
+
+    def cell(self, which, x, h):
+        """One step of the cell s2s.<which>: x (K, d_in), h (K, d_h) -> (K, d_h)."""
+        p = lambda n: self.P[f"s2s.{which}.{n}"]
+        kind = self.cfg["cell"]
+        if kind == "elman":
+            return np.tanh(rows_times(x, p("w_x")) + rows_times(h, p("w_h")) + p("b")[:, 0])
+        z = sigmoid(rows_times(x, p("w_xz")) + rows_times(h, p("w_hz")) + p("b_z")[:, 0])
+        r = sigmoid(rows_times(x, p("w_xr")) + rows_times(h, p("w_hr")) + p("b_r")[:, 0])
+        if kind == "gru":           # Cho et al.: the reset gate scales the state
+            n = np.tanh(rows_times(x, p("w_x")) + rows_times(r * h, p("w_h")) + p("b")[:, 0])
+        else:                       # gru_pytorch: it scales the hidden product
+            n = np.tanh(rows_times(x, p("w_x")) + p("b")[:, 0] +
+                        r * (rows_times(h, p("w_h")) + p("b_hn")[:, 0]))
+        return (1 - z) * n + z * h
+
+    def context(self, query, states):
+        """c = softmax(score(query, h_j)) · h: query (K, d_h), states (K, S, d_h)."""
+        score = self.cfg["score"]
+        if score == "additive":     # v_aᵀ tanh(q·W_q + h_j·W_k)
+            q = rows_times(query, self.P["s2s.attn.w_q"])
+            k = np.matmul(states, self.P["s2s.attn.w_k"])
+            scores = np.matmul(np.tanh(q[:, None, :] + k), self.P["s2s.attn.v_a"])[:, :, 0]
+        elif score == "general":    # q · W_a · h_jᵀ
+            q = rows_times(query, self.P["s2s.attn.w_a"])
+            scores = np.einsum("kd,ksd->ks", q, states)
+        else:                       # q · h_jᵀ, scaled_dot then / sqrt(d_h)
+            scores = np.einsum("kd,ksd->ks", query, states)
+            if score == "scaled_dot":
+                scores = scores / np.sqrt(states.shape[2])
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        return np.einsum("ks,ksd->kd", weights, states)
+
+    def logits(self, source, dec_ids):
+        """The teacher-forced pass: (K, T, V), row t from reading dec_ids[t]."""
+        P = self.P
+        K = max(v.shape[0] for v in P.values())
+        d_h = P["s2s.enc.w_h"].shape[1]
+        embed = np.broadcast_to(P["s2s.enc.embed.table"],
+                                (K,) + P["s2s.enc.embed.table"].shape[1:])
+        h, states = np.zeros((K, d_h)), []
+        for j in source:            # h_j = cell(e_j, h_{j-1}), h_{-1} = 0
+            h = self.cell("enc", embed[:, j, :], h)
+            states.append(h)
+        states = np.stack(states, axis=1)
+        table = np.broadcast_to(P["s2s.dec.embed.table"],
+                                (K,) + P["s2s.dec.embed.table"].shape[1:])
+        s, rows = states[:, -1, :], []   # s_{-1} = h_{S-1}
+        for y in dec_ids:
+            c = self.context(s, states) if self.cfg["attention"] else states[:, -1, :]
+            s = self.cell("dec", np.concatenate([table[:, y, :], c], axis=1), s)
+            readout = np.concatenate([s, c], axis=1)
+            rows.append(rows_times(readout, P["s2s.output.w"]) + P["s2s.output.b"][:, 0])
+        return np.stack(rows, axis=1)
+
+    def batch_loss(self, batch):
+        """Σ_b counted_b · loss_b / Σ_b counted_b, for each of the K models."""
+        total, counted = 0.0, 0
+        for item in batch:
+            total = total + pair_loss(self.logits(item["source"], item["ids"]),
+                                      item["targets"]) * item["counted"]
+            counted += item["counted"]
+        return total / counted
+
+
+def pair_loss(logits, targets):
+    """The mean over the counted steps of -log softmax(logits_t)[target_t];
+    logits (K, T, V) -> (K,)."""
+    top = logits.max(axis=2, keepdims=True)
+    log_probs = logits - top - np.log(np.exp(logits - top).sum(axis=2, keepdims=True))
+    steps = [t for t, y in enumerate(targets) if y != -1]
+    if not steps:
+        return np.zeros(logits.shape[0])
+    return -np.mean([log_probs[:, t, targets[t]] for t in steps], axis=0)
+
+
+def numeric_gradient(model, batch, name):
+    """d loss / d P for P = name, every entry by a central difference, all
+    entries in one pass: 2n copies of the model, copy 2i with entry i + h,
+    copy 2i + 1 with entry i - h."""
+    p = model.P[name][0]
+    n = p.size
+    copies = np.repeat(p.reshape(1, -1), 2 * n, axis=0)
+    copies[np.arange(0, 2 * n, 2), np.arange(n)] += FD_STEP
+    copies[np.arange(1, 2 * n, 2), np.arange(n)] -= FD_STEP
+    shifted = Seq2seq(model.cfg, dict(model.P, **{name: copies.reshape((2 * n,) + p.shape)}))
+    losses = shifted.batch_loss(batch)
+    return ((losses[0::2] - losses[1::2]) / (2 * FD_STEP)).reshape(p.shape)
+
+
+def rnn_batch(records, failures, label):
+    """Each pair as the trace gives it: batch<b>.s2s.enc.tokens,
+    batch<b>.s2s.dec.tokens and batch<b>.targets."""
+    batch, b = [], 0
+    ids = lambda name: [int(x) for x in records[name]["data"][0]]
+    while f"batch{b}.targets" in records:
+        item = {"source": ids(f"batch{b}.s2s.enc.tokens"), "ids": ids(f"batch{b}.s2s.dec.tokens"),
+                "targets": ids(f"batch{b}.targets")}
+        item["counted"] = sum(y != -1 for y in item["targets"])
+        # teacher forcing: the decoder reads <bos>, then all but the last target
+        if item["ids"] != [BOS] + item["targets"][:-1]:
+            failures.append(f"{label}: pair {b} read {item['ids']}, not <bos> and its targets "
+                            f"{item['targets'][:-1]}")
+        batch.append(item)
+        b += 1
+    return batch
+
+
+def check_rnn_losses(records, model, batch, label):
+    """Each pair's loss from its traced logits and targets, and from this
+    file's own forward; train.loss from the pairs' traced losses."""
+    failures, worst_logit, worst_loss = [], 0.0, 0.0
+    weighted = 0.0
+    for b, item in enumerate(batch):
+        traced_logits = array(records[f"batch{b}.logits"])
+        mine = model.logits(item["source"], item["ids"])[0]
+        gap = np.abs(mine - traced_logits).max() / np.abs(mine).max()
+        worst_logit = max(worst_logit, gap)
+        if gap > LOGIT_TOL:
+            failures.append(f"{label}: batch{b}.logits differ from NumPy's by {gap:.3g} of the "
+                            f"largest")
+        c_loss = array(records[f"batch{b}.loss"])[0, 0]
+        for source, loss in (("its traced logits", pair_loss(traced_logits[None], item["targets"])),
+                             ("NumPy's forward", pair_loss(mine[None], item["targets"]))):
+            gap = abs(c_loss - loss[0]) / abs(loss[0])
+            worst_loss = max(worst_loss, gap)
+            if gap > LOSS_RTOL:
+                failures.append(f"{label}: batch{b}.loss C {c_loss:.9g}, from {source} "
+                                f"{loss[0]:.9g}")
+        if records[f"batch{b}.loss"]["attrs"]["counted"] != item["counted"]:
+            failures.append(f"{label}: batch{b}.loss counts the wrong targets")
+        weighted += c_loss * item["counted"]
+    mean = weighted / sum(item["counted"] for item in batch)
+    c_loss, loss = array(records["train.loss"])[0, 0], model.batch_loss(batch)[0]
+    print(f"{label}: {len(batch)} pairs; logits within {worst_logit:.3g} of NumPy's largest "
+          f"(allowed {LOGIT_TOL:g}); pair losses within {worst_loss:.3g} relative of those "
+          f"from the traced logits and NumPy's (allowed {LOSS_RTOL:g}); train.loss C "
+          f"{c_loss:.9g}, mean of the traced pair losses {mean:.9g}, NumPy {loss:.9g}")
+    for source, value in (("the traced pair losses", mean), ("NumPy's forward", loss)):
+        if abs(c_loss - value) > LOSS_RTOL * abs(value):
+            failures.append(f"{label}: train.loss C {c_loss:.9g}, from {source} {value:.9g}")
+    return failures
+
+
+def check_rnn_trace(path, label):
+    """Redo the step of an attnlab-train --family rnn-seq2seq --trace file: the
+    pairs' losses from the traced forward and from NumPy's, every gradient by
+    central differences of NumPy's loss, and the update as for a Transformer."""
+    failures = []
+    records = read_trace(path)
+    params = {n: array(r) for n, r in records.items()
+              if r["role"] == "param" and not n.startswith("batch")}
+    attrs = records["train.step"]["attrs"]
+    cfg = {"cell": attrs["cell"], "attention": bool(attrs["attention"]), "score": attrs["score"]}
+    model = Seq2seq(cfg, {k: v[None] for k, v in params.items()})
+    batch = rnn_batch(records, failures, label)
+    # every pair's pass read the step's own parameters
+    for b in range(len(batch)):
+        for name, p in params.items():
+            if f"batch{b}.{name}" in records and \
+                    not np.array_equal(array(records[f"batch{b}.{name}"]), p):
+                failures.append(f"{label}: batch{b}.{name} is not {name}")
+    failures += check_rnn_losses(records, model, batch, label)
+    grads = {name: numeric_gradient(model, batch, name) for name in params}
+    scale = max(np.abs(g).max() for g in grads.values())
+    worst = (0.0, "")
+    for name, ref in grads.items():
+        got = array(records[name + ".grad"])
+        allowed = GRAD_RTOL * np.abs(ref).max() + GRAD_FLOOR * scale
+        diff = np.abs(got - ref).max()
+        if diff / allowed > worst[0]:
+            worst = (diff / allowed, f"{name}, gap {diff:.3g} = {diff / np.abs(ref).max():.3g} "
+                                     f"of its largest {np.abs(ref).max():.3g}")
+        if diff > allowed:
+            failures.append(f"{label}: {name}.grad differs from the central differences by "
+                            f"{diff:.3g} (allowed {allowed:.3g})")
+    print(f"{label}: {len(params)} gradients against central differences of NumPy's loss "
+          f"(worst gap / allowed {worst[0]:.3g}: {worst[1]})")
+    return failures + check_update(records, params, label)
+
+
+# The RNN runs: every cell and every score (none: the bottleneck).
+RNN_RUNS = (("gru", "additive"), ("gru-pytorch", "general"), ("elman", "scaled-dot"),
+            ("gru", "dot"), ("elman", "none"))
+
+
 def check_traced_runs(train):
-    """Three small attnlab-train runs, each tracing its third step."""
+    """Small attnlab-train runs, each tracing its third step: the three
+    Transformer families, then the RNN seq2seq with each of RNN_RUNS."""
     sentence = "the cat sat on the mat . the dog ran to the park . " * 30
     pairs = "".join(f"the {a} {n}\tla {n} {a}\n" for a in ("red", "big", "old")
                     for n in ("car", "door", "cup")) * 6
-    common = ["--d-model", "8", "--heads", "2", "--layers", "1", "--context", "6",
-              "--batch", "3", "--steps", "5", "--warmup", "1", "--lr", "0.01", "--quiet",
-              "--trace-step", "3"]
+    common = ["--d-model", "8", "--context", "6", "--batch", "3", "--steps", "5",
+              "--warmup", "1", "--lr", "0.01", "--quiet", "--trace-step", "3"]
+    transformer = ["--heads", "2", "--layers", "1"]
+    runs = [(family, family, text, transformer, check_trace)
+            for family, text in (("decoder-only", sentence), ("encoder-only", sentence),
+                                 ("encoder-decoder", pairs))]
+    runs += [(f"rnn-seq2seq {cell} {score}", "rnn-seq2seq", pairs,
+              ["--cell", cell, "--score", score, "--d-embed", "6"], check_rnn_trace)
+             for cell, score in RNN_RUNS]
     failures = []
     with tempfile.TemporaryDirectory() as folder:
-        for family, text in (("decoder-only", sentence), ("encoder-only", sentence),
-                             ("encoder-decoder", pairs)):
-            corpus = os.path.join(folder, family + ".txt")
+        for k, (label, family, text, options, check) in enumerate(runs):
+            corpus = os.path.join(folder, f"{k}.txt")
             with open(corpus, "w", encoding="utf-8") as f:
                 f.write(text)
-            trace = os.path.join(folder, family + ".jsonl")
+            trace = os.path.join(folder, f"{k}.jsonl")
             run = subprocess.run([train, "--family", family, "--corpus", corpus, "-o",
-                                  os.path.join(folder, family + ".safetensors"),
-                                  "--trace", trace] + common)
+                                  os.path.join(folder, f"{k}.safetensors"),
+                                  "--trace", trace] + common + options)
             if run.returncode != 0:
-                failures.append(f"{family}: attnlab-train exited {run.returncode}")
+                failures.append(f"{label}: attnlab-train exited {run.returncode}")
                 continue
-            failures += check_trace(trace, family)
-    return failures
+            failures += check(trace, label)
+    return failures, len(runs)
 
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "--traced":
-        failures = check_traced_runs(argv[2])
+        failures, runs = check_traced_runs(argv[2])
         for line in failures:
             print("FAIL: " + line)
-        print(f"train_reference --traced: 3 traced steps, {len(failures)} failures")
+        print(f"train_reference --traced: {runs} traced steps, {len(failures)} failures")
         return 1 if failures else 0
     if len(argv) != 2:
         print(__doc__)

@@ -2,11 +2,14 @@
  * (seq2seq_train.h): every pair encoded and decoded under teacher forcing,
  * its loss and backward, the gradients weighted so that they are those of
  * the batch's mean loss, then clipping and AdamW over every parameter
- * tensor. The same steps as train_step.c's, for the other model. */
+ * tensor; traced or not. The same steps as train_step.c's, for the other
+ * model; the recording is train_record.c's. */
 #include "attnlab/seq2seq_train.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "learning/train_record.h"
 
 void al_seq2seq_trainer_free(al_seq2seq_trainer *t)
 {
@@ -15,7 +18,7 @@ void al_seq2seq_trainer_free(al_seq2seq_trainer *t)
     al_seq2seq_backward_workspace_free(&t->bw);
     al_matrix_free(&t->dlogits);
     free(t->tokens);
-    free(t->params), free(t->grads), free(t->ms), free(t->vs);
+    free(t->params), free(t->grads), free(t->ms), free(t->vs), free(t->names);
     *t = (al_seq2seq_trainer){0};
 }
 
@@ -58,6 +61,11 @@ al_status al_seq2seq_trainer_alloc(al_seq2seq_trainer *t, al_seq2seq *model, int
         status = list_params(&t->ms, &t->m, t->count, err);
     if (status == AL_OK)
         status = list_params(&t->vs, &t->v, t->count, err);
+    if (status == AL_OK && !(t->names = calloc((size_t)t->count, sizeof *t->names)))
+        status = al_fail(err, AL_ERR_NOMEM, "seq2seq trainer: no memory for %d names",
+                         t->count);
+    if (status == AL_OK)
+        al_seq2seq_param_list(model, NULL, t->names, t->count);
     if (status != AL_OK)
         al_seq2seq_trainer_free(t);
     return status;
@@ -81,20 +89,44 @@ static int counted_targets(const al_seq2seq_pair *pairs, int count)
     return counted;
 }
 
-/* One pair forward (teacher forcing) and its loss; with learning, also its
- * share of the gradient: dlogits = (probs - onehot) / N_b, weighted by
- * N_b / N, so the sum over the batch is the gradient of the batch's mean
- * loss. */
+/* Where a step records what it does (trace NULL: nowhere). */
+typedef struct step_trace {
+    al_trace *trace;
+    const char *const *words;
+} step_trace;
+
+/* Pair b's encoder and teacher-forced decoder, recorded (when tracing)
+ * under batch<b>.: the pass names its records s2s.*, and the trace puts
+ * the prefix before them; then batch<b>.logits, the steps' logits stacked. */
+static al_status pair_forward(al_seq2seq_trainer *t, const al_seq2seq *model,
+                              const al_seq2seq_pair *pair, int b, step_trace at, int *steps,
+                              al_error *err)
+{
+    char prefix[AL_NAME_SIZE];
+    al_trace_set_prefix(at.trace, al_batch_prefix(prefix, b));
+    al_status status = al_seq2seq_encode(&t->ws, model, &pair->source, at.trace, err);
+    if (status == AL_OK)
+        status = al_seq2seq_decode(t->tokens, steps, &t->ws, model, &pair->target,
+                                   t->ws.max_steps, at.words, at.trace, err);
+    al_trace_set_prefix(at.trace, NULL);
+    if (status != AL_OK || !at.trace)
+        return status;
+    al_matrix logits = al_matrix_rows(&t->ws.logits, 0, *steps);
+    return al_record_stacked_logits(at.trace, b, &logits, at.words ? t->ws.decoder_labels : NULL,
+                                    at.words, err);
+}
+
+/* One pair (the b-th) forward (teacher forcing) and its loss; with
+ * learning, also its share of the gradient: dlogits = (probs - onehot) /
+ * N_b, weighted by N_b / N, so the sum over the batch is the gradient of
+ * the batch's mean loss. */
 static al_status one_pair(al_seq2seq_trainer *t, const al_seq2seq *model,
-                          const al_seq2seq_pair *pair, int batch_counted, bool learn,
-                          double *weighted_loss, al_error *err)
+                          const al_seq2seq_pair *pair, int b, int batch_counted, bool learn,
+                          step_trace at, double *weighted_loss, al_error *err)
 {
     *weighted_loss = 0.0;
     int steps = 0;
-    al_status status = al_seq2seq_encode(&t->ws, model, &pair->source, NULL, err);
-    if (status == AL_OK)
-        status = al_seq2seq_decode(t->tokens, &steps, &t->ws, model, &pair->target,
-                                   t->ws.max_steps, NULL, NULL, err);
+    al_status status = pair_forward(t, model, pair, b, at, &steps, err);
     if (status != AL_OK)
         return status;
     const int *targets = scored_targets(pair);
@@ -103,6 +135,8 @@ static al_status one_pair(al_seq2seq_trainer *t, const al_seq2seq *model,
     al_matrix dlogits = al_matrix_rows(&t->dlogits, 0, steps);
     double loss = 0.0;
     status = al_cross_entropy(&loss, &probs, &logits, targets, err);
+    if (status == AL_OK && at.trace)
+        status = al_record_targets_loss(at.trace, b, targets, steps, loss, at.words, err);
     int counted = counted_targets(pair, 1);
     *weighted_loss = loss * counted / batch_counted;
     if (status != AL_OK || !learn || counted == 0)
@@ -117,8 +151,8 @@ static al_status one_pair(al_seq2seq_trainer *t, const al_seq2seq *model,
 }
 
 static al_status run_batch(al_seq2seq_trainer *t, const al_seq2seq *model,
-                           const al_seq2seq_pair *pairs, int count, bool learn, double *loss,
-                           al_error *err)
+                           const al_seq2seq_pair *pairs, int count, bool learn, step_trace at,
+                           double *loss, al_error *err)
 {
     int batch_counted = counted_targets(pairs, count);
     if (batch_counted == 0)
@@ -128,11 +162,36 @@ static al_status run_batch(al_seq2seq_trainer *t, const al_seq2seq *model,
     al_status status = AL_OK;
     for (int b = 0; b < count && status == AL_OK; b++) {
         double share = 0.0;
-        status = one_pair(t, model, &pairs[b], batch_counted, learn, &share, err);
+        status = one_pair(t, model, &pairs[b], b, batch_counted, learn, at, &share, err);
         total += share;
     }
     *loss = total;
+    if (status == AL_OK && at.trace)
+        status = al_record_batch_loss(at.trace, count, total, err);
     return status;
+}
+
+static al_step_params step_params(const al_seq2seq_trainer *t)
+{
+    return (al_step_params){.count = t->count,
+                            .names = (const char(*)[AL_NAME_SIZE])t->names,
+                            .params = t->params, .grads = t->grads, .ms = t->ms, .vs = t->vs};
+}
+
+/* train.step, train.lr, every P, P.m and P.v; train.step's attrs say what
+ * the parameters' names and shapes do not: the cell, and whether and how
+ * the decoder attends. */
+static al_status record_start(al_trace *trace, const al_seq2seq_trainer *t,
+                              const al_seq2seq *model, long step, const al_train_settings *s,
+                              al_error *err)
+{
+    const al_seq2seq_config *c = &model->config;
+    const al_trace_attr attrs[] = {
+        AL_ATTR_TEXT("family", "rnn-seq2seq"), AL_ATTR_TEXT("cell", al_rnn_kind_name(c->cell)),
+        AL_ATTR("attention", c->attention),
+        AL_ATTR_TEXT("score", c->attention ? al_score_kind_name(c->score) : "none"), {0}};
+    al_step_params params = step_params(t);
+    return al_record_params_start(trace, &params, step, s, attrs, err);
 }
 
 al_status al_seq2seq_train_step(al_seq2seq_trainer *t, al_seq2seq *model,
@@ -140,16 +199,40 @@ al_status al_seq2seq_train_step(al_seq2seq_trainer *t, al_seq2seq *model,
                                 const al_train_settings *s, double *loss, double *grad_norm,
                                 al_error *err)
 {
+    return al_seq2seq_train_step_traced(t, model, pairs, count, s, loss, grad_norm, NULL, NULL,
+                                        err);
+}
+
+al_status al_seq2seq_train_step_traced(al_seq2seq_trainer *t, al_seq2seq *model,
+                                       const al_seq2seq_pair *pairs, int count,
+                                       const al_train_settings *s, double *loss,
+                                       double *grad_norm, const char *const *words,
+                                       al_trace *trace, al_error *err)
+{
+    long step = t->step + 1;
+    step_trace at = {.trace = trace, .words = words};
+    al_step_params params = step_params(t);
     for (int k = 0; k < t->count; k++)
         al_fill(t->grads[k], 0.0f);
+    al_status status = AL_OK;
+    if (trace)
+        status = record_start(trace, t, model, step, s, err);
     double batch_loss = 0.0;
-    al_status status = run_batch(t, model, pairs, count, true, &batch_loss, err);
+    if (status == AL_OK)
+        status = run_batch(t, model, pairs, count, true, at, &batch_loss, err);
+    if (status == AL_OK && trace) {   /* the gradients before clipping scales them */
+        double norm = al_global_norm(t->grads, t->count);
+        double limit = s->clip_norm > 0 ? s->clip_norm : INFINITY;
+        status = al_record_params_gradients(trace, &params, norm, al_clip_scale(norm, limit),
+                                            s->clip_norm, err);
+    }
     if (status != AL_OK)
         return status;
     /* clip, then one AdamW update of every tensor at step t + 1's rate */
-    long step = t->step + 1;
     double norm = 0.0;
     status = al_train_update(t->params, t->grads, t->ms, t->vs, t->count, s, step, &norm, err);
+    if (status == AL_OK && trace)
+        status = al_record_params_update(trace, &params, s, err);
     if (status == AL_OK)
         t->step = step;
     if (loss)
@@ -163,5 +246,5 @@ al_status al_seq2seq_evaluate(al_seq2seq_trainer *t, const al_seq2seq *model,
                               const al_seq2seq_pair *pairs, int count, double *loss,
                               al_error *err)
 {
-    return run_batch(t, model, pairs, count, false, loss, err);
+    return run_batch(t, model, pairs, count, false, (step_trace){0}, loss, err);
 }

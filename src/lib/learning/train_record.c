@@ -1,10 +1,12 @@
-/* train_record.c: recording a training step (train_record.h). */
+/* train_record.c: recording a training step of either trainer
+ * (train_record.h); the Transformer's entry points wrap the general ones. */
 #include "learning/train_record.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/model_config.h"
+#include "attnlab/seq2seq.h"
 
 char *al_batch_prefix(char buf[AL_NAME_SIZE], int b)
 {
@@ -20,10 +22,10 @@ static al_matrix scalar(float *cell, double x)
 
 /* Each parameter again under name + suffix, with op and inputs
  * (inputs[k] is "%s" for the parameter's own name, else taken as given). */
-static al_status record_each(al_trace *trace, const al_trainer *t, al_matrix *const *values,
-                             const char *suffix, const char *op, const char *const *inputs,
-                             const al_trace_attr *attrs, al_role role, const char *note,
-                             al_error *err)
+static al_status record_each(al_trace *trace, const al_step_params *t,
+                             al_matrix *const *values, const char *suffix, const char *op,
+                             const char *const *inputs, const al_trace_attr *attrs,
+                             al_role role, const char *note, al_error *err)
 {
     al_status status = AL_OK;
     for (int k = 0; k < t->count && status == AL_OK; k++) {
@@ -48,23 +50,41 @@ static al_status record_each(al_trace *trace, const al_trainer *t, al_matrix *co
     return status;
 }
 
+al_step_params al_trainer_step_params(const al_trainer *t)
+{
+    return (al_step_params){.count = t->count,
+                            .names = (const char(*)[AL_NAME_SIZE])t->names,
+                            .params = t->params, .grads = t->grads, .ms = t->ms, .vs = t->vs};
+}
+
 al_status al_record_step_start(al_trace *trace, const al_trainer *t,
                                const al_transformer *model, long step,
                                const al_train_settings *s, al_error *err)
 {
     const al_model_config *c = &model->config;
+    const al_trace_attr attrs[] = {
+        AL_ATTR_TEXT("family", al_family_name(c->family)),
+        AL_ATTR_TEXT("norm", al_norm_name(c->norm)), AL_ATTR("heads", c->heads),
+        AL_ATTR_TEXT("positions", al_positions_name(c->positions)),
+        AL_ATTR("norm_epsilon", c->norm_epsilon), AL_ATTR("tied_output", c->tied_output),
+        {0}};
+    al_step_params params = al_trainer_step_params(t);
+    return al_record_params_start(trace, &params, step, s, attrs, err);
+}
+
+al_status al_record_params_start(al_trace *trace, const al_step_params *t, long step,
+                                 const al_train_settings *s, const al_trace_attr *model_attrs,
+                                 al_error *err)
+{
     float cells[2];
     al_matrix t_value = scalar(&cells[0], (double)step);
     al_matrix lr = scalar(&cells[1], al_lr_at(&s->schedule, step));
     al_tensor_info step_info = {
         .name = "train.step", .role = AL_ROLE_INPUT,
-        .attrs = {AL_ATTR_TEXT("family", al_family_name(c->family)),
-                  AL_ATTR_TEXT("norm", al_norm_name(c->norm)), AL_ATTR("heads", c->heads),
-                  AL_ATTR_TEXT("positions", al_positions_name(c->positions)),
-                  AL_ATTR("norm_epsilon", c->norm_epsilon),
-                  AL_ATTR("tied_output", c->tied_output)},
         .note = "the step t (from 1); attrs: what the tensor names and shapes do not say "
                 "of the model"};
+    for (int a = 0; model_attrs && model_attrs[a].name && a < AL_TRACE_MAX_ATTRS; a++)
+        step_info.attrs[a] = model_attrs[a];
     al_tensor_info lr_info = {
         .name = "train.lr", .role = AL_ROLE_ACTIVATION, .op = "lr_schedule",
         .inputs = {"train.step"},
@@ -90,7 +110,14 @@ al_status al_record_step_start(al_trace *trace, const al_trainer *t,
 al_status al_record_item_loss(al_trace *trace, int b, const al_batch_item *item, double loss,
                               const char *const *words, al_error *err)
 {
-    int length = item->input.length, counted = 0;
+    return al_record_targets_loss(trace, b, item->targets, item->input.length, loss, words,
+                                  err);
+}
+
+al_status al_record_targets_loss(al_trace *trace, int b, const int *targets, int length,
+                                 double loss, const char *const *words, al_error *err)
+{
+    int counted = 0;
     float *cells = malloc((size_t)(length + 1) * sizeof *cells);
     const char **labels = words ? malloc((size_t)length * sizeof *labels) : NULL;
     if (!cells || (words && !labels)) {
@@ -98,7 +125,7 @@ al_status al_record_item_loss(al_trace *trace, int b, const al_batch_item *item,
         return al_fail(err, AL_ERR_NOMEM, "trainer: no memory to trace %d targets", length);
     }
     for (int i = 0; i < length; i++) {
-        int target = item->targets[i];
+        int target = targets[i];
         cells[i] = (float)target;
         counted += target != AL_IGNORE_TARGET;
         if (labels)
@@ -109,7 +136,7 @@ al_status al_record_item_loss(al_trace *trace, int b, const al_batch_item *item,
     al_batch_prefix(prefix, b);
     al_name(targets_name, "%stargets", prefix), al_name(loss_name, "%sloss", prefix);
     al_name(logits_name, "%slogits", prefix);
-    al_matrix targets = {.rows = 1, .cols = length, .stride = length, .data = cells};
+    al_matrix target_row = {.rows = 1, .cols = length, .stride = length, .data = cells};
     al_matrix value = scalar(&cells[length], loss);
     al_tensor_info targets_info = {
         .name = targets_name, .role = AL_ROLE_INPUT, .col_labels = labels,
@@ -118,10 +145,35 @@ al_status al_record_item_loss(al_trace *trace, int b, const al_batch_item *item,
         .name = loss_name, .role = AL_ROLE_ACTIVATION, .op = "cross_entropy",
         .inputs = {logits_name, targets_name}, .attrs = {AL_ATTR("counted", counted)},
         .note = "mean over the counted rows of -log softmax(logits)[target]"};
-    al_status status = al_trace_matrix(trace, &targets_info, &targets, err);
+    al_status status = al_trace_matrix(trace, &targets_info, &target_row, err);
     if (status == AL_OK)
         status = al_trace_matrix(trace, &loss_info, &value, err);
     free(cells), free(labels);
+    return status;
+}
+
+al_status al_record_stacked_logits(al_trace *trace, int b, const al_matrix *logits,
+                                   const char *const *row_labels, const char *const *words,
+                                   al_error *err)
+{
+    int steps = logits->rows;
+    char (*names)[AL_NAME_SIZE] = malloc((size_t)steps * sizeof *names);
+    const char **list = malloc((size_t)steps * sizeof *list);
+    if (!names || !list) {
+        free(names), free(list);
+        return al_fail(err, AL_ERR_NOMEM, "trainer: no memory to trace %d steps", steps);
+    }
+    char prefix[AL_NAME_SIZE], step_name[AL_NAME_SIZE], name[AL_NAME_SIZE];
+    al_batch_prefix(prefix, b);
+    for (int t = 0; t < steps; t++)
+        list[t] = al_name(names[t], "%s%s", prefix, al_s2s_step_name(step_name, t, "logits"));
+    al_tensor_info info = {
+        .name = al_name(name, "%slogits", prefix), .role = AL_ROLE_ACTIVATION,
+        .op = "stack_steps", .input_list = list, .n_input_list = steps,
+        .row_labels = row_labels, .col_labels = words,
+        .note = "row t is the decoder's step t's logits"};
+    al_status status = al_trace_matrix(trace, &info, logits, err);
+    free(names), free(list);
     return status;
 }
 
@@ -149,8 +201,15 @@ al_status al_record_batch_loss(al_trace *trace, int count, double loss, al_error
     return status;
 }
 
-al_status al_record_gradients(al_trace *trace, const al_trainer *t, double norm, double scale,
-                              double max_norm, al_error *err)
+al_status al_record_gradients(al_trace *trace, const al_trainer *trainer, double norm,
+                              double scale, double max_norm, al_error *err)
+{
+    al_step_params params = al_trainer_step_params(trainer);
+    return al_record_params_gradients(trace, &params, norm, scale, max_norm, err);
+}
+
+al_status al_record_params_gradients(al_trace *trace, const al_step_params *t, double norm,
+                                     double scale, double max_norm, al_error *err)
 {
     static const char *const grad_inputs[] = {"train.loss", "%s", NULL};
     al_status status = record_each(trace, t, t->grads, ".grad", "gradient", grad_inputs, NULL,
@@ -181,8 +240,15 @@ al_status al_record_gradients(al_trace *trace, const al_trainer *t, double norm,
     return status;
 }
 
-al_status al_record_update(al_trace *trace, const al_trainer *t, const al_train_settings *s,
-                           al_error *err)
+al_status al_record_update(al_trace *trace, const al_trainer *trainer,
+                           const al_train_settings *s, al_error *err)
+{
+    al_step_params params = al_trainer_step_params(trainer);
+    return al_record_params_update(trace, &params, s, err);
+}
+
+al_status al_record_params_update(al_trace *trace, const al_step_params *t,
+                                  const al_train_settings *s, al_error *err)
 {
     static const char *const inputs[] = {"%s", "%s.grad", "%s.m", "%s.v", "train.clip_scale",
                                          "train.lr", "train.step", NULL};

@@ -24,6 +24,7 @@ struct al_trace {
     char *filter;
     long records;      /* tensor and softmax row records written so far */
     al_error failure;  /* the first failure; status AL_OK while healthy */
+    char prefix[AL_NAME_SIZE];  /* put before every name written; "" for none */
 };
 
 static const char *const ROLE_NAMES[] = {"input", "param", "activation", "output"};
@@ -241,9 +242,30 @@ al_status al_trace_open(al_trace **out, const char *path, const al_trace_options
 
 /* --- records -------------------------------------------------------------- */
 
+/* Room for a name with the prefix before it. */
+#define PREFIXED_SIZE (2 * AL_NAME_SIZE)
+
+/* name as the trace writes it: the prefix, then name (cut short past
+ * PREFIXED_SIZE, far beyond attnlab's names). */
+static const char *prefixed(char buf[PREFIXED_SIZE], const al_trace *trace, const char *name)
+{
+    if (!trace->prefix[0])
+        return name;
+    snprintf(buf, PREFIXED_SIZE, "%s%s", trace->prefix, name);
+    return buf;
+}
+
+void al_trace_set_prefix(al_trace *trace, const char *prefix)
+{
+    if (trace)
+        snprintf(trace->prefix, sizeof trace->prefix, "%s", prefix ? prefix : "");
+}
+
 bool al_trace_wants(const al_trace *trace, const char *name)
 {
-    return trace && trace->failure.status == AL_OK && fnmatch(trace->filter, name, 0) == 0;
+    char buf[PREFIXED_SIZE];
+    return trace && trace->failure.status == AL_OK &&
+           fnmatch(trace->filter, prefixed(buf, trace, name), 0) == 0;
 }
 
 /* JSON cannot spell NaN or infinity; -inf means masked and becomes null,
@@ -264,20 +286,28 @@ static al_status check_finite(al_trace *trace, const char *name, const al_matrix
     return AL_OK;
 }
 
-static void write_inputs(FILE *f, const al_tensor_info *info)
+/* A name, the trace's prefix before it. */
+static void write_name(const al_trace *trace, const char *name)
 {
+    char buf[PREFIXED_SIZE];
+    write_string(trace->file, prefixed(buf, trace, name));
+}
+
+static void write_inputs(const al_trace *trace, const al_tensor_info *info)
+{
+    FILE *f = trace->file;
     fputc('[', f);
     if (info->input_list) {
         for (int i = 0; i < info->n_input_list; i++) {
             if (i)
                 fputs(", ", f);
-            write_string(f, info->input_list[i]);
+            write_name(trace, info->input_list[i]);
         }
     } else {
         for (int i = 0; i < AL_TRACE_MAX_INPUTS && info->inputs[i]; i++) {
             if (i)
                 fputs(", ", f);
-            write_string(f, info->inputs[i]);
+            write_name(trace, info->inputs[i]);
         }
     }
     fputc(']', f);
@@ -298,14 +328,15 @@ static void write_attr_number(FILE *f, double x)
 
 /* An op's parameters must be finite numbers: a NaN would be written as
  * text JSON cannot read. */
-static al_status check_attrs(al_trace *trace, const al_tensor_info *info, al_error *err)
+static al_status check_attrs(al_trace *trace, const char *name, const al_tensor_info *info,
+                             al_error *err)
 {
     for (int a = 0; a < AL_TRACE_MAX_ATTRS && info->attrs[a].name; a++) {
         const al_trace_attr *attr = &info->attrs[a];
         if (!attr->text && !attr->list && !isfinite((float)attr->number))
             return trace_fail(trace, err, AL_ERR_VALUE,
                               "tensor '%s': attr '%s' is %g; traces record only finite numbers",
-                              info->name, attr->name, attr->number);
+                              name, attr->name, attr->number);
     }
     return AL_OK;
 }
@@ -338,11 +369,12 @@ static void write_attrs(FILE *f, const al_tensor_info *info)
 }
 
 /* The optional fields, only when set, so most records stay short. */
-static void write_optional_fields(FILE *f, const al_tensor_info *info)
+static void write_optional_fields(const al_trace *trace, const al_tensor_info *info)
 {
+    FILE *f = trace->file;
     if (info->mask) {
         fputs(", \"mask\": ", f);
-        write_string(f, info->mask);
+        write_name(trace, info->mask);
     }
     if (info->note) {
         fputs(", \"note\": ", f);
@@ -362,19 +394,21 @@ al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_
         return trace && trace->failure.status != AL_OK
                    ? al_fail(err, trace->failure.status, "%s", trace->failure.message)
                    : AL_OK;
-    al_status status = check_finite(trace, info->name, m, err);
+    char buf[PREFIXED_SIZE];
+    const char *name = prefixed(buf, trace, info->name);
+    al_status status = check_finite(trace, name, m, err);
     if (status == AL_OK)
-        status = check_attrs(trace, info, err);
+        status = check_attrs(trace, name, info, err);
     if (status != AL_OK)
         return status;
 
     FILE *f = trace->file;
     fputs("{\"kind\": \"tensor\", \"name\": ", f);
-    write_string(f, info->name);
+    write_string(f, name);
     fprintf(f, ", \"role\": \"%s\", \"op\": ", ROLE_NAMES[info->role]);
     write_string(f, info->op ? info->op : "given");
     fputs(", \"inputs\": ", f);
-    write_inputs(f, info);
+    write_inputs(trace, info);
     write_attrs(f, info);
     fprintf(f, ", \"shape\": [%d, %d], \"rows\": ", m->rows, m->cols);
     write_label_list(f, info->row_labels, m->rows);
@@ -387,7 +421,7 @@ al_status al_trace_matrix(al_trace *trace, const al_tensor_info *info, const al_
         write_float_list(f, al_at(m, i, 0), m->cols);
     }
     fputc(']', f);
-    write_optional_fields(f, info);
+    write_optional_fields(trace, info);
     fputs("}\n", f);
     trace->records++;
     return check_stream(trace, err);
@@ -426,14 +460,16 @@ al_status al_trace_softmax_rows(al_trace *trace, const char *weights_name,
 {
     if (!trace || trace->level != AL_TRACE_ROWS || !al_trace_wants(trace, weights_name))
         return AL_OK;
-    al_status status = check_finite(trace, weights_name, scores, err);
+    char buf[PREFIXED_SIZE];
+    const char *name = prefixed(buf, trace, weights_name);
+    al_status status = check_finite(trace, name, scores, err);
     if (status != AL_OK)
         return status;
     float *scratch = malloc(2 * (size_t)scores->cols * sizeof *scratch);
     if (!scratch)
-        return trace_fail(trace, err, AL_ERR_NOMEM, "out of memory tracing '%s'", weights_name);
+        return trace_fail(trace, err, AL_ERR_NOMEM, "out of memory tracing '%s'", name);
     for (int i = 0; i < scores->rows; i++)
-        write_softmax_row(trace, weights_name, i, row_labels ? row_labels[i] : NULL,
+        write_softmax_row(trace, name, i, row_labels ? row_labels[i] : NULL,
                           al_at(scores, i, 0), scores->cols, temperature, scratch);
     free(scratch);
     return check_stream(trace, err);
