@@ -11,20 +11,39 @@
 #include "attnlab/model_file.h"
 #include "attnlab/seq2seq_file.h"
 #include "cli_options.h"
+#include "model_evaluate.h"
+#include "model_heads.h"
 
 #define PROGRAM "attnlab-model"
 #define FIRST_WORDS 12
 
 static const char help_top[] =
     "usage: attnlab-model show FILE\n"
-    "Print what a model file (.safetensors, written by attnlab) holds: the\n"
-    "configuration, the vocabulary's size and first words, how it was trained\n"
-    "(when attnlab-train made it), and every tensor with its shape and number\n"
-    "of parameters.\n"
-    "\n"
-    "example:\n"
-    "  attnlab-model show model.safetensors\n"
+    "       attnlab-model heads FILE --sentences TEXT --word W [--senses A,B]\n"
+    "       attnlab-model evaluate FILE --corpus TEXT [--validation F]\n"
+    "show: print what a model file (.safetensors, written by attnlab) holds:\n"
+    "the configuration, the vocabulary's size and first words, how it was\n"
+    "trained (when attnlab-train made it), and every tensor with its shape and\n"
+    "number of parameters.\n"
+    "heads: run a Transformer's encoder (or a decoder-only model) on every line\n"
+    "of TEXT that holds the word W and count, for each self-attention head,\n"
+    "which word gets the largest weight in W's row. With --senses A,B (two\n"
+    "words that tell W's meanings apart, e.g. river,money for bank) also how\n"
+    "often that word is the line's own sense word, and how far apart W's final\n"
+    "vectors lie between the senses and within each.\n"
+    "evaluate: the loss of a model that predicts the next word or translates\n"
+    "(decoder-only, encoder-decoder, rnn-seq2seq) on the part of its corpus\n"
+    "attnlab-train held out (the fraction its training record gives), beside\n"
+    "a unigram and a bigram model counted on the rest.\n"
     "\n";
+
+static const char help_bottom[] =
+    "\n"
+    "examples:\n"
+    "  attnlab-model show model.safetensors\n"
+    "  attnlab-model heads data/bank/encoder.safetensors --sentences data/bank/heldout.txt \\\n"
+    "      --word bank --senses river,money\n"
+    "  attnlab-model evaluate data/bank/decoder.safetensors --corpus data/bank/corpus.txt\n";
 
 static const char *yes_no(bool value)
 {
@@ -175,21 +194,90 @@ static int show(const char *path)
     return status;
 }
 
+/* --senses A,B: two words, split at the comma into buf. */
+static bool split_senses(char *buf, size_t size, const char *given, const char *senses[2])
+{
+    if (strlen(given) >= size)
+        return false;
+    strcpy(buf, given);
+    char *comma = strchr(buf, ',');
+    if (!comma || comma == buf || comma[1] == '\0' || strchr(comma + 1, ','))
+        return false;
+    *comma = '\0';
+    senses[0] = buf, senses[1] = comma + 1;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
+    const char *sentences = NULL, *word = NULL, *senses = NULL, *corpus = NULL;
+    float validation = 0;
     const cli_option options[] = {
+        {.name = "sentences", .kind = CLI_STRING, .target = &sentences, .value_name = "TEXT",
+         .help = "heads: the lines to run (a UTF-8 text file)"},
+        {.name = "word", .kind = CLI_STRING, .target = &word, .value_name = "W",
+         .help = "heads: the word whose attention row is read"},
+        {.name = "senses", .kind = CLI_STRING, .target = &senses, .value_name = "A,B",
+         .help = "heads: two words that tell the word's meanings apart"},
+        {.name = "corpus", .kind = CLI_STRING, .target = &corpus, .value_name = "TEXT",
+         .help = "evaluate: the corpus the model was trained on"},
+        {.name = "validation", .kind = CLI_NUMBER, .target = &validation,
+         .value_name = "FRACTION",
+         .help = "evaluate: the part held out (default: as the model's training record says)"},
         CLI_HELP_OPTION,
         {0},
     };
     const char *items[4];
     cli_list operands = {.items = items, .capacity = 4};
-    const cli_program program = {PROGRAM, help_top, NULL};
+    const cli_program program = {PROGRAM, help_top, help_bottom};
     int parsed = cli_parse_program(&program, options, &operands, argc, argv);
     if (parsed >= 0)
         return parsed;
-    if (operands.count != 2 || strcmp(operands.items[0], "show") != 0) {
-        cli_report(PROGRAM, "give 'show FILE' (see --help)");
+    const char *command = operands.count == 2 ? operands.items[0] : "";
+    bool heads = strcmp(command, "heads") == 0, evaluate = strcmp(command, "evaluate") == 0;
+    if (!heads && !evaluate && strcmp(command, "show") != 0) {
+        cli_report(PROGRAM, "give 'show FILE', 'heads FILE ...' or 'evaluate FILE ...' "
+                            "(see --help)");
         return 2;
     }
-    return show(operands.items[1]);
+    if (!heads && (sentences || word || senses)) {
+        cli_report(PROGRAM, "--sentences, --word and --senses go with 'heads', not '%s'",
+                   command);
+        return 2;
+    }
+    if (!evaluate && (corpus || validation != 0)) {
+        cli_report(PROGRAM, "--corpus and --validation go with 'evaluate', not '%s'", command);
+        return 2;
+    }
+    al_error err;
+    int status = 0;
+    if (evaluate) {
+        if (!corpus || validation < 0 || validation >= 1) {
+            cli_report(PROGRAM, !corpus ? "evaluate needs --corpus TEXT"
+                                        : "--validation must be between 0 and 1");
+            return 2;
+        }
+        model_evaluate_settings e = {.model = operands.items[1], .corpus = corpus,
+                                     .validation = validation};
+        status = model_evaluate(&e, &err);
+        if (status != 0)
+            cli_report(PROGRAM, "%s", err.message);
+        return status;
+    }
+    if (!heads)
+        return show(operands.items[1]);
+    model_heads_settings s = {.model = operands.items[1], .sentences = sentences, .word = word};
+    char buf[512];
+    if (!sentences || !word) {
+        cli_report(PROGRAM, "heads needs --sentences TEXT and --word W");
+        return 2;
+    }
+    if (senses && !split_senses(buf, sizeof buf, senses, s.senses)) {
+        cli_report(PROGRAM, "--senses needs two words with a comma between, not '%s'", senses);
+        return 2;
+    }
+    status = model_heads(&s, &err);
+    if (status != 0)
+        cli_report(PROGRAM, "%s", err.message);
+    return status;
 }
