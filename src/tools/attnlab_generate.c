@@ -21,6 +21,7 @@
 #include "cli_options.h"
 
 #define PROGRAM "attnlab-generate"
+#define DEFAULT_TOKENS 20   /* words added without --tokens, if the model holds them */
 
 typedef struct settings {
     const char *model, *prompt, *sampling, *trace_path;
@@ -67,7 +68,7 @@ static void run_free(run *r)
 }
 
 /* Load, check, tokenize: problems of the input return 2. */
-static int prepare(run *r, const settings *s, al_error *err)
+static int prepare(run *r, settings *s, al_error *err)
 {
     if (al_model_file_family(s->model, &r->rnn, err) != AL_OK)
         return 2;
@@ -80,6 +81,7 @@ static int prepare(run *r, const settings *s, al_error *err)
         if (al_seq2seq_file_read(&r->seq2seq, &r->vocab, s->model, err) != AL_OK ||
             al_tokenize(&r->prompt, s->prompt, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK)
             return 2;
+        s->tokens = s->tokens ? s->tokens : DEFAULT_TOKENS;
         return 0;
     }
     if (al_transformer_load(&r->model, &r->vocab, s->model, NULL, err) != AL_OK)
@@ -94,6 +96,10 @@ static int prepare(run *r, const settings *s, al_error *err)
     if (al_tokenize(&r->prompt, s->prompt, &r->vocab, AL_TOKENIZE_PLAIN, err) != AL_OK)
         return 2;
     int room = c->positions == AL_POSITIONS_LEARNED ? c->max_positions : 1 << 20;
+    /* without --tokens: 20 words, or as many as the model's positions hold */
+    int fits = c->family == AL_FAMILY_ENCODER_DECODER ? room : room - r->prompt.count;
+    if (s->tokens == 0)
+        s->tokens = fits < DEFAULT_TOKENS ? (fits > 0 ? fits : 1) : DEFAULT_TOKENS;
     if (c->family == AL_FAMILY_ENCODER_DECODER) {
         /* the encoder reads the prompt; the decoder <bos> and all but the last word */
         if (r->prompt.count > room || s->tokens > room) {
@@ -193,7 +199,7 @@ static const char help_bottom[] =
 
 int main(int argc, char **argv)
 {
-    settings s = {.sampling = "greedy", .tokens = 20, .top_k = 5, .temperature = 1.0f,
+    settings s = {.sampling = "greedy", .tokens = 0, .top_k = 5, .temperature = 1.0f,
                   .top_p = 0.9f, .seed = AL_DEFAULT_SEED};
     const cli_option options[] = {
         {.name = "model", .kind = CLI_STRING, .target = &s.model, .value_name = "FILE",
@@ -202,7 +208,8 @@ int main(int argc, char **argv)
         {.name = "prompt", .kind = CLI_STRING, .target = &s.prompt, .value_name = "TEXT",
          .help = "the words to continue (or to translate)", .required = true},
         {.name = "tokens", .kind = CLI_INT, .target = &s.tokens, .value_name = "N",
-         .help = "how many words to add at most (default 20; <eos> ends early)", .min = 1,
+         .help = "how many words to add at most (default 20, or what\n"
+                 "the model's positions hold; <eos> ends early)", .min = 1,
          .max = 4096},
         {.name = "sampling", .kind = CLI_CHOICE, .target = &s.sampling, .value_name = "RULE",
          .choices = "greedy|temperature|top-k|top-p",
