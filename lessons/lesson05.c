@@ -1,7 +1,9 @@
 /* lesson05: self-attention, step by step, on one sentence.
  * X -> Q, K, V -> Q·Kᵀ -> ÷√d_k -> softmax -> weights · V, every matrix
  * printed with its trace name, shape and token labels. The weights come
- * from data/lesson05 (named dimensions, W_Q chosen by hand) unless --random.
+ * from data/lesson05 (named dimensions, W_Q chosen by hand) unless --random;
+ * --trained also runs the sentence through a trained model (data/bank) and
+ * prints the head that learned to look from "bank" for its sense.
  * A thin program: the maths is in the library (multihead.h, layers.h). */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +24,9 @@ static const lesson_about ABOUT = {
         "every key, turns each row of scores into weights that sum to 1, and gives\n"
         "each word the weighted mean of the values: L x d_model in, L x L scores and\n"
         "weights, L x d_model out. The default weights give six named dimensions\n"
-        "(data/lesson05); watch \"bank\" look at \"river\" or at \"money\".",
+        "(data/lesson05); watch \"bank\" look at \"river\" or at \"money\". With --trained\n"
+        "the same sentence also goes through a model that learned its attention from\n"
+        "text (data/bank): its head dec.0.self_attn.h0 found the same job by itself.",
     .example = "lesson05 --sentence \"The cat walks by the river bank\"",
     .sentence_help = "the sentence (default \"The cat walks by the bank\")",
     .seed_help = "seed for --random",
@@ -39,8 +43,13 @@ typedef lesson_self_attention lesson05_state;
 static lesson_options options(void *lesson_settings)
 {
     lesson05_settings *settings = lesson_settings;
-    lesson_options o = {0};
-    lesson_weights_options(&o, 0, &settings->sentence, &settings->weights);
+    lesson_options o = {.own = {
+        {.name = "trained", .kind = CLI_FLAG, .target = &settings->weights.trained,
+         .help = "also run the sentence through the model trained on data/bank/corpus.txt\n"
+                 "and show its head dec.0.self_attn.h0, which learned where \"bank\" looks;\n"
+                 "try --sentence \"she walked past the river and then to the bank\""},
+    }};
+    lesson_weights_options(&o, 1, &settings->sentence, &settings->weights);
     return o;
 }
 
@@ -51,7 +60,39 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     al_attention_head_names_init(&head, LESSON_ATTENTION_PREFIX, 0);
     const char *weights_args[] = {"--select", head.steps.weights, "--annotate", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
+    const lesson05_settings *settings = lesson_settings;
+    if (settings->weights.trained) {
+        const char *trained_args[] = {
+            "--select", head.steps.weights, "--select",
+            LESSON_TRAINED_PREFIX "dec.0.self_attn.h0.weights", "--annotate", "--columns", "2",
+            "--title", "made by hand (left) and learned (right)", "--svg", NULL};
+        outputs_draw(outputs, "attnlab-heatmap", "-trained.png", trained_args);
+    }
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
+}
+
+/* --trained: the same sentence through the bank corpus model, and the one
+ * head of it that learned what W_Q above was built to do. */
+static void narrate_trained(printout *p, const lesson_trained_heads *t)
+{
+    const char *const *tokens = (const char *const *)t->tokens.labels;
+    al_attention_steps head = al_attention_head_steps(lesson_trained_layer(t, 0), 0);
+    al_attention_head_names names;
+    al_attention_head_names_init(&names, LESSON_TRAINED_PREFIX "dec.0.self_attn", 0);
+    print_step(p, "the same sentence, through a trained model",
+               "weights = softmax(mask(Q·Kᵀ / √d_k)), one head of a trained decoder");
+    print_text(p, "  The weights above were chosen by hand. data/%s was trained\n"
+                  "  by attnlab-train on data/bank/corpus.txt (data/README.md): sentences in\n"
+                  "  which \"bank\" is a river bank or a money bank, and only an earlier\n"
+                  "  \"river\" or \"money\" says which. It is a decoder (d_model %d, %d heads of\n"
+                  "  %d), so each word sees only itself and the words before it (the causal\n"
+                  "  mask: 0 above the diagonal). Nobody told head 0 of layer 0 what to do;\n"
+                  "  it learned to look from \"bank\" back at the sense word.",
+               LESSON_TRAINED_MODEL, t->model.config.d_model, t->model.config.heads,
+               t->model.config.d_model / t->model.config.heads);
+    print_matrix(p, names.steps.weights, "weights", &head.weights, tokens, tokens);
+    print_text(p, "\n  Where each word looks most (and next most):");
+    print_strongest_links(p, &head.weights, tokens, tokens);
 }
 
 /* The printout, in the order the chapter tells it. ws holds every step of
@@ -110,6 +151,8 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
                       "head's output %s.)", layer.out, head_0.steps.out);
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
                   "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
+    if (settings->weights.trained)
+        narrate_trained(p, &s->trained);
 }
 
 int main(int argc, char **argv)

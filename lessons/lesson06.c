@@ -3,7 +3,8 @@
  * its own slice, the heads' outputs are joined side by side and mixed by
  * W_O. Every head's slices, scores, weights and output are printed with
  * their trace names. A thin program: the maths is in the library
- * (multihead.h); the inputs are lesson05's (sentence.h). */
+ * (multihead.h); the inputs are lesson05's (sentence.h). --trained adds
+ * the heads of a trained model (data/bank) on the same sentence. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static const lesson_about ABOUT = {
         "look for something different. The heads' outputs are joined side by side\n"
         "(L x d_model again) and mixed by W_O. With data/lesson05's six named\n"
         "dimensions and 2 heads, head 0 sees living, action, place and head 1 sees\n"
-        "water, money, function.",
+        "water, money, function. With --trained the sentence also goes through a\n"
+        "model trained on text (data/bank): four heads that found their own jobs.",
     .example = "lesson06 --heads 3 --sentence \"The cat walks by the river bank\"",
     .sentence_help = "the sentence (default \"The cat walks by the bank\")",
     .seed_help = "seed for --random",
@@ -45,8 +47,12 @@ static lesson_options options(void *lesson_settings)
         {.name = "heads", .kind = CLI_INT, .target = &settings->weights.heads, .value_name = "N",
          .help = "number of heads h (default 2); d_model must split into h equal slices", .min = 1,
          .max = AL_MAX_HEADS},
+        {.name = "trained", .kind = CLI_FLAG, .target = &settings->weights.trained,
+         .help = "also run the sentence through the model trained on data/bank/corpus.txt\n"
+                 "and show the four heads of its first layer; try\n"
+                 "--sentence \"she walked past the money and then to the bank\""},
     }};
-    lesson_weights_options(&o, 1, &settings->sentence, &settings->weights);
+    lesson_weights_options(&o, 2, &settings->sentence, &settings->weights);
     return o;
 }
 
@@ -158,6 +164,29 @@ static void explain_split(printout *p, const lesson06_state *s, const char *cons
                   "its own\n  questions.");
 }
 
+/* --trained: every head of the trained model's first layer on the sentence. */
+static void narrate_trained(printout *p, const lesson_trained_heads *t)
+{
+    const char *const *tokens = (const char *const *)t->tokens.labels;
+    const al_model_config *c = &t->model.config;
+    print_step(p, "the heads of a trained model",
+               "weights_h = softmax(mask(Q_h·K_hᵀ / √d_head)), h = 0 .. 3, layer 0");
+    print_text(p, "  data/%s was trained by attnlab-train on data/bank/corpus.txt\n"
+                  "  (data/README.md): d_model %d, %d heads of %d, a decoder, so each word sees\n"
+                  "  only itself and the words before it. Its heads were not given jobs; each\n"
+                  "  learned one. In the bank sentences head 0 looks from \"bank\" back at\n"
+                  "  \"river\" or \"money\", the word that says which bank is meant.",
+               LESSON_TRAINED_MODEL, c->d_model, c->heads, c->d_model / c->heads);
+    for (int h = 0; h < c->heads; h++) {
+        al_attention_steps head = al_attention_head_steps(lesson_trained_layer(t, 0), h);
+        al_attention_head_names names;
+        al_attention_head_names_init(&names, LESSON_TRAINED_PREFIX "dec.0.self_attn", h);
+        print_text(p, "\n  Head %d:", h);
+        print_matrix(p, names.steps.weights, "weights", &head.weights, tokens, tokens);
+        print_strongest_links(p, &head.weights, tokens, tokens);
+    }
+}
+
 /* The printout, in the order the chapter tells it. */
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
                     const char *trace_path)
@@ -213,6 +242,8 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     print_text(p, "\n  Shapes: X %d x %d -> %d heads, each with scores and weights %d x %d and "
                   "out %d x %d\n  -> concat %d x %d -> out %d x %d.", L, d, heads, L, L, L,
                d / heads, L, d, L, d);
+    if (settings->weights.trained)
+        narrate_trained(p, &s->trained);
 }
 
 /* One panel per head, at most three to a row. */
@@ -229,6 +260,14 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *heads_args[] = {"--select", every_head.weights, "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    const lesson06_settings *settings = lesson_settings;
+    if (settings->weights.trained) {
+        const char *trained_args[] = {
+            "--select", LESSON_TRAINED_PREFIX "dec.0.self_attn.h*.weights", "--annotate",
+            "--columns", "2", "--title", "the four heads of a trained model's first layer",
+            "--svg", NULL};
+        outputs_draw(outputs, "attnlab-heatmap", "-trained.png", trained_args);
+    }
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 

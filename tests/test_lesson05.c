@@ -2,6 +2,7 @@
  * it: defaults, the polysemy of "bank", an unknown word, random weights,
  * figures, determinism and every refusal; a long --trace path is used
  * whole (never cut short onto another file) and a too long one refused. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,6 +97,45 @@ static void bank_looks_at_river_or_money(void **state)
     assert_string_equal(strongest_other_key(w, "bank"), "money");
     al_trace_file_free(trace);
     run_result_free(&r);
+}
+
+/* --trained: the bank corpus model's head dec.0.self_attn.h0, traced
+ * under trained., looks from "bank" back at the sense word; its rows are
+ * softmax rows (sum 1 within float32 rounding) and the causal mask leaves
+ * exactly 0 above the diagonal; the printout shows the trace's numbers and
+ * names the word the model does not know. */
+static void trained_head_looks_at_the_sense_word(void **state)
+{
+    const char *const senses[] = {"river", "money"};
+    for (int k = 0; k < 2; k++) {
+        char sentence[96];
+        snprintf(sentence, sizeof sentence, "she walked past the %s and then to the zebra bank",
+                 senses[k]);
+        const char *extra[] = {"--trained", "--sentence", sentence, NULL};
+        run_result r;
+        al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", extra);
+        const al_trace_tensor *w = expect_tensor(trace, "trained.dec.0.self_attn.h0.weights",
+                                                 11, 11);
+        assert_string_equal(strongest_other_key(w, "bank"), senses[k]);
+        for (int i = 0; i < 11; i++) {
+            double sum = 0;
+            for (int j = 0; j < 11; j++) {
+                sum += al_trace_tensor_at(w, i, j);
+                if (j > i)
+                    assert_true(al_trace_tensor_at(w, i, j) == 0.0f);
+            }
+            if (fabs(sum - 1) > 1e-5)   /* 11 float32 terms, each within 2^-24 relative */
+                fail_msg("row %d sums to %.9g, not 1 within 1e-5", i, sum);
+        }
+        char line[64];
+        snprintf(line, sizeof line, "  bank    ->  %s %.2f", senses[k],
+                 (double)al_trace_tensor_at(w, 10, 4));
+        assert_non_null(strstr(r.out, line));
+        assert_non_null(strstr(r.out, "note: 'zebra' is not in the trained model's vocabulary"));
+        assert_non_null(strstr(r.out, "data/bank/decoder.safetensors was trained"));
+        al_trace_file_free(trace);
+        run_result_free(&r);
+    }
 }
 
 /* "zebra" is not in the table: it gets a made-up vector, the printout
@@ -255,6 +295,7 @@ int main(int argc, char **argv)
         lesson_test(defaults_trace_every_step_with_the_chapter_shapes),
         lesson_test(weights_agree_with_softmax_of_traced_q_and_k),
         lesson_test(bank_looks_at_river_or_money),
+        lesson_test(trained_head_looks_at_the_sense_word),
         lesson_test(unknown_word_is_announced_and_runs_repeat_exactly),
         lesson_test(random_weights_take_d_model),
         lesson_test(figures_are_drawn_beside_when_asked),

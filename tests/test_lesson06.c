@@ -173,6 +173,38 @@ static void grid_figure_and_flow_are_drawn(void **state)
     run_result_free(&r);
 }
 
+/* --trained: the four heads of the bank corpus model's first layer, each
+ * a causal softmax (exactly 0 above the diagonal), drawn as one figure;
+ * head 0 looks from "bank" back at "money", the sense word. */
+static void trained_heads_are_traced_and_drawn(void **state)
+{
+    lesson_folder *folder = *state;
+    const char *extra[] = {"--trained", "--sentence",
+                           "she walked past the money and then to the bank", NULL};
+    const char *files[] = {"t-trained.png", "t-trained.svg", "t-heads.png", NULL};
+    run_result r;
+    expect_figures(&r, lesson06, folder, extra, files);
+    for (int h = 0; h < 4; h++) {
+        char head[16];
+        snprintf(head, sizeof head, "  Head %d:", h);
+        assert_non_null(strstr(r.out, head));
+    }
+    run_result_free(&r);
+    al_trace_file *trace = lesson_trace(folder, "t.jsonl");
+    for (int h = 0; h < 4; h++) {
+        char name[64];
+        snprintf(name, sizeof name, "trained.dec.0.self_attn.h%d.weights", h);
+        const al_trace_tensor *w = expect_tensor(trace, name, 10, 10);
+        expect_labels(w, 'r', "she,walked,past,the,money,and,then,to,the,bank");
+        for (int i = 0; i < 10; i++)
+            for (int j = i + 1; j < 10; j++)
+                assert_true(al_trace_tensor_at(w, i, j) == 0.0f);
+        if (h == 0)
+            assert_string_equal(strongest_other_key(w, "bank"), "money");
+    }
+    al_trace_file_free(trace);
+}
+
 static void runs_repeat_exactly(void **state)
 {
     const char *extra[] = {"--heads", "3", NULL};
@@ -225,6 +257,7 @@ int main(int argc, char **argv)
         lesson_test(head_one_links_bank_to_river),
         lesson_test(random_weights_take_d_model_and_heads),
         lesson_test(grid_figure_and_flow_are_drawn),
+        lesson_test(trained_heads_are_traced_and_drawn),
         lesson_test(runs_repeat_exactly),
         lesson_test(bad_input_is_refused_with_one_line),
         lesson_test(help_example_works_as_typed),

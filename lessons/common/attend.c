@@ -60,6 +60,7 @@ void lesson_self_attention_free(lesson_self_attention *s)
     al_tokens_free(&s->tokens);
     al_attention_params_free(&s->params);
     lesson_attention_free(&s->run);
+    lesson_trained_heads_free(&s->trained);
 }
 
 #define MAX_TOKENS 32
@@ -75,8 +76,13 @@ static al_status compute_step(void *state, const void *settings, printout *p, al
                               al_error *err)
 {
     lesson_self_attention *s = state;
-    return lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params, NULL,
-                                   LESSON_EMBED_NAME, trace, err);
+    const lesson_self_attention_settings *given = settings;
+    al_status status = lesson_embed_and_attend(&s->run, &s->tokens, &s->words, &s->params,
+                                               NULL, LESSON_EMBED_NAME, trace, err);
+    if (status == AL_OK && given->weights.trained)
+        status = lesson_trained_heads_run(&s->trained, given->weights.data_dir,
+                                          given->sentence, p, trace, err);
+    return status;
 }
 
 static void free_step(void *state)

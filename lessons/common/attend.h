@@ -11,6 +11,7 @@
 #include "printout.h"
 #include "runner.h"
 #include "sentence.h"
+#include "trained_heads.h"
 
 /* The names the plain layer (lesson_embed_and_attend with a NULL how) is
  * traced under: its prefix, and X as looked up from the table. A lesson
@@ -58,6 +59,7 @@ typedef struct lesson_self_attention {
     al_tokens tokens;
     al_attention_params params;
     lesson_attention run;   /* X, out and every step between */
+    lesson_trained_heads trained;   /* with --trained: the bank corpus model's pass */
 } lesson_self_attention;
 
 /* Read the words, tokenize sentence (at most max_tokens, notes for unknown
@@ -80,7 +82,8 @@ typedef struct lesson_self_attention_settings {
 /* lesson_run (runner.h) for those lessons: program gives the about, the
  * options, the narration and the figures; the steps between are shared:
  * build (lesson_self_attention_build, at most 32 tokens), compute (X
- * looked up, then the plain layer, every step traced) and free. The
+ * looked up, then the plain layer, every step traced; with --trained then
+ * the bank corpus model on the same sentence, trained_heads.h) and free. The
  * settings start at d_model 6 and heads heads; the callbacks get a
  * lesson_self_attention_settings and a lesson_self_attention. */
 int lesson_self_attention_run(const lesson_program *program, int heads, int argc, char **argv);

@@ -35,6 +35,7 @@ typedef struct lesson_weights {
     int d_model;           /* --d-model, used with --random only            */
     int heads;             /* --heads (1 for single-head lessons)           */
     const char *data_dir;  /* the data folder holding lesson05/             */
+    bool trained;          /* --trained (05, 06): also the bank corpus model */
 } lesson_weights;
 
 /* The options of a lesson on one sentence's attention (05 to 07), added to
