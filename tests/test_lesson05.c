@@ -138,8 +138,9 @@ static void trained_head_looks_at_the_sense_word(void **state)
     }
 }
 
-/* "zebra" is not in the table: it gets a made-up vector, the printout
- * says so, and a second run writes the same bytes. */
+/* "zebra" is not in the table: it becomes <unk>, whose row is 0 in every
+ * dimension (with --random too), the printout says so, and a second run
+ * writes the same bytes. */
 static void unknown_word_is_announced_and_runs_repeat_exactly(void **state)
 {
     lesson_folder *folder = *state;
@@ -147,8 +148,20 @@ static void unknown_word_is_announced_and_runs_repeat_exactly(void **state)
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson05, folder, "t.jsonl", extra);
     assert_non_null(strstr(r.out, "'zebra' is not in"));
+    assert_non_null(strstr(r.out, "it becomes <unk>, whose vector is 0 in every dimension"));
     const al_trace_tensor *x = expect_tensor(trace, "embed", 3, 6);
-    assert_true(al_trace_tensor_at(x, 1, 0) != 0.0f || al_trace_tensor_at(x, 1, 1) != 0.0f);
+    const al_trace_tensor *tokens = expect_tensor(trace, "tokens", 1, 3);
+    assert_true(al_trace_tensor_at(tokens, 0, 1) == 1.0f);   /* <unk>'s id */
+    for (int j = 0; j < 6; j++)
+        assert_true(al_trace_tensor_at(x, 1, j) == 0.0f);
+    assert_true(al_trace_tensor_at(x, 0, 5) != 0.0f);        /* "the" is known */
+    al_trace_file_free(trace);
+    run_result_free(&r);
+    const char *random[] = {"--sentence", "The zebra walks", "--random", NULL};
+    trace = lesson_run_ok(&r, lesson05, folder, "t.jsonl", random);
+    x = expect_tensor(trace, "embed", 3, 6);
+    for (int j = 0; j < 6; j++)
+        assert_true(al_trace_tensor_at(x, 1, j) == 0.0f);
     al_trace_file_free(trace);
     run_result_free(&r);
     expect_runs_repeat_exactly(lesson05, folder, extra);

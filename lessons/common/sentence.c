@@ -27,17 +27,16 @@ al_status lesson_sentence(al_tokens *tokens, al_word_embeddings *words, const ch
     if (status == AL_OK && tokens->count > max_tokens)
         status = al_fail(err, AL_ERR_VALUE, "the sentence has %d tokens; this lesson takes at "
                          "most %d", tokens->count, max_tokens);
-    int added;
-    if (status == AL_OK)
-        status = al_word_embeddings_cover(words, tokens, &added, err);
     if (status != AL_OK)
         return status;
+    /* every lesson's rule: a word the vocabulary lacks becomes <unk>, named
+     * in a note; here <unk>'s row of the table is 0 in every dimension */
     char path[LESSON_PATH_SIZE];
     embeddings_path(path, sizeof path, data_dir);
     for (int i = 0; i < tokens->count; i++)
         if (tokens->unknown[i])
-            print_text(p, "  note: '%s' is not in %s; it gets a made-up vector derived from its "
-                          "letters", tokens->labels[i], path);
+            print_text(p, "  note: '%s' is not in %s; it becomes <unk>, whose vector is 0 in "
+                          "every dimension", tokens->labels[i], path);
     return AL_OK;
 }
 
@@ -54,6 +53,12 @@ static al_status random_params(al_attention_params *params, al_word_embeddings *
     if (status != AL_OK)
         return status;
     al_embedding_init(&words->embedding, &rng);
+    /* the special tokens' rows stay 0, as in data/lesson05's table: <unk>,
+     * every word the table lacks, is 0 in both */
+    al_matrix *table = &words->embedding.table;
+    for (int id = 0; id < AL_SPECIAL_TOKENS && id < table->rows; id++)
+        for (int j = 0; j < table->cols; j++)
+            *al_at(table, id, j) = 0.0f;
     al_attention_params_init(params, &rng);
     return AL_OK;
 }

@@ -23,8 +23,9 @@ al_status lesson_words_read(al_word_embeddings *words, const char *data_dir, al_
 /* Split sentence into tokens looked up in words. An empty sentence, or one
  * of more than max_tokens tokens, fails with one sentence in err
  * ("the sentence has 40 tokens; this lesson takes at most 32"). Each word
- * the table lacks is added to words with a made-up vector, and a note
- * naming it is printed. The caller frees *tokens with al_tokens_free. */
+ * the table lacks becomes <unk>, whose row is 0 (the rule of every lesson:
+ * a model knows only its vocabulary, and <unk> stands for the rest), and a
+ * note naming it is printed. The caller frees *tokens with al_tokens_free. */
 al_status lesson_sentence(al_tokens *tokens, al_word_embeddings *words, const char *sentence,
                           int max_tokens, const char *data_dir, printout *p, al_error *err);
 
