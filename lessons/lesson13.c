@@ -618,7 +618,8 @@ static void narrate_update(printout *p, const lesson13_state *s)
     print_text(p, "    new W = %.9f · (1 - %g · %g)\n          - %g · %.9g / (√%.9g + %g)", w,
                s->first_lr, (double)a->weight_decay, s->first_lr, m_hat, v_hat,
                (double)a->epsilon);
-    print_text(p, "          = %.9f   (the library, in float32: %s = %.9f)", by_hand, w_q_new, new_value);
+    print_text(p, "          = %.9f   (the library, in float32: %s = %.9f)", by_hand,
+               w_q_new, new_value);
     print_text(p, "  At step 1 the corrected m is g and the corrected v is g², so every weight "
                   "moves by\n  about lr = %g against the sign of its gradient, however large "
                   "the gradient is.", s->first_lr);
