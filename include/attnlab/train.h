@@ -23,6 +23,24 @@
 #include "attnlab/optimizer.h"
 #include "attnlab/transformer.h"
 
+/* The names a traced step records (traces/FORMAT.md, "A training step"),
+ * for a program that prints them: the step's scalars, and the suffixes
+ * that follow a parameter's name P (P.grad, P.m, P.v, P.new). Sequence b's
+ * pass, targets and loss are under the prefix al_batch_prefix gives. */
+#define AL_TRAIN_STEP_NAME "train.step"
+#define AL_TRAIN_LR_NAME "train.lr"
+#define AL_TRAIN_LOSS_NAME "train.loss"
+#define AL_TRAIN_GRAD_NORM_NAME "train.grad_norm"
+#define AL_TRAIN_CLIP_SCALE_NAME "train.clip_scale"
+#define AL_GRAD_SUFFIX ".grad"
+#define AL_MOMENT1_SUFFIX ".m"
+#define AL_MOMENT2_SUFFIX ".v"
+#define AL_NEW_SUFFIX ".new"
+
+/* "batch<b>.": the prefix of sequence b's forward pass, targets and loss
+ * in a traced step (batch0.logits, batch0.targets, batch0.loss). Returns buf. */
+char *al_batch_prefix(char buf[AL_NAME_SIZE], int b);
+
 /* One sequence of a batch and its targets (input.length of them): input is
  * what the output layer's rows belong to, the one stack's input or, in an
  * encoder-decoder model, the decoder's; source is the encoder's input in an

@@ -249,11 +249,11 @@ static int split(run *r, const settings *s, long all, long least, const char *wh
 static int prepare(run *r, const settings *s, al_error *err)
 {
     long size = 0;
-    r->text = train_read_text(s->corpus, &size, err);
+    r->text = al_corpus_read(s->corpus, &size, err);
     r->text_size = size;
     if (!r->text)
         return err->status == AL_ERR_NOMEM ? 1 : 2;
-    al_status status = train_build_vocab(&r->vocab, r->text, s->min_count, err);
+    al_status status = al_vocab_from_corpus(&r->vocab, r->text, s->min_count, err);
     if (status == AL_OK && translating(s))
         status = train_read_pairs(&r->pairs, r->text, s->corpus, &r->vocab, s->context, err);
     else if (status == AL_OK)

@@ -8,7 +8,10 @@
  * max|b| over the tensor's entries in B (traces/FORMAT.md, "Comparing
  * traces", says why). Softmax row records are not compared: they only
  * repeat the steps of tensors that are. Headers are not compared either: a
- * trace written to another path records other arguments. */
+ * trace written to another path records other arguments. The numbers of a
+ * tensor made by op train_run (the outcome of untraced training steps) are
+ * not compared at all: every rounding of every step feeds the next, so they
+ * differ between CPUs by far more than any rule could allow (FORMAT.md). */
 #include "trace_tool.h"
 
 #include <math.h>
@@ -267,6 +270,12 @@ static bool compare_tensor(const al_trace_tensor *a, const al_trace_file *trace_
           same_labels(a->name, "column", a->col_labels, b->col_labels, a->cols) &&
           same_record(a, b) && same_null_positions(a, b))) {
         return false;
+    }
+    if (b->op && strcmp(b->op, "train_run") == 0) {
+        if (!quiet) {
+            printf("%s OK numbers not compared (op train_run)\n", a->name);
+        }
+        return true;
     }
     bool given = strcmp(b->role, "input") == 0 || strcmp(b->role, "param") == 0;
     return given ? identical_numbers(a, b, quiet) : close_numbers(a, b, tolerance, quiet);

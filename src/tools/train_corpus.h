@@ -1,6 +1,6 @@
-/* train_corpus.h: what attnlab-train learns from. A UTF-8 text file read
- * whole and checked; its vocabulary, the words seen at least min_count
- * times; and, for the models that translate, its lines read as pairs:
+/* train_corpus.h: what attnlab-train learns from, beyond the text and its
+ * vocabulary (corpus.h, in the library): for the models that translate,
+ * the text's lines read as pairs:
  *
  *     the red car<TAB>la voiture rouge
  *
@@ -16,17 +16,7 @@
 #ifndef TOOLS_TRAIN_CORPUS_H
 #define TOOLS_TRAIN_CORPUS_H
 
-#include "attnlab/vocab.h"
-
-/* The whole file, NUL-terminated, its length in *size; NULL with a message
- * in err if it cannot be read (AL_ERR_IO) or is not UTF-8 (AL_ERR_FORMAT,
- * naming the line and byte). */
-char *train_read_text(const char *path, long *size, al_error *err);
-
-/* The six specials, then every word of text seen at least min_count times,
- * in order of first appearance. AL_ERR_VALUE "has no words" for a text
- * without any. */
-al_status train_build_vocab(al_vocab *vocab, const char *text, int min_count, al_error *err);
+#include "attnlab/corpus.h"
 
 typedef struct train_pair {
     int source_length, target_length;   /* S and T + 1 (with <bos> or <eos>) */

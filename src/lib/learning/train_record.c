@@ -80,14 +80,14 @@ al_status al_record_params_start(al_trace *trace, const al_step_params *t, long 
     al_matrix t_value = scalar(&cells[0], (double)step);
     al_matrix lr = scalar(&cells[1], al_lr_at(&s->schedule, step));
     al_tensor_info step_info = {
-        .name = "train.step", .role = AL_ROLE_INPUT,
+        .name = AL_TRAIN_STEP_NAME, .role = AL_ROLE_INPUT,
         .note = "the step t (from 1); attrs: what the tensor names and shapes do not say "
                 "of the model"};
     for (int a = 0; model_attrs && model_attrs[a].name && a < AL_TRACE_MAX_ATTRS; a++)
         step_info.attrs[a] = model_attrs[a];
     al_tensor_info lr_info = {
-        .name = "train.lr", .role = AL_ROLE_ACTIVATION, .op = "lr_schedule",
-        .inputs = {"train.step"},
+        .name = AL_TRAIN_LR_NAME, .role = AL_ROLE_ACTIVATION, .op = "lr_schedule",
+        .inputs = {AL_TRAIN_STEP_NAME},
         .attrs = {AL_ATTR("max_lr", s->schedule.max_lr), AL_ATTR("min_lr", s->schedule.min_lr),
                   AL_ATTR("warmup", (double)s->schedule.warmup),
                   AL_ATTR("total", (double)s->schedule.total)},
@@ -99,10 +99,10 @@ al_status al_record_params_start(al_trace *trace, const al_step_params *t, long 
         status = record_each(trace, t, t->params, "", NULL, NULL, NULL, AL_ROLE_PARAM,
                              NULL, err);
     if (status == AL_OK)
-        status = record_each(trace, t, t->ms, ".m", NULL, NULL, NULL, AL_ROLE_INPUT,
+        status = record_each(trace, t, t->ms, AL_MOMENT1_SUFFIX, NULL, NULL, NULL, AL_ROLE_INPUT,
                              "AdamW's first moment as the step finds it", err);
     if (status == AL_OK)
-        status = record_each(trace, t, t->vs, ".v", NULL, NULL, NULL, AL_ROLE_INPUT,
+        status = record_each(trace, t, t->vs, AL_MOMENT2_SUFFIX, NULL, NULL, NULL, AL_ROLE_INPUT,
                              "AdamW's second moment as the step finds it", err);
     return status;
 }
@@ -192,7 +192,7 @@ al_status al_record_batch_loss(al_trace *trace, int count, double loss, al_error
     float cell;
     al_matrix value = scalar(&cell, loss);
     al_tensor_info info = {
-        .name = "train.loss", .role = AL_ROLE_OUTPUT, .op = "batch_loss",
+        .name = AL_TRAIN_LOSS_NAME, .role = AL_ROLE_OUTPUT, .op = "batch_loss",
         .input_list = list, .n_input_list = count,
         .note = "the mean over every counted target of the batch: each batch<b>.loss "
                 "weighted by its attr counted"};
@@ -211,25 +211,25 @@ al_status al_record_gradients(al_trace *trace, const al_trainer *trainer, double
 al_status al_record_params_gradients(al_trace *trace, const al_step_params *t, double norm,
                                      double scale, double max_norm, al_error *err)
 {
-    static const char *const grad_inputs[] = {"train.loss", "%s", NULL};
-    al_status status = record_each(trace, t, t->grads, ".grad", "gradient", grad_inputs, NULL,
-                                   AL_ROLE_ACTIVATION,
+    static const char *const grad_inputs[] = {AL_TRAIN_LOSS_NAME, "%s", NULL};
+    al_status status = record_each(trace, t, t->grads, AL_GRAD_SUFFIX, "gradient", grad_inputs,
+                                   NULL, AL_ROLE_ACTIVATION,
                                    "d train.loss / d parameter, before clipping", err);
     char (*names)[AL_NAME_SIZE] = malloc((size_t)t->count * sizeof *names);
     const char **list = malloc((size_t)t->count * sizeof *list);
     if (status == AL_OK && (!names || !list))
         status = al_fail(err, AL_ERR_NOMEM, "trainer: no memory to trace %d names", t->count);
     for (int k = 0; status == AL_OK && k < t->count; k++)
-        list[k] = al_name(names[k], "%s.grad", t->names[k]);
+        list[k] = al_name(names[k], "%s" AL_GRAD_SUFFIX, t->names[k]);
     float cells[2];
     al_matrix norm_value = scalar(&cells[0], norm), scale_value = scalar(&cells[1], scale);
     al_tensor_info norm_info = {
-        .name = "train.grad_norm", .role = AL_ROLE_ACTIVATION, .op = "global_norm",
+        .name = AL_TRAIN_GRAD_NORM_NAME, .role = AL_ROLE_ACTIVATION, .op = "global_norm",
         .input_list = list, .n_input_list = t->count,
         .note = "sqrt of the sum of every gradient entry squared"};
     al_tensor_info scale_info = {
-        .name = "train.clip_scale", .role = AL_ROLE_ACTIVATION, .op = "clip_scale",
-        .inputs = {"train.grad_norm"}, .attrs = {AL_ATTR("max_norm", max_norm)},
+        .name = AL_TRAIN_CLIP_SCALE_NAME, .role = AL_ROLE_ACTIVATION, .op = "clip_scale",
+        .inputs = {AL_TRAIN_GRAD_NORM_NAME}, .attrs = {AL_ATTR("max_norm", max_norm)},
         .note = "1 if grad_norm <= max_norm, else max_norm / (grad_norm + 1e-6): what "
                 "every gradient is multiplied by before the update"};
     if (status == AL_OK)
@@ -250,13 +250,14 @@ al_status al_record_update(al_trace *trace, const al_trainer *trainer,
 al_status al_record_params_update(al_trace *trace, const al_step_params *t,
                                   const al_train_settings *s, al_error *err)
 {
-    static const char *const inputs[] = {"%s", "%s.grad", "%s.m", "%s.v", "train.clip_scale",
-                                         "train.lr", "train.step", NULL};
+    static const char *const inputs[] = {"%s", "%s" AL_GRAD_SUFFIX, "%s" AL_MOMENT1_SUFFIX,
+                                         "%s" AL_MOMENT2_SUFFIX, AL_TRAIN_CLIP_SCALE_NAME,
+                                         AL_TRAIN_LR_NAME, AL_TRAIN_STEP_NAME, NULL};
     const al_trace_attr attrs[] = {AL_ATTR("beta1", s->adamw.beta1),
                                    AL_ATTR("beta2", s->adamw.beta2),
                                    AL_ATTR("epsilon", s->adamw.epsilon),
                                    AL_ATTR("weight_decay", s->adamw.weight_decay), {0}};
-    return record_each(trace, t, t->params, ".new", "adamw", inputs, attrs, AL_ROLE_OUTPUT,
+    return record_each(trace, t, t->params, AL_NEW_SUFFIX, "adamw", inputs, attrs, AL_ROLE_OUTPUT,
                        "the parameter after the step (optimizer.h's AdamW, on the gradient "
                        "times train.clip_scale)", err);
 }

@@ -33,9 +33,6 @@ al_status al_record_step_start(al_trace *trace, const al_trainer *trainer,
                                const al_transformer *model, long step,
                                const al_train_settings *settings, al_error *err);
 
-/* "batch<b>.": the prefix of sequence b's forward pass and loss. */
-char *al_batch_prefix(char buf[AL_NAME_SIZE], int b);
-
 /* After sequence b's forward pass, whose logits are batch<b>.logits:
  * batch<b>.targets (1 x length, -1 where nothing is asked) and
  * batch<b>.loss (1 x 1, the mean over its counted targets). words labels
