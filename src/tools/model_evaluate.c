@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnlab/corpus.h"
 #include "attnlab/model_file.h"
 #include "attnlab/seq2seq_file.h"
 #include "attnlab/seq2seq_train.h"
@@ -258,7 +259,7 @@ int model_evaluate(const model_evaluate_settings *s, al_error *err)
     bool pairs = e.rnn || e.model.config.family == AL_FAMILY_ENCODER_DECODER;
     float validation = s->validation > 0 ? s->validation : recorded_validation(&e.file);
     long size = 0, all = 0;
-    e.text = train_read_text(s->corpus, &size, err);
+    e.text = al_corpus_read(s->corpus, &size, err);
     if (!e.text) {
         result = err->status == AL_ERR_NOMEM ? 1 : 2;
         goto done;
