@@ -1,10 +1,15 @@
 /* test_lesson04.c: lesson04 (seq2seq with attention) as a student runs it:
- * the hand-made model translates "European Economic Area" into "zone
+ * the trained model (data/translate/rnn.safetensors) translates "european
+ * economic area" into "zone économique européenne", each French word's
+ * weights peaking on the English word it translates, printed as traced,
+ * and reads an unknown word as <unk> with a note; with --hand-made the
+ * hand-made model translates "European Economic Area" into "zone
  * économique européenne" with an anti-diagonal alignment, every step's
  * weights are the softmax of its scores and its context their weighted sum
  * (redone from the trace), the general score redone by hand, the additive
  * tables give the same alignment, dot and --random run on random weights,
  * a GRU in PyTorch's form named as such, figures, determinism, refusals and the --help example. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,10 +62,12 @@ static void expect_anti_diagonal(const al_trace_tensor *alignment, int S)
     }
 }
 
-static void default_translation_reads_the_source_backwards(void **state)
+static const char *const HAND_MADE[] = {"--hand-made", NULL};
+
+static void hand_made_translation_reads_the_source_backwards(void **state)
 {
     run_result r;
-    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", NULL);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", HAND_MADE);
     /* columns: <bos> European Economic Area (S = 4); rows: the words said */
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
     expect_labels(a, 'c', "<bos>,European,Economic,Area");
@@ -102,7 +109,7 @@ static void default_translation_reads_the_source_backwards(void **state)
 static void steps_agree_with_the_traced_inputs(void **state)
 {
     run_result r;
-    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", NULL);
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", HAND_MADE);
     const al_trace_tensor *h = al_trace_file_find(trace, "s2s.enc.h");
     for (int t = 0; t < 4; t++) {
         char name[64];
@@ -144,7 +151,7 @@ static void steps_agree_with_the_traced_inputs(void **state)
 
 static void european_central_bank(void **state)
 {
-    const char *extra[] = {"--sentence", "European Central Bank", NULL};
+    const char *extra[] = {"--hand-made", "--sentence", "European Central Bank", NULL};
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
@@ -159,7 +166,7 @@ static void european_central_bank(void **state)
 /* data/lesson04's additive tables give the same translation and alignment. */
 static void additive_score_gives_the_same_alignment(void **state)
 {
-    const char *extra[] = {"--score", "additive", NULL};
+    const char *extra[] = {"--hand-made", "--score", "additive", NULL};
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
     const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 4);
@@ -178,10 +185,10 @@ static void additive_score_gives_the_same_alignment(void **state)
  * hold: each step's weights sum to 1 over the 4 source tokens. */
 static void dot_score_runs_on_random_weights(void **state)
 {
-    const char *extra[] = {"--score", "dot", NULL};
+    const char *extra[] = {"--hand-made", "--score", "dot", NULL};
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
-    assert_non_null(strstr(r.out, "Seeded random weights (seed 42)"));
+    assert_non_null(strstr(r.out, "The weights: seeded random (seed 42)"));
     assert_non_null(strstr(r.out, "mean nothing"));
     assert_non_null(strstr(r.out, "(Luong, dot)"));
     assert_true(trace->seed == 42);
@@ -247,6 +254,122 @@ static void pytorch_gru_is_named_in_trace_and_printout(void **state)
     run_result_free(&r), run_result_free(&r_cho);
 }
 
+
+/* ---- the trained model ---------------------------------------------------------- */
+
+/* The printed weights carry 4 decimals: a printed value is the traced one
+ * rounded, within half a unit of the last decimal (and a little for the
+ * decimal text of the float). */
+#define PRINTED_TOLERANCE 0.5000001e-4
+
+/* Row t of the alignment peaks on column expected[t] and sums to 1. */
+static void expect_peaks(const al_trace_tensor *a, const int *expected)
+{
+    for (int t = 0; t < a->rows; t++) {
+        if (largest_in_row(a, t) != expected[t])
+            fail_msg("row %d ('%s') peaks on column %d, expected %d", t, a->row_labels[t],
+                     largest_in_row(a, t), expected[t]);
+        double sum = row_sum(a, t);
+        if (fabs(sum - 1.0) > ROW_SUM_TOLERANCE)
+            fail_msg("row %d sums to %.9g, not 1 within %.9g (float32 softmax rounding)", t,
+                     sum, ROW_SUM_TOLERANCE);
+    }
+}
+
+/* The numbers printed on the line after the header line of the table
+ * "<symbol>  <name>  (1 x n)": the row label, then n numbers. */
+static void expect_printed_row(const char *out, const char *name, const al_trace_tensor *t)
+{
+    char header[96];
+    snprintf(header, sizeof header, "  %s  (1 x %d)\n", name, t->cols);
+    const char *at = strstr(out, header);
+    if (!at)
+        fail_msg("no table '%s' in the printout", name);
+    at = strchr(at, '\n') + 1;   /* the column labels */
+    at = strchr(at, '\n') + 1;   /* the row */
+    at += strspn(at, " ");
+    at += strcspn(at, " ");      /* past the row label */
+    for (int j = 0; j < t->cols; j++) {
+        char *end;
+        double printed = strtod(at, &end);
+        double traced = al_trace_tensor_at(t, 0, j);
+        if (end == at || fabs(printed - traced) > PRINTED_TOLERANCE)
+            fail_msg("%s[%d] printed %.9g, traced %.9g: more than %.9g apart (4 decimals)",
+                     name, j, printed, traced, PRINTED_TOLERANCE);
+        at = end;
+    }
+}
+
+static void trained_translation_looks_at_each_word_it_translates(void **state)
+{
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", NULL);
+    const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 4, 3);
+    expect_labels(a, 'c', "european,economic,area");
+    expect_labels(a, 'r', "zone,économique,européenne,<eos>");
+    /* zone <- area, économique <- economic, européenne <- european */
+    expect_peaks(a, (const int[]){2, 1, 0, 0});
+    /* data/README.md's measured weights, to the three decimals it gives */
+    const double claimed[3] = {0.989, 0.706, 0.896};
+    for (int t = 0; t < 3; t++) {
+        double w = al_trace_tensor_at(a, t, 2 - t);
+        if (fabs(w - claimed[t]) > 0.0005)
+            fail_msg("row %d puts %.9g on its word; data/README.md says %.9g (3 decimals)", t,
+                     w, claimed[t]);
+    }
+    char name[64];
+    for (int t = 0; t < 4; t++) {
+        snprintf(name, sizeof name, "s2s.step%d.weights", t);
+        const al_trace_tensor *w = expect_tensor(trace, name, 1, 3);
+        expect_printed_row(r.out, name, w);
+        for (int j = 0; j < 3; j++)
+            assert_same_float(al_trace_tensor_at(w, 0, j), al_trace_tensor_at(a, t, j));
+        snprintf(name, sizeof name, "s2s.step%d.scores", t);
+        expect_printed_row(r.out, name, expect_tensor(trace, name, 1, 3));
+    }
+    assert_null(al_trace_file_find(trace, "s2s.step4.weights"));
+    expect_tensor(trace, "s2s.enc.h", 3, 64);
+    expect_tensor(trace, "s2s.attn.v_a", 64, 1);
+    const char *steps[] = {"Step 1: the source sentence", "rnn.safetensors",
+                           "trained by attnlab-train on data/translate/pairs.tsv",
+                           "Step 4: decoder step 0 reads '<bos>'", "says 'zone'",
+                           "says 'économique'", "says 'européenne'", "says '<eos>'",
+                           "not a word of it", "Step 8: the alignment",
+                           "zone        ->  area 0.99",
+                           "Translation: zone économique européenne\n",
+                           "said <eos> at step 3, which ends the translation", NULL};
+    expect_in_order(r.out, steps);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Held out of training: three words into five, the alignment in order. */
+static void trained_model_translates_a_held_out_phrase(void **state)
+{
+    const char *extra[] = {"--sentence", "they arrived late", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
+    const al_trace_tensor *a = expect_tensor(trace, "s2s.alignment", 6, 3);
+    expect_labels(a, 'r', "ils,sont,arrivés,en,retard,<eos>");
+    expect_peaks(a, (const int[]){0, 0, 1, 2, 2, 2});
+    assert_non_null(strstr(r.out, "Translation: ils sont arrivés en retard\n"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void an_unknown_word_becomes_unk_with_a_note(void **state)
+{
+    const char *extra[] = {"--sentence", "happy european area", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", extra);
+    assert_non_null(strstr(r.out, "note: 'happy' is not in the model's vocabulary (92 words); "
+                                  "it becomes <unk>"));
+    const al_trace_tensor *tokens = expect_tensor(trace, "s2s.enc.tokens", 1, 3);
+    assert_same_float(al_trace_tensor_at(tokens, 0, 0), 1.0f);   /* <unk> is id 1 */
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void runs_repeat_exactly(void **state)
 {
     expect_runs_repeat_exactly(lesson04, *state, NULL);
@@ -258,11 +381,17 @@ static void figures_are_drawn_with_source_and_target_axes(void **state)
     lesson_folder *folder = *state;
     run_result r;
     const char *files[] = {"t-alignment.png", "t-alignment.svg", "t-flow.svg", NULL};
-    expect_figures(&r, lesson04, folder, NULL, files);
+    expect_figures(&r, lesson04, folder, HAND_MADE, files);
     char *svg = lesson_file_text(folder, "t-alignment.svg", NULL);
     assert_non_null(strstr(svg, ">source<"));
     assert_non_null(strstr(svg, ">target<"));
-    assert_non_null(strstr(svg, "European Economic Area → zone économique européenne"));
+    assert_non_null(strstr(svg, "European Economic Area → zone économique européenne (made by "
+                                "hand)"));
+    free(svg);
+    run_result_free(&r);
+    expect_figures(&r, lesson04, folder, NULL, files);
+    svg = lesson_file_text(folder, "t-alignment.svg", NULL);
+    assert_non_null(strstr(svg, "european economic area → zone économique européenne<"));
     free(svg);
     run_result_free(&r);
 }
@@ -271,10 +400,18 @@ static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", "  ", NULL};
     expect_refusal(lesson04, *state, empty, "empty");
-    const char *longer[] = {"--sentence", "European Central Bank Monetary Union", NULL};
+    const char *longer[] = {"--hand-made", "--sentence", "European Central Bank Monetary Union",
+                            NULL};
     expect_refusal(lesson04, *state, longer, "at most 4");
-    const char *unknown_word[] = {"--sentence", "European Cat", NULL};
+    const char *unknown_word[] = {"--hand-made", "--sentence", "European Cat", NULL};
     expect_refusal(lesson04, *state, unknown_word, "'Cat' is not in the model's vocabulary");
+    expect_refusal(lesson04, *state, unknown_word, "the hand-made model translates only");
+    const char *longest[] = {"--sentence", "a b c d e f g h i", NULL};
+    expect_refusal(lesson04, *state, longest, "at most 8");
+    const char *trained_score[] = {"--score", "dot", NULL};
+    expect_refusal(lesson04, *state, trained_score, "add --hand-made or --random");
+    const char *both[] = {"--hand-made", "--random", NULL};
+    expect_refusal(lesson04, *state, both, "two different models");
     const char *unknown[] = {"--heads", "2", NULL};
     expect_refusal(lesson04, *state, unknown, "unknown option '--heads'");
     const char *score[] = {"--score", "gaussian", NULL};
@@ -287,14 +424,13 @@ static void bad_input_is_refused_with_one_line(void **state)
 
 static void help_example_works_as_typed(void **state)
 {
-    const char *help[] = {"lesson04 --sentence \"European Central Bank\" --score "
-                          "additive", "additive|dot|general", NULL};
+    const char *help[] = {"lesson04 --sentence \"the red car\"", "additive|dot|general",
+                          "--hand-made", "data/translate/pairs.tsv", NULL};
     expect_help_mentions(lesson04, help);
     run_result r;
-    const char *example[] = {"--sentence", "European Central Bank", "--score", "additive", NULL};
+    const char *example[] = {"--sentence", "the red car", NULL};
     al_trace_file *trace = lesson_run_ok(&r, lesson04, *state, "t.jsonl", example);
-    expect_labels(al_trace_file_find(trace, "s2s.alignment"), 'r',
-                  "banque,centrale,européenne,<eos>");
+    expect_labels(al_trace_file_find(trace, "s2s.alignment"), 'r', "la,voiture,rouge,<eos>");
     al_trace_file_free(trace);
     run_result_free(&r);
 }
@@ -307,7 +443,10 @@ int main(int argc, char **argv)
     }
     lesson04 = argv[1];
     const struct CMUnitTest tests[] = {
-        lesson_test(default_translation_reads_the_source_backwards),
+        lesson_test(trained_translation_looks_at_each_word_it_translates),
+        lesson_test(trained_model_translates_a_held_out_phrase),
+        lesson_test(an_unknown_word_becomes_unk_with_a_note),
+        lesson_test(hand_made_translation_reads_the_source_backwards),
         lesson_test(steps_agree_with_the_traced_inputs),
         lesson_test(european_central_bank),
         lesson_test(additive_score_gives_the_same_alignment),

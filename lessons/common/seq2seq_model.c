@@ -1,11 +1,15 @@
-/* seq2seq_model.c: the hand-made or seeded random RNN seq2seq model of
- * lessons 01 and 04, and their source sentences (see seq2seq_model.h). */
+/* seq2seq_model.c: the hand-made, seeded random or trained RNN seq2seq
+ * model of lessons 01 and 04, their source sentences, and a model file's
+ * training record (see seq2seq_model.h). */
 #include "seq2seq_model.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/rng.h"
+#include "attnlab/safetensors.h"
+#include "attnlab/seq2seq_file.h"
 #include "options.h"
 
 static void lesson04_path(char *buf, size_t size, const char *data_dir, const char *file)
@@ -118,8 +122,10 @@ static const char *word_list(char *buf, size_t size, const al_vocab *vocab)
     return buf;
 }
 
-al_status lesson_s2s_source(al_tokens *tokens, const char *text, const al_vocab *vocab,
-                            int flags, int max_words, al_error *err)
+/* The text's tokens, refused when empty (al_tokenize) or longer than
+ * max_words words (<bos> not counted). */
+static al_status tokens_within(al_tokens *tokens, const char *text, const al_vocab *vocab,
+                               int flags, int max_words, al_error *err)
 {
     al_status status = al_tokenize(tokens, text, vocab, flags, err);
     if (status != AL_OK)
@@ -128,10 +134,61 @@ al_status lesson_s2s_source(al_tokens *tokens, const char *text, const al_vocab 
     if (words > max_words)
         return al_fail(err, AL_ERR_VALUE, "the sentence has %d words; this lesson takes at most "
                        "%d", words, max_words);
+    return AL_OK;
+}
+
+al_status lesson_s2s_source(al_tokens *tokens, const char *text, const al_vocab *vocab,
+                            int flags, int max_words, al_error *err)
+{
+    al_status status = tokens_within(tokens, text, vocab, flags, max_words, err);
+    if (status != AL_OK)
+        return status;
     char known[300];
     for (int i = 0; i < tokens->count; i++)
         if (tokens->unknown[i])
-            return al_fail(err, AL_ERR_VALUE, "'%s' is not in the model's vocabulary (%s)",
-                           tokens->labels[i], word_list(known, sizeof known, vocab));
+            return al_fail(err, AL_ERR_VALUE, "'%s' is not in the model's vocabulary (%s); "
+                           "the hand-made model translates only these words, so it refuses "
+                           "others", tokens->labels[i], word_list(known, sizeof known, vocab));
+    return AL_OK;
+}
+
+al_status lesson_s2s_source_unknown(al_tokens *tokens, const char *text, const al_vocab *vocab,
+                                    int flags, int max_words, printout *p, al_error *err)
+{
+    al_status status = tokens_within(tokens, text, vocab, flags, max_words, err);
+    if (status != AL_OK)
+        return status;
+    for (int i = 0; i < tokens->count; i++)
+        if (tokens->unknown[i])
+            print_text(p, "note: '%s' is not in the model's vocabulary (%d words); it becomes "
+                          "<unk>", tokens->labels[i], vocab->size);
+    return AL_OK;
+}
+
+al_status lesson_s2s_trained_read(al_seq2seq *model, al_vocab *vocab, char *path, size_t size,
+                                  const char *data_dir, al_error *err)
+{
+    snprintf(path, size, "%s/%s", data_dir, LESSON_S2S_TRAINED_FILE);
+    return al_seq2seq_file_read(model, vocab, path, err);
+}
+
+al_status lesson_model_record(char *buf, size_t size, const char *path, al_error *err)
+{
+    al_safetensors header;
+    al_status status = al_safetensors_read_metadata(&header, path, err);
+    if (status != AL_OK)
+        return status;
+    const char *program = al_safetensors_metadata(&header, "training.program");
+    const char *corpus = al_safetensors_metadata(&header, "training.corpus");
+    const char *steps = al_safetensors_metadata(&header, "training.steps");
+    const char *loss = al_safetensors_metadata(&header, "training.validation_loss");
+    int used = snprintf(buf, size, "made without a training record");
+    if (program && corpus)
+        used = snprintf(buf, size, "trained by %s on %s", program, corpus);
+    if (program && corpus && steps && used >= 0 && (size_t)used < size)
+        used += snprintf(buf + used, size - (size_t)used, "\n  in %s steps", steps);
+    if (program && corpus && loss && used >= 0 && (size_t)used < size)
+        snprintf(buf + used, size - (size_t)used, ", held-out loss %.3g", atof(loss));
+    al_safetensors_free(&header);
     return AL_OK;
 }

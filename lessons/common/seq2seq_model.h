@@ -1,9 +1,11 @@
 /* seq2seq_model.h: the RNN encoder-decoder that lessons 01 and 04 run: the
  * hand-made model of data/lesson04 (Elman cells, d_e = 8, d_h = 13, every
  * dimension named; with its general or additive attention, or without
- * attention), or a seeded random one; and a source sentence tokenized for
- * it. Program code over the library (seq2seq.h, vocab.h, table_file.h): it
- * loads and checks, it computes nothing. */
+ * attention), a seeded random one, or the trained one of
+ * data/translate/rnn.safetensors (lesson04); a source sentence tokenized
+ * for it; and what a model file's training record says of how it was made.
+ * Program code over the library (seq2seq.h, seq2seq_file.h, vocab.h,
+ * table_file.h): it loads, checks and notes, it computes nothing. */
 #ifndef LESSONS_SEQ2SEQ_MODEL_H
 #define LESSONS_SEQ2SEQ_MODEL_H
 
@@ -13,6 +15,7 @@
 #include "attnlab/seq2seq.h"
 #include "attnlab/table_file.h"
 #include "attnlab/vocab.h"
+#include "printout.h"
 
 /* The hand-made model's sizes (data/lesson04/make_weights.py). Its encoder
  * counts positions with a thermometer of 5: <bos> and at most 4 words. */
@@ -20,6 +23,11 @@
 #define LESSON_S2S_HAND_MADE_D_HIDDEN 13
 #define LESSON_S2S_HAND_MADE_D_ATTENTION 5
 #define LESSON_S2S_HAND_MADE_MAX_WORDS 4
+
+/* The trained model, under the data folder (data/README.md, "Trained
+ * models"): a GRU seq2seq with additive attention, d 64, trained by
+ * attnlab-train on data/translate/pairs.tsv. */
+#define LESSON_S2S_TRAINED_FILE "translate/rnn.safetensors"
 
 /* Which model to build. */
 typedef struct lesson_s2s_choice {
@@ -77,9 +85,32 @@ void lesson_s2s_names_free(lesson_s2s_names *names);
 /* Tokenize text for a model over vocab, with <bos> first when flags say
  * so (AL_TOKENIZE_BOS). Fails with one sentence in err for an empty text,
  * more than max_words words (<bos> not counted), or a word vocab lacks
- * (naming it and listing the words vocab has). The caller frees *tokens
- * with al_tokens_free. */
+ * (naming it, listing the words vocab has, and saying that the hand-made
+ * model refuses others: it has a translation for its own words only). The
+ * caller frees *tokens with al_tokens_free. */
 al_status lesson_s2s_source(al_tokens *tokens, const char *text, const al_vocab *vocab,
                             int flags, int max_words, al_error *err);
+
+/* The same, but a word vocab lacks is read as <unk>, and a note naming it
+ * is printed through p ("note: 'happy' is not in the model's vocabulary (92
+ * words); it becomes <unk>"); only an empty text or too many words fail. */
+al_status lesson_s2s_source_unknown(al_tokens *tokens, const char *text, const al_vocab *vocab,
+                                    int flags, int max_words, printout *p, al_error *err);
+
+/* Read the trained model <data_dir>/LESSON_S2S_TRAINED_FILE into *model
+ * and *vocab (al_seq2seq_file_read: the caller frees them with
+ * al_seq2seq_free and al_vocab_free, also after a failure); path (size
+ * bytes) receives the file's path. */
+al_status lesson_s2s_trained_read(al_seq2seq *model, al_vocab *vocab, char *path, size_t size,
+                                  const char *data_dir, al_error *err);
+
+/* How the weights of the model file at path (an RNN seq2seq or a
+ * Transformer, model_file.h) were made, from its training record, for a
+ * printout indented by two spaces: "trained by attnlab-train on
+ * data/translate/pairs.tsv (10666 bytes, FNV-1a ...)\n  in 2000 steps,
+ * held-out loss 0.00167", or "made without a training record" when the
+ * file has none. Reads the header only; fails, naming the file, when it
+ * cannot be read. */
+al_status lesson_model_record(char *buf, size_t size, const char *path, al_error *err);
 
 #endif
