@@ -25,6 +25,7 @@ static const char *source_dir, *build_dir, *trace_tool;
 /* One weight changed, and what the comparison must then say. */
 typedef struct changed_weight {
     const char *lesson, *golden;     /* the program, and traces/<golden>.jsonl */
+    const char *option;              /* the book line's one option, or NULL */
     const char *table;               /* under data/ */
     const char *row;                 /* the row label */
     int column;                      /* from 0, after the label */
@@ -92,7 +93,7 @@ static void expect_change_fails(const changed_weight *c)
     change_table_entry(table, c->row, c->column, CHANGE);
 
     assert_int_equal(run_program_args(&r, NULL, exe, "--quiet", "--no-figures", "--data", data,
-                                      "--trace", trace, NULL), 0);
+                                      "--trace", trace, c->option, NULL), 0);
     if (r.exit_code != 0)
         fail_msg("%s on the changed data exited %d: %s", c->lesson, r.exit_code, r.err);
     run_result_free(&r);
@@ -115,20 +116,21 @@ static void changing_w_q_of_lesson05_fails(void **state)
 {
     (void)state;
     expect_change_fails(&(changed_weight){
-        "lesson05", "lesson05", "lesson05/w_q.txt", "action", 2,
+        "lesson05", "lesson05", NULL, "lesson05/w_q.txt", "action", 2,
         "enc.0.attn.w_q DIFFERS at (1,2): 2.0001 vs 2 (a param must be bit-identical)",
         "enc.0.attn.h0.weights DIFFERS"});
 }
 
 /* W_a[pos1][h.pos1] = 20 aligns the decoder's count with the encoder's
- * position (data/lesson04/s2s.attn.w_a.txt); s2s.step1.scores is the
+ * position (data/lesson04/s2s.attn.w_a.txt, the model of lesson04
+ * --hand-made); s2s.step1.scores is the
  * tensor whose entries cancel to about 1e-6, where the scale term of the
  * rule is largest next to the entries. */
 static void changing_w_a_of_lesson04_fails(void **state)
 {
     (void)state;
     expect_change_fails(&(changed_weight){
-        "lesson04", "lesson04", "lesson04/s2s.attn.w_a.txt", "s.pos1", 9,
+        "lesson04", "lesson04-hand-made", "--hand-made", "lesson04/s2s.attn.w_a.txt", "s.pos1", 9,
         "s2s.attn.w_a DIFFERS at (9,9): 20.0001 vs 20 (a param must be bit-identical)",
         "s2s.step1.scores DIFFERS"});
 }
