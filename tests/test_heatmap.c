@@ -468,6 +468,22 @@ static int bar_height_at(const png_picture *p, int x)
     return height;
 }
 
+/* The heights of the first (at most) max bars, left to right; returns how many. */
+static int bar_heights(const png_picture *p, int *heights, int max)
+{
+    int found = 0;
+    for (int x = 0; x < p->width && found < max; x++) {
+        int h = bar_height_at(p, x);
+        if (h > 0) {
+            heights[found++] = h;
+            while (x < p->width && bar_height_at(p, x) > 0) {
+                x++;
+            }
+        }
+    }
+    return found;
+}
+
 static void bars_are_as_high_as_their_values(void **state)
 {
     heatmap_test *t = *state;
@@ -477,20 +493,32 @@ static void bars_are_as_high_as_their_values(void **state)
          "--select", "probs", "--bars", "--scale", "40");
     /* The plot is 5 cells high (200 pixels) for the range [0, 1]; probs is
      * 0.5, 0.2, 0.12, ...: bars of 100, 40 and 24 pixels, left to right. */
-    int heights[3], found = 0;
-    for (int x = 0; x < p.width && found < 3; x++) {
-        int h = bar_height_at(&p, x);
-        if (h > 0) {
-            heights[found++] = h;
-            while (x < p.width && bar_height_at(&p, x) > 0) {
-                x++;
-            }
-        }
-    }
+    int heights[3];
+    int found = bar_heights(&p, heights, 3);
     assert_int_equal(found, 3);
     assert_int_equal(heights[0], 100);
     assert_int_equal(heights[1], 40);
     assert_int_equal(heights[2], 24);
+    png_picture_free(&p);
+}
+
+/* --top 3 of row 0 of the cross-attention weights (0.05, 0.05, 0.1, 0.8)
+ * draws 0.8, 0.1 and the first 0.05, largest first: bars of 160, 20 and
+ * 10 pixels in a 200-pixel plot, and no fourth bar. */
+static void top_bars_are_the_largest_in_order(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "top.png"), data_file(trace, t, "render_cross.jsonl"),
+         "--select", "dec.0.cross_attn.h0.weights", "--bars", "--row", "0", "--top", "3",
+         "--scale", "40");
+    int heights[4];
+    int found = bar_heights(&p, heights, 4);
+    assert_int_equal(found, 3);
+    assert_int_equal(heights[0], 160);
+    assert_int_equal(heights[1], 20);
+    assert_int_equal(heights[2], 10);
     png_picture_free(&p);
 }
 
@@ -741,6 +769,8 @@ static void bad_options_are_refused(void **state)
     const char *row_past_end[] = {trace, "--select", "enc.0.attn.h0.weights", "--bars",
                                   "--row", "12", NULL};
     assert_refused_writing_nothing(t, "--row 12", row_past_end);
+    const char *top_alone[] = {trace, "--top", "3", NULL};
+    assert_refused_writing_nothing(t, "--top chooses the bars --bars draws", top_alone);
 }
 
 #define TEST(f) cmocka_unit_test_prestate_setup_teardown(f, make_folder, remove_scratch, &t)
@@ -766,6 +796,7 @@ int main(int argc, char **argv)
         TEST(labels_are_drawn_beside_and_above_the_cells),
         TEST(long_labels_of_twelve_tokens_neither_touch_nor_are_cut),
         TEST(bars_are_as_high_as_their_values),
+        TEST(top_bars_are_the_largest_in_order),
         TEST(bars_of_a_matrix_need_a_row),
         TEST(panel_titles_of_a_row_stand_at_one_height),
         TEST(the_svg_is_well_formed_with_real_text),

@@ -34,6 +34,7 @@ typedef struct heatmap_options {
     const char *x_name;            /* --x: the tensor of x values, or NULL */
     const char *legend;            /* --legend "a,b,...", or NULL */
     int row;                       /* --row for --bars, or -1 */
+    int top;                       /* --top for --bars: the N largest, or 0 for all */
     int columns;                   /* --columns, or 0 for automatic */
     int scale;                     /* pixels per cell */
     int dpi;

@@ -2,7 +2,9 @@
  * distribution) as a labelled bar chart: a bar per column with its value
  * written above it, the column labels below, a value axis with ticks on
  * the left. Probabilities use the fixed range [0, 1], like the heatmaps.
- * It does not pick the row (heatmap_main.c checks --row). */
+ * With --top N only the N largest values are drawn, largest first (a
+ * vocabulary of a hundred words becomes its ten most probable). It does
+ * not pick the row (heatmap_main.c checks --row). */
 #include "heatmap.h"
 
 #include <math.h>
@@ -14,22 +16,56 @@
 typedef struct bar_row {
     const al_trace_tensor *tensor;
     int row;
+    const int *columns;   /* the columns drawn, left to right */
 } bar_row;
 
-static const char *bar_label(const void *context, int j, char *buffer, int size)
+static const char *bar_label(const void *context, int k, char *buffer, int size)
 {
     const bar_row *bars = context;
-    return tensor_label(bars->tensor, false, j, buffer, size);
+    return tensor_label(bars->tensor, false, bars->columns[k], buffer, size);
+}
+
+/* The row being ranked by by_value_in_row (qsort passes no context). */
+static const bar_row *ranked_row;
+
+/* Larger value first; on a tie, or between NaNs (which go last), the
+ * earlier column first, so the order is fixed. */
+static int by_value_in_row(const void *a, const void *b)
+{
+    int i = *(const int *)a, j = *(const int *)b;
+    float x = al_trace_tensor_at(ranked_row->tensor, ranked_row->row, i);
+    float y = al_trace_tensor_at(ranked_row->tensor, ranked_row->row, j);
+    if (isnan(x) != isnan(y))
+        return isnan(x) ? 1 : -1;
+    if (!isnan(x) && x != y)
+        return x > y ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+/* The columns to draw into columns (t->cols ints): all in order, or the
+ * top largest. Returns how many. */
+static int choose_columns(int *columns, const bar_row *bars, int top)
+{
+    int n = bars->tensor->cols;
+    for (int j = 0; j < n; j++)
+        columns[j] = j;
+    if (top <= 0 || top >= n)
+        return n;
+    ranked_row = bars;
+    qsort(columns, (size_t)n, sizeof *columns, by_value_in_row);
+    ranked_row = NULL;
+    return top;
 }
 
 /* The value range of the plot: [0, 1] for probabilities, otherwise the
  * values' range stretched to include 0 (bars grow from 0). */
-static void value_range(double *low, double *high, const al_trace_tensor *t, int row)
+static void value_range(double *low, double *high, const al_trace_tensor *t, int row,
+                        const int *columns, int n)
 {
     *low = 0;
     *high = tensor_is_probability(t) ? 1 : 0;
-    for (int j = 0; j < t->cols; j++) {
-        float value = al_trace_tensor_at(t, row, j);
+    for (int k = 0; k < n; k++) {
+        float value = al_trace_tensor_at(t, row, columns[k]);
         if (!isnan(value)) {
             *low = fmin(*low, value);
             *high = fmax(*high, value);
@@ -74,19 +110,27 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
 {
     int slot = style->scale;
     int plot_height = 5 * slot;
-    *panel = (heatmap_panel){.plot_width = t->cols * slot, .plot_height = plot_height};
+    *panel = (heatmap_panel){.plot_height = plot_height};
     scene *s = &panel->drawing;
     scene_init(s, font);
+    int *columns = malloc((size_t)t->cols * sizeof *columns);
+    if (!columns) {
+        s->out_of_memory = true;  /* the figure reports it (scene_status) */
+        return;
+    }
+    bar_row context = {t, row, columns};
+    int n = choose_columns(columns, &context, options->top);
+    panel->plot_width = n * slot;
 
     double low, high;
-    value_range(&low, &high, t, row);
+    value_range(&low, &high, t, row, columns, n);
     int zero_y = (int)lround(y_of(0, low, high, plot_height));
     int bar_width = (int)lround(0.7 * slot);
     rgb bar_colour = options->gray ? (rgb){0x59, 0x59, 0x59} : colour_map_at(MAP_VIRIDIS, 0.5);
     box top = {0, 0, panel->plot_width, 0};
-    for (int j = 0; j < t->cols; j++) {
-        float value = al_trace_tensor_at(t, row, j);
-        double centre = (j + 0.5) * slot;
+    for (int k = 0; k < n; k++) {
+        float value = al_trace_tensor_at(t, row, columns[k]);
+        double centre = (k + 0.5) * slot;
         if (isnan(value)) {
             /* A masked entry has no bar; a cross marks the empty slot. */
             top = box_union(top, scene_add_text(s, "\xc3\x97", style->value_px, 0, centre,
@@ -95,7 +139,7 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
         }
         int value_y = (int)lround(y_of(value, low, high, plot_height));
         int y0 = value_y < zero_y ? value_y : zero_y, y1 = value_y < zero_y ? zero_y : value_y;
-        scene_add_rect(s, j * slot + (slot - bar_width) / 2, y0, bar_width, y1 - y0, bar_colour);
+        scene_add_rect(s, k * slot + (slot - bar_width) / 2, y0, bar_width, y1 - y0, bar_colour);
         char text[32];
         snprintf(text, sizeof text, "%.2f", value);
         bool up = value >= 0;
@@ -106,8 +150,7 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
     scene_add_rect(s, -1, zero_y, panel->plot_width + 1, 1, RGB_AXIS);
     box numbers = add_value_axis(s, style, low, high, plot_height);
 
-    bar_row context = {t, row};
-    box labels = add_slot_labels(s, style, bar_label, &context, t->cols,
+    box labels = add_slot_labels(s, style, bar_label, &context, n,
                                  fmax(plot_height, top.y1), false);
     const char *row_axis, *col_axis;
     axis_names(&row_axis, &col_axis, t, options);
@@ -119,4 +162,5 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
     panel->body_right = scene_bounds(s).x1;
     panel->title_x = panel->plot_width / 2.0;
     panel->title_y = fmin(0, top.y0) - style->gap;  /* above the highest value label */
+    free(columns);
 }

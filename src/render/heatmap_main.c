@@ -125,6 +125,9 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         {.name = "row", .kind = CLI_INT, .target = &o->row, .value_name = "I",
          .help = "which row --bars draws (from 0; needed when there are several)",
          .max = 1 << 30},
+        {.name = "top", .kind = CLI_INT, .target = &o->top, .value_name = "N",
+         .help = "--bars: only the N largest values, largest first (ties: the\n"
+                 "earlier column first)", .min = 1, .max = 1 << 30},
         {.name = "scale", .kind = CLI_INT, .target = &o->scale, .value_name = "N",
          .help = "pixels per cell (default 40)", .min = 2, .max = 400},
         {.name = "dpi", .kind = CLI_INT, .target = &o->dpi, .value_name = "N",
@@ -188,6 +191,10 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     }
     if (!path_ends_with(o->out_path, ".png")) {
         cli_report(PROGRAM, "the output must be a .png file, not '%s'", o->out_path);
+        return BAD_OPTION;
+    }
+    if (o->top > 0 && !o->bars) {
+        cli_report(PROGRAM, "--top chooses the bars --bars draws; add --bars");
         return BAD_OPTION;
     }
     if (o->row >= 0 && !o->bars) {
