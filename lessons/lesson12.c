@@ -1,11 +1,14 @@
 /* lesson12: BERT versus GPT. One sentence through an encoder-only stack
  * (BERT-style: no mask, [CLS] first, a hidden word to predict from both
  * sides) and a decoder-only stack (GPT-style: causal mask, <bos> first,
- * every row predicts the next word), with the same d_model, heads, layers
- * and seed, and so the same weights: the two attention patterns side by
+ * every row predicts the next word): the two attention patterns side by
  * side, the two objectives, and what changing the last word does to the
- * earlier rows of each. A thin program: the maths is in the library
- * (transformer.h, row_change.h). */
+ * earlier rows of each. By default the two are the models trained on
+ * data/bank's sentences (the same shape and corpus, one on masked words,
+ * one on next words); --random gives two seeded, untrained stacks with
+ * the same d_model, heads, layers and seed, and so the same weights. A
+ * thin program: the maths is in the library (transformer.h,
+ * row_change.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,25 +21,40 @@
 
 #define MAX_TOKENS 16   /* [CLS] or <bos> included */
 
+/* The defaults of each mode: a sentence in the model's words, the word
+ * number (from 1) BERT hides, the word that replaces the last one. The
+ * trained default hides the word that says which bank: only the words
+ * after "bank" tell it, which BERT reads and GPT cannot. */
+#define TRAINED_SENTENCE "the river was near , so she walked to the bank to watch the boats"
+#define TRAINED_HIDE 2
+#define TRAINED_CHANGE "ducks"
+#define RANDOM_SENTENCE "the cat walks by the river bank"
+#define RANDOM_HIDE 3
+#define RANDOM_CHANGE "shore"
+
 static const lesson_about ABOUT = {
     .program = "lesson12",
     .title = "BERT versus GPT",
     .summary =
-        "The same sentence through two stacks with the same weights. Encoder-only\n"
+        "The same sentence through two stacks of the same shape. Encoder-only\n"
         "(BERT-style): no mask, every token sees every token; training hides a word\n"
         "([MASK]) and asks for it from both sides. Decoder-only (GPT-style): a causal\n"
         "mask, token t sees tokens 0 .. t; training asks every row for the next word.\n"
         "Change the last word and see which rows move: all of BERT's, only the last\n"
-        "of GPT's. The weights are seeded and untrained: watch the patterns.",
-    .example = "lesson12 --hide 2 --change lake --sentence \"the duck swims on the river\"",
-    .sentence_help = "the sentence (default \"the cat walks by the river bank\")",
-    .seed_help = "seed of the weights",
+        "of GPT's. The two models are trained on data/bank's sentences; --random gives\n"
+        "seeded, untrained stacks with the same weights instead.",
+    .example = "lesson12 --hide 2 --change bills --sentence \"the money was near , so he went "
+               "to the bank for a loan\"",
+    .sentence_help = "the sentence (default\n\"" TRAINED_SENTENCE "\";\n"
+                     "with --random \"" RANDOM_SENTENCE "\")",
+    .seed_help = "seed of the --random weights",
+    .seed_only_with = "random",
     .takes_data = true,
-    .sentence = "the cat walks by the river bank",
 };
 
 typedef struct lesson12_settings {
     const char *sentence;
+    bool random;            /* seeded weights instead of the trained models */
     int hide;               /* word number (from 1) BERT hides */
     const char *change;     /* the word that replaces the last one */
     model_shape shape;
@@ -52,7 +70,11 @@ typedef struct input {
 
 /* Everything the lesson builds, freed in one place. */
 typedef struct lesson12_state {
-    al_word_embeddings words;          /* data/lesson05's vocabulary */
+    al_word_embeddings words;          /* --random: data/lesson05's vocabulary */
+    al_vocab bert_vocab, gpt_vocab;    /* the trained models' (the same words)  */
+    const al_vocab *vocab;             /* the one in use                        */
+    const char *vocab_source;          /* where its words come from, for notes  */
+    lesson_trained_file bert_file, gpt_file;
     al_tokens sentence, change;        /* the sentence, and the changed last word */
     input bert, gpt, bert_changed, gpt_changed;
     al_transformer encoder_only, decoder_only;
@@ -73,6 +95,8 @@ static void free_state(void *lesson_state)
     al_transformer_free(&s->decoder_only);
     al_tokens_free(&s->sentence);
     al_tokens_free(&s->change);
+    al_vocab_free(&s->bert_vocab);
+    al_vocab_free(&s->gpt_vocab);
     al_word_embeddings_free(&s->words);
 }
 
@@ -82,19 +106,61 @@ static lesson_options options(void *lesson_settings)
     lesson_options o = {
         .own = {
             {.name = "hide", .kind = CLI_INT, .target = &settings->hide, .value_name = "N",
-             .help = "which word BERT hides behind [MASK], from 1 (default 3: \"walks\")",
+             .help = "which word BERT hides behind [MASK], from 1 (default 2: \"river\";\n"
+                     "with --random 3: \"walks\")",
              .min = 1, .max = MAX_TOKENS},
             {.name = "change", .kind = CLI_STRING, .target = &settings->change,
              .value_name = "WORD",
-             .help = "the word that replaces the last one in the second run (default \"shore\")"},
+             .help = "the word that replaces the last one in the second run\n(default \""
+                     TRAINED_CHANGE "\"; with --random \"" RANDOM_CHANGE "\")"},
+            {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
+             .help = "seeded, untrained stacks instead of the trained\ndata/" LESSON_BANK_ENCODER
+                     " and data/" LESSON_BANK_DECODER},
             {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers,
-             .value_name = "N", .help = "layers of each stack (default 2)", .min = 1, .max = 6},
+             .value_name = "N", .help = "layers of each stack with --random (default 2)",
+             .min = 1, .max = 6, .only_with = "random"},
         },
         .inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
                    .data_dir = &settings->data_dir},
     };
-    lesson_shape_options(o.own + 3, &settings->shape);
+    lesson_shape_options(o.own + 4, &settings->shape);
     return o;
+}
+
+/* The defaults of the chosen mode, for what was not given. */
+static al_status check(void *lesson_settings, al_error *err)
+{
+    lesson12_settings *settings = lesson_settings;
+    (void)err;
+    if (!settings->sentence)
+        settings->sentence = settings->random ? RANDOM_SENTENCE : TRAINED_SENTENCE;
+    if (!settings->hide)
+        settings->hide = settings->random ? RANDOM_HIDE : TRAINED_HIDE;
+    if (!settings->change)
+        settings->change = settings->random ? RANDOM_CHANGE : TRAINED_CHANGE;
+    return AL_OK;
+}
+
+/* The two trained models of data/bank, which must share their words. */
+static al_status load_trained(lesson12_state *s, const lesson12_settings *settings,
+                              al_error *err)
+{
+    al_status status = lesson_trained_model(&s->encoder_only, &s->bert_vocab, &s->bert_file,
+                                            settings->data_dir, LESSON_BANK_ENCODER,
+                                            AL_FAMILY_ENCODER_ONLY, err);
+    if (status == AL_OK)
+        status = lesson_trained_model(&s->decoder_only, &s->gpt_vocab, &s->gpt_file,
+                                      settings->data_dir, LESSON_BANK_DECODER,
+                                      AL_FAMILY_DECODER_ONLY, err);
+    bool same = status == AL_OK && s->bert_vocab.size == s->gpt_vocab.size;
+    for (int i = 0; same && i < s->bert_vocab.size; i++)
+        same = !strcmp(s->bert_vocab.words[i], s->gpt_vocab.words[i]);
+    if (status == AL_OK && !same)
+        status = al_fail(err, AL_ERR_VALUE, "%s and %s have different vocabularies",
+                         s->bert_file.path, s->gpt_file.path);
+    s->vocab = &s->bert_vocab;
+    s->vocab_source = LESSON_BANK_WORDS;
+    return status;
 }
 
 /* first, then the sentence's tokens; the word at place `hide` (from 1, 0
@@ -123,14 +189,23 @@ static void make_input(input *in, int first, const char *first_label, const al_t
 static al_status build_inputs(lesson12_state *s, const lesson12_settings *settings, printout *p,
                               al_error *err)
 {
-    al_status status = lesson_words_read(&s->words, settings->data_dir, err);
+    al_status status;
+    if (settings->random) {
+        status = lesson_words_read(&s->words, settings->data_dir, err);
+        s->vocab = &s->words.vocab;
+        s->vocab_source = "data/lesson05's words";
+    } else {
+        status = load_trained(s, settings, err);
+        /* the trained models' 64-wide vectors: the first columns say enough */
+        p->max_columns = MAX_TOKENS;
+    }
     if (status == AL_OK)
-        status = lesson_model_tokens(&s->sentence, &s->words.vocab, settings->sentence,
+        status = lesson_model_tokens(&s->sentence, s->vocab, s->vocab_source, settings->sentence,
                                      AL_TOKENIZE_PLAIN, MAX_TOKENS - 1, p, err);
     if (status != AL_OK)
         return status;
     int n = s->sentence.count;
-    if (al_tokenize(&s->change, settings->change, &s->words.vocab, AL_TOKENIZE_PLAIN, NULL) !=
+    if (al_tokenize(&s->change, settings->change, s->vocab, AL_TOKENIZE_PLAIN, NULL) !=
             AL_OK || s->change.count != 1)
         return al_fail(err, AL_ERR_VALUE, "--change needs one word, not '%s'", settings->change);
     if (n < 2)
@@ -141,8 +216,8 @@ static al_status build_inputs(lesson12_state *s, const lesson12_settings *settin
                        "one is the word --change replaces; hide one of words 1 to %d",
                        settings->hide, n, n - 1);
     if (s->change.unknown[0])
-        print_text(p, "  note: '%s' is not in the vocabulary (data/lesson05's words); it "
-                      "becomes <unk>", s->change.labels[0]);
+        print_text(p, "  note: '%s' is not in the vocabulary (%s); it becomes <unk>",
+                   s->change.labels[0], s->vocab_source);
     make_input(&s->bert, AL_TOKEN_CLS, "[CLS]", &s->sentence, settings->hide, NULL);
     make_input(&s->gpt, AL_TOKEN_BOS, "<bos>", &s->sentence, 0, NULL);
     make_input(&s->bert_changed, AL_TOKEN_CLS, "[CLS]", &s->sentence, settings->hide,
@@ -153,10 +228,12 @@ static al_status build_inputs(lesson12_state *s, const lesson12_settings *settin
 
 static al_status build_models(lesson12_state *s, const lesson12_settings *settings, al_error *err)
 {
-    int V = s->words.vocab.size, L = s->bert.length;
-    al_status status = lesson_random_model(&s->encoder_only, AL_FAMILY_ENCODER_ONLY,
-                                           &settings->shape, false, V, err);
-    if (status == AL_OK)
+    int V = s->vocab->size, L = s->bert.length;
+    al_status status = AL_OK;
+    if (settings->random)
+        status = lesson_random_model(&s->encoder_only, AL_FAMILY_ENCODER_ONLY,
+                                     &settings->shape, false, V, err);
+    if (status == AL_OK && settings->random)
         status = lesson_random_model(&s->decoder_only, AL_FAMILY_DECODER_ONLY, &settings->shape,
                                      false, V, err);
     /* room for each pass: both encoder-only passes, then both decoder-only */
@@ -202,7 +279,7 @@ static al_status run_bert(al_transformer_workspace *ws, const lesson12_state *s,
                           const char *prefix, al_trace *trace, al_error *err)
 {
     al_sequence sentence = sequence_of(in);
-    const char *const *words = (const char *const *)s->words.vocab.words;
+    const char *const *words = (const char *const *)s->vocab->words;
     al_status status = al_transformer_encode(ws, &s->encoder_only, &sentence, prefix, trace, err);
     if (status == AL_OK)
         status = al_transformer_output(ws, &s->encoder_only, words, prefix, trace, err);
@@ -214,7 +291,7 @@ static al_status run_gpt(al_transformer_workspace *ws, const lesson12_state *s, 
                          const char *prefix, al_trace *trace, al_error *err)
 {
     al_sequence sentence = sequence_of(in);
-    const char *const *words = (const char *const *)s->words.vocab.words;
+    const char *const *words = (const char *const *)s->vocab->words;
     al_status status = al_transformer_decode(ws, &s->decoder_only, &sentence, prefix, trace, err);
     if (status == AL_OK)
         status = al_transformer_output(ws, &s->decoder_only, words, prefix, trace, err);
@@ -260,12 +337,28 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
 static void narrate_inputs(printout *p, const lesson12_state *s, const lesson12_settings *set)
 {
     const al_model_config *c = &s->encoder_only.config;
-    print_step(p, "one sentence, two models with the same weights",
+    print_step(p, set->random ? "one sentence, two models with the same weights"
+                              : "one sentence, two models trained on the same sentences",
                "encoder-only reads [CLS] + sentence (one word hidden); decoder-only reads <bos> "
                "+ sentence");
-    print_text(p, "  Both stacks: d_model = %d, h = %d heads, %d layers, d_ff = %d, seed %llu "
-                  "(untrained).", c->d_model, c->heads, c->encoder_layers, c->d_ff,
-               (unsigned long long)set->shape.seed);
+    if (!set->random) {
+        print_text(p, "  Both stacks: d_model = %d, h = %d heads, %d %s layers, d_ff = %d, "
+                      "trained on\n  data/bank's sentences (data/README.md), where \"bank\" is "
+                      "a river bank or a money\n  bank.", c->d_model, c->heads,
+                   c->encoder_layers, c->norm == AL_NORM_PRE ? "pre-norm" : "post-norm",
+                   c->d_ff);
+        print_text(p, "  encoder-only, on masked words: data/%s,\n  %s.", LESSON_BANK_ENCODER,
+                   s->bert_file.origin);
+        print_text(p, "  decoder-only, on next words: data/%s,\n  %s.", LESSON_BANK_DECODER,
+                   s->gpt_file.origin);
+        print_text(p, "  The same shape and the same text, different weights: each learned "
+                      "what its\n  objective asks, and each may read only what its mask "
+                      "allows.");
+    } else {
+        print_text(p, "  Both stacks: d_model = %d, h = %d heads, %d layers, d_ff = %d, seed "
+                      "%llu (untrained).", c->d_model, c->heads, c->encoder_layers, c->d_ff,
+                   (unsigned long long)set->shape.seed);
+    }
     char prefix[AL_NAME_SIZE];
     al_encoder_layer_names bert;
     al_decoder_layer_names gpt;
@@ -274,9 +367,11 @@ static void narrate_inputs(printout *p, const lesson12_state *s, const lesson12_
     al_attention_layer_names bert_attn, gpt_attn;
     al_attention_layer_names_init(&bert_attn, bert.attn.prefix);
     al_attention_layer_names_init(&gpt_attn, gpt.self_attn.prefix);
-    print_text(p, "  An encoder layer and a decoder-only layer have the same parameters, drawn "
-                  "in the\n  same order, so %s is %s and so on: the only\n  difference between "
-                  "the two stacks is the mask.", bert_attn.w_q, gpt_attn.w_q);
+    if (set->random)
+        print_text(p, "  An encoder layer and a decoder-only layer have the same parameters, "
+                      "drawn in the\n  same order, so %s is %s and so on: the only\n  "
+                      "difference between the two stacks is the mask.", bert_attn.w_q,
+                   gpt_attn.w_q);
     al_stack_input_names bert_input, gpt_input;
     al_stack_input_names_init(&bert_input, BERT);
     al_stack_input_names_init(&gpt_input, al_decoder_input_prefix(prefix, &s->decoder_only, GPT));
@@ -321,9 +416,9 @@ static void narrate_patterns(printout *p, const lesson12_state *s, int layer)
 }
 
 /* "walks" at the [MASK] row of BERT, after the word before it in GPT. */
-static void narrate_objectives(printout *p, const lesson12_state *s, int hide)
+static void narrate_objectives(printout *p, const lesson12_state *s, int hide, bool random)
 {
-    const char *const *words = (const char *const *)s->words.vocab.words;
+    const char *const *words = (const char *const *)s->vocab->words;
     const char *hidden = s->gpt.labels[hide];
     int hidden_id = s->gpt.ids[hide];
     al_matrix bert_row = al_matrix_rows(&s->bert_ws.probs, hide, 1);
@@ -346,11 +441,19 @@ static void narrate_objectives(printout *p, const lesson12_state *s, int hide)
     print_text(p, "  p(\"%s\") = %.*f. Every row is scored, each against the word after it:",
                hidden, p->precision, (double)*al_at(&gpt_row, 0, hidden_id));
     for (int t = 0; t + 1 < s->gpt.length; t++)
-        print_text(p, "    row %2d  %-10s -> should say %-10s  p = %.*f", t, s->gpt.labels[t],
+        print_text(p, "    row %2d  %-10s -> should say %-10s  p = %.*f%s", t, s->gpt.labels[t],
                    s->gpt.labels[t + 1], p->precision,
-                   (double)*al_at(&s->gpt_ws.probs, t, s->gpt.ids[t + 1]));
-    print_text(p, "  The weights are untrained, so the guesses are arbitrary; what differs is "
-                  "what each\n  row may read.");
+                   (double)*al_at(&s->gpt_ws.probs, t, s->gpt.ids[t + 1]),
+                   s->gpt.ids[t + 1] == AL_TOKEN_UNK ? "  (p of <unk>: not in the vocabulary)"
+                                                     : "");
+    if (random)
+        print_text(p, "  The weights are untrained, so the guesses are arbitrary; what differs "
+                      "is what each\n  row may read.");
+    else
+        print_text(p, "  Both were trained on the same sentences. The encoder's [MASK] row reads "
+                      "the words\n  after it too, \"%s\" to \"%s\"; the decoder's row %d "
+                      "cannot, so its guess is spread\n  over the words that can come there.",
+                   s->bert.labels[hide + 1], s->bert.labels[s->bert.length - 1], hide - 1);
 }
 
 static void narrate_change(printout *p, const lesson12_state *s)
@@ -386,7 +489,7 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     narrate_inputs(p, s, settings);
     for (int l = 0; l < s->encoder_only.config.encoder_layers; l++)
         narrate_patterns(p, s, l);
-    narrate_objectives(p, s, settings->hide);
+    narrate_objectives(p, s, settings->hide, settings->random);
     narrate_change(p, s);
 }
 
@@ -419,10 +522,10 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
 
 int main(int argc, char **argv)
 {
-    lesson12_settings settings = {.hide = 3, .change = "shore",
-                                  .shape = {.d_model = 8, .heads = 2, .layers = 2}};
+    lesson12_settings settings = {.shape = {.d_model = 8, .heads = 2, .layers = 2}};
     lesson12_state state = {0};
-    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build,
                                    .compute = compute, .narrate = narrate, .draw = draw,
                                    .free = free_state};
     return lesson_run(&lesson, &settings, &state, argc, argv);

@@ -188,6 +188,15 @@ void expect_help_mentions(const char *exe, const char *const *parts)
     run_result_free(&r);
 }
 
+int row_argmax(const al_trace_tensor *t, int row)
+{
+    int best = 0;
+    for (int j = 1; j < t->cols; j++)
+        if (al_trace_tensor_at(t, row, j) > al_trace_tensor_at(t, row, best))
+            best = j;
+    return best;
+}
+
 const char *strongest_other_key(const al_trace_tensor *w, const char *word)
 {
     int i = -1;

@@ -88,6 +88,9 @@ void expect_labels(const al_trace_tensor *t, char which, const char *comma_separ
  * such row if the word occurs twice). Fails the test if no row is word. */
 const char *strongest_other_key(const al_trace_tensor *w, const char *word);
 
+/* The column of row's largest entry in t (the first on a tie). */
+int row_argmax(const al_trace_tensor *t, int row);
+
 /* Each string of the NULL-terminated list occurs in text, in that order. */
 void expect_in_order(const char *text, const char *const *parts);
 

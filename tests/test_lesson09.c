@@ -1,8 +1,12 @@
 /* test_lesson09.c: lesson09 (the encoder block and BERT) as a student runs
- * it: every step of every layer traced with its shape, the [CLS] vector
- * taken from each layer's output, no mask in the encoder, the [MASK]
- * prediction read from the traced probabilities, other shapes, figures,
- * determinism, refusals and the --help example. */
+ * it. By default, the trained encoder of data/bank: the hidden sense word
+ * guessed from the words after "bank" (river, then money), the printout
+ * naming the file and its training, the pre-norm layers' outputs on the
+ * [CLS] path, unknown words noted. With --random, the seeded post-norm
+ * stack: every step of every layer traced with its shape, the [CLS]
+ * vector taken from each layer's output, no mask in the encoder, the
+ * [MASK] prediction read from the traced probabilities, other shapes.
+ * Then figures, determinism, refusals and the --help example. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,10 +30,119 @@ static const char *lesson09; /* the program, from argv[1] */
  * units of 2^-24 per entry. */
 #define ROW_SUM_TOLERANCE 4e-6
 
-static void defaults_trace_every_step_of_two_layers(void **state)
+/* The seeded model: lesson09 --random. */
+static const char *const RANDOM[] = {"--random", NULL};
+
+/* The trained default hides the sense word, "the [MASK] was near , so she
+ * walked to the bank to watch the boats": only the words after "bank" say
+ * river. The shipped model gives river about 0.99 on every CPU kernel
+ * tried; 0.9 leaves room for the last bits and still fails a model that
+ * did not learn the sense. */
+static void the_trained_encoder_guesses_river_from_the_words_after_bank(void **state)
 {
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
+    const al_trace_tensor *t = expect_tensor(trace, "tokens", 1, 16);
+    assert_string_equal(t->col_labels[2], "[MASK]");
+    assert_string_equal(t->col_labels[11], "bank");
+    const al_trace_tensor *probs = expect_tensor(trace, "probs", 16, 112);
+    int best = row_argmax(probs, 2);
+    assert_string_equal(probs->col_labels[best], "river");
+    double p = al_trace_tensor_at(probs, 2, best);
+    if (!(p > 0.9))
+        fail_msg("p(river) = %.9g, expected > %.9g (the shipped model learned the sense)", p,
+                 0.9);
+    char line[64];
+    snprintf(line, sizeof line, "1. river  %.4f", p);
+    const char *parts[] = {"The weights are data/bank/encoder.safetensors",
+                           "trained by attnlab-train on data/bank/corpus.txt", "in 8000 steps",
+                           "[MASK] at position 2 (row 2 of probs)", line,
+                           "What its row read", "layer 1:", NULL};
+    expect_in_order(r.out, parts);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void the_same_sentence_about_money_guesses_money(void **state)
+{
+    const char *extra[] = {"--sentence", "the [MASK] was near , so she walked to the bank to open "
+                           "an account", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", extra);
+    const al_trace_tensor *probs = al_trace_file_find(trace, "probs");
+    assert_non_null(probs);
+    int best = row_argmax(probs, 2);
+    assert_string_equal(probs->col_labels[best], "money");
+    double p = al_trace_tensor_at(probs, 2, best);
+    if (!(p > 0.9))
+        fail_msg("p(money) = %.9g, expected > %.9g (the shipped model learned the sense)", p,
+                 0.9);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* The trained model is pre-norm: a layer's output is its add2 (the
+ * residual path), which the [CLS] path takes row 0 of, bit for bit; the
+ * stack ends with the final layer norm enc.norm, whose row 0 is cls.
+ * Every weight row sums to 1 and every weight is above 0 (no mask). */
+static void the_trained_layers_are_pre_norm(void **state)
+{
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
+    const al_trace_tensor *path = expect_tensor(trace, "cls.path", 3, 64);
+    expect_labels(path, 'r', "x,enc.0,enc.1");
+    const char *stages[] = {"x", "enc.0.add2", "enc.1.add2"};
+    for (int l = 0; l < 3; l++) {
+        const al_trace_tensor *stage = expect_tensor(trace, stages[l], 16, 64);
+        for (int j = 0; j < 64; j++)
+            assert_same_float(al_trace_tensor_at(path, l, j), al_trace_tensor_at(stage, 0, j));
+    }
+    const al_trace_tensor *final = expect_tensor(trace, "enc.norm", 16, 64);
+    const al_trace_tensor *cls = expect_tensor(trace, "cls", 1, 64);
+    for (int j = 0; j < 64; j++)
+        assert_same_float(al_trace_tensor_at(cls, 0, j), al_trace_tensor_at(final, 0, j));
+    for (int l = 0; l < 2; l++)
+        for (int h = 0; h < 4; h++) {
+            char name[64];
+            snprintf(name, sizeof name, "enc.%d.attn.h%d.weights", l, h);
+            const al_trace_tensor *w = expect_tensor(trace, name, 16, 16);
+            for (int i = 0; i < 16; i++) {
+                double sum = 0;
+                for (int j = 0; j < 16; j++) {
+                    assert_true(al_trace_tensor_at(w, i, j) > 0.0f);
+                    sum += al_trace_tensor_at(w, i, j);
+                }
+                assert_close(sum, 1.0, ROW_SUM_TOLERANCE);
+            }
+        }
+    assert_null(al_trace_file_find(trace, "pooler"));
+    const char *parts[] = {"This model is pre-norm", "(columns 0 to 15 shown; the trace holds "
+                           "all 64)", "has no pooler", NULL};
+    expect_in_order(r.out, parts);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* One rule for unknown words: the word becomes <unk>, and a note says so. */
+static void an_unknown_word_becomes_unk_with_a_note(void **state)
+{
+    const char *extra[] = {"--sentence", "the cat [MASK] by the river bank", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", extra);
+    const al_trace_tensor *t = expect_tensor(trace, "tokens", 1, 8);
+    assert_string_equal(t->col_labels[2], "cat");
+    assert_int_equal((int)al_trace_tensor_at(t, 0, 2), 1); /* <unk>'s id */
+    assert_non_null(strstr(r.out, "note: 'cat' is not in the vocabulary (the words of "
+                                  "data/bank/corpus.txt); it becomes <unk>"));
+    assert_non_null(strstr(r.out, "note: 'by' is not in the vocabulary"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void random_traces_every_step_of_two_layers(void **state)
+{
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", RANDOM);
     const char *tokens = "[CLS],The,cat,[MASK],by,the,river,bank";
     expect_labels(expect_tensor(trace, "tokens", 1, 8), 'c', tokens);
     expect_tensor(trace, "x", 8, 8);
@@ -73,7 +186,7 @@ static void defaults_trace_every_step_of_two_layers(void **state)
 static void the_cls_path_is_row_0_of_every_layer(void **state)
 {
     run_result r;
-    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", RANDOM);
     const al_trace_tensor *path = expect_tensor(trace, "cls.path", 3, 8);
     expect_labels(path, 'r', "x,enc.0,enc.1");
     const char *stages[] = {"x", "enc.0.norm2", "enc.1.norm2"};
@@ -97,7 +210,7 @@ static void the_cls_path_is_row_0_of_every_layer(void **state)
 static void the_encoder_sees_both_sides(void **state)
 {
     run_result r;
-    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", RANDOM);
     assert_null(al_trace_file_find(trace, "enc.0.attn.mask"));
     const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
     for (int i = 0; i < 8; i++) {
@@ -117,7 +230,7 @@ static void the_encoder_sees_both_sides(void **state)
 static void the_mask_prediction_reads_row_3_of_probs(void **state)
 {
     run_result r;
-    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", NULL);
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", RANDOM);
     const al_trace_tensor *probs = al_trace_file_find(trace, "probs");
     int best = 0;
     double sum = 0;
@@ -137,7 +250,8 @@ static void the_mask_prediction_reads_row_3_of_probs(void **state)
 
 static void three_layers_and_other_widths(void **state)
 {
-    const char *extra[] = {"--layers", "3", "--d-model", "12", "--heads", "3", "--seed", "5",
+    const char *extra[] = {"--random", "--layers", "3", "--d-model", "12", "--heads", "3",
+                           "--seed", "5",
                            "--sentence", "the man deposits [MASK] at the [MASK]", NULL};
     run_result r;
     al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", extra);
@@ -163,6 +277,7 @@ static void a_sentence_without_mask_says_so(void **state)
 static void runs_repeat_exactly(void **state)
 {
     expect_runs_repeat_exactly(lesson09, *state, NULL);
+    expect_runs_repeat_exactly(lesson09, *state, RANDOM);
 }
 
 static void figures_are_drawn_when_asked(void **state)
@@ -177,30 +292,37 @@ static void figures_are_drawn_when_asked(void **state)
 
 static void bad_input_is_refused_with_one_line(void **state)
 {
-    const char *split[] = {"--heads", "3", NULL};
+    const char *split[] = {"--random", "--heads", "3", NULL};
     expect_refusal(lesson09, *state, split, "d_model 8 is not a multiple of heads 3");
+    const char *shape[] = {"--layers", "3", NULL};
+    expect_refusal(lesson09, *state, shape, "--layers only applies with --random");
+    const char *seed[] = {"--seed", "7", NULL};
+    expect_refusal(lesson09, *state, seed, "--seed only applies with --random");
+    const char *missing[] = {"--data", "/nonexistent", NULL};
+    expect_refusal(lesson09, *state, missing, "/nonexistent/bank/encoder.safetensors");
     const char *empty[] = {"--sentence", "", NULL};
     expect_refusal(lesson09, *state, empty, "empty");
     const char *longer[] = {"--sentence", "the cat the cat the cat the cat the cat the cat the "
                                           "cat the cat", NULL};
     expect_refusal(lesson09, *state, longer,
                    "the sentence has 17 tokens; this lesson takes at most 16");
-    const char *deep[] = {"--layers", "7", NULL};
+    const char *deep[] = {"--random", "--layers", "7", NULL};
     expect_refusal(lesson09, *state, deep, "--layers needs a whole number from 1 to 6");
-    const char *unknown[] = {"--random", NULL};
-    expect_refusal(lesson09, *state, unknown, "unknown option '--random'");
+    const char *unknown[] = {"--hand-made", NULL};
+    expect_refusal(lesson09, *state, unknown, "unknown option '--hand-made'");
 }
 
 static void help_example_works_as_typed(void **state)
 {
-    const char *help[] = {"lesson09 --layers 3 --sentence \"The man deposits [MASK] at the bank\"",
-                          NULL};
+    const char *help[] = {"lesson09 --sentence \"the money was near , so he went to the bank to "
+                          "open an [MASK]\"", NULL};
     expect_help_mentions(lesson09, help);
     run_result r;
-    const char *example[] = {"--layers", "3", "--sentence", "The man deposits [MASK] at the bank",
-                             NULL};
+    const char *example[] = {"--sentence", "the money was near , so he went to the bank to open "
+                             "an [MASK]", NULL};
     al_trace_file *trace = lesson_run_ok(&r, lesson09, *state, "t.jsonl", example);
-    expect_tensor(trace, "cls.path", 4, 8);
+    const al_trace_tensor *probs = expect_tensor(trace, "probs", 16, 112);
+    assert_string_equal(probs->col_labels[row_argmax(probs, 15)], "account");
     al_trace_file_free(trace);
     run_result_free(&r);
 }
@@ -255,7 +377,11 @@ int main(int argc, char **argv)
     }
     lesson09 = argv[1];
     const struct CMUnitTest tests[] = {
-        lesson_test(defaults_trace_every_step_of_two_layers),
+        lesson_test(the_trained_encoder_guesses_river_from_the_words_after_bank),
+        lesson_test(the_same_sentence_about_money_guesses_money),
+        lesson_test(the_trained_layers_are_pre_norm),
+        lesson_test(an_unknown_word_becomes_unk_with_a_note),
+        lesson_test(random_traces_every_step_of_two_layers),
         lesson_test(the_cls_path_is_row_0_of_every_layer),
         lesson_test(the_encoder_sees_both_sides),
         lesson_test(the_mask_prediction_reads_row_3_of_probs),

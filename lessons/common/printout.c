@@ -73,7 +73,8 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
         return;
     fprintf(p->out, "\n  %s%s%s  %s%s%s  (%d x %d)\n", style(p, BOLD), symbol ? symbol : "",
             style(p, RESET), style(p, DIM), trace_name, style(p, RESET), m->rows, m->cols);
-    text_numbers numbers = {m->data, m->rows, m->cols, m->stride, row_labels, col_labels};
+    int shown = p->max_columns > 0 && m->cols > p->max_columns ? p->max_columns : m->cols;
+    text_numbers numbers = {m->data, m->rows, shown, m->stride, row_labels, col_labels};
     text_number_style number_style = {.decimals = p->precision, .unsigned_zero = true,
                                       .plain_fixed = true, .masked = "masked",
                                       .masked_align = TEXT_RIGHT};
@@ -82,6 +83,9 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
     text_table *table = text_table_of_numbers(&numbers, &number_style);
     text_table_print(p->out, table, &layout);
     text_table_free(table);
+    if (shown < m->cols)
+        fprintf(p->out, "  %s(columns 0 to %d shown; the trace holds all %d)%s\n",
+                style(p, DIM), shown - 1, m->cols, style(p, RESET));
 }
 
 /* The largest entry of row i other than column skip (-1: none), or -1. */

@@ -17,6 +17,7 @@ typedef struct printout {
     bool quiet;      /* print nothing but what print_always prints */
     int precision;   /* decimals */
     int step;        /* the last step number printed */
+    int max_columns; /* > 0: print_matrix shows at most this many columns */
 } printout;
 
 /* stdout, with colour decided from the terminal, NO_COLOR and no_color. */
@@ -34,7 +35,9 @@ void print_always(printout *p, const char *format, ...) __attribute__((format(pr
 /* The matrix m under its trace name and a short symbol ("Q"), with its shape
  * "(6 x 4)" and labels (NULL: indices). -inf entries print as "masked"
  * (and NaN, which no lesson should meet).
- * Wide matrices are printed in blocks of columns that fit 100 characters. */
+ * Wide matrices are printed in blocks of columns that fit 100 characters;
+ * with p->max_columns set, only the first max_columns columns are, and a
+ * line says how many more the trace holds. */
 void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
                   const char *const *row_labels, const char *const *col_labels);
 

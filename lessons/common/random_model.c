@@ -1,9 +1,14 @@
-/* random_model.c: sentences and seeded Transformers for lessons 09 and 12
- * (see random_model.h). */
+/* random_model.c: sentences, trained and seeded Transformers for lessons
+ * 09 and 12 (see random_model.h). */
 #include "random_model.h"
 
-al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const char *sentence,
-                              int flags, int max_tokens, printout *p, al_error *err)
+#include <stdio.h>
+
+#include "seq2seq_model.h"
+
+al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const char *vocab_source,
+                              const char *sentence, int flags, int max_tokens, printout *p,
+                              al_error *err)
 {
     al_status status = al_tokenize(tokens, sentence, vocab, flags, err);
     if (status == AL_OK && tokens->count > max_tokens)
@@ -13,9 +18,26 @@ al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const ch
         return status;
     for (int i = 0; i < tokens->count; i++)
         if (tokens->unknown[i])
-            print_text(p, "  note: '%s' is not in the vocabulary (data/lesson05's words); it "
-                          "becomes <unk>", tokens->labels[i]);
+            print_text(p, "  note: '%s' is not in the vocabulary (%s); it becomes <unk>",
+                       tokens->labels[i], vocab_source);
     return AL_OK;
+}
+
+al_status lesson_trained_model(al_transformer *model, al_vocab *vocab, lesson_trained_file *file,
+                               const char *data_dir, const char *name, al_family family,
+                               al_error *err)
+{
+    int n = snprintf(file->path, sizeof file->path, "%s/%s", data_dir, name);
+    if (n < 0 || (size_t)n >= sizeof file->path)
+        return al_fail(err, AL_ERR_ARG, "the data folder's path is too long");
+    al_status status = al_transformer_load(model, vocab, file->path, NULL, err);
+    if (status == AL_OK && model->config.family != family)
+        status = al_fail(err, AL_ERR_VALUE, "%s holds a %s model, not the %s model this "
+                         "lesson reads", file->path, al_family_name(model->config.family),
+                         al_family_name(family));
+    if (status == AL_OK)
+        status = lesson_model_record(file->origin, sizeof file->origin, file->path, err);
+    return status;
 }
 
 al_status lesson_random_model(al_transformer *model, al_family family, const model_shape *shape,
@@ -42,9 +64,10 @@ al_status lesson_random_model(al_transformer *model, al_family family, const mod
 void lesson_shape_options(cli_option *out, model_shape *shape)
 {
     out[0] = (cli_option){.name = "d-model", .kind = CLI_INT, .target = &shape->d_model,
-                          .value_name = "N", .help = "d_model (default 8)", .min = 1, .max = 512};
+                          .value_name = "N", .help = "d_model with --random (default 8)",
+                          .min = 1, .max = 512, .only_with = "random"};
     out[1] = (cli_option){.name = "heads", .kind = CLI_INT, .target = &shape->heads,
                           .value_name = "N",
-                          .help = "heads (default 2); d_model must split into them", .min = 1,
-                          .max = AL_MAX_HEADS};
+                          .help = "heads with --random (default 2); d_model must split into them",
+                          .min = 1, .max = AL_MAX_HEADS, .only_with = "random"};
 }
