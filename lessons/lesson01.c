@@ -357,12 +357,20 @@ static void print_decoder(printout *p, const lesson01_state *s)
                    ws->output_labels[t], p->precision, (double)*al_at(&ws->probs, t, s->said[t]),
                    al_s2s_step_name(name, t, "next.token"));
     char sentence[512] = "";
+    int specials = 0;
     for (int t = 0; t < T; t++) {
         size_t used = strlen(sentence);
         snprintf(sentence + used, sizeof sentence - used, "%s%s", t ? " " : "",
                  ws->output_labels[t]);
+        specials += s->said[t] < AL_SPECIAL_TOKENS;
     }
-    print_text(p, "\n  The decoder said: %s", sentence);
+    if (specials)
+        print_text(p, "\n  The decoder's %d choices: %s\n  %d of them are special tokens, "
+                      "not words: with untrained weights nothing keeps the\n  argmax off <bos>, "
+                      "[CLS] or <pad>. A trained decoder learns never to say them, and to\n  "
+                      "end with <eos>.", T, sentence, specials);
+    else
+        print_text(p, "\n  The decoder said: %s", sentence);
     if (s->choice.hand_made)
         print_text(p, "  The context says 'area', so the dictionary in W_out says 'zone' at "
                       "every step,\n  and the count that would end the sentence never comes. "

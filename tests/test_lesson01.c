@@ -75,7 +75,10 @@ static void defaults_show_the_states_and_the_one_context(void **state)
                            "s2s.compare.distance", "s2s.compare.kept",
                            "Right after 'agreement/treaty'",
                            "Step 5: the decoder starts from the context", "s2s.step*.input",
-                           "s2s.dec.h", "step 0 reads '<bos>'", "The decoder said:",
+                           "s2s.dec.h", "step 0 reads '<bos>'",
+                           /* the seeded decoder picks special tokens, and is told so */
+                           "The decoder's 4 choices: <bos> [CLS] [CLS] [CLS]",
+                           "4 of them are special tokens, not words",
                            "S x d_e = 12 x 8 -> S x d_h = 12 x 8 -> one context 1 x d_h = 1 x 8",
                            NULL};
     expect_in_order(r.out, steps);
