@@ -38,14 +38,15 @@ static const lesson_about ABOUT = {
         "question with self-attention; the decoder starts from <bos>, looks back at what\n"
         "it has written (masked self-attention), then asks the encoder (cross-attention:\n"
         "its queries, the encoder's keys and values, a T x S weight matrix), and its\n"
-        "output projection and softmax score every word of the vocabulary; the best word\n"
-        "is said and read back in, until <eos>. The model is data/qa/transformer.safetensors\n"
-        "(trained by attnlab-train on data/qa/pairs.tsv, see data/README.md): \"what can\n"
-        "you do\" is answered \"i can answer questions\", and the lesson shows where each\n"
-        "step looked in the question. A word it does not know becomes <unk>.\n"
-        "--hand-made walks through the first step of data/lesson10's made-up model\n"
-        "instead (its <bos> asks who the question is about, finds \"you\", and answers\n"
-        "\"I\"); --random gives that walk-through seeded random weights.",
+        "output projection and softmax score every word of the vocabulary; the best\n"
+        "word is said and read back in, until <eos>. The model is\n"
+        "data/qa/transformer.safetensors (trained by attnlab-train on data/qa/pairs.tsv,\n"
+        "see data/README.md): \"what can you do\" is answered \"i can answer questions\",\n"
+        "and the lesson shows where each step looked in the question. A word it does\n"
+        "not know becomes <unk>. --hand-made walks through the first step of\n"
+        "data/lesson10's made-up model instead (its <bos> asks who the question is\n"
+        "about, finds \"you\", and answers \"I\"); --random gives that walk-through\n"
+        "seeded random weights.",
     .example = "lesson10 --sentence \"what can they do\"",
     .sentence_help = "the question, at most 10 tokens (16 with --hand-made or --random;\n"
                      "default \"what can you do\")",
