@@ -1,22 +1,34 @@
 /* lesson10: cross-attention and the decoder. An encoder-decoder Transformer
- * reads "what can you do" and writes the first word of its answer, "I":
- * encoder self-attention, the decoder's masked self-attention, cross-
- * attention (decoder rows, encoder columns), the FFN, the output
- * projection and softmax over the vocabulary, and the greedy choice. The
- * default model is hand-made (data/lesson10, every number explained);
- * --random gives seeded random weights instead. A thin program: the maths
- * is in the library (transformer.h, generate.h). */
+ * reads "what can you do" and answers it. The default model is the one
+ * attnlab-train made from data/qa/pairs.tsv (data/qa/transformer.safetensors):
+ * it writes "i can answer questions" and <eos> greedily, one word per step,
+ * and the lesson shows where every step's cross-attention looked in the
+ * question. --hand-made walks through the first step of data/lesson10's
+ * made-up model (every number explained: encoder self-attention, masked
+ * self-attention, cross-attention, FFN, the output layer and "I");
+ * --random gives that walk-through seeded random weights. A thin program:
+ * the maths is in the library (transformer.h, generate.h). */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/generate.h"
 #include "attnlab/table_file.h"
 #include "attnlab/transformer_tables.h"
 #include "model_printout.h"
+#include "model_record.h"
 #include "runner.h"
 
-#define MAX_TOKENS 16
+#define MAX_TOKENS 16   /* the hand-made and random models' longest question */
+/* The trained model, under the data folder (data/README.md, "Trained
+ * models"). It was trained on sequences of up to its max_positions (10)
+ * tokens: the question and the decoder's input (<bos> and the answer so
+ * far) must fit there, so it answers with at most 10 tokens, <eos> among
+ * them. */
+#define TRAINED_FILE "qa/transformer.safetensors"
+#define TRAINED_CORPUS "data/qa/pairs.tsv"
+#define RECORD_SIZE 512
 
 static const lesson_about ABOUT = {
     .program = "lesson10",
@@ -26,11 +38,18 @@ static const lesson_about ABOUT = {
         "question with self-attention; the decoder starts from <bos>, looks back at what\n"
         "it has written (masked self-attention), then asks the encoder (cross-attention:\n"
         "its queries, the encoder's keys and values, a T x S weight matrix), and its\n"
-        "output projection and softmax score every word of the vocabulary. The default\n"
-        "model is made by hand (data/lesson10): for \"what can you do\" its <bos> asks\n"
-        "who the question is about, finds \"you\", and answers \"I\".",
+        "output projection and softmax score every word of the vocabulary; the best\n"
+        "word is said and read back in, until <eos>. The model is\n"
+        "data/qa/transformer.safetensors (trained by attnlab-train on data/qa/pairs.tsv,\n"
+        "see data/README.md): \"what can you do\" is answered \"i can answer questions\",\n"
+        "and the lesson shows where each step looked in the question. A word it does\n"
+        "not know becomes <unk>. --hand-made walks through the first step of\n"
+        "data/lesson10's made-up model instead (its <bos> asks who the question is\n"
+        "about, finds \"you\", and answers \"I\"); --random gives that walk-through\n"
+        "seeded random weights.",
     .example = "lesson10 --sentence \"what can they do\"",
-    .sentence_help = "the question (default \"what can you do\")",
+    .sentence_help = "the question, at most 10 tokens (16 with --hand-made or --random;\n"
+                     "default \"what can you do\")",
     .seed_help = "seed for --random",
     .seed_only_with = "random",
     .takes_data = true,
@@ -39,7 +58,7 @@ static const lesson_about ABOUT = {
 
 typedef struct lesson10_settings {
     const char *sentence;
-    bool random;
+    bool hand_made, random;
     uint64_t seed;
     int d_model, heads, layers;   /* 0: not given */
     const char *data_dir;
@@ -54,6 +73,12 @@ typedef struct lesson10_state {
     al_table dims, rules;          /* the hand-made tables' column names */
     int token;                     /* the first token chosen */
     int kept;                      /* parameters data/lesson10/defaults.txt keeps at 0 or 1 */
+    /* the trained model only: */
+    bool trained;
+    char path[LESSON_PATH_SIZE];   /* the model file                */
+    char record[RECORD_SIZE];      /* how it was made               */
+    int *said, said_count;         /* the answer's tokens, <eos> included when it came */
+    int max_said;                  /* the length limit              */
 } lesson10_state;
 
 static void free_state(void *lesson_state)
@@ -65,6 +90,7 @@ static void free_state(void *lesson_state)
     al_vocab_free(&s->vocab);
     al_table_free(&s->dims);
     al_table_free(&s->rules);
+    free(s->said);
 }
 
 static lesson_options options(void *lesson_settings)
@@ -72,8 +98,10 @@ static lesson_options options(void *lesson_settings)
     lesson10_settings *settings = lesson_settings;
     return (lesson_options){
         .own = {
+            {.name = "hand-made", .kind = CLI_FLAG, .target = &settings->hand_made,
+             .help = "data/lesson10's made-up model, its first step told whole"},
             {.name = "random", .kind = CLI_FLAG, .target = &settings->random,
-             .help = "seeded random weights instead of data/lesson10's hand-made model"},
+             .help = "seeded random weights, told as --hand-made is"},
             {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
              .help = "d_model with --random (default 8; the hand-made model has 9)", .min = 1,
              .max = 512},
@@ -88,14 +116,19 @@ static lesson_options options(void *lesson_settings)
     };
 }
 
-/* The hand-made model has one shape: the shape options go with --random. */
+/* The trained and hand-made models have one shape each: the shape
+ * options go with --random (--seed too: the runner refuses it without). */
 static al_status check(void *lesson_settings, al_error *err)
 {
     const lesson10_settings *settings = lesson_settings;
+    if (settings->hand_made && settings->random)
+        return al_fail(err, AL_ERR_VALUE, "--hand-made and --random are two different models; "
+                                          "give one of them");
     if (!settings->random && (settings->d_model || settings->heads || settings->layers))
         return al_fail(err, AL_ERR_VALUE, "--d-model, --heads and --layers need --random (the "
-                                          "hand-made model has d_model 9, 1 head and 1 layer "
-                                          "each)");
+                                          "trained model has d_model 64, 4 heads and 2 layers "
+                                          "each side, the hand-made one d_model 9, 1 head and "
+                                          "1 layer each)");
     return AL_OK;
 }
 
@@ -131,12 +164,45 @@ static al_status read_names(al_table *table, const char *folder, const char *fil
     return al_table_read(table, path, err);
 }
 
-/* The vocabulary, the model (hand-made or seeded) and the question. */
+/* The trained model with its own vocabulary, and the question as it was
+ * trained on (its words, no <bos>); an unknown word becomes <unk>, with a
+ * note. Room for the longest answer it may give. */
+static al_status build_trained(lesson10_state *s, const lesson10_settings *settings, printout *p,
+                               al_error *err)
+{
+    s->trained = true;
+    snprintf(s->path, sizeof s->path, "%s/%s", settings->data_dir, TRAINED_FILE);
+    al_status status = al_transformer_load(&s->model, &s->vocab, s->path, NULL, err);
+    if (status == AL_OK)
+        status = lesson_model_record(s->record, sizeof s->record, s->path, err);
+    if (status == AL_OK)
+        status = al_tokenize(&s->tokens, settings->sentence, &s->vocab, AL_TOKENIZE_PLAIN, err);
+    if (status != AL_OK)
+        return status;
+    int room = s->model.config.max_positions;
+    if (s->tokens.count > room)
+        return al_fail(err, AL_ERR_VALUE, "the question has %d tokens; the trained model reads "
+                       "at most %d (its learned positions)", s->tokens.count, room);
+    for (int i = 0; i < s->tokens.count; i++)
+        if (s->tokens.unknown[i])
+            print_text(p, "note: '%s' is not in the trained model's vocabulary (%d words of "
+                          TRAINED_CORPUS "); it becomes <unk>", s->tokens.labels[i],
+                       s->vocab.size);
+    s->max_said = room < MAX_TOKENS ? room : MAX_TOKENS;
+    s->said = calloc((size_t)room, sizeof *s->said);
+    if (!s->said)
+        return al_fail(err, AL_ERR_NOMEM, "no memory for an answer of %d tokens", room);
+    return al_transformer_workspace_alloc(&s->ws, &s->model, room, err);
+}
+
+/* The vocabulary, the model (trained, hand-made or seeded) and the question. */
 static al_status build(void *lesson_state, const void *lesson_settings, printout *p,
                        al_error *err)
 {
     lesson10_state *s = lesson_state;
     const lesson10_settings *settings = lesson_settings;
+    if (!settings->hand_made && !settings->random)
+        return build_trained(s, settings, p, err);
     char folder[1024], path[2048];
     snprintf(folder, sizeof folder, "%s/lesson10", settings->data_dir);
     snprintf(path, sizeof path, "%s/vocab.txt", folder);
@@ -427,11 +493,262 @@ static void narrate_output(printout *p, const lesson10_state *s, const labels *l
                s->model.config.d_model, s->model.config.d_model, s->tokens.count, V);
 }
 
+/* --- the trained model: the whole answer ------------------------------------------ */
+
+/* What the trained decoder read and said: read[t] is its input at row t
+ * (<bos>, then the words said before step t), said[t] the word step t
+ * chose. */
+typedef struct answer_labels {
+    const char *read[MAX_TOKENS];
+    const char *said[MAX_TOKENS];
+} answer_labels;
+
+static answer_labels answer_labels_of(const lesson10_state *s)
+{
+    answer_labels a = {.read = {0}};
+    for (int t = 0; t < s->said_count; t++) {
+        a.read[t] = t == 0 ? BOS_LABEL[0] : s->vocab.words[s->said[t - 1]];
+        a.said[t] = s->vocab.words[s->said[t]];
+    }
+    return a;
+}
+
+/* Append text to the string in buf (size bytes), cutting it short if it
+ * does not fit. */
+static void append(char *buf, size_t size, const char *text)
+{
+    size_t used = strlen(buf);
+    if (used + 1 < size)
+        snprintf(buf + used, size - used, "%s", text);
+}
+
+/* Append text, then spaces up to width columns on screen. */
+static void append_padded(char *buf, size_t size, const char *text, int width)
+{
+    append(buf, size, text);
+    for (int w = text_width(text); w < width; w++)
+        append(buf, size, " ");
+}
+
+/* Whether the answer ended with <eos> (rather than at the length limit). */
+static bool ended(const lesson10_state *s)
+{
+    return s->said_count > 0 && s->said[s->said_count - 1] == AL_TOKEN_EOS;
+}
+
+/* The answer as words, one space apart: no <eos>, and no other special
+ * token (the printout names those apart). */
+static void answer_text(char *buf, size_t size, const lesson10_state *s)
+{
+    buf[0] = '\0';
+    for (int t = 0; t < s->said_count; t++)
+        if (s->said[t] >= AL_SPECIAL_TOKENS) {
+            append(buf, size, buf[0] ? " " : "");
+            append(buf, size, s->vocab.words[s->said[t]]);
+        }
+}
+
+static void narrate_trained_model(printout *p, const lesson10_state *s)
+{
+    const al_model_config *c = &s->model.config;
+    print_step(p, "the trained model and the question", "x = embed[tokens] + pos    "
+                                                         "(S x d_model)");
+    print_text(p, "  The weights: %s,\n  %s\n  (data/README.md, \"Trained models\", tells "
+                  "how).", s->path, s->record);
+    print_text(p, "  An %s Transformer, %s-norm: d_model = %d, h = %d heads of d_k = %d, %d "
+                  "encoder and\n  %d decoder layers, d_ff = %d, %s positions for up to %d "
+                  "tokens, V = %d words%s.",
+               al_family_name(c->family), al_norm_name(c->norm), c->d_model, c->heads,
+               c->d_model / c->heads, c->encoder_layers, c->decoder_layers, c->d_ff,
+               al_positions_name(c->positions), c->max_positions, c->vocab_size,
+               c->tied_output ? ";\n  the output layer reads the embedding table backwards "
+                                "(logits = x · Eᵀ)" : "");
+    char line[1024] = "";
+    for (int i = 0; i < s->tokens.count; i++) {
+        char token[AL_MAX_WORD_BYTES + 32];
+        if (s->tokens.unknown[i])
+            snprintf(token, sizeof token, "%s%s = <unk> %d", i ? ", " : "", s->tokens.labels[i],
+                     s->tokens.ids[i]);
+        else
+            snprintf(token, sizeof token, "%s%s %d", i ? ", " : "", s->tokens.labels[i],
+                     s->tokens.ids[i]);
+        append(line, sizeof line, token);
+    }
+    print_text(p, "  The question as it was trained on, its words and no <bos>: S = %d tokens "
+                  "(ids)\n  %s.", s->tokens.count, line);
+    print_text(p, "  Trained vectors have no named columns: what each of the %d numbers holds "
+                  "is whatever\n  helped during training. The trace has them (tokens, embed, "
+                  "pos, x).", c->d_model);
+}
+
+static void narrate_trained_encoder(printout *p, const lesson10_state *s)
+{
+    const al_model_config *c = &s->model.config;
+    print_step(p, "the encoder reads the question once",
+               "memory = encoder(x)    (S x d_model): self-attention, every word sees every "
+               "word");
+    print_text(p, "  %d layers of self-attention and FFN (lesson09 tells such a layer step by "
+                  "step; the\n  trace has every one: enc.0.attn.h0.weights ... enc.%d.attn.h%d."
+                  "weights). Their output,\n  %s (%d x %d), is the memory: the keys and values "
+                  "of every cross-attention below.\n  Its rows are not the words alone: the "
+                  "encoder mixed each with the others.",
+               c->encoder_layers, c->encoder_layers - 1, c->heads - 1, s->ws.memory.name,
+               s->tokens.count, c->d_model);
+}
+
+static void narrate_trained_steps(printout *p, const lesson10_state *s, const answer_labels *a)
+{
+    const al_model_config *c = &s->model.config;
+    int T = s->said_count;
+    al_matrix probs = al_matrix_rows(&s->ws.probs, 0, T);
+    print_step(p, "the decoder writes the answer, one word per step",
+               "step t reads <bos> y_0 ... y_{t-1};  y_t = the word of largest probability in "
+               "its last row");
+    print_text(p, "  At every step the decoder runs on all it has written: masked "
+                  "self-attention (a row\n  sees only the words up to its own), "
+                  "cross-attention (its queries, the memory's keys and\n  values), FFN, %d "
+                  "layers; then logits and a softmax over the V = %d words. The most\n  "
+                  "probable word is said (greedy) and read back in. Step t is traced under "
+                  "step<t>.\n  (step0.dec.0.cross_attn.h0.weights, ..., step0.next.token), "
+                  "until <eos> or %d tokens.\n", c->decoder_layers, c->vocab_size,
+               s->max_said);
+    /* the decoder's whole input at the last step: "<bos> i can answer questions" */
+    char inputs[MAX_TOKENS][1024];
+    int width = 0;
+    for (int t = 0; t < T; t++) {
+        snprintf(inputs[t], sizeof inputs[t], "%s%s%s", t ? inputs[t - 1] : "", t ? " " : "",
+                 a->read[t]);
+        width = text_width(inputs[t]) > width ? text_width(inputs[t]) : width;
+    }
+    for (int t = 0; t < T; t++) {
+        char read[1200] = "";
+        append_padded(read, sizeof read, inputs[t], width);
+        print_text(p, "  step %d reads %s  says %-10s (probability %.*f)%s", t, read,
+                   a->said[t], p->precision, (double)*al_at(&probs, t, s->said[t]),
+                   s->said[t] == AL_TOKEN_EOS ? "\n    <eos> ends the answer; it is not a "
+                                                "word of it." : "");
+    }
+}
+
+/* One table per decoder layer: for each word said (a row), the word of
+ * the question each head gave the most weight, and that weight. */
+static void print_where_heads_look(printout *p, const lesson10_state *s, const answer_labels *a,
+                                   int layer)
+{
+    const al_attention_workspace *cross = &s->ws.decoder[layer].cross_attn.attn;
+    int T = s->said_count, S = s->tokens.count, said_width = 9, cell = 0;
+    for (int t = 0; t < T; t++)
+        said_width = text_width(a->said[t]) > said_width ? text_width(a->said[t]) : said_width;
+    for (int j = 0; j < S; j++)
+        cell = text_width(s->tokens.labels[j]) > cell ? text_width(s->tokens.labels[j]) : cell;
+    cell += 2 + p->precision + 3;   /* " 0.9999" and a gap */
+    char line[1024] = "  ", head[32];
+    append_padded(line, sizeof line, "word said", said_width + 2);
+    for (int h = 0; h < cross->heads; h++) {
+        snprintf(head, sizeof head, "dec.%d h%d", layer, h);
+        append_padded(line, sizeof line, head, h + 1 < cross->heads ? cell : 0);
+    }
+    print_text(p, "\n%s", line);
+    for (int t = 0; t < T; t++) {
+        snprintf(line, sizeof line, "  ");
+        append_padded(line, sizeof line, a->said[t], said_width + 2);
+        for (int h = 0; h < cross->heads; h++) {
+            al_attention_steps steps = al_attention_head_steps(cross, h);
+            int best = 0;
+            for (int j = 1; j < S; j++)
+                if (*al_at(&steps.weights, t, j) > *al_at(&steps.weights, t, best))
+                    best = j;
+            char entry[AL_MAX_WORD_BYTES + 32];
+            snprintf(entry, sizeof entry, "%s %.*f", s->tokens.labels[best], p->precision,
+                     (double)*al_at(&steps.weights, t, best));
+            append_padded(line, sizeof line, entry, h + 1 < cross->heads ? cell : 0);
+        }
+        print_text(p, "%s", line);
+    }
+}
+
+static void narrate_trained_cross(printout *p, const lesson10_state *s, const answer_labels *a)
+{
+    const al_model_config *c = &s->model.config;
+    int T = s->said_count, S = s->tokens.count;
+    char step[AL_NAME_SIZE], prefix[AL_NAME_SIZE];
+    al_generate_step_prefix(step, T - 1);
+    print_step(p, "cross-attention at every step: where each word looked in the question",
+               "weights = softmax(Q_dec · K_memoryᵀ / √d_k)    (T x S per head: one row per "
+               "step)");
+    print_text(p, "  The decoder reran its whole input at every step, and the causal mask keeps "
+                  "each row as\n  it was when it was new; so the last step's pass (%s*) "
+                  "holds every step's row:\n  row t reads y_{t-1} (<bos> for t = 0) and chose "
+                  "word t. Each step's own pass is in the\n  trace too (step<t>.*): its last "
+                  "row is this row t, to float32 rounding (about 1e-7).", step);
+    for (int l = 0; l < c->decoder_layers; l++) {
+        al_decoder_layer_names names;
+        al_decoder_layer_names_init(&names, al_decoder_layer_prefix(prefix, step, l), true,
+                                    c->norm);
+        const al_attention_workspace *cross = &s->ws.decoder[l].cross_attn.attn;
+        for (int h = 0; h < cross->heads; h++) {
+            al_attention_steps steps = al_attention_head_steps(cross, h);
+            al_attention_head_names head;
+            al_attention_head_names_init(&head, names.cross_attn.prefix, h);
+            al_matrix rows = al_matrix_rows(&steps.weights, 0, T);
+            al_matrix weights = al_matrix_cols(&rows, 0, S);
+            char symbol[32];
+            snprintf(symbol, sizeof symbol, "weights_%d", h);
+            print_matrix(p, head.steps.weights, symbol, &weights, a->read,
+                         (const char *const *)s->tokens.labels);
+        }
+    }
+    print_text(p, "\n  Word by word, the word of the question each head weighed most:");
+    for (int l = 0; l < c->decoder_layers; l++)
+        print_where_heads_look(p, s, a, l);
+    print_text(p, "\n  Nobody told the heads where to look: training found what helped. A "
+                  "head may look at\n  a word that is not the one being answered (\"do\" or "
+                  "\"can\" for \"i\"): what it reads there\n  is the memory's row, which "
+                  "the encoder already mixed with the rest of the question.");
+}
+
+static void narrate_trained_answer(printout *p, const lesson10_state *s)
+{
+    int T = s->said_count;
+    char answer[1024];
+    answer_text(answer, sizeof answer, s);
+    print_step(p, "the answer", "the words said, without the <eos> that ends them");
+    for (int t = 0; t < T; t++)
+        if (s->said[t] < AL_SPECIAL_TOKENS && s->said[t] != AL_TOKEN_EOS)
+            print_text(p, "  Step %d said %s, a special token, not a word: it is left out of "
+                          "the answer.", t, s->vocab.words[s->said[t]]);
+    print_text(p, "  Answer: %s", answer[0] ? answer : "(no words)");
+    if (ended(s))
+        print_text(p, "  Generation stopped at <eos>, said at step %d.", T - 1);
+    else
+        print_text(p, "  Generation stopped at the limit of %d tokens, without an <eos>.",
+                   s->max_said);
+    print_text(p, "\n  Shapes: the question S = %d tokens -> memory %d x %d; step t: decoder "
+                  "(t+1) x %d,\n  cross-attention weights (t+1) x S per head, logits (t+1) x "
+                  "V = (t+1) x %d; the last\n  step's weights T x S = %d x %d.",
+               s->tokens.count, s->tokens.count, s->model.config.d_model,
+               s->model.config.d_model, s->model.config.vocab_size, T, s->tokens.count);
+}
+
+static void narrate_trained(printout *p, const lesson10_state *s)
+{
+    answer_labels a = answer_labels_of(s);
+    narrate_trained_model(p, s);
+    narrate_trained_encoder(p, s);
+    narrate_trained_steps(p, s, &a);
+    narrate_trained_cross(p, s, &a);
+    narrate_trained_answer(p, s);
+}
+
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
                     const char *trace_path)
 {
     const lesson10_state *s = lesson_state;
     const lesson10_settings *settings = lesson_settings;
+    if (s->trained) {
+        narrate_trained(p, s);
+        return;
+    }
     bool random = settings->random;
     labels l = labels_for(s, random);
     narrate_inputs(p, s, &l, random);
@@ -451,23 +768,89 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     narrate_output(p, s, &l, random);
 }
 
-/* Encode the question, run the decoder on <bos>, choose greedily. */
-/* The first token of the answer, greedily: one step of generation. */
+/* Encode the question, then decode greedily: the trained model until
+ * <eos> or its length limit, the hand-made and random ones one step (the
+ * first token). */
 static al_status compute(void *lesson_state, const void *lesson_settings, printout *p,
                          al_trace *trace, al_error *err)
 {
     lesson10_state *s = lesson_state;
     al_sequence source = {.length = s->tokens.count, .ids = s->tokens.ids,
                           .labels = (const char *const *)s->tokens.labels};
-    al_generate_options options = {.sampling = {.method = AL_SAMPLE_GREEDY}, .max_tokens = 1};
+    al_generate_options options = {.sampling = {.method = AL_SAMPLE_GREEDY},
+                                   .max_tokens = s->trained ? s->max_said : 1};
     int length = 0;
-    return al_transformer_generate(&s->token, &length, &s->ws, &s->model, &source, &options,
-                                   NULL, (const char *const *)s->vocab.words, trace, err);
+    al_status status = al_transformer_generate(s->trained ? s->said : &s->token,
+                                               s->trained ? &s->said_count : &length, &s->ws,
+                                               &s->model, &source, &options, NULL,
+                                               (const char *const *)s->vocab.words, trace, err);
+    if (status == AL_OK && s->trained)
+        s->token = s->said[0];
+    return status;
+}
+
+/* "what can you do → i can answer questions": the question and the
+ * answer, in words, for the figures' titles. */
+static void question_and_answer(char *buf, size_t size, const lesson10_state *s)
+{
+    buf[0] = '\0';
+    for (int j = 0; j < s->tokens.count; j++) {
+        append(buf, size, j ? " " : "\"");
+        append(buf, size, s->tokens.labels[j]);
+    }
+    char answer[512];
+    answer_text(answer, sizeof answer, s);
+    append(buf, size, "\" → \"");
+    append(buf, size, answer);
+    append(buf, size, "\"");
+}
+
+/* The trained model: the last encoder layer's heads, and each decoder
+ * layer's cross-attention at every step (the last step's T x S rows). */
+static void draw_trained(lesson_outputs *outputs, const lesson10_state *s)
+{
+    const al_model_config *c = &s->model.config;
+    char columns[16], qa[640], title[800], select[AL_NAME_SIZE], prefix[AL_NAME_SIZE];
+    char step[AL_NAME_SIZE], suffix[32];
+    snprintf(columns, sizeof columns, "%d", c->heads < 4 ? c->heads : 4);
+    question_and_answer(qa, sizeof qa, s);
+    al_encoder_layer_names encoder;
+    al_encoder_layer_names_init(&encoder,
+                                al_encoder_layer_prefix(prefix, NULL, c->encoder_layers - 1),
+                                c->norm);
+    every_head_weights(select, encoder.attn.prefix);
+    snprintf(title, sizeof title, "the encoder's self-attention on the question, its last "
+                                  "layer (enc.%d, S x S)", c->encoder_layers - 1);
+    const char *encoder_args[] = {"--select", select, "--annotate", "--columns", columns,
+                                  "--title", title, "--axes", "word,looks at", "--svg", NULL};
+    outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_args);
+    al_generate_step_prefix(step, s->said_count - 1);
+    for (int l = 0; l < c->decoder_layers; l++) {
+        al_decoder_layer_names decoder;
+        al_decoder_layer_names_init(&decoder, al_decoder_layer_prefix(prefix, step, l), true,
+                                    c->norm);
+        every_head_weights(select, decoder.cross_attn.prefix);
+        snprintf(title, sizeof title, "%s: decoder layer %d's cross-attention, one row per "
+                                      "step", qa, l);
+        snprintf(suffix, sizeof suffix, "-cross-layer%d.png", l);
+        const char *cross_args[] = {"--select", select, "--annotate", "--columns", columns,
+                                    "--title", title, "--axes",
+                                    "the word read,the question",
+                                    "--svg", NULL};
+        outputs_draw(outputs, "attnlab-heatmap", suffix, cross_args);
+    }
+    /* five steps of two layers: each sublayer drawn as one node */
+    const char *flow_args[] = {"--depth", "3", NULL};
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
 }
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
     const lesson10_state *s = lesson_state;
+    if (s->trained) {
+        draw_trained(outputs, s);
+        return;
+    }
     char columns[16], every[AL_NAME_SIZE], step[AL_NAME_SIZE];
     char encoder_heads[AL_NAME_SIZE], cross_heads[AL_NAME_SIZE];
     al_encoder_layer_names encoder;  /* the patterns of every layer's names */

@@ -1,14 +1,12 @@
 /* seq2seq_model.c: the hand-made, seeded random or trained RNN seq2seq
- * model of lessons 01 and 04, their source sentences, and a model file's
- * training record (see seq2seq_model.h). */
+ * model of lessons 01 and 04 and their source sentences (see
+ * seq2seq_model.h). */
 #include "seq2seq_model.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "attnlab/rng.h"
-#include "attnlab/safetensors.h"
 #include "attnlab/seq2seq_file.h"
 #include "options.h"
 
@@ -170,25 +168,4 @@ al_status lesson_s2s_trained_read(al_seq2seq *model, al_vocab *vocab, char *path
 {
     snprintf(path, size, "%s/%s", data_dir, LESSON_S2S_TRAINED_FILE);
     return al_seq2seq_file_read(model, vocab, path, err);
-}
-
-al_status lesson_model_record(char *buf, size_t size, const char *path, al_error *err)
-{
-    al_safetensors header;
-    al_status status = al_safetensors_read_metadata(&header, path, err);
-    if (status != AL_OK)
-        return status;
-    const char *program = al_safetensors_metadata(&header, "training.program");
-    const char *corpus = al_safetensors_metadata(&header, "training.corpus");
-    const char *steps = al_safetensors_metadata(&header, "training.steps");
-    const char *loss = al_safetensors_metadata(&header, "training.validation_loss");
-    int used = snprintf(buf, size, "made without a training record");
-    if (program && corpus)
-        used = snprintf(buf, size, "trained by %s on %s", program, corpus);
-    if (program && corpus && steps && used >= 0 && (size_t)used < size)
-        used += snprintf(buf + used, size - (size_t)used, "\n  in %s steps", steps);
-    if (program && corpus && loss && used >= 0 && (size_t)used < size)
-        snprintf(buf + used, size - (size_t)used, ", held-out loss %.3g", atof(loss));
-    al_safetensors_free(&header);
-    return AL_OK;
 }

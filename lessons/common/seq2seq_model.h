@@ -2,8 +2,8 @@
  * hand-made model of data/lesson04 (Elman cells, d_e = 8, d_h = 13, every
  * dimension named; with its general or additive attention, or without
  * attention), a seeded random one, or the trained one of
- * data/translate/rnn.safetensors (lesson04); a source sentence tokenized
- * for it; and what a model file's training record says of how it was made.
+ * data/translate/rnn.safetensors (lesson04), and a source sentence
+ * tokenized for it (model_record.h says how a model file was made).
  * Program code over the library (seq2seq.h, seq2seq_file.h, vocab.h,
  * table_file.h): it loads, checks and notes, it computes nothing. */
 #ifndef LESSONS_SEQ2SEQ_MODEL_H
@@ -15,6 +15,7 @@
 #include "attnlab/seq2seq.h"
 #include "attnlab/table_file.h"
 #include "attnlab/vocab.h"
+#include "model_record.h"
 #include "printout.h"
 
 /* The hand-made model's sizes (data/lesson04/make_weights.py). Its encoder
@@ -103,14 +104,5 @@ al_status lesson_s2s_source_unknown(al_tokens *tokens, const char *text, const a
  * bytes) receives the file's path. */
 al_status lesson_s2s_trained_read(al_seq2seq *model, al_vocab *vocab, char *path, size_t size,
                                   const char *data_dir, al_error *err);
-
-/* How the weights of the model file at path (an RNN seq2seq or a
- * Transformer, model_file.h) were made, from its training record, for a
- * printout indented by two spaces: "trained by attnlab-train on
- * data/translate/pairs.tsv (10666 bytes, FNV-1a ...)\n  in 2000 steps,
- * held-out loss 0.00167", or "made without a training record" when the
- * file has none. Reads the header only; fails, naming the file, when it
- * cannot be read. */
-al_status lesson_model_record(char *buf, size_t size, const char *path, al_error *err);
 
 #endif
