@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "seq2seq_model.h"
+#include "model_record.h"
 
 al_status lesson_model_tokens(al_tokens *tokens, const al_vocab *vocab, const char *vocab_source,
                               const char *sentence, int flags, int max_tokens, printout *p,
