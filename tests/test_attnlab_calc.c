@@ -190,6 +190,22 @@ static void retrieve_query_72_gives_1100(void **state)
     run_result_free(&r);
 }
 
+/* 1e-45 is float32's smallest subnormal (1.4e-45), not 0: the query is
+ * not key 0, but 1 / 1.4e-45 overflows float32, so the exact-match rule
+ * takes key 0, and the printout says why rather than "equals". */
+static void retrieve_query_a_subnormal_from_a_key_says_so(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "0,1", "--values", "1,2",
+             "--query", "1e-45");
+    assert_success(&r);
+    assert_contains(r.out, "The query is 1.40129846e-45 from key 0 (0), so near that");
+    if (strstr(r.out, "equals key 0"))
+        fail_msg("the printout says the query equals key 0:\n%s", r.out);
+    assert_contains(r.out, "retrieved value: 1\n");
+    run_result_free(&r);
+}
+
 static void retrieve_query_on_a_key_gives_its_value_exactly(void **state)
 {
     run_result r;
@@ -629,6 +645,8 @@ static const bad_case bad_cases[] = {
     {"softmax needs SCORES", {"softmax", "--trace", "TRACE", NULL}},
     {"'abc' is not a number", {"softmax", "1", "abc", "--trace", "TRACE", NULL}},
     {"'inf' is not a finite", {"softmax", "1", "inf", NULL}},
+    {"'0x10' is not a decimal number (hexadecimal is not read)",
+     {"softmax", "0x10", "--trace", "TRACE", NULL}},
     {"empty entry", {"softmax", "1,,2", NULL}},
     {"--temperature must be a number > 0, not 0",
      {"softmax", "1", "2", "--temperature", "0", "--trace", "TRACE", NULL}},
@@ -801,6 +819,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(retrieve_query_75_gives_1250, &paths),
         cmocka_unit_test_prestate(retrieve_query_72_gives_1100, &paths),
         cmocka_unit_test_prestate(retrieve_query_on_a_key_gives_its_value_exactly, &paths),
+        cmocka_unit_test_prestate(retrieve_query_a_subnormal_from_a_key_says_so, &paths),
         cmocka_unit_test_prestate(retrieve_gaussian_follows_the_formula, &paths),
         cmocka_unit_test_prestate(retrieve_dot_with_vectors_uses_softmax, &paths),
         cmocka_unit_test_prestate(attention_causal_by_hand, &paths),

@@ -136,6 +136,11 @@ static int parse_number_token(float *x, const char *what, const char *text, size
     double value = strtod(token, &end);
     if (end == token || *end != '\0')
         return calc_fail("%s: '%s' is not a number", what, token);
+    /* strtod also reads C's hexadecimal floats (0x10 = 16); the calculator
+     * reads decimal numbers only, as params and the lessons do */
+    if (strpbrk(token, "xX"))
+        return calc_fail("%s: '%s' is not a decimal number (hexadecimal is not read)", what,
+                         token);
     if (!isfinite(value) || fabs(value) > FLT_MAX)
         return calc_fail("%s: '%s' is not a finite float32 number", what, token);
     *x = (float)value;

@@ -283,7 +283,18 @@ static void print_exact_match(calc_printer *p, const retrieve_calc *c)
             first = first < 0 ? j : first;
         }
     fputc('\n', p->out);
-    if (matches == 1)
+    /* the rule also takes a key so near that 1 / distance overflows float32 */
+    double distance = 0;
+    for (int i = 0; matches == 1 && i < c->q.cols; i++) {
+        double d = (double)*al_at(&c->q, 0, i) - (double)*al_at(&c->k, first, i);
+        distance += d * d;
+    }
+    distance = sqrt(distance);
+    if (matches == 1 && distance > 0)
+        calc_say(p, "The query is %.9g from key %d (%s), so near that 1 / %.9g is beyond\n"
+                    "float32 (above 3.4e38): it counts as infinite, as if q were the key. As q "
+                    "comes near", distance, first, c->key_labels[first], distance);
+    else if (matches == 1)
         calc_say(p, "The query equals key %d (%s) exactly. 1 / 0 is infinite: as q comes near",
                  first, c->key_labels[first]);
     else
