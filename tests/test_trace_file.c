@@ -35,6 +35,7 @@ typedef struct read_result {
  * Traces in this file are written with single quotes, which are turned
  * into double quotes on the way out, so that JSON reads without a
  * backslash before every quote. No test text needs a real single quote. */
+/* Write text to a file, each ' as " and each \x01 as a NUL byte, and read it. */
 static read_result read_text(const char *text)
 {
     read_result result = {0};
@@ -45,7 +46,7 @@ static read_result read_text(const char *text)
     FILE *file = fdopen(fd, "wb");
     assert_non_null(file);
     for (const char *c = text; *c; c++) {
-        fputc(*c == '\'' ? '"' : *c, file);
+        fputc(*c == '\'' ? '"' : *c == '\x01' ? '\0' : *c, file);
     }
     assert_int_equal(fclose(file), 0);
     result.status = al_trace_file_read(&result.trace, result.path, &result.err);
@@ -276,6 +277,28 @@ static void refuses_a_wrong_end_count(void **state)
 {
     assert_refused(HEADER GOOD_Q "{'kind': 'end', 'records': 5}\n",
                    ":3: end record says 5 records but the file has 1");
+}
+
+/* A binary file (/bin/ls, an image) is not called truncated: its NUL
+ * byte says what it is, on its line. */
+static void refuses_a_binary_file_as_binary(void **state)
+{
+    read_result result = read_text(HEADER "\x7f" "ELF\x01\x01garbage");
+    assert_int_equal(result.status, AL_ERR_FORMAT);
+    assert_contains(result.err.message, ":2: a NUL byte: this is a binary file, not a trace");
+    if (strstr(result.err.message, "truncated"))
+        fail_msg("message \"%s\" calls a binary file truncated", result.err.message);
+}
+
+/* /dev/zero never ends: its first block's NUL stops the reading at once,
+ * instead of memory growing until none is left. */
+static void refuses_dev_zero_at_once(void **state)
+{
+    al_trace_file *trace = NULL;
+    al_error err;
+    assert_int_equal(al_trace_file_read(&trace, "/dev/zero", &err), AL_ERR_FORMAT);
+    assert_null(trace);
+    assert_contains(err.message, "/dev/zero:1: a NUL byte: this is a binary file");
 }
 
 static void refuses_a_last_line_without_newline(void **state)
@@ -563,6 +586,8 @@ int main(void)
         cmocka_unit_test(refuses_a_missing_end_record),
         cmocka_unit_test(refuses_a_wrong_end_count),
         cmocka_unit_test(refuses_a_last_line_without_newline),
+        cmocka_unit_test(refuses_a_binary_file_as_binary),
+        cmocka_unit_test(refuses_dev_zero_at_once),
         cmocka_unit_test(refuses_a_ragged_data_row),
         cmocka_unit_test(refuses_too_many_rows),
         cmocka_unit_test(refuses_a_wrong_label_count),

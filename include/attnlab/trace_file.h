@@ -75,11 +75,17 @@ typedef struct al_trace_file {
     int n_softmax_rows;
 } al_trace_file;
 
+/* The largest trace file the reader takes (2 GiB): a larger one, or an
+ * endless one such as /dev/zero, is refused when the reading gets there. */
+#define AL_TRACE_FILE_MAX_BYTES ((size_t)2 << 30)
+
 /* Read and check a whole trace. On success the caller owns *trace and frees
  * it with al_trace_file_free. On failure *trace is NULL and err says which
  * line and what is wrong ("t.jsonl:7: tensor 'q': data has 3 rows but shape
  * says 2"): malformed JSON, a missing or wrong-version header, a missing end
- * record (truncated file), a bad field, ragged data, duplicate names. */
+ * record (truncated file), a bad field, ragged data, duplicate names, a
+ * NUL byte (a binary file, found in the first block read), a file larger
+ * than AL_TRACE_FILE_MAX_BYTES. */
 al_status al_trace_file_read(al_trace_file **trace, const char *path, al_error *err);
 
 void al_trace_file_free(al_trace_file *trace);

@@ -16,8 +16,20 @@
 
 /* ---- the file and its lines ---------------------------------------------- */
 
+/* The number of lines in text, which ends with "\n". */
+static int count_lines(const char *text, size_t length)
+{
+    int lines = 0;
+    for (size_t i = 0; i < length; i++) {
+        lines += text[i] == '\n';
+    }
+    return lines;
+}
+
 /* Read all of path into *text (not NUL-terminated; the caller frees it).
- * Reads in chunks rather than asking for the size, so pipes work too. */
+ * Reads in chunks rather than asking for the size, so pipes work too; a
+ * NUL byte (no trace has one: a binary file, or /dev/zero) stops the
+ * reading at the block it is in, and so does passing the size limit. */
 static al_status read_whole_file(char **text, size_t *length, const char *path, al_error *err)
 {
     *text = NULL;
@@ -40,7 +52,19 @@ static al_status read_whole_file(char **text, size_t *length, const char *path, 
             capacity = new_capacity;
         }
         size_t got = fread(*text + *length, 1, capacity - *length, file);
+        const char *nul = memchr(*text + *length, '\0', got);
         *length += got;
+        if (nul) {
+            status = al_fail(err, AL_ERR_FORMAT, "%s:%d: a NUL byte: this is a binary file, not "
+                             "a trace (which is lines of JSON text)", path,
+                             count_lines(*text, (size_t)(nul - *text)) + 1);
+            break;
+        }
+        if (*length > AL_TRACE_FILE_MAX_BYTES) {
+            status = al_fail(err, AL_ERR_FORMAT, "%s: larger than %zu bytes, the most a trace "
+                             "may hold", path, AL_TRACE_FILE_MAX_BYTES);
+            break;
+        }
         if (got == 0) {
             if (ferror(file)) {
                 status = al_fail(err, AL_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
@@ -197,16 +221,6 @@ static al_status read_record(al_trace_file *trace, reader *r, json_t *record, bo
     return reader_fail(r, AL_ERR_FORMAT,
                        "unknown kind \"%s\", expected \"tensor\", \"softmax_row\" or \"end\"",
                        kind_name);
-}
-
-/* The number of lines in text, which ends with "\n". */
-static int count_lines(const char *text, size_t length)
-{
-    int lines = 0;
-    for (size_t i = 0; i < length; i++) {
-        lines += text[i] == '\n';
-    }
-    return lines;
 }
 
 /* Check the file as a whole before its lines: something there, and a last
