@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -475,6 +476,44 @@ static void without_dot_the_dot_file_is_still_written(void **state)
     run_result_free(&r);
 }
 
+/* A dot first on PATH is the one run (not only the one found at build
+ * time): a fake dot that leaves a mark and fails. */
+static void the_dot_first_on_path_is_run(void **state)
+{
+    flow_test *t = *state;
+    char bin[256], script[PATH_SIZE], mark[PATH_SIZE], trace_path[PATH_SIZE];
+    char out[PATH_SIZE], dot[PATH_SIZE];
+    snprintf(bin, sizeof bin, "%s/attnlab_test_dot_XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(bin));
+    snprintf(script, sizeof script, "%s/dot", bin);
+    snprintf(mark, sizeof mark, "%s/called", bin);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\necho \"$@\" > '%s'\nexit 1\n", mark);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(script, 0755), 0);
+    const char *old = getenv("PATH");
+    char *saved = strdup(old ? old : "");
+    assert_non_null(saved);
+    char path[2 * PATH_SIZE];
+    snprintf(path, sizeof path, "%s:%s", bin, saved);
+    assert_int_equal(setenv("PATH", path, 1), 0);
+    run_result r;
+    run_flow(r, t, data_file(trace_path, t, "render_heads.jsonl"), "-o",
+             scratch_file(out, t, "heads.svg"));
+    assert_int_equal(setenv("PATH", saved, 1), 0);
+    free(saved);
+    assert_int_equal(r.exit_code, 3);  /* the fake dot failed */
+    assert_true(file_exists(mark));
+    assert_false(file_exists(out));
+    unlink(mark);
+    unlink(script);
+    rmdir(bin);
+    unlink(scratch_file(dot, t, "heads.dot"));
+    run_result_free(&r);
+}
+
 static void a_broken_trace_is_refused_and_nothing_written(void **state)
 {
     flow_test *t = *state;
@@ -542,6 +581,7 @@ int main(int argc, char **argv)
         TEST(the_same_trace_gives_the_same_dot_bytes),
         TEST(a_pdf_carries_no_date_of_its_own),
         TEST(without_dot_the_dot_file_is_still_written),
+        TEST(the_dot_first_on_path_is_run),
         TEST(a_broken_trace_is_refused_and_nothing_written),
         TEST(bad_options_are_refused),
     };

@@ -180,14 +180,34 @@ static al_status write_dot_file(const flow_graph *graph, const char *path, al_er
     return status;
 }
 
-/* The dot to run: --dot, or the one found at build time while it is still
- * there, or "dot" for posix_spawnp to find on PATH. */
+/* True when an executable file `name` is in one of PATH's folders. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    for (const char *dir = path; dir && *dir;) {
+        size_t length = strcspn(dir, ":");
+        char candidate[4096];
+        int n = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)length, dir, name);
+        if (length > 0 && n > 0 && (size_t)n < sizeof candidate && access(candidate, X_OK) == 0) {
+            return true;
+        }
+        dir += length + (dir[length] == ':');
+    }
+    return false;
+}
+
+/* The dot to run: --dot; else "dot" when PATH has one (posix_spawnp finds
+ * it, so a dot the user put first on PATH wins); else the one found at
+ * build time, if it is still there. */
 static const char *dot_program(const flow_command *c)
 {
     if (c->dot_program) {
         return c->dot_program;
     }
-    return access(AL_DOT_PATH, X_OK) == 0 ? AL_DOT_PATH : "dot";
+    if (on_path("dot") || access(AL_DOT_PATH, X_OK) != 0) {
+        return "dot";
+    }
+    return AL_DOT_PATH;
 }
 
 static int draw(const flow_command *c, al_error *err)
