@@ -72,7 +72,7 @@ static al_status write_thumbnail(const char *path, const al_trace_tensor *t, al_
         al_atomic_file out;
         status = al_atomic_begin(&out, path, err);
         if (status == AL_OK) {
-            status = png_write_canvas(out.stream, &picture, 72, err);
+            status = png_write_canvas(out.stream, path, &picture, 72, err);
             status = status == AL_OK ? al_atomic_finish(&out, err) : status;
             status = status == AL_OK ? al_atomic_commit(&out, err) : status;
             al_atomic_discard(&out);

@@ -3,17 +3,30 @@
  * al_status. It does not open or name files (attnlab/atomic_file.h does). */
 #include "png_out.h"
 
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <string.h>
 
 #include <png.h>
 
-/* libpng calls this on an error: keep its message, then jump back. */
+/* Where libpng's errors go: the caller's err and the file's name. */
+typedef struct png_failure {
+    al_error *err;
+    const char *path;
+} png_failure;
+
+/* libpng calls this on an error: keep its message with the path and the
+ * system's reason (its "Write Error" comes from a failed fwrite, which set
+ * errno), then jump back. */
 static void on_png_error(png_structp png, png_const_charp message)
 {
-    al_error *err = png_get_error_ptr(png);
-    al_fail(err, AL_ERR_IO, "cannot write the PNG: %s", message);
+    const png_failure *failure = png_get_error_ptr(png);
+    if (errno != 0)
+        al_fail(failure->err, AL_ERR_IO, "cannot write %s: %s (libpng: %s)", failure->path,
+                strerror(errno), message);
+    else
+        al_fail(failure->err, AL_ERR_IO, "cannot write %s: libpng: %s", failure->path, message);
     png_longjmp(png, 1);
 }
 
@@ -23,9 +36,12 @@ static void on_png_warning(png_structp png, png_const_charp message)
     (void)message;  /* warnings do not stop the figure */
 }
 
-al_status png_write_canvas(FILE *stream, const canvas *c, int dpi, al_error *err)
+al_status png_write_canvas(FILE *stream, const char *path, const canvas *c, int dpi,
+                           al_error *err)
 {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, err, on_png_error,
+    png_failure failure = {err, path};
+    errno = 0;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &failure, on_png_error,
                                               on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {

@@ -9,7 +9,10 @@
 #include "attnlab/status.h"
 #include "canvas.h"
 
-/* Write c as PNG to stream, recording dpi dots per inch. */
-al_status png_write_canvas(FILE *stream, const canvas *c, int dpi, al_error *err);
+/* Write c as PNG to stream, recording dpi dots per inch. path names the
+ * file the stream will become, for the message when a write fails (which
+ * gives the system's reason: "No space left on device"). */
+al_status png_write_canvas(FILE *stream, const char *path, const canvas *c, int dpi,
+                           al_error *err);
 
 #endif

@@ -4,6 +4,7 @@
  * traces is a separate library (src/traceio) built on jansson. */
 #include "attnlab/trace.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
@@ -149,7 +150,8 @@ static al_status trace_fail(al_trace *trace, al_error *err, al_status status,
 static al_status check_stream(al_trace *trace, al_error *err)
 {
     if (ferror(trace->file))
-        return trace_fail(trace, err, AL_ERR_IO, "%s: write failed", trace->out.path);
+        return trace_fail(trace, err, AL_ERR_IO, "%s: write failed: %s", trace->out.path,
+                          errno ? strerror(errno) : "an I/O error");
     return AL_OK;
 }
 
