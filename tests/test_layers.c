@@ -264,6 +264,35 @@ static void layer_norm_traces_mean_var_and_output(void **state)
     al_layer_norm_free(&norm);
 }
 
+/* A row of ±3e38 has variance 9e76: y is still computed (±1 exactly, in
+ * double), but traced, the variance cannot be written as a float32, and
+ * the call says so rather than recording inf. */
+static void layer_norm_refuses_to_trace_a_variance_beyond_float32(void **state)
+{
+    (void)state;
+    al_layer_norm norm;
+    assert_int_equal(al_layer_norm_alloc(&norm, 2, 1e-5f, NULL), AL_OK);
+    float x_data[2] = {-3e38f, 3e38f}, y_data[2], mean_data[1], var_data[1];
+    al_matrix x = al_matrix_wrap(x_data, 1, 2), y = al_matrix_wrap(y_data, 1, 2);
+    al_matrix mean = al_matrix_wrap(mean_data, 1, 1), var = al_matrix_wrap(var_data, 1, 1);
+    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, (al_named){&x, "x", NULL}, &norm,
+                                           (al_trace_at){0}, NULL),
+                     AL_OK);
+    assert_true(y_data[0] == -1.0f && y_data[1] == 1.0f);
+    trace_capture capture;
+    capture_start(&capture);
+    al_error err;
+    assert_int_equal(al_layer_norm_forward(&y, &mean, &var, (al_named){&x, "x", NULL}, &norm,
+                                           (al_trace_at){capture.trace, "norm"}, &err),
+                     AL_ERR_VALUE);
+    assert_string_equal(err.message, "norm: row 0's variance is beyond float32's largest number "
+                                     "(3.4e38), so the trace cannot record it; scale the input "
+                                     "down");
+    capture_finish(&capture);
+    capture_free(&capture);
+    al_layer_norm_free(&norm);
+}
+
 /* --- feed-forward ------------------------------------------------------------ */
 
 /* x = (1, -1), W1 = [[1, 2, -1], [1, -1, 0]], b1 = (0, 0, 0.5):
@@ -492,6 +521,7 @@ int main(void)
         cmocka_unit_test(layer_norm_in_place),
         cmocka_unit_test(layer_norm_refuses_bad_shapes_and_epsilon),
         cmocka_unit_test(layer_norm_traces_mean_var_and_output),
+        cmocka_unit_test(layer_norm_refuses_to_trace_a_variance_beyond_float32),
         cmocka_unit_test(feed_forward_by_hand),
         cmocka_unit_test(feed_forward_hidden_width_defaults_to_four_d_model),
         cmocka_unit_test(feed_forward_checks_hidden_shape_first),

@@ -129,6 +129,13 @@ al_status al_layer_norm_forward(al_matrix *y, al_matrix *mean, al_matrix *var, a
                       in->cols, norm);
     if (!at.trace)
         return AL_OK;
+    /* y is right (computed in double), but a variance above float32's
+     * largest number cannot be traced as a number */
+    for (int i = 0; i < in->rows; i++)
+        if (isinf(*al_at(var, i, 0)))
+            return al_fail(err, AL_ERR_VALUE, "%s: row %d's variance is beyond float32's largest "
+                           "number (3.4e38), so the trace cannot record it; scale the input "
+                           "down", what, i);
     return trace_layer_norm(at.trace, y, mean, var, norm, at.name, x.name, x.labels, err);
 }
 
