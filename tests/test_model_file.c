@@ -248,6 +248,24 @@ static void malformed_metadata_is_refused(void **state)
                                            "format \"attnlab-model\")");
 }
 
+/* A small file that declares a million encoder layers is refused by
+ * counting the tensors the configuration needs against the tensors there
+ * are, before any list of a million layers' names is built (which took
+ * 5 GB and 28 s). */
+static void a_million_declared_layers_are_refused_before_listing_them(void **state)
+{
+    fixture *f = *state;
+    rewrite(f, NULL, NULL, NULL, "encoder_layers", "1000000");
+    al_model_config claimed = f->config;
+    claimed.encoder_layers = 1000000;
+    int needed;
+    assert_int_equal(al_model_layout(NULL, 0, &needed, &claimed, NULL), AL_OK);
+    char message[256];
+    snprintf(message, sizeof message, "the configuration (1000000 encoder and 1 decoder layers) "
+             "needs %d tensors, and there are %d", needed, f->count);
+    assert_refused(f, NULL, AL_ERR_FORMAT, message);
+}
+
 /* The writer checks the same things before writing anything. */
 static void writer_refuses_wrong_shapes_and_vocabulary_size(void **state)
 {
@@ -318,6 +336,7 @@ int main(void)
         TEST(shape_that_disagrees_with_the_configuration_is_refused),
         TEST(missing_and_extra_tensors_are_refused),
         TEST(malformed_metadata_is_refused),
+        TEST(a_million_declared_layers_are_refused_before_listing_them),
         TEST(writer_refuses_wrong_shapes_and_vocabulary_size),
         TEST(a_training_record_is_kept_and_checked),
     };

@@ -225,6 +225,40 @@ static void inconsistent_configurations_are_refused(void **state)
     assert_int_equal(al_param_count_config(&count, &config, &err), AL_ERR_VALUE);
 }
 
+/* The count multiplies one layer's tensors by the layers; checked against
+ * summing every tensor of the full list, for an encoder-decoder of 3 + 2
+ * pre-norm layers; and a million layers are counted (not listed, which
+ * took 5.25 GB): the total grows by one layer's count per layer. */
+static void layers_are_counted_not_listed(void **state)
+{
+    (void)state;
+    al_model_config c = {.family = AL_FAMILY_ENCODER_DECODER, .norm = AL_NORM_PRE,
+                         .d_model = 8, .heads = 2, .encoder_layers = 3, .decoder_layers = 2,
+                         .d_ff = 16, .vocab_size = 20, .positions = AL_POSITIONS_LEARNED,
+                         .max_positions = 10, .biases = true, .norm_epsilon = 1e-5f};
+    int n;
+    assert_int_equal(al_model_layout(NULL, 0, &n, &c, NULL), AL_OK);
+    al_param_spec specs[128];
+    assert_true(n <= 128);
+    assert_int_equal(al_model_layout(specs, n, &n, &c, NULL), AL_OK);
+    long long listed = 0;
+    for (int k = 0; k < n; k++)
+        listed += (long long)specs[k].rows * specs[k].cols;
+    al_param_count counted = count_of(&c);
+    assert_int_equal(counted.total, listed);
+    long long parts = 0;
+    for (int p = 0; p < AL_PARTS; p++)
+        parts += counted.parts[p];
+    assert_int_equal(parts, listed);
+
+    al_model_config deep = c;
+    deep.encoder_layers = 1000000;
+    al_param_count million = count_of(&deep);
+    assert_int_equal(million.total,
+                     counted.total + (1000000LL - 3) * counted.per_encoder_layer);
+    assert_int_equal(million.per_encoder_layer, counted.per_encoder_layer);
+}
+
 static void presets_are_found_by_name(void **state)
 {
     (void)state;
@@ -248,6 +282,7 @@ int main(void)
         cmocka_unit_test(decoder_only_layers_have_two_norms),
         cmocka_unit_test(inconsistent_configurations_are_refused),
         cmocka_unit_test(presets_are_found_by_name),
+        cmocka_unit_test(layers_are_counted_not_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,14 +25,24 @@ const al_matrix *al_model_file_tensor(const al_model_file *model, const char *na
     return al_safetensors_find(&model->contents, name);
 }
 
-/* The configuration's tensor list, allocated; free with free(). */
+/* The configuration's tensor list, allocated; free with free(). The
+ * tensors are counted first: a configuration that needs far more than the
+ * `held` tensors there are (more than twice as many and 16: a file
+ * declaring a million layers) fails before any list is built, so memory
+ * follows the file, not its claims. A few missing tensors are listed, so
+ * the message can name the first one. where names the file (or "model
+ * file") in the message. */
 static al_status list_tensors(al_param_spec **specs, int *n, const al_model_config *config,
-                              al_error *err)
+                              int held, const char *where, al_error *err)
 {
     *specs = NULL;
     al_status status = al_model_layout(NULL, 0, n, config, err);
     if (status != AL_OK)
         return status;
+    if (*n > 2 * (long long)held + 16)
+        return al_fail(err, AL_ERR_FORMAT, "%s: the configuration (%d encoder and %d decoder "
+                       "layers) needs %d tensors, and there are %d", where,
+                       config->encoder_layers, config->decoder_layers, *n, held);
     *specs = malloc((size_t)*n * sizeof **specs);
     if (!*specs)
         return al_fail(err, AL_ERR_NOMEM, "out of memory listing %d tensors", *n);
@@ -98,7 +108,7 @@ al_status al_model_file_write_with(const char *path, const al_model_config *conf
     int n;
     al_status status = model_record_check(record, record_count, err);
     if (status == AL_OK)
-        status = list_tensors(&specs, &n, config, err);
+        status = list_tensors(&specs, &n, config, count, "model file", err);
     if (status == AL_OK && vocab->size != config->vocab_size)
         status = al_fail(err, AL_ERR_VALUE, "model file: the vocabulary has %d words but the "
                          "configuration's vocab_size is %d", vocab->size, config->vocab_size);
@@ -191,7 +201,7 @@ al_status al_model_file_read(al_model_file *model, const char *path,
     al_param_spec *specs = NULL;
     int n;
     if (status == AL_OK)
-        status = list_tensors(&specs, &n, &model->config, err);
+        status = list_tensors(&specs, &n, &model->config, model->contents.count, path, err);
     if (status == AL_OK)
         status = match_tensors(NULL, specs, n, model->contents.tensors, model->contents.count,
                                &model->config, path, err);

@@ -17,16 +17,24 @@ const char *al_param_part_name(al_param_part part)
 }
 
 /* Each tensor's rows x cols goes to its part, and to its layer's count when
- * it is in the first layer of a stack (every layer is the same size). */
-static void sum_specs(al_param_count *count, const al_param_spec *specs, int n)
+ * it is in the first layer of a stack. specs list a model with at most one
+ * layer per stack, and every layer of a stack is the same size, so a
+ * tensor of layer 0 counts once for each of the stack's layers (encoder
+ * and decoder layers of config). */
+static void sum_specs(al_param_count *count, const al_param_spec *specs, int n,
+                      const al_model_config *config)
 {
     *count = (al_param_count){0};
     for (int k = 0; k < n; k++) {
         long long size = (long long)specs[k].rows * specs[k].cols;
-        count->parts[specs[k].part] += size;
-        count->total += size;
+        long long times = specs[k].layer < 0                      ? 1
+                          : specs[k].stack == AL_STACK_ENCODER ? config->encoder_layers
+                          : specs[k].stack == AL_STACK_DECODER ? config->decoder_layers
+                                                               : 1;
+        count->parts[specs[k].part] += size * times;
+        count->total += size * times;
         if (specs[k].is_bias)
-            count->biases += size;
+            count->biases += size * times;
         if (specs[k].layer == 0 && specs[k].stack == AL_STACK_ENCODER)
             count->per_encoder_layer += size;
         if (specs[k].layer == 0 && specs[k].stack == AL_STACK_DECODER)
@@ -37,16 +45,24 @@ static void sum_specs(al_param_count *count, const al_param_spec *specs, int n)
 al_status al_param_count_config(al_param_count *count, const al_model_config *config,
                                 al_error *err)
 {
+    al_status status = al_model_config_check(config, err);
+    if (status != AL_OK)
+        return status;
+    /* the tensors of one layer per stack: memory does not grow with the
+     * layers (a million layers are counted, not listed) */
+    al_model_config one = *config;
+    one.encoder_layers = config->encoder_layers > 0;
+    one.decoder_layers = config->decoder_layers > 0;
     int n;
-    al_status status = al_model_layout(NULL, 0, &n, config, err);
+    status = al_model_layout(NULL, 0, &n, &one, err);
     if (status != AL_OK)
         return status;
     al_param_spec *specs = malloc((size_t)n * sizeof *specs);
     if (!specs)
         return al_fail(err, AL_ERR_NOMEM, "out of memory listing %d tensors", n);
-    status = al_model_layout(specs, n, &n, config, err);
+    status = al_model_layout(specs, n, &n, &one, err);
     if (status == AL_OK)
-        sum_specs(count, specs, n);
+        sum_specs(count, specs, n, config);
     free(specs);
     return status;
 }
