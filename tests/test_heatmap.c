@@ -735,6 +735,33 @@ static void assert_refused_writing_nothing(const heatmap_test *t, const char *ab
     run_result_free(&r);
 }
 
+/* A 1 x 70,000 tensor at --scale 400 would be 28,000,000 x 400 pixels:
+ * refused from its shape at once, before any laying out, naming the
+ * tensor and the way out; nothing written. (The trace is made here, in
+ * a folder beside the scratch one, so the folder stays empty.) */
+static void a_figure_too_big_is_refused_from_the_shape(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE];
+    snprintf(trace, sizeof trace, "%s.wide.jsonl", t->folder);
+    FILE *f = fopen(trace, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"format\": \"attnlab-trace\", \"version\": 1, \"program\": \"test\", "
+               "\"args\": [], \"seed\": 0, \"library\": \"attnlab 0.1.0\", \"level\": "
+               "\"tensors\", \"filter\": \"*\"}\n");
+    fprintf(f, "{\"kind\": \"tensor\", \"name\": \"wide\", \"role\": \"input\", \"op\": "
+               "\"given\", \"inputs\": [], \"shape\": [1, 70000], \"rows\": null, "
+               "\"cols\": null, \"dtype\": \"float32\", \"data\": [[0");
+    for (int j = 1; j < 70000; j++)
+        fputs(", 0.5", f);
+    fprintf(f, "]]}\n{\"kind\": \"end\", \"records\": 1}\n");
+    assert_int_equal(fclose(f), 0);
+    const char *wide[] = {trace, "--select", "wide", "--scale", "400", NULL};
+    assert_refused_writing_nothing(t, "'wide' (1 x 70000) alone would be 28000000 x 400 pixels "
+                                      "at --scale 400, more than a figure may have", wide);
+    unlink(trace);
+}
+
 static void a_truncated_or_malformed_trace_is_refused_and_nothing_written(void **state)
 {
     heatmap_test *t = *state;
@@ -797,6 +824,7 @@ int main(int argc, char **argv)
         TEST(long_labels_of_twelve_tokens_neither_touch_nor_are_cut),
         TEST(bars_are_as_high_as_their_values),
         TEST(top_bars_are_the_largest_in_order),
+        TEST(a_figure_too_big_is_refused_from_the_shape),
         TEST(bars_of_a_matrix_need_a_row),
         TEST(panel_titles_of_a_row_stand_at_one_height),
         TEST(the_svg_is_well_formed_with_real_text),

@@ -12,9 +12,7 @@
 al_status canvas_create(canvas *out, int width, int height, rgb background, al_error *err)
 {
     *out = (canvas){0};
-    /* 100 million pixels (300 MB) is far beyond any page; a figure that
-     * big is a mistake in --scale or --select, not a wish. */
-    if (width <= 0 || height <= 0 || (double)width * height > 100e6) {
+    if (width <= 0 || height <= 0 || (double)width * height > CANVAS_MAX_PIXELS) {
         return al_fail(err, AL_ERR_ARG,
                        "the figure would be %d x %d pixels; choose a smaller --scale or fewer "
                        "tensors", width, height);

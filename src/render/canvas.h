@@ -20,8 +20,12 @@ typedef struct canvas {
                                polyline covers, one row at a time */
 } canvas;
 
-/* Allocate a width x height canvas filled with background. The caller frees
- * it with canvas_free. */
+/* The most pixels a figure may have: 100 million (300 MB) is far beyond
+ * any page; a figure that big is a mistake in --scale or --select. */
+#define CANVAS_MAX_PIXELS 100e6
+
+/* Allocate a width x height canvas filled with background, refusing more
+ * than CANVAS_MAX_PIXELS. The caller frees it with canvas_free. */
 al_status canvas_create(canvas *out, int width, int height, rgb background, al_error *err);
 
 void canvas_free(canvas *c);

@@ -255,6 +255,20 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
                              "counted from 0)", o->row, t->name, t->rows);
         }
     }
+    /* The cells alone of one tensor must fit the largest figure: refused
+     * here, before any laying out (a 1 x 4,000,000 tensor took 57 s and
+     * 2.7 GB to reach the canvas's own check). Bars are 5 cells high. */
+    for (int k = 0; status == AL_OK && !o->lines && k < *n; k++) {
+        const al_trace_tensor *t = (*chosen)[k];
+        double columns = o->bars && o->top > 0 && o->top < t->cols ? o->top : t->cols;
+        double width = columns * o->scale, height = (o->bars ? 5 : t->rows) * (double)o->scale;
+        if (width * height > CANVAS_MAX_PIXELS) {
+            status = al_fail(err, AL_ERR_ARG, "'%s' (%d x %d) alone would be %.0f x %.0f "
+                             "pixels at --scale %d, more than a figure may have (%.0f); choose a "
+                             "smaller --scale%s", t->name, t->rows, t->cols, width, height,
+                             o->scale, CANVAS_MAX_PIXELS, o->bars ? " or --top" : "");
+        }
+    }
     if (status == AL_OK && o->bare && *n != 1) {
         status = al_fail(err, AL_ERR_ARG, "--bare draws one tensor, and %d were selected", *n);
     }
@@ -278,7 +292,8 @@ static al_status write_figure(const scene *figure, int width, int height,
         status = al_fail(err, AL_ERR_NOMEM, "out of memory");
     }
     if (status == AL_OK && (status = al_atomic_begin(&png, o->out_path, err)) == AL_OK &&
-        (status = png_write_canvas(png.stream, &picture, o->dpi, err)) == AL_OK) {
+        (status = png_write_canvas(png.stream, o->out_path, &picture, o->dpi, err)) ==
+        AL_OK) {
         status = al_atomic_finish(&png, err);
     }
     if (status == AL_OK && svg_path && (status = al_atomic_begin(&svg, svg_path, err)) == AL_OK &&
