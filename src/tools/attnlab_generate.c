@@ -70,6 +70,12 @@ static void run_free(run *r)
 /* Load, check, tokenize: problems of the input return 2. */
 static int prepare(run *r, settings *s, al_error *err)
 {
+    /* checked whatever the rule: a temperature of -1 is a mistake even
+     * where greedy decoding does not read it */
+    if (!(s->temperature > 0)) {
+        al_fail(err, AL_ERR_ARG, "--temperature must be above 0, not %g", (double)s->temperature);
+        return 2;
+    }
     if (al_model_file_family(s->model, &r->rnn, err) != AL_OK)
         return 2;
     if (r->rnn) {
