@@ -476,6 +476,24 @@ static void without_dot_the_dot_file_is_still_written(void **state)
     run_result_free(&r);
 }
 
+/* When the DOT file cannot be written (here a folder stands at its path),
+ * the thumbnails already drawn for it are removed with their folder:
+ * nothing is left but what was there before. */
+static void a_failed_dot_write_leaves_no_thumbnails(void **state)
+{
+    flow_test *t = *state;
+    char trace_path[PATH_SIZE], out[PATH_SIZE], dot[PATH_SIZE];
+    assert_int_equal(mkdir(scratch_file(dot, t, "heads.dot"), 0755), 0);
+    run_result r;
+    run_flow(r, t, data_file(trace_path, t, "render_heads.jsonl"), "--thumbnails", "-o",
+             scratch_file(out, t, "heads.svg"));
+    assert_int_equal(r.exit_code, 2);
+    assert_true(strncmp(r.err, "attnlab-flow: ", 14) == 0);
+    assert_int_equal(count_entries(t->folder), 1);  /* the folder heads.dot alone */
+    assert_int_equal(rmdir(dot), 0);
+    run_result_free(&r);
+}
+
 /* A dot first on PATH is the one run (not only the one found at build
  * time): a fake dot that leaves a mark and fails. */
 static void the_dot_first_on_path_is_run(void **state)
@@ -582,6 +600,7 @@ int main(int argc, char **argv)
         TEST(a_pdf_carries_no_date_of_its_own),
         TEST(without_dot_the_dot_file_is_still_written),
         TEST(the_dot_first_on_path_is_run),
+        TEST(a_failed_dot_write_leaves_no_thumbnails),
         TEST(a_broken_trace_is_refused_and_nothing_written),
         TEST(bad_options_are_refused),
     };

@@ -210,6 +210,22 @@ static const char *dot_program(const flow_command *c)
     return AL_DOT_PATH;
 }
 
+/* Remove the thumbnails this run wrote, and their folder if that leaves it
+ * empty: when the DOT file that refers to them cannot be written, they
+ * would be debris. */
+static void remove_thumbnails(const flow_graph *graph, const char *directory, const char *folder)
+{
+    char path[4096];
+    for (int k = 0; k < graph->n_nodes; k++) {
+        if (graph->nodes[k].thumbnail) {
+            snprintf(path, sizeof path, "%s/%s", directory, graph->nodes[k].thumbnail);
+            unlink(path);
+        }
+    }
+    snprintf(path, sizeof path, "%s/%s", directory, folder);
+    rmdir(path);  /* fails, harmlessly, if anything else is in it */
+}
+
 static int draw(const flow_command *c, al_error *err)
 {
     al_trace_file *trace = NULL;
@@ -228,6 +244,9 @@ static int draw(const flow_command *c, al_error *err)
     }
     if (status == AL_OK) {
         status = write_dot_file(&graph, c->dot_path, err);
+        if (status != AL_OK && c->thumbnails) {
+            remove_thumbnails(&graph, directory, folder);
+        }
     }
     int exit_status = status == AL_OK ? 0 : EXIT_BAD_INPUT;
     if (status != AL_OK) {
