@@ -200,7 +200,7 @@ static void print_softmax(printout *p, const lesson03_state *s)
 {
     const char *const *labels = s->score_labels;
     const al_softmax_explained *st = &s->steps;
-    char text[512], scores[256];
+    char text[512], scores[sizeof text];
     int n = s->scores.cols;
     snprintf(scores, sizeof scores, "%s", row_text(text, sizeof text, &s->scores, 1));
 

@@ -62,9 +62,9 @@ static void shows_every_tensor_and_the_total(void **state)
     assert_true(count <= 64);
     al_transformer_param_list(&model, values, names, count);
     for (int k = 0; k < count; k++) {
-        char line[160], shape[32];
+        char line[AL_NAME_SIZE + 64], shape[32];  /* a name, a shape, a count */
         snprintf(shape, sizeof shape, "%d x %d", values[k]->rows, values[k]->cols);
-        snprintf(line, sizeof line, "  %-32s %12s %12d\n", names[k], shape,
+        snprintf(line, sizeof line, "  %-32.*s %12s %12d\n", AL_NAME_SIZE - 1, names[k], shape,
                  values[k]->rows * values[k]->cols);
         if (!strstr(r.out, line))
             fail_msg("no line \"%s\" in:\n%s", line, r.out);

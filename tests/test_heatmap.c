@@ -287,7 +287,7 @@ static void the_legend_shows_the_masked_pattern_only_when_cells_are_masked(void 
     png_picture p;
     draw(p, t, scratch_file(out, t, "m.png"), data_file(trace, t, "render_causal.jsonl"),
          "--select", "dec.0.self_attn.h0.masked");
-    int x, y;
+    int x = 0, y = 0;
     find_cells(&p, 9 * 40, &x, &y);
     assert_true(hatched_block_right_of(&p, x + 9 * 40 + 1));
     png_picture_free(&p);

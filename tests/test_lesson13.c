@@ -235,7 +235,7 @@ static double sequence_loss(const model *m, int b, int *counted)
     snprintf(name, sizeof name, "batch%d.targets", b);
     const al_trace_tensor *targets = find(m->trace, name);
     int n = tokens->cols;
-    double x[MAX_LENGTH * D], normed[MAX_LENGTH * D], change[MAX_LENGTH * D];
+    double x[MAX_LENGTH * D] = {0}, normed[MAX_LENGTH * D], change[MAX_LENGTH * D];
     double hidden[MAX_LENGTH * D_FF];
     for (int i = 0; i < n; i++)
         for (int j = 0; j < D; j++)
