@@ -10,16 +10,15 @@
 #include <string.h>
 
 #include "calc.h"
+#include "fuzz_input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     float x;
     int n;
     (void)calc_parse_number(&x, "fuzz", text);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_options.h"
+#include "fuzz_input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,11 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char *argv[MAX_WORDS + 1] = {"fuzz"};
     int argc = 1;
     for (size_t i = 0; i <= size && argc < MAX_WORDS;) {

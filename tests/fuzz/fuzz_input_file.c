@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *fuzz_input_file(const uint8_t *data, size_t size)
@@ -19,4 +20,14 @@ const char *fuzz_input_file(const uint8_t *data, size_t size)
     if (fclose(f) != 0 || written != size)
         return NULL;
     return path;
+}
+
+char *fuzz_input_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (text) {
+        memcpy(text, data, size);
+        text[size] = '\0';
+    }
+    return text;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attnlab/vocab.h"
+#include "fuzz_input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,10 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (al_vocab_add(&vocab, words[w], &id, NULL) != AL_OK)
             abort();
     int flags = data[0] & (AL_TOKENIZE_CLS | AL_TOKENIZE_BOS | AL_TOKENIZE_EOS);
-    char *text = malloc(size);
+    char *text = fuzz_input_text(data + 1, size - 1);
     if (text) {
-        memcpy(text, data + 1, size - 1);
-        text[size - 1] = '\0';
         al_tokens tokens;
         al_error err;
         if (al_tokenize(&tokens, text, &vocab, flags, &err) == AL_OK) {
