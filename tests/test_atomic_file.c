@@ -2,11 +2,14 @@
  * land at the destination, a discarded write leaves the old file and no
  * temporary behind, and a missing folder fails cleanly. A new file's mode
  * follows the umask, a replaced file keeps its mode, and a FIFO, a
- * symbolic link or a folder at the path is refused and left as it was. */
+ * symbolic link or a folder at the path is refused and left as it was. A
+ * full disk (the stream's descriptor moved onto /dev/full) fails naming the
+ * path and the reason, and leaves the old file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +145,33 @@ static void a_discarded_write_leaves_the_old_file(void **state)
     assert_string_equal(contents(f->file), "old");
 }
 
+/* Every write to /dev/full fails with ENOSPC, as on a full disk: the
+ * temporary's descriptor is moved onto it after al_atomic_begin. */
+static void a_full_disk_fails_naming_the_path_and_the_reason(void **state)
+{
+    folder *f = *state;
+    FILE *old = fopen(f->file, "w");
+    fputs("old", old);
+    fclose(old);
+    al_atomic_file out;
+    al_error err = {0};
+    assert_int_equal(al_atomic_begin(&out, f->file, NULL), AL_OK);
+    int full = open("/dev/full", O_WRONLY);
+    assert_true(full >= 0);
+    assert_true(dup2(full, fileno(out.stream)) >= 0);
+    close(full);
+    for (int i = 0; i < 100000; i++) {
+        fputs("a line of a trace that will not fit\n", out.stream);
+    }
+    assert_int_equal(al_atomic_finish(&out, &err), AL_ERR_IO);
+    char expected[160];
+    snprintf(expected, sizeof expected, "cannot write %s: No space left on device", f->file);
+    print_message("message: %s\n", err.message);
+    assert_string_equal(err.message, expected);
+    al_atomic_discard(&out);
+    assert_string_equal(contents(f->file), "old");
+}
+
 static void a_missing_folder_fails_naming_the_path(void **state)
 {
     (void)state;
@@ -161,6 +191,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_discarded_write_leaves_the_old_file, make_folder,
                                         remove_folder),
         cmocka_unit_test(a_missing_folder_fails_naming_the_path),
+        cmocka_unit_test_setup_teardown(a_full_disk_fails_naming_the_path_and_the_reason,
+                                        make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(the_mode_follows_the_umask_or_the_old_file,
                                         make_folder, remove_folder),
         cmocka_unit_test_setup_teardown(only_a_regular_file_is_replaced, make_folder,

@@ -80,12 +80,20 @@ al_status al_atomic_begin(al_atomic_file *file, const char *path, al_error *err)
 
 al_status al_atomic_finish(al_atomic_file *file, al_error *err)
 {
-    bool failed = fflush(file->stream) != 0 || ferror(file->stream) != 0 ||
-                  fsync(fileno(file->stream)) != 0;
-    failed |= fclose(file->stream) != 0;
+    /* The reason is the first failure's errno: fclose after a failed flush
+     * tries again and may set another. ferror alone (an earlier fwrite
+     * failed, errno long gone) has the flush repeat that write's error. */
+    int reason = 0;
+    if (fflush(file->stream) != 0 || ferror(file->stream) != 0 ||
+        fsync(fileno(file->stream)) != 0) {
+        reason = errno ? errno : EIO;
+    }
+    if (fclose(file->stream) != 0 && reason == 0) {
+        reason = errno;
+    }
     file->stream = NULL;
-    if (failed)
-        return al_fail(err, AL_ERR_IO, "cannot write %s: %s", file->path, strerror(errno));
+    if (reason != 0)
+        return al_fail(err, AL_ERR_IO, "cannot write %s: %s", file->path, strerror(reason));
     return AL_OK;
 }
 
