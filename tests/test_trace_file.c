@@ -301,6 +301,179 @@ static void refuses_dev_zero_at_once(void **state)
     assert_contains(err.message, "/dev/zero:1: a NUL byte: this is a binary file");
 }
 
+/* A file past AL_TRACE_FILE_MAX_BYTES is refused from its size, before a
+ * byte is read: the test file is sparse (ftruncate), so it costs no disk. */
+static void refuses_a_file_over_the_size_limit_unread(void **state)
+{
+    char path[256];
+    const char *directory = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(path, sizeof path, "%s/attnlab_test_huge_XXXXXX", directory);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)AL_TRACE_FILE_MAX_BYTES + 1), 0);
+    close(fd);
+    al_trace_file *trace = NULL;
+    al_error err;
+    al_status status = al_trace_file_read(&trace, path, &err);
+    unlink(path);
+    assert_int_equal(status, AL_ERR_FORMAT);
+    assert_null(trace);
+    assert_contains(err.message, ": 2147483649 bytes, larger than 2147483648, the most a trace "
+                                 "may hold");
+}
+
+/* Every shape of data that is not a list of lists of numbers is named as
+ * the student finds it: a row that is an object, an entry that is a list,
+ * data that is not a list. */
+static void refuses_data_of_the_wrong_shape_naming_what_it_is(void **state)
+{
+    assert_refused(HEADER TENSOR_Q("[[1, 2], {'a': [1, 2]}]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[1] is an object, expected a list of 2 numbers");
+    assert_refused(HEADER TENSOR_Q("[[1, [2, [3]]], [3, 4]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[0][1] is a list, expected a number or null");
+    assert_refused(HEADER TENSOR_Q("[[1, 2], [3, true]]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[1][1] is true/false, expected a number or null");
+    assert_refused(HEADER TENSOR_Q("{'rows': 2}") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': 'data' is an object, expected a list of 2 rows");
+    assert_refused(HEADER TENSOR_Q("'1, 2'") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': 'data' is a string, expected a list of 2 rows");
+    assert_refused(HEADER TENSOR_Q("[[1, 2], 7]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data[1] is a number, expected a list of 2 numbers");
+    assert_refused(HEADER TENSOR_Q("[]") "{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': data has 0 rows but shape says 2");
+    assert_refused(HEADER TENSOR_Q("[[1, 2], [3, 4]], 'data': [[1, 2], [3, 4]]")
+                   "{'kind': 'end', 'records': 1}\n",
+                   ":2: malformed JSON at column");
+    assert_refused(HEADER "{'kind': 'tensor', 'name': 'q', 'role': 'input', 'op': 'given', "
+                   "'inputs': [], 'shape': [2, 2], 'rows': null, 'cols': null, "
+                   "'dtype': 'float32'}\n{'kind': 'end', 'records': 1}\n",
+                   ":2: tensor 'q': missing field 'data'");
+}
+
+/* The data are taken out of the line before jansson reads the rest, so a
+ * syntax error after them must still be named at its column in the line
+ * as written (62), not in the line jansson saw (46: the 18 bytes from
+ * after "data" to the end of its list were cut to the 2 of ":0"). */
+static void names_the_column_of_an_error_after_the_data(void **state)
+{
+    read_result result = read_text(HEADER
+                                   "{'kind': 'tensor', 'data': [[1, 2], [3, 4]], 'name': 'q\\u0000'}\n"
+                                   "{'kind': 'end', 'records': 1}\n");
+    assert_int_equal(result.status, AL_ERR_FORMAT);
+    print_message("message: %s\n", result.err.message);
+    assert_contains(result.err.message, ":2: malformed JSON at column 62:");
+}
+
+/* A hand-written record may put data before its shape and name; a number
+ * may be written with more digits than the buffer for a short one. */
+static void reads_data_in_any_field_order_and_long_numbers(void **state)
+{
+    read_result result = read_text(
+        HEADER
+        "{'data': [[0.1000000000000000055511151231257827021181583404541015625000000000001, "
+        "2], [3, null]], 'kind': 'tensor', 'name': 'q', 'role': 'activation', 'op': 'matmul', "
+        "'inputs': [], 'shape': [2, 2], 'rows': null, 'cols': null, 'dtype': 'float32'}\n"
+        "{'kind': 'end', 'records': 1}\n");
+    if (result.status != AL_OK) {
+        fail_msg("%s", result.err.message);
+    }
+    const al_trace_tensor *q = al_trace_file_find(result.trace, "q");
+    assert_non_null(q);
+    assert_true(al_trace_tensor_at(q, 0, 0) == 0.1f);
+    assert_true(al_trace_tensor_at(q, 1, 0) == 3.0f);
+    assert_true(al_trace_tensor_is_null(q, 1, 1));
+    al_trace_file_free(result.trace);
+}
+
+/* The name index must find a name used again far from its first use,
+ * after the index has grown several times. */
+static void finds_a_duplicate_name_among_thousands(void **state)
+{
+    enum { N = 3000 };
+    size_t size = (size_t)N * 200 + 4096;
+    char *text = malloc(size);
+    assert_non_null(text);
+    size_t used = (size_t)snprintf(text, size, "%s", HEADER);
+    for (int t = 0; t <= N; t++) {
+        used += (size_t)snprintf(text + used, size - used,
+                                 "{'kind': 'tensor', 'name': 't%d', 'role': 'input', "
+                                 "'op': 'given', 'inputs': [], 'shape': [1, 1], 'rows': null, "
+                                 "'cols': null, 'dtype': 'float32', 'data': [[%d]]}\n",
+                                 t == N ? 1234 : t, t);
+    }
+    snprintf(text + used, size - used, "{'kind': 'end', 'records': %d}\n", N + 1);
+    assert_refused(text, ":3002: tensor 't1234': name used twice (first on line 1236)");
+    free(text);
+}
+
+/* keep_data: what the reader was asked, and what it kept. */
+typedef struct keep_log {
+    int asked;
+    char names[8][32];
+    int rows[8], cols[8];
+    char ops[8][32];
+} keep_log;
+
+static bool keep_only_weights(void *context, const char *name, const char *op, int rows,
+                              int cols)
+{
+    keep_log *log = context;
+    if (log->asked < 8) {
+        snprintf(log->names[log->asked], sizeof log->names[0], "%s", name);
+        snprintf(log->ops[log->asked], sizeof log->ops[0], "%s", op);
+        log->rows[log->asked] = rows;
+        log->cols[log->asked] = cols;
+    }
+    log->asked++;
+    return strcmp(op, "softmax_rows") == 0;
+}
+
+/* A renderer that draws the weights keeps only their numbers: the other
+ * tensors keep their name and shape with data NULL, and the numbers kept
+ * are the same as a full read's. keep_data is asked with each tensor's
+ * name, op and shape from before its data (the writer's order), and once
+ * more after the whole record for a tensor it wanted. */
+static void keeps_only_the_data_asked_for(void **state)
+{
+    char path[256];
+    const char *directory = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(path, sizeof path, "%s/attnlab_test_keep_XXXXXX", directory);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *file = fdopen(fd, "wb");
+    for (const char *c = valid_trace; *c; c++) {
+        fputc(*c == '\'' ? '"' : *c, file);
+    }
+    fclose(file);
+    keep_log log = {0};
+    al_trace_read_options options = {.keep_data = keep_only_weights, .context = &log};
+    al_trace_file *some = NULL, *all = NULL;
+    al_error err;
+    assert_int_equal(al_trace_file_read_with(&some, path, &options, &err), AL_OK);
+    assert_int_equal(al_trace_file_read(&all, path, &err), AL_OK);
+    unlink(path);
+    assert_int_equal(log.asked, 3);
+    assert_string_equal(log.names[0], "edges");
+    assert_string_equal(log.ops[0], "given");
+    assert_int_equal(log.rows[0], 2);
+    assert_int_equal(log.cols[0], 4);
+    for (int k = 1; k <= 2; k++) {
+        assert_string_equal(log.names[k], "enc.0.attn.h0.weights");
+        assert_string_equal(log.ops[k], "softmax_rows");
+    }
+    const al_trace_tensor *edges = al_trace_file_find(some, "edges");
+    assert_null(edges->data);
+    assert_int_equal(edges->rows, 2);
+    assert_int_equal(edges->cols, 4);
+    const al_trace_tensor *kept = al_trace_file_find(some, "enc.0.attn.h0.weights");
+    const al_trace_tensor *full = al_trace_file_find(all, "enc.0.attn.h0.weights");
+    assert_non_null(kept->data);
+    assert_memory_equal(kept->data, full->data, 4 * sizeof(float));
+    assert_int_equal(some->n_softmax_rows, 1);
+    al_trace_file_free(some);
+    al_trace_file_free(all);
+}
+
 static void refuses_a_last_line_without_newline(void **state)
 {
     read_result result = read_text(HEADER GOOD_Q "{'kind': 'end', 'records': 1}");
@@ -588,6 +761,12 @@ int main(void)
         cmocka_unit_test(refuses_a_last_line_without_newline),
         cmocka_unit_test(refuses_a_binary_file_as_binary),
         cmocka_unit_test(refuses_dev_zero_at_once),
+        cmocka_unit_test(refuses_a_file_over_the_size_limit_unread),
+        cmocka_unit_test(refuses_data_of_the_wrong_shape_naming_what_it_is),
+        cmocka_unit_test(names_the_column_of_an_error_after_the_data),
+        cmocka_unit_test(reads_data_in_any_field_order_and_long_numbers),
+        cmocka_unit_test(finds_a_duplicate_name_among_thousands),
+        cmocka_unit_test(keeps_only_the_data_asked_for),
         cmocka_unit_test(refuses_a_ragged_data_row),
         cmocka_unit_test(refuses_too_many_rows),
         cmocka_unit_test(refuses_a_wrong_label_count),

@@ -1,6 +1,7 @@
 /* trace_file.h: reading a trace file (format v1, traces/FORMAT.md) into
  * memory, for renderers, the trace viewer and tests.
- * This is the reading side only, built on jansson; it never includes the
+ * This is the reading side only, built on yajl (each line's syntax and its
+ * numbers, streamed) and jansson (the other fields); it never includes the
  * computing library, so renderers can link it without the maths. */
 #ifndef ATTNLAB_TRACE_FILE_H
 #define ATTNLAB_TRACE_FILE_H
@@ -39,7 +40,8 @@ typedef struct al_trace_tensor {
     int rows, cols;
     char **row_labels;   /* rows strings, or NULL when the trace has none */
     char **col_labels;   /* cols strings, or NULL */
-    float *data;         /* rows * cols, row-major; null entries are NaN */
+    float *data;         /* rows * cols, row-major; null entries are NaN;
+                          * NULL when keep_data did not want it */
     char *mask;          /* name of the mask applied, or NULL */
     char *note;          /* or NULL */
     char **warnings;     /* n_warnings sentences */
@@ -75,9 +77,20 @@ typedef struct al_trace_file {
     int n_softmax_rows;
 } al_trace_file;
 
-/* The largest trace file the reader takes (2 GiB): a larger one, or an
- * endless one such as /dev/zero, is refused when the reading gets there. */
+/* The largest trace file the reader takes (2 GiB): a larger file is
+ * refused before reading, a larger stream (a pipe, /dev/zero) when the
+ * reading gets there. */
 #define AL_TRACE_FILE_MAX_BYTES ((size_t)2 << 30)
+
+/* What a reader that draws a few tensors may leave out. */
+typedef struct al_trace_read_options {
+    /* Asked for each tensor with its name, op and shape, before its numbers
+     * are stored: false leaves the tensor's data NULL (the numbers are
+     * still checked). NULL keeps every tensor's data. A heatmap of one
+     * tensor of a 2 GB trace thus holds one tensor's numbers. */
+    bool (*keep_data)(void *context, const char *name, const char *op, int rows, int cols);
+    void *context;
+} al_trace_read_options;
 
 /* Read and check a whole trace. On success the caller owns *trace and frees
  * it with al_trace_file_free. On failure *trace is NULL and err says which
@@ -87,6 +100,12 @@ typedef struct al_trace_file {
  * NUL byte (a binary file, found in the first block read), a file larger
  * than AL_TRACE_FILE_MAX_BYTES. */
 al_status al_trace_file_read(al_trace_file **trace, const char *path, al_error *err);
+
+/* al_trace_file_read, keeping only the data options->keep_data wants
+ * (options NULL: all of it). The file is read a line at a time: memory is
+ * the longest line and what is kept. */
+al_status al_trace_file_read_with(al_trace_file **trace, const char *path,
+                                  const al_trace_read_options *options, al_error *err);
 
 void al_trace_file_free(al_trace_file *trace);
 

@@ -183,12 +183,6 @@ al_status reader_int_field(int *out, const reader *r, json_t *record, const char
     return status;
 }
 
-/* The smallest magnitude that a double-to-float conversion rounds up to
- * infinity: halfway between FLT_MAX = (2 - 2^-23) * 2^127 and 2^128. A
- * conversion of anything this large is undefined behaviour in C, so such a
- * number is refused before the cast. */
-#define FLOAT32_OVERFLOW_THRESHOLD 0x1.ffffffp127
-
 /* One number of a tensor or a softmax row, as float32. jansson parses the
  * decimal to the nearest double (strtod); the writer chose each decimal so
  * that rounding that double to float32 gives back exactly the float it wrote

@@ -1,6 +1,7 @@
 /* trace_reader.h: what the three files of the trace reader share (internal
  * to src/traceio, not a public header):
  *   trace_file.c     the file and its lines, the header, the end record
+ *   trace_data.c     one line's JSON syntax and its "data" numbers (yajl)
  *   trace_records.c  tensor and softmax row records
  *   trace_attrs.c    a tensor record's "attrs", the op's parameters
  *   trace_fields.c   taking one checked value out of a JSON object, and
@@ -26,8 +27,49 @@ typedef struct reader {
     const char *subject_name;  /* NULL outside a named record */
     int tensor_capacity;
     int softmax_row_capacity;
+    int *name_index;           /* tensors by name: an open hash table of */
+    int name_index_capacity;   /* indices into trace->tensors, -1 empty  */
+    const al_trace_read_options *options;  /* or NULL: keep everything */
     al_error *err;
 } reader;
+
+/* The smallest magnitude that a double-to-float conversion rounds up to
+ * infinity: halfway between FLT_MAX = (2 - 2^-23) * 2^127 and 2^128. A
+ * conversion of anything this large is undefined behaviour in C, so such a
+ * number is refused before the cast. */
+#define FLOAT32_OVERFLOW_THRESHOLD 0x1.ffffffp127
+
+/* ---- trace_data.c ----------------------------------------------------------- */
+
+/* What one line's "data" field held, as the parser went by; the line's
+ * other fields are left to jansson (line_data_read's caller cuts the bytes
+ * from start to end out of the line first). */
+typedef struct line_data {
+    bool present;              /* the line's object has a "data" field    */
+    size_t start, end;         /* bytes after the key "data" to the value's end */
+    const char *kind;          /* "a list", or what the value is instead  */
+    int n_rows;                /* entries of the list                     */
+    int *row_lengths;          /* each row's entries, -1 if it is not a list */
+    size_t rows_capacity;
+    const char *first_non_list;  /* the kind of the first row not a list, */
+    int first_non_list_row;      /* and its index                         */
+    bool keep;                 /* the numbers are stored in values        */
+    float *values;             /* every entry in order, null as NaN       */
+    size_t n_values, values_capacity;
+    const char *bad_kind;      /* the first entry that is not a number or  */
+    int bad_row, bad_col;      /* null, or NULL; or a number past float32's */
+    bool bad_too_large;        /* range (bad_too_large, its value in      */
+    double bad_number;         /* bad_number)                             */
+} line_data;
+
+/* Parse line (length bytes, no "\n") with yajl: fails "malformed JSON at
+ * column C: ..." if it is not JSON, else fills *data (data->present false
+ * when the line has no "data" at the top). The caller frees *data with
+ * line_data_free, also on failure. */
+al_status line_data_read(line_data *data, const reader *r, const char *line, size_t length,
+                         const al_trace_read_options *options);
+
+void line_data_free(line_data *data);
 
 /* ---- trace_fields.c --------------------------------------------------------- */
 
@@ -95,14 +137,18 @@ void reader_free_attrs(al_trace_tensor_attr *attrs, int count);
 
 /* ---- trace_records.c -------------------------------------------------------- */
 
-/* Read a {"kind": "tensor"} line and append it to trace->tensors. */
-al_status reader_tensor_record(al_trace_file *trace, reader *r, json_t *record);
+/* Read a {"kind": "tensor"} line and append it to trace->tensors; its data
+ * is what line_data_read found (the record's own "data" is a placeholder). */
+al_status reader_tensor_record(al_trace_file *trace, reader *r, json_t *record,
+                               line_data *data);
 
 /* Read a {"kind": "softmax_row"} line and append it to trace->softmax_rows. */
 al_status reader_softmax_row_record(al_trace_file *trace, reader *r, json_t *record);
 
-/* The tensor called name, or NULL. */
-const al_trace_tensor *reader_find_tensor(const al_trace_file *trace, const char *name);
+/* The tensor called name, or NULL: through r's name index while reading,
+ * by a linear search when r is NULL. */
+const al_trace_tensor *reader_find_tensor(const al_trace_file *trace, const reader *r,
+                                          const char *name);
 
 /* Free what a tensor or softmax row record owns (not the struct itself). */
 void reader_free_tensor(al_trace_tensor *t);
