@@ -148,11 +148,16 @@ double rgb_luminance(rgb colour)
            0.0722 * linear_light(colour.b);
 }
 
-bool tensor_is_probability(const al_trace_tensor *tensor)
+bool is_probability(const char *name, const char *op)
 {
     /* An RNN decoder's alignment stacks one row of softmax weights per step. */
-    return strcmp(tensor->op, "softmax_rows") == 0 || fnmatch("*weights", tensor->name, 0) == 0 ||
-           fnmatch("*probs", tensor->name, 0) == 0 || fnmatch("*.alignment", tensor->name, 0) == 0;
+    return strcmp(op, "softmax_rows") == 0 || fnmatch("*weights", name, 0) == 0 ||
+           fnmatch("*probs", name, 0) == 0 || fnmatch("*.alignment", name, 0) == 0;
+}
+
+bool tensor_is_probability(const al_trace_tensor *tensor)
+{
+    return is_probability(tensor->name, tensor->op);
 }
 
 void colour_scale_for_tensors(colour_scale *scale, const al_trace_tensor *const *tensors, int n,

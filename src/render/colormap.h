@@ -54,6 +54,9 @@ double rgb_luminance(rgb colour);
  * figures are comparable across the book. */
 bool tensor_is_probability(const al_trace_tensor *tensor);
 
+/* The same from a tensor's name and op alone (before its numbers are read). */
+bool is_probability(const char *name, const char *op);
+
 /* The one scale for a figure showing n tensors together:
  *   all probabilities            viridis on [0, 1]
  *   any negative value           diverging on [-m, m], m = max |x|

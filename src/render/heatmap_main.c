@@ -222,6 +222,35 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     return PARSED;
 }
 
+/* The cells alone of one tensor must fit the largest figure (bars are 5
+ * cells high). *width and *height are its size in pixels. */
+static bool cells_fit(double *width, double *height, const heatmap_options *o, int rows,
+                      int cols)
+{
+    double columns = o->bars && o->top > 0 && o->top < cols ? o->top : cols;
+    *width = columns * o->scale;
+    *height = (o->bars ? 5 : rows) * (double)o->scale;
+    return o->lines || *width * *height <= CANVAS_MAX_PIXELS;
+}
+
+/* Whether the figure may need a tensor's numbers, from its name, op and
+ * shape alone (al_trace_read_options): the tensors selected (by default,
+ * the probabilities) and the --x tensor, unless too large to draw. The
+ * reader checks every other number but keeps none of them, so a figure of
+ * one tensor of a large trace holds one tensor, and a tensor too large to
+ * draw is refused from its shape (choose_tensors) without being held (a
+ * 1 x 4,000,000 tensor took 57 s and 2.7 GB to reach the canvas's check). */
+static bool figure_needs_data(void *context, const char *name, const char *op, int rows,
+                              int cols)
+{
+    const heatmap_options *o = context;
+    double width, height;
+    bool chosen = o->n_selects > 0 ? name_matches_any(name, o->selects, o->n_selects)
+                                   : is_probability(name, op);
+    bool is_x = o->x_name && strcmp(name, o->x_name) == 0;
+    return is_x || (chosen && cells_fit(&width, &height, o, rows, cols));
+}
+
 /* The tensors to draw: --select, or by default every tensor of weights or
  * probabilities. Checks what --bars and --bare need. */
 static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const al_trace_file *trace,
@@ -255,14 +284,10 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
                              "counted from 0)", o->row, t->name, t->rows);
         }
     }
-    /* The cells alone of one tensor must fit the largest figure: refused
-     * here, before any laying out (a 1 x 4,000,000 tensor took 57 s and
-     * 2.7 GB to reach the canvas's own check). Bars are 5 cells high. */
     for (int k = 0; status == AL_OK && !o->lines && k < *n; k++) {
         const al_trace_tensor *t = (*chosen)[k];
-        double columns = o->bars && o->top > 0 && o->top < t->cols ? o->top : t->cols;
-        double width = columns * o->scale, height = (o->bars ? 5 : t->rows) * (double)o->scale;
-        if (width * height > CANVAS_MAX_PIXELS) {
+        double width, height;
+        if (!cells_fit(&width, &height, o, t->rows, t->cols)) {
             status = al_fail(err, AL_ERR_ARG, "'%s' (%d x %d) alone would be %.0f x %.0f "
                              "pixels at --scale %d, more than a figure may have (%.0f); choose a "
                              "smaller --scale%s", t->name, t->rows, t->cols, width, height,
@@ -330,7 +355,8 @@ int main(int argc, char **argv)
     text_font *font = NULL;
     scene figure = {0};
     int width, height;
-    al_status status = al_trace_file_read(&trace, options.trace_path, &err);
+    al_trace_read_options reading = {.keep_data = figure_needs_data, .context = &options};
+    al_status status = al_trace_file_read_with(&trace, options.trace_path, &reading, &err);
     if (status == AL_OK) {
         status = choose_tensors(&chosen, &n, trace, &options, &err);
     }

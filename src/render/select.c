@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-static bool matches_any(const char *name, const char *const *patterns, int n_patterns)
+bool name_matches_any(const char *name, const char *const *patterns, int n_patterns)
 {
     for (int p = 0; p < n_patterns; p++) {
         if (fnmatch(patterns[p], name, 0) == 0) {
@@ -39,7 +39,7 @@ al_status select_tensors(const al_trace_tensor ***selected, int *n_selected,
     }
     int n = 0;
     for (int t = 0; t < trace->n_tensors; t++) {
-        if (matches_any(trace->tensors[t].name, patterns, n_patterns)) {
+        if (name_matches_any(trace->tensors[t].name, patterns, n_patterns)) {
             chosen[n++] = &trace->tensors[t];
         }
     }

@@ -4,6 +4,8 @@
 #ifndef ATTNLAB_RENDER_SELECT_H
 #define ATTNLAB_RENDER_SELECT_H
 
+#include <stdbool.h>
+
 #include "attnlab/status.h"
 #include "attnlab/trace_file.h"
 
@@ -13,6 +15,9 @@
  * stay the trace's). A pattern that matches nothing is an error
  * (AL_ERR_ARG) naming it, so a typing mistake is not silently a smaller
  * figure. */
+/* True when name matches one of the n_patterns globs. */
+bool name_matches_any(const char *name, const char *const *patterns, int n_patterns);
+
 al_status select_tensors(const al_trace_tensor ***selected, int *n_selected,
                          const al_trace_file *trace, const char *const *patterns, int n_patterns,
                          al_error *err);
