@@ -53,6 +53,8 @@ typedef struct lesson03_state {
     al_softmax_explained steps;    /* softmax(scores), every step */
     al_matrix sweep;               /* temperatures x n            */
     al_matrix variance, peak;      /* 2 x dims each               */
+    al_matrix widths;              /* 1 x dims: each d, the x axis */
+    al_matrix predicted;           /* 2 x dims: d and 1            */
     int dims[MAX_DIMS];
     char score_text[CLI_MAX_NUMBERS][32], width_text[MAX_DIMS][16];
     const char *score_labels[CLI_MAX_NUMBERS], *width_labels[MAX_DIMS];
@@ -61,6 +63,7 @@ typedef struct lesson03_state {
 /* One-row tables print without a row label. */
 static const char *const NO_LABEL[1] = {""};
 static const char *const SCALING_ROWS[2] = {AL_DOT_UNSCALED_LABEL, AL_DOT_SCALED_LABEL};
+static const char *const PREDICTED_ROWS[2] = {"Var = d", "Var = 1"};
 
 static void free_state(void *lesson_state)
 {
@@ -68,6 +71,8 @@ static void free_state(void *lesson_state)
     al_matrix_free(&s->scores);
     al_softmax_explained_free(&s->steps);
     al_matrix_free(&s->sweep);
+    al_matrix_free(&s->widths);
+    al_matrix_free(&s->predicted);
     al_matrix_free(&s->variance);
     al_matrix_free(&s->peak);
 }
@@ -125,7 +130,9 @@ static al_status allocate(void *lesson_state, const void *lesson_settings, print
         al_softmax_explained_alloc(&s->steps, n, err) != AL_OK ||
         al_matrix_alloc(&s->sweep, settings->temperatures.count, n, err) != AL_OK ||
         al_matrix_alloc(&s->variance, 2, widths, err) != AL_OK ||
-        al_matrix_alloc(&s->peak, 2, widths, err) != AL_OK)
+        al_matrix_alloc(&s->peak, 2, widths, err) != AL_OK ||
+        al_matrix_alloc(&s->widths, 1, widths, err) != AL_OK ||
+        al_matrix_alloc(&s->predicted, 2, widths, err) != AL_OK)
         return err->status;
     for (int j = 0; j < n; j++) {
         *al_at(&s->scores, 0, j) = settings->scores.values[j];
@@ -137,8 +144,27 @@ static al_status allocate(void *lesson_state, const void *lesson_settings, print
         s->dims[i] = (int)settings->dims.values[i];
         snprintf(s->width_text[i], sizeof s->width_text[i], AL_DOT_WIDTH_LABEL, s->dims[i]);
         s->width_labels[i] = s->width_text[i];
+        /* What the argument predicts: Var(q · k) = d, Var(q · k / √d) = 1. */
+        *al_at(&s->widths, 0, i) = (float)s->dims[i];
+        *al_at(&s->predicted, 0, i) = (float)s->dims[i];
+        *al_at(&s->predicted, 1, i) = 1.0f;
     }
     return AL_OK;
+}
+
+/* The widths (the figures' x axis) and the variances the argument
+ * predicts, traced beside the measured ones so the figure can draw both. */
+static al_status trace_predictions(const lesson03_state *s, al_trace *trace, al_error *err)
+{
+    al_tensor_info widths = {.name = SCALING ".d", .role = AL_ROLE_INPUT,
+                             .col_labels = s->width_labels,
+                             .note = "the widths d of q and k"};
+    al_tensor_info predicted = {.name = SCALING ".predicted", .role = AL_ROLE_INPUT,
+                                .row_labels = PREDICTED_ROWS, .col_labels = s->width_labels,
+                                .note = "what the argument predicts: Var(q·k) = d, "
+                                        "Var(q·k/√d) = 1"};
+    al_status status = al_trace_matrix(trace, &widths, &s->widths, err);
+    return status == AL_OK ? al_trace_matrix(trace, &predicted, &s->predicted, err) : status;
 }
 
 /* "sweep.T=0.5": the name one temperature's probabilities are traced under. */
@@ -173,6 +199,8 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
     al_rng variance_rng, peak_rng;
     al_rng_seed(&variance_rng, settings->seed, 0);
     al_rng_seed(&peak_rng, settings->seed, 1);
+    if (status == AL_OK)
+        status = trace_predictions(s, trace, err);
     if (status == AL_OK)
         status = al_dot_variance(&s->variance, s->dims, settings->dims.count, settings->samples,
                                  &variance_rng, (al_trace_at){trace, SCALING}, err);
@@ -287,11 +315,22 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns", columns,
                                 "--axes", "T,score", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
-    const char *variance_args[] = {"--select", SCALING ".variance", "--annotate", "--axes",
-                                   "score,width", "--scale", "64", "--svg", NULL};
+    /* Both measurements against d on a log axis: the variance on log–log
+     * axes beside the lines it should follow (Var = d, Var = 1). */
+    const char *variance_args[] = {
+        "--lines", "--select", SCALING ".variance", "--select", SCALING ".predicted",
+        "--x", SCALING ".d", "--log-x", "--log-y", "--axes", "d (entries of q and k),variance",
+        "--legend", "q·k measured,q·k/√d measured,Var = d,Var = 1",
+        "--title", "Var(q·k) grows like d; divided by √d it stays at 1", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-variance.png", variance_args);
-    const char *peak_args[] = {"--select", SCALING ".peak", "--annotate", "--range", "0,1",
-                               "--axes", "score,width", "--scale", "64", "--svg", NULL};
+    const lesson03_settings *settings = lesson_settings;
+    char peak_title[160];
+    snprintf(peak_title, sizeof peak_title, "the largest of %d softmax weights, scaled or not",
+             settings->keys);
+    const char *peak_args[] = {
+        "--lines", "--select", SCALING ".peak", "--x", SCALING ".d", "--log-x", "--range", "0,1",
+        "--axes", "d (entries of q and k),largest weight",
+        "--legend", "softmax(q·Kᵀ),softmax(q·Kᵀ/√d)", "--title", peak_title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-peak.png", peak_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }

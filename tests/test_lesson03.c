@@ -150,6 +150,16 @@ static void scaling_measurements_say_what_the_chapter_says(void **state)
     }
     assert_true(al_trace_tensor_at(peak, 0, 5) > 0.9f);
     assert_non_null(strstr(d->result.out, "Measured over 10000"));
+    /* The figures' x axis and the lines the measurements should follow:
+     * exactly d, and d and 1. */
+    const al_trace_tensor *widths = expect_tensor(d->trace, "scaling.d", 1, 6);
+    const al_trace_tensor *predicted = expect_tensor(d->trace, "scaling.predicted", 2, 6);
+    expect_labels(predicted, 'r', "Var = d,Var = 1");
+    for (int i = 0; i < 6; i++) {
+        assert_true(al_trace_tensor_at(widths, 0, i) == (float)dims[i]);
+        assert_true(al_trace_tensor_at(predicted, 0, i) == (float)dims[i]);
+        assert_true(al_trace_tensor_at(predicted, 1, i) == 1.0f);
+    }
 }
 
 /* The same seed gives the same bytes; another seed other measurements. */
