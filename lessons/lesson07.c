@@ -1,6 +1,6 @@
 /* lesson07: masking. A causal mask on one sentence (each word sees only
- * itself and the words before it), padding masks on a batch of two
- * sentences of different lengths, and what a row with every key masked
+ * itself and the words before it), padding masks on a batch of two to
+ * eight sentences of different lengths, and what a row with every key masked
  * does: weights of exactly 0, never NaN. Masked scores are -infinity,
  * printed as "masked" and traced as null. A thin program: masks are
  * mask.h's, attention multihead.h's; the inputs are lesson05's. */
@@ -16,7 +16,8 @@
 #include "sentence.h"
 
 #define MAX_TOKENS 32
-#define BATCH 3   /* the two sentences, and a slot with no sentence at all */
+#define MAX_SENTENCES 8              /* in --batch                              */
+#define MAX_SLOTS (MAX_SENTENCES + 1) /* the sentences, and a slot with none at all */
 #define CAUSAL_PREFIX "dec.0.self_attn"   /* where the causal sentence's layer is traced */
 
 static const lesson_about ABOUT = {
@@ -30,8 +31,8 @@ static const lesson_about ABOUT = {
         "to find fish\", \"cat\" sees \"the\" and itself and \"fish\" sees everything. A\n"
         "padding mask hides the <pad> tokens that bring the sentences of a batch to one\n"
         "length. A row with every key masked gets weights of 0, not NaN.",
-    .example = "lesson07 --sentence \"the dog sits by the lake\" --batch \"the man pays | "
-               "the duck swims\"",
+    .example = "lesson07 --sentence \"the dog sits by the lake\" --batch \"the man pays at "
+               "the bank | the duck swims | the cat walks\"",
     .sentence_help = "the sentence for the causal mask (default \"the cat walks by the bank to "
                      "find fish\")",
     .seed_help = "seed for --random",
@@ -81,7 +82,8 @@ typedef struct lesson07_state {
     al_attention_params params;
     char *batch_text;             /* a copy of --batch, cut at the '|'     */
     sequence causal;
-    sequence batch[BATCH];
+    int n_sentences;              /* in the batch; batch[n_sentences] is the empty slot */
+    sequence batch[MAX_SLOTS];
 } lesson07_state;
 
 static void free_sequence(sequence *q)
@@ -98,7 +100,7 @@ static void free_state(void *lesson_state)
     al_attention_params_free(&s->params);
     free(s->batch_text);
     free_sequence(&s->causal);
-    for (int b = 0; b < BATCH; b++)
+    for (int b = 0; b < MAX_SLOTS; b++)
         free_sequence(&s->batch[b]);
 }
 
@@ -107,7 +109,9 @@ static lesson_options options(void *lesson_settings)
     lesson07_settings *settings = lesson_settings;
     lesson_options o = {.own = {
         {.name = "batch", .kind = CLI_STRING, .target = &settings->batch,
-         .value_name = "\"A | B\"", .help = "two sentences for the padding mask, separated by '|'"},
+         .value_name = "\"A | B ...\"",
+         .help = "two to eight sentences for the padding mask, separated by '|' (default "
+                 "\"the cat walks by the river bank | the fish swims\")"},
     }};
     lesson_weights_options(&o, 1, &settings->sentence, &settings->weights);
     return o;
@@ -123,20 +127,28 @@ static al_status alloc_sequence(sequence *q, const al_attention_params *params, 
     return status;
 }
 
-/* The two sentences of --batch, tokenized and padded to one length L; the
- * third slot is L <pad> tokens with key length 0. */
+/* The sentences of --batch, tokenized and padded to one length L (the
+ * longest sentence's); one more slot is L <pad> tokens with key length 0. */
 static al_status build_batch(lesson07_state *s, const lesson07_settings *settings, printout *p,
                              al_error *err)
 {
     s->batch_text = strdup(settings->batch);
-    char *bar = s->batch_text ? strchr(s->batch_text, '|') : NULL;
-    if (!bar || strchr(bar + 1, '|'))
-        return al_fail(err, AL_ERR_VALUE, "--batch needs two sentences separated by one '|', as "
-                                          "in \"the cat walks | the fish swims\"");
-    *bar = '\0';
-    const char *texts[2] = {s->batch_text, bar + 1};
+    if (!s->batch_text)
+        return al_fail(err, AL_ERR_NOMEM, "out of memory");
+    const char *texts[MAX_SENTENCES + 1];
+    int n = 0;
+    for (char *part = s->batch_text, *bar; n <= MAX_SENTENCES; part = bar + 1) {
+        texts[n++] = part;
+        if (!(bar = strchr(part, '|')))
+            break;
+        *bar = '\0';
+    }
+    if (n < 2 || n > MAX_SENTENCES)
+        return al_fail(err, AL_ERR_VALUE, "--batch needs two to %d sentences separated by '|', "
+                       "as in \"the cat walks | the fish swims\"", MAX_SENTENCES);
+    s->n_sentences = n;
     int length = 0;
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < n; b++) {
         al_status status = lesson_sentence(&s->batch[b].tokens, &s->words, texts[b], MAX_TOKENS,
                                            settings->weights.data_dir, p, err);
         if (status != AL_OK)
@@ -144,8 +156,8 @@ static al_status build_batch(lesson07_state *s, const lesson07_settings *setting
         s->batch[b].key_length = s->batch[b].tokens.count;
         length = s->batch[b].key_length > length ? s->batch[b].key_length : length;
     }
-    for (int b = 0; b < BATCH; b++) {
-        s->batch[b].key_length = b < 2 ? s->batch[b].key_length : 0;
+    for (int b = 0; b <= n; b++) {
+        s->batch[b].key_length = b < n ? s->batch[b].key_length : 0;
         al_status status = al_tokens_pad(&s->batch[b].tokens, length, err);
         if (status != AL_OK)
             return status;
@@ -199,7 +211,7 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
         status = lesson_attention_params(&s->params, &s->words, &settings->weights, err);
     if (status == AL_OK)
         status = alloc_sequence(&s->causal, &s->params, err);
-    for (int b = 0; b < BATCH && status == AL_OK; b++)
+    for (int b = 0; b <= s->n_sentences && status == AL_OK; b++)
         status = alloc_sequence(&s->batch[b], &s->params, err);
     return status;
 }
@@ -210,7 +222,7 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
 {
     lesson07_state *s = lesson_state;
     al_status status = run_sequence(&s->causal, true, s, trace, err);
-    for (int b = 0; b < BATCH && status == AL_OK; b++)
+    for (int b = 0; b <= s->n_sentences && status == AL_OK; b++)
         status = run_sequence(&s->batch[b], false, s, trace, err);
     return status;
 }
@@ -277,13 +289,13 @@ static void narrate_causal(printout *p, const lesson07_state *s, const char *con
                   "predict.");
 }
 
-/* Part 2: a batch of two sentences, padded to one length. */
+/* Part 2: a batch of sentences, padded to one length. */
 static void narrate_padding(printout *p, const lesson07_state *s)
 {
-    int L = s->batch[0].tokens.count;
-    print_step(p, "a batch of two sentences, padded to one length",
-               "L = the longer sentence's length; the shorter is filled up with <pad>");
-    for (int b = 0; b < 2; b++) {
+    int L = s->batch[0].tokens.count, n = s->n_sentences, padded = 0;
+    print_step(p, "a batch of sentences, padded to one length",
+               "L = the longest sentence's length; the shorter are filled up with <pad>");
+    for (int b = 0; b < n; b++) {
         const sequence *q = &s->batch[b];
         char line[1024] = "";
         for (int i = 0; i < L; i++) {
@@ -291,39 +303,48 @@ static void narrate_padding(printout *p, const lesson07_state *s)
             snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "", q->tokens.labels[i]);
         }
         print_text(p, "  sentence %d: %s    (key length %d of %d)", b, line, q->key_length, L);
+        padded += q->key_length < L;
     }
     print_text(p, "  A batch is one tensor, so every sentence in it must have the same length "
-                  "L = %d.\n  <pad> tokens fill the gap; they mean nothing and nobody may "
-                  "attend to them.", L);
+                  "L = %d.", L);
+    if (padded > 0)
+        print_text(p, "  <pad> tokens fill the gap in %d of the %d sentences; they mean "
+                      "nothing and nobody\n  may attend to them.", padded, n);
+    else
+        print_text(p, "  Here every sentence already has %d tokens: nothing is padded, and "
+                      "every mask\n  below is all 1s. Give sentences of different lengths "
+                      "to see padding.", L);
 
     print_step(p, "a padding mask per sentence: the keys past its length are masked",
                "mask_ij = 1 if j < key length, 0 otherwise    (the same for every row)");
-    for (int b = 0; b < 2; b++)
+    for (int b = 0; b < n; b++)
         print_sequence_matrix(p, &s->batch[b], s->batch[b].layer.mask, "mask", &s->batch[b].mask);
 
     print_step(p, "masked scores and weights for each sentence",
                "masked = scaled, -∞ in the <pad> columns;  weights = softmax of each row");
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < n; b++) {
         const sequence *q = &s->batch[b];
         al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
         print_sequence_matrix(p, q, q->head_0.steps.masked, "masked", &head.masked);
         print_sequence_matrix(p, q, q->head_0.steps.weights, "weights", &head.weights);
     }
-    print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are exactly "
-                  "what they\n  would be without the padding. The <pad> rows still get an "
-                  "output (they may look at\n  the real words), but nothing downstream uses "
-                  "it: the loss ignores those positions.");
+    if (padded > 0)
+        print_text(p, "\n  The <pad> columns get weight 0, so the real words' outputs are "
+                      "exactly what they\n  would be without the padding. The <pad> rows "
+                      "still get an output (they may look at\n  the real words); it means "
+                      "nothing, and whatever uses the batch next must skip\n  those "
+                      "positions.");
 }
 
 /* Part 3: a row with every key masked. */
 static void narrate_fully_masked(printout *p, const lesson07_state *s, const char *const *dims,
                                  const char *trace_path)
 {
-    const sequence *q = &s->batch[2];
+    const sequence *q = &s->batch[s->n_sentences];
     al_attention_steps head = al_attention_head_steps(&q->run.workspace, 0);
     print_step(p, "a row with nothing to attend to",
                "every key masked: softmax would be exp(-∞) / sum = 0 / 0");
-    print_text(p, "  Suppose the batch had a third slot with no sentence in it: all %d tokens "
+    print_text(p, "  Suppose the batch had one more slot with no sentence in it: all %d tokens "
                   "are <pad>,\n  its key length is 0, and every key of every row is masked.",
                q->tokens.count);
     print_sequence_matrix(p, q, q->head_0.steps.masked, "masked", &head.masked);
@@ -353,18 +374,25 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
 {
     const lesson07_state *s = lesson_state;
     const al_head_names *causal = &s->causal.head_0.steps;
-    const char *masked_args[] = {"--select", causal->masked, "--annotate", "--svg", NULL};
+    const char *masked_args[] = {"--select", causal->masked, "--annotate",
+                                 "--title", "causal mask: the scores of later words are masked",
+                                 "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-causal-masked.png", masked_args);
-    const char *weights_args[] = {"--select", causal->weights, "--annotate", "--svg", NULL};
+    const char *weights_args[] = {"--select", causal->weights, "--annotate",
+                                  "--title", "causal mask: each word's weights over itself "
+                                             "and the words before", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-causal-weights.png", weights_args);
-    char every_prefix[AL_NAME_SIZE], title[AL_NAME_SIZE + 32];
+    char every_prefix[AL_NAME_SIZE], title[128], columns[16];
     al_attention_head_names every;  /* head 0 of every batch sequence: a --select pattern */
     al_attention_head_names_init(&every, batch_name(every_prefix, "*", LESSON_ATTENTION_PREFIX),
                                  0);
-    snprintf(title, sizeof title, "%s: sequences 0, 1 and 2", every.steps.masked);
+    snprintf(title, sizeof title, "padding masks: %d sentences and an empty slot, padded to "
+             "%d tokens", s->n_sentences, s->batch[0].tokens.count);
+    snprintf(columns, sizeof columns, "%d", s->n_sentences + 1 <= 3 ? s->n_sentences + 1 : 3);
     const char *padding_args[] = {"--select", every.steps.masked, "--annotate",
-                                  "--columns", "3", "--title", title, "--svg", NULL};
+                                  "--columns", columns, "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
 int main(int argc, char **argv)

@@ -64,7 +64,7 @@ static void defaults_trace_every_mask_and_step(void **state)
                            "\"cat\" sees only \"the\" and itself; \"fish\", the last word, sees "
                            "all 9 words",
                            "Step 6: the weighted mean",
-                           "Step 7: a batch of two sentences, padded to one length",
+                           "Step 7: a batch of sentences, padded to one length",
                            "sentence 1: the fish swims <pad> <pad> <pad> <pad>    (key length 3 "
                            "of 7)",
                            "Step 8: a padding mask per sentence", "batch.1.enc.0.attn.mask",
@@ -210,7 +210,8 @@ static void figures_are_drawn(void **state)
     lesson_folder *folder = *state;
     run_result r;
     const char *files[] = {"t-causal-masked.png", "t-causal-masked.svg", "t-causal-weights.png",
-                           "t-causal-weights.svg", "t-padding.png", "t-padding.svg", NULL};
+                           "t-causal-weights.svg", "t-padding.png", "t-padding.svg",
+                           "t-flow.svg", NULL};
     expect_figures(&r, lesson07, folder, NULL, files);
     run_result_free(&r);
 }
@@ -223,9 +224,9 @@ static void runs_repeat_exactly(void **state)
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *one[] = {"--batch", "the cat walks", NULL};
-    expect_refusal(lesson07, *state, one, "--batch needs two sentences separated by one '|'");
-    const char *three[] = {"--batch", "a | b | c", NULL};
-    expect_refusal(lesson07, *state, three, "--batch needs two sentences separated by one '|'");
+    expect_refusal(lesson07, *state, one, "--batch needs two to 8 sentences separated by '|'");
+    const char *nine[] = {"--batch", "a | b | c | d | e | f | g | h | i", NULL};
+    expect_refusal(lesson07, *state, nine, "--batch needs two to 8 sentences separated by '|'");
     const char *half[] = {"--batch", " | the cat", NULL};
     expect_refusal(lesson07, *state, half, "the sentence is empty");
     const char *empty[] = {"--sentence", "", NULL};
@@ -243,14 +244,61 @@ static void bad_input_is_refused_with_one_line(void **state)
 static void help_example_works_as_typed(void **state)
 {
     const char *help[] = {"lesson07 --sentence \"the dog sits by the lake\" --batch "
-                          "\"the man pays | the duck swims\"", NULL};
+                          "\"the man pays at the bank | the duck swims | the cat walks\"", NULL};
     expect_help_mentions(lesson07, help);
     run_result r;
     const char *example[] = {"--sentence", "the dog sits by the lake", "--batch",
-                             "the man pays | the duck swims", NULL};
+                             "the man pays at the bank | the duck swims | the cat walks", NULL};
     al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", example);
     expect_tensor(trace, "dec.0.self_attn.h0.weights", 6, 6);
-    expect_tensor(trace, "batch.0.enc.0.attn.h0.weights", 3, 3);
+    expect_tensor(trace, "batch.0.enc.0.attn.h0.weights", 6, 6);
+    /* The example pads: "the duck swims" has 3 real keys of 6. */
+    const al_trace_tensor *w = expect_tensor(trace, "batch.1.enc.0.attn.h0.weights", 6, 6);
+    for (int i = 0; i < 6; i++)
+        for (int j = 3; j < 6; j++)
+            assert_true(al_trace_tensor_at(w, i, j) == 0.0f);
+    assert_non_null(strstr(r.out, "<pad> tokens fill the gap in 2 of the 3 sentences"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Eight sentences: each padded to the longest (6), each padding mask 1 on
+ * exactly its own key length, and the empty slot is batch.8. */
+static void a_batch_of_eight_sentences_pads_each_to_the_longest(void **state)
+{
+    run_result r;
+    const char *eight[] = {"--batch", "the cat | the cat walks | the man pays at the bank | "
+                           "the duck swims | the fish | the dog sits by the lake | the bank | "
+                           "the river bank", NULL};
+    const int key_lengths[8] = {2, 3, 6, 3, 2, 6, 2, 3};
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", eight);
+    for (int b = 0; b <= 8; b++) {
+        char name[64];
+        snprintf(name, sizeof name, "batch.%d.enc.0.attn.mask", b);
+        const al_trace_tensor *mask = expect_tensor(trace, name, 6, 6);
+        int length = b < 8 ? key_lengths[b] : 0;
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                assert_true(al_trace_tensor_at(mask, i, j) == (j < length ? 1.0f : 0.0f));
+    }
+    assert_null(al_trace_file_find(trace, "batch.9.enc.0.attn.mask"));
+    assert_non_null(strstr(r.out, "sentence 7: the river bank <pad> <pad> <pad>    (key length "
+                                  "3 of 6)"));
+    assert_non_null(strstr(r.out, "6 rows had every key masked"));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Sentences of one length need no padding, and the printout says so
+ * instead of pointing at <pad> columns that are not there. */
+static void a_batch_of_equal_lengths_says_nothing_is_padded(void **state)
+{
+    run_result r;
+    const char *equal[] = {"--batch", "the man pays | the duck swims", NULL};
+    al_trace_file *trace = lesson_run_ok(&r, lesson07, *state, "t.jsonl", equal);
+    assert_non_null(strstr(r.out, "Here every sentence already has 3 tokens: nothing is "
+                                  "padded"));
+    assert_null(strstr(r.out, "The <pad> columns get weight 0"));
     al_trace_file_free(trace);
     run_result_free(&r);
 }
@@ -273,6 +321,8 @@ int main(int argc, char **argv)
         lesson_test(runs_repeat_exactly),
         lesson_test(bad_input_is_refused_with_one_line),
         lesson_test(help_example_works_as_typed),
+        lesson_test(a_batch_of_eight_sentences_pads_each_to_the_longest),
+        lesson_test(a_batch_of_equal_lengths_says_nothing_is_padded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
