@@ -95,6 +95,121 @@ static void narrate_trained(printout *p, const lesson_trained_heads *t)
     print_strongest_links(p, &head.weights, tokens, tokens);
 }
 
+/* True when m is the identity matrix. */
+static bool is_identity(const al_matrix *m)
+{
+    for (int i = 0; i < m->rows; i++)
+        for (int j = 0; j < m->cols; j++)
+            if (*al_at(m, i, j) != (i == j ? 1.0f : 0.0f))
+                return false;
+    return m->rows == m->cols;
+}
+
+/* The column called name among the d named dimensions, or -1. */
+static int dimension(const char *const *dims, int d, const char *name)
+{
+    for (int j = 0; dims && j < d; j++)
+        if (strcmp(dims[j], name) == 0)
+            return j;
+    return -1;
+}
+
+/* What each named dimension's row of W_Q asks for, read off the matrix
+ * (so it stays true when data/lesson05 changes): Q = X · W_Q, so a word's
+ * query is the sum of the rows of its dimensions, and a query scores high
+ * against keys that have the columns its rows weigh. Then why the weights
+ * are as large as 4: the largest entry w scores w · 1 against a key with
+ * that dimension, w / √d after scaling, e^(w/√d) times the weight of a
+ * key that scores 0. */
+static void explain_queries(printout *p, const al_matrix *w_q, const char *const *dims)
+{
+    int d = w_q->rows;
+    float largest = 0.0f;
+    print_text(p, "  Each row of W_Q says what a word with that dimension asks about (its "
+                  "query is the\n  sum of its dimensions' rows), each column what it looks "
+                  "for in the keys:");
+    for (int i = 0; i < d; i++) {
+        char line[512];
+        int used = snprintf(line, sizeof line, "    %-8s asks for ", dims[i]);
+        int named = 0;
+        for (int j = 0; j < d; j++) {
+            float w = *al_at(w_q, i, j);
+            largest = w > largest ? w : largest;
+            if (w != 0.0f && used < (int)sizeof line - 64)
+                used += snprintf(line + used, sizeof line - (size_t)used, "%s%s (%g)",
+                                 named++ ? ", " : "", dims[j], (double)w);
+        }
+        if (named == 0)
+            snprintf(line + used, sizeof line - (size_t)used,
+                     "nothing: its query is 0, every score in its row is equal");
+        print_text(p, "%s", line);
+    }
+    if (largest > 0.0f) {
+        double scaled = largest / sqrt((double)d);
+        print_text(p, "  Why as large as %g: a key that has the dimension asked for scores "
+                      "%g · 1 = %g, which\n  is %g / √%d = %.2f after scaling, and e^%.2f = "
+                      "%.1f times the weight of a key\n  that scores 0. Weights of 1 would "
+                      "give e^%.2f = %.2f: hardly a preference.",
+                   (double)largest, (double)largest, (double)largest, (double)largest, d,
+                   scaled, scaled, exp(scaled), 1.0 / sqrt((double)d),
+                   exp(1.0 / sqrt((double)d)));
+    }
+}
+
+/* The keys and values: named when W_K and W_V are the identity (K = V = X),
+ * printed otherwise. */
+static void explain_keys_and_values(printout *p, const al_attention_params *params,
+                                    const al_attention_layer_names *layer,
+                                    const char *const *dims)
+{
+    int d = params->d_model;
+    if (is_identity(&params->w_k) && is_identity(&params->w_v)) {
+        print_text(p, "\n  W_K and W_V (%s and %s in the trace) are the %d x %d\n  "
+                      "identity, so K = X and V = X: each word's key and value are its own "
+                      "embedding.",
+                   layer->w_k, layer->w_v, d, d);
+        return;
+    }
+    print_matrix(p, layer->w_k, "W_K", &params->w_k, dims, dims);
+    print_matrix(p, layer->w_v, "W_V", &params->w_v, dims, dims);
+}
+
+/* The payoff: a word whose embedding has both water and money (bank) is
+ * ambiguous; its output says which sense the sentence gave it. */
+static void explain_senses(printout *p, const al_matrix *x, const al_matrix *out,
+                           const al_matrix *weights, const char *const *tokens,
+                           const char *const *dims)
+{
+    int water = dimension(dims, x->cols, "water"), money = dimension(dims, x->cols, "money");
+    if (water < 0 || money < 0)
+        return;
+    for (int i = 0; i < x->rows; i++) {
+        if (!(*al_at(x, i, water) > 0.0f && *al_at(x, i, money) > 0.0f))
+            continue;
+        float w = *al_at(out, i, water), m = *al_at(out, i, money);
+        int strongest = -1;  /* the word it weighs most, besides itself */
+        for (int j = 0; j < x->rows; j++)
+            if (j != i && (strongest < 0 || *al_at(weights, i, j) > *al_at(weights, i, strongest)))
+                strongest = j;
+        if (w == m) {
+            print_text(p, "\n  \"%s\" came in with as much water as money (%.2f each) and "
+                          "goes out so (%.2f\n  each): nothing in this sentence says which "
+                          "%s it is. Try --sentence\n  \"The cat walks by the river bank\" "
+                          "or \"The man deposits money at the bank\".",
+                       tokens[i], (double)*al_at(x, i, water), (double)w, tokens[i]);
+            continue;
+        }
+        bool wet = w > m;
+        print_text(p, "\n  \"%s\" came in with as much water as money (%.2f each); its "
+                      "output has %s %.2f\n  against %s %.2f: the sentence made it a %s.\n  Its row gives "
+                      "\"%s\" %.2f, the most of any other word.",
+                   tokens[i], (double)*al_at(x, i, water), wet ? "water" : "money",
+                   (double)(wet ? w : m), wet ? "money" : "water", (double)(wet ? m : w),
+                   wet ? "river bank" : "bank that keeps money", tokens[strongest],
+                   (double)*al_at(weights, i, strongest));
+    }
+}
+
 /* The printout, in the order the chapter tells it. ws holds every step of
  * the call that just ran. */
 static void narrate(printout *p, const void *lesson_state, const void *lesson_settings,
@@ -124,6 +239,9 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     print_step(p, "queries, keys and values", "Q = X · W_Q,  K = X · W_K,  V = X · W_V    "
                                               "(L x d_model) · (d_model x d_k) = L x d_k");
     print_matrix(p, layer.w_q, "W_Q", &s->params.w_q, dims, dims);
+    if (dims)
+        explain_queries(p, &s->params.w_q, dims);
+    explain_keys_and_values(p, &s->params, &layer, dims);
     print_matrix(p, layer.q, "Q", &q, tokens, dims);
     print_matrix(p, layer.k, "K", &k, tokens, dims);
     print_matrix(p, layer.v, "V", &v, tokens, dims);
@@ -149,6 +267,7 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
     if (!settings->weights.random)
         print_text(p, "  (W_O is the identity in this lesson, so %s equals the "
                       "head's output %s.)", layer.out, head_0.steps.out);
+    explain_senses(p, &s->run.x, &s->run.out, &head.weights, tokens, dims);
     print_text(p, "\n  Shapes: X %d x %d -> scores and weights %d x %d -> out %d x %d: "
                   "L x d_model -> L x L -> L x d_model.", L, d, L, L, L, d);
     if (settings->weights.trained)

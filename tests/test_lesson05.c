@@ -99,6 +99,62 @@ static void bank_looks_at_river_or_money(void **state)
     run_result_free(&r);
 }
 
+/* The printout points out the payoff, from the traced output of "bank":
+ * water against money, the sense it names, and the word it weighs most.
+ * The numbers printed are the trace's, to two decimals. */
+static void the_printout_says_which_bank_the_sentence_made(void **state)
+{
+    const char *river[] = {"--sentence", "The cat walks by the river bank", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson05, *state, "t.jsonl", river);
+    const al_trace_tensor *out = al_trace_file_find(trace, "enc.0.attn.out");
+    const al_trace_tensor *w = al_trace_file_find(trace, "enc.0.attn.h0.weights");
+    char expected[256];
+    snprintf(expected, sizeof expected, "its output has water %.2f\n  against money %.2f: the "
+             "sentence made it a river bank.\n  Its row gives \"river\" %.2f",
+             (double)al_trace_tensor_at(out, 6, 3), (double)al_trace_tensor_at(out, 6, 4),
+             (double)al_trace_tensor_at(w, 6, 5));
+    assert_non_null(strstr(r.out, expected));
+    assert_true(al_trace_tensor_at(out, 6, 3) > al_trace_tensor_at(out, 6, 4));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+
+    const char *money[] = {"--sentence", "The man deposits money at the bank", NULL};
+    al_trace_file_free(lesson_run_ok(&r, lesson05, *state, "t.jsonl", money));
+    assert_non_null(strstr(r.out, "the sentence made it a bank that keeps money."));
+    assert_non_null(strstr(r.out, "Its row gives \"money\" 0.26"));
+    run_result_free(&r);
+
+    al_trace_file_free(lesson_run_ok(&r, lesson05, *state, "t.jsonl", NULL));
+    assert_non_null(strstr(r.out, "nothing in this sentence says which bank it is"));
+    run_result_free(&r);
+}
+
+/* W_Q explained from its own entries, W_K and W_V named as the identity
+ * they are; the 4s justified by hand: 4 / √6 = 1.63, e^1.63299 = 5.12. */
+static void the_printout_explains_the_weights(void **state)
+{
+    run_result r;
+    al_trace_file_free(lesson_run_ok(&r, lesson05, *state, "t.jsonl", NULL));
+    const char *lines[] = {"    living   asks for action (4)",
+                           "    action   asks for living (4), place (2)",
+                           "    place    asks for water (4), money (4)",
+                           "    function asks for nothing: its query is 0",
+                           "is 4 / √6 = 1.63 after scaling, and e^1.63 = 5.1 times",
+                           "W_K and W_V (enc.0.attn.w_k and enc.0.attn.w_v in the trace) are "
+                           "the 6 x 6\n  identity, so K = X and V = X",
+                           "cat    ->  walks 0.51, then every other word 0.10", NULL};
+    expect_in_order(r.out, lines);
+    run_result_free(&r);
+    /* Random weights are not the identity: then they are printed. */
+    const char *random[] = {"--random", NULL};
+    al_trace_file_free(lesson_run_ok(&r, lesson05, *state, "t.jsonl", random));
+    assert_non_null(strstr(r.out, "W_K  enc.0.attn.w_k  (6 x 6)"));
+    assert_non_null(strstr(r.out, "W_V  enc.0.attn.w_v  (6 x 6)"));
+    assert_null(strstr(r.out, "asks for"));
+    run_result_free(&r);
+}
+
 /* --trained: the bank corpus model's head dec.0.self_attn.h0, traced
  * under trained., looks from "bank" back at the sense word; its rows are
  * softmax rows (sum 1 within float32 rounding) and the causal mask leaves
@@ -308,6 +364,8 @@ int main(int argc, char **argv)
         lesson_test(defaults_trace_every_step_with_the_chapter_shapes),
         lesson_test(weights_agree_with_softmax_of_traced_q_and_k),
         lesson_test(bank_looks_at_river_or_money),
+        lesson_test(the_printout_says_which_bank_the_sentence_made),
+        lesson_test(the_printout_explains_the_weights),
         lesson_test(trained_head_looks_at_the_sense_word),
         lesson_test(unknown_word_is_announced_and_runs_repeat_exactly),
         lesson_test(random_weights_take_d_model),

@@ -3,6 +3,7 @@
  * shared with attnlab-trace and attnlab-calc. */
 #include "printout.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,35 +89,48 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
                 style(p, DIM), shown - 1, m->cols, style(p, RESET));
 }
 
-/* The largest entry of row i other than column skip (-1: none), or -1. */
-static int largest_in_row(const al_matrix *m, int i, int skip)
+/* The largest weight of row i below `below` (INFINITY: the largest of
+ * all), or 0 when there is none; masked keys have weight 0. */
+static float largest_below(const al_matrix *m, int i, float below)
 {
-    int best = -1;
-    for (int j = 0; j < m->cols; j++)
-        if (j != skip && (best < 0 || *al_at(m, i, j) > *al_at(m, i, best)))
-            best = j;
+    float best = 0.0f;
+    for (int j = 0; j < m->cols; j++) {
+        float w = *al_at(m, i, j);
+        if (w < below && w > best)
+            best = w;
+    }
     return best;
 }
 
-/* True when every nonzero entry of row i is the same: no word stands out
- * among those it may see (a masked key's weight is 0). *seen receives how
- * many entries are nonzero. */
-static bool row_is_even(const al_matrix *m, int i, int *seen)
+/* How many keys of row i have exactly weight w. */
+static int count_equal(const al_matrix *m, int i, float w)
 {
-    float first = 0.0f;
-    *seen = 0;
-    for (int j = 0; j < m->cols; j++) {
-        float w = *al_at(m, i, j);
-        if (w == 0.0f)
-            continue;
-        if (*seen > 0 && w != first)
-            return false;
-        first = w;
-        (*seen)++;
-    }
-    return true;
+    int n = 0;
+    for (int j = 0; j < m->cols; j++)
+        n += *al_at(m, i, j) == w;
+    return n;
 }
 
+/* "walks", "walks and cat" or "The, cat and by": the keys of row i with
+ * exactly weight w, in column order. */
+static void print_keys_with(printout *p, const al_matrix *m, int i, float w,
+                            const char *const *col_labels, bool bold)
+{
+    char label[TEXT_NUMBER_SIZE];
+    int n = count_equal(m, i, w), printed = 0;
+    for (int j = 0; j < m->cols; j++) {
+        if (*al_at(m, i, j) != w)
+            continue;
+        printed++;
+        const char *joint = printed == 1 ? "" : printed == n ? " and " : ", ";
+        fprintf(p->out, "%s%s%s%s", joint, bold ? style(p, BOLD) : "",
+                text_label(label, col_labels, j), bold ? style(p, RESET) : "");
+    }
+}
+
+/* Row i's largest weight and the next below it, each with every key that
+ * has it exactly (ties are named, not broken by column order): "walks
+ * 0.51, then every other word 0.10", "cat and by 0.30 each, the 0.20". */
 void print_strongest_links(printout *p, const al_matrix *weights, const char *const *row_labels,
                            const char *const *col_labels)
 {
@@ -127,29 +141,33 @@ void print_strongest_links(printout *p, const al_matrix *weights, const char *co
         int w = row_labels ? text_width(row_labels[i]) : 2;
         label_width = w > label_width ? w : label_width;
     }
-    char row_text[TEXT_NUMBER_SIZE], first_text[TEXT_NUMBER_SIZE];
-    char second_text[TEXT_NUMBER_SIZE];
+    char row_text[TEXT_NUMBER_SIZE];
     for (int i = 0; i < weights->rows; i++) {
-        int first = largest_in_row(weights, i, -1);
-        int second = largest_in_row(weights, i, first);
+        float first = largest_below(weights, i, INFINITY);
+        float second = largest_below(weights, i, first);
+        int n_first = count_equal(weights, i, first), n_second = count_equal(weights, i, second);
+        int seen = weights->cols - count_equal(weights, i, 0.0f);
         fputs("  ", p->out);
         text_padded(p->out, text_label(row_text, row_labels, i), label_width, TEXT_LEFT);
-        if (*al_at(weights, i, first) == 0.0f) { /* every key masked */
+        if (first == 0.0f) { /* every key masked */
             fprintf(p->out, "  ->  nothing: every weight is 0\n");
             continue;
         }
-        int seen;
-        if (row_is_even(weights, i, &seen) && seen > 1) {
+        if (n_first == seen && seen > 1) {
             fprintf(p->out, "  ->  every word%s evenly, %.2f each\n",
-                    seen < weights->cols ? " it may see" : "", (double)*al_at(weights, i, first));
+                    seen < weights->cols ? " it may see" : "", (double)first);
             continue;
         }
-        fprintf(p->out, "  ->  %s%s%s %.2f", style(p, BOLD),
-                text_label(first_text, col_labels, first), style(p, RESET),
-                (double)*al_at(weights, i, first));
-        if (second >= 0 && *al_at(weights, i, second) > 0.0f) { /* not a masked key */
-            fprintf(p->out, ", %s %.2f", text_label(second_text, col_labels, second),
-                    (double)*al_at(weights, i, second));
+        fputs("  ->  ", p->out);
+        print_keys_with(p, weights, i, first, col_labels, true);
+        fprintf(p->out, " %.2f%s", (double)first, n_first > 1 ? " each" : "");
+        if (second > 0.0f && n_first + n_second == seen && n_second > 1) {
+            fprintf(p->out, ", then every other word%s %.2f", seen < weights->cols ?
+                    " it may see" : "", (double)second);
+        } else if (second > 0.0f) { /* not a masked key */
+            fputs(", ", p->out);
+            print_keys_with(p, weights, i, second, col_labels, false);
+            fprintf(p->out, " %.2f%s", (double)second, n_second > 1 ? " each" : "");
         }
         fputc('\n', p->out);
     }

@@ -42,7 +42,9 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
                   const char *const *row_labels, const char *const *col_labels);
 
 /* For each row of an attention weight matrix, one line naming the key it
- * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34". A
+ * weighs most and the runner-up: "bank  ->  river 0.40, bank 0.34". Keys
+ * of exactly equal weight are named together ("walks and find 0.26 each",
+ * "then every other word 0.10"), never one picked by column order. A
  * runner-up of weight 0 (a masked key) is left out, and a row of zeros
  * (every key masked) says "nothing: every weight is 0".
  * Narration only: it reads weights, it computes nothing new. */
