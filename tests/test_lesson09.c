@@ -369,6 +369,45 @@ static void a_closed_pipe_leaves_no_temporary(void **state)
         fail_msg("left behind:%s", names);
 }
 
+/* A --trace-filter that leaves out what a figure needs: that figure is not
+ * drawn, one line on stderr says why, the other figures are drawn and the
+ * lesson exits 0 (README: "lesson09 --trace-filter '*.weights'"). */
+static void a_figure_the_filter_starves_is_skipped_with_a_reason(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    const char *filter[] = {"--trace-filter", "*.weights", NULL};
+    lesson_run(&r, lesson09, folder, "t.jsonl", 1, filter);
+    if (r.exit_code != 0)
+        fail_msg("exit %d, stderr: %s", r.exit_code, r.err);
+    char expected[512];
+    snprintf(expected, sizeof expected, "lesson09: %s/t-cls.png not drawn: --trace-filter "
+             "'*.weights' left out cls.path\n", folder->path);
+    assert_non_null(strstr(r.err, expected));
+    assert_false(lesson_file_exists(folder, "t-cls.png"));
+    assert_true(lesson_file_exists(folder, "t-heads.png"));
+    assert_null(strstr(r.out, "t-cls.png"));
+    run_result_free(&r);
+}
+
+/* --quiet prints the files written and nothing else. */
+static void quiet_prints_only_the_files_written(void **state)
+{
+    lesson_folder *folder = *state;
+    run_result r;
+    const char *quiet[] = {"--quiet", NULL};
+    lesson_run(&r, lesson09, folder, "t.jsonl", 1, quiet);
+    assert_int_equal(r.exit_code, 0);
+    int lines = 0;
+    for (const char *line = r.out; *line; line = strchr(line, '\n') + 1) {
+        if (strncmp(line, "Wrote ", 6) != 0)
+            fail_msg("--quiet printed a line that is not a file written: %.80s", line);
+        lines++;
+    }
+    assert_true(lines >= 2);
+    run_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -392,6 +431,8 @@ int main(int argc, char **argv)
         lesson_test(bad_input_is_refused_with_one_line),
         lesson_test(help_example_works_as_typed),
         lesson_test(a_closed_pipe_leaves_no_temporary),
+        lesson_test(a_figure_the_filter_starves_is_skipped_with_a_reason),
+        lesson_test(quiet_prints_only_the_files_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * or from PATH when they are not there. */
 #include "outputs.h"
 
+#include <fnmatch.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "attnlab/cleanup.h"
+#include "attnlab/trace_file.h"
 
 extern char **environ;
 
@@ -96,6 +98,39 @@ static int run(const char *path, char *const *argv)
     return WEXITSTATUS(status);
 }
 
+static bool keep_no_data(void *context, const char *name, const char *op, int rows, int cols)
+{
+    return false;
+}
+
+/* With --trace-filter, a figure may need tensors the filter left out. The
+ * names written are read back from the trace (its numbers skipped), once;
+ * the first --select or --x pattern that matches none of them is returned,
+ * or NULL when every one matches something (or the trace holds everything). */
+static const char *left_out_by_the_filter(lesson_outputs *outputs, const char *const *args)
+{
+    if (strcmp(outputs->common->trace_filter, "*") == 0)
+        return NULL;
+    if (!outputs->written) {
+        al_trace_read_options names_only = {.keep_data = keep_no_data};
+        al_error err = {0};
+        if (al_trace_file_read_with(&outputs->written, outputs->trace_path, &names_only, &err) !=
+            AL_OK)
+            return NULL;  /* the renderer will say what is wrong with the file */
+    }
+    for (int i = 0; args && args[i] && args[i + 1]; i++) {
+        if (strcmp(args[i], "--select") != 0 && strcmp(args[i], "--x") != 0)
+            continue;
+        const char *pattern = args[++i];
+        bool found = false;
+        for (int t = 0; t < outputs->written->n_tensors && !found; t++)
+            found = fnmatch(pattern, outputs->written->tensors[t].name, 0) == 0;
+        if (!found)
+            return pattern;
+    }
+    return NULL;
+}
+
 void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
                   const char *const *args)
 {
@@ -104,6 +139,12 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
     int index = outputs->n_figures;
     char *out = outputs->figure_paths[index], *command = outputs->redraw_commands[index];
     figure_path(out, OUTPUT_PATH_SIZE, outputs->trace_path, outputs->common->figures_dir, suffix);
+    const char *missing = left_out_by_the_filter(outputs, args);
+    if (missing) {
+        fprintf(stderr, "%s: %s not drawn: --trace-filter '%s' left out %s\n",
+                outputs->about->program, out, outputs->common->trace_filter, missing);
+        return;
+    }
 
     char path[PROGRAM_LOCATION_SIZE + 32];
     program_renderer_path(path, sizeof path, &outputs->common->where, renderer);
@@ -145,10 +186,12 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
 
 int outputs_finish(lesson_outputs *outputs, printout *p)
 {
-    print_always(p, "\nWrote %s", outputs->trace_path);
+    al_trace_file_free(outputs->written);
+    outputs->written = NULL;
+    print_always(p, "%sWrote %s", outputs->common->quiet ? "" : "\n", outputs->trace_path);
     for (int i = 0; i < outputs->n_figures; i++)
         print_always(p, "Wrote %s", outputs->figure_paths[i]);
-    if (outputs->n_figures > 0) {
+    if (outputs->n_figures > 0 && !outputs->common->quiet) {
         print_always(p, "Redraw with:");
         for (int i = 0; i < outputs->n_figures; i++)
             if (outputs->redraw_commands[i][0])

@@ -22,6 +22,7 @@ typedef struct lesson_outputs {
     char figure_paths[MAX_FIGURES][OUTPUT_PATH_SIZE];
     char redraw_commands[MAX_FIGURES][3 * LESSON_PATH_SIZE];
     int failures;          /* figures that could not be drawn */
+    struct al_trace_file *written;  /* with --trace-filter: the names written, read back */
 } lesson_outputs;
 
 /* Open the lesson's trace (common->trace_path, or "<program>.jsonl" in the
@@ -42,12 +43,15 @@ void outputs_close_trace(lesson_outputs *outputs);
  * "attnlab-flow"): suffix names the file beside the trace
  * ("-weights.png" gives lesson05-weights.png); args are the renderer's
  * options after the trace and before "-o", NULL-terminated. Does nothing
- * with --no-figures. A renderer that fails is reported, not fatal. */
+ * with --no-figures. A figure whose tensors --trace-filter left out is
+ * not drawn, with one line saying so; a renderer that fails is reported,
+ * and makes the lesson's exit status 1. */
 void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
                   const char *const *args);
 
-/* The closing lines: every file written and how to redraw the figures.
- * Returns the lesson's exit status: 0, or 1 if a figure failed. */
+/* The closing lines: every file written and (unless --quiet) how to
+ * redraw the figures. Returns the lesson's exit status: 0, or 1 if a
+ * figure failed. */
 int outputs_finish(lesson_outputs *outputs, printout *p);
 
 #endif
