@@ -6,6 +6,7 @@
 
 #include <fnmatch.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,20 @@ static const char *left_out_by_the_filter(lesson_outputs *outputs, const char *c
     return NULL;
 }
 
+/* List among the files written the one a renderer wrote beside out:
+ * out with its extension replaced by extension (".svg"). */
+static void add_sibling(lesson_outputs *outputs, const char *out, const char *extension)
+{
+    if (outputs->n_figures == MAX_FIGURES)
+        return;
+    char *sibling = outputs->figure_paths[outputs->n_figures];
+    const char *dot = strrchr(out, '.');
+    size_t stem = dot ? (size_t)(dot - out) : strlen(out);
+    snprintf(sibling, OUTPUT_PATH_SIZE, "%.*s%s", (int)stem, out, extension);
+    outputs->redraw_commands[outputs->n_figures][0] = '\0';
+    outputs->n_figures++;
+}
+
 void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
                   const char *const *args)
 {
@@ -169,19 +184,15 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
         return;
     }
     outputs->n_figures++;
-    /* attnlab-heatmap --svg writes the same figure as .svg beside the .png */
+    /* attnlab-heatmap --svg writes the same figure as .svg beside the .png,
+     * and attnlab-flow the DOT it drew the picture from beside it */
+    bool svg = false;
     for (int i = 0; args && args[i]; i++)
-        if (strcmp(args[i], "--svg") == 0 && outputs->n_figures < MAX_FIGURES) {
-            char *svg = outputs->figure_paths[outputs->n_figures];
-            size_t stem = strlen(out);
-            const char *dot = strrchr(out, '.');
-            if (dot)
-                stem = (size_t)(dot - out);
-            memcpy(svg, out, stem);
-            memcpy(svg + stem, ".svg", sizeof ".svg");
-            outputs->redraw_commands[outputs->n_figures][0] = '\0';
-            outputs->n_figures++;
-        }
+        svg |= strcmp(args[i], "--svg") == 0;
+    if (svg)
+        add_sibling(outputs, out, ".svg");
+    if (strcmp(renderer, "attnlab-flow") == 0)
+        add_sibling(outputs, out, ".dot");
 }
 
 int outputs_finish(lesson_outputs *outputs, printout *p)
