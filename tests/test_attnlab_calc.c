@@ -582,6 +582,65 @@ static void sample_trace_has_the_wheel(void **state)
     al_trace_file_free(trace);
 }
 
+/* --logits 2,1,0.1: the wheel is their softmax, e^2, e^1, e^0.1 over
+ * 7.3890561 + 2.7182818 + 1.1051709 = 11.2125088, so p = 0.6590011,
+ * 0.2424330, 0.0985659 and the sums 0.6590011, 0.9014341, 1; a draw of
+ * 0.9 picks token 1 (0.659 <= 0.9 < 0.9014). The sums the choice prints
+ * are the traced float32 sums, to the last digit (they read back as the
+ * same floats), in the text and in the LaTeX alike. */
+static void roulette_from_logits_spins_their_softmax(void **state)
+{
+    const test_paths *paths = *state;
+    char path[PATH_SIZE];
+    const double e[3] = {exp(2.0), exp(1.0), exp(0.1)}, sum = e[0] + e[1] + e[2];
+    run_result r;
+    run_calc(r, paths, "sample", "--logits", "2,1,0.1", "--draw", "0.9", "--labels",
+             "cat,dog,fish", "--trace", scratch_file(path, paths, "calc_logits.jsonl"));
+    assert_success(&r);
+    assert_contains(r.out, "roulette wheel: 3 logits, draw u = 0.9\n");
+    for (int i = 0; i < 3; i++) {
+        const char *rows[3] = {"0", "1", "2"};
+        /* cells: "0", "(cat)", z_i, p_i */
+        assert_close(table_cell(r.out, "Step 1:", rows[i], 3), e[i] / sum, 5e-5); /* 4 decimals */
+    }
+    double below = number_after(r.out, "c_0 = "), above = number_after(r.out, "< c_1 = ");
+    assert_close(below, e[0] / sum, FLOAT_ROUNDINGS);
+    assert_close(above, (e[0] + e[1]) / sum, FLOAT_ROUNDINGS);
+    assert_contains(r.out, "the wheel picks token 1 (dog), the second\n");
+    run_result_free(&r);
+
+    al_trace_file *trace = read_trace(path);
+    assert_string_equal(find(trace, "sample.logits", 1, 3)->role, "input");
+    assert_string_equal(find(trace, "sample.probs", 1, 3)->op, "softmax_temperature");
+    const al_trace_tensor *cumsum = find(trace, "sample.cumsum", 1, 3);
+    assert_same_float((float)below, al_trace_tensor_at(cumsum, 0, 0));
+    assert_same_float((float)above, al_trace_tensor_at(cumsum, 0, 1));
+    assert_same_float(al_trace_tensor_at(find(trace, "sample.token", 1, 1), 0, 0), 1.0f);
+    al_trace_file_free(trace);
+
+    run_calc(r, paths, "sample", "--logits", "2,1,0.1", "--draw", "0.9", "--latex");
+    assert_latex(&r);
+    assert_close(number_after(r.out, "c_0 = "), below, 0.0);
+    assert_close(number_after(r.out, "&< c_1 = "), above, 0.0);
+    run_result_free(&r);
+}
+
+/* A sum that the print's 4 decimals would show as the draw itself: the
+ * choice shows it whole. 0.4 + 0.5000001 = 0.9000001 in float32 (the
+ * nearest float to 0.9000001 is 0.900000095), above the draw 0.9
+ * (0.899999976): token 1, and the line must not say "0.9 < 0.9". */
+static void roulette_shows_the_digits_that_decide(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "sample", "--probs", "0.4,0.5000001,0.0999999",
+             "--draw", "0.9");
+    assert_success(&r);
+    assert_contains(r.out, "c_0 = 0.4 <= u = 0.9 < c_1 = 0.9000001\n");
+    assert_contains(r.out, "[0.4, 0.9000001)    <- u = 0.9\n");
+    assert_contains(r.out, "the wheel picks token 1, the second\n");
+    run_result_free(&r);
+}
+
 /* The whole file at path, malloc'd and NUL-terminated; *length its size. */
 static char *read_file(const char *path, size_t *length)
 {
@@ -696,6 +755,9 @@ static const bad_case bad_cases[] = {
     {"--temperature must be a number > 0",
      {"sample", "--probs", "0.5,0.5", "--draw", "0.1", "--temperature", "0", NULL}},
     {"--probs is empty", {"sample", "--probs", " ", "--draw", "0.1", NULL}},
+    {"--probs and --logits do not go together",
+     {"sample", "--probs", "0.5,0.5", "--logits", "1,2", "--draw", "0.1", NULL}},
+    {"--logits is one list of numbers", {"sample", "--logits", "1; 2", "--draw", "0.1", NULL}},
     {"params computes no tensors", {"params", "--trace", "TRACE", NULL}},
     {"unknown preset 'gpt2'", {"params", "--preset", "gpt2", NULL}},
     {"d_model 100 is not a multiple of heads 3",
@@ -828,6 +890,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(roulette_draw_06_picks_the_second, &paths),
         cmocka_unit_test_prestate(roulette_draw_on_a_boundary_belongs_to_the_next_token, &paths),
         cmocka_unit_test_prestate(roulette_with_temperature_reshapes_first, &paths),
+        cmocka_unit_test_prestate(roulette_from_logits_spins_their_softmax, &paths),
+        cmocka_unit_test_prestate(roulette_shows_the_digits_that_decide, &paths),
         cmocka_unit_test_prestate(params_presets_are_compared_with_their_published_figure, &paths),
         cmocka_unit_test_prestate(params_of_a_small_configuration_by_hand, &paths),
         cmocka_unit_test_prestate(latex_blocks_hold_the_same_numbers, &paths),
