@@ -393,10 +393,10 @@ static void print_roulette(printout *p, const lesson11_state *s,
     if (hidden)
         print_text(p, "  A draw lies closer to a sum than the table's %d decimals can show. The "
                       "sums\n  compared are float32 numbers, written above to the last digit "
-                      "that tells them\n  apart. data/lesson11's logits are the logarithms of round "
-                      "probabilities, rounded\n  to 4 decimals, so the probabilities come out "
-                      "near round numbers, not on them,\n  and those last digits decide the "
-                      "word.", p->precision);
+                      "that tells them\n  apart. data/lesson11's logits are the logarithms of "
+                      "round probabilities, rounded\n  to 4 decimals, so the probabilities "
+                      "come out near round numbers, not on them,\n  and those last digits "
+                      "decide the word.", p->precision);
     print_calculator_check(p, s, settings->draws.values[0]);
 }
 
