@@ -213,9 +213,54 @@ static void retrieve_query_on_a_key_gives_its_value_exactly(void **state)
              "1000,1500", "--query", "70", "--precision", "9");
     assert_success(&r);
     assert_contains(r.out, "The query equals key 0 (70) exactly.");
-    /* The matching key takes all the weight; the other is left out. */
-    assert_contains(r.out, "\n  0  1.000000000  1.000000000\n  1         -inf  0.000000000\n");
+    /* The matching key takes all the weight; the other is masked, the word
+     * lesson02 prints for it (not -inf). */
+    assert_contains(r.out, "\n  0  1.000000000  1.000000000\n  1       masked  0.000000000\n");
+    assert_contains(r.out, "  1   80       masked\n");
+    assert_contains(r.out, "other keys are masked: left out, weight exactly 0.\n");
+    assert_contains(r.out, "sum = 1.000000000  (masked keys count as 0)\n");
     assert_contains(r.out, "retrieved value: 1000\n");
+    if (strstr(r.out, "inf\n") || strstr(r.out, "-inf"))
+        fail_msg("the printout shows -inf:\n%s", r.out);
+    run_result_free(&r);
+
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,80", "--values",
+             "1000,1500", "--query", "70", "--latex");
+    assert_contains(r.out, "  s_1 &= \\text{masked} \\quad (\\text{weight } 0) \\\\\n");
+    assert_contains(r.out, "  w_1 &= 0 \\quad (\\text{masked}) \\\\\n");
+    run_result_free(&r);
+}
+
+/* Keys 70 and 70 holding 1 and 2, query 70: on both keys, each scores 1,
+ * weights 1/2 each, value (1 + 2) / 2 = 1.5, and no key is left to mask. */
+static void retrieve_query_on_two_equal_keys_shares_the_weight(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,70", "--values", "1,2",
+             "--query", "70");
+    assert_success(&r);
+    assert_contains(r.out, "The query equals 2 keys exactly.");
+    assert_contains(r.out, "So they share the weight equally;\n  there is no other key to mask.\n");
+    assert_contains(r.out, "  w_j = s_j / sum,  sum = 2.0000\n");
+    assert_contains(r.out, "\n  0  1.0000  0.5000\n  1  1.0000  0.5000\n");
+    assert_contains(r.out, "retrieved value: 1.5\n");
+    if (strstr(r.out, "masked"))
+        fail_msg("nothing is masked, but the printout says so:\n%s", r.out);
+    run_result_free(&r);
+}
+
+/* Without --sigma the Gaussian is lesson02's, sigma = 5: query 72 scores
+ * key 70 exp(-2^2 / 50) = 0.923116 and key 80 exp(-8^2 / 50) = 0.278037
+ * (sigma 1 would give 0.135335 and 1.3e-14). */
+static void retrieve_gaussian_sigma_defaults_to_lesson02s(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,80", "--values",
+             "1000,1500", "--query", "72", "--similarity", "gaussian", "--precision", "6");
+    assert_success(&r);
+    assert_contains(r.out, "s_j = exp(-(k_j - q)^2 / (2 sigma^2)),  sigma = 5\n");
+    assert_close(table_cell(r.out, "Step 2:", "0", 2), exp(-4.0 / 50.0), SIX_DECIMALS);
+    assert_close(table_cell(r.out, "Step 2:", "1", 2), exp(-64.0 / 50.0), SIX_DECIMALS);
     run_result_free(&r);
 }
 
@@ -883,6 +928,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(retrieve_query_on_a_key_gives_its_value_exactly, &paths),
         cmocka_unit_test_prestate(retrieve_query_a_subnormal_from_a_key_says_so, &paths),
         cmocka_unit_test_prestate(retrieve_gaussian_follows_the_formula, &paths),
+        cmocka_unit_test_prestate(retrieve_query_on_two_equal_keys_shares_the_weight, &paths),
+        cmocka_unit_test_prestate(retrieve_gaussian_sigma_defaults_to_lesson02s, &paths),
         cmocka_unit_test_prestate(retrieve_dot_with_vectors_uses_softmax, &paths),
         cmocka_unit_test_prestate(attention_causal_by_hand, &paths),
         cmocka_unit_test_prestate(attention_scales_by_the_root_of_d_k, &paths),
