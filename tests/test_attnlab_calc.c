@@ -472,24 +472,36 @@ static void latex_blocks_hold_the_same_numbers(void **state)
     assert_contains(r.out, "p &= (0.659,\\ 0.242,\\ 0.099)\n");
     run_result_free(&r);
 
+    /* One precision throughout: every computed number with --precision
+     * decimals, as in the tables (0.6590, not 0.659 beside 0.2424; e_0 =
+     * exp(0) = 1.0000); what was typed stays as typed (2, 1, 0.1). */
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--latex");
+    assert_latex(&r);
+    assert_contains(r.out, "s &= (2,\\ 1,\\ 0.1), \\qquad \\max_j s_j = 2 \\\\\n");
+    assert_contains(r.out, "e &= (1.0000,\\ 0.3679,\\ 0.1496) \\\\\n");
+    assert_contains(r.out, "\\textstyle\\sum_j e_j &= 1.5174 \\\\\n");
+    assert_contains(r.out, "p &= (0.6590,\\ 0.2424,\\ 0.0986)\n");
+    run_result_free(&r);
+
     run_calc(r, paths, "retrieve", "--keys", "70,80", "--values", "1000,1500", "--query", "75",
              "--latex");
     assert_latex(&r);
-    assert_contains(r.out, "s_0 &= 1 / \\lvert 70 - 75 \\rvert = 0.2 \\\\\n");
-    assert_contains(r.out, "w_1 &= 0.2 / 0.4 = 0.5 \\\\\n");
-    assert_contains(r.out, "\\hat v &= 0.5 \\cdot 1000 + 0.5 \\cdot 1500 = 1250\n");
+    assert_contains(r.out, "s_0 &= 1 / \\lvert 70 - 75 \\rvert = 0.2000 \\\\\n");
+    assert_contains(r.out, "w_1 &= 0.2000 / 0.4000 = 0.5000 \\\\\n");
+    assert_contains(r.out, "\\hat v &= 0.5000 \\cdot 1000 + 0.5000 \\cdot 1500 = 1250.0000\n");
     run_result_free(&r);
 
     run_calc(r, paths, "attention", "--q", "1 0; 0 1", "--k", "1 0; 0 1", "--v", "1 2; 3 4",
              "--mask", "causal", "--latex");
     assert_latex(&r);
     assert_contains(r.out, "% attnlab-calc attention --q '1 0; 0 1' --k '1 0; 0 1'");
-    assert_contains(r.out, "\\begin{pmatrix} 0.7071 & -\\infty \\\\ 0 & 0.7071 \\end{pmatrix}");
+    assert_contains(r.out, "\\begin{pmatrix} 0.7071 & -\\infty \\\\ 0.0000 & 0.7071 "
+                           "\\end{pmatrix}");
     run_result_free(&r);
 
     run_calc(r, paths, "sample", "--probs", "0.5,0.2,0.3", "--draw", "0.6", "--latex");
     assert_latex(&r);
-    assert_contains(r.out, "c &= (0.5,\\ 0.7,\\ 1) \\\\\n");
+    assert_contains(r.out, "c &= (0.5000,\\ 0.7000,\\ 1.0000) \\\\\n");
     assert_contains(r.out, "c_0 = 0.5 \\le u = 0.6 &< c_1 = 0.7 \\;\\Rightarrow\\; i = 1\n");
     run_result_free(&r);
 

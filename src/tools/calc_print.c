@@ -234,7 +234,7 @@ const char *calc_latex_number(char text[CALC_NUMBER_SIZE], float x, bool exact, 
         snprintf(text, CALC_NUMBER_SIZE, "-\\infty");
         return text;
     }
-    return exact ? calc_exact(text, x) : calc_short(text, x, precision);
+    return exact ? calc_exact(text, x) : calc_fixed(text, x, precision);
 }
 
 void calc_latex_matrix(calc_printer *p, const al_matrix *m, bool exact)

@@ -473,9 +473,9 @@ static void latex_weight(calc_printer *p, const retrieve_calc *c, int j)
     char s[CALC_NUMBER_SIZE], w[CALC_NUMBER_SIZE], sum[CALC_NUMBER_SIZE], max[CALC_NUMBER_SIZE],
         t[CALC_NUMBER_SIZE];
     calc_latex_number(s, c->steps.scores.data[j], false, p->precision);
-    calc_short(w, c->steps.weights.data[j], p->precision);
-    calc_short(sum, (float)c->sum, p->precision);
-    calc_short(max, c->max, p->precision);
+    calc_fixed(w, c->steps.weights.data[j], p->precision);
+    calc_fixed(sum, (float)c->sum, p->precision);
+    calc_fixed(max, c->max, p->precision);
     calc_exact(t, c->scoring.temperature);
     if (c->steps.scores.data[j] == -INFINITY)
         calc_latex_line(p, "w_%d &= 0 \\quad (\\text{masked})", j);
@@ -498,17 +498,17 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
     for (int j = 0; j < c->k.rows; j++)
         latex_similarity(p, c, j);
     if (c->scoring.normalizer == AL_NORMALIZE_SUM)
-        calc_latex_line(p, "\\textstyle\\sum_j s_j &= %s", calc_short(sum, (float)c->sum,
+        calc_latex_line(p, "\\textstyle\\sum_j s_j &= %s", calc_fixed(sum, (float)c->sum,
                                                                       p->precision));
     else
         calc_latex_line(p, "\\textstyle\\sum_j e^{(s_j - \\max_k s_k) / T} &= %s",
-                        calc_short(sum, (float)c->sum, p->precision));
+                        calc_fixed(sum, (float)c->sum, p->precision));
     for (int j = 0; j < c->k.rows; j++)
         latex_weight(p, c, j);
     calc_latex_line(p, "\\hat v &= ");
     for (int j = 0; j < c->k.rows; j++) {
         calc_latex_more(p, "%s%s \\cdot ", j ? " + " : "",
-                        calc_short(w, c->steps.weights.data[j], p->precision));
+                        calc_fixed(w, c->steps.weights.data[j], p->precision));
         calc_latex_row(p, &c->v, j, true);
     }
     calc_latex_more(p, " = ");

@@ -195,7 +195,7 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
     char max[CALC_NUMBER_SIZE], t[CALC_NUMBER_SIZE], sum[CALC_NUMBER_SIZE];
     calc_exact(max, c->steps.max);
     calc_exact(t, c->temperature);
-    calc_short(sum, c->steps.sum, p->precision);
+    calc_fixed(sum, c->steps.sum, p->precision);
     calc_latex_begin(p, args);
     calc_latex_line(p, "s &= ");
     calc_latex_row(p, &c->scores, 0, true);
