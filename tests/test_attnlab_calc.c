@@ -511,6 +511,55 @@ static void latex_blocks_hold_the_same_numbers(void **state)
     run_result_free(&r);
 }
 
+/* --plain: the chapter's form beside the library's. e^2 = 7.3891, e^1 =
+ * 2.7183, e^0.1 = 1.1052, sum 11.2125 (the chapter adds the rounded
+ * terms: 11.22), p the same as step 4's; the printout says why the
+ * library subtracts the max. Scores 100 and 90 overflow exp in float32:
+ * the plain form gives NaN, the library's 1 and e^-10 / (1 + e^-10). */
+static void softmax_plain_shows_the_chapters_form(void **state)
+{
+    const test_paths *paths = *state;
+    const double s[3] = {2.0, 1.0, 0.1};
+    double e[3], sum = 0.0;
+    for (int j = 0; j < 3; j++)
+        sum += e[j] = exp(s[j]);
+    run_result r;
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--plain", "--precision", "6");
+    assert_success(&r);
+    const char *rows[3] = {"0", "1", "2"};
+    for (int j = 0; j < 3; j++) {
+        /* cells after "Step 5:": j, s_j, exp(s_j), p_j */
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 2), e[j], SIX_DECIMALS * 8);
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 3), e[j] / sum, SIX_DECIMALS);
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 3),
+                     table_cell(r.out, "Step 4:", rows[j], 3), 0.0);
+    }
+    /* a sum near 11 in float32: 1e-6 of rounding, and 6 decimals */
+    assert_close(number_after(r.out, "1.105171 = "), sum, 2e-6);
+    assert_contains(r.out, "Step 5: the chapter's form: no max subtracted\n"
+                           "  p_j = exp(s_j) / sum_k exp(s_k)\n");
+    assert_contains(r.out, "and exp(max) = exp(2) cancels between each term and the sum.\n");
+    assert_contains(r.out, "attnlab's softmax (softmax.h, used by every attention) subtracts "
+                           "the max:\n");
+    run_result_free(&r);
+
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--plain", "--latex");
+    assert_latex(&r);
+    assert_contains(r.out, "  e^{s_j} &= (7.3891,\\ 2.7183,\\ 1.1052), \\qquad "
+                           "\\textstyle\\sum_j e^{s_j} = 11.2125 \\\\\n");
+    assert_contains(r.out, "  p &= (7.3891,\\ 2.7183,\\ 1.1052) / 11.2125 = (0.6590,\\ "
+                           "0.2424,\\ 0.0986)\n");
+    run_result_free(&r);
+
+    run_calc(r, paths, "softmax", "100", "90", "--plain", "--precision", "6");
+    assert_success(&r);
+    assert_contains(r.out, "\n  0  100       inf  NaN\n  1   90       inf  NaN\n");
+    assert_contains(r.out, "exp(s_j) overflows past 3.4e38\n");
+    assert_close(table_cell(r.out, "Step 4:", "1", 3), exp(-10.0) / (1.0 + exp(-10.0)),
+                 SIX_DECIMALS);
+    run_result_free(&r);
+}
+
 /* ---- traces -------------------------------------------------------------- */
 
 /* Read the trace at path (failing the test if the reader refuses it). */
@@ -931,6 +980,7 @@ int main(int argc, char **argv)
     test_paths paths = {argv[1], argv[2]};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(softmax_of_the_chapter_example, &paths),
+        cmocka_unit_test_prestate(softmax_plain_shows_the_chapters_form, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_one, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_one_half_sharpens, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_ten_flattens, &paths),
