@@ -344,17 +344,28 @@ static bool print_draw(printout *p, const lesson11_state *s, int d, float u)
     return hidden_by_rounding(lower, u, upper, p->precision);
 }
 
+/* Whether every word can be one item of a comma-separated --labels. */
+static bool words_without_commas(const char *const *words, int count)
+{
+    for (int v = 0; v < count; v++)
+        if (strchr(words[v], ','))
+            return false;
+    return true;
+}
+
 /* The calculator's command for the same wheel: the same logits (shortest
  * decimals, so they parse to the same floats), the same softmax, the same
- * al_roulette, so the same sums and the same pick. */
+ * al_roulette, so the same sums and the same pick. Written as the redraw
+ * commands are, the program's path and the words a shell needs quoted. */
 static void print_calculator_check(printout *p, const lesson11_state *s, float u)
 {
     const char *const *words = s->model.words;
-    char labels[1024], logits[1024], number[TEXT_NUMBER_SIZE];
-    int used_labels = 0, used_logits = 0;
-    bool quotable = true;
-    for (int v = 0; v < s->logits.cols; v++) {
-        quotable = quotable && !strchr(words[v], '\'') && !strchr(words[v], ',');
+    char calc[PROGRAM_LOCATION_SIZE], labels[1024] = "", logits[1024] = "";
+    char number[TEXT_NUMBER_SIZE];
+    program_locations where;
+    program_locations_find(&where);
+    program_tool_path(calc, sizeof calc, &where, "attnlab-calc");
+    for (int v = 0, used_labels = 0, used_logits = 0; v < s->logits.cols; v++) {
         used_labels += snprintf(labels + used_labels, sizeof labels - (size_t)used_labels,
                                 "%s%s", v ? "," : "", words[v]);
         used_logits += snprintf(logits + used_logits, sizeof logits - (size_t)used_logits,
@@ -363,14 +374,20 @@ static void print_calculator_check(printout *p, const lesson11_state *s, float u
         if (used_labels >= (int)sizeof labels || used_logits >= (int)sizeof logits)
             return;  /* a vocabulary too long for one command line: no check offered */
     }
+    const char *draw_words[] = {"sample", "--draw", text_shortest(number, u)};
+    char draw[256] = "", label_line[1100] = "", logit_line[1100] = "";
+    for (size_t k = 0; k < sizeof draw_words / sizeof draw_words[0]; k++)
+        cli_shell_append(draw, sizeof draw, draw_words[k]);
+    cli_shell_append(label_line, sizeof label_line, "--labels");
+    cli_shell_append(label_line, sizeof label_line, labels);
+    cli_shell_append(logit_line, sizeof logit_line, "--logits");
+    cli_shell_append(logit_line, sizeof logit_line, logits);
     print_text(p, "  The calculator spins the same wheel (the same logits, the same float32 "
                   "sums):");
-    if (quotable)
-        print_text(p, "    attnlab-calc sample --draw %s --labels '%s' \\\n      --logits %s",
-                   text_shortest(number, u), labels, logits);
-    else
-        print_text(p, "    attnlab-calc sample --draw %s --logits %s", text_shortest(number, u),
-                   logits);
+    if (words_without_commas(words, s->logits.cols))
+        print_text(p, "    %s%s \\\n     %s \\\n     %s", calc, draw, label_line, logit_line);
+    else  /* --labels is comma-separated: a word holding a comma cannot be one */
+        print_text(p, "    %s%s \\\n     %s", calc, draw, logit_line);
 }
 
 static void print_roulette(printout *p, const lesson11_state *s,

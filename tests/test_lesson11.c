@@ -363,6 +363,10 @@ static void a_draw_next_to_a_sum_shows_the_sums_that_decided(void **state)
     assert_non_null(strstr(r.out, "A draw lies closer to a sum than the table's 4 decimals can "
                                   "show."));
 
+    /* the build tree's calculator, by its path, as the redraw commands name theirs */
+    char program[600];
+    snprintf(program, sizeof program, "    %s sample --draw ", attnlab_calc);
+    assert_non_null(strstr(r.out, program));
     char draw[32], labels[256], logits[512];
     copy_after(draw, sizeof draw, r.out, "attnlab-calc sample --draw ", " ");
     copy_after(labels, sizeof labels, r.out, "--labels '", "'");
