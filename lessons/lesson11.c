@@ -341,7 +341,8 @@ static bool print_draw(printout *p, const lesson11_state *s, int d, float u)
         print_text(p, "  u = %s:  cumsum_%d = %s <= %s < cumsum_%d = %s  ->  " ROULETTE
                       ".%d.token = %d, \"%s\"", draw, token - 1, below, draw, token, above, d,
                    token, words[token]);
-    return hidden_by_rounding(lower, u, upper, p->precision);
+    /* the first word's stretch starts at 0 itself, which no rounding hides */
+    return hidden_by_rounding(token ? lower : -1.0, u, upper, p->precision);
 }
 
 /* Whether every word can be one item of a comma-separated --labels. */
