@@ -209,19 +209,47 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
 /* ---- the printout --------------------------------------------------------- */
 
 /* "0.2000 / (0.2000 + 0.2000) = 0.5000" for key j of query i: the
- * arithmetic of the normalisation, written out from the traced numbers. */
+ * arithmetic of the normalisation, written out from the traced numbers.
+ * A masked key (-inf, the exact-match rule) is left out of the sum, and
+ * its own line says so: it is not a number to divide. */
 static void print_division(printout *p, const al_attention_steps *st, int i, int j,
                            const char *key)
 {
+    if (*al_at(&st->scores, i, j) == -INFINITY) {
+        print_text(p, "    %-6s masked: left out of the sum, weight %.*f", key, p->precision,
+                   (double)*al_at(&st->weights, i, j));
+        return;
+    }
+    int terms = 0;
+    for (int c = 0; c < st->scores.cols; c++)
+        terms += *al_at(&st->scores, i, c) != -INFINITY;
     char line[512];
-    int used = snprintf(line, sizeof line, "    %-6s %.*f / (", key, p->precision,
-                        (double)*al_at(&st->scores, i, j));
-    for (int c = 0; c < st->scores.cols && used < (int)sizeof line - 64; c++)
-        used += snprintf(line + used, sizeof line - (size_t)used, "%s%.*f", c ? " + " : "",
-                         p->precision, (double)*al_at(&st->scores, i, c));
-    snprintf(line + used, sizeof line - (size_t)used, ") = %.*f", p->precision,
-             (double)*al_at(&st->weights, i, j));
+    int used = snprintf(line, sizeof line, "    %-6s %.*f / %s", key, p->precision,
+                        (double)*al_at(&st->scores, i, j), terms > 1 ? "(" : "");
+    for (int c = 0, shown = 0; c < st->scores.cols && used < (int)sizeof line - 64; c++)
+        if (*al_at(&st->scores, i, c) != -INFINITY)
+            used += snprintf(line + used, sizeof line - (size_t)used, "%s%.*f",
+                             shown++ ? " + " : "", p->precision, (double)*al_at(&st->scores, i, c));
+    snprintf(line + used, sizeof line - (size_t)used, "%s = %.*f", terms > 1 ? ")" : "",
+             p->precision, (double)*al_at(&st->weights, i, j));
     print_text(p, "%s", line);
+}
+
+/* Key j's score for query i, as the formula makes it: "1 / |80 - 75| =
+ * 0.2000"; on the key itself the exact-match rule, and for the other keys
+ * of such a row "masked". */
+static void print_inverse_distance(printout *p, const lesson02_state *s, int i, int j)
+{
+    const al_attention_steps *st = &s->steps[INVERSE_SUM];
+    double k = *al_at(&s->k, j, 0), q = *al_at(&s->q, i, 0);
+    float score = *al_at(&st->scores, i, j);
+    if (al_exact_match(&s->q, i, &s->k, j))
+        print_text(p, "    |%g - %g| = %g: the query is on this key, score %.*f (the exact-match "
+                      "rule, step 5)", k, q, fabs(k - q), p->precision, (double)score);
+    else if (score == -INFINITY)
+        print_text(p, "    1 / |%g - %g|: masked, as the query is on another key (step 5)", k, q);
+    else
+        print_text(p, "    1 / |%g - %g| = %.*f", k, q, p->precision, (double)score);
 }
 
 /* "0.5000 x 1000 + 0.5000 x 1500 = 1250": the weighted sum of query i. */
@@ -237,7 +265,8 @@ static void print_weighted_sum(printout *p, const lesson02_state *s, int m, int 
     print_text(p, "%s", line);
 }
 
-/* True when the exact-match rule decided row i (some score is -inf). */
+/* True when row i has a masked key (-inf): the exact-match rule left it
+ * out. (A query on every key masks none.) */
 static bool row_has_exact_match(const al_matrix *scores, int i)
 {
     for (int j = 0; j < scores->cols; j++)
@@ -269,12 +298,16 @@ static void print_first_query(printout *p, const lesson02_state *s)
     print_step(p, "how similar is each query to each key", "score_ij = 1 / |k_j - q_i|    "
                                                            "(Lq x Lk)");
     print_matrix(p, names.scores, "scores", &st->scores, queries, keys);
-    if (st->exact_match_rows > 0)
+    bool masked = false;
+    for (int i = 0; i < s->q.rows; i++)
+        masked = masked || row_has_exact_match(&st->scores, i);
+    if (masked)
         print_text(p, "  (\"masked\": a query lies exactly on a key; step 5 explains.)");
+    else if (st->exact_match_rows > 0)
+        print_text(p, "  (A query lies exactly on a key; step 5 explains.)");
     print_text(p, "\n  Query %g: the nearer a key, the larger its score:", q0);
     for (int j = 0; j < s->k.rows; j++)
-        print_text(p, "    1 / |%g - %g| = %.*f", (double)*al_at(&s->k, j, 0), q0, p->precision,
-                   (double)*al_at(&st->scores, 0, j));
+        print_inverse_distance(p, s, 0, j);
 
     print_step(p, "scores become weights that sum to 1",
                "weight_ij = score_ij / sum_j score_ij");
@@ -300,18 +333,27 @@ static void print_exact_matches(printout *p, const lesson02_state *s)
     if (st->exact_match_rows == 0)
         return;
     print_step(p, "a query equal to a key", "1 / |k - q| = 1 / 0 is infinite");
+    print_text(p, "  A query on a key would divide by 0: an infinite score, and infinity / "
+                  "infinity\n  is NaN. But as a query moves towards a key, that key's weight "
+                  "grows towards 1.\n  So the rule: a key at distance 0 gets score 1, every "
+                  "other key is masked\n  (printed \"masked\", null in the trace) and gets "
+                  "weight exactly 0, and keys in\n  the same place share the weight equally.");
     for (int i = 0; i < s->q.rows; i++) {
-        if (!row_has_exact_match(&st->scores, i))
-            continue;
-        print_text(p, "  Query %g sits exactly on a key. Dividing by 0 would give an "
-                      "infinite score,\n  and infinity / infinity is NaN. But as a query "
-                      "moves towards a key, that\n  key's weight grows towards 1. So the rule: "
-                      "a key at distance 0 gets score 1;\n  every other key is ruled out "
-                      "(printed \"masked\", null in the trace) and gets\n  weight exactly 0.",
-                   (double)*al_at(&s->q, i, 0));
-        print_text(p, "  Query %g retrieves %g, the matching key's own value, as a dictionary "
-                      "would.", (double)*al_at(&s->q, i, 0),
-                   (double)*al_at(&s->out[INVERSE_SUM], i, 0));
+        int on = 0, first = -1;
+        for (int j = 0; j < s->k.rows; j++)
+            if (al_exact_match(&s->q, i, &s->k, j)) {
+                first = first < 0 ? j : first;
+                on++;
+            }
+        double q = *al_at(&s->q, i, 0), out = *al_at(&s->out[INVERSE_SUM], i, 0);
+        if (on == 1)
+            print_text(p, "  Query %g sits on key %g: it retrieves %g, that key's own value, as "
+                          "a\n  dictionary would.", q, (double)*al_at(&s->k, first, 0), out);
+        else if (on > 1)
+            print_text(p, "  Query %g sits on %d keys equal to %g: each gets weight %.*f, and it "
+                          "retrieves\n  %g, the mean of their values%s.", q, on,
+                       (double)*al_at(&s->k, first, 0), p->precision, 1.0 / on, out,
+                       on == s->k.rows ? " (no other key to mask)" : "");
     }
 }
 

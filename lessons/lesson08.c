@@ -142,7 +142,7 @@ static lesson_options options(void *lesson_settings)
              .value_name = "N", .help = "positions 0 to N-1 in the encoding figures (default 16)",
              .min = 2, .max = MAX_POSITIONS},
             {.name = "d-model", .kind = CLI_INT, .target = &settings->d_model, .value_name = "N",
-             .help = "width of the sinusoidal encodings drawn (default 16)", .min = 2,
+             .help = "width of the sinusoidal encodings drawn, even (default 16)", .min = 2,
              .max = MAX_POSITIONS},
             {.name = "position", .kind = CLI_INT, .target = &settings->position,
              .value_name = "P",
@@ -152,6 +152,23 @@ static lesson_options options(void *lesson_settings)
         .inputs = {.sentence = &settings->sentence, .seed = &settings->seed,
                    .data_dir = &settings->data_dir},
     };
+}
+
+/* --d-model must be even. The sinusoids come in pairs, a sine and a cosine
+ * of one frequency ω_i (d_model / 2 clocks), and only then is
+ *   PE(p) · PE(q) = Σ_i [sin pω_i sin qω_i + cos pω_i cos qω_i] = Σ_i cos((p - q) ω_i),
+ * one number along each diagonal, the same for 513 against 512 as for 1
+ * against 0. An odd width leaves the last sine without its cosine, and its
+ * term sin pω sin qω depends on where p and q are (d_model 7: 0 with itself
+ * 3.0000, 512 with itself 3.0360), so what this lesson shows would not hold. */
+static al_status check(void *lesson_settings, al_error *err)
+{
+    const lesson08_settings *settings = lesson_settings;
+    if (settings->d_model % 2 != 0)
+        return al_fail(err, AL_ERR_VALUE, "--d-model must be even, not %d: the sinusoids come "
+                       "in sine-cosine pairs (d_model / 2 clocks), and an odd width leaves the "
+                       "last sine without its cosine", settings->d_model);
+    return AL_OK;
 }
 
 /* The sentence, its shuffled order, the weights, and room for it all. */
@@ -315,9 +332,13 @@ static void narrate_encodings(printout *p, const lesson08_state *s, int N, int d
 
     print_step(p, "sinusoidal positions: waves of many lengths",
                "PE[p][2i] = sin(p / 10000^(2i/d)),  PE[p][2i+1] = cos(p / 10000^(2i/d))");
-    print_text(p, "  d = %d: column pair i turns at its own speed, the first once every 2π ≈ "
-                  "6.28 positions,\n  the last once every 2π · 10000^(%d/%d) positions. "
-                  "Read a row as the hands of %d clocks.", d, 2 * ((d - 1) / 2), d, (d + 1) / 2);
+    if (d == 2)
+        print_text(p, "  d = 2: one column pair, turning once every 2π ≈ 6.28 positions. Read "
+                      "a row as the hand\n  of one clock.");
+    else
+        print_text(p, "  d = %d: column pair i turns at its own speed, the first once every 2π "
+                      "≈ 6.28 positions,\n  the last once every 2π · 10000^(%d/%d) positions. "
+                      "Read a row as the hands of %d clocks.", d, d - 2, d, d / 2);
     print_matrix(p, SINUSOIDAL_POS, "PE", &s->sinusoidal, labels, NULL);
 
     print_step(p, "how alike are two positions? their dot products",
@@ -346,10 +367,22 @@ static void narrate_beyond(printout *p, const lesson08_state *s, int position)
                position);
     print_matrix(p, BEYOND_POS, "PE", &s->beyond, beyond, NULL);
     print_matrix(p, BEYOND_SIMILARITY, "PE·PEᵀ", &s->beyond_similarity, beyond, beyond);
-    print_text(p, "  Position %d with %d: %.4f, the same as position 0 with 1 (%.4f): "
-                  "distances keep\n  their meaning wherever they are.",
-               position, position - 1, (double)*al_at(&s->beyond_similarity, 2, 1),
-               (double)*al_at(&s->sinusoidal_similarity, 1, 0));
+    /* Σ_i cos(1 · ω_i) for both; the printed numbers may part in the last
+     * digit, where float32 rounds the angles p·ω_i of a large p. */
+    char far[32], near[32];
+    snprintf(far, sizeof far, "%.*f", p->precision, (double)*al_at(&s->beyond_similarity, 2, 1));
+    snprintf(near, sizeof near, "%.*f", p->precision,
+             (double)*al_at(&s->sinusoidal_similarity, 1, 0));
+    if (strcmp(far, near) == 0)
+        print_text(p, "  Position %d with %d: %s, the same as position 0 with 1 (%s): "
+                      "distances keep\n  their meaning wherever they are.", position,
+                   position - 1, far, near);
+    else
+        print_text(p, "  Position %d with %d: %s; position 0 with 1: %s. Both are Σ_i "
+                      "cos(ω_i),\n  the same number in exact arithmetic; float32 rounds the "
+                      "angles p·ω_i of a large p,\n  and that shows in the last digit. "
+                      "Distances keep their meaning wherever they are.", position,
+                   position - 1, far, near);
     if (s->learned_status == AL_OK) {
         print_text(p, "\n  Learned: a table of %d rows, one per position; position %d is in "
                       "it:", TRAINED_LENGTH, position);
@@ -464,8 +497,8 @@ int main(int argc, char **argv)
     lesson08_settings settings = {.positions = 16, .d_model = 16,
                                   .position = TRAINED_LENGTH + 1};
     lesson08_state state = {0};
-    const lesson_program lesson = {.about = &ABOUT, .options = options, .build = build,
-                                   .compute = compute, .narrate = narrate, .draw = draw,
-                                   .free = free_state};
+    const lesson_program lesson = {.about = &ABOUT, .options = options, .check = check,
+                                   .build = build, .compute = compute, .narrate = narrate,
+                                   .draw = draw, .free = free_state};
     return lesson_run(&lesson, &settings, &state, argc, argv);
 }

@@ -16,6 +16,7 @@
 #include "attnlab/rng.h"
 #include "attnlab/table_file.h"
 #include "runner.h"
+#include "text_table.h"
 
 #define MAX_DRAWS 4        /* roulette draws shown                       */
 #define MAX_SAMPLES 16
@@ -304,6 +305,92 @@ static void print_sweep(printout *p, const lesson11_state *s, const lesson11_set
                   "distribution.");
 }
 
+/* Whether the table's rounded sums (precision decimals) would not show why u
+ * picked the token: u is closer to a deciding sum than half the table's last
+ * digit, so the printed 0.9000 could be either side of 0.9. */
+static bool hidden_by_rounding(double below, double u, double above, int precision)
+{
+    double half_digit = 0.5 * pow(10.0, -precision);
+    return fabs(u - below) < half_digit || fabs(above - u) < half_digit;
+}
+
+/* One draw: the comparison al_roulette made, every number written as the
+ * shortest decimal that reads back as exactly that float32 (text_shortest),
+ * so the comparison shown is the comparison made:
+ *   cumsum_{i-1} <= u < cumsum_i  ->  token i. */
+static bool print_draw(printout *p, const lesson11_state *s, int d, float u)
+{
+    const char *const *words = s->model.words;
+    const al_matrix *cumsum = &s->roulette[d].cumsum;
+    int token = s->roulette_token[d];
+    char draw[TEXT_NUMBER_SIZE], below[TEXT_NUMBER_SIZE], above[TEXT_NUMBER_SIZE];
+    float upper = *al_at(cumsum, 0, token), lower = token ? *al_at(cumsum, 0, token - 1) : 0.0f;
+    text_shortest(draw, u);
+    text_shortest(above, upper);
+    text_shortest(below, lower);
+    if (!(u < upper))  /* al_roulette's fallback: rounding left the last sum at or below u */
+        print_text(p, "  u = %s:  cumsum_%d = %s <= %s: rounding left the last sum at or below u;"
+                      "\n    the last word with any probability takes it  ->  " ROULETTE
+                      ".%d.token = %d, \"%s\"", draw, cumsum->cols - 1,
+                   text_shortest(above, *al_at(cumsum, 0, cumsum->cols - 1)), draw, d, token,
+                   words[token]);
+    else if (token == 0)
+        print_text(p, "  u = %s:  %s < cumsum_0 = %s  ->  " ROULETTE ".%d.token = 0, \"%s\"", draw,
+                   draw, above, d, words[0]);
+    else
+        print_text(p, "  u = %s:  cumsum_%d = %s <= %s < cumsum_%d = %s  ->  " ROULETTE
+                      ".%d.token = %d, \"%s\"", draw, token - 1, below, draw, token, above, d,
+                   token, words[token]);
+    /* the first word's stretch starts at 0 itself, which no rounding hides */
+    return hidden_by_rounding(token ? lower : -1.0, u, upper, p->precision);
+}
+
+/* Whether every word can be one item of a comma-separated --labels. */
+static bool words_without_commas(const char *const *words, int count)
+{
+    for (int v = 0; v < count; v++)
+        if (strchr(words[v], ','))
+            return false;
+    return true;
+}
+
+/* The calculator's command for the same wheel: the same logits (shortest
+ * decimals, so they parse to the same floats), the same softmax, the same
+ * al_roulette, so the same sums and the same pick. Written as the redraw
+ * commands are, the program's path and the words a shell needs quoted. */
+static void print_calculator_check(printout *p, const lesson11_state *s, float u)
+{
+    const char *const *words = s->model.words;
+    char calc[PROGRAM_LOCATION_SIZE], labels[1024] = "", logits[1024] = "";
+    char number[TEXT_NUMBER_SIZE];
+    program_locations where;
+    program_locations_find(&where);
+    program_tool_path(calc, sizeof calc, &where, "attnlab-calc");
+    for (int v = 0, used_labels = 0, used_logits = 0; v < s->logits.cols; v++) {
+        used_labels += snprintf(labels + used_labels, sizeof labels - (size_t)used_labels,
+                                "%s%s", v ? "," : "", words[v]);
+        used_logits += snprintf(logits + used_logits, sizeof logits - (size_t)used_logits,
+                                "%s%s", v ? "," : "",
+                                text_shortest(number, *al_at(&s->logits, 0, v)));
+        if (used_labels >= (int)sizeof labels || used_logits >= (int)sizeof logits)
+            return;  /* a vocabulary too long for one command line: no check offered */
+    }
+    const char *draw_words[] = {"sample", "--draw", text_shortest(number, u)};
+    char draw[256] = "", label_line[1100] = "", logit_line[1100] = "";
+    for (size_t k = 0; k < sizeof draw_words / sizeof draw_words[0]; k++)
+        cli_shell_append(draw, sizeof draw, draw_words[k]);
+    cli_shell_append(label_line, sizeof label_line, "--labels");
+    cli_shell_append(label_line, sizeof label_line, labels);
+    cli_shell_append(logit_line, sizeof logit_line, "--logits");
+    cli_shell_append(logit_line, sizeof logit_line, logits);
+    print_text(p, "  The calculator spins the same wheel (the same logits, the same float32 "
+                  "sums):");
+    if (words_without_commas(words, s->logits.cols))
+        print_text(p, "    %s%s \\\n     %s \\\n     %s", calc, draw, label_line, logit_line);
+    else  /* --labels is comma-separated: a word holding a comma cannot be one */
+        print_text(p, "    %s%s \\\n     %s", calc, draw, logit_line);
+}
+
 static void print_roulette(printout *p, const lesson11_state *s,
                            const lesson11_settings *settings)
 {
@@ -318,18 +405,17 @@ static void print_roulette(printout *p, const lesson11_state *s,
                  words);
     print_matrix(p, ROULETTE ".0.cumsum", "cumsum", &w->cumsum, (const char *const[]){"cumsum"},
                  words);
-    for (int d = 0; d < settings->draws.count; d++) {
-        int token = s->roulette_token[d];
-        double u = settings->draws.values[d];
-        double upper = *al_at(&s->roulette[d].cumsum, 0, token);
-        if (token == 0)
-            print_text(p, "  u = %g:  %g < %.*f  ->  " ROULETTE ".%d.token = %d, \"%s\"", u, u,
-                       p->precision, upper, d, token, words[token]);
-        else
-            print_text(p, "  u = %g:  %.*f <= %g < %.*f  ->  " ROULETTE ".%d.token = %d, \"%s\"", u,
-                       p->precision, (double)*al_at(&s->roulette[d].cumsum, 0, token - 1), u,
-                       p->precision, upper, d, token, words[token]);
-    }
+    bool hidden = false;
+    for (int d = 0; d < settings->draws.count; d++)
+        hidden = print_draw(p, s, d, settings->draws.values[d]) || hidden;
+    if (hidden)
+        print_text(p, "  A draw lies closer to a sum than the table's %d decimals can show. The "
+                      "sums\n  compared are float32 numbers, written above to the last digit "
+                      "that tells them\n  apart. data/lesson11's logits are the logarithms of "
+                      "round probabilities, rounded\n  to 4 decimals, so the probabilities "
+                      "come out near round numbers, not on them,\n  and those last digits "
+                      "decide the word.", p->precision);
+    print_calculator_check(p, s, settings->draws.values[0]);
 }
 
 /* "cat, dog, mat": the words row gives any probability, in id order. */

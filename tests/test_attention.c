@@ -99,6 +99,23 @@ static void equal_keys_on_the_query_share_the_weight(void **state)
 }
 
 /* The trace of query 70: scores [1, null] with the warning, weights [1, 0]. */
+/* al_exact_match says which keys the rule takes. Query 70 is on key 70,
+ * not on 80. A vector query (1e-39, 0) against key (0, 0): distance 1e-39,
+ * whose reciprocal 1e39 is past float32's largest 3.4e38, so it counts as
+ * on the key; at distance 1e-38 the reciprocal 1e38 is a float, so not. */
+static void exact_match_names_the_keys_the_rule_takes(void **state)
+{
+    (void)state;
+    float keys[2] = {70, 80}, query[1] = {70};
+    al_matrix k = al_matrix_wrap(keys, 2, 1), q = al_matrix_wrap(query, 1, 1);
+    assert_true(al_exact_match(&q, 0, &k, 0));
+    assert_false(al_exact_match(&q, 0, &k, 1));
+    float origin[2] = {0, 0}, near[4] = {1e-39f, 0, 1e-38f, 0};
+    al_matrix key = al_matrix_wrap(origin, 1, 2), queries = al_matrix_wrap(near, 2, 2);
+    assert_true(al_exact_match(&queries, 0, &key, 0));
+    assert_false(al_exact_match(&queries, 1, &key, 0));
+}
+
 static void exact_match_is_traced_as_null_with_a_warning(void **state)
 {
     (void)state;
@@ -427,6 +444,7 @@ int main(void)
         cmocka_unit_test(retrieval_query_on_a_key_returns_its_value),
         cmocka_unit_test(equal_keys_on_the_query_share_the_weight),
         cmocka_unit_test(exact_match_is_traced_as_null_with_a_warning),
+        cmocka_unit_test(exact_match_names_the_keys_the_rule_takes),
         cmocka_unit_test(inverse_distance_with_vector_keys),
         cmocka_unit_test(gaussian_kernel_regression),
         cmocka_unit_test(gaussian_far_from_every_key_gives_zeros_not_nan),

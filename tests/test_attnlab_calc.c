@@ -213,9 +213,54 @@ static void retrieve_query_on_a_key_gives_its_value_exactly(void **state)
              "1000,1500", "--query", "70", "--precision", "9");
     assert_success(&r);
     assert_contains(r.out, "The query equals key 0 (70) exactly.");
-    /* The matching key takes all the weight; the other is left out. */
-    assert_contains(r.out, "\n  0  1.000000000  1.000000000\n  1         -inf  0.000000000\n");
+    /* The matching key takes all the weight; the other is masked, the word
+     * lesson02 prints for it (not -inf). */
+    assert_contains(r.out, "\n  0  1.000000000  1.000000000\n  1       masked  0.000000000\n");
+    assert_contains(r.out, "  1   80       masked\n");
+    assert_contains(r.out, "other keys are masked: left out, weight exactly 0.\n");
+    assert_contains(r.out, "sum = 1.000000000  (masked keys count as 0)\n");
     assert_contains(r.out, "retrieved value: 1000\n");
+    if (strstr(r.out, "inf\n") || strstr(r.out, "-inf"))
+        fail_msg("the printout shows -inf:\n%s", r.out);
+    run_result_free(&r);
+
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,80", "--values",
+             "1000,1500", "--query", "70", "--latex");
+    assert_contains(r.out, "  s_1 &= \\text{masked} \\quad (\\text{weight } 0) \\\\\n");
+    assert_contains(r.out, "  w_1 &= 0 \\quad (\\text{masked}) \\\\\n");
+    run_result_free(&r);
+}
+
+/* Keys 70 and 70 holding 1 and 2, query 70: on both keys, each scores 1,
+ * weights 1/2 each, value (1 + 2) / 2 = 1.5, and no key is left to mask. */
+static void retrieve_query_on_two_equal_keys_shares_the_weight(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,70", "--values", "1,2",
+             "--query", "70");
+    assert_success(&r);
+    assert_contains(r.out, "The query equals 2 keys exactly.");
+    assert_contains(r.out, "So they share the weight equally;\n  there is no other key to mask.\n");
+    assert_contains(r.out, "  w_j = s_j / sum,  sum = 2.0000\n");
+    assert_contains(r.out, "\n  0  1.0000  0.5000\n  1  1.0000  0.5000\n");
+    assert_contains(r.out, "retrieved value: 1.5\n");
+    if (strstr(r.out, "masked"))
+        fail_msg("nothing is masked, but the printout says so:\n%s", r.out);
+    run_result_free(&r);
+}
+
+/* Without --sigma the Gaussian is lesson02's, sigma = 5: query 72 scores
+ * key 70 exp(-2^2 / 50) = 0.923116 and key 80 exp(-8^2 / 50) = 0.278037
+ * (sigma 1 would give 0.135335 and 1.3e-14). */
+static void retrieve_gaussian_sigma_defaults_to_lesson02s(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "retrieve", "--keys", "70,80", "--values",
+             "1000,1500", "--query", "72", "--similarity", "gaussian", "--precision", "6");
+    assert_success(&r);
+    assert_contains(r.out, "s_j = exp(-(k_j - q)^2 / (2 sigma^2)),  sigma = 5\n");
+    assert_close(table_cell(r.out, "Step 2:", "0", 2), exp(-4.0 / 50.0), SIX_DECIMALS);
+    assert_close(table_cell(r.out, "Step 2:", "1", 2), exp(-64.0 / 50.0), SIX_DECIMALS);
     run_result_free(&r);
 }
 
@@ -427,30 +472,91 @@ static void latex_blocks_hold_the_same_numbers(void **state)
     assert_contains(r.out, "p &= (0.659,\\ 0.242,\\ 0.099)\n");
     run_result_free(&r);
 
+    /* One precision throughout: every computed number with --precision
+     * decimals, as in the tables (0.6590, not 0.659 beside 0.2424; e_0 =
+     * exp(0) = 1.0000); what was typed stays as typed (2, 1, 0.1). */
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--latex");
+    assert_latex(&r);
+    assert_contains(r.out, "s &= (2,\\ 1,\\ 0.1), \\qquad \\max_j s_j = 2 \\\\\n");
+    assert_contains(r.out, "e &= (1.0000,\\ 0.3679,\\ 0.1496) \\\\\n");
+    assert_contains(r.out, "\\textstyle\\sum_j e_j &= 1.5174 \\\\\n");
+    assert_contains(r.out, "p &= (0.6590,\\ 0.2424,\\ 0.0986)\n");
+    run_result_free(&r);
+
     run_calc(r, paths, "retrieve", "--keys", "70,80", "--values", "1000,1500", "--query", "75",
              "--latex");
     assert_latex(&r);
-    assert_contains(r.out, "s_0 &= 1 / \\lvert 70 - 75 \\rvert = 0.2 \\\\\n");
-    assert_contains(r.out, "w_1 &= 0.2 / 0.4 = 0.5 \\\\\n");
-    assert_contains(r.out, "\\hat v &= 0.5 \\cdot 1000 + 0.5 \\cdot 1500 = 1250\n");
+    assert_contains(r.out, "s_0 &= 1 / \\lvert 70 - 75 \\rvert = 0.2000 \\\\\n");
+    assert_contains(r.out, "w_1 &= 0.2000 / 0.4000 = 0.5000 \\\\\n");
+    assert_contains(r.out, "\\hat v &= 0.5000 \\cdot 1000 + 0.5000 \\cdot 1500 = 1250.0000\n");
     run_result_free(&r);
 
     run_calc(r, paths, "attention", "--q", "1 0; 0 1", "--k", "1 0; 0 1", "--v", "1 2; 3 4",
              "--mask", "causal", "--latex");
     assert_latex(&r);
     assert_contains(r.out, "% attnlab-calc attention --q '1 0; 0 1' --k '1 0; 0 1'");
-    assert_contains(r.out, "\\begin{pmatrix} 0.7071 & -\\infty \\\\ 0 & 0.7071 \\end{pmatrix}");
+    assert_contains(r.out, "\\begin{pmatrix} 0.7071 & -\\infty \\\\ 0.0000 & 0.7071 "
+                           "\\end{pmatrix}");
     run_result_free(&r);
 
     run_calc(r, paths, "sample", "--probs", "0.5,0.2,0.3", "--draw", "0.6", "--latex");
     assert_latex(&r);
-    assert_contains(r.out, "c &= (0.5,\\ 0.7,\\ 1) \\\\\n");
+    assert_contains(r.out, "c &= (0.5000,\\ 0.7000,\\ 1.0000) \\\\\n");
     assert_contains(r.out, "c_0 = 0.5 \\le u = 0.6 &< c_1 = 0.7 \\;\\Rightarrow\\; i = 1\n");
     run_result_free(&r);
 
     run_calc(r, paths, "params", "--preset", "transformer-base", "--latex");
     assert_latex(&r);
     assert_contains(r.out, "\\text{total} &= 63\\,082\\,496 \\\\\n");
+    run_result_free(&r);
+}
+
+/* --plain: the chapter's form beside the library's. e^2 = 7.3891, e^1 =
+ * 2.7183, e^0.1 = 1.1052, sum 11.2125 (the chapter adds the rounded
+ * terms: 11.22), p the same as step 4's; the printout says why the
+ * library subtracts the max. Scores 100 and 90 overflow exp in float32:
+ * the plain form gives NaN, the library's 1 and e^-10 / (1 + e^-10). */
+static void softmax_plain_shows_the_chapters_form(void **state)
+{
+    const test_paths *paths = *state;
+    const double s[3] = {2.0, 1.0, 0.1};
+    double e[3], sum = 0.0;
+    for (int j = 0; j < 3; j++)
+        sum += e[j] = exp(s[j]);
+    run_result r;
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--plain", "--precision", "6");
+    assert_success(&r);
+    const char *rows[3] = {"0", "1", "2"};
+    for (int j = 0; j < 3; j++) {
+        /* cells after "Step 5:": j, s_j, exp(s_j), p_j */
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 2), e[j], SIX_DECIMALS * 8);
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 3), e[j] / sum, SIX_DECIMALS);
+        assert_close(table_cell(r.out, "Step 5:", rows[j], 3),
+                     table_cell(r.out, "Step 4:", rows[j], 3), 0.0);
+    }
+    /* a sum near 11 in float32: 1e-6 of rounding, and 6 decimals */
+    assert_close(number_after(r.out, "1.105171 = "), sum, 2e-6);
+    assert_contains(r.out, "Step 5: the chapter's form: no max subtracted\n"
+                           "  p_j = exp(s_j) / sum_k exp(s_k)\n");
+    assert_contains(r.out, "and exp(max) = exp(2) cancels between each term and the sum.\n");
+    assert_contains(r.out, "attnlab's softmax (softmax.h, used by every attention) subtracts "
+                           "the max:\n");
+    run_result_free(&r);
+
+    run_calc(r, paths, "softmax", "2", "1", "0.1", "--plain", "--latex");
+    assert_latex(&r);
+    assert_contains(r.out, "  e^{s_j} &= (7.3891,\\ 2.7183,\\ 1.1052), \\qquad "
+                           "\\textstyle\\sum_j e^{s_j} = 11.2125 \\\\\n");
+    assert_contains(r.out, "  p &= (7.3891,\\ 2.7183,\\ 1.1052) / 11.2125 = (0.6590,\\ "
+                           "0.2424,\\ 0.0986)\n");
+    run_result_free(&r);
+
+    run_calc(r, paths, "softmax", "100", "90", "--plain", "--precision", "6");
+    assert_success(&r);
+    assert_contains(r.out, "\n  0  100       inf  NaN\n  1   90       inf  NaN\n");
+    assert_contains(r.out, "exp(s_j) overflows past 3.4e38\n");
+    assert_close(table_cell(r.out, "Step 4:", "1", 3), exp(-10.0) / (1.0 + exp(-10.0)),
+                 SIX_DECIMALS);
     run_result_free(&r);
 }
 
@@ -582,6 +688,65 @@ static void sample_trace_has_the_wheel(void **state)
     al_trace_file_free(trace);
 }
 
+/* --logits 2,1,0.1: the wheel is their softmax, e^2, e^1, e^0.1 over
+ * 7.3890561 + 2.7182818 + 1.1051709 = 11.2125088, so p = 0.6590011,
+ * 0.2424330, 0.0985659 and the sums 0.6590011, 0.9014341, 1; a draw of
+ * 0.9 picks token 1 (0.659 <= 0.9 < 0.9014). The sums the choice prints
+ * are the traced float32 sums, to the last digit (they read back as the
+ * same floats), in the text and in the LaTeX alike. */
+static void roulette_from_logits_spins_their_softmax(void **state)
+{
+    const test_paths *paths = *state;
+    char path[PATH_SIZE];
+    const double e[3] = {exp(2.0), exp(1.0), exp(0.1)}, sum = e[0] + e[1] + e[2];
+    run_result r;
+    run_calc(r, paths, "sample", "--logits", "2,1,0.1", "--draw", "0.9", "--labels",
+             "cat,dog,fish", "--trace", scratch_file(path, paths, "calc_logits.jsonl"));
+    assert_success(&r);
+    assert_contains(r.out, "roulette wheel: 3 logits, draw u = 0.9\n");
+    for (int i = 0; i < 3; i++) {
+        const char *rows[3] = {"0", "1", "2"};
+        /* cells: "0", "(cat)", z_i, p_i */
+        assert_close(table_cell(r.out, "Step 1:", rows[i], 3), e[i] / sum, 5e-5); /* 4 decimals */
+    }
+    double below = number_after(r.out, "c_0 = "), above = number_after(r.out, "< c_1 = ");
+    assert_close(below, e[0] / sum, FLOAT_ROUNDINGS);
+    assert_close(above, (e[0] + e[1]) / sum, FLOAT_ROUNDINGS);
+    assert_contains(r.out, "the wheel picks token 1 (dog), the second\n");
+    run_result_free(&r);
+
+    al_trace_file *trace = read_trace(path);
+    assert_string_equal(find(trace, "sample.logits", 1, 3)->role, "input");
+    assert_string_equal(find(trace, "sample.probs", 1, 3)->op, "softmax_temperature");
+    const al_trace_tensor *cumsum = find(trace, "sample.cumsum", 1, 3);
+    assert_same_float((float)below, al_trace_tensor_at(cumsum, 0, 0));
+    assert_same_float((float)above, al_trace_tensor_at(cumsum, 0, 1));
+    assert_same_float(al_trace_tensor_at(find(trace, "sample.token", 1, 1), 0, 0), 1.0f);
+    al_trace_file_free(trace);
+
+    run_calc(r, paths, "sample", "--logits", "2,1,0.1", "--draw", "0.9", "--latex");
+    assert_latex(&r);
+    assert_close(number_after(r.out, "c_0 = "), below, 0.0);
+    assert_close(number_after(r.out, "&< c_1 = "), above, 0.0);
+    run_result_free(&r);
+}
+
+/* A sum that the print's 4 decimals would show as the draw itself: the
+ * choice shows it whole. 0.4 + 0.5000001 = 0.9000001 in float32 (the
+ * nearest float to 0.9000001 is 0.900000095), above the draw 0.9
+ * (0.899999976): token 1, and the line must not say "0.9 < 0.9". */
+static void roulette_shows_the_digits_that_decide(void **state)
+{
+    run_result r;
+    run_calc(r, (const test_paths *)*state, "sample", "--probs", "0.4,0.5000001,0.0999999",
+             "--draw", "0.9");
+    assert_success(&r);
+    assert_contains(r.out, "c_0 = 0.4 <= u = 0.9 < c_1 = 0.9000001\n");
+    assert_contains(r.out, "[0.4, 0.9000001)    <- u = 0.9\n");
+    assert_contains(r.out, "the wheel picks token 1, the second\n");
+    run_result_free(&r);
+}
+
 /* The whole file at path, malloc'd and NUL-terminated; *length its size. */
 static char *read_file(const char *path, size_t *length)
 {
@@ -696,6 +861,9 @@ static const bad_case bad_cases[] = {
     {"--temperature must be a number > 0",
      {"sample", "--probs", "0.5,0.5", "--draw", "0.1", "--temperature", "0", NULL}},
     {"--probs is empty", {"sample", "--probs", " ", "--draw", "0.1", NULL}},
+    {"--probs and --logits do not go together",
+     {"sample", "--probs", "0.5,0.5", "--logits", "1,2", "--draw", "0.1", NULL}},
+    {"--logits is one list of numbers", {"sample", "--logits", "1; 2", "--draw", "0.1", NULL}},
     {"params computes no tensors", {"params", "--trace", "TRACE", NULL}},
     {"unknown preset 'gpt2'", {"params", "--preset", "gpt2", NULL}},
     {"d_model 100 is not a multiple of heads 3",
@@ -812,6 +980,7 @@ int main(int argc, char **argv)
     test_paths paths = {argv[1], argv[2]};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(softmax_of_the_chapter_example, &paths),
+        cmocka_unit_test_prestate(softmax_plain_shows_the_chapters_form, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_one, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_one_half_sharpens, &paths),
         cmocka_unit_test_prestate(softmax_at_temperature_ten_flattens, &paths),
@@ -821,6 +990,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(retrieve_query_on_a_key_gives_its_value_exactly, &paths),
         cmocka_unit_test_prestate(retrieve_query_a_subnormal_from_a_key_says_so, &paths),
         cmocka_unit_test_prestate(retrieve_gaussian_follows_the_formula, &paths),
+        cmocka_unit_test_prestate(retrieve_query_on_two_equal_keys_shares_the_weight, &paths),
+        cmocka_unit_test_prestate(retrieve_gaussian_sigma_defaults_to_lesson02s, &paths),
         cmocka_unit_test_prestate(retrieve_dot_with_vectors_uses_softmax, &paths),
         cmocka_unit_test_prestate(attention_causal_by_hand, &paths),
         cmocka_unit_test_prestate(attention_scales_by_the_root_of_d_k, &paths),
@@ -828,6 +999,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(roulette_draw_06_picks_the_second, &paths),
         cmocka_unit_test_prestate(roulette_draw_on_a_boundary_belongs_to_the_next_token, &paths),
         cmocka_unit_test_prestate(roulette_with_temperature_reshapes_first, &paths),
+        cmocka_unit_test_prestate(roulette_from_logits_spins_their_softmax, &paths),
+        cmocka_unit_test_prestate(roulette_shows_the_digits_that_decide, &paths),
         cmocka_unit_test_prestate(params_presets_are_compared_with_their_published_figure, &paths),
         cmocka_unit_test_prestate(params_of_a_small_configuration_by_hand, &paths),
         cmocka_unit_test_prestate(latex_blocks_hold_the_same_numbers, &paths),

@@ -158,6 +158,61 @@ static void another_table_gives_its_hand_computed_answer(void **state)
     run_result_free(&r);
 }
 
+/* Keys 70 and 70 holding 1 and 2, query 70: the query is on both keys, so
+ * the exact-match rule gives each score 1 and masks nothing (there is no
+ * other key), weights 1/2 and 1/2, answer (1 + 2) / 2 = 1.5. The printout
+ * must say so, not "1 / |70 - 70| = 1.0000", and step 5 must say why. */
+static void a_query_on_two_equal_keys_shares_their_weight(void **state)
+{
+    const char *extra[] = {"--keys", "70,70", "--values", "1,2", "--query", "70", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", extra);
+    const al_trace_tensor *scores = method_tensor(trace, "inverse_sum", "scores", 1, 2);
+    const al_trace_tensor *w = method_tensor(trace, "inverse_sum", "weights", 1, 2);
+    assert_same_float(al_trace_tensor_at(scores, 0, 0), 1.0f);
+    assert_same_float(al_trace_tensor_at(scores, 0, 1), 1.0f);
+    assert_same_float(al_trace_tensor_at(w, 0, 0), 0.5f);
+    assert_same_float(al_trace_tensor_at(w, 0, 1), 0.5f);
+    assert_same_float(al_trace_tensor_at(method_tensor(trace, "inverse_sum", "out", 1, 1), 0, 0),
+                      1.5f);
+    assert_null(strstr(r.out, "1 / |70 - 70|"));
+    assert_null(strstr(r.out, "\"masked\": a query lies")); /* nothing is masked */
+    const char *lines[] = {"(A query lies exactly on a key; step 5 explains.)",
+                           "|70 - 70| = 0: the query is on this key, score 1.0000 (the "
+                           "exact-match rule, step 5)",
+                           "k=70   1.0000 / (1.0000 + 1.0000) = 0.5000",
+                           "Query 70 retrieves 1.5:",
+                           "Step 5: a query equal to a key",
+                           "So the rule: a key at distance 0 gets score 1",
+                           "Query 70 sits on 2 keys equal to 70: each gets weight 0.5000, and "
+                           "it retrieves\n  1.5, the mean of their values (no other key to "
+                           "mask).", NULL};
+    expect_in_order(r.out, lines);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+/* Query 70 against keys 70 and 80, explained first: key 70 by the rule,
+ * key 80 masked and left out of the sum (not "1 / |80 - 70| = -inf" nor
+ * "1.0000 + -inf"); weights 1 and 0. */
+static void a_query_on_a_key_masks_the_other(void **state)
+{
+    const char *extra[] = {"--query", "70,75", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson02, *state, "t.jsonl", extra);
+    assert_null(strstr(r.out, "-inf")); /* "masked", as in the tables */
+    const char *lines[] = {"(\"masked\": a query lies exactly on a key; step 5 explains.)",
+                           "|70 - 70| = 0: the query is on this key, score 1.0000",
+                           "1 / |80 - 70|: masked, as the query is on another key (step 5)",
+                           "k=70   1.0000 / 1.0000 = 1.0000",
+                           "k=80   masked: left out of the sum, weight 0.0000",
+                           "Query 70 sits on key 70: it retrieves 1000, that key's own value",
+                           NULL};
+    expect_in_order(r.out, lines);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void runs_repeat_byte_for_byte(void **state)
 {
     expect_runs_repeat_exactly(lesson02, *state, NULL);
@@ -216,6 +271,8 @@ int main(int argc, char **argv)
         lesson_test(queries_72_and_70_retrieve_1100_and_1000),
         lesson_test(other_similarities_follow_their_formulas),
         lesson_test(another_table_gives_its_hand_computed_answer),
+        lesson_test(a_query_on_two_equal_keys_shares_their_weight),
+        lesson_test(a_query_on_a_key_masks_the_other),
         lesson_test(runs_repeat_byte_for_byte),
         lesson_test(figures_are_drawn_when_asked),
         lesson_test(bad_input_is_refused_with_one_line),

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -183,6 +184,74 @@ static void shuffling_permutes_the_outputs_only_without_positions(void **state)
     run_result_free(&r);
 }
 
+/* Σ_i cos(ω_i), ω_i = 10000^(-2i/d), i = 0 ... d/2 - 1: the dot product of
+ * any two positions 1 apart, in double. d = 16: cos 1 + cos 0.3162 +
+ * cos 0.1 + cos 0.03162 + ... = 0.5403 + 0.9504 + 0.9950 + 0.9995 + 4 x
+ * about 1 = 7.4852. */
+static double one_apart(int d)
+{
+    double sum = 0.0;
+    for (int i = 0; i < d / 2; i++)
+        sum += cos(pow(10000.0, -2.0 * i / d));
+    return sum;
+}
+
+/* What the printout says of position P with P - 1 against 0 with 1: both
+ * numbers, and that it says "the same" only when they print the same.
+ * Printed to 4 decimals (5e-5), from float32 angles p·ω_i: for p near
+ * 4097 each is off by up to 4097 · 2^-24 ω_i, together about 6e-4 at
+ * d = 32 (Σ ω_i ≈ 2.3); 1e-3 covers both. */
+#define PRINTED_FAR_POSITION 1e-3
+static void expect_far_position_line(void **state, const char *d_model, const char *position)
+{
+    const char *extra[] = {"--d-model", d_model, "--position", position, NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", extra);
+    char marker[64], far[32], near[32];
+    snprintf(marker, sizeof marker, "Position %s with %d: ", position, atoi(position) - 1);
+    const char *at = strstr(r.out, marker);
+    if (!at)
+        fail_msg("no \"%s\" in:\n%s", marker, r.out);
+    at += strlen(marker);
+    bool same = strstr(at, ", the same as position 0 with 1 (") != NULL;
+    if (same)
+        assert_int_equal(sscanf(at, "%31[0-9.], the same as position 0 with 1 (%31[0-9.])", far,
+                                near), 2);
+    else
+        assert_int_equal(sscanf(at, "%31[0-9.]; position 0 with 1: %31[0-9.]", far, near), 2);
+    assert_true(same == (strcmp(far, near) == 0));
+    int d = atoi(d_model);
+    assert_close(strtod(far, NULL), one_apart(d), PRINTED_FAR_POSITION);
+    assert_close(strtod(near, NULL), one_apart(d), 5e-5); /* 4 decimals; p = 1 is exact */
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
+static void far_positions_are_as_alike_as_0_and_1(void **state)
+{
+    expect_far_position_line(state, "16", "513");  /* 7.4852 both */
+    expect_far_position_line(state, "32", "4097"); /* 15.3136 against 15.3137 here */
+}
+
+/* The clocks: d = 8 has 4, the slowest turning once every 2π · 10000^(6/8)
+ * positions; d = 2 has one. */
+static void the_clocks_are_half_of_d_model(void **state)
+{
+    const char *eight[] = {"--d-model", "8", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", eight);
+    assert_non_null(strstr(r.out, "the last once every 2π · 10000^(6/8) positions. Read a row "
+                                  "as the hands of 4 clocks."));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+    const char *two[] = {"--d-model", "2", NULL};
+    trace = lesson_run_ok(&r, lesson08, *state, "t.jsonl", two);
+    assert_non_null(strstr(r.out, "d = 2: one column pair, turning once every 2π ≈ 6.28 "
+                                  "positions."));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void figures_are_drawn(void **state)
 {
     lesson_folder *folder = *state;
@@ -212,6 +281,11 @@ static void bad_input_is_refused_with_one_line(void **state)
     expect_refusal(lesson08, *state, positions, "--positions needs a whole number from 2 to 64");
     const char *d_model[] = {"--d-model", "1", NULL};
     expect_refusal(lesson08, *state, d_model, "--d-model needs a whole number from 2 to 64");
+    /* An odd width leaves a sine without its cosine (d_model 7: 0 with
+     * itself 3.0000 but 512 with itself 3.0360): refused, not explained away. */
+    const char *odd[] = {"--d-model", "7", NULL};
+    expect_refusal(lesson08, *state, odd, "--d-model must be even, not 7: the sinusoids come in "
+                                          "sine-cosine pairs");
     const char *unknown[] = {"--heads", "2", NULL};
     expect_refusal(lesson08, *state, unknown, "unknown option '--heads'");
 }
@@ -244,6 +318,8 @@ int main(int argc, char **argv)
         lesson_test(similarities_are_the_dot_products_of_the_traced_encodings),
         lesson_test(position_513_follows_the_formula),
         lesson_test(a_position_inside_the_table_is_looked_up),
+        lesson_test(far_positions_are_as_alike_as_0_and_1),
+        lesson_test(the_clocks_are_half_of_d_model),
         lesson_test(shuffling_permutes_the_outputs_only_without_positions),
         lesson_test(figures_are_drawn),
         lesson_test(runs_repeat_exactly),

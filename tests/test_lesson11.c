@@ -19,7 +19,8 @@
 #include "check.h"
 #include "lesson_check.h"
 
-static const char *lesson11; /* the program, from argv[1] */
+static const char *lesson11;     /* the program, from argv[1] */
+static const char *attnlab_calc; /* the calculator, from argv[3] */
 
 #define VOCAB "cat,dog,mat,fish,ate,sat,on,the,a,<eos>"
 /* float32 probabilities against the double formula: a few units in the
@@ -135,9 +136,19 @@ static void roulette_draws_0_4_and_0_6_pick_the_first_and_second(void **state)
                       0.6f);
     assert_int_equal(token_of(trace, "roulette.0.token"), 0);
     assert_int_equal(token_of(trace, "roulette.1.token"), 1);
-    assert_non_null(strstr(r.out, "u = 0.4:  0.4 < 0.5000  ->  roulette.0.token = 0, \"cat\""));
-    assert_non_null(strstr(r.out, "u = 0.6:  0.5000 <= 0.6 < 0.7000  ->  roulette.1.token = 1, "
-                                  "\"dog\""));
+    /* The printout's sums are the traced float32 sums, to the last digit
+     * that tells them apart. In double, e^-0.6931 = 0.50002359 (ln 0.5 =
+     * -0.693147 rounded to 4 decimals) over the row's sum of exponentials,
+     * 1.00003166, is 0.50000776, and the next sum 0.70000901: in float32
+     * 0.50000775 and 0.700009. */
+    assert_non_null(strstr(r.out, "u = 0.4:  0.4 < cumsum_0 = 0.50000775  ->  roulette.0.token "
+                                  "= 0, \"cat\""));
+    assert_non_null(strstr(r.out, "u = 0.6:  cumsum_0 = 0.50000775 <= 0.6 < cumsum_1 = 0.700009"
+                                  "  ->  roulette.1.token = 1, \"dog\""));
+    assert_same_float(strtof("0.50000775", NULL), al_trace_tensor_at(cumsum, 0, 0));
+    assert_same_float(strtof("0.700009", NULL), al_trace_tensor_at(cumsum, 0, 1));
+    /* 0.4 and 0.6 are far from every sum: the 4-decimal table tells, no note */
+    assert_null(strstr(r.out, "A draw lies closer to a sum"));
     al_trace_file_free(trace);
     run_result_free(&r);
 
@@ -312,6 +323,71 @@ static void a_model_without_eos_is_refused(void **state)
     expect_refusal(lesson11, folder, extra, "has no column '<eos>': no sentence could end");
 }
 
+/* The text after marker up to the first character of stop, copied into
+ * value (size bytes); fails the test when marker is not in text. */
+static void copy_after(char *value, size_t size, const char *text, const char *marker,
+                       const char *stop)
+{
+    const char *at = strstr(text, marker);
+    if (!at)
+        fail_msg("no \"%s\" in:\n%s", marker, text);
+    at += strlen(marker);
+    size_t length = strcspn(at, stop);
+    assert_true(length < size);
+    memcpy(value, at, length);
+    value[length] = '\0';
+}
+
+/* The README's example, --context cat --draw 0.9, falls next to a sum:
+ * after "cat" the probabilities are 0.005 x 4, 0.42, 0.38, 0.04, 0.02,
+ * 0.02, 0.1 by design, so the sums reach 0.9 at "a", and on a boundary a
+ * draw belongs to the next word (<eos>). But the logits are ln p rounded
+ * to 4 decimals: in double, softmax(-5.2983 x 4, -0.8675, -0.9676,
+ * -3.2189, -3.912, -3.912, -2.3026) gives p(a) = 0.0200006 and the sum
+ * through "a" 0.90000079, above 0.9: the wheel picks "a". The printout
+ * must show the numbers that decided, the float32 sums 0.8800002 and
+ * 0.90000075 (not 0.9000), and the calculator run with the command it
+ * prints must pick "a" with the same sums. */
+static void a_draw_next_to_a_sum_shows_the_sums_that_decided(void **state)
+{
+    const char *extra[] = {"--context", "cat", "--draw", "0.9", NULL};
+    run_result r;
+    al_trace_file *trace = lesson_run_ok(&r, lesson11, *state, "t.jsonl", extra);
+    const al_trace_tensor *cumsum = al_trace_file_find(trace, "roulette.0.cumsum");
+    /* 10 float additions and a float softmax: a few units of 6e-8 each. */
+    assert_close(al_trace_tensor_at(cumsum, 0, 8), 0.90000079, 1e-6);
+    assert_true(al_trace_tensor_at(cumsum, 0, 8) > 0.9f);
+    assert_int_equal(token_of(trace, "roulette.0.token"), 8);
+    assert_non_null(strstr(r.out, "u = 0.9:  cumsum_7 = 0.8800002 <= 0.9 < cumsum_8 = 0.90000075"
+                                  "  ->  roulette.0.token = 8, \"a\""));
+    assert_same_float(strtof("0.8800002", NULL), al_trace_tensor_at(cumsum, 0, 7));
+    assert_same_float(strtof("0.90000075", NULL), al_trace_tensor_at(cumsum, 0, 8));
+    assert_non_null(strstr(r.out, "A draw lies closer to a sum than the table's 4 decimals can "
+                                  "show."));
+
+    /* the build tree's calculator, by its path, as the redraw commands name theirs */
+    char program[600];
+    snprintf(program, sizeof program, "    %s sample --draw ", attnlab_calc);
+    assert_non_null(strstr(r.out, program));
+    char draw[32], labels[256], logits[512];
+    copy_after(draw, sizeof draw, r.out, "attnlab-calc sample --draw ", " ");
+    copy_after(labels, sizeof labels, r.out, "--labels '", "'");
+    copy_after(logits, sizeof logits, r.out, "--logits ", " \n");
+    assert_string_equal(draw, "0.9");
+    assert_string_equal(labels, VOCAB);
+    assert_string_equal(logits, "-5.2983,-5.2983,-5.2983,-5.2983,-0.8675,-0.9676,-3.2189,"
+                                "-3.912,-3.912,-2.3026");
+    run_result calc;
+    assert_int_equal(run_program_args(&calc, NULL, attnlab_calc, "sample", "--draw", draw,
+                                      "--labels", labels, "--logits", logits, NULL), 0);
+    assert_int_equal(calc.exit_code, 0);
+    assert_non_null(strstr(calc.out, "c_7 = 0.8800002 <= u = 0.9 < c_8 = 0.90000075\n"));
+    assert_non_null(strstr(calc.out, "the wheel picks token 8 (a), the ninth\n"));
+    run_result_free(&calc);
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 static void help_example_works_as_typed(void **state)
 {
     const char *help[] = {"lesson11 --context cat --draw 0.9 --seed 7 --beam-width 2", NULL};
@@ -329,16 +405,18 @@ static void help_example_works_as_typed(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_lesson11 PATH-TO-lesson11\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: test_lesson11 PATH-TO-lesson11 DATA PATH-TO-attnlab-calc\n");
         return 2;
     }
     lesson11 = argv[1];
+    attnlab_calc = argv[3];
     const struct CMUnitTest tests[] = {
         lesson_test(defaults_trace_every_step_with_labels),
         lesson_test(greedy_token_is_the_argmax),
         lesson_test(temperature_sweep_is_softmax_of_logits_over_t),
         lesson_test(roulette_draws_0_4_and_0_6_pick_the_first_and_second),
+        lesson_test(a_draw_next_to_a_sum_shows_the_sums_that_decided),
         lesson_test(top_k_and_top_p_keep_what_they_should),
         lesson_test(each_sample_is_its_draw_on_the_wheel),
         lesson_test(same_seed_samples_the_same_tokens),

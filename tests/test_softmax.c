@@ -16,8 +16,8 @@
 #define WEIGHT_TOLERANCE 1e-7
 
 /* The chapter's example. Exactly: e^2, e^1, e^0.1 over their sum
- * = 7.389056 / 11.2106 ≈ 0.659, 2.718282 / 11.2106 ≈ 0.242,
- *   1.105171 / 11.2106 ≈ 0.099. The test recomputes them in double. */
+ * = 7.389056 / 11.212509 ≈ 0.659, 2.718282 / 11.212509 ≈ 0.242,
+ *   1.105171 / 11.212509 ≈ 0.099. The test recomputes them in double. */
 static void chapter_example_2_1_point1(void **state)
 {
     (void)state;
@@ -105,6 +105,43 @@ static void rows_sum_to_one(void **state)
     }
 }
 
+/* The chapter's form, without the max: exps e^2 = 7.389056, e^1 =
+ * 2.718282, e^0.1 = 1.105171, sum 11.212509 (the chapter's 7.39 + 2.72 +
+ * 1.11 = 11.22 adds rounded terms), and the same weights as the stable
+ * row. Each exp is one float rounding of a number below 8 (5e-7); the sum
+ * adds three of them (1.5e-6). */
+#define PLAIN_EXP_TOLERANCE 5e-7
+#define PLAIN_SUM_TOLERANCE 1.5e-6
+static void plain_form_gives_the_same_weights_until_it_overflows(void **state)
+{
+    (void)state;
+    float scores[] = {2.0f, 1.0f, 0.1f}, plain[3], exps[3], stable[3];
+    float sum = al_softmax_row_plain(plain, exps, scores, 3, 1.0f);
+    assert_close(exps[0], exp(2.0), PLAIN_EXP_TOLERANCE);
+    assert_close(exps[1], exp(1.0), PLAIN_EXP_TOLERANCE);
+    assert_close(exps[2], exp((double)0.1f), PLAIN_EXP_TOLERANCE);
+    assert_close(sum, exp(2.0) + exp(1.0) + exp((double)0.1f), PLAIN_SUM_TOLERANCE);
+    al_softmax_row(stable, NULL, scores, 3, 1.0f);
+    for (int j = 0; j < 3; j++)
+        assert_close(plain[j], stable[j], WEIGHT_TOLERANCE);
+
+    /* exp(100) is about 2.7e43, past float32's 3.4e38: infinite, and so is
+     * the sum; inf / inf is NaN, where the stable row gives 1 and e^-10. */
+    float big[] = {100.0f, 90.0f};
+    sum = al_softmax_row_plain(plain, exps, big, 2, 1.0f);
+    assert_true(isinf(exps[0]) && isinf(sum));
+    assert_true(isnan(plain[0]) && isnan(plain[1]));
+    al_softmax_row(stable, NULL, big, 2, 1.0f);
+    assert_close(stable[1], exp(-10.0) / (1.0 + exp(-10.0)), WEIGHT_TOLERANCE);
+
+    /* A masked score gives exp 0 in this form too. */
+    float masked[] = {1.0f, -INFINITY};
+    sum = al_softmax_row_plain(plain, exps, masked, 2, 1.0f);
+    assert_same_float(exps[1], 0.0f);
+    assert_same_float(plain[0], 1.0f);
+    assert_same_float(plain[1], 0.0f);
+}
+
 static void bad_temperature_and_nan_are_refused(void **state)
 {
     (void)state;
@@ -128,6 +165,7 @@ int main(void)
         cmocka_unit_test(huge_scores_saturate_to_one_hot_without_overflow),
         cmocka_unit_test(temperature_divides_scores),
         cmocka_unit_test(rows_sum_to_one),
+        cmocka_unit_test(plain_form_gives_the_same_weights_until_it_overflows),
         cmocka_unit_test(bad_temperature_and_nan_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

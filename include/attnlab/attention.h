@@ -250,6 +250,13 @@ al_status al_additive_scores(al_matrix *scores, al_matrix *q_proj, al_matrix *k_
 al_status al_inverse_distance_scores(al_matrix *scores, const al_matrix *q, const al_matrix *k,
                                      int *exact_match_rows, al_error *err);
 
+/* Whether the exact-match rule takes key j for query i: ‖k_j − q_i‖ is 0,
+ * or so small that 1 / ‖k_j − q_i‖ overflows float32. Such keys score 1
+ * and every other key of row i scores -INFINITY (masked). For printouts
+ * that say why a row looks as it does; al_attend applies the rule itself.
+ * q is Lq x d and k is Lk x d, 0 <= i < Lq and 0 <= j < Lk. */
+bool al_exact_match(const al_matrix *q, int i, const al_matrix *k, int j);
+
 /* scores[i][j] = exp(−‖k_j − q_i‖² / (2σ²)), the Gaussian kernel of
  * Nadaraya–Watson regression; sigma > 0 and finite. */
 al_status al_gaussian_scores(al_matrix *scores, const al_matrix *q, const al_matrix *k,

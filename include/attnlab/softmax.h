@@ -33,6 +33,21 @@ typedef struct al_softmax_steps {
 al_softmax_steps al_softmax_row(float *weights, float *exps, const float *scores, int n,
                                 float temperature);
 
+/* The chapter's form of one row, for teaching only (attnlab-calc softmax
+ * --plain); attention never calls it:
+ *
+ *   weights_j = exp(s_j / T) / sum_k exp(s_k / T)
+ *
+ * In exact arithmetic the same weights as al_softmax_row: exp(-max / T)
+ * cancels between numerator and denominator. In float32 exp overflows to
+ * infinity once s_j / T passes about 88.72 (and underflows to 0 below
+ * about -103), so the sum can be infinite or 0 and the weights NaN: that
+ * is why al_softmax_row subtracts the max. exps (n, or NULL) receives the
+ * exp(s_j / T); a masked score (-INFINITY) gives 0. Returns the sum, added
+ * in double and rounded to float (+INFINITY when it overflows). */
+float al_softmax_row_plain(float *weights, float *exps, const float *scores, int n,
+                           float temperature);
+
 /* weights = softmax of each row of scores, at temperature T.
  * weights and scores have the same shape and may be the same matrix.
  * If fully_masked_rows is not NULL it receives how many rows had every entry

@@ -32,12 +32,25 @@ void program_locations_find(program_locations *where)
              where->in_build_tree ? AL_SOURCE_DATA_DIR : AL_INSTALLED_DATA_DIR);
     snprintf(where->render_dir, sizeof where->render_dir, "%s",
              where->in_build_tree ? AL_BUILD_RENDER_DIR : AL_INSTALLED_BIN_DIR);
+    snprintf(where->tools_dir, sizeof where->tools_dir, "%s",
+             where->in_build_tree ? AL_BUILD_TOOLS_DIR : AL_INSTALLED_BIN_DIR);
+}
+
+/* dir/program if it is there and runs, else the bare name. */
+static void path_in(char *buf, size_t size, const char *dir, const char *program)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, program);
+    if (!dir[0] || n < 0 || (size_t)n >= size || access(buf, X_OK) != 0)
+        snprintf(buf, size, "%s", program);
 }
 
 void program_renderer_path(char *buf, size_t size, const program_locations *where,
                            const char *renderer)
 {
-    int n = snprintf(buf, size, "%s/%s", where->render_dir, renderer);
-    if (!where->render_dir[0] || n < 0 || (size_t)n >= size || access(buf, X_OK) != 0)
-        snprintf(buf, size, "%s", renderer);
+    path_in(buf, size, where->render_dir, renderer);
+}
+
+void program_tool_path(char *buf, size_t size, const program_locations *where, const char *tool)
+{
+    path_in(buf, size, where->tools_dir, tool);
 }

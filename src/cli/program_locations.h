@@ -19,6 +19,7 @@ typedef struct program_locations {
     bool in_build_tree;                    /* the executable is under the build root */
     char data_dir[PROGRAM_LOCATION_SIZE];   /* the default of --data                  */
     char render_dir[PROGRAM_LOCATION_SIZE]; /* where attnlab-heatmap and -flow are    */
+    char tools_dir[PROGRAM_LOCATION_SIZE];  /* where attnlab-calc and the others are  */
 } program_locations;
 
 /* Fill *where from /proc/self/exe and the folders meson configured
@@ -30,5 +31,10 @@ void program_locations_find(program_locations *where);
  * there, else its bare name, for posix_spawnp to find on PATH. */
 void program_renderer_path(char *buf, size_t size, const program_locations *where,
                            const char *renderer);
+
+/* The same for a tool (e.g. "attnlab-calc", for a command a lesson tells
+ * the student to type): in where->tools_dir if it is there, else its bare
+ * name. */
+void program_tool_path(char *buf, size_t size, const program_locations *where, const char *tool);
 
 #endif

@@ -230,11 +230,12 @@ void calc_latex_end(calc_printer *p)
 
 const char *calc_latex_number(char text[CALC_NUMBER_SIZE], float x, bool exact, int precision)
 {
-    if (x == -INFINITY) {
-        snprintf(text, CALC_NUMBER_SIZE, "-\\infty");
+    if (isinf(x) || isnan(x)) {
+        snprintf(text, CALC_NUMBER_SIZE, "%s", isnan(x) ? "\\text{NaN}"
+                                               : x < 0.0f ? "-\\infty" : "\\infty");
         return text;
     }
-    return exact ? calc_exact(text, x) : calc_short(text, x, precision);
+    return exact ? calc_exact(text, x) : calc_fixed(text, x, precision);
 }
 
 void calc_latex_matrix(calc_printer *p, const al_matrix *m, bool exact)

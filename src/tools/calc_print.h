@@ -91,8 +91,11 @@ void calc_latex_more(calc_printer *p, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 void calc_latex_end(calc_printer *p);
 
-/* A number for LaTeX: as calc_short (exact: as calc_exact), and -\infty
- * for -INFINITY. */
+/* A number for LaTeX: a computed one with --precision decimals, as
+ * calc_fixed writes it and as the text tables show it (0.6590, 0.2424,
+ * 0.0986: one precision throughout a block, never 0.659 beside 0.2424);
+ * exact: as calc_exact, for what was typed. -\infty and \infty for the
+ * infinities, \text{NaN} for NaN. */
 const char *calc_latex_number(char text[CALC_NUMBER_SIZE], float x, bool exact, int precision);
 
 /* Append m as \begin{pmatrix} ... \end{pmatrix} to the current line. */

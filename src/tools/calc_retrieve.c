@@ -45,7 +45,8 @@ static const calc_option retrieve_options[] = {
              "dot                         s_j = k_j . q\n"
              "gaussian     s_j = exp(-|k_j - q|^2 / (2 sigma^2))"},
     {.name = "--sigma", .value_name = "S",
-     .help = "the width of the gaussian, > 0 (default 1)"},
+     .help = "the width of the gaussian, > 0 (default 5, half the\n"
+             "spacing of the chapter's keys 70 and 80, as in lesson02)"},
     {.name = "--normalize", .value_name = "HOW",
      .help = "sum: w_j = s_j / (sum of the s_k), the default for\n"
              "inverse-distance and gaussian (similarities >= 0);\n"
@@ -60,6 +61,12 @@ static const char *const similarity_names[] = {"inverse-distance", "dot", "gauss
 static const al_score_kind similarity_kinds[] = {AL_SCORE_INVERSE_DISTANCE, AL_SCORE_DOT,
                                                  AL_SCORE_GAUSSIAN};
 static const char *const normalize_names[] = {"sum", "softmax", NULL};
+
+/* The Gaussian's width unless --sigma says otherwise: lesson02's, so the
+ * two tell one story. 5 is half the spacing of the chapter's keys 70 and
+ * 80: query 72 weighs them 0.77 and 0.23, where sigma 1 would give key 80
+ * e^-32 of key 70's weight, an all-or-nothing lookup. */
+#define DEFAULT_SIGMA 5.0f
 
 /* What was typed and what the library computed from it. */
 typedef struct retrieve_calc {
@@ -94,7 +101,8 @@ static int parse_scoring(retrieve_calc *c, const calc_args *args)
     const char *text = calc_value(args, "--similarity");
     if (text && calc_parse_choice(&kind, "--similarity", text, similarity_names) != CALC_OK)
         return CALC_USAGE;
-    c->scoring = (al_scoring){.kind = similarity_kinds[kind], .temperature = 1.0f, .sigma = 1.0f};
+    c->scoring = (al_scoring){.kind = similarity_kinds[kind], .temperature = 1.0f,
+                              .sigma = DEFAULT_SIGMA};
     how = c->scoring.kind == AL_SCORE_DOT;  /* softmax for dot, else sum */
     text = calc_value(args, "--normalize");
     if (text && calc_parse_choice(&how, "--normalize", text, normalize_names) != CALC_OK)
@@ -271,8 +279,19 @@ static void print_keys(calc_printer *p, const retrieve_calc *c)
     calc_table_print(p, t);
 }
 
+/* A similarity as the tables print it: "masked" for a key the exact-match
+ * rule left out (-inf inside, null in the trace), as lesson02 prints it. */
+static const char *score_text(char text[CALC_NUMBER_SIZE], float s, int precision)
+{
+    if (s == -INFINITY) {
+        snprintf(text, CALC_NUMBER_SIZE, "masked");
+        return text;
+    }
+    return calc_fixed(text, s, precision);
+}
+
 /* The keys a query sits on exactly: under the exact-match rule they score 1
- * and every other key -inf. */
+ * and every other key is masked (-inf). */
 static void print_exact_match(calc_printer *p, const retrieve_calc *c)
 {
     const float *s = c->steps.scores.data;
@@ -300,9 +319,14 @@ static void print_exact_match(calc_printer *p, const retrieve_calc *c)
     else
         calc_say(p, "The query equals %d keys exactly. 1 / 0 is infinite: as q comes near",
                  matches);
-    calc_say(p, "a key, that key's weight tends to 1. So %s, and the",
-             matches == 1 ? "it takes all the weight" : "they share the weight equally");
-    calc_say(p, "other keys are left out (similarity -inf, weight 0).");
+    if (matches < c->k.rows) {
+        calc_say(p, "a key, that key's weight tends to 1. So %s, and the",
+                 matches == 1 ? "it takes all the weight" : "they share the weight equally");
+        calc_say(p, "other keys are masked: left out, weight exactly 0.");
+    } else {
+        calc_say(p, "a key, that key's weight tends to 1. So they share the weight equally;");
+        calc_say(p, "there is no other key to mask.");
+    }
 }
 
 static void print_similarities(calc_printer *p, const retrieve_calc *c)
@@ -317,12 +341,20 @@ static void print_similarities(calc_printer *p, const retrieve_calc *c)
     for (int j = 0; j < c->k.rows; j++) {
         text_table_set(t, j, 0, "%d", j);
         text_table_set(t, j, 1, "%s", c->key_labels[j]);
-        text_table_set(t, j, 2, "%s",
-                        calc_fixed(number, c->steps.scores.data[j], p->precision));
+        text_table_set(t, j, 2, "%s", score_text(number, c->steps.scores.data[j], p->precision));
     }
     calc_table_print(p, t);
     if (c->steps.exact_match_rows > 0)
         print_exact_match(p, c);
+}
+
+/* Whether the exact-match rule masked any key. */
+static bool has_masked(const retrieve_calc *c)
+{
+    for (int j = 0; j < c->k.rows; j++)
+        if (c->steps.scores.data[j] == -INFINITY)
+            return true;
+    return false;
 }
 
 static void print_weights(calc_printer *p, const retrieve_calc *c)
@@ -338,7 +370,7 @@ static void print_weights(calc_printer *p, const retrieve_calc *c)
                  t_text, sum);
     else
         snprintf(equation, sizeof equation, "w_j = s_j / sum,  sum = %s%s", sum,
-                 c->steps.exact_match_rows > 0 ? "  (-inf counts as 0)" : "");
+                 has_masked(c) ? "  (masked keys count as 0)" : "");
     calc_step(p, "the weights", equation);
     int cols = softmax ? 4 : 3;
     text_table *t = text_table_new(c->k.rows, cols);
@@ -348,7 +380,7 @@ static void print_weights(calc_printer *p, const retrieve_calc *c)
     char number[CALC_NUMBER_SIZE];
     for (int j = 0; j < c->k.rows; j++) {
         text_table_set(t, j, 0, "%d", j);
-        text_table_set(t, j, 1, "%s", calc_fixed(number, c->steps.scores.data[j], p->precision));
+        text_table_set(t, j, 1, "%s", score_text(number, c->steps.scores.data[j], p->precision));
         if (softmax)
             text_table_set(t, j, 2, "%s", calc_fixed(number, c->exps.data[j], p->precision));
         text_table_set(t, j, cols - 1, "%s",
@@ -409,7 +441,7 @@ static void latex_similarity(calc_printer *p, const retrieve_calc *c, int j)
         if (match)
             calc_latex_more(p, "%s \\quad (q = k_%d)", s, j);
         else
-            calc_latex_more(p, "%s \\quad (\\text{left out})", s);
+            calc_latex_more(p, "\\text{masked} \\quad (\\text{weight } 0)");
         return;
     }
     switch (c->scoring.kind) {
@@ -441,11 +473,13 @@ static void latex_weight(calc_printer *p, const retrieve_calc *c, int j)
     char s[CALC_NUMBER_SIZE], w[CALC_NUMBER_SIZE], sum[CALC_NUMBER_SIZE], max[CALC_NUMBER_SIZE],
         t[CALC_NUMBER_SIZE];
     calc_latex_number(s, c->steps.scores.data[j], false, p->precision);
-    calc_short(w, c->steps.weights.data[j], p->precision);
-    calc_short(sum, (float)c->sum, p->precision);
-    calc_short(max, c->max, p->precision);
+    calc_fixed(w, c->steps.weights.data[j], p->precision);
+    calc_fixed(sum, (float)c->sum, p->precision);
+    calc_fixed(max, c->max, p->precision);
     calc_exact(t, c->scoring.temperature);
-    if (c->scoring.normalizer == AL_NORMALIZE_SUM)
+    if (c->steps.scores.data[j] == -INFINITY)
+        calc_latex_line(p, "w_%d &= 0 \\quad (\\text{masked})", j);
+    else if (c->scoring.normalizer == AL_NORMALIZE_SUM)
         calc_latex_line(p, "w_%d &= %s / %s = %s", j,
                         c->steps.scores.data[j] == -INFINITY ? "0" : s, sum, w);
     else if (c->scoring.temperature == 1.0f)
@@ -464,17 +498,17 @@ static void print_latex(calc_printer *p, const calc_args *args, const void *calc
     for (int j = 0; j < c->k.rows; j++)
         latex_similarity(p, c, j);
     if (c->scoring.normalizer == AL_NORMALIZE_SUM)
-        calc_latex_line(p, "\\textstyle\\sum_j s_j &= %s", calc_short(sum, (float)c->sum,
+        calc_latex_line(p, "\\textstyle\\sum_j s_j &= %s", calc_fixed(sum, (float)c->sum,
                                                                       p->precision));
     else
         calc_latex_line(p, "\\textstyle\\sum_j e^{(s_j - \\max_k s_k) / T} &= %s",
-                        calc_short(sum, (float)c->sum, p->precision));
+                        calc_fixed(sum, (float)c->sum, p->precision));
     for (int j = 0; j < c->k.rows; j++)
         latex_weight(p, c, j);
     calc_latex_line(p, "\\hat v &= ");
     for (int j = 0; j < c->k.rows; j++) {
         calc_latex_more(p, "%s%s \\cdot ", j ? " + " : "",
-                        calc_short(w, c->steps.weights.data[j], p->precision));
+                        calc_fixed(w, c->steps.weights.data[j], p->precision));
         calc_latex_row(p, &c->v, j, true);
     }
     calc_latex_more(p, " = ");

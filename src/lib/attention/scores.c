@@ -161,6 +161,11 @@ static bool inverse_distance_row(float *scores, const al_matrix *q, int i, const
     return exact;
 }
 
+bool al_exact_match(const al_matrix *q, int i, const al_matrix *k, int j)
+{
+    return al_is_exact_match(al_distance(q, i, k, j));
+}
+
 /* scores[i][j] = 1 / ‖k_j − q_i‖ */
 al_status al_inverse_distance_scores(al_matrix *scores, const al_matrix *q, const al_matrix *k,
                                      int *exact_match_rows, al_error *err)

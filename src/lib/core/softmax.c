@@ -46,6 +46,26 @@ al_softmax_steps al_softmax_row(float *weights, float *exps, const float *scores
     return steps;
 }
 
+/* weights_j = exp(s_j / T) / sum_k exp(s_k / T), the chapter's form: no
+ * max is subtracted, so nothing keeps exp from overflowing (softmax.h).
+ * pass 1: the exponentials and their sum (in double, as al_softmax_row)
+ * pass 2: divide; a sum of 0 or infinity gives NaN or 0, left as it is. */
+float al_softmax_row_plain(float *weights, float *exps, const float *scores, int n,
+                           float temperature)
+{
+    double sum = 0.0;
+    for (int j = 0; j < n; j++) {
+        float e = scores[j] == -INFINITY ? 0.0f : expf(scores[j] / temperature);
+        if (exps)
+            exps[j] = e;
+        weights[j] = e;
+        sum += e;
+    }
+    for (int j = 0; j < n; j++)
+        weights[j] = (float)(weights[j] / sum);
+    return (float)sum;
+}
+
 /* The first entry that softmax cannot take: NaN or +inf (-inf is a mask). */
 static bool find_bad_score(const al_matrix *scores, int *bad_i, int *bad_j)
 {
