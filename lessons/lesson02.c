@@ -454,7 +454,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     char prefix[AL_NAME_SIZE];
     al_head_names every;
     lookup_names(&every, prefix, "*");
-    const char *weights_args[] = {"--select", every.weights, "--annotate", "--svg", NULL};
+    const char *weights_args[] = {"--select", every.weights, "--annotate", "--title",
+                                  "each query's weights over the keys, four ways", "--svg",
+                                  NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
     draw_bars(outputs, lesson_settings);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

@@ -56,9 +56,17 @@ static lesson_options options(void *lesson_settings)
 /* The figures, drawn from the trace once it is closed. */
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson_self_attention *s = lesson_state;
     al_attention_head_names head;
     al_attention_head_names_init(&head, LESSON_ATTENTION_PREFIX, 0);
-    const char *weights_args[] = {"--select", head.steps.weights, "--annotate", "--svg", NULL};
+    char title[512];
+    int used = snprintf(title, sizeof title, "self-attention weights of \"");
+    for (int i = 0; i < s->tokens.count && used < (int)sizeof title - 64; i++)
+        used += snprintf(title + used, sizeof title - (size_t)used, "%s%s", i ? " " : "",
+                         s->tokens.labels[i]);
+    snprintf(title + used, sizeof title - (size_t)used, "\"");
+    const char *weights_args[] = {"--select", head.steps.weights, "--annotate", "--title", title,
+                                  "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
     const lesson05_settings *settings = lesson_settings;
     if (settings->weights.trained) {

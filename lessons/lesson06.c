@@ -255,8 +255,8 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     char title[AL_NAME_SIZE + 32];
     al_head_names every_head;  /* the names of every head at once: a --select pattern */
     al_head_names_init(&every_head, LESSON_ATTENTION_PREFIX ".h*", NULL);
-    snprintf(title, sizeof title, "%d head%s: %s", s->params.heads,
-             s->params.heads == 1 ? "" : "s", every_head.weights);
+    snprintf(title, sizeof title, "%d head%s, each with its own W_Q, W_K and W_V",
+             s->params.heads, s->params.heads == 1 ? "" : "s");
     const char *heads_args[] = {"--select", every_head.weights, "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);

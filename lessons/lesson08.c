@@ -471,16 +471,22 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
+    const lesson08_settings *settings = lesson_settings;
+    char title[128];
+    snprintf(title, sizeof title, "positions 0 to %d, one-hot (left) and sinusoidal (right)",
+             settings->positions - 1);
     const char *encodings_args[] = {"--select", ONE_HOT_POS, "--select", SINUSOIDAL_POS,
-                                    "--axes", "positions,dimensions", "--columns", "2",
-                                    "--title", ONE_HOT_POS " and " SINUSOIDAL_POS, "--svg", NULL};
+                                    "--axes", "position,dimension", "--columns", "2",
+                                    "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
     /* Apart: one colour scale for both would wash out the one-hot 1s. */
-    const char *one_hot_args[] = {"--select", ONE_HOT_SIMILARITY, "--axes",
-                                  "positions,positions", "--svg", NULL};
+    const char *one_hot_args[] = {"--select", ONE_HOT_SIMILARITY, "--axes", "position,position",
+                                  "--title", "one-hot: every position unlike every other",
+                                  "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-one-hot-similarity.png", one_hot_args);
     const char *sinusoidal_args[] = {"--select", SINUSOIDAL_SIMILARITY, "--axes",
-                                     "positions,positions", "--svg", NULL};
+                                     "position,position", "--title",
+                                     "sinusoidal: nearby positions alike", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-sinusoidal-similarity.png", sinusoidal_args);
     al_attention_head_names bare, with_pos;  /* head 0 of both sentences: patterns */
     al_attention_head_names_init(&bare, "*." BARE, 0);
@@ -490,6 +496,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                   "--title", "a sentence and its shuffled copy, without and "
                                   "with positions", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);
+    outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 
 int main(int argc, char **argv)

@@ -415,9 +415,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                 s->model.config.norm);
     every_head_weights(heads, layers.attn.prefix);
     snprintf(columns, sizeof columns, "%d", s->model.config.heads < 4 ? s->model.config.heads : 4);
-    snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s (%s)",
+    snprintf(title, sizeof title, "self-attention: %d layer%s x %d head%s",
              s->model.config.encoder_layers, s->model.config.encoder_layers == 1 ? "" : "s",
-             s->model.config.heads, s->model.config.heads == 1 ? "" : "s", heads);
+             s->model.config.heads, s->model.config.heads == 1 ? "" : "s");
     const char *heads_args[] = {"--select", heads, "--columns", columns,
                                 "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);

@@ -258,7 +258,7 @@ static void figures_are_drawn(void **state)
     run_result r;
     const char *files[] = {"t-encodings.png", "t-encodings.svg", "t-one-hot-similarity.png",
                            "t-sinusoidal-similarity.png", "t-sinusoidal-similarity.svg",
-                           "t-shuffle.png", "t-shuffle.svg", NULL};
+                           "t-shuffle.png", "t-shuffle.svg", "t-flow.svg", NULL};
     expect_figures(&r, lesson08, folder, NULL, files);
     run_result_free(&r);
 }
