@@ -7,21 +7,32 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "text_table.h"
 
-#define LINE_WIDTH 100
+#define LINE_WIDTH 100      /* when the output is not a terminal */
+#define NARROWEST_LINE 40   /* however narrow the terminal says it is */
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
 #define CYAN "\033[36m"
 #define RESET "\033[0m"
 
+int printout_line_width(int fd)
+{
+    struct winsize size;
+    if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+        return LINE_WIDTH;
+    return size.ws_col > NARROWEST_LINE ? size.ws_col : NARROWEST_LINE;
+}
+
 printout printout_start(int precision, bool quiet, bool no_color)
 {
     const char *no_color_env = getenv("NO_COLOR");
     bool color = !no_color && !(no_color_env && no_color_env[0]) && isatty(STDOUT_FILENO);
-    return (printout){.out = stdout, .color = color, .quiet = quiet, .precision = precision};
+    return (printout){.out = stdout, .color = color, .quiet = quiet, .precision = precision,
+                      .line_width = printout_line_width(STDOUT_FILENO)};
 }
 
 const char *decimal_text(char *buf, size_t size, double x)
@@ -79,7 +90,8 @@ void print_matrix(printout *p, const char *trace_name, const char *symbol, const
     text_number_style number_style = {.decimals = p->precision, .unsigned_zero = true,
                                       .plain_fixed = true, .masked = "masked",
                                       .masked_align = TEXT_RIGHT};
-    text_table_layout layout = {.indent = 2, .label_width = 1, .line_width = LINE_WIDTH,
+    int line_width = p->line_width > 0 ? p->line_width : LINE_WIDTH;
+    text_table_layout layout = {.indent = 2, .label_width = 1, .line_width = line_width,
                                 .label_on = style(p, DIM), .label_off = style(p, RESET)};
     text_table *table = text_table_of_numbers(&numbers, &number_style);
     text_table_print(p->out, table, &layout);

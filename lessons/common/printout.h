@@ -18,9 +18,16 @@ typedef struct printout {
     int precision;   /* decimals */
     int step;        /* the last step number printed */
     int max_columns; /* > 0: print_matrix shows at most this many columns */
+    int line_width;  /* wide matrices are cut into blocks of columns that fit */
 } printout;
 
-/* stdout, with colour decided from the terminal, NO_COLOR and no_color. */
+/* The widest line the printout may use on fd: a terminal's own width (at
+ * least 40), or 100 when fd is not a terminal (a file or a pipe), so that
+ * output written to a file is the same bytes wherever it was run. */
+int printout_line_width(int fd);
+
+/* stdout, with colour decided from the terminal, NO_COLOR and no_color, and
+ * the line width from printout_line_width. */
 printout printout_start(int precision, bool quiet, bool no_color);
 
 /* "Step N: title" in bold, then the equation line (may be NULL). */
@@ -35,7 +42,7 @@ void print_always(printout *p, const char *format, ...) __attribute__((format(pr
 /* The matrix m under its trace name and a short symbol ("Q"), with its shape
  * "(6 x 4)" and labels (NULL: indices). -inf entries print as "masked"
  * (and NaN, which no lesson should meet).
- * Wide matrices are printed in blocks of columns that fit 100 characters;
+ * Wide matrices are printed in blocks of columns that fit p->line_width;
  * with p->max_columns set, only the first max_columns columns are, and a
  * line says how many more the trace holds. */
 void print_matrix(printout *p, const char *trace_name, const char *symbol, const al_matrix *m,
