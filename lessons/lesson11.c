@@ -627,11 +627,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                               "--axes", "cut,next word", "--title",
                               "What top-k and top-p keep", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-top.png", top_args);
-    const char *beam_args[] = {"--select", BEAM ".step*.scores", "--annotate", "--columns", "3",
-                               "--axes", "beams,score", "--title",
-                               "beam search: the log probability of each beam at each step",
-                               "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-beam.png", beam_args);
+    /* The beam as a tree of the sentences kept, pruned ones grey. */
+    const char *beam_args[] = {"--beam", BEAM, NULL};
+    outputs_draw(outputs, "attnlab-flow", "-beam.svg", beam_args);
     /* One node per part of the lesson: the full graph has a node per draw. */
     const char *flow_args[] = {"--depth", "1", NULL};
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);

@@ -4,6 +4,7 @@
  *   render_cross.jsonl    cross-attention; probs names an input, logits,
  *                         that the trace does not hold
  *   render_layers.jsonl   two layers of two heads
+ *   render_beam.jsonl     a beam search of width 2 over three steps
  *   render_truncated.jsonl, render_malformed.jsonl   broken traces
  * The DOT it writes is parsed here line by line (one statement a line, as
  * the program promises): every traced tensor must be exactly one node and
@@ -576,6 +577,67 @@ static void bad_options_are_refused(void **state)
     }
 }
 
+/* ---- --beam ----------------------------------------------------------------------- */
+
+/* render_beam.jsonl's search: '<s> a' (-0.5) and '<s> b' (-1.0) after step
+ * 0; '<s> a c' (-0.8) and '<s> b d' (-1.2) after step 1; '<s> b d e'
+ * (-1.3) and '<s> b d f' (-2.0) after step 2. So a and c were pruned
+ * (no continuation reaches the last step), <s> b d e is the best path,
+ * and each edge carries the added token's log p: b -> d is -1.2 - -1.0. */
+static void beam_is_a_tree_of_the_sentences_kept(void **state)
+{
+    flow_test *t = *state;
+    char trace_path[PATH_SIZE], out[PATH_SIZE];
+    data_file(trace_path, t, "render_beam.jsonl");
+    draw(t, trace_path, "--beam", "beam", "-o", scratch_file(out, t, "beam.svg"));
+    size_t length;
+    char *text = read_whole_file(scratch_file(out, t, "beam.dot"), &length);
+    assert_non_null(text);
+    const char *lines[] = {
+        "  n0 [label=\"<s>\", penwidth=2.2];",
+        "  n1 [label=\"a\\nlog p -0.50\", color=\"#999999\"",
+        "  n2 [label=\"b\\nlog p -1.00\", penwidth=2.2];",
+        "  n3 [label=\"c\\nlog p -0.80\", color=\"#999999\"",
+        "  n4 [label=\"d\\nlog p -1.20\", penwidth=2.2];",
+        "  n5 [label=\"e\\nlog p -1.30\", penwidth=2.2];",
+        "  n6 [label=\"f\\nlog p -2.00\"];",
+        "  n0 -> n1 [label=\"-0.50\", color=\"#999999\"",
+        "  n0 -> n2 [label=\"-1.00\", penwidth=2.2];",
+        "  n1 -> n3 [label=\"-0.30\", color=\"#999999\"",
+        "  n2 -> n4 [label=\"-0.20\", penwidth=2.2];",
+        "  n4 -> n5 [label=\"-0.10\", penwidth=2.2];",
+        "  n4 -> n6 [label=\"-0.80\"];",
+        NULL};
+    for (int k = 0; lines[k]; k++) {
+        if (!strstr(text, lines[k])) {
+            fail_msg("the DOT lacks the line \"%s\":\n%s", lines[k], text);
+        }
+    }
+    assert_null(strstr(text, "n7 "));
+    free(text);
+    assert_true(file_exists(scratch_file(out, t, "beam.svg")));
+}
+
+/* --beam on a trace without one, or with the flow's shortening options,
+ * is refused and writes nothing. */
+static void beam_without_a_beam_search_is_refused(void **state)
+{
+    flow_test *t = *state;
+    char trace_path[PATH_SIZE], out[PATH_SIZE];
+    data_file(trace_path, t, "render_heads.jsonl");
+    scratch_file(out, t, "beam.svg");
+    run_result r;
+    run_flow(r, t, trace_path, "--beam", "beam", "-o", out);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "the trace holds no beam search under 'beam'"));
+    run_result_free(&r);
+    run_flow(r, t, trace_path, "--beam", "beam", "--depth", "2", "-o", out);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "--beam draws a tree of sentences: it cannot go with --depth"));
+    run_result_free(&r);
+    assert_int_equal(count_entries(t->folder), 0);
+}
+
 #define TEST(f) cmocka_unit_test_prestate_setup_teardown(f, make_folder, remove_scratch, &t)
 
 int main(int argc, char **argv)
@@ -603,6 +665,8 @@ int main(int argc, char **argv)
         TEST(a_failed_dot_write_leaves_no_thumbnails),
         TEST(a_broken_trace_is_refused_and_nothing_written),
         TEST(bad_options_are_refused),
+        TEST(beam_is_a_tree_of_the_sentences_kept),
+        TEST(beam_without_a_beam_search_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,7 +282,7 @@ static void figures_are_drawn_when_asked(void **state)
     lesson_folder *folder = *state;
     run_result r;
     const char *files[] = {"t-temperature.png", "t-temperature.svg", "t-roulette.png",
-                           "t-top.png", "t-beam.png", "t-beam.svg", "t-flow.svg", NULL};
+                           "t-top.png", "t-beam.svg", "t-beam.dot", "t-flow.svg", NULL};
     expect_figures(&r, lesson11, folder, NULL, files);
     run_result_free(&r);
 }

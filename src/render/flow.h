@@ -4,6 +4,7 @@
  *                      with --collapse heads and --depth), edges from each
  *                      input to what it made, clusters per layer and head
  *   flow_dot.c         the graph written as DOT
+ *   flow_beam.c        a beam search drawn as a tree of the sentences it kept
  *   flow_thumbnails.c  small heatmaps of score and weight matrices
  *   flow_run_dot.c     starting Graphviz dot, without a shell
  * It never computes: everything comes from the trace's names, ops and
@@ -82,6 +83,21 @@ al_status flow_write_thumbnails(flow_graph *graph, const char *directory, const 
 /* Write graph as DOT: fonts set on graph, nodes and edges; clusters nested
  * by prefix; the same graph always gives the same bytes. */
 al_status flow_write_dot(FILE *stream, const flow_graph *graph, al_error *err);
+
+/* text as a DOT double-quoted string, quotes and backslashes escaped and
+ * newlines as "\n". */
+void flow_write_quoted(FILE *stream, const char *text);
+
+/* ---- flow_beam.c -------------------------------------------------------------- */
+
+/* Write the beam search traced under prefix (prefix.step0.scores, ...: the
+ * sentences kept after each step, best first) as a DOT tree: each kept
+ * sentence under the one it continued, edges labelled with the log p of
+ * the added token, sentences pruned later grey and dashed, the best
+ * sentence's path bold. AL_ERR_ARG when the trace has no such search,
+ * AL_ERR_FORMAT when its records are not a beam's. */
+al_status flow_write_beam_dot(FILE *stream, const al_trace_file *trace, const char *prefix,
+                              al_error *err);
 
 /* ---- flow_run_dot.c ----------------------------------------------------------- */
 

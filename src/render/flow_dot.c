@@ -13,11 +13,16 @@
 #include "svg_out.h"
 #include "text.h"
 
-/* A DOT double-quoted string: only '"' and '\' need a backslash. */
-static void write_quoted(FILE *stream, const char *text)
+/* A DOT double-quoted string: only '"' and '\' need a backslash; a newline
+ * becomes DOT's "\n" (a centred line break). */
+void flow_write_quoted(FILE *stream, const char *text)
 {
     fputc('"', stream);
     for (const char *c = text; *c; c++) {
+        if (*c == '\n') {
+            fputs("\\n", stream);
+            continue;
+        }
         if (*c == '"' || *c == '\\') {
             fputc('\\', stream);
         }
@@ -70,7 +75,7 @@ static void write_details(FILE *stream, const flow_node *node)
 static void write_node(FILE *stream, const flow_node *node, int indent)
 {
     fprintf(stream, "%*s", indent, "");
-    write_quoted(stream, node->id);
+    flow_write_quoted(stream, node->id);
     fputs(" [label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
           "<TR><TD>", stream);
     xml_write_escaped(stream, node->shown_name);
@@ -83,7 +88,7 @@ static void write_node(FILE *stream, const flow_node *node, int indent)
         fputs("\"/></TD></TR>", stream);
     }
     fprintf(stream, "</TABLE>>, tooltip=");
-    write_quoted(stream, node->id);
+    flow_write_quoted(stream, node->id);
     fprintf(stream, ", %s];\n", node_style(node));
 }
 
@@ -95,7 +100,7 @@ static void write_cluster(FILE *stream, const flow_graph *g, int cluster, int in
     fprintf(stream, "%*ssubgraph ", indent, "");
     char name[600];
     snprintf(name, sizeof name, "cluster_%s", c->prefix);
-    write_quoted(stream, name);
+    flow_write_quoted(stream, name);
     fputs(" {\n", stream);
     /* Labelled by what it adds to its parent: "enc.0", then "attn.h1". */
     const char *label = c->prefix;
@@ -103,7 +108,7 @@ static void write_cluster(FILE *stream, const flow_graph *g, int cluster, int in
         label += strlen(g->clusters[c->parent].prefix) + 1;
     }
     fprintf(stream, "%*slabel=", indent + 2, "");
-    write_quoted(stream, label);
+    flow_write_quoted(stream, label);
     fprintf(stream, "; style=\"rounded%s\"; color=\"%s\"; fillcolor=\"%s\";\n",
             head ? ",filled" : "", head ? "#b0b0b0" : "#808080", head ? "#fafafa" : "#ffffff");
     for (int k = 0; k < g->n_nodes; k++) {
@@ -142,9 +147,9 @@ al_status flow_write_dot(FILE *stream, const flow_graph *g, al_error *err)
     }
     for (int k = 0; k < g->n_edges; k++) {
         fputs("  ", stream);
-        write_quoted(stream, g->nodes[g->edges[k].from].id);
+        flow_write_quoted(stream, g->nodes[g->edges[k].from].id);
         fputs(" -> ", stream);
-        write_quoted(stream, g->nodes[g->edges[k].to].id);
+        flow_write_quoted(stream, g->nodes[g->edges[k].to].id);
         fputs(";\n", stream);
     }
     fputs("}\n", stream);

@@ -33,6 +33,7 @@ static const char help_bottom[] =
 
 typedef struct flow_command {
     const char *trace_path, *out_path, *format, *dot_program;
+    const char *beam;     /* --beam PREFIX: draw that beam search as a tree */
     flow_options graph;
     bool thumbnails;
     int dpi;
@@ -105,6 +106,9 @@ static int parse_options(flow_command *c, int argc, char **argv)
          .max = 64},
         {.name = "layers", .kind = CLI_INT, .target = &c->graph.layers, .value_name = "N",
          .help = "keep layers 0 to N-1 (enc.0 ... dec.0 ...)", .min = 1, .max = 1000},
+        {.name = "beam", .kind = CLI_STRING, .target = &c->beam, .value_name = "PREFIX",
+         .help = "draw the beam search traced under PREFIX (PREFIX.step0.scores,\n"
+                 "...) as a tree of the sentences it kept, instead of the flow"},
         {.name = "thumbnails", .kind = CLI_FLAG, .target = &c->thumbnails,
          .help = "a small heatmap in each score and weight node (PNG files in\n"
                  "OUT_thumbnails/ beside the DOT file; SVG refers to them)"},
@@ -129,6 +133,12 @@ static int parse_options(flow_command *c, int argc, char **argv)
         return 2;
     }
     c->graph.collapse_heads = collapse != NULL;
+    if (c->beam && (collapse || c->graph.depth || c->graph.layers || c->thumbnails)) {
+        cli_report(PROGRAM, "--beam draws a tree of sentences: it cannot go with --%s",
+                   collapse ? "collapse" : c->graph.depth ? "depth"
+                   : c->graph.layers ? "layers" : "thumbnails");
+        return 2;
+    }
     c->trace_path = words[0];
     if (operands.count == 2) {
         cli_report(PROGRAM, "one trace at a time: '%s' and '%s'", words[0], words[1]);
@@ -167,12 +177,16 @@ static char *thumbnail_folder(const char *dot_path)
     return folder;
 }
 
-static al_status write_dot_file(const flow_graph *graph, const char *path, al_error *err)
+/* The DOT file, whole or not at all: the flow graph, or with --beam the
+ * beam search's tree. */
+static al_status write_dot_file(const flow_command *c, const flow_graph *graph,
+                                const al_trace_file *trace, al_error *err)
 {
     al_atomic_file out;
-    al_status status = al_atomic_begin(&out, path, err);
+    al_status status = al_atomic_begin(&out, c->dot_path, err);
     if (status == AL_OK) {
-        status = flow_write_dot(out.stream, graph, err);
+        status = c->beam ? flow_write_beam_dot(out.stream, trace, c->beam, err)
+                         : flow_write_dot(out.stream, graph, err);
         status = status == AL_OK ? al_atomic_finish(&out, err) : status;
         status = status == AL_OK ? al_atomic_commit(&out, err) : status;
         al_atomic_discard(&out);
@@ -236,14 +250,14 @@ static int draw(const flow_command *c, al_error *err)
     if (status == AL_OK) {
         status = al_trace_file_read(&trace, c->trace_path, err);
     }
-    if (status == AL_OK) {
+    if (status == AL_OK && !c->beam) {
         status = flow_graph_build(&graph, trace, &c->graph, err);
     }
     if (status == AL_OK && c->thumbnails) {
         status = flow_write_thumbnails(&graph, directory, folder, err);
     }
     if (status == AL_OK) {
-        status = write_dot_file(&graph, c->dot_path, err);
+        status = write_dot_file(c, &graph, trace, err);
         if (status != AL_OK && c->thumbnails) {
             remove_thumbnails(&graph, directory, folder);
         }

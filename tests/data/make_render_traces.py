@@ -225,6 +225,22 @@ def layers_trace():
     trace.write("render_layers.jsonl")
 
 
+def beam_trace():
+    """A beam search of width 2 over three steps, as lesson11 traces one
+    (beam.step<t>.scores: the kept sentences, best first, and the sum of
+    their log p). '<s> a' leads after step 0 but its one continuation
+    '<s> a c' is pruned at step 2; the best sentence is '<s> b d e'.
+    """
+    trace = Trace("make_render_traces.py", ["beam"], 0)
+    steps = [[("<s> a", -0.5), ("<s> b", -1.0)],
+             [("<s> a c", -0.8), ("<s> b d", -1.2)],
+             [("<s> b d e", -1.3), ("<s> b d f", -2.0)]]
+    for t, kept in enumerate(steps):
+        trace.tensor(f"beam.step{t}.scores", "activation", "beam_search", ["bigrams"],
+                     [[score] for _, score in kept], rows=[s for s, _ in kept], cols=["log p"])
+    trace.write("render_beam.jsonl")
+
+
 def broken_traces(sentence):
     """A trace cut short (no end record) and one with a broken JSON line."""
     sentence.write("render_truncated.jsonl", cut_after=5)
@@ -240,3 +256,4 @@ if __name__ == "__main__":
     heads_trace()
     cross_trace()
     layers_trace()
+    beam_trace()
