@@ -154,7 +154,9 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
                                  fmax(plot_height, top.y1), false);
     const char *row_axis, *col_axis;
     axis_names(&row_axis, &col_axis, t, options);
-    const char *value_name = tensor_is_probability(t) ? "probability" : "value";
+    /* The value axis takes --axes' first name; without it, what the values are. */
+    const char *value_name = options->row_axis ? options->row_axis
+                             : tensor_is_probability(t) ? "probability" : "value";
     scene_add_text(s, value_name, style->axis_px, 90, numbers.x0 - style->gap, plot_height / 2.0,
                    0.5, 1, RGB_SOFT_TEXT);
     scene_add_text(s, col_axis, style->axis_px, 0, panel->plot_width / 2.0,

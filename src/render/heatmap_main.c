@@ -112,7 +112,8 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .help = "the title (default: the tensor's name)"},
         {.name = "axes", .kind = CLI_CUSTOM, .target = &axes, .value_name = "ROWS,COLS",
          .help = "axis names (default: queries,keys; target,source for\n"
-                 "cross-attention and s2s.* tensors); with --lines X,Y",
+                 "cross-attention and s2s.* tensors); with --bars VALUES,LABELS\n"
+                 "(default: probability or value); with --lines X,Y",
          .parse = parse_axes, .needs = "two names, ROWS,COLS"},
         {.name = "gray", .kind = CLI_FLAG, .target = &o->gray, .help = "grayscale, for print"},
         {.name = "grey", .kind = CLI_FLAG, .target = &o->gray}, /* no help: an alias */
