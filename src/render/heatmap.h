@@ -94,6 +94,13 @@ box add_slot_labels(scene *s, const heatmap_style *style, slot_label_fn *labels,
  * and the decimals needed to print them in *decimals. */
 int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double high);
 
+/* Every second (third, ...) of the n ticks from nice_ticks, so that ticks
+ * spread evenly over length pixels stand at least spacing apart: a short
+ * colour bar beside a one-row heatmap reads 0, 0.5, 1 rather than five
+ * crowded numbers. The tick at 0 stays when there is one. Returns how many
+ * are left (at the front of ticks) and updates *decimals for their step. */
+int thin_ticks(double *ticks, int n, int *decimals, double length, double spacing);
+
 /* The axis names for t: --axes if given; for attention matrices
  * "queries"/"keys" ("target"/"source" for cross-attention and s2s.*
  * names); "d_in"/"d_out" for parameters; otherwise "tokens" where there

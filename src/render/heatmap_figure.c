@@ -117,6 +117,7 @@ static double add_colour_bar(scene *s, const colour_scale *scale, const heatmap_
     double ticks[MAX_TICKS];
     int decimals;
     int n = nice_ticks(ticks, MAX_TICKS, &decimals, scale->low, scale->high);
+    n = thin_ticks(ticks, n, &decimals, height, 1.5 * style->tick_px);
     double bottom = y + height;
     for (int k = 0; k < n; k++) {
         double fraction = (ticks[k] - scale->low) / ((double)scale->high - scale->low);
@@ -277,12 +278,14 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     }
     /* The bar stands right of the panels (a first-row title may reach over
      * it: the bar starts lower, level with the cells) and spans the cells from
-     * the first row's top to the last row's bottom, but is never shorter
-     * than six tick numbers. */
+     * the first row's top to the last row's bottom. Beside a short panel (a
+     * 1 x 4 cross-attention row) it is as short as three tick numbers one
+     * and a half lines apart allow (thin_ticks keeps that many), so it does
+     * not tower over the cells. */
     int bar_x = (int)ceil(bar_left) + 2 * style->gap;
     int bar_width = (int)lround(fmax(10, 0.35 * style->scale));
     int bar_top = origin_y[0];
-    int bar_height = (int)fmax(plots_bottom - bar_top, ceil(6 * 1.6 * style->tick_px));
+    int bar_height = (int)fmax(plots_bottom - bar_top, ceil(2 * 1.5 * style->tick_px));
     double bottom = add_colour_bar(figure, scale, style, bar_x, bar_top, bar_width, bar_height);
     if (any_masked) {
         add_masked_legend(figure, style, bar_x, (int)ceil(bottom) + 2 * style->gap,

@@ -121,6 +121,29 @@ int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double h
     return n;
 }
 
+int thin_ticks(double *ticks, int n, int *decimals, double length, double spacing)
+{
+    int stride = 1;
+    while (n > 2 * stride && length * stride / (n - 1) < spacing) {
+        stride++;
+    }
+    if (stride == 1) {
+        return n;
+    }
+    int keep = 0;  /* the first tick kept: the one at 0, if any, stays */
+    for (int k = 0; k < n; k++) {
+        if (ticks[k] == 0) {
+            keep = k % stride;
+        }
+    }
+    int kept = 0;
+    for (int k = keep; k < n; k += stride) {
+        ticks[kept++] = ticks[k];
+    }
+    *decimals = kept > 1 ? decimals_for(ticks[1] - ticks[0]) : *decimals;
+    return kept;
+}
+
 /* True for a matrix of queries against keys: scores, scaled or masked
  * scores, weights, a mask, an RNN decoder's alignment. */
 static bool is_attention_matrix(const al_trace_tensor *t)

@@ -1,0 +1,207 @@
+/* test_heatmap_book.c: what attnlab-heatmap gives a printed book's figures:
+ * panel titles in words (--panel-title), the printed width (--print-width),
+ * a bar chart's value axis named by --axes, marks on bar charts
+ * (--mark-value, --mark-column), panels of one row lined up, and a colour
+ * bar that follows a short panel. Like test_heatmap.c, each test runs the
+ * program, decodes its PNG with libpng (not with the renderer's code) or
+ * reads its SVG as text, and checks sizes, colours and words; expected
+ * sizes are worked out from the rules src/render/README.md states.
+ * Traces: tests/data/render_*.jsonl, and small ones written here.
+ *
+ * Arguments (from tests/meson.build): the attnlab-heatmap program, the
+ * tests/data folder. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_program.h"
+#include "test_heatmap_png.h"
+
+#define PATH_SIZE 4096
+
+/* The colours the figures promise (src/render/colormap.h). */
+static const colour frame = {0x80, 0x80, 0x80};
+
+/* Text sizes are points at --dpi (src/render/heatmap_style.c): colour-bar
+ * numbers are 7 pt, so at 150 dpi 7 * 150 / 72 pixels. */
+#define TICK_PX(dpi) (7.0 * (dpi) / 72.0)
+
+typedef struct heatmap_test {
+    const char *program;
+    const char *data;
+    char folder[SCRATCH_FOLDER_SIZE];  /* a fresh scratch folder for each test */
+} heatmap_test;
+
+static int make_folder(void **state)
+{
+    heatmap_test *t = *state;
+    return make_scratch_folder(t->folder, "heatmap_book") ? 0 : -1;
+}
+
+static int remove_scratch(void **state)
+{
+    heatmap_test *t = *state;
+    remove_folder(t->folder);
+    return 0;
+}
+
+static const char *data_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
+{
+    snprintf(path, PATH_SIZE, "%s/%s", t->data, name);
+    return path;
+}
+
+static const char *scratch_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
+{
+    snprintf(path, PATH_SIZE, "%s/%s", t->folder, name);
+    return path;
+}
+
+/* Run attnlab-heatmap with the arguments after t, ending with NULL. */
+#define run_heatmap(result, t, ...)                                                       \
+    assert_int_equal(run_program_args(&(result), NULL, (t)->program, __VA_ARGS__, NULL), 0)
+
+/* Run the program, expect success, and decode the PNG it wrote at out. */
+#define draw(picture, t, out, ...)                                                        \
+    do {                                                                                  \
+        run_result r_;                                                                    \
+        run_heatmap(r_, t, __VA_ARGS__, "-o", out);                                       \
+        if (r_.exit_code != 0) {                                                          \
+            fail_msg("attnlab-heatmap exited %d: %s", r_.exit_code, r_.err);              \
+        }                                                                                 \
+        run_result_free(&r_);                                                             \
+        assert_true(png_picture_read(&(picture), out));                                   \
+    } while (0)
+
+/* The SVG beside out (out ends in .png), read whole; the caller frees it. */
+static char *svg_beside(const char *out)
+{
+    char path[PATH_SIZE];
+    snprintf(path, sizeof path, "%.*s.svg", (int)(strlen(out) - 4), out);
+    size_t length;
+    char *text = read_whole_file(path, &length);
+    if (!text) {
+        fail_msg("no SVG at %s", path);
+    }
+    return text;
+}
+
+/* The cells' top-left corner: the frame is a run of `frame` colour one
+ * pixel outside the cells, width + 2 long; text never makes such a run.
+ * The search starts at column from_x, so a second panel can be found. */
+static bool find_cells_from(const png_picture *p, int cells_width, int from_x, int *x, int *y)
+{
+    for (int row = 0; row < p->height; row++) {
+        int run = 0;
+        for (int column = from_x; column < p->width; column++) {
+            run = colour_equal(png_pixel(p, column, row), frame) ? run + 1 : 0;
+            if (run == cells_width + 2 &&
+                (column + 1 == p->width || !colour_equal(png_pixel(p, column + 1, row), frame))) {
+                *x = column - cells_width;
+                *y = row + 1;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The longest vertical run of `frame` colour in any column from x0 on: the
+ * colour bar's sides are such runs, its height + 2 long (the frame's top
+ * and bottom lines cross them). */
+static int longest_frame_column(const png_picture *p, int x0)
+{
+    int longest = 0;
+    for (int x = x0; x < p->width; x++) {
+        int run = 0;
+        for (int y = 0; y < p->height; y++) {
+            run = colour_equal(png_pixel(p, x, y), frame) ? run + 1 : 0;
+            longest = run > longest ? run : longest;
+        }
+    }
+    return longest;
+}
+
+/* ---- the bar chart's value axis ------------------------------------------------ */
+
+/* --axes ROWS,COLS: for a bar chart the first name is the value axis (it
+ * read "probability" or "value" whatever --axes said). */
+static void bars_name_their_value_axis_after_the_first_axes_name(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_cross.jsonl");
+    draw(p, t, scratch_file(out, t, "b.png"), trace, "--select", "probs", "--bars", "--svg",
+         "--axes", "chance of the word,next word");
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">chance of the word</text>"));
+    assert_non_null(strstr(svg, ">next word</text>"));
+    assert_null(strstr(svg, ">probability</text>"));
+    free(svg);
+    /* Without --axes, a probability row's axis still says so. */
+    draw(p, t, out, trace, "--select", "probs", "--bars", "--svg");
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">probability</text>"));
+    free(svg);
+}
+
+/* ---- the colour bar -------------------------------------------------------------- */
+
+/* A 1 x 6 heatmap at --scale 40 is 40 pixels high. Its colour bar was 6
+ * tick lines (140 pixels) whatever the panel; now it is as high as the
+ * cells, or three tick numbers 1.5 lines apart when that is more:
+ * ceil(2 * 1.5 * 7 pt at 150 dpi) = ceil(43.75) = 44 pixels, reading 0,
+ * 0.5 and 1. A 12-row panel keeps a bar as high as its 480 pixels. */
+static void the_colour_bar_follows_a_short_panel(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "row.png"), data_file(trace, t, "render_cross.jsonl"),
+         "--select", "probs", "--svg");
+    int x, y;
+    assert_true(find_cells_from(&p, 6 * 40, 0, &x, &y));
+    int expected = (int)ceil(2 * 1.5 * TICK_PX(150));
+    assert_int_equal(longest_frame_column(&p, x + 6 * 40 + 2), expected + 2);
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">0.5</text>"));
+    assert_null(strstr(svg, ">0.25</text>"));  /* the crowded ticks are thinned */
+    free(svg);
+
+    draw(p, t, out, data_file(trace, t, "render_sentence.jsonl"), "--select",
+         "enc.0.attn.h0.weights", "--svg");
+    assert_true(find_cells_from(&p, 12 * 40, 0, &x, &y));
+    assert_int_equal(longest_frame_column(&p, x + 12 * 40 + 2), 12 * 40 + 2);
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">0.25</text>"));  /* a tall bar keeps every tick */
+    free(svg);
+}
+
+#define TEST(f) cmocka_unit_test_prestate_setup_teardown(f, make_folder, remove_scratch, &t)
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s ATTNLAB_HEATMAP_PROGRAM TESTS_DATA_DIR\n", argv[0]);
+        return 2;
+    }
+    heatmap_test t = {.program = argv[1], .data = argv[2]};
+    const struct CMUnitTest tests[] = {
+        TEST(bars_name_their_value_axis_after_the_first_axes_name),
+        TEST(the_colour_bar_follows_a_short_panel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
