@@ -130,6 +130,41 @@ static int longest_frame_column(const png_picture *p, int x0)
     return longest;
 }
 
+/* Write a trace at path holding the n tensor records (JSON objects
+ * without "kind", one a line) after the header, and its end record. */
+static void write_trace(const char *path, const char *const *records, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"format\": \"attnlab-trace\", \"version\": 1, \"program\": \"test\", "
+               "\"args\": [], \"seed\": 0, \"library\": \"attnlab 0.1.0\", \"level\": "
+               "\"tensors\", \"filter\": \"*\"}\n");
+    for (int k = 0; k < n; k++) {
+        fprintf(f, "{\"kind\": \"tensor\", %s}\n", records[k]);
+    }
+    fprintf(f, "{\"kind\": \"end\", \"records\": %d}\n", n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The y attribute of every <text> element of svg whose content is word,
+ * into ys (room for max); returns how many. */
+static int text_ys(const char *svg, const char *word, double *ys, int max)
+{
+    char needle[256];
+    snprintf(needle, sizeof needle, ">%s</text>", word);
+    int n = 0;
+    for (const char *at = strstr(svg, needle); at && n < max; at = strstr(at + 1, needle)) {
+        const char *start = at;
+        while (start > svg && strncmp(start, "<text ", 6) != 0) {
+            start--;
+        }
+        const char *y = strstr(start, " y=\"");
+        assert_true(y && y < at);
+        ys[n++] = strtod(y + 4, NULL);
+    }
+    return n;
+}
+
 /* ---- the bar chart's value axis ------------------------------------------------ */
 
 /* --axes ROWS,COLS: for a bar chart the first name is the value axis (it
@@ -190,6 +225,66 @@ static void the_colour_bar_follows_a_short_panel(void **state)
     free(svg);
 }
 
+/* ---- panels of one row ------------------------------------------------------------ */
+
+/* Three panels of different shapes and labels, as a padded batch draws
+ * them: 3 x 3 with short keys (upright labels), 5 x 5 with long ones
+ * (turned, much taller) and 2 x 2. In their row the cells' tops are at
+ * one height, the three "keys" names at one height (above the tallest
+ * labels) and the titles at one height above them. */
+static void panels_of_a_row_line_up_whatever_their_shapes(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    snprintf(trace, sizeof trace, "%s.shapes.jsonl", t->folder);
+    const char *records[] = {
+        "\"name\": \"pad.0.weights\", \"role\": \"activation\", \"op\": \"softmax_rows\", "
+        "\"inputs\": [], \"shape\": [3, 3], \"rows\": [\"a\", \"b\", \"c\"], "
+        "\"cols\": [\"a\", \"b\", \"c\"], \"dtype\": \"float32\", "
+        "\"data\": [[1, 0, 0], [0.5, 0.5, 0], [0, 0, 1]]",
+        "\"name\": \"pad.1.weights\", \"role\": \"activation\", \"op\": \"softmax_rows\", "
+        "\"inputs\": [], \"shape\": [5, 5], \"rows\": [\"the\", \"extraordinarily\", "
+        "\"long\", \"tokens\", \"here\"], \"cols\": [\"the\", \"extraordinarily\", "
+        "\"long\", \"tokens\", \"here\"], \"dtype\": \"float32\", "
+        "\"data\": [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], "
+        "[0, 0, 0, 0, 1]]",
+        "\"name\": \"pad.2.weights\", \"role\": \"activation\", \"op\": \"softmax_rows\", "
+        "\"inputs\": [], \"shape\": [2, 2], \"rows\": [\"x\", \"y\"], "
+        "\"cols\": [\"x\", \"y\"], \"dtype\": \"float32\", \"data\": [[1, 0], [0, 1]]",
+    };
+    write_trace(trace, records, 3);
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "shapes.png"), trace, "--select", "pad.*.weights", "--svg");
+    unlink(trace);
+    int x[3], y[3], from = 0;
+    const int sides[3] = {3, 5, 2};
+    for (int k = 0; k < 3; k++) {
+        if (!find_cells_from(&p, sides[k] * 40, from, &x[k], &y[k])) {
+            fail_msg("panel %d's cells (%d pixels wide) not found", k, sides[k] * 40);
+        }
+        from = x[k] + sides[k] * 40 + 2;
+    }
+    png_picture_free(&p);
+    assert_int_equal(y[1], y[0]);
+    assert_int_equal(y[2], y[0]);
+    char *svg = svg_beside(out);
+    double ys[4];
+    assert_int_equal(text_ys(svg, "keys", ys, 4), 3);
+    assert_float_equal(ys[1], ys[0], 0.005);
+    assert_float_equal(ys[2], ys[0], 0.005);
+    for (int k = 0; k < 3; k++) {
+        char title[2] = {(char)('0' + k), '\0'};
+        double title_y;
+        assert_int_equal(text_ys(svg, title, &title_y, 1), 1);
+        assert_true(title_y < ys[0]);
+        if (k > 0) {
+            assert_float_equal(title_y, ys[3], 0.005);
+        }
+        ys[3] = title_y;
+    }
+    free(svg);
+}
+
 #define TEST(f) cmocka_unit_test_prestate_setup_teardown(f, make_folder, remove_scratch, &t)
 
 int main(int argc, char **argv)
@@ -202,6 +297,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         TEST(bars_name_their_value_axis_after_the_first_axes_name),
         TEST(the_colour_bar_follows_a_short_panel),
+        TEST(panels_of_a_row_line_up_whatever_their_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,14 +57,19 @@ typedef struct heatmap_style {
     bool annotate;
 } heatmap_style;
 
-/* One laid-out panel: its scene with the plot area at (0, 0). The title
- * is added last by the figure, so that every title of a figure row stands
- * at one height: the highest of the row's title_y. */
+/* One laid-out panel: its scene with the plot area at (0, 0). The column
+ * axis name and the title are added last by the figure, so that across a
+ * figure row every axis name stands at one height, above the tallest
+ * column labels of the row, and every title likewise above the highest
+ * of them. */
 typedef struct heatmap_panel {
     scene drawing;
     int plot_width, plot_height;   /* the cells (or the bar chart's plot area) */
     double body_right;             /* right edge of all but the title */
     bool has_masked;               /* draw the "masked" legend */
+    const char *col_axis;          /* a heatmap's column axis name to stand
+                                      above header_y ("" none; NULL for bars) */
+    double header_y;               /* the top of the column labels */
     double title_x;                /* the title's centre */
     double title_y;                /* the lowest the title's bottom may stand:
                                       clear of everything above the plot */

@@ -204,16 +204,35 @@ static colour_scale scale_for(const al_trace_tensor *const *tensors, int n,
     return scale;
 }
 
-/* Each panel's title, every title of a figure row at the height of the
- * highest: a bar chart whose value labels rise above its plot, or a
- * heatmap with longer column labels, would otherwise lift its title above
- * its neighbours'. All panels of a row share their plot's top, so their
- * title_y compare directly. */
-static void add_panel_titles(heatmap_panel *panels, char **titles, int n, int columns,
-                             const heatmap_style *style)
+/* Each heatmap's column axis name and each panel's title, every one of a
+ * figure row at one height: the axis names just above the tallest column
+ * labels of the row, the titles above the highest axis name (or, for a
+ * bar chart, its highest value label). Panels of different shapes or with
+ * labels of different lengths (a sentence beside one padded with <pad>)
+ * then line up. All panels of a row share their plot's top, so their
+ * header_y and title_y compare directly. */
+static void add_panel_headers(heatmap_panel *panels, char **titles, int n, int columns,
+                              const heatmap_style *style)
 {
     for (int first = 0; first < n; first += columns) {
         int end = first + columns < n ? first + columns : n;
+        double header_y = 0;
+        for (int k = first; k < end; k++) {
+            header_y = panels[k].col_axis ? fmin(header_y, panels[k].header_y) : header_y;
+        }
+        for (int k = first; k < end; k++) {
+            heatmap_panel *panel = &panels[k];
+            if (!panel->col_axis) {
+                continue;
+            }
+            panel->title_y = header_y - style->gap / 2.0;
+            if (panel->col_axis[0]) {
+                box axis = scene_add_text(&panel->drawing, panel->col_axis, style->axis_px, 0,
+                                          panel->title_x, header_y - style->gap, 0.5, 1,
+                                          RGB_SOFT_TEXT);
+                panel->title_y = axis.y0 - style->gap / 2.0;
+            }
+        }
         double row_title_y = panels[first].title_y;
         for (int k = first + 1; k < end; k++) {
             row_title_y = fmin(row_title_y, panels[k].title_y);
@@ -248,7 +267,7 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     }
     int columns = grid_columns(n, options->columns);
     if (!options->bare) {
-        add_panel_titles(panels, titles, n, columns, &panel_style);
+        add_panel_headers(panels, titles, n, columns, &panel_style);
     }
     int origin_x[MAX_PANELS], origin_y[MAX_PANELS];
     int spacing = (int)lround(2.5 * style->label_px);
