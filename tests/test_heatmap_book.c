@@ -130,6 +130,35 @@ static int longest_frame_column(const png_picture *p, int x0)
     return longest;
 }
 
+/* A failure as promised: exit 2, one line on stderr naming the program,
+ * holding `about`, and nothing written in the scratch folder. */
+static void assert_refused_writing_nothing(const heatmap_test *t, const char *about,
+                                           const char *const *args)
+{
+    char out[PATH_SIZE];
+    const char *argv[32] = {t->program};
+    int n = 1;
+    for (; args[n - 1]; n++) {
+        argv[n] = args[n - 1];
+    }
+    argv[n++] = "-o";
+    argv[n++] = scratch_file(out, t, "never.png");
+    argv[n++] = "--svg";
+    argv[n] = NULL;
+    run_result r;
+    assert_int_equal(run_program(&r, argv, NULL), 0);
+    assert_int_equal(r.exit_code, 2);
+    if (strncmp(r.err, "attnlab-heatmap: ", 17) != 0) {
+        fail_msg("stderr does not start with the program's name: %s", r.err);
+    }
+    assert_true(strchr(r.err, '\n') == r.err + r.err_length - 1);
+    if (!strstr(r.err, about)) {
+        fail_msg("the message does not mention \"%s\": %s", about, r.err);
+    }
+    assert_int_equal(count_entries(t->folder), 0);
+    run_result_free(&r);
+}
+
 /* Write a trace at path holding the n tensor records (JSON objects
  * without "kind", one a line) after the header, and its end record. */
 static void write_trace(const char *path, const char *const *records, int n)
@@ -225,6 +254,79 @@ static void the_colour_bar_follows_a_short_panel(void **state)
     free(svg);
 }
 
+/* ---- panel titles ----------------------------------------------------------------- */
+
+/* --panel-title, once per panel in the trace's order, titles the panels
+ * in words, commas and all; the trace's names (h0, h1) are then printed
+ * nowhere. Without it the panels keep today's titles. */
+static void panel_titles_are_the_words_given(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_heads.jsonl");
+    draw(p, t, scratch_file(out, t, "heads.png"), trace, "--select", "enc.0.attn.h[01].weights",
+         "--panel-title", "head 1", "--panel-title", "head 2, the other one", "--title",
+         "Two heads", "--svg");
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">head 1</text>"));
+    assert_non_null(strstr(svg, ">head 2, the other one</text>"));
+    assert_non_null(strstr(svg, ">Two heads</text>"));
+    assert_null(strstr(svg, ">h0</text>"));
+    assert_null(strstr(svg, ">h1</text>"));
+    double first, second;
+    assert_int_equal(text_ys(svg, "head 1", &first, 1), 1);
+    assert_int_equal(text_ys(svg, "head 2, the other one", &second, 1), 1);
+    assert_float_equal(first, second, 0.005);  /* one row, one height */
+    free(svg);
+
+    draw(p, t, out, trace, "--select", "enc.0.attn.h[01].weights", "--svg");
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">h0</text>"));
+    assert_non_null(strstr(svg, ">h1</text>"));
+    free(svg);
+}
+
+/* One title for a one-panel figure names that panel; --title then
+ * stands above it as the figure's. */
+static void one_panel_takes_its_panel_title_under_the_figure_title(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "one.png"), data_file(trace, t, "render_cross.jsonl"),
+         "--select", "probs", "--bars", "--panel-title", "after <s>", "--title", "Next word",
+         "--svg");
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    double panel_y, figure_y;
+    assert_int_equal(text_ys(svg, "after &lt;s&gt;", &panel_y, 1), 1);
+    assert_int_equal(text_ys(svg, "Next word", &figure_y, 1), 1);
+    assert_true(figure_y < panel_y);
+    assert_null(strstr(svg, ">probs</text>"));
+    free(svg);
+}
+
+static void a_wrong_count_of_panel_titles_is_refused(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE];
+    data_file(trace, t, "render_heads.jsonl");
+    const char *too_few[] = {trace, "--select", "enc.0.attn.h[01].weights", "--panel-title",
+                             "head 1", NULL};
+    assert_refused_writing_nothing(t, "1 --panel-title given for 2 panels "
+                                      "(enc.0.attn.h0.weights, ...); give one per panel",
+                                   too_few);
+    const char *too_many[] = {trace, "--select", "enc.0.attn.h0.weights", "--panel-title", "a",
+                              "--panel-title", "b", NULL};
+    assert_refused_writing_nothing(t, "2 --panel-title given for 1 panel", too_many);
+    const char *lines[] = {trace, "--lines", "--select", "enc.0.attn.h0.weights",
+                           "--panel-title", "a", NULL};
+    assert_refused_writing_nothing(t, "a line chart has one plot", lines);
+}
+
 /* ---- panels of one row ------------------------------------------------------------ */
 
 /* Three panels of different shapes and labels, as a padded batch draws
@@ -298,6 +400,9 @@ int main(int argc, char **argv)
         TEST(bars_name_their_value_axis_after_the_first_axes_name),
         TEST(the_colour_bar_follows_a_short_panel),
         TEST(panels_of_a_row_line_up_whatever_their_shapes),
+        TEST(panel_titles_are_the_words_given),
+        TEST(one_panel_takes_its_panel_title_under_the_figure_title),
+        TEST(a_wrong_count_of_panel_titles_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

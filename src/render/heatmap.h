@@ -27,6 +27,8 @@ typedef struct heatmap_options {
     const char **selects;          /* --select patterns */
     int n_selects;
     const char *title;             /* --title, or NULL */
+    const char **panel_titles;     /* --panel-title, one per panel drawn */
+    int n_panel_titles;
     const char *row_axis, *col_axis;  /* --axes, or NULL for automatic; with
                                          --lines the x and y axis names */
     bool svg, gray, annotate, bars, bare;

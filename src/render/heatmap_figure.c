@@ -49,7 +49,10 @@ void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_tensor *co
 
 /* Titles for the panels (panel_titles[k], each malloc'ed) and for the
  * figure (*figure_title, malloc'ed, or NULL for a single panel or when
- * the names share nothing and there is no --title). */
+ * the names share nothing and there is no --title). --panel-title gives
+ * the panels' titles in words, as typed (the trace names then appear
+ * nowhere in the panels: a book prints the words); without it each
+ * panel is titled by what tells its tensor's name apart. */
 static al_status make_titles(char **panel_titles, char **figure_title,
                              const al_trace_tensor *const *t, int n,
                              const heatmap_options *options, al_error *err)
@@ -68,7 +71,11 @@ static al_status make_titles(char **panel_titles, char **figure_title,
             snprintf(row_part, sizeof row_part, ", row %d (%s)", options->row,
                      tensor_label(t[k], true, options->row, buffer, sizeof buffer));
         }
-        const char *whole = (n == 1 && options->title) ? options->title : NULL;
+        const char *whole = options->n_panel_titles > 0 ? options->panel_titles[k]
+                            : (n == 1 && options->title) ? options->title : NULL;
+        if (options->n_panel_titles > 0) {
+            row_part[0] = '\0';  /* the words given say which row it is */
+        }
         size_t size = (whole ? strlen(whole) : length) + strlen(row_part) + 1;
         panel_titles[k] = malloc(size);
         if (!panel_titles[k]) {
@@ -80,7 +87,8 @@ static al_status make_titles(char **panel_titles, char **figure_title,
             snprintf(panel_titles[k], size, "%.*s%s", (int)length, name + prefix, row_part);
         }
     }
-    if (n > 1 && (options->title || prefix + suffix > 0)) {
+    bool own_panel_title = n == 1 && options->n_panel_titles > 0;
+    if ((n > 1 && (options->title || prefix + suffix > 0)) || (own_panel_title && options->title)) {
         const char *name = t[0]->name;
         size_t size = options->title ? strlen(options->title) + 1 : prefix + suffix + 2;
         *figure_title = malloc(size);

@@ -98,7 +98,14 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         cli_report(PROGRAM, "out of memory");
         return BAD_OPTION;
     }
+    o->panel_titles = calloc((size_t)argc, sizeof *o->panel_titles);
+    if (!o->panel_titles) {
+        free(words);
+        cli_report(PROGRAM, "out of memory");
+        return BAD_OPTION;
+    }
     cli_list selects = {.items = o->selects, .capacity = argc};
+    cli_list panel_titles = {.items = o->panel_titles, .capacity = argc};
     cli_list operands = {.items = words, .capacity = argc};
     const cli_option options[] = {
         {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &o->out_path,
@@ -110,6 +117,11 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .help = "also write the figure as SVG (FILE with .svg instead of .png)"},
         {.name = "title", .kind = CLI_STRING, .target = &o->title, .value_name = "TEXT",
          .help = "the title (default: the tensor's name)"},
+        {.name = "panel-title", .kind = CLI_LIST, .target = &panel_titles,
+         .value_name = "TEXT",
+         .help = "a panel's title in words ('head 1'), repeated once per panel\n"
+                 "in drawing order (the trace's order); any text, commas too\n"
+                 "(default: what tells the tensor names apart, 'h0')"},
         {.name = "axes", .kind = CLI_CUSTOM, .target = &axes, .value_name = "ROWS,COLS",
          .help = "axis names (default: queries,keys; target,source for\n"
                  "cross-attention and s2s.* tensors); with --bars VALUES,LABELS\n"
@@ -164,6 +176,7 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     cli_error error;
     cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
     o->n_selects = selects.count;
+    o->n_panel_titles = panel_titles.count;
     o->trace_path = operands.count > 0 ? words[0] : NULL;
     const char *second = operands.count > 1 ? words[1] : NULL;
     free(words);
@@ -214,6 +227,12 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     }
     if (o->lines && o->n_selects == 0) {
         cli_report(PROGRAM, "--lines needs --select NAME for the series to draw");
+        return BAD_OPTION;
+    }
+    if (o->n_panel_titles > 0 && (o->lines || o->bare)) {
+        cli_report(PROGRAM, "--panel-title titles the panels of heatmaps and bar charts; %s",
+                   o->lines ? "a line chart has one plot: use --title and --legend"
+                            : "--bare draws no text");
         return BAD_OPTION;
     }
     if (o->bare && (o->bars || o->annotate)) {
@@ -295,6 +314,11 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
                              o->scale, CANVAS_MAX_PIXELS, o->bars ? " or --top" : "");
         }
     }
+    if (status == AL_OK && o->n_panel_titles > 0 && o->n_panel_titles != *n) {
+        status = al_fail(err, AL_ERR_ARG, "%d --panel-title given for %d panel%s (%s%s); give "
+                         "one per panel, in the trace's order", o->n_panel_titles, *n,
+                         *n == 1 ? "" : "s", (*chosen)[0]->name, *n > 1 ? ", ..." : "");
+    }
     if (status == AL_OK && o->bare && *n != 1) {
         status = al_fail(err, AL_ERR_ARG, "--bare draws one tensor, and %d were selected", *n);
     }
@@ -346,6 +370,7 @@ int main(int argc, char **argv)
     parse_result parsed = parse_options(&options, &axes_copy, argc, argv);
     if (parsed != PARSED) {
         free(options.selects);
+        free(options.panel_titles);
         free(axes_copy);
         return parsed == HELP_SHOWN ? 0 : EXIT_BAD_INPUT;
     }
@@ -381,6 +406,7 @@ int main(int argc, char **argv)
     free(chosen);
     al_trace_file_free(trace);
     free(options.selects);
+    free(options.panel_titles);
     free(axes_copy);
     return status == AL_OK ? 0 : EXIT_BAD_INPUT;
 }
