@@ -387,6 +387,124 @@ static void panels_of_a_row_line_up_whatever_their_shapes(void **state)
     free(svg);
 }
 
+/* ---- the printed width ------------------------------------------------------------- */
+
+/* The width of the widest horizontal run of `frame` colour: the cells'
+ * frame of the one panel drawn, cells across x side + 2. */
+static int widest_frame_run(const png_picture *p)
+{
+    int widest = 0;
+    for (int y = 0; y < p->height; y++) {
+        int run = 0;
+        for (int x = 0; x < p->width; x++) {
+            run = colour_equal(png_pixel(p, x, y), frame) ? run + 1 : 0;
+            widest = run > widest ? run : widest;
+        }
+    }
+    return widest;
+}
+
+/* --print-width LENGTH at --dpi N makes the PNG exactly LENGTH x N pixels
+ * wide: 3.3 in at 300 dpi is 990; 84 mm is 84 / 25.4 x 300 = 992.1, so
+ * 992, and 8.4 cm the same. Text keeps its point size (7-point colour
+ * bar numbers: 7 x 300 / 72 = 29.17 pixels) and the cells grow to fill
+ * the width: wider than the 40 pixels of --scale, and wider at 6.9 in
+ * than at 3.3 in. The same command writes the same bytes. */
+static void the_print_width_sets_the_pixel_width_at_the_dpi(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE], again[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_heads.jsonl");
+    const struct {
+        const char *length;
+        int pixels;
+    } widths[] = {{"3.3in", 990}, {"84mm", 992}, {"8.4cm", 992}, {"6.9in", 2070}};
+    int cell_run[4];
+    for (int k = 0; k < 4; k++) {
+        draw(p, t, scratch_file(out, t, "w.png"), trace, "--select", "enc.0.attn.h0.weights",
+             "--dpi", "300", "--print-width", widths[k].length, "--svg");
+        assert_int_equal(p.width, widths[k].pixels);
+        assert_true(p.has_phys);
+        assert_int_equal(p.phys_x, 11811);  /* 300 / 0.0254 */
+        cell_run[k] = widest_frame_run(&p);
+        png_picture_free(&p);
+        char *svg = svg_beside(out);
+        char size[64];
+        snprintf(size, sizeof size, "font-size=\"%.2f\"", TICK_PX(300));
+        assert_non_null(strstr(svg, size));
+        snprintf(size, sizeof size, "width=\"%d\"", widths[k].pixels);
+        assert_non_null(strstr(svg, size));
+        free(svg);
+    }
+    int cells = 6;  /* render_heads: six tokens */
+    assert_true(cell_run[0] - 2 > cells * 40);
+    assert_true(cell_run[3] > cell_run[0]);
+    assert_int_equal((cell_run[0] - 2) % cells, 0);  /* whole-pixel cells */
+
+    size_t length[2];
+    draw(p, t, scratch_file(again, t, "again.png"), trace, "--select", "enc.0.attn.h0.weights",
+         "--dpi", "300", "--print-width", "6.9in", "--svg");
+    png_picture_free(&p);
+    char *bytes[2] = {read_whole_file(out, &length[0]), read_whole_file(again, &length[1])};
+    assert_non_null(bytes[0]);
+    assert_non_null(bytes[1]);
+    assert_int_equal(length[0], length[1]);
+    assert_memory_equal(bytes[0], bytes[1], length[0]);
+    free(bytes[0]);
+    free(bytes[1]);
+}
+
+/* A figure too wide for the column even with cells just big enough for
+ * their labels keeps the width exact by shrinking cells and text
+ * together: four 6-token panels at 1.5 in and 150 dpi (225 pixels). Bar
+ * and line charts take the width too. */
+static void a_crowded_figure_shrinks_text_and_cells_to_the_width(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_heads.jsonl");
+    draw(p, t, scratch_file(out, t, "crowded.png"), trace, "--select", "enc.0.attn.h*.weights",
+         "--print-width", "1.5in", "--svg");
+    assert_int_equal(p.width, 225);
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    char size[64];
+    snprintf(size, sizeof size, "font-size=\"%.2f\"", TICK_PX(150));
+    assert_null(strstr(svg, size));  /* the 7-point numbers are smaller */
+    free(svg);
+
+    draw(p, t, out, data_file(trace, t, "render_cross.jsonl"), "--select", "probs", "--bars",
+         "--print-width", "84mm", "--dpi", "300");
+    assert_int_equal(p.width, 992);
+    png_picture_free(&p);
+    draw(p, t, out, trace, "--lines", "--select", "probs", "--print-width", "6.9in");
+    assert_int_equal(p.width, 1035);  /* 6.9 x 150 */
+    png_picture_free(&p);
+}
+
+static void a_bad_print_width_is_refused(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE];
+    data_file(trace, t, "render_sentence.jsonl");
+    const char *no_unit[] = {trace, "--print-width", "3.3", NULL};
+    assert_refused_writing_nothing(t, "--print-width needs a length with its unit (3.3in, 84mm "
+                                      "or 8.4cm) from 0.5in to 40in, not '3.3'", no_unit);
+    const char *too_narrow[] = {trace, "--print-width", "10mm", NULL};
+    assert_refused_writing_nothing(t, "not '10mm'", too_narrow);
+    /* 40 in at 1200 dpi is 48000 pixels wide; the 12 x 12 weights are
+     * about as high: far past the 100 million pixels a figure may have. */
+    const char *huge[] = {trace, "--select", "enc.0.attn.h0.weights", "--print-width", "40in",
+                          "--dpi", "1200", NULL};
+    assert_refused_writing_nothing(t, "--print-width 40in at --dpi 1200 makes a figure of 48000 "
+                                      "x ", huge);
+    const char *bare[] = {trace, "--select", "enc.0.attn.h0.weights", "--bare", "--print-width",
+                          "3.3in", NULL};
+    assert_refused_writing_nothing(t, "--print-width cannot go with it", bare);
+}
+
 #define TEST(f) cmocka_unit_test_prestate_setup_teardown(f, make_folder, remove_scratch, &t)
 
 int main(int argc, char **argv)
@@ -403,6 +521,9 @@ int main(int argc, char **argv)
         TEST(panel_titles_are_the_words_given),
         TEST(one_panel_takes_its_panel_title_under_the_figure_title),
         TEST(a_wrong_count_of_panel_titles_is_refused),
+        TEST(the_print_width_sets_the_pixel_width_at_the_dpi),
+        TEST(a_crowded_figure_shrinks_text_and_cells_to_the_width),
+        TEST(a_bad_print_width_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,10 @@ typedef struct heatmap_options {
     int columns;                   /* --columns, or 0 for automatic */
     int scale;                     /* pixels per cell */
     int dpi;
+    double print_width_in;         /* --print-width in inches, or 0 */
+    double cell_zoom;              /* cells (a line chart's plot) alone, and */
+    double zoom;                   /* cells and text together: both 1 unless
+                                      --print-width asks for a width */
     int label_angle;               /* 90 or 45: how long column labels turn */
     bool has_range;                /* --range low,high */
     float range_low, range_high;

@@ -60,6 +60,29 @@ static bool parse_range(void *target, const char *value)
     return true;
 }
 
+/* --print-width LENGTH: a number and its unit, in, mm or cm, from half
+ * an inch to 40 inches; kept in inches. */
+static bool parse_print_width(void *target, const char *value)
+{
+    static const struct {
+        const char *unit;
+        double per_inch;
+    } units[] = {{"in", 1}, {"mm", 25.4}, {"cm", 2.54}};
+    char *end;
+    double length = strtod(value, &end);
+    if (end == value || !isfinite(length)) {
+        return false;
+    }
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+        if (strcmp(end, units[k].unit) == 0) {
+            double inches = length / units[k].per_inch;
+            *(double *)target = inches;
+            return inches >= 0.5 && inches <= 40;
+        }
+    }
+    return false;
+}
+
 /* --label-angle: 90 or 45 only; the layout knows no other turn. */
 static bool parse_angle(void *target, const char *value)
 {
@@ -89,7 +112,8 @@ typedef enum parse_result { PARSED, HELP_SHOWN, BAD_OPTION } parse_result;
 /* Read the command line into *o. *axes_copy holds --axes' strings. */
 static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc, char **argv)
 {
-    *o = (heatmap_options){.row = -1, .scale = 40, .dpi = 150, .label_angle = 90};
+    *o = (heatmap_options){.row = -1, .scale = 40, .dpi = 150, .label_angle = 90,
+                           .cell_zoom = 1, .zoom = 1};
     const char *axes = NULL;
     const char **words = calloc((size_t)argc, sizeof *words);
     o->selects = calloc((size_t)argc, sizeof *o->selects);
@@ -147,6 +171,18 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .help = "resolution written in the PNG (default 150); text sizes in\n"
                  "points follow it",
          .min = 36, .max = 1200},
+        {.name = "print-width", .kind = CLI_CUSTOM, .target = &o->print_width_in,
+         .value_name = "LENGTH",
+         .help = "the printed width, with its unit: 3.3in, 84mm, 8.4cm. The PNG\n"
+                 "is LENGTH x --dpi pixels wide (3.3in at --dpi 300: 990);\n"
+                 "text keeps its point sizes and the cells (a line chart's\n"
+                 "plot) grow or shrink to fill it; where they would be too\n"
+                 "small for their labels, cells and text shrink together.\n"
+                 "The SVG has the same layout. Common book columns are about\n"
+                 "3.3in (84mm) single and 6.9in (175mm) full width; the\n"
+                 "publisher's are the ones that count. Default: --scale",
+         .parse = parse_print_width,
+         .needs = "a length with its unit (3.3in, 84mm or 8.4cm) from 0.5in to 40in"},
         {.name = "label-angle", .kind = CLI_CUSTOM, .target = &o->label_angle,
          .value_name = "A", .help = "90 or 45: how long column labels are turned (default 90)",
          .parse = parse_angle, .needs = "90 or 45"},
@@ -233,6 +269,11 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         cli_report(PROGRAM, "--panel-title titles the panels of heatmaps and bar charts; %s",
                    o->lines ? "a line chart has one plot: use --title and --legend"
                             : "--bare draws no text");
+        return BAD_OPTION;
+    }
+    if (o->bare && o->print_width_in > 0) {
+        cli_report(PROGRAM, "--bare draws cells only, exactly --scale pixels each; "
+                   "--print-width cannot go with it");
         return BAD_OPTION;
     }
     if (o->bare && (o->bars || o->annotate)) {
@@ -325,6 +366,78 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
     return status;
 }
 
+/* Lay the figure out at options->zoom: a line chart or heatmaps and bars. */
+static al_status lay_out(scene *figure, int *width, int *height, text_font *font,
+                         const al_trace_tensor *const *chosen, int n, const al_trace_file *trace,
+                         const heatmap_options *o, al_error *err)
+{
+    return o->lines ? heatmap_lines_figure(figure, width, height, font, chosen, n, trace, o, err)
+                    : heatmap_figure(figure, width, height, font, chosen, n, o, err);
+}
+
+/* Lay the figure out again with cell zoom c; *width is its width. */
+static al_status lay_out_cells(scene *figure, int *width, int *height, text_font *font,
+                               const al_trace_tensor *const *chosen, int n,
+                               const al_trace_file *trace, heatmap_options *o, double c,
+                               al_error *err)
+{
+    o->cell_zoom = c;
+    scene_free(figure);
+    return lay_out(figure, width, height, font, chosen, n, trace, o, err);
+}
+
+/* The figure laid out to fill --print-width: the width at --dpi, in
+ * pixels, is the target. Text keeps its point sizes (the book's type is
+ * the same in every figure) and the cells grow or shrink: the width is a
+ * fixed part (labels, margins, colour bar) plus a part in proportion to
+ * the cells, so two layouts give the cell zoom to try, and a few more
+ * steps take it to the largest that fits (cells are whole pixels, so the
+ * width moves in steps of the cells across). Cells too small for their
+ * labels (smaller than the labels' 8 points need, 0.6 of a side; a line
+ * chart's plot under half its 4 inches) are not made: from that size,
+ * cells and text are zoomed down together until the figure fits. The
+ * figure is then centred in the target width. Without --print-width,
+ * laid out once as --scale and --dpi say. */
+static al_status lay_out_to_width(scene *figure, int *width, int *height, text_font *font,
+                                  const al_trace_tensor *const *chosen, int n,
+                                  const al_trace_file *trace, heatmap_options *o, al_error *err)
+{
+    al_status status = lay_out(figure, width, height, font, chosen, n, trace, o, err);
+    if (status != AL_OK || o->print_width_in <= 0) {
+        return status;
+    }
+    int target = (int)lround(o->print_width_in * o->dpi);
+    double smallest = o->lines ? 0.5 : 8 * o->dpi / 72.0 / 0.6 / o->scale;
+    int width_1 = *width;
+    status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, 2, err);
+    double per_zoom = *width - width_1;  /* pixels per unit of cell zoom */
+    double c = per_zoom > 0 ? 1 + (target - width_1) / per_zoom : smallest;
+    for (int step = 0; status == AL_OK && step < 12; step++) {
+        c = fmax(c, smallest);
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
+        if (status != AL_OK || *width <= target || c == smallest) {
+            break;
+        }
+        c -= fmax((*width - target) / per_zoom, 0.5 / (o->scale * 2.0));
+    }
+    /* Too wide even with the smallest cells: everything shrinks together. */
+    for (int step = 0; status == AL_OK && *width > target && step < 24; step++) {
+        double ratio = (double)target / *width;
+        o->zoom *= step < 4 ? ratio : fmin(ratio, 1 - 0.5 / target);
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
+    }
+    if (status != AL_OK) {
+        return status;
+    }
+    if (*width > target) {
+        return al_fail(err, AL_ERR_ARG, "the figure cannot be laid out %.4g in wide at --dpi %d "
+                       "(%d pixels; it needs %d)", o->print_width_in, o->dpi, target, *width);
+    }
+    scene_translate(figure, floor((target - *width) / 2.0), 0);
+    *width = target;
+    return AL_OK;
+}
+
 /* Draw the figure and write the PNG (and the SVG), committing the files
  * only when every one of them was written. */
 static al_status write_figure(const scene *figure, int width, int height,
@@ -390,10 +503,15 @@ int main(int argc, char **argv)
         status = text_font_open(&font, &err);
     }
     if (status == AL_OK) {
-        status = options.lines ? heatmap_lines_figure(&figure, &width, &height, font, chosen, n,
-                                                      trace, &options, &err)
-                               : heatmap_figure(&figure, &width, &height, font, chosen, n,
-                                                &options, &err);
+        status = lay_out_to_width(&figure, &width, &height, font, chosen, n, trace, &options,
+                                  &err);
+    }
+    if (status == AL_OK && options.print_width_in > 0 &&
+        (double)width * height > CANVAS_MAX_PIXELS) {
+        status = al_fail(&err, AL_ERR_ARG, "--print-width %.4gin at --dpi %d makes a figure of "
+                         "%d x %d pixels, more than a figure may have (%.0f); choose a smaller "
+                         "width or --dpi", options.print_width_in, options.dpi, width, height,
+                         CANVAS_MAX_PIXELS);
     }
     if (status == AL_OK) {
         status = write_figure(&figure, width, height, &options, &err);

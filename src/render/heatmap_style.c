@@ -12,8 +12,10 @@
 
 heatmap_style heatmap_style_for(const heatmap_options *options, text_font *font)
 {
-    double point = options->dpi / 72.0;
-    int scale = options->scale;
+    /* --print-width sizes the cells (cell_zoom), and only when they would
+     * be too small for their labels, cells and text together (zoom). */
+    double point = options->dpi * options->zoom / 72.0;
+    int scale = (int)fmax(2, lround(options->scale * options->cell_zoom * options->zoom));
     heatmap_style style = {
         .scale = scale,
         .title_px = 10 * point,
