@@ -29,6 +29,8 @@
 
 /* The colours the figures promise (src/render/colormap.h). */
 static const colour frame = {0x80, 0x80, 0x80};
+static const colour viridis_middle = {0x21, 0x91, 0x8c};  /* the bar colour */
+static const colour mark = {0xd5, 0x5e, 0x00};            /* marks: vermillion */
 
 /* Text sizes are points at --dpi (src/render/heatmap_style.c): colour-bar
  * numbers are 7 pt, so at 150 dpi 7 * 150 / 72 pixels. */
@@ -387,6 +389,119 @@ static void panels_of_a_row_line_up_whatever_their_shapes(void **state)
     free(svg);
 }
 
+/* ---- marks on bar charts ---------------------------------------------------------- */
+
+/* The rows (from y = 0) holding at least min pixels of colour c in
+ * columns [x0, x1): their first and last, or -1, -1. */
+static void rows_with(const png_picture *p, colour c, int x0, int x1, int min, int *first,
+                      int *last)
+{
+    *first = *last = -1;
+    for (int y = 0; y < p->height; y++) {
+        int count = 0;
+        for (int x = x0; x < x1; x++) {
+            count += colour_equal(png_pixel(p, x, y), c);
+        }
+        if (count >= min) {
+            *first = *first < 0 ? y : *first;
+            *last = y;
+        }
+    }
+}
+
+/* The bars of render_cross's probs (0.5, 0.2, ...) stand on the zero
+ * line; the plot is 5 cells (200 pixels) for [0, 1], so a mark at 0.4
+ * runs 80 pixels above the bars' foot, across the plot: a dashed line
+ * about a point wide (2 pixels at 150 dpi) of the marks' colour, with
+ * its label beside it. */
+static void a_value_mark_is_a_line_across_the_bars_at_its_value(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "m.png"), data_file(trace, t, "render_cross.jsonl"),
+         "--select", "probs", "--bars", "--mark-value", "0.4:u = 0.4", "--svg");
+    int bar_top, bar_foot;
+    rows_with(&p, viridis_middle, 0, p.width, 1, &bar_top, &bar_foot);
+    int zero_y = bar_foot + 1;
+    assert_int_equal(zero_y - bar_top, 100);  /* the 0.5 bar */
+    int first, last;
+    rows_with(&p, mark, 0, p.width, 40, &first, &last);  /* 40: a line, not the label */
+    if (first < zero_y - 80 - 2 || last > zero_y - 80 + 1) {
+        fail_msg("the mark spans rows %d to %d; 0.4 is at y = %d", first, last, zero_y - 80);
+    }
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    assert_non_null(strstr(svg, "fill=\"#d55e00\">u = 0.4</text>"));
+    free(svg);
+    /* Without a label, the value as typed; several marks, each drawn. */
+    draw(p, t, out, trace, "--select", "probs", "--bars", "--mark-value", "0.25",
+         "--mark-value", "0.75", "--svg");
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">0.25</text>"));
+    double ys[4];
+    assert_int_equal(text_ys(svg, "0.75", ys, 4), 2);  /* the tick and the mark */
+    free(svg);
+}
+
+/* --mark-column you: the bar of "you" (0.2, 40 pixels) is drawn in the
+ * marks' colour, the others in the bars' colour, and the legend says
+ * what it is. With --top 2 the marked "do" (0.05), not among the two
+ * largest, follows them after an ellipsis. */
+static void a_marked_column_is_drawn_apart_with_its_legend(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_cross.jsonl");
+    draw(p, t, scratch_file(out, t, "c.png"), trace, "--select", "probs", "--bars",
+         "--mark-column", "you", "--mark-legend", "the true word", "--svg");
+    int first, last;
+    rows_with(&p, mark, 0, p.width, 20, &first, &last);
+    assert_int_equal(last - first + 1, 40);
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">the true word</text>"));
+    assert_non_null(strstr(svg, "fill=\"#d55e00\">0.20</text>"));
+    free(svg);
+
+    draw(p, t, out, trace, "--select", "probs", "--bars", "--top", "2", "--mark-column", "do",
+         "--svg");
+    rows_with(&p, mark, 0, p.width, 20, &first, &last);
+    assert_int_equal(last - first + 1, 10);  /* 0.05 of 200 pixels */
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">\xe2\x80\xa6</text>"));
+    assert_non_null(strstr(svg, ">do</text>"));
+    assert_non_null(strstr(svg, ">marked</text>"));
+    assert_null(strstr(svg, ">we</text>"));
+    free(svg);
+}
+
+static void marks_are_refused_where_they_do_not_belong(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE];
+    data_file(trace, t, "render_cross.jsonl");
+    const char *heatmap[] = {trace, "--select", "probs", "--mark-value", "0.4", NULL};
+    assert_refused_writing_nothing(t, "--mark-value marks a bar chart; add --bars", heatmap);
+    const char *column_heatmap[] = {trace, "--select", "probs", "--mark-column", "you", NULL};
+    assert_refused_writing_nothing(t, "--mark-column marks a bar chart; add --bars",
+                                   column_heatmap);
+    const char *unknown[] = {trace, "--select", "probs", "--bars", "--mark-column", "zebra",
+                             NULL};
+    assert_refused_writing_nothing(t, "--mark-column 'zebra' is not a column label of 'probs'",
+                                   unknown);
+    const char *legend_alone[] = {trace, "--select", "probs", "--bars", "--mark-legend", "x",
+                                  NULL};
+    assert_refused_writing_nothing(t, "--mark-legend names the --mark-column bars",
+                                   legend_alone);
+    const char *not_a_number[] = {trace, "--select", "probs", "--bars", "--mark-value", "u:0.4",
+                                  NULL};
+    assert_refused_writing_nothing(t, "--mark-value needs a number V, or V:LABEL", not_a_number);
+}
+
 /* ---- the printed width ------------------------------------------------------------- */
 
 /* The width of the widest horizontal run of `frame` colour: the cells'
@@ -524,6 +639,9 @@ int main(int argc, char **argv)
         TEST(the_print_width_sets_the_pixel_width_at_the_dpi),
         TEST(a_crowded_figure_shrinks_text_and_cells_to_the_width),
         TEST(a_bad_print_width_is_refused),
+        TEST(a_value_mark_is_a_line_across_the_bars_at_its_value),
+        TEST(a_marked_column_is_drawn_apart_with_its_legend),
+        TEST(marks_are_refused_where_they_do_not_belong),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,13 @@
 #include "colormap.h"
 #include "scene.h"
 
+/* --mark-value V[:LABEL]: a line across a bar chart at V. */
+#define MAX_VALUE_MARKS 8
+typedef struct value_mark {
+    double value;
+    char label[64];       /* LABEL, or V as typed */
+} value_mark;
+
 typedef struct heatmap_options {
     const char *trace_path;
     const char *out_path;          /* the PNG; the SVG goes beside it */
@@ -36,6 +43,11 @@ typedef struct heatmap_options {
     const char *x_name;            /* --x: the tensor of x values, or NULL */
     const char *legend;            /* --legend "a,b,...", or NULL */
     int row;                       /* --row for --bars, or -1 */
+    value_mark value_marks[MAX_VALUE_MARKS];  /* --mark-value, in order given */
+    int n_value_marks;
+    const char **mark_columns;     /* --mark-column: labels of bars to mark */
+    int n_mark_columns;
+    const char *mark_legend;       /* --mark-legend: what marked bars are */
     int top;                       /* --top for --bars: the N largest, or 0 for all */
     int columns;                   /* --columns, or 0 for automatic */
     int scale;                     /* pixels per cell */
@@ -127,11 +139,15 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
                           const colour_scale *scale, const heatmap_style *style,
                           const heatmap_options *options);
 
-/* Lay out row `row` of t as a bar chart panel, all but its title. */
+/* Lay out row `row` of t as a bar chart panel, all but its title, with
+ * the --mark-value lines and the --mark-column bars. */
 void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
                         const heatmap_style *style, const heatmap_options *options);
 
 void heatmap_panel_free(heatmap_panel *panel);
+
+/* The column of t whose label is label, or -1. */
+int column_with_label(const al_trace_tensor *t, const char *label);
 
 /* ---- heatmap_figure.c ------------------------------------------------------ */
 

@@ -83,6 +83,31 @@ static bool parse_print_width(void *target, const char *value)
     return false;
 }
 
+/* --mark-value V or V:LABEL, repeatable: a finite number and a label of
+ * at most 63 bytes (V as typed when there is none); at most
+ * MAX_VALUE_MARKS of them. */
+static bool parse_value_mark(void *target, const char *value)
+{
+    heatmap_options *o = target;
+    char *end;
+    double v = strtod(value, &end);
+    if (end == value || !isfinite(v) || (*end != '\0' && *end != ':') ||
+        o->n_value_marks == MAX_VALUE_MARKS) {
+        return false;
+    }
+    value_mark *mark = &o->value_marks[o->n_value_marks];
+    const char *label = *end == ':' ? end + 1 : value;
+    size_t length = *end == ':' ? strlen(label) : (size_t)(end - value);
+    if (length == 0 || length >= sizeof mark->label) {
+        return false;
+    }
+    memcpy(mark->label, label, length);
+    mark->label[length] = '\0';
+    mark->value = v;
+    o->n_value_marks++;
+    return true;
+}
+
 /* --label-angle: 90 or 45 only; the layout knows no other turn. */
 static bool parse_angle(void *target, const char *value)
 {
@@ -123,13 +148,15 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         return BAD_OPTION;
     }
     o->panel_titles = calloc((size_t)argc, sizeof *o->panel_titles);
-    if (!o->panel_titles) {
+    o->mark_columns = calloc((size_t)argc, sizeof *o->mark_columns);
+    if (!o->panel_titles || !o->mark_columns) {
         free(words);
         cli_report(PROGRAM, "out of memory");
         return BAD_OPTION;
     }
     cli_list selects = {.items = o->selects, .capacity = argc};
     cli_list panel_titles = {.items = o->panel_titles, .capacity = argc};
+    cli_list mark_columns = {.items = o->mark_columns, .capacity = argc};
     cli_list operands = {.items = words, .capacity = argc};
     const cli_option options[] = {
         {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &o->out_path,
@@ -165,6 +192,21 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         {.name = "top", .kind = CLI_INT, .target = &o->top, .value_name = "N",
          .help = "--bars: only the N largest values, largest first (ties: the\n"
                  "earlier column first)", .min = 1, .max = 1 << 30},
+        {.name = "mark-value", .kind = CLI_CUSTOM, .target = o, .value_name = "V[:LABEL]",
+         .help = "--bars: a dashed line across the chart at V, labelled LABEL\n"
+                 "(default V) on the right; repeat for more (at most 8):\n"
+                 "--mark-value '0.4:u = 0.4' --mark-value '0.6:u = 0.6'",
+         .parse = parse_value_mark,
+         .needs = "a number V, or V:LABEL (at most 8 marks, labels of at most 63 bytes)"},
+        {.name = "mark-column", .kind = CLI_LIST, .target = &mark_columns,
+         .value_name = "LABEL",
+         .help = "--bars: draw the bar of the column labelled LABEL in another\n"
+                 "colour (with --top, after the N largest if not among them);\n"
+                 "repeatable"},
+        {.name = "mark-legend", .kind = CLI_STRING, .target = &o->mark_legend,
+         .value_name = "TEXT",
+         .help = "what the --mark-column bars are, in the legend under the\n"
+                 "chart ('the true word'; default 'marked')"},
         {.name = "scale", .kind = CLI_INT, .target = &o->scale, .value_name = "N",
          .help = "pixels per cell (default 40)", .min = 2, .max = 400},
         {.name = "dpi", .kind = CLI_INT, .target = &o->dpi, .value_name = "N",
@@ -213,6 +255,7 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
     o->n_selects = selects.count;
     o->n_panel_titles = panel_titles.count;
+    o->n_mark_columns = mark_columns.count;
     o->trace_path = operands.count > 0 ? words[0] : NULL;
     const char *second = operands.count > 1 ? words[1] : NULL;
     free(words);
@@ -245,6 +288,15 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     }
     if (o->top > 0 && !o->bars) {
         cli_report(PROGRAM, "--top chooses the bars --bars draws; add --bars");
+        return BAD_OPTION;
+    }
+    if ((o->n_value_marks > 0 || o->n_mark_columns > 0) && !o->bars) {
+        cli_report(PROGRAM, "%s marks a bar chart; add --bars",
+                   o->n_value_marks > 0 ? "--mark-value" : "--mark-column");
+        return BAD_OPTION;
+    }
+    if (o->mark_legend && o->n_mark_columns == 0) {
+        cli_report(PROGRAM, "--mark-legend names the --mark-column bars; add --mark-column LABEL");
         return BAD_OPTION;
     }
     if (o->row >= 0 && !o->bars) {
@@ -353,6 +405,14 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
                              "pixels at --scale %d, more than a figure may have (%.0f); choose a "
                              "smaller --scale%s", t->name, t->rows, t->cols, width, height,
                              o->scale, CANVAS_MAX_PIXELS, o->bars ? " or --top" : "");
+        }
+    }
+    for (int k = 0; status == AL_OK && k < *n; k++) {
+        for (int m = 0; status == AL_OK && m < o->n_mark_columns; m++) {
+            if (column_with_label((*chosen)[k], o->mark_columns[m]) < 0) {
+                status = al_fail(err, AL_ERR_ARG, "--mark-column '%s' is not a column label of "
+                                 "'%s'", o->mark_columns[m], (*chosen)[k]->name);
+            }
         }
     }
     if (status == AL_OK && o->n_panel_titles > 0 && o->n_panel_titles != *n) {
@@ -484,6 +544,7 @@ int main(int argc, char **argv)
     if (parsed != PARSED) {
         free(options.selects);
         free(options.panel_titles);
+        free(options.mark_columns);
         free(axes_copy);
         return parsed == HELP_SHOWN ? 0 : EXIT_BAD_INPUT;
     }
@@ -525,6 +586,7 @@ int main(int argc, char **argv)
     al_trace_file_free(trace);
     free(options.selects);
     free(options.panel_titles);
+    free(options.mark_columns);
     free(axes_copy);
     return status == AL_OK ? 0 : EXIT_BAD_INPUT;
 }
