@@ -21,12 +21,21 @@
 #include "colormap.h"
 #include "scene.h"
 
+/* --mark-value V[:LABEL]: a line across a bar chart at V. */
+#define MAX_VALUE_MARKS 8
+typedef struct value_mark {
+    double value;
+    char label[64];       /* LABEL, or V as typed */
+} value_mark;
+
 typedef struct heatmap_options {
     const char *trace_path;
     const char *out_path;          /* the PNG; the SVG goes beside it */
     const char **selects;          /* --select patterns */
     int n_selects;
     const char *title;             /* --title, or NULL */
+    const char **panel_titles;     /* --panel-title, one per panel drawn */
+    int n_panel_titles;
     const char *row_axis, *col_axis;  /* --axes, or NULL for automatic; with
                                          --lines the x and y axis names */
     bool svg, gray, annotate, bars, bare;
@@ -34,10 +43,19 @@ typedef struct heatmap_options {
     const char *x_name;            /* --x: the tensor of x values, or NULL */
     const char *legend;            /* --legend "a,b,...", or NULL */
     int row;                       /* --row for --bars, or -1 */
+    value_mark value_marks[MAX_VALUE_MARKS];  /* --mark-value, in order given */
+    int n_value_marks;
+    const char **mark_columns;     /* --mark-column: labels of bars to mark */
+    int n_mark_columns;
+    const char *mark_legend;       /* --mark-legend: what marked bars are */
     int top;                       /* --top for --bars: the N largest, or 0 for all */
     int columns;                   /* --columns, or 0 for automatic */
     int scale;                     /* pixels per cell */
     int dpi;
+    double print_width_in;         /* --print-width in inches, or 0 */
+    double cell_zoom;              /* cells (a line chart's plot) alone, and */
+    double zoom;                   /* cells and text together: both 1 unless
+                                      --print-width asks for a width */
     int label_angle;               /* 90 or 45: how long column labels turn */
     bool has_range;                /* --range low,high */
     float range_low, range_high;
@@ -57,14 +75,19 @@ typedef struct heatmap_style {
     bool annotate;
 } heatmap_style;
 
-/* One laid-out panel: its scene with the plot area at (0, 0). The title
- * is added last by the figure, so that every title of a figure row stands
- * at one height: the highest of the row's title_y. */
+/* One laid-out panel: its scene with the plot area at (0, 0). The column
+ * axis name and the title are added last by the figure, so that across a
+ * figure row every axis name stands at one height, above the tallest
+ * column labels of the row, and every title likewise above the highest
+ * of them. */
 typedef struct heatmap_panel {
     scene drawing;
     int plot_width, plot_height;   /* the cells (or the bar chart's plot area) */
     double body_right;             /* right edge of all but the title */
     bool has_masked;               /* draw the "masked" legend */
+    const char *col_axis;          /* a heatmap's column axis name to stand
+                                      above header_y ("" none; NULL for bars) */
+    double header_y;               /* the top of the column labels */
     double title_x;                /* the title's centre */
     double title_y;                /* the lowest the title's bottom may stand:
                                       clear of everything above the plot */
@@ -94,6 +117,13 @@ box add_slot_labels(scene *s, const heatmap_style *style, slot_label_fn *labels,
  * and the decimals needed to print them in *decimals. */
 int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double high);
 
+/* Every second (third, ...) of the n ticks from nice_ticks, so that ticks
+ * spread evenly over length pixels stand at least spacing apart: a short
+ * colour bar beside a one-row heatmap reads 0, 0.5, 1 rather than five
+ * crowded numbers. The tick at 0 stays when there is one. Returns how many
+ * are left (at the front of ticks) and updates *decimals for their step. */
+int thin_ticks(double *ticks, int n, int *decimals, double length, double spacing);
+
 /* The axis names for t: --axes if given; for attention matrices
  * "queries"/"keys" ("target"/"source" for cross-attention and s2s.*
  * names); "d_in"/"d_out" for parameters; otherwise "tokens" where there
@@ -109,11 +139,15 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
                           const colour_scale *scale, const heatmap_style *style,
                           const heatmap_options *options);
 
-/* Lay out row `row` of t as a bar chart panel, all but its title. */
+/* Lay out row `row` of t as a bar chart panel, all but its title, with
+ * the --mark-value lines and the --mark-column bars. */
 void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_tensor *t, int row,
                         const heatmap_style *style, const heatmap_options *options);
 
 void heatmap_panel_free(heatmap_panel *panel);
+
+/* The column of t whose label is label, or -1. */
+int column_with_label(const al_trace_tensor *t, const char *label);
 
 /* ---- heatmap_figure.c ------------------------------------------------------ */
 

@@ -49,7 +49,10 @@ void shared_name_parts(size_t *prefix, size_t *suffix, const al_trace_tensor *co
 
 /* Titles for the panels (panel_titles[k], each malloc'ed) and for the
  * figure (*figure_title, malloc'ed, or NULL for a single panel or when
- * the names share nothing and there is no --title). */
+ * the names share nothing and there is no --title). --panel-title gives
+ * the panels' titles in words, as typed (the trace names then appear
+ * nowhere in the panels: a book prints the words); without it each
+ * panel is titled by what tells its tensor's name apart. */
 static al_status make_titles(char **panel_titles, char **figure_title,
                              const al_trace_tensor *const *t, int n,
                              const heatmap_options *options, al_error *err)
@@ -68,7 +71,11 @@ static al_status make_titles(char **panel_titles, char **figure_title,
             snprintf(row_part, sizeof row_part, ", row %d (%s)", options->row,
                      tensor_label(t[k], true, options->row, buffer, sizeof buffer));
         }
-        const char *whole = (n == 1 && options->title) ? options->title : NULL;
+        const char *whole = options->n_panel_titles > 0 ? options->panel_titles[k]
+                            : (n == 1 && options->title) ? options->title : NULL;
+        if (options->n_panel_titles > 0) {
+            row_part[0] = '\0';  /* the words given say which row it is */
+        }
         size_t size = (whole ? strlen(whole) : length) + strlen(row_part) + 1;
         panel_titles[k] = malloc(size);
         if (!panel_titles[k]) {
@@ -80,7 +87,8 @@ static al_status make_titles(char **panel_titles, char **figure_title,
             snprintf(panel_titles[k], size, "%.*s%s", (int)length, name + prefix, row_part);
         }
     }
-    if (n > 1 && (options->title || prefix + suffix > 0)) {
+    bool own_panel_title = n == 1 && options->n_panel_titles > 0;
+    if ((n > 1 && (options->title || prefix + suffix > 0)) || (own_panel_title && options->title)) {
         const char *name = t[0]->name;
         size_t size = options->title ? strlen(options->title) + 1 : prefix + suffix + 2;
         *figure_title = malloc(size);
@@ -117,6 +125,7 @@ static double add_colour_bar(scene *s, const colour_scale *scale, const heatmap_
     double ticks[MAX_TICKS];
     int decimals;
     int n = nice_ticks(ticks, MAX_TICKS, &decimals, scale->low, scale->high);
+    n = thin_ticks(ticks, n, &decimals, height, 1.5 * style->tick_px);
     double bottom = y + height;
     for (int k = 0; k < n; k++) {
         double fraction = (ticks[k] - scale->low) / ((double)scale->high - scale->low);
@@ -203,16 +212,35 @@ static colour_scale scale_for(const al_trace_tensor *const *tensors, int n,
     return scale;
 }
 
-/* Each panel's title, every title of a figure row at the height of the
- * highest: a bar chart whose value labels rise above its plot, or a
- * heatmap with longer column labels, would otherwise lift its title above
- * its neighbours'. All panels of a row share their plot's top, so their
- * title_y compare directly. */
-static void add_panel_titles(heatmap_panel *panels, char **titles, int n, int columns,
-                             const heatmap_style *style)
+/* Each heatmap's column axis name and each panel's title, every one of a
+ * figure row at one height: the axis names just above the tallest column
+ * labels of the row, the titles above the highest axis name (or, for a
+ * bar chart, its highest value label). Panels of different shapes or with
+ * labels of different lengths (a sentence beside one padded with <pad>)
+ * then line up. All panels of a row share their plot's top, so their
+ * header_y and title_y compare directly. */
+static void add_panel_headers(heatmap_panel *panels, char **titles, int n, int columns,
+                              const heatmap_style *style)
 {
     for (int first = 0; first < n; first += columns) {
         int end = first + columns < n ? first + columns : n;
+        double header_y = 0;
+        for (int k = first; k < end; k++) {
+            header_y = panels[k].col_axis ? fmin(header_y, panels[k].header_y) : header_y;
+        }
+        for (int k = first; k < end; k++) {
+            heatmap_panel *panel = &panels[k];
+            if (!panel->col_axis) {
+                continue;
+            }
+            panel->title_y = header_y - style->gap / 2.0;
+            if (panel->col_axis[0]) {
+                box axis = scene_add_text(&panel->drawing, panel->col_axis, style->axis_px, 0,
+                                          panel->title_x, header_y - style->gap, 0.5, 1,
+                                          RGB_SOFT_TEXT);
+                panel->title_y = axis.y0 - style->gap / 2.0;
+            }
+        }
         double row_title_y = panels[first].title_y;
         for (int k = first + 1; k < end; k++) {
             row_title_y = fmin(row_title_y, panels[k].title_y);
@@ -247,7 +275,7 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     }
     int columns = grid_columns(n, options->columns);
     if (!options->bare) {
-        add_panel_titles(panels, titles, n, columns, &panel_style);
+        add_panel_headers(panels, titles, n, columns, &panel_style);
     }
     int origin_x[MAX_PANELS], origin_y[MAX_PANELS];
     int spacing = (int)lround(2.5 * style->label_px);
@@ -277,12 +305,14 @@ static void compose(scene *figure, heatmap_panel *panels, const al_trace_tensor 
     }
     /* The bar stands right of the panels (a first-row title may reach over
      * it: the bar starts lower, level with the cells) and spans the cells from
-     * the first row's top to the last row's bottom, but is never shorter
-     * than six tick numbers. */
+     * the first row's top to the last row's bottom. Beside a short panel (a
+     * 1 x 4 cross-attention row) it is as short as three tick numbers one
+     * and a half lines apart allow (thin_ticks keeps that many), so it does
+     * not tower over the cells. */
     int bar_x = (int)ceil(bar_left) + 2 * style->gap;
     int bar_width = (int)lround(fmax(10, 0.35 * style->scale));
     int bar_top = origin_y[0];
-    int bar_height = (int)fmax(plots_bottom - bar_top, ceil(6 * 1.6 * style->tick_px));
+    int bar_height = (int)fmax(plots_bottom - bar_top, ceil(2 * 1.5 * style->tick_px));
     double bottom = add_colour_bar(figure, scale, style, bar_x, bar_top, bar_width, bar_height);
     if (any_masked) {
         add_masked_legend(figure, style, bar_x, (int)ceil(bottom) + 2 * style->gap,

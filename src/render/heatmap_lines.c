@@ -53,7 +53,9 @@ typedef struct axis {
     double length;
 } axis;
 
-/* Sizes in pixels, from --dpi: the chart prints at its stated size. */
+/* Sizes in pixels, from --dpi: the chart prints at its stated size; for
+ * --print-width the plot grows or shrinks (options->cell_zoom), and only
+ * a plot too small to read zooms the text with it (options->zoom). */
 typedef struct lines_style {
     int plot_width, plot_height;
     double title_px, axis_px, tick_px, legend_px;
@@ -63,10 +65,11 @@ typedef struct lines_style {
 
 static lines_style lines_style_for(const heatmap_options *options)
 {
-    double point = options->dpi / 72.0;
+    double dpi = options->dpi * options->zoom, point = dpi / 72.0;
+    double plot_dpi = dpi * options->cell_zoom;
     lines_style style = {
-        .plot_width = (int)lround(4.0 * options->dpi),   /* 4 by 2.6 inches */
-        .plot_height = (int)lround(2.6 * options->dpi),
+        .plot_width = (int)lround(4.0 * plot_dpi),   /* 4 by 2.6 inches */
+        .plot_height = (int)lround(2.6 * plot_dpi),
         .title_px = 10 * point, .axis_px = 8 * point, .tick_px = 7 * point,
         .legend_px = 7 * point,
         .line_width = 1.25 * point, .marker_size = 4.5 * point,

@@ -60,6 +60,54 @@ static bool parse_range(void *target, const char *value)
     return true;
 }
 
+/* --print-width LENGTH: a number and its unit, in, mm or cm, from half
+ * an inch to 40 inches; kept in inches. */
+static bool parse_print_width(void *target, const char *value)
+{
+    static const struct {
+        const char *unit;
+        double per_inch;
+    } units[] = {{"in", 1}, {"mm", 25.4}, {"cm", 2.54}};
+    char *end;
+    double length = strtod(value, &end);
+    if (end == value || !isfinite(length)) {
+        return false;
+    }
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+        if (strcmp(end, units[k].unit) == 0) {
+            double inches = length / units[k].per_inch;
+            *(double *)target = inches;
+            return inches >= 0.5 && inches <= 40;
+        }
+    }
+    return false;
+}
+
+/* --mark-value V or V:LABEL, repeatable: a finite number and a label of
+ * at most 63 bytes (V as typed when there is none); at most
+ * MAX_VALUE_MARKS of them. */
+static bool parse_value_mark(void *target, const char *value)
+{
+    heatmap_options *o = target;
+    char *end;
+    double v = strtod(value, &end);
+    if (end == value || !isfinite(v) || (*end != '\0' && *end != ':') ||
+        o->n_value_marks == MAX_VALUE_MARKS) {
+        return false;
+    }
+    value_mark *mark = &o->value_marks[o->n_value_marks];
+    const char *label = *end == ':' ? end + 1 : value;
+    size_t length = *end == ':' ? strlen(label) : (size_t)(end - value);
+    if (length == 0 || length >= sizeof mark->label) {
+        return false;
+    }
+    memcpy(mark->label, label, length);
+    mark->label[length] = '\0';
+    mark->value = v;
+    o->n_value_marks++;
+    return true;
+}
+
 /* --label-angle: 90 or 45 only; the layout knows no other turn. */
 static bool parse_angle(void *target, const char *value)
 {
@@ -89,7 +137,8 @@ typedef enum parse_result { PARSED, HELP_SHOWN, BAD_OPTION } parse_result;
 /* Read the command line into *o. *axes_copy holds --axes' strings. */
 static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc, char **argv)
 {
-    *o = (heatmap_options){.row = -1, .scale = 40, .dpi = 150, .label_angle = 90};
+    *o = (heatmap_options){.row = -1, .scale = 40, .dpi = 150, .label_angle = 90,
+                           .cell_zoom = 1, .zoom = 1};
     const char *axes = NULL;
     const char **words = calloc((size_t)argc, sizeof *words);
     o->selects = calloc((size_t)argc, sizeof *o->selects);
@@ -98,7 +147,16 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         cli_report(PROGRAM, "out of memory");
         return BAD_OPTION;
     }
+    o->panel_titles = calloc((size_t)argc, sizeof *o->panel_titles);
+    o->mark_columns = calloc((size_t)argc, sizeof *o->mark_columns);
+    if (!o->panel_titles || !o->mark_columns) {
+        free(words);
+        cli_report(PROGRAM, "out of memory");
+        return BAD_OPTION;
+    }
     cli_list selects = {.items = o->selects, .capacity = argc};
+    cli_list panel_titles = {.items = o->panel_titles, .capacity = argc};
+    cli_list mark_columns = {.items = o->mark_columns, .capacity = argc};
     cli_list operands = {.items = words, .capacity = argc};
     const cli_option options[] = {
         {.name = "output", .short_name = 'o', .kind = CLI_STRING, .target = &o->out_path,
@@ -110,9 +168,15 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
          .help = "also write the figure as SVG (FILE with .svg instead of .png)"},
         {.name = "title", .kind = CLI_STRING, .target = &o->title, .value_name = "TEXT",
          .help = "the title (default: the tensor's name)"},
+        {.name = "panel-title", .kind = CLI_LIST, .target = &panel_titles,
+         .value_name = "TEXT",
+         .help = "a panel's title in words ('head 1'), repeated once per panel\n"
+                 "in drawing order (the trace's order); any text, commas too\n"
+                 "(default: what tells the tensor names apart, 'h0')"},
         {.name = "axes", .kind = CLI_CUSTOM, .target = &axes, .value_name = "ROWS,COLS",
          .help = "axis names (default: queries,keys; target,source for\n"
-                 "cross-attention and s2s.* tensors); with --lines X,Y",
+                 "cross-attention and s2s.* tensors); with --bars VALUES,LABELS\n"
+                 "(default: probability or value); with --lines X,Y",
          .parse = parse_axes, .needs = "two names, ROWS,COLS"},
         {.name = "gray", .kind = CLI_FLAG, .target = &o->gray, .help = "grayscale, for print"},
         {.name = "grey", .kind = CLI_FLAG, .target = &o->gray}, /* no help: an alias */
@@ -128,12 +192,39 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         {.name = "top", .kind = CLI_INT, .target = &o->top, .value_name = "N",
          .help = "--bars: only the N largest values, largest first (ties: the\n"
                  "earlier column first)", .min = 1, .max = 1 << 30},
+        {.name = "mark-value", .kind = CLI_CUSTOM, .target = o, .value_name = "V[:LABEL]",
+         .help = "--bars: a dashed line across the chart at V, labelled LABEL\n"
+                 "(default V) on the right; repeat for more (at most 8):\n"
+                 "--mark-value '0.4:u = 0.4' --mark-value '0.6:u = 0.6'",
+         .parse = parse_value_mark,
+         .needs = "a number V, or V:LABEL (at most 8 marks, labels of at most 63 bytes)"},
+        {.name = "mark-column", .kind = CLI_LIST, .target = &mark_columns,
+         .value_name = "LABEL",
+         .help = "--bars: draw the bar of the column labelled LABEL in another\n"
+                 "colour (with --top, after the N largest if not among them);\n"
+                 "repeatable"},
+        {.name = "mark-legend", .kind = CLI_STRING, .target = &o->mark_legend,
+         .value_name = "TEXT",
+         .help = "what the --mark-column bars are, in the legend under the\n"
+                 "chart ('the true word'; default 'marked')"},
         {.name = "scale", .kind = CLI_INT, .target = &o->scale, .value_name = "N",
          .help = "pixels per cell (default 40)", .min = 2, .max = 400},
         {.name = "dpi", .kind = CLI_INT, .target = &o->dpi, .value_name = "N",
          .help = "resolution written in the PNG (default 150); text sizes in\n"
                  "points follow it",
          .min = 36, .max = 1200},
+        {.name = "print-width", .kind = CLI_CUSTOM, .target = &o->print_width_in,
+         .value_name = "LENGTH",
+         .help = "the printed width, with its unit: 3.3in, 84mm, 8.4cm. The PNG\n"
+                 "is LENGTH x --dpi pixels wide (3.3in at --dpi 300: 990);\n"
+                 "text keeps its point sizes and the cells (a line chart's\n"
+                 "plot) grow or shrink to fill it; where they would be too\n"
+                 "small for their labels, cells and text shrink together.\n"
+                 "The SVG has the same layout. Common book columns are about\n"
+                 "3.3in (84mm) single and 6.9in (175mm) full width; the\n"
+                 "publisher's are the ones that count. Default: --scale",
+         .parse = parse_print_width,
+         .needs = "a length with its unit (3.3in, 84mm or 8.4cm) from 0.5in to 40in"},
         {.name = "label-angle", .kind = CLI_CUSTOM, .target = &o->label_angle,
          .value_name = "A", .help = "90 or 45: how long column labels are turned (default 90)",
          .parse = parse_angle, .needs = "90 or 45"},
@@ -163,6 +254,8 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     cli_error error;
     cli_result result = cli_parse(options, &operands, 1, argc, argv, &error);
     o->n_selects = selects.count;
+    o->n_panel_titles = panel_titles.count;
+    o->n_mark_columns = mark_columns.count;
     o->trace_path = operands.count > 0 ? words[0] : NULL;
     const char *second = operands.count > 1 ? words[1] : NULL;
     free(words);
@@ -197,6 +290,15 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
         cli_report(PROGRAM, "--top chooses the bars --bars draws; add --bars");
         return BAD_OPTION;
     }
+    if ((o->n_value_marks > 0 || o->n_mark_columns > 0) && !o->bars) {
+        cli_report(PROGRAM, "%s marks a bar chart; add --bars",
+                   o->n_value_marks > 0 ? "--mark-value" : "--mark-column");
+        return BAD_OPTION;
+    }
+    if (o->mark_legend && o->n_mark_columns == 0) {
+        cli_report(PROGRAM, "--mark-legend names the --mark-column bars; add --mark-column LABEL");
+        return BAD_OPTION;
+    }
     if (o->row >= 0 && !o->bars) {
         cli_report(PROGRAM, "--row chooses the row for --bars; add --bars");
         return BAD_OPTION;
@@ -213,6 +315,17 @@ static parse_result parse_options(heatmap_options *o, char **axes_copy, int argc
     }
     if (o->lines && o->n_selects == 0) {
         cli_report(PROGRAM, "--lines needs --select NAME for the series to draw");
+        return BAD_OPTION;
+    }
+    if (o->n_panel_titles > 0 && (o->lines || o->bare)) {
+        cli_report(PROGRAM, "--panel-title titles the panels of heatmaps and bar charts; %s",
+                   o->lines ? "a line chart has one plot: use --title and --legend"
+                            : "--bare draws no text");
+        return BAD_OPTION;
+    }
+    if (o->bare && o->print_width_in > 0) {
+        cli_report(PROGRAM, "--bare draws cells only, exactly --scale pixels each; "
+                   "--print-width cannot go with it");
         return BAD_OPTION;
     }
     if (o->bare && (o->bars || o->annotate)) {
@@ -294,10 +407,95 @@ static al_status choose_tensors(const al_trace_tensor ***chosen, int *n, const a
                              o->scale, CANVAS_MAX_PIXELS, o->bars ? " or --top" : "");
         }
     }
+    for (int k = 0; status == AL_OK && k < *n; k++) {
+        for (int m = 0; status == AL_OK && m < o->n_mark_columns; m++) {
+            if (column_with_label((*chosen)[k], o->mark_columns[m]) < 0) {
+                status = al_fail(err, AL_ERR_ARG, "--mark-column '%s' is not a column label of "
+                                 "'%s'", o->mark_columns[m], (*chosen)[k]->name);
+            }
+        }
+    }
+    if (status == AL_OK && o->n_panel_titles > 0 && o->n_panel_titles != *n) {
+        status = al_fail(err, AL_ERR_ARG, "%d --panel-title given for %d panel%s (%s%s); give "
+                         "one per panel, in the trace's order", o->n_panel_titles, *n,
+                         *n == 1 ? "" : "s", (*chosen)[0]->name, *n > 1 ? ", ..." : "");
+    }
     if (status == AL_OK && o->bare && *n != 1) {
         status = al_fail(err, AL_ERR_ARG, "--bare draws one tensor, and %d were selected", *n);
     }
     return status;
+}
+
+/* Lay the figure out at options->zoom: a line chart or heatmaps and bars. */
+static al_status lay_out(scene *figure, int *width, int *height, text_font *font,
+                         const al_trace_tensor *const *chosen, int n, const al_trace_file *trace,
+                         const heatmap_options *o, al_error *err)
+{
+    return o->lines ? heatmap_lines_figure(figure, width, height, font, chosen, n, trace, o, err)
+                    : heatmap_figure(figure, width, height, font, chosen, n, o, err);
+}
+
+/* Lay the figure out again with cell zoom c; *width is its width. */
+static al_status lay_out_cells(scene *figure, int *width, int *height, text_font *font,
+                               const al_trace_tensor *const *chosen, int n,
+                               const al_trace_file *trace, heatmap_options *o, double c,
+                               al_error *err)
+{
+    o->cell_zoom = c;
+    scene_free(figure);
+    return lay_out(figure, width, height, font, chosen, n, trace, o, err);
+}
+
+/* The figure laid out to fill --print-width: the width at --dpi, in
+ * pixels, is the target. Text keeps its point sizes (the book's type is
+ * the same in every figure) and the cells grow or shrink: the width is a
+ * fixed part (labels, margins, colour bar) plus a part in proportion to
+ * the cells, so two layouts give the cell zoom to try, and a few more
+ * steps take it to the largest that fits (cells are whole pixels, so the
+ * width moves in steps of the cells across). Cells too small for their
+ * labels (smaller than the labels' 8 points need, 0.6 of a side; a line
+ * chart's plot under half its 4 inches) are not made: from that size,
+ * cells and text are zoomed down together until the figure fits. The
+ * figure is then centred in the target width. Without --print-width,
+ * laid out once as --scale and --dpi say. */
+static al_status lay_out_to_width(scene *figure, int *width, int *height, text_font *font,
+                                  const al_trace_tensor *const *chosen, int n,
+                                  const al_trace_file *trace, heatmap_options *o, al_error *err)
+{
+    al_status status = lay_out(figure, width, height, font, chosen, n, trace, o, err);
+    if (status != AL_OK || o->print_width_in <= 0) {
+        return status;
+    }
+    int target = (int)lround(o->print_width_in * o->dpi);
+    double smallest = o->lines ? 0.5 : 8 * o->dpi / 72.0 / 0.6 / o->scale;
+    int width_1 = *width;
+    status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, 2, err);
+    double per_zoom = *width - width_1;  /* pixels per unit of cell zoom */
+    double c = per_zoom > 0 ? 1 + (target - width_1) / per_zoom : smallest;
+    for (int step = 0; status == AL_OK && step < 12; step++) {
+        c = fmax(c, smallest);
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
+        if (status != AL_OK || *width <= target || c == smallest) {
+            break;
+        }
+        c -= fmax((*width - target) / per_zoom, 0.5 / (o->scale * 2.0));
+    }
+    /* Too wide even with the smallest cells: everything shrinks together. */
+    for (int step = 0; status == AL_OK && *width > target && step < 24; step++) {
+        double ratio = (double)target / *width;
+        o->zoom *= step < 4 ? ratio : fmin(ratio, 1 - 0.5 / target);
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
+    }
+    if (status != AL_OK) {
+        return status;
+    }
+    if (*width > target) {
+        return al_fail(err, AL_ERR_ARG, "the figure cannot be laid out %.4g in wide at --dpi %d "
+                       "(%d pixels; it needs %d)", o->print_width_in, o->dpi, target, *width);
+    }
+    scene_translate(figure, floor((target - *width) / 2.0), 0);
+    *width = target;
+    return AL_OK;
 }
 
 /* Draw the figure and write the PNG (and the SVG), committing the files
@@ -345,6 +543,8 @@ int main(int argc, char **argv)
     parse_result parsed = parse_options(&options, &axes_copy, argc, argv);
     if (parsed != PARSED) {
         free(options.selects);
+        free(options.panel_titles);
+        free(options.mark_columns);
         free(axes_copy);
         return parsed == HELP_SHOWN ? 0 : EXIT_BAD_INPUT;
     }
@@ -364,10 +564,15 @@ int main(int argc, char **argv)
         status = text_font_open(&font, &err);
     }
     if (status == AL_OK) {
-        status = options.lines ? heatmap_lines_figure(&figure, &width, &height, font, chosen, n,
-                                                      trace, &options, &err)
-                               : heatmap_figure(&figure, &width, &height, font, chosen, n,
-                                                &options, &err);
+        status = lay_out_to_width(&figure, &width, &height, font, chosen, n, trace, &options,
+                                  &err);
+    }
+    if (status == AL_OK && options.print_width_in > 0 &&
+        (double)width * height > CANVAS_MAX_PIXELS) {
+        status = al_fail(&err, AL_ERR_ARG, "--print-width %.4gin at --dpi %d makes a figure of "
+                         "%d x %d pixels, more than a figure may have (%.0f); choose a smaller "
+                         "width or --dpi", options.print_width_in, options.dpi, width, height,
+                         CANVAS_MAX_PIXELS);
     }
     if (status == AL_OK) {
         status = write_figure(&figure, width, height, &options, &err);
@@ -380,6 +585,8 @@ int main(int argc, char **argv)
     free(chosen);
     al_trace_file_free(trace);
     free(options.selects);
+    free(options.panel_titles);
+    free(options.mark_columns);
     free(axes_copy);
     return status == AL_OK ? 0 : EXIT_BAD_INPUT;
 }

@@ -119,14 +119,15 @@ void heatmap_panel_matrix(heatmap_panel *panel, text_font *font, const al_trace_
         scene_add_text(s, row_axis, style->axis_px, 90, rows.x0 - style->gap, middle_y, 0.5, 1,
                        RGB_SOFT_TEXT);
     }
-    box axis = {middle_x, columns.y0, middle_x, columns.y0};
-    if (col_axis[0]) {
-        axis = scene_add_text(s, col_axis, style->axis_px, 0, middle_x,
-                              columns.y0 - style->gap, 0.5, 1, RGB_SOFT_TEXT);
-    }
-    panel->body_right = scene_bounds(s).x1;
+    /* The column axis name and the title wait for the figure, which
+     * stands them at one height across a row of panels
+     * (heatmap_figure.c), however tall each panel's column labels are. */
+    double axis_half = text_measure(s->font, col_axis, style->axis_px).advance / 2;
+    panel->body_right = fmax(scene_bounds(s).x1, middle_x + axis_half);
+    panel->col_axis = col_axis;
+    panel->header_y = columns.y0;
     panel->title_x = middle_x;
-    panel->title_y = axis.y0 - style->gap / 2.0;
+    panel->title_y = columns.y0 - style->gap / 2.0;
 }
 
 void heatmap_panel_free(heatmap_panel *panel)

@@ -12,8 +12,10 @@
 
 heatmap_style heatmap_style_for(const heatmap_options *options, text_font *font)
 {
-    double point = options->dpi / 72.0;
-    int scale = options->scale;
+    /* --print-width sizes the cells (cell_zoom), and only when they would
+     * be too small for their labels, cells and text together (zoom). */
+    double point = options->dpi * options->zoom / 72.0;
+    int scale = (int)fmax(2, lround(options->scale * options->cell_zoom * options->zoom));
     heatmap_style style = {
         .scale = scale,
         .title_px = 10 * point,
@@ -119,6 +121,29 @@ int nice_ticks(double *ticks, int max_ticks, int *decimals, double low, double h
         ticks[n++] = fabs(value) < 1e-12 * span ? 0 : value;  /* no "-0" */
     }
     return n;
+}
+
+int thin_ticks(double *ticks, int n, int *decimals, double length, double spacing)
+{
+    int stride = 1;
+    while (n > 2 * stride && length * stride / (n - 1) < spacing) {
+        stride++;
+    }
+    if (stride == 1) {
+        return n;
+    }
+    int keep = 0;  /* the first tick kept: the one at 0, if any, stays */
+    for (int k = 0; k < n; k++) {
+        if (ticks[k] == 0) {
+            keep = k % stride;
+        }
+    }
+    int kept = 0;
+    for (int k = keep; k < n; k += stride) {
+        ticks[kept++] = ticks[k];
+    }
+    *decimals = kept > 1 ? decimals_for(ticks[1] - ticks[0]) : *decimals;
+    return kept;
 }
 
 /* True for a matrix of queries against keys: scores, scaled or masked
