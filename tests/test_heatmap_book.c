@@ -222,6 +222,33 @@ static void bars_name_their_value_axis_after_the_first_axes_name(void **state)
     free(svg);
 }
 
+/* A bar's number keeps what two decimals would round away: 0.49 stays
+ * "0.49", 0.0005 ("about a thousandth left", lesson01) is "0.0005" and not
+ * "0.00", 3.1e-07 is "3.1e-07", and only an exact 0 is "0". */
+static void bar_numbers_keep_small_values(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    scratch_file(trace, t, "small.jsonl");
+    const char *records[] = {
+        "\"name\": \"distance\", \"role\": \"output\", \"op\": \"given\", \"inputs\": [], "
+        "\"shape\": [1, 4], \"rows\": null, \"cols\": [\"a\", \"b\", \"c\", \"d\"], "
+        "\"dtype\": \"float32\", \"data\": [[0.49, 0.0005, 3.1e-07, 0]]"};
+    write_trace(trace, records, 1);
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "d.png"), trace, "--select", "distance", "--bars", "--svg");
+    png_picture_free(&p);
+    char *svg = svg_beside(out);
+    const char *numbers[] = {">0.49</text>", ">0.0005</text>", ">3.1e-07</text>", ">0</text>"};
+    for (int k = 0; k < 4; k++) {
+        if (!strstr(svg, numbers[k]))
+            fail_msg("the chart lacks the number %s", numbers[k]);
+    }
+    assert_null(strstr(svg, ">0.00</text>"));
+    free(svg);
+    remove(trace);
+}
+
 /* ---- the colour bar -------------------------------------------------------------- */
 
 /* A 1 x 6 heatmap at --scale 40 is 40 pixels high. Its colour bar was 6
@@ -631,6 +658,7 @@ int main(int argc, char **argv)
     heatmap_test t = {.program = argv[1], .data = argv[2]};
     const struct CMUnitTest tests[] = {
         TEST(bars_name_their_value_axis_after_the_first_axes_name),
+        TEST(bar_numbers_keep_small_values),
         TEST(the_colour_bar_follows_a_short_panel),
         TEST(panels_of_a_row_line_up_whatever_their_shapes),
         TEST(panel_titles_are_the_words_given),
