@@ -597,6 +597,31 @@ static void the_print_width_sets_the_pixel_width_at_the_dpi(void **state)
     free(bytes[1]);
 }
 
+/* A title wider than the cells must not keep them small: the cells still
+ * grow to fill the width (the title hid their growth from a fit that took
+ * the width to grow in proportion to the cells, and left them at their
+ * smallest, lesson01's distance chart a third of the page). */
+static void a_wide_title_does_not_keep_the_cells_small(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    png_picture p;
+    data_file(trace, t, "render_heads.jsonl");
+    draw(p, t, scratch_file(out, t, "plain.png"), trace, "--select", "enc.0.attn.h0.weights",
+         "--dpi", "300", "--print-width", "6.9in");
+    int plain = widest_frame_run(&p);
+    png_picture_free(&p);
+    /* About 1200 pixels of title: less than the page's 2070, more than
+     * the six cells and their labels at their smallest. */
+    draw(p, t, out, trace, "--select", "enc.0.attn.h0.weights", "--dpi", "300",
+         "--print-width", "6.9in", "--title", "the weights of the six words of the sentence");
+    int titled = widest_frame_run(&p);
+    assert_int_equal(p.width, 2070);
+    png_picture_free(&p);
+    print_message("cells: %d pixels across without the title, %d with it\n", plain, titled);
+    assert_true(titled >= plain * 9 / 10);
+}
+
 /* A figure too wide for the column even with cells just big enough for
  * their labels keeps the width exact by shrinking cells and text
  * together: four 6-token panels at 1.5 in and 150 dpi (225 pixels). Bar
@@ -665,6 +690,7 @@ int main(int argc, char **argv)
         TEST(one_panel_takes_its_panel_title_under_the_figure_title),
         TEST(a_wrong_count_of_panel_titles_is_refused),
         TEST(the_print_width_sets_the_pixel_width_at_the_dpi),
+        TEST(a_wide_title_does_not_keep_the_cells_small),
         TEST(a_crowded_figure_shrinks_text_and_cells_to_the_width),
         TEST(a_bad_print_width_is_refused),
         TEST(a_value_mark_is_a_line_across_the_bars_at_its_value),

@@ -468,18 +468,25 @@ static al_status lay_out_to_width(scene *figure, int *width, int *height, text_f
     }
     int target = (int)lround(o->print_width_in * o->dpi);
     double smallest = o->lines ? 0.5 : 8 * o->dpi / 72.0 / 0.6 / o->scale;
-    int width_1 = *width;
-    status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, 2, err);
-    double per_zoom = *width - width_1;  /* pixels per unit of cell zoom */
-    double c = per_zoom > 0 ? 1 + (target - width_1) / per_zoom : smallest;
-    for (int step = 0; status == AL_OK && step < 12; step++) {
-        c = fmax(c, smallest);
-        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
-        if (status != AL_OK || *width <= target || c == smallest) {
-            break;
-        }
-        c -= fmax((*width - target) / per_zoom, 0.5 / (o->scale * 2.0));
+    /* The width only grows with the cell zoom, but not always in
+     * proportion (a title wider than the cells hides their growth): so
+     * the largest zoom that fits is found by halving an interval, from
+     * the smallest cells to cells that are too wide. */
+    double fits = smallest, too_wide = fmax(2 * smallest, 1);
+    status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, too_wide, err);
+    for (int step = 0; status == AL_OK && *width <= target && step < 16; step++) {
+        fits = too_wide;
+        too_wide *= 2;
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, too_wide, err);
     }
+    for (int step = 0; status == AL_OK && step < 16; step++) {
+        double middle = (fits + too_wide) / 2;
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, middle, err);
+        *(*width <= target ? &fits : &too_wide) = middle;
+    }
+    double c = fits;
+    if (status == AL_OK)
+        status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
     /* Too wide even with the smallest cells: everything shrinks together. */
     for (int step = 0; status == AL_OK && *width > target && step < 24; step++) {
         double ratio = (double)target / *width;
