@@ -245,6 +245,35 @@ static void figures_are_drawn_beside_when_asked(void **state)
     run_result_free(&r);
 }
 
+/* The width of a PNG, from its IHDR chunk: bytes 16 to 19, big-endian. */
+static long png_width(const lesson_folder *folder, const char *name)
+{
+    size_t length;
+    unsigned char *bytes = (unsigned char *)lesson_file_text(folder, name, &length);
+    assert_true(length > 24 && memcmp(bytes + 12, "IHDR", 4) == 0);
+    long width = (long)bytes[16] << 24 | (long)bytes[17] << 16 | (long)bytes[18] << 8 | bytes[19];
+    free(bytes);
+    return width;
+}
+
+/* --print-width 3.3in draws the heatmap for a book's column: 3.3 x 300 dpi
+ * = 990 pixels wide (411 at the screen default); a length without a unit
+ * is refused before anything runs. */
+static void print_width_draws_the_figure_for_a_book_column(void **state)
+{
+    lesson_folder *folder = *state;
+    const char *no_unit[] = {"--print-width", "3.3", NULL};
+    expect_refusal(lesson05, folder, no_unit, "--print-width needs a length with its unit, as "
+                                              "3.3in, 84mm or 8.4cm, not '3.3'");
+    run_result r;
+    const char *print[] = {"--print-width", "3.3in", NULL};
+    const char *files[] = {"t-weights.png", NULL};
+    expect_figures(&r, lesson05, folder, print, files);
+    assert_int_equal(png_width(folder, "t-weights.png"), 990);
+    assert_non_null(strstr(r.out, "--print-width 3.3in --dpi 300 -o"));
+    run_result_free(&r);
+}
+
 static void bad_input_is_refused_with_one_line(void **state)
 {
     const char *empty[] = {"--sentence", "   ", NULL};
@@ -366,6 +395,7 @@ int main(int argc, char **argv)
         lesson_test(bank_looks_at_river_or_money),
         lesson_test(the_printout_says_which_bank_the_sentence_made),
         lesson_test(the_printout_explains_the_weights),
+        lesson_test(print_width_draws_the_figure_for_a_book_column),
         lesson_test(trained_head_looks_at_the_sense_word),
         lesson_test(unknown_word_is_announced_and_runs_repeat_exactly),
         lesson_test(random_weights_take_d_model),

@@ -94,6 +94,10 @@ static int add_common_options(cli_option *out, int n, lesson_common *common)
          .help = "do not draw figures"},
         {.name = "figures", .kind = CLI_STRING, .target = &common->figures_dir,
          .value_name = "DIR", .help = "draw the figures into DIR (default: beside the trace)"},
+        {.name = "print-width", .kind = CLI_STRING, .target = &common->print_width,
+         .value_name = "LENGTH",
+         .help = "draw the heatmaps for print: LENGTH wide at 300 dpi (3.3in or\n"
+                 "84mm for a book's column, 6.9in or 175mm for its full width)"},
         {.name = "precision", .kind = CLI_INT, .target = &common->precision, .value_name = "N",
          .help = "decimals in printed tables (default 4)", .max = 9},
         {.name = "no-color", .kind = CLI_FLAG, .target = &common->no_color,
@@ -132,6 +136,20 @@ static void check_path_lengths(const lesson_about *about, const lesson_inputs *i
         check_path_length(about, "--data", *inputs->data_dir);
 }
 
+/* --print-width: a positive number and a unit, refused here (exit 2)
+ * before anything is computed; attnlab-heatmap checks the same. */
+static void check_print_width(const lesson_about *about, const char *width)
+{
+    if (!width)
+        return;
+    char *unit;
+    double length = strtod(width, &unit);
+    bool known = strcmp(unit, "in") == 0 || strcmp(unit, "mm") == 0 || strcmp(unit, "cm") == 0;
+    if (unit == width || !known || !(length > 0) || length > 1000)
+        lesson_usage_error(about, "--print-width needs a length with its unit, as 3.3in, 84mm "
+                           "or 8.4cm, not '%s'", width);
+}
+
 void parse_lesson_options(const lesson_about *about, const cli_option *lesson_options,
                           const lesson_inputs *inputs, lesson_common *common, int argc,
                           char **argv)
@@ -149,6 +167,7 @@ void parse_lesson_options(const lesson_about *about, const cli_option *lesson_op
     switch (cli_parse(options, NULL, 1, argc, argv, &error)) {
     case CLI_PARSED:
         check_path_lengths(about, inputs, common);
+        check_print_width(about, common->print_width);
         return;
     case CLI_HELP_ASKED:
         print_help(about, options);

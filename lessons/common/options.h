@@ -29,6 +29,7 @@ typedef struct lesson_common {
     const char *trace_filter;  /* --trace-filter GLOB                      */
     bool no_figures;           /* --no-figures                             */
     const char *figures_dir;   /* --figures DIR (default: beside the trace) */
+    const char *print_width;   /* --print-width LENGTH: heatmaps for print  */
     bool quiet;                /* --quiet: only the final paths            */
     bool no_color;             /* --no-color (NO_COLOR is honoured too)    */
     int precision;             /* --precision N: decimals in tables        */

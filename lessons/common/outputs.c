@@ -6,6 +6,7 @@
 
 #include <fnmatch.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,13 +164,20 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
 
     char path[PROGRAM_LOCATION_SIZE + 32];
     program_renderer_path(path, sizeof path, &outputs->common->where, renderer);
-    const char *argv[MAX_FIGURE_ARGS + 5] = {renderer, outputs->trace_path};
+    const char *argv[MAX_FIGURE_ARGS + 9] = {renderer, outputs->trace_path};
     int n = 2;
     snprintf(command, sizeof outputs->redraw_commands[0], "%s", path);
     cli_shell_append(command, sizeof outputs->redraw_commands[0], outputs->trace_path);
     for (int i = 0; args && args[i] && n < MAX_FIGURE_ARGS; i++) {
         argv[n++] = args[i];
         cli_shell_append(command, sizeof outputs->redraw_commands[0], args[i]);
+    }
+    /* --print-width: the book's size, at the resolution print needs */
+    const char *print[] = {"--print-width", outputs->common->print_width, "--dpi", "300"};
+    for (int i = 0; outputs->common->print_width && strcmp(renderer, "attnlab-heatmap") == 0 &&
+                    i < 4; i++) {
+        argv[n++] = print[i];
+        cli_shell_append(command, sizeof outputs->redraw_commands[0], print[i]);
     }
     argv[n++] = "-o";
     argv[n++] = out;
@@ -193,6 +201,38 @@ void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suf
         add_sibling(outputs, out, ".svg");
     if (strcmp(renderer, "attnlab-flow") == 0)
         add_sibling(outputs, out, ".dot");
+}
+
+void figure_arg(figure_args *a, const char *arg)
+{
+    if (a->n < MAX_FIGURE_ARGS) {
+        a->argv[a->n++] = arg;
+        a->argv[a->n] = NULL;
+    }
+}
+
+void figure_argf(figure_args *a, const char *format, ...)
+{
+    if (a->n >= MAX_FIGURE_ARGS)
+        return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(a->text[a->n], sizeof a->text[0], format, args);
+    va_end(args);
+    figure_arg(a, a->text[a->n]);
+}
+
+void figure_head_titles(figure_args *a, const char *prefix, int layers, int heads)
+{
+    for (int layer = 0; layer < layers; layer++)
+        for (int head = 0; head < heads; head++) {
+            figure_arg(a, "--panel-title");
+            if (layers > 1)
+                figure_argf(a, "%s%slayer %d, head %d", prefix ? prefix : "", prefix ? ", " : "",
+                            layer, head);
+            else
+                figure_argf(a, "%s%shead %d", prefix ? prefix : "", prefix ? ", " : "", head);
+        }
 }
 
 int outputs_finish(lesson_outputs *outputs, printout *p)

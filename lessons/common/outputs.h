@@ -10,7 +10,7 @@
 #include "printout.h"
 
 #define MAX_FIGURES 16
-#define MAX_FIGURE_ARGS 24
+#define MAX_FIGURE_ARGS 64
 #define OUTPUT_PATH_SIZE LESSON_PATH_SIZE
 
 typedef struct lesson_outputs {
@@ -48,6 +48,25 @@ void outputs_close_trace(lesson_outputs *outputs);
  * and makes the lesson's exit status 1. */
 void outputs_draw(lesson_outputs *outputs, const char *renderer, const char *suffix,
                   const char *const *args);
+
+/* A renderer's arguments built up one at a time, for a figure whose
+ * options depend on the run (a panel title per head): figure_arg adds a
+ * string the caller keeps alive, figure_argf one formatted into the
+ * builder's own room. argv stays NULL-terminated; past MAX_FIGURE_ARGS
+ * arguments are dropped (and outputs_draw would drop them anyway). */
+typedef struct figure_args {
+    const char *argv[MAX_FIGURE_ARGS + 1];
+    int n;
+    char text[MAX_FIGURE_ARGS][128];
+} figure_args;
+
+void figure_arg(figure_args *a, const char *arg);
+void figure_argf(figure_args *a, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* "--panel-title" and a title for each panel of a figure of layers x heads
+ * attention maps, in the trace's order: "layer 0, head 1" (or "head 1"
+ * when layers is 1; "encoder-only, head 1" with a prefix). */
+void figure_head_titles(figure_args *a, const char *prefix, int layers, int heads);
 
 /* The closing lines: every file written and (unless --quiet) how to
  * redraw the figures. Returns the lesson's exit status: 0, or 1 if a
