@@ -394,6 +394,8 @@ static void narrate(printout *p, const void *lesson_state, const void *lesson_se
 static void draw(lesson_outputs *outputs, const void *lesson_state, const void *lesson_settings)
 {
     const char *states_args[] = {"--select", AL_S2S_ENC_H, "--select", COMPARE_ENC_H,
+                                 "--panel-title", "the sentence",
+                                 "--panel-title", "the same, one word changed",
                                  "--columns", "2", "--axes", "token read,state unit", "--title",
                                  "The encoder states of the two sentences", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-states.png", states_args);

@@ -421,6 +421,11 @@ static void print_summary(printout *p, const lesson02_state *s, const method *li
 
 /* A bar chart of each of the first queries' weights, by every method:
  * lesson02-bars-q75.png for query 75. */
+/* The four similarities' panels, in the order the lesson traces them. */
+#define METHOD_PANEL_TITLES                                                                \
+    "--panel-title", "inverse distance", "--panel-title", "Gaussian",                     \
+    "--panel-title", "inverse distance, softmax", "--panel-title", "dot product, softmax"
+
 static void draw_bars(lesson_outputs *outputs, const lesson02_settings *settings)
 {
     char prefix[AL_NAME_SIZE];
@@ -433,7 +438,8 @@ static void draw_bars(lesson_outputs *outputs, const lesson02_settings *settings
         snprintf(suffix, sizeof suffix, "-bars-q%g.png", query);
         snprintf(title, sizeof title, "The weights of query %g, by each similarity", query);
         const char *bars_args[] = {"--select", every.weights, "--bars", "--row", row,
-                                   "--title", title, "--svg", NULL};
+                                   "--axes", "weight,key", "--title", title,
+                                   METHOD_PANEL_TITLES, "--svg", NULL};
         outputs_draw(outputs, "attnlab-heatmap", suffix, bars_args);
     }
 }
@@ -455,8 +461,8 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     al_head_names every;
     lookup_names(&every, prefix, "*");
     const char *weights_args[] = {"--select", every.weights, "--annotate", "--title",
-                                  "each query's weights over the keys, four ways", "--svg",
-                                  NULL};
+                                  "each query's weights over the keys, four ways",
+                                  METHOD_PANEL_TITLES, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-weights.png", weights_args);
     draw_bars(outputs, lesson_settings);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

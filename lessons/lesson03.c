@@ -200,14 +200,15 @@ static al_status compute(void *lesson_state, const void *lesson_settings, printo
     al_rng_seed(&variance_rng, settings->seed, 0);
     al_rng_seed(&peak_rng, settings->seed, 1);
     if (status == AL_OK)
-        status = trace_predictions(s, trace, err);
-    if (status == AL_OK)
         status = al_dot_variance(&s->variance, s->dims, settings->dims.count, settings->samples,
                                  &variance_rng, (al_trace_at){trace, SCALING}, err);
     if (status == AL_OK)
         status = al_softmax_peak(&s->peak, s->dims, settings->dims.count, settings->keys,
                                  settings->draws, &peak_rng, (al_trace_at){trace, SCALING},
                                  err);
+    /* After the measurements, so a figure of both lists them first. */
+    if (status == AL_OK)
+        status = trace_predictions(s, trace, err);
     return status;
 }
 
@@ -307,14 +308,27 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     snprintf(title, sizeof title, "softmax%s, step by step", scores);
     const char *steps_args[] = {"--select", SCORES, "--select", SOFTMAX ".shifted",
                                 "--select", SOFTMAX ".exp", "--select", SOFTMAX ".weights",
-                                "--bars", "--axes", "step,score", "--title", title, "--svg", NULL};
+                                "--panel-title", "the scores s", "--panel-title", "s − max s",
+                                "--panel-title", "exp(s − max s)",
+                                "--panel-title", "weights: exp / sum",
+                                "--bars", "--axes", "value,score", "--title", title, "--svg",
+                                NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-softmax.png", steps_args);
     snprintf(title, sizeof title, "softmax%s at each temperature T", scores);
     char columns[16];
     snprintf(columns, sizeof columns, "%d", s->sweep.rows);
-    const char *sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns", columns,
-                                "--axes", "T,score", "--title", title, "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
+    const lesson03_settings *settings = lesson_settings;
+    figure_args sweep = {0};
+    const char *const sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns",
+                                      columns, "--axes", "probability,score", "--title", title,
+                                      "--svg", NULL};
+    for (int k = 0; sweep_args[k]; k++)
+        figure_arg(&sweep, sweep_args[k]);
+    for (int t = 0; t < settings->temperatures.count; t++) {
+        figure_arg(&sweep, "--panel-title");
+        figure_argf(&sweep, "T = %g", (double)settings->temperatures.values[t]);
+    }
+    outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep.argv);
     /* Both measurements against d on a log axis: the variance on log–log
      * axes beside the lines it should follow (Var = d, Var = 1). */
     const char *variance_args[] = {
@@ -323,7 +337,6 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
         "--legend", "q·k measured,q·k/√d measured,Var = d,Var = 1",
         "--title", "Var(q·k) grows like d; divided by √d it stays at 1", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-variance.png", variance_args);
-    const lesson03_settings *settings = lesson_settings;
     char peak_title[160];
     snprintf(peak_title, sizeof peak_title, "the largest of %d softmax weights, scaled or not",
              settings->keys);

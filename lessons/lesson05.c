@@ -73,7 +73,8 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
         const char *trained_args[] = {
             "--select", head.steps.weights, "--select",
             LESSON_TRAINED_PREFIX "dec.0.self_attn.h0.weights", "--annotate", "--columns", "2",
-            "--title", "made by hand (left) and learned (right)", "--svg", NULL};
+            "--panel-title", "made by hand", "--panel-title", "learned (a decoder's head 0)",
+            "--title", "the same sentence, two sets of weights", "--svg", NULL};
         outputs_draw(outputs, "attnlab-heatmap", "-trained.png", trained_args);
     }
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

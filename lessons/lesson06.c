@@ -259,13 +259,18 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
              s->params.heads, s->params.heads == 1 ? "" : "s");
     const char *heads_args[] = {"--select", every_head.weights, "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    figure_args heads = {0};
+    for (int k = 0; heads_args[k]; k++)
+        figure_arg(&heads, heads_args[k]);
+    figure_head_titles(&heads, NULL, 1, s->params.heads);
+    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads.argv);
     const lesson06_settings *settings = lesson_settings;
     if (settings->weights.trained) {
         const char *trained_args[] = {
             "--select", LESSON_TRAINED_PREFIX "dec.0.self_attn.h*.weights", "--annotate",
             "--columns", "2", "--title", "the four heads of a trained model's first layer",
-            "--svg", NULL};
+            "--panel-title", "head 0", "--panel-title", "head 1", "--panel-title", "head 2",
+            "--panel-title", "head 3", "--svg", NULL};
         outputs_draw(outputs, "attnlab-heatmap", "-trained.png", trained_args);
     }
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);

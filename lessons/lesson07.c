@@ -391,7 +391,21 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     snprintf(columns, sizeof columns, "%d", s->n_sentences + 1 <= 3 ? s->n_sentences + 1 : 3);
     const char *padding_args[] = {"--select", every.steps.masked, "--annotate",
                                   "--columns", columns, "--title", title, "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding_args);
+    figure_args padding = {0};
+    for (int k = 0; padding_args[k]; k++)
+        figure_arg(&padding, padding_args[k]);
+    for (int b = 0; b <= s->n_sentences; b++) {
+        const sequence *q = &s->batch[b];
+        int pads = q->tokens.count - q->key_length;
+        figure_arg(&padding, "--panel-title");
+        if (b == s->n_sentences)
+            figure_argf(&padding, "an empty slot: all <pad>");
+        else if (pads == 0)
+            figure_argf(&padding, "sentence %d: %d words", b, q->key_length);
+        else
+            figure_argf(&padding, "sentence %d: %d words, %d <pad>", b, q->key_length, pads);
+    }
+    outputs_draw(outputs, "attnlab-heatmap", "-padding.png", padding.argv);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
 

@@ -473,10 +473,11 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
 {
     const lesson08_settings *settings = lesson_settings;
     char title[128];
-    snprintf(title, sizeof title, "positions 0 to %d, one-hot (left) and sinusoidal (right)",
+    snprintf(title, sizeof title, "positions 0 to %d as one-hot and sinusoidal vectors",
              settings->positions - 1);
     const char *encodings_args[] = {"--select", ONE_HOT_POS, "--select", SINUSOIDAL_POS,
                                     "--axes", "position,dimension", "--columns", "2",
+                                    "--panel-title", "one-hot", "--panel-title", "sinusoidal",
                                     "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-encodings.png", encodings_args);
     /* Apart: one colour scale for both would wash out the one-hot 1s. */
@@ -493,6 +494,10 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     al_attention_head_names_init(&with_pos, "*." WITH_POS, 0);
     const char *shuffle_args[] = {"--select", bare.steps.weights, "--select",
                                   with_pos.steps.weights, "--annotate", "--columns", "2",
+                                  "--panel-title", "the sentence, no positions",
+                                  "--panel-title", "shuffled, no positions",
+                                  "--panel-title", "the sentence, with positions",
+                                  "--panel-title", "shuffled, with positions",
                                   "--title", "a sentence and its shuffled copy, without and "
                                   "with positions", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-shuffle.png", shuffle_args);

@@ -420,7 +420,11 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
              s->model.config.heads, s->model.config.heads == 1 ? "" : "s");
     const char *heads_args[] = {"--select", heads, "--columns", columns,
                                 "--title", title, "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads_args);
+    figure_args every_head = {0};
+    for (int k = 0; heads_args[k]; k++)
+        figure_arg(&every_head, heads_args[k]);
+    figure_head_titles(&every_head, NULL, s->model.config.encoder_layers, s->model.config.heads);
+    outputs_draw(outputs, "attnlab-heatmap", "-heads.png", every_head.argv);
     const char *cls_args[] = {"--select", CLS_PATH, "--annotate", "--axes", "stage,dimension",
                               "--title", "the [CLS] vector through the layers", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-cls.png", cls_args);

@@ -823,7 +823,11 @@ static void draw_trained(lesson_outputs *outputs, const lesson10_state *s)
                                   "layer (enc.%d, S x S)", c->encoder_layers - 1);
     const char *encoder_args[] = {"--select", select, "--annotate", "--columns", columns,
                                   "--title", title, "--axes", "word,looks at", "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_args);
+    figure_args encoder_figure = {0};
+    for (int k = 0; encoder_args[k]; k++)
+        figure_arg(&encoder_figure, encoder_args[k]);
+    figure_head_titles(&encoder_figure, NULL, 1, c->heads);
+    outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_figure.argv);
     al_generate_step_prefix(step, s->said_count - 1);
     for (int l = 0; l < c->decoder_layers; l++) {
         al_decoder_layer_names decoder;
@@ -837,7 +841,11 @@ static void draw_trained(lesson_outputs *outputs, const lesson10_state *s)
                                     "--title", title, "--axes",
                                     "the word read,the question",
                                     "--svg", NULL};
-        outputs_draw(outputs, "attnlab-heatmap", suffix, cross_args);
+        figure_args cross = {0};
+        for (int k = 0; cross_args[k]; k++)
+            figure_arg(&cross, cross_args[k]);
+        figure_head_titles(&cross, NULL, 1, c->heads);
+        outputs_draw(outputs, "attnlab-heatmap", suffix, cross.argv);
     }
     /* five steps of two layers: each sublayer drawn as one node */
     const char *flow_args[] = {"--depth", "3", NULL};

@@ -616,17 +616,44 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
              settings->context);
     snprintf(columns, sizeof columns, "%d", s->sweep.rows < 3 ? s->sweep.rows : 3);
     const char *sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns", columns,
-                                "--axes", "T,next word", "--title", title, "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep_args);
+                                "--axes", "probability,next word", "--title", title, "--svg",
+                                NULL};
+    figure_args sweep = {0};
+    for (int k = 0; sweep_args[k]; k++)
+        figure_arg(&sweep, sweep_args[k]);
+    for (int t = 0; t < settings->temperatures.count; t++) {
+        figure_arg(&sweep, "--panel-title");
+        figure_argf(&sweep, "T = %g", (double)settings->temperatures.values[t]);
+    }
+    outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep.argv);
+    /* The draws u marked on the wheel: each picks the first word whose
+     * running sum passes it. */
     const char *roulette_args[] = {"--select", ROULETTE ".0.probs", "--select",
-                                   ROULETTE ".0.cumsum", "--bars", "--axes", "wheel,next word",
-                                   "--title", "The roulette wheel: u picks the first word with "
-                                   "u < cumsum", "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-roulette.png", roulette_args);
+                                   ROULETTE ".0.cumsum", "--bars", "--axes",
+                                   "probability,next word", "--panel-title", "p(word)",
+                                   "--panel-title", "running sum: the wheel", "--title",
+                                   "The roulette wheel: u picks the first word with u < cumsum",
+                                   "--svg", NULL};
+    figure_args roulette = {0};
+    for (int k = 0; roulette_args[k]; k++)
+        figure_arg(&roulette, roulette_args[k]);
+    for (int d = 0; d < settings->draws.count; d++) {
+        figure_arg(&roulette, "--mark-value");
+        figure_argf(&roulette, "%g:u = %g", (double)settings->draws.values[d],
+                    (double)settings->draws.values[d]);
+    }
+    outputs_draw(outputs, "attnlab-heatmap", "-roulette.png", roulette.argv);
     const char *top_args[] = {"--select", TOP_K ".probs", "--select", TOP_P ".probs", "--bars",
-                              "--axes", "cut,next word", "--title",
+                              "--axes", "probability,next word", "--title",
                               "What top-k and top-p keep", "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-top.png", top_args);
+    figure_args top = {0};
+    for (int k = 0; top_args[k]; k++)
+        figure_arg(&top, top_args[k]);
+    figure_arg(&top, "--panel-title");
+    figure_argf(&top, "top-k, k = %d", settings->top_k);
+    figure_arg(&top, "--panel-title");
+    figure_argf(&top, "top-p, p = %g", (double)settings->top_p);
+    outputs_draw(outputs, "attnlab-heatmap", "-top.png", top.argv);
     /* The beam as a tree of the sentences kept, pruned ones grey. */
     const char *beam_args[] = {"--beam", BEAM, NULL};
     outputs_draw(outputs, "attnlab-flow", "-beam.svg", beam_args);

@@ -510,9 +510,15 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                    "--columns", columns,
                                    "--title", "layer 0: encoder-only (top) and decoder-only "
                                    "(bottom)", "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-patterns.png", patterns_args);
+    figure_args patterns = {0};
+    for (int k = 0; patterns_args[k]; k++)
+        figure_arg(&patterns, patterns_args[k]);
+    figure_head_titles(&patterns, "encoder-only", 1, s->encoder_only.config.heads);
+    figure_head_titles(&patterns, "decoder-only", 1, s->encoder_only.config.heads);
+    outputs_draw(outputs, "attnlab-heatmap", "-patterns.png", patterns.argv);
     const char *change_args[] = {"--select", CHANGE_BERT, "--select", CHANGE_GPT,
                                  "--annotate", "--columns", "2", "--axes", "token,row change",
+                                 "--panel-title", "encoder-only", "--panel-title", "decoder-only",
                                  "--title", "the last word changed: how far each row moved",
                                  "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-change.png", change_args);

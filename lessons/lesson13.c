@@ -729,7 +729,12 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                     "--columns", "2", "--title",
                                     "layer 0's heads before training (top) and after (bottom)",
                                     "--svg", NULL};
-    outputs_draw(outputs, "attnlab-heatmap", "-attention.png", attention_args);
+    figure_args attention = {0};
+    for (int k = 0; attention_args[k]; k++)
+        figure_arg(&attention, attention_args[k]);
+    figure_head_titles(&attention, "before training", 1, s->model.config.heads);
+    figure_head_titles(&attention, "after training", 1, s->model.config.heads);
+    outputs_draw(outputs, "attnlab-heatmap", "-attention.png", attention.argv);
     const char *flow_args[] = {"--depth", "1", NULL};
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", flow_args);
     (void)lesson_settings;
