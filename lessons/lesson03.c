@@ -322,12 +322,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *const sweep_args[] = {"--select", SWEEP ".*.probs", "--bars", "--columns",
                                       columns, "--axes", "probability,score", "--title", title,
                                       "--svg", NULL};
-    for (int k = 0; sweep_args[k]; k++)
-        figure_arg(&sweep, sweep_args[k]);
-    for (int t = 0; t < settings->temperatures.count; t++) {
-        figure_arg(&sweep, "--panel-title");
-        figure_argf(&sweep, "T = %g", (double)settings->temperatures.values[t]);
-    }
+    figure_args_add(&sweep, sweep_args);
+    figure_temperature_titles(&sweep, settings->temperatures.values,
+                              settings->temperatures.count);
     outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep.argv);
     /* Both measurements against d on a log axis: the variance on log–log
      * axes beside the lines it should follow (Var = d, Var = 1). */

@@ -260,8 +260,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *heads_args[] = {"--select", every_head.weights, "--annotate",
                                 "--columns", columns, "--title", title, "--svg", NULL};
     figure_args heads = {0};
-    for (int k = 0; heads_args[k]; k++)
-        figure_arg(&heads, heads_args[k]);
+    figure_args_add(&heads, heads_args);
     figure_head_titles(&heads, NULL, 1, s->params.heads);
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", heads.argv);
     const lesson06_settings *settings = lesson_settings;

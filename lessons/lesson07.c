@@ -392,8 +392,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *padding_args[] = {"--select", every.steps.masked, "--annotate",
                                   "--columns", columns, "--title", title, "--svg", NULL};
     figure_args padding = {0};
-    for (int k = 0; padding_args[k]; k++)
-        figure_arg(&padding, padding_args[k]);
+    figure_args_add(&padding, padding_args);
     for (int b = 0; b <= s->n_sentences; b++) {
         const sequence *q = &s->batch[b];
         int pads = q->tokens.count - q->key_length;

@@ -421,8 +421,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
     const char *heads_args[] = {"--select", heads, "--columns", columns,
                                 "--title", title, "--svg", NULL};
     figure_args every_head = {0};
-    for (int k = 0; heads_args[k]; k++)
-        figure_arg(&every_head, heads_args[k]);
+    figure_args_add(&every_head, heads_args);
     figure_head_titles(&every_head, NULL, s->model.config.encoder_layers, s->model.config.heads);
     outputs_draw(outputs, "attnlab-heatmap", "-heads.png", every_head.argv);
     const char *cls_args[] = {"--select", CLS_PATH, "--annotate", "--axes", "stage,dimension",

@@ -824,8 +824,7 @@ static void draw_trained(lesson_outputs *outputs, const lesson10_state *s)
     const char *encoder_args[] = {"--select", select, "--annotate", "--columns", columns,
                                   "--title", title, "--axes", "word,looks at", "--svg", NULL};
     figure_args encoder_figure = {0};
-    for (int k = 0; encoder_args[k]; k++)
-        figure_arg(&encoder_figure, encoder_args[k]);
+    figure_args_add(&encoder_figure, encoder_args);
     figure_head_titles(&encoder_figure, NULL, 1, c->heads);
     outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_figure.argv);
     al_generate_step_prefix(step, s->said_count - 1);
@@ -842,8 +841,7 @@ static void draw_trained(lesson_outputs *outputs, const lesson10_state *s)
                                     "the word read,the question",
                                     "--svg", NULL};
         figure_args cross = {0};
-        for (int k = 0; cross_args[k]; k++)
-            figure_arg(&cross, cross_args[k]);
+        figure_args_add(&cross, cross_args);
         figure_head_titles(&cross, NULL, 1, c->heads);
         outputs_draw(outputs, "attnlab-heatmap", suffix, cross.argv);
     }

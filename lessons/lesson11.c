@@ -619,12 +619,9 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                 "--axes", "probability,next word", "--title", title, "--svg",
                                 NULL};
     figure_args sweep = {0};
-    for (int k = 0; sweep_args[k]; k++)
-        figure_arg(&sweep, sweep_args[k]);
-    for (int t = 0; t < settings->temperatures.count; t++) {
-        figure_arg(&sweep, "--panel-title");
-        figure_argf(&sweep, "T = %g", (double)settings->temperatures.values[t]);
-    }
+    figure_args_add(&sweep, sweep_args);
+    figure_temperature_titles(&sweep, settings->temperatures.values,
+                              settings->temperatures.count);
     outputs_draw(outputs, "attnlab-heatmap", "-temperature.png", sweep.argv);
     /* The draws u marked on the wheel: each picks the first word whose
      * running sum passes it. */
@@ -635,8 +632,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                    "The roulette wheel: u picks the first word with u < cumsum",
                                    "--svg", NULL};
     figure_args roulette = {0};
-    for (int k = 0; roulette_args[k]; k++)
-        figure_arg(&roulette, roulette_args[k]);
+    figure_args_add(&roulette, roulette_args);
     for (int d = 0; d < settings->draws.count; d++) {
         figure_arg(&roulette, "--mark-value");
         figure_argf(&roulette, "%g:u = %g", (double)settings->draws.values[d],
@@ -647,8 +643,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                               "--axes", "probability,next word", "--title",
                               "What top-k and top-p keep", "--svg", NULL};
     figure_args top = {0};
-    for (int k = 0; top_args[k]; k++)
-        figure_arg(&top, top_args[k]);
+    figure_args_add(&top, top_args);
     figure_arg(&top, "--panel-title");
     figure_argf(&top, "top-k, k = %d", settings->top_k);
     figure_arg(&top, "--panel-title");

@@ -511,8 +511,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                    "--title", "layer 0: encoder-only (top) and decoder-only "
                                    "(bottom)", "--svg", NULL};
     figure_args patterns = {0};
-    for (int k = 0; patterns_args[k]; k++)
-        figure_arg(&patterns, patterns_args[k]);
+    figure_args_add(&patterns, patterns_args);
     figure_head_titles(&patterns, "encoder-only", 1, s->encoder_only.config.heads);
     figure_head_titles(&patterns, "decoder-only", 1, s->encoder_only.config.heads);
     outputs_draw(outputs, "attnlab-heatmap", "-patterns.png", patterns.argv);

@@ -730,8 +730,7 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                     "layer 0's heads before training (top) and after (bottom)",
                                     "--svg", NULL};
     figure_args attention = {0};
-    for (int k = 0; attention_args[k]; k++)
-        figure_arg(&attention, attention_args[k]);
+    figure_args_add(&attention, attention_args);
     figure_head_titles(&attention, "before training", 1, s->model.config.heads);
     figure_head_titles(&attention, "after training", 1, s->model.config.heads);
     outputs_draw(outputs, "attnlab-heatmap", "-attention.png", attention.argv);

@@ -211,6 +211,20 @@ void figure_arg(figure_args *a, const char *arg)
     }
 }
 
+void figure_args_add(figure_args *a, const char *const *args)
+{
+    for (int k = 0; args[k]; k++)
+        figure_arg(a, args[k]);
+}
+
+void figure_temperature_titles(figure_args *a, const float *temperatures, int count)
+{
+    for (int t = 0; t < count; t++) {
+        figure_arg(a, "--panel-title");
+        figure_argf(a, "T = %g", (double)temperatures[t]);
+    }
+}
+
 void figure_argf(figure_args *a, const char *format, ...)
 {
     if (a->n >= MAX_FIGURE_ARGS)

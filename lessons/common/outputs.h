@@ -61,12 +61,17 @@ typedef struct figure_args {
 } figure_args;
 
 void figure_arg(figure_args *a, const char *arg);
+/* Every argument of the NULL-terminated list args. */
+void figure_args_add(figure_args *a, const char *const *args);
 void figure_argf(figure_args *a, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* "--panel-title" and a title for each panel of a figure of layers x heads
  * attention maps, in the trace's order: "layer 0, head 1" (or "head 1"
  * when layers is 1; "encoder-only, head 1" with a prefix). */
 void figure_head_titles(figure_args *a, const char *prefix, int layers, int heads);
+
+/* "--panel-title" "T = 0.5" for each of a sweep's temperatures, in order. */
+void figure_temperature_titles(figure_args *a, const float *temperatures, int count);
 
 /* The closing lines: every file written and (unless --quiet) how to
  * redraw the figures. Returns the lesson's exit status: 0, or 1 if a
