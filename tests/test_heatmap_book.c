@@ -224,7 +224,9 @@ static void bars_name_their_value_axis_after_the_first_axes_name(void **state)
 
 /* A bar's number keeps what two decimals would round away: 0.49 stays
  * "0.49", 0.0005 ("about a thousandth left", lesson01) is "0.0005" and not
- * "0.00", 3.1e-07 is "3.1e-07", and only an exact 0 is "0". */
+ * "0.00", 3.1e-07 is "3.1e-07", and only an exact 0 is "0" (bars of 100
+ * pixels, room for the digits). In bars too narrow for them (the default
+ * 40) the small ones read "<0.01", never run into their neighbours. */
 static void bar_numbers_keep_small_values(void **state)
 {
     heatmap_test *t = *state;
@@ -236,7 +238,8 @@ static void bar_numbers_keep_small_values(void **state)
         "\"dtype\": \"float32\", \"data\": [[0.49, 0.0005, 3.1e-07, 0]]"};
     write_trace(trace, records, 1);
     png_picture p;
-    draw(p, t, scratch_file(out, t, "d.png"), trace, "--select", "distance", "--bars", "--svg");
+    draw(p, t, scratch_file(out, t, "d.png"), trace, "--select", "distance", "--bars", "--svg",
+         "--scale", "100");
     png_picture_free(&p);
     char *svg = svg_beside(out);
     const char *numbers[] = {">0.49</text>", ">0.0005</text>", ">3.1e-07</text>", ">0</text>"};
@@ -245,6 +248,13 @@ static void bar_numbers_keep_small_values(void **state)
             fail_msg("the chart lacks the number %s", numbers[k]);
     }
     assert_null(strstr(svg, ">0.00</text>"));
+    free(svg);
+    draw(p, t, out, trace, "--select", "distance", "--bars", "--svg");
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_non_null(strstr(svg, ">&lt;0.01</text>"));
+    assert_null(strstr(svg, ">3.1e-07</text>"));
+    assert_non_null(strstr(svg, ">0.49</text>"));
     free(svg);
     remove(trace);
 }

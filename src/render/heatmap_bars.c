@@ -182,15 +182,19 @@ static void add_value_marks(scene *s, const heatmap_style *style, const heatmap_
 
 /* A bar's number: two decimals ("0.49"), but two significant digits for a
  * value that two decimals would show as 0.00 ("0.0005", "3.1e-07"), and "0"
- * only for exactly zero: a tiny value is not nothing. */
-static void bar_value_text(char *text, size_t size, float value)
+ * only for exactly zero: a tiny value is not nothing. When those digits are
+ * wider than the bar's slot (beside its neighbours' numbers they would run
+ * together), "<0.01" still says it is small and not zero. */
+static void bar_value_text(char *text, size_t size, float value, text_font *font,
+                           double size_px, double slot)
 {
-    if (value == 0.0f)
-        snprintf(text, size, "0");
-    else if (fabsf(value) < 0.005f)
-        snprintf(text, size, "%.2g", (double)value);
-    else
-        snprintf(text, size, "%.2f", (double)value);
+    if (value == 0.0f || fabsf(value) >= 0.005f) {
+        snprintf(text, size, value == 0.0f ? "0" : "%.2f", (double)value);
+        return;
+    }
+    snprintf(text, size, "%.2g", (double)value);
+    if (text_measure(font, text, size_px).advance > 0.95 * slot)
+        snprintf(text, size, "%s0.01", value > 0 ? "<" : ">-");
 }
 
 /* The legend of the marked bars: a square of their colour and the word,
@@ -248,7 +252,7 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
         scene_add_rect(s, k * slot + (slot - bar_width) / 2, y0, bar_width, y1 - y0,
                        is_marked(t, columns[k], options) ? mark_colour : bar_colour);
         char text[32];
-        bar_value_text(text, sizeof text, value);
+        bar_value_text(text, sizeof text, value, font, style->value_px, slot);
         bool up = value >= 0;
         rgb text_colour = is_marked(t, columns[k], options) ? mark_colour : RGB_TEXT;
         top = box_union(top, scene_add_text(s, text, style->value_px, 0, centre,
