@@ -52,6 +52,7 @@ static const lesson_about ABOUT = {
 typedef struct lesson09_settings {
     const char *sentence;
     bool random;            /* seeded weights instead of the trained model */
+    const char *answer;     /* --answer: the word the [MASK] hides, or NULL */
     model_shape shape;
     const char *data_dir;
 } lesson09_settings;
@@ -66,6 +67,7 @@ typedef struct lesson09_state {
     al_transformer model;
     al_transformer_workspace ws;
     al_matrix cls_path;            /* (layers + 1) x d_model */
+    int answer_id;                 /* --answer's id, or -1 */
 } lesson09_state;
 
 static void free_state(void *lesson_state)
@@ -88,11 +90,15 @@ static lesson_options options(void *lesson_settings)
                          LESSON_BANK_ENCODER},
                 {.name = "layers", .kind = CLI_INT, .target = &settings->shape.layers,
                  .value_name = "N", .help = "encoder layers with --random (default 2)", .min = 1,
-                 .max = MAX_LAYERS, .only_with = "random"}},
+                 .max = MAX_LAYERS, .only_with = "random"},
+                {.name = "answer", .kind = CLI_STRING, .target = &settings->answer,
+                 .value_name = "WORD",
+                 .help = "the word the [MASK] hides: the printout gives its probability\n"
+                         "and rank, the figure marks its bar"}},
         .inputs = {.sentence = &settings->sentence, .seed = &settings->shape.seed,
                    .data_dir = &settings->data_dir},
     };
-    lesson_shape_options(o.own + 2, &settings->shape);
+    lesson_shape_options(o.own + 3, &settings->shape);
     return o;
 }
 
@@ -103,6 +109,22 @@ static al_status check(void *lesson_settings, al_error *err)
     (void)err;
     if (!settings->sentence)
         settings->sentence = settings->random ? RANDOM_SENTENCE : TRAINED_SENTENCE;
+    return AL_OK;
+}
+
+/* --answer must be a word of the model's vocabulary, for a sentence that
+ * hides one. */
+static al_status check_answer(lesson09_state *s, const char *answer, al_error *err)
+{
+    bool hides = false;
+    for (int i = 0; i < s->tokens.count; i++)
+        hides |= s->tokens.ids[i] == AL_TOKEN_MASK;
+    if (!hides)
+        return al_fail(err, AL_ERR_VALUE, "--answer %s: the sentence has no [MASK] to hide it",
+                       answer);
+    if ((s->answer_id = al_vocab_find(s->vocab, answer)) < 0)
+        return al_fail(err, AL_ERR_VALUE, "--answer %s: the word is not in the model's "
+                       "vocabulary, so it could never be guessed", answer);
     return AL_OK;
 }
 
@@ -128,6 +150,7 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
 {
     lesson09_state *s = lesson_state;
     const lesson09_settings *settings = lesson_settings;
+    s->answer_id = -1;
     al_status status = build_model(s, settings, err);
     /* the trained model's 64-wide vectors: the first columns say enough */
     if (!settings->random)
@@ -140,6 +163,8 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
         s->tokens.count > s->model.config.max_positions)
         status = al_fail(err, AL_ERR_VALUE, "the sentence has %d tokens; the model reads at "
                          "most %d", s->tokens.count, s->model.config.max_positions);
+    if (status == AL_OK && settings->answer)
+        status = check_answer(s, settings->answer, err);
     if (status == AL_OK)
         status = al_transformer_workspace_alloc(&s->ws, &s->model, s->tokens.count, err);
     if (status == AL_OK)
@@ -354,6 +379,21 @@ static void narrate_mask_reads(printout *p, const lesson09_state *s, int row)
     }
 }
 
+/* The hidden word's probability in a [MASK]'s row, and its rank (1: the
+ * model's first guess; ties go to the earlier word, as the top list). */
+static void print_answer(printout *p, const al_matrix *row, const char *const *words,
+                         int answer)
+{
+    float p_answer = *al_at(row, 0, answer);
+    int rank = 1;
+    for (int j = 0; j < row->cols; j++) {
+        float pj = *al_at(row, 0, j);
+        rank += pj > p_answer || (pj == p_answer && j < answer);
+    }
+    print_text(p, "  The hidden word \"%s\": p = %.4f, rank %d of %d.", words[answer],
+               (double)p_answer, rank, row->cols);
+}
+
 static void narrate_masks(printout *p, const lesson09_state *s, bool random)
 {
     int L = s->tokens.count, V = s->vocab->size;
@@ -372,6 +412,8 @@ static void narrate_masks(printout *p, const lesson09_state *s, bool random)
         print_text(p, "\n  [MASK] at position %d (row %d of probs), its five most probable "
                       "words:", i, i);
         print_top_words(p, &row, words, 5);
+        if (s->answer_id >= 0)
+            print_answer(p, &row, words, s->answer_id);
         if (!random)
             narrate_mask_reads(p, s, i);
     }
@@ -439,7 +481,14 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                        ? "untrained guess: the 10 most probable words"
                                        : "trained guess: the 10 most probable words",
                                        "--svg", NULL};
-            outputs_draw(outputs, "attnlab-heatmap", "-mask.png", mask_args);
+            figure_args mask = {0};
+            figure_args_add(&mask, mask_args);
+            if (settings->answer) {
+                const char *marks[] = {"--mark-column", settings->answer, "--mark-legend",
+                                       "the hidden word", NULL};
+                figure_args_add(&mask, marks);
+            }
+            outputs_draw(outputs, "attnlab-heatmap", "-mask.png", mask.argv);
             break; /* the first [MASK] */
         }
     const char *flow_args[] = {"--collapse", "heads", NULL};

@@ -390,6 +390,34 @@ static void a_figure_the_filter_starves_is_skipped_with_a_reason(void **state)
     run_result_free(&r);
 }
 
+/* --answer river: the printout gives the hidden word's probability (the
+ * trace's, to 4 decimals) and rank, the mask figure marks its bar; a word
+ * the model does not know, or a sentence without [MASK], is refused. */
+static void answer_names_the_hidden_words_probability_and_rank(void **state)
+{
+    lesson_folder *folder = *state;
+    const char *unknown[] = {"--answer", "zebra", NULL};
+    expect_refusal(lesson09, folder, unknown, "--answer zebra: the word is not in the model's "
+                                              "vocabulary");
+    const char *no_mask[] = {"--answer", "river", "--sentence", "the river bank", NULL};
+    expect_refusal(lesson09, folder, no_mask, "--answer river: the sentence has no [MASK]");
+    run_result r;
+    const char *answer[] = {"--answer", "river", NULL};
+    al_trace_file *trace = lesson_run_ok(&r, lesson09, folder, "t.jsonl", answer);
+    const al_trace_tensor *probs = expect_tensor(trace, "probs", 16, 112);
+    int river = -1;
+    for (int j = 0; j < probs->cols; j++)
+        if (strcmp(probs->col_labels[j], "river") == 0)
+            river = j;
+    assert_true(river >= 0);
+    char line[128];
+    snprintf(line, sizeof line, "The hidden word \"river\": p = %.4f, rank 1 of 112.",
+             (double)al_trace_tensor_at(probs, 2, river));
+    assert_non_null(strstr(r.out, line));
+    al_trace_file_free(trace);
+    run_result_free(&r);
+}
+
 /* --quiet prints the files written and nothing else. */
 static void quiet_prints_only_the_files_written(void **state)
 {
@@ -433,6 +461,7 @@ int main(int argc, char **argv)
         lesson_test(a_closed_pipe_leaves_no_temporary),
         lesson_test(a_figure_the_filter_starves_is_skipped_with_a_reason),
         lesson_test(quiet_prints_only_the_files_written),
+        lesson_test(answer_names_the_hidden_words_probability_and_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
