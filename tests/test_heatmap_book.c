@@ -632,6 +632,31 @@ static void a_wide_title_does_not_keep_the_cells_small(void **state)
     assert_true(titled >= plain * 9 / 10);
 }
 
+/* Nor do the cells grow past what a book prints: four bars across a full
+ * page (6.9 in at 300 dpi) stop at slots of 0.4 in, 120 pixels, so the
+ * chart (5 slots high) is about 600 pixels of plot, not 2500, and sits
+ * centred in the page's 2070. */
+static void few_bars_on_a_wide_page_stay_a_book_size(void **state)
+{
+    heatmap_test *t = *state;
+    char trace[PATH_SIZE], out[PATH_SIZE];
+    scratch_file(trace, t, "four.jsonl");
+    const char *records[] = {
+        "\"name\": \"cross.weights\", \"role\": \"activation\", \"op\": \"softmax_rows\", "
+        "\"inputs\": [], \"shape\": [1, 4], \"rows\": [\"<bos>\"], "
+        "\"cols\": [\"what\", \"can\", \"you\", \"do\"], \"dtype\": \"float32\", "
+        "\"data\": [[0.1, 0.1, 0.7, 0.1]]"};
+    write_trace(trace, records, 1);
+    png_picture p;
+    draw(p, t, scratch_file(out, t, "four.png"), trace, "--select", "cross.weights", "--bars",
+         "--dpi", "300", "--print-width", "6.9in");
+    print_message("four bars at 6.9in: %d x %d pixels\n", p.width, p.height);
+    assert_int_equal(p.width, 2070);
+    assert_true(p.height < 1100);
+    png_picture_free(&p);
+    remove(trace);
+}
+
 /* A figure too wide for the column even with cells just big enough for
  * their labels keeps the width exact by shrinking cells and text
  * together: four 6-token panels at 1.5 in and 150 dpi (225 pixels). Bar
@@ -701,6 +726,7 @@ int main(int argc, char **argv)
         TEST(a_wrong_count_of_panel_titles_is_refused),
         TEST(the_print_width_sets_the_pixel_width_at_the_dpi),
         TEST(a_wide_title_does_not_keep_the_cells_small),
+        TEST(few_bars_on_a_wide_page_stay_a_book_size),
         TEST(a_crowded_figure_shrinks_text_and_cells_to_the_width),
         TEST(a_bad_print_width_is_refused),
         TEST(a_value_mark_is_a_line_across_the_bars_at_its_value),

@@ -472,11 +472,22 @@ static al_status lay_out_to_width(scene *figure, int *width, int *height, text_f
      * proportion (a title wider than the cells hides their growth): so
      * the largest zoom that fits is found by halving an interval, from
      * the smallest cells to cells that are too wide. */
+    /* Nor larger than a book would print them: a cell of a heatmap at most
+     * 3/4 inch, a bar's slot 0.4 inch (a bar chart is 5 slots high; four
+     * bars across a page would otherwise stand 3 pages tall). Then the
+     * figure is narrower than the width, and centred in it. */
+    int rows = 1;
+    for (int k = 0; k < n; k++)
+        rows = chosen[k]->rows > rows ? chosen[k]->rows : rows;
+    /* ... and a heatmap's column of cells at most 6 inches high. */
+    double largest = (o->bars ? 0.4 : fmin(0.75, 6.0 / rows)) * o->dpi / o->scale;
     double fits = smallest, too_wide = fmax(2 * smallest, 1);
     status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, too_wide, err);
-    for (int step = 0; status == AL_OK && *width <= target && step < 16; step++) {
+    bool room = true;  /* the cells may still grow */
+    for (int step = 0; status == AL_OK && *width <= target && room && step < 16; step++) {
         fits = too_wide;
         too_wide *= 2;
+        room = o->lines || too_wide < 2 * largest;
         status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, too_wide, err);
     }
     for (int step = 0; status == AL_OK && step < 16; step++) {
@@ -484,7 +495,7 @@ static al_status lay_out_to_width(scene *figure, int *width, int *height, text_f
         status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, middle, err);
         *(*width <= target ? &fits : &too_wide) = middle;
     }
-    double c = fits;
+    double c = o->lines ? fits : fmin(fits, fmax(largest, smallest));
     if (status == AL_OK)
         status = lay_out_cells(figure, width, height, font, chosen, n, trace, o, c, err);
     /* Too wide even with the smallest cells: everything shrinks together. */
