@@ -875,10 +875,11 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                   columns, "--title", "encoder self-attention (S x S)", "--svg",
                                   NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-encoder.png", encoder_args);
-    const char *cross_args[] = {"--select", cross_heads, "--annotate",
-                                "--columns", columns, "--title",
-                                "cross-attention: decoder rows, encoder columns (T x S)", "--svg",
-                                NULL};
+    /* Step 0 reads only <bos>: one row of weights per head, drawn as bars. */
+    const char *cross_args[] = {"--select", cross_heads, "--bars", "--row", "0",
+                                "--columns", columns, "--axes", "weight,the question's word",
+                                "--title", "cross-attention: where <bos> looks in the question",
+                                "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-cross.png", cross_args);
     const char *probs_args[] = {"--select", output.probs, "--bars", "--axes", "probability,word",
                                 "--title",
