@@ -208,6 +208,8 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
         return al_fail(err, AL_ERR_VALUE, "--compare has %d tokens but the sentence %d; they "
                        "must have as many, to be compared word by word", s->other.count,
                        s->tokens.count);
+    if (hand)  /* the traces name the state's units as the printout does */
+        s->model.unit_labels = (const char *const *)s->names.state.col_labels;
     pair_labels(s);
     input_labels(s);
     return AL_OK;

@@ -199,6 +199,8 @@ static al_status build(void *lesson_state, const void *lesson_settings, printout
         lesson_s2s_model(&s->model, &s->vocab, &s->choice, err) != AL_OK ||
         al_seq2seq_workspace_alloc(&s->ws, &s->model, MAX_SOURCE, MAX_STEPS, err) != AL_OK)
         return err->status;
+    if (s->choice.hand_made)  /* the traces name the state's units as the printout does */
+        s->model.unit_labels = (const char *const *)s->names.state.col_labels;
     s->max_steps = s->tokens.count + 1;
     return AL_OK;
 }

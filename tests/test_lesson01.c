@@ -134,6 +134,14 @@ static void hand_made_model_keeps_only_the_last_word(void **state)
     assert_same_float(al_trace_tensor_at(kept, 0, 1), 1.0f);
     assert_same_float(al_trace_tensor_at(kept, 0, 3), 0.0f);
     expect_labels(expect_tensor(trace, "s2s.dec.h", 4, 13), 'r', "<bos>,zone,zone,zone");
+    /* The hidden units are named in the trace as in the printout (and so in
+     * the states figure), for both sentences and the decoder. */
+    const char *units = "bos,european,economic,area,central,bank,monetary,union,pos0,pos1,pos2,"
+                        "pos3,pos4";
+    expect_labels(al_trace_file_find(trace, "s2s.enc.h"), 'c', units);
+    expect_labels(expect_tensor(trace, "s2s.compare.enc.h", 4, 13), 'c', units);
+    expect_labels(al_trace_file_find(trace, "s2s.dec.h"), 'c', units);
+    expect_labels(expect_tensor(trace, "s2s.context", 1, 13), 'c', units);
     assert_non_null(strstr(r.out, "The decoder said: zone zone zone zone\n"));
     al_trace_file_free(trace);
     run_result_free(&r);

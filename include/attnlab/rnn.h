@@ -104,6 +104,7 @@ typedef struct al_rnn_names {
     const char *params;           /* the cell's parameters are <params>.w_x ...      */
     const char *x, *h_init;       /* traced names of the inputs and the start state  */
     const char *const *labels;    /* one per row of x, or NULL                       */
+    const char *const *units;     /* one per hidden unit (column of the states), or NULL */
 } al_rnn_names;
 
 /* Run the cell over the L rows of x from h_init: row t of states (L x d_h)

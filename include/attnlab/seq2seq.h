@@ -105,6 +105,9 @@ typedef struct al_seq2seq {
     al_matrix attn_v_a;          /* s2s.attn.v_a  additive: d_a x 1             */
     al_matrix attn_w_a;          /* s2s.attn.w_a  general:  d_h x d_h           */
     al_linear output;            /* s2s.output.w (2 d_h x V), s2s.output.b      */
+    const char *const *unit_labels;  /* d_h names of the hidden units, for the traces'
+                                        state columns, or NULL (borrowed; a hand-made
+                                        model names them, see lesson01)             */
 } al_seq2seq;
 
 /* Allocate every parameter config implies (zeros). Fails with AL_ERR_VALUE

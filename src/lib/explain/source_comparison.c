@@ -71,7 +71,7 @@ static al_status encode_other(al_source_comparison *comparison, const al_seq2seq
         &model->source_embed, (al_trace_at){trace, "s2s.compare.enc.embed"}, err);
     al_rnn_names names = {.out = "s2s.compare.enc", .params = "s2s.enc",
                           .x = "s2s.compare.enc.embed", .h_init = "s2s.enc.init",
-                          .labels = other->labels};
+                          .labels = other->labels, .units = model->unit_labels};
     if (status == AL_OK)
         status = al_rnn_run(&states, &comparison->gates, &embed, &ws->zero_state,
                             &model->encoder, &names, trace, err);

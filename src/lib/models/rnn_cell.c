@@ -281,7 +281,7 @@ static al_status trace_run(al_trace *trace, const al_matrix *states, const al_rn
     cell_param params[CELL_PARAMS];
     int count = cell_params(params, (al_rnn_cell *)cell);
     al_tensor_info info = {.role = AL_ROLE_ACTIVATION, .row_labels = names->labels,
-                           .inputs = {names->x, names->h_init}};
+                           .col_labels = names->units, .inputs = {names->x, names->h_init}};
     for (int k = 0; k < count; k++)
         info.inputs[2 + k] = al_name(param_names[k], "%s.%s", names->params, params[k].name);
 

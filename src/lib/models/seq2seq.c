@@ -73,7 +73,7 @@ static al_status trace_start(al_trace *trace, const al_seq2seq *model, const al_
     record r = {.name = start_name(model), .role = AL_ROLE_ACTIVATION, .op = "take_row",
                 .inputs = {AL_S2S_ENC_H}, .attr = AL_ATTR("row", source_length - 1),
                 .rows = labels ? labels + source_length - 1 : NULL,
-                .note = note};
+                .cols = model->unit_labels, .note = note};
     return trace_record(trace, &r, last, err);
 }
 
@@ -104,7 +104,8 @@ al_status al_seq2seq_encode(al_seq2seq_workspace *ws, const al_seq2seq *model,
 
     /* h_j = cell(e_j, h_{j-1}), j = 0 .. S-1: row j of s2s.enc.h */
     al_rnn_names names = {.out = "s2s.enc", .params = "s2s.enc", .x = AL_S2S_ENC_EMBED,
-                          .h_init = AL_S2S_ENC_INIT, .labels = source->labels};
+                          .h_init = AL_S2S_ENC_INIT, .labels = source->labels,
+                          .units = model->unit_labels};
     if (status == AL_OK)
         status = al_rnn_run(&states, &ws->encoder_gates, &embed, &ws->zero_state,
                             &model->encoder, &names, trace, err);
@@ -215,7 +216,8 @@ static al_status update_state(step *s, al_seq2seq_workspace *ws, const al_seq2se
         gates.n = al_matrix_rows(&ws->decoder_gates.n, s->t, 1);
     }
     al_rnn_names names = {.out = s->prefix, .params = "s2s.dec", .x = s->input_name,
-                          .h_init = s->prev_name, .labels = s->label};
+                          .h_init = s->prev_name, .labels = s->label,
+                          .units = model->unit_labels};
     if (status == AL_OK)
         status = al_rnn_run(&s->state, &gates, &s->input, &s->prev, &model->decoder, &names,
                             trace, err);
@@ -305,7 +307,7 @@ static al_status trace_stacks(al_trace *trace, al_seq2seq_workspace *ws,
         step_names(names, text, steps, "h");
         record h = {.role = AL_ROLE_ACTIVATION, .name = AL_S2S_DEC_H, .op = "stack_steps",
                     .input_list = names, .n_input_list = steps,
-                    .rows = labelled ? ws->decoder_labels : NULL,
+                    .rows = labelled ? ws->decoder_labels : NULL, .cols = model->unit_labels,
                     .note = "row t is s2s.step<t>.h, the decoder's state after step t"};
         status = trace_record(trace, &h, &states, err);
     }
