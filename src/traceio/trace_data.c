@@ -10,8 +10,10 @@
  * shape says what it should have been, and trace_records.c checks it. */
 #include "trace_reader.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +165,64 @@ static int on_boolean(void *context, int value)
     return scalar(context, "true/false", false, 0);
 }
 
-/* Numbers come as their text; strtod gives the nearest double, which the
- * writer chose to round to exactly the float32 it wrote (FORMAT.md). */
+/* The nearest double to a short decimal, without strtod when that is
+ * exact (Clinger's fast path): a number of at most 15 significant digits
+ * is a whole number m < 2^53, held exactly by a double, and 10^k for
+ * k <= 22 is exact too, so m * 10^k or m / 10^k is one correctly rounded
+ * operation, the nearest double, as strtod's. Every number attnlab writes
+ * (at most 9 digits, exponents from -45 to 38) but the smallest takes it.
+ * Returns false for anything else (more digits, a larger exponent), and
+ * the caller asks strtod. yajl has checked the syntax. */
+static bool short_decimal(double *out, const char *text, size_t length)
+{
+    static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *c = text, *end = text + length;
+    bool negative = c < end && *c == '-';
+    c += negative;
+    uint64_t m = 0;
+    int digits = 0, scale = 0;  /* value = m * 10^(scale + exponent) */
+    bool point = false;
+    for (; c < end && (isdigit((unsigned char)*c) || *c == '.'); c++) {
+        if (*c == '.') {
+            point = true;
+            continue;
+        }
+        if (m == 0 && *c == '0') {  /* leading zeros are not significant */
+            scale -= point;
+            continue;
+        }
+        if (++digits > 15)
+            return false;
+        m = 10 * m + (uint64_t)(*c - '0');
+        scale -= point;
+    }
+    int exponent = 0;
+    if (c < end && (*c == 'e' || *c == 'E')) {
+        c++;
+        bool down = c < end && *c == '-';
+        c += c < end && (*c == '-' || *c == '+');
+        for (; c < end && exponent < 1000; c++)
+            exponent = 10 * exponent + (*c - '0');
+        exponent = down ? -exponent : exponent;
+    }
+    int k = scale + exponent;
+    if (c != end || k > 22 || k < -22)
+        return false;
+    double value = k >= 0 ? (double)m * powers[k] : (double)m / powers[-k];
+    *out = negative ? -value : value;
+    return true;
+}
+
+/* Numbers come as their text; the nearest double (short_decimal, else
+ * strtod) is what the writer chose to round to exactly the float32 it
+ * wrote (FORMAT.md). */
 static int on_number(void *context, const char *text, size_t length)
 {
+    double fast;
+    if (short_decimal(&fast, text, length))
+        return scalar(context, "a number", true, fast);
     char small[64];
     char *copy = length < sizeof small ? small : malloc(length + 1);
     if (!copy) {
