@@ -225,8 +225,8 @@ static void bars_name_their_value_axis_after_the_first_axes_name(void **state)
 /* A bar's number keeps what two decimals would round away: 0.49 stays
  * "0.49", 0.0005 ("about a thousandth left", lesson01) is "0.0005" and not
  * "0.00", 3.1e-07 is "3.1e-07", and only an exact 0 is "0" (bars of 100
- * pixels, room for the digits). In bars too narrow for them (the default
- * 40) the small ones read "<0.01", never run into their neighbours. */
+ * pixels, room for the digits). In bars too narrow for them the small ones
+ * read "<0.01", or nothing, never running into their neighbours. */
 static void bar_numbers_keep_small_values(void **state)
 {
     heatmap_test *t = *state;
@@ -249,11 +249,20 @@ static void bar_numbers_keep_small_values(void **state)
     }
     assert_null(strstr(svg, ">0.00</text>"));
     free(svg);
-    draw(p, t, out, trace, "--select", "distance", "--bars", "--svg");
+    /* 60-pixel slots: room for "<0.01" but not for the digits. */
+    draw(p, t, out, trace, "--select", "distance", "--bars", "--svg", "--scale", "60");
     png_picture_free(&p);
     svg = svg_beside(out);
     assert_non_null(strstr(svg, ">&lt;0.01</text>"));
     assert_null(strstr(svg, ">3.1e-07</text>"));
+    assert_non_null(strstr(svg, ">0.49</text>"));
+    free(svg);
+    /* 40-pixel slots: not even for that; the tiny bars go unlabelled. */
+    draw(p, t, out, trace, "--select", "distance", "--bars", "--svg");
+    png_picture_free(&p);
+    svg = svg_beside(out);
+    assert_null(strstr(svg, ">&lt;0.01</text>"));
+    assert_null(strstr(svg, ">0.0005</text>"));
     assert_non_null(strstr(svg, ">0.49</text>"));
     free(svg);
     remove(trace);

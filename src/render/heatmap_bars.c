@@ -182,9 +182,10 @@ static void add_value_marks(scene *s, const heatmap_style *style, const heatmap_
 
 /* A bar's number: two decimals ("0.49"), but two significant digits for a
  * value that two decimals would show as 0.00 ("0.0005", "3.1e-07"), and "0"
- * only for exactly zero: a tiny value is not nothing. When those digits are
- * wider than the bar's slot (beside its neighbours' numbers they would run
- * together), "<0.01" still says it is small and not zero. */
+ * only for exactly zero: a tiny value is not nothing. Those digits must
+ * leave a gap to the next bar's number (0.8 of the slot): if not, "<0.01"
+ * says the value is small and not zero, and where even that does not fit,
+ * the bar's height (none to see) says it alone. */
 static void bar_value_text(char *text, size_t size, float value, text_font *font,
                            double size_px, double slot)
 {
@@ -193,8 +194,10 @@ static void bar_value_text(char *text, size_t size, float value, text_font *font
         return;
     }
     snprintf(text, size, "%.2g", (double)value);
-    if (text_measure(font, text, size_px).advance > 0.95 * slot)
+    if (text_measure(font, text, size_px).advance > 0.8 * slot)
         snprintf(text, size, "%s0.01", value > 0 ? "<" : ">-");
+    if (text_measure(font, text, size_px).advance > 0.8 * slot)
+        text[0] = '\0';
 }
 
 /* The legend of the marked bars: a square of their colour and the word,
@@ -255,9 +258,10 @@ void heatmap_panel_bars(heatmap_panel *panel, text_font *font, const al_trace_te
         bar_value_text(text, sizeof text, value, font, style->value_px, slot);
         bool up = value >= 0;
         rgb text_colour = is_marked(t, columns[k], options) ? mark_colour : RGB_TEXT;
-        top = box_union(top, scene_add_text(s, text, style->value_px, 0, centre,
-                                            up ? y0 - 2.0 : y1 + 2.0, 0.5, up ? 1 : 0,
-                                            text_colour));
+        if (text[0])
+            top = box_union(top, scene_add_text(s, text, style->value_px, 0, centre,
+                                                up ? y0 - 2.0 : y1 + 2.0, 0.5, up ? 1 : 0,
+                                                text_colour));
     }
     scene_add_rect(s, -1, zero_y, panel->plot_width + 1, 1, RGB_AXIS);
     box numbers = add_value_axis(s, style, low, high, plot_height);
