@@ -401,10 +401,20 @@ static void draw(lesson_outputs *outputs, const void *lesson_state, const void *
                                  "--columns", "2", "--axes", "token read,state unit", "--title",
                                  "The encoder states of the two sentences", "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-states.png", states_args);
+    /* The title says the number the bars cannot show: what is left at the
+     * end, often a thousandth of the difference, drawn as no bar at all. */
+    const lesson01_state *s = lesson_state;
+    const al_source_comparison *c = &s->comparison;
+    char title[256];
+    int f = c->first_difference, S = c->length;
+    if (f >= 0)
+        snprintf(title, sizeof title, "How far apart the two sentences' states are: %.2g "
+                 "after the word that differs, %.2g at the end",
+                 (double)*al_at(&c->distance, 0, f), (double)*al_at(&c->distance, 0, S - 1));
+    else
+        snprintf(title, sizeof title, "How far apart the states of the two sentences are");
     const char *distance_args[] = {"--select", COMPARE_DISTANCE, "--bars", "--axes",
-                                   "distance,after the token", "--title",
-                                   "How far apart the states of the two sentences are",
-                                   "--svg", NULL};
+                                   "distance,after the token", "--title", title, "--svg", NULL};
     outputs_draw(outputs, "attnlab-heatmap", "-distance.png", distance_args);
     outputs_draw(outputs, "attnlab-flow", "-flow.svg", NULL);
 }
