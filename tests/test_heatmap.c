@@ -26,8 +26,7 @@
 
 #include "run_program.h"
 #include "test_heatmap_png.h"
-
-#define PATH_SIZE 4096
+#include "heatmap_fixture.h"
 
 /* The colours the figures promise (src/render/colormap.h). */
 static const colour viridis_top = {0xfd, 0xe7, 0x25};     /* weight 1.0 */
@@ -37,53 +36,6 @@ static const colour masked = {0xdc, 0xdc, 0xdc};
 static const colour hatch = {0x96, 0x96, 0x96};
 static const colour frame = {0x80, 0x80, 0x80};
 static const colour white = {0xff, 0xff, 0xff};
-
-typedef struct heatmap_test {
-    const char *program;
-    const char *data;
-    char folder[SCRATCH_FOLDER_SIZE];  /* a fresh scratch folder for each test */
-} heatmap_test;
-
-static int make_folder(void **state)
-{
-    heatmap_test *t = *state;
-    return make_scratch_folder(t->folder, "heatmap") ? 0 : -1;
-}
-
-static int remove_scratch(void **state)
-{
-    heatmap_test *t = *state;
-    remove_folder(t->folder);
-    return 0;
-}
-
-static const char *data_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
-{
-    snprintf(path, PATH_SIZE, "%s/%s", t->data, name);
-    return path;
-}
-
-static const char *scratch_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
-{
-    snprintf(path, PATH_SIZE, "%s/%s", t->folder, name);
-    return path;
-}
-
-/* Run attnlab-heatmap with the arguments after t, ending with NULL. */
-#define run_heatmap(result, t, ...)                                                       \
-    assert_int_equal(run_program_args(&(result), NULL, (t)->program, __VA_ARGS__, NULL), 0)
-
-/* Run the program, expect success, and decode the PNG it wrote at out. */
-#define draw(picture, t, out, ...)                                                        \
-    do {                                                                                  \
-        run_result r_;                                                                    \
-        run_heatmap(r_, t, __VA_ARGS__, "-o", out);                                       \
-        if (r_.exit_code != 0) {                                                          \
-            fail_msg("attnlab-heatmap exited %d: %s", r_.exit_code, r_.err);              \
-        }                                                                                 \
-        run_result_free(&r_);                                                             \
-        assert_true(png_picture_read(&(picture), out));                                   \
-    } while (0)
 
 #define assert_colour(actual, expected)                                                   \
     do {                                                                                  \
@@ -808,7 +760,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s ATTNLAB_HEATMAP_PROGRAM TESTS_DATA_DIR\n", argv[0]);
         return 2;
     }
-    heatmap_test t = {.program = argv[1], .data = argv[2]};
+    heatmap_test t = {.program = argv[1], .data = argv[2], .name = "heatmap"};
     const struct CMUnitTest tests[] = {
         TEST(a_bare_picture_is_exactly_the_cells),
         TEST(one_more_pixel_per_cell_adds_one_per_row_and_column),

@@ -24,8 +24,7 @@
 
 #include "run_program.h"
 #include "test_heatmap_png.h"
-
-#define PATH_SIZE 4096
+#include "heatmap_fixture.h"
 
 /* The colours the figures promise (src/render/colormap.h). */
 static const colour frame = {0x80, 0x80, 0x80};
@@ -35,53 +34,6 @@ static const colour mark = {0xd5, 0x5e, 0x00};            /* marks: vermillion *
 /* Text sizes are points at --dpi (src/render/heatmap_style.c): colour-bar
  * numbers are 7 pt, so at 150 dpi 7 * 150 / 72 pixels. */
 #define TICK_PX(dpi) (7.0 * (dpi) / 72.0)
-
-typedef struct heatmap_test {
-    const char *program;
-    const char *data;
-    char folder[SCRATCH_FOLDER_SIZE];  /* a fresh scratch folder for each test */
-} heatmap_test;
-
-static int make_folder(void **state)
-{
-    heatmap_test *t = *state;
-    return make_scratch_folder(t->folder, "heatmap_book") ? 0 : -1;
-}
-
-static int remove_scratch(void **state)
-{
-    heatmap_test *t = *state;
-    remove_folder(t->folder);
-    return 0;
-}
-
-static const char *data_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
-{
-    snprintf(path, PATH_SIZE, "%s/%s", t->data, name);
-    return path;
-}
-
-static const char *scratch_file(char path[PATH_SIZE], const heatmap_test *t, const char *name)
-{
-    snprintf(path, PATH_SIZE, "%s/%s", t->folder, name);
-    return path;
-}
-
-/* Run attnlab-heatmap with the arguments after t, ending with NULL. */
-#define run_heatmap(result, t, ...)                                                       \
-    assert_int_equal(run_program_args(&(result), NULL, (t)->program, __VA_ARGS__, NULL), 0)
-
-/* Run the program, expect success, and decode the PNG it wrote at out. */
-#define draw(picture, t, out, ...)                                                        \
-    do {                                                                                  \
-        run_result r_;                                                                    \
-        run_heatmap(r_, t, __VA_ARGS__, "-o", out);                                       \
-        if (r_.exit_code != 0) {                                                          \
-            fail_msg("attnlab-heatmap exited %d: %s", r_.exit_code, r_.err);              \
-        }                                                                                 \
-        run_result_free(&r_);                                                             \
-        assert_true(png_picture_read(&(picture), out));                                   \
-    } while (0)
 
 /* The SVG beside out (out ends in .png), read whole; the caller frees it. */
 static char *svg_beside(const char *out)
@@ -724,7 +676,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s ATTNLAB_HEATMAP_PROGRAM TESTS_DATA_DIR\n", argv[0]);
         return 2;
     }
-    heatmap_test t = {.program = argv[1], .data = argv[2]};
+    heatmap_test t = {.program = argv[1], .data = argv[2], .name = "heatmap_book"};
     const struct CMUnitTest tests[] = {
         TEST(bars_name_their_value_axis_after_the_first_axes_name),
         TEST(bar_numbers_keep_small_values),
